@@ -1,0 +1,57 @@
+# MDS Workbench. Two commands on a fresh machine with Python 3.11:
+#   make run    set up every environment, train the demo models, start the embedded MDS and the app
+#   make test   set up the same and run the full test suite
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENVS := .venvs
+APP := $(VENVS)/app/bin/python
+PIP_QUIET := --quiet --disable-pip-version-check
+# The machine's pip config lists local mirrors that lack most packages; their warnings are noise.
+FILTER := grep -v "is ignored: it is neither a file nor a directory" || true
+
+.PHONY: run test setup lint bench models clean mds-up mds-down
+
+setup: $(VENVS)/app/.ok $(VENVS)/mlserver/.ok $(VENVS)/seldon/.ok
+
+$(VENVS)/app/.ok: requirements.txt constraints.txt pyproject.toml
+	rm -rf $(VENVS)/app && $(PYTHON) -m venv $(VENVS)/app
+	$(APP) -m pip install $(PIP_QUIET) -r requirements.txt -c constraints.txt 2>&1 | $(FILTER)
+	$(APP) -m pip install $(PIP_QUIET) --no-deps -e . 2>&1 | $(FILTER)
+	$(APP) -c "import streamlit, mds_client, sklearn, alibi_detect" && touch $@
+
+$(VENVS)/mlserver/.ok: requirements-mlserver.txt requirements-mlserver-nodeps.txt constraints-mlserver.txt
+	rm -rf $(VENVS)/mlserver && $(PYTHON) -m venv $(VENVS)/mlserver
+	$(VENVS)/mlserver/bin/pip install $(PIP_QUIET) -r requirements-mlserver.txt -c constraints-mlserver.txt 2>&1 | $(FILTER)
+	$(VENVS)/mlserver/bin/pip install $(PIP_QUIET) --no-deps -r requirements-mlserver-nodeps.txt 2>&1 | $(FILTER)
+	$(VENVS)/mlserver/bin/python -c "import mlserver, mlserver_sklearn" && touch $@
+
+$(VENVS)/seldon/.ok: requirements-seldon.txt constraints-seldon.txt
+	rm -rf $(VENVS)/seldon && $(PYTHON) -m venv $(VENVS)/seldon
+	$(VENVS)/seldon/bin/pip install $(PIP_QUIET) -r requirements-seldon.txt -c constraints-seldon.txt 2>&1 | $(FILTER)
+	$(VENVS)/seldon/bin/python -c "import seldon_core.wrapper" && touch $@
+
+models: setup
+	$(APP) -m workbench.embedded.demo_models --home $${WORKBENCH_HOME:-.mds}
+
+run: setup models
+	$(APP) -m workbench.launch
+
+mds-up: setup
+	$(VENVS)/app/bin/mds local up
+
+mds-down:
+	$(VENVS)/app/bin/mds local down
+
+test: setup
+	$(APP) -m ruff check .
+	$(APP) -m pytest -q $(PYTEST_ARGS)
+
+lint: setup
+	$(APP) -m ruff check .
+
+bench: setup
+	for b in bench/*.py; do echo "== $$b"; $(APP) $$b; done
+
+clean:
+	rm -rf $(VENVS) .mds

@@ -1,0 +1,60 @@
+"""mds_client: talk to models in a Seldon-based Model Deployment Service.
+
+No Streamlit here: the app, the ``mds`` command and scripts share this library.
+"""
+
+from .client import MDSClient, load_prediction_schema, read_reference
+from .codecs import codec_for
+from .discovery import CatalogDiscovery, RepositoryDiscovery, load_catalog
+from .errors import (
+    CatalogError,
+    InputError,
+    MDSError,
+    ModelNotFound,
+    ModelUnavailable,
+    PayloadRejected,
+    ProtocolError,
+    RequestError,
+    RequestTimeout,
+    SchemaError,
+    ServerError,
+)
+from .prediction import Prediction, jsonable
+from .refs import ModelRef
+from .schema import CellError, Feature, FeatureKind, ModelSchema, Output
+from .transport import DEFAULT_RETRY, DEFAULT_TIMEOUT, Auth, Retry, Timeout, Transport
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "DEFAULT_TIMEOUT",
+    "Auth",
+    "CatalogDiscovery",
+    "CatalogError",
+    "CellError",
+    "Feature",
+    "FeatureKind",
+    "InputError",
+    "MDSClient",
+    "MDSError",
+    "ModelNotFound",
+    "ModelRef",
+    "ModelSchema",
+    "ModelUnavailable",
+    "Output",
+    "PayloadRejected",
+    "Prediction",
+    "ProtocolError",
+    "RepositoryDiscovery",
+    "RequestError",
+    "RequestTimeout",
+    "Retry",
+    "SchemaError",
+    "ServerError",
+    "Timeout",
+    "Transport",
+    "codec_for",
+    "jsonable",
+    "load_catalog",
+    "load_prediction_schema",
+    "read_reference",
+]

@@ -1,0 +1,235 @@
+"""MDSClient: predict, describe, check and give feedback to models in the MDS.
+
+The client joins the parts: a ``ModelRef`` says where, the schema says what,
+a codec writes the body, the transport carries it. It holds no state but
+its pooled transport, so one client serves a whole app or CLI run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .codecs import codec_for
+from .errors import InputError, MDSError, ProtocolError, RequestError, SchemaError
+from .prediction import Prediction, dump_json
+from .refs import ModelRef
+from .schema import ModelSchema
+from .schema_sources import (
+    from_prediction_schema,
+    from_reference,
+    from_seldon_metadata,
+    from_v2_metadata,
+    resolve,
+)
+from .transport import NO_RETRY, Timeout, Transport
+
+
+class MDSClient:
+    def __init__(self, transport: Transport | None = None) -> None:
+        self.transport = transport or Transport()
+
+    # -- describing a model ----------------------------------------------------------
+    def metadata(self, ref: ModelRef, *, timeout: Timeout | None = None) -> dict[str, Any]:
+        response = self.transport.send(
+            "GET", ref.metadata_url, headers=ref.headers, model=ref.name, timeout=timeout
+        )
+        doc = response.json(model=ref.name)
+        if not isinstance(doc, dict):
+            raise ProtocolError(f"Model '{ref.name}' metadata is not a JSON object.", model=ref.name, url=ref.metadata_url)
+        return doc
+
+    def schema(
+        self,
+        ref: ModelRef,
+        *,
+        metadata: dict[str, Any] | None = None,
+        reference: pd.DataFrame | None = None,
+    ) -> ModelSchema:
+        """The model's schema from every source it has, most specific first.
+
+        The catalog override and reference data are read from disk; metadata
+        from the server unless given. A server that is down still yields the
+        schema the catalog and reference data give.
+        """
+        candidates: list[ModelSchema] = []
+        if ref.schema_path is not None:
+            candidates.append(load_prediction_schema(ref.schema_path))
+        if metadata is None:
+            try:
+                metadata = self.metadata(ref)
+            except RequestError:
+                metadata = None
+        if metadata is not None:
+            parse = from_seldon_metadata if ref.protocol == "seldon" else from_v2_metadata
+            candidates.append(parse(metadata))
+        if reference is None and ref.reference_data is not None and Path(ref.reference_data).exists():
+            reference = read_reference(ref.reference_data)
+        if reference is not None:
+            candidates.append(from_reference(reference))
+        return resolve(candidates)
+
+    def status(self, ref: ModelRef) -> ModelRef:
+        """The ref with ``status`` ready / not ready and the reason in plain words."""
+        try:
+            response = self.transport.send(
+                "GET", ref.ready_url, headers=ref.headers, model=ref.name, retry=NO_RETRY, timeout=Timeout(2.0, 5.0)
+            )
+        except RequestError as exc:
+            return ref.with_status("not ready", exc.message)
+        if response.status == 200:
+            return ref.with_status("ready")
+        return ref.with_status("not ready", f"HTTP {response.status}")
+
+    # -- inference ---------------------------------------------------------------------
+    def predict(
+        self,
+        ref: ModelRef,
+        frame: pd.DataFrame,
+        schema: ModelSchema | None = None,
+        *,
+        validate: bool = True,
+        timeout: Timeout | None = None,
+    ) -> Prediction:
+        """Score every row of ``frame`` in one call.
+
+        With ``validate`` the rows are checked against the schema first and an
+        ``InputError`` names every bad cell; nothing is sent then.
+        """
+        schema = schema or ModelSchema()
+        if len(frame) == 0:
+            raise InputError(f"Nothing to score for model '{ref.name}': the input has no rows.")
+        if validate and not schema.is_empty:
+            errors = schema.validate(frame)
+            if errors:
+                shown = "; ".join(str(e) if e.row >= 0 else e.message for e in errors[:5])
+                more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+                raise InputError(f"Input for model '{ref.name}' does not fit its schema: {shown}{more}.")
+        codec = codec_for(ref.protocol)
+        request_id = uuid.uuid4().hex
+        body = codec.encode(frame, schema, request_id=request_id)
+        return self._send_predict(ref, body, schema, n_rows=len(frame), request_id=request_id, timeout=timeout)
+
+    def predict_body(
+        self, ref: ModelRef, body: dict[str, Any], schema: ModelSchema | None = None, *, n_rows: int | None = None
+    ) -> Prediction:
+        """Send a body written by hand (the raw JSON editor) and decode the answer."""
+        if not isinstance(body, dict):
+            raise InputError("The payload must be a JSON object.")
+        rows = n_rows if n_rows is not None else _rows_in_body(body)
+        return self._send_predict(ref, body, schema or ModelSchema(), n_rows=rows, request_id="")
+
+    def _send_predict(
+        self,
+        ref: ModelRef,
+        body: dict[str, Any],
+        schema: ModelSchema,
+        *,
+        n_rows: int,
+        request_id: str,
+        timeout: Timeout | None = None,
+    ) -> Prediction:
+        headers = dict(ref.headers)
+        if request_id and ref.protocol == "v2":
+            headers["x-request-id"] = request_id
+        started = time.perf_counter()
+        response = self.transport.send(
+            "POST", ref.predict_url, body=dump_json(body), headers=headers, model=ref.name, timeout=timeout
+        )
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        doc = response.json(model=ref.name)
+        try:
+            decoded = codec_for(ref.protocol).decode(doc, schema, n_rows=n_rows)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise ProtocolError(
+                f"Model '{ref.name}' answered, but the answer does not read as {ref.protocol}: {exc}.",
+                model=ref.name,
+                url=ref.predict_url,
+                status=response.status,
+            ) from None
+        return Prediction(
+            model=ref.name,
+            protocol=ref.protocol,
+            labels=decoded.labels,
+            probabilities=decoded.probabilities,
+            values=decoded.values,
+            outputs=decoded.outputs,
+            request_id=decoded.request_id or response.headers.get("x-request-id", "") or request_id,
+            request=body,
+            response=doc,
+            latency_ms=latency_ms,
+            url=ref.predict_url,
+            task=schema.task if schema.outputs else _task_of(decoded),
+        )
+
+    # -- feedback ------------------------------------------------------------------------
+    def send_feedback(
+        self,
+        ref: ModelRef,
+        *,
+        request: dict[str, Any],
+        response: dict[str, Any],
+        reward: float | None = None,
+        truth: Any = None,
+    ) -> dict[str, Any]:
+        """Seldon v1's ``/api/v1.0/feedback``. Not idempotent: retried only when nothing was sent."""
+        url = ref.feedback_url
+        if url is None:
+            raise MDSError(f"Model '{ref.name}' speaks V2, which has no feedback endpoint; feedback stays in the workbench.")
+        body: dict[str, Any] = {"request": request, "response": response}
+        if reward is not None:
+            body["reward"] = float(reward)
+        if truth is not None:
+            body["truth"] = {"data": {"ndarray": [truth if isinstance(truth, list) else [truth]]}}
+        answer = self.transport.send(
+            "POST", url, body=dump_json(body), headers=ref.headers, model=ref.name, idempotent=False
+        )
+        doc = answer.json(model=ref.name) if answer.content else {}
+        return doc if isinstance(doc, dict) else {"answer": doc}
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def load_prediction_schema(path: Path | str) -> ModelSchema:
+    try:
+        doc = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise SchemaError(f"Cannot read the schema file {path}: {exc.strerror}.") from None
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"The schema file {path} is not valid JSON (line {exc.lineno}).") from None
+    return from_prediction_schema(doc)
+
+
+def read_reference(path: Path | str) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+def _rows_in_body(body: dict[str, Any]) -> int:
+    inputs = body.get("inputs")
+    if isinstance(inputs, list) and inputs and isinstance(inputs[0], dict):
+        shape = inputs[0].get("shape") or [1]
+        return int(shape[0]) if shape and int(shape[0]) > 0 else 1
+    data = body.get("data")
+    if isinstance(data, dict):
+        if isinstance(data.get("ndarray"), list):
+            return len(data["ndarray"])
+        tensor = data.get("tensor")
+        if isinstance(tensor, dict) and tensor.get("shape"):
+            return int(tensor["shape"][0])
+    if isinstance(body.get("jsonData"), list):
+        return len(body["jsonData"])
+    return 1
+
+
+def _task_of(decoded: Any) -> str:
+    if decoded.probabilities is not None:
+        return "classification"
+    if decoded.values is not None:
+        return "regression"
+    return "other"

@@ -1,0 +1,102 @@
+"""Seldon Core v1 codec (SeldonMessage).
+
+Numeric frames go as ``data.ndarray`` with ``names``. Frames that mix strings,
+booleans and numbers go as ``jsonData`` records: Seldon's Python wrapper turns
+an ndarray into one numpy array, which makes every value a string. A model
+whose metadata names a message type gets that type. Seldon's ONE_HOT features
+are expanded to one 0/1 column per category.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..prediction import Decoded
+from ..schema import FeatureKind, ModelSchema
+from .base import interpret, wire_frame
+
+
+class SeldonCodec:
+    protocol = "seldon"
+
+    def encode(self, frame: pd.DataFrame, schema: ModelSchema, *, request_id: str = "") -> dict[str, Any]:
+        frame = _expand_one_hot(wire_frame(frame, schema), schema)
+        names = [str(c) for c in frame.columns]
+        messagetype = schema.messagetype or ("ndarray" if _all_numeric(frame) else "jsonData")
+        body: dict[str, Any]
+        if messagetype == "jsonData":
+            body = {"jsonData": frame.astype(object).where(frame.notna(), None).to_dict(orient="records")}
+        elif messagetype == "strData":
+            body = {"strData": str(frame.iloc[0, 0]) if len(frame) else ""}
+        elif messagetype == "tensor":
+            matrix = frame.to_numpy(dtype=float)
+            body = {"data": {"names": names, "tensor": {"shape": list(matrix.shape), "values": matrix.reshape(-1)}}}
+        elif _all_numeric(frame):
+            body = {"data": {"names": names, "ndarray": np.ascontiguousarray(frame.to_numpy(dtype=float))}}
+        else:
+            body = {"data": {"names": names, "ndarray": frame.astype(object).values.tolist()}}
+        if request_id:
+            body["meta"] = {"puid": request_id}
+        return body
+
+    def decode(self, body: Any, schema: ModelSchema, *, n_rows: int) -> Decoded:
+        if not isinstance(body, dict):
+            raise ValueError("a Seldon response must be a JSON object")
+        request_id = str((body.get("meta") or {}).get("puid") or "")
+        if "data" in body and isinstance(body["data"], dict):
+            data = body["data"]
+            names = [str(n) for n in data.get("names") or []]
+            if "ndarray" in data:
+                matrix = np.asarray(data["ndarray"])
+            elif "tensor" in data:
+                tensor = data["tensor"]
+                matrix = np.asarray(tensor["values"], dtype=float).reshape(tensor["shape"])
+            else:
+                raise ValueError("Seldon 'data' needs an ndarray or a tensor")
+            if matrix.ndim == 1:
+                matrix = matrix.reshape(n_rows, -1) if n_rows and matrix.size % n_rows == 0 else matrix
+            output_name = schema.outputs[0].name if len(schema.outputs) == 1 else "data"
+            decoded = interpret({output_name: matrix}, schema, n_rows, names=names)
+        elif "jsonData" in body:
+            decoded = _decode_json_data(body["jsonData"], schema, n_rows)
+        elif "strData" in body:
+            decoded = Decoded(labels=[body["strData"]] * max(n_rows, 1), outputs={"strData": body["strData"]})
+        else:
+            raise ValueError("a Seldon response needs data, jsonData or strData")
+        decoded.request_id = request_id
+        return decoded
+
+
+def _decode_json_data(payload: Any, schema: ModelSchema, n_rows: int) -> Decoded:
+    if isinstance(payload, dict) and "ndarray" in payload:
+        names = [str(n) for n in payload.get("names") or []]
+        return interpret({"jsonData": np.asarray(payload["ndarray"])}, schema, n_rows, names=names)
+    if isinstance(payload, list) and len(payload) == n_rows:
+        if payload and isinstance(payload[0], dict):
+            return Decoded(labels=list(payload), outputs={"jsonData": payload})
+        return interpret({"jsonData": np.asarray(payload)}, schema, n_rows)
+    return Decoded(labels=[payload] * n_rows, outputs={"jsonData": payload})
+
+
+def _all_numeric(frame: pd.DataFrame) -> bool:
+    return all(
+        pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes
+    )
+
+
+def _expand_one_hot(frame: pd.DataFrame, schema: ModelSchema) -> pd.DataFrame:
+    hot = [f for f in schema.features if f.one_hot and f.kind == FeatureKind.CATEGORY and f.name in frame.columns]
+    if not hot:
+        return frame
+    parts: dict[str, Any] = {}
+    for col in frame.columns:
+        feature = next((f for f in hot if f.name == col), None)
+        if feature is None:
+            parts[col] = frame[col]
+            continue
+        for value in feature.categories:
+            parts[feature.label_of(value)] = (frame[col] == value).astype(float)
+    return pd.DataFrame(parts, index=frame.index)

@@ -1,0 +1,94 @@
+"""Open Inference Protocol (V2) codec.
+
+Tabular frames go as one input per column with the request-level ``pd``
+content type, so each column keeps its own datatype (a string column must not
+turn the numbers into strings); BYTES columns carry ``content_type: str``.
+Tensor models (one tensor feature, e.g. an 8x8 image) go as one input of
+shape [n, *shape].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..prediction import Decoded
+from ..schema import Feature, ModelSchema
+from .base import NUMPY_DTYPE, interpret, series_datatype, wire_frame
+
+
+class V2Codec:
+    protocol = "v2"
+
+    def encode(self, frame: pd.DataFrame, schema: ModelSchema, *, request_id: str = "") -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if request_id:
+            body["id"] = request_id
+        tensor = schema.tensor_feature
+        if tensor is not None:
+            body["inputs"] = [self._tensor_input(frame, schema, tensor)]
+        else:
+            frame = wire_frame(frame, schema)
+            body["parameters"] = {"content_type": "pd"}
+            body["inputs"] = [self._column_input(frame[c], _feature_or_none(schema, str(c))) for c in frame.columns]
+        if schema.outputs:
+            body["outputs"] = [{"name": o.name} for o in schema.outputs]
+        return body
+
+    @staticmethod
+    def _tensor_input(frame: pd.DataFrame, schema: ModelSchema, feature: Feature) -> dict[str, Any]:
+        cols = schema.tensor_columns(feature)
+        dtype = NUMPY_DTYPE.get(feature.wire_datatype, np.float32)
+        matrix = np.ascontiguousarray(frame[cols].to_numpy(dtype=dtype))
+        shape = [len(frame), *(feature.shape or (len(cols),))]
+        return {"name": feature.name, "shape": shape, "datatype": feature.wire_datatype, "data": matrix.reshape(-1)}
+
+    @staticmethod
+    def _column_input(series: pd.Series, feature: Feature | None) -> dict[str, Any]:
+        natural = series_datatype(series)
+        datatype = feature.datatype if feature is not None and feature.datatype else natural
+        if natural == "BYTES" or datatype == "BYTES":
+            return {
+                "name": str(series.name),
+                "shape": [len(series)],
+                "datatype": "BYTES",
+                "parameters": {"content_type": "str"},
+                "data": ["" if v is None else str(v) for v in series.tolist()],
+            }
+        dtype = NUMPY_DTYPE.get(datatype, np.float64)
+        data = np.ascontiguousarray(series.to_numpy(dtype=dtype))
+        return {"name": str(series.name), "shape": [len(series)], "datatype": datatype, "data": data}
+
+    def decode(self, body: Any, schema: ModelSchema, *, n_rows: int) -> Decoded:
+        if not isinstance(body, dict) or not isinstance(body.get("outputs"), list):
+            raise ValueError("a V2 response needs an 'outputs' list")
+        arrays: dict[str, Any] = {}
+        for out in body["outputs"]:
+            if not isinstance(out, dict) or "name" not in out or "data" not in out:
+                raise ValueError("every V2 output needs a name and data")
+            arrays[str(out["name"])] = _output_array(out)
+        decoded = interpret(arrays, schema, n_rows)
+        decoded.request_id = str(body.get("id") or "")
+        return decoded
+
+
+def _feature_or_none(schema: ModelSchema, name: str) -> Feature | None:
+    try:
+        return schema.feature(name)
+    except KeyError:
+        return None
+
+
+def _output_array(out: dict[str, Any]) -> np.ndarray:
+    datatype = str(out.get("datatype") or "").upper()
+    shape = [int(s) for s in out.get("shape") or []]
+    data = out["data"]
+    if datatype == "BYTES":
+        arr = np.asarray(data, dtype=object)
+    else:
+        arr = np.asarray(data, dtype=NUMPY_DTYPE.get(datatype))
+    if shape and int(np.prod(shape)) == arr.size:
+        arr = arr.reshape(shape)
+    return arr

@@ -1,0 +1,132 @@
+"""Discovery from a catalog YAML file (the default, and what the embedded MDS writes).
+
+    models:
+      - name: wine                  # unique id in the workbench (required)
+        protocol: v2                # v2 | seldon (required)
+        url: http://127.0.0.1:9500  # server base URL or ingress prefix (required)
+        model: wine                 # V2 model name (default: name)
+        version: "1"
+        description: One line of purpose.
+        schema: schemas/wine.json   # Seldon ML prediction schema; paths relative to the catalog
+        reference_data: reference/wine.csv
+        sample_data: samples/wine.csv
+        headers: {Seldon-Model: wine}
+        explainer: {protocol: v2, url: ..., model: wine-explainer}
+        drift: {protocol: v2, url: ..., model: wine-drift}
+        card: {owner: ..., intended_use: ..., limitations: ..., training_data: ..., metrics: {...}}
+        tags: [demo]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from ..errors import CatalogError
+from ..refs import PROTOCOLS, ModelRef
+
+_KNOWN_KEYS = {
+    "name", "protocol", "url", "model", "version", "version_in_path", "namespace", "description", "schema",
+    "reference_data", "sample_data", "headers", "explainer", "drift", "card", "tags",
+}
+
+
+def load_catalog(path: Path | str) -> list[ModelRef]:
+    """Every model the catalog lists; a bad entry stops with a message naming it."""
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise CatalogError(f"The catalog file {path} does not exist.") from None
+    except OSError as exc:
+        raise CatalogError(f"Cannot read the catalog file {path}: {exc.strerror}.") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise CatalogError(f"The catalog file {path} is not valid YAML{where}.") from None
+    if doc is None:
+        return []
+    if not isinstance(doc, dict) or not isinstance(doc.get("models", []), list):
+        raise CatalogError(f"The catalog file {path} needs a top-level 'models:' list.")
+    refs: list[ModelRef] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(doc.get("models") or []):
+        ref = parse_entry(entry, base=path.parent, where=f"{path}, entry {index + 1}")
+        if ref.name in seen:
+            raise CatalogError(f"{path}: the model name '{ref.name}' appears twice; names must be unique.")
+        seen.add(ref.name)
+        refs.append(ref)
+    return refs
+
+
+def parse_entry(entry: Any, *, base: Path, where: str, nested: bool = False) -> ModelRef:
+    if not isinstance(entry, dict):
+        raise CatalogError(f"{where}: each entry must be a mapping with name, protocol and url.")
+    unknown = set(entry) - _KNOWN_KEYS
+    if unknown:
+        raise CatalogError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}.")
+    name = str(entry.get("name") or entry.get("model") or "")
+    if not name:
+        raise CatalogError(f"{where}: 'name' is required.")
+    where = f"{where} ('{name}')"
+    protocol = str(entry.get("protocol") or "")
+    if protocol not in PROTOCOLS:
+        raise CatalogError(f"{where}: protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}.")
+    url = str(entry.get("url") or "")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise CatalogError(f"{where}: url must be an http(s) URL, not {url!r}.")
+    headers = entry.get("headers") or {}
+    if not isinstance(headers, dict):
+        raise CatalogError(f"{where}: headers must be a mapping.")
+    card = entry.get("card") or {}
+    if not isinstance(card, dict):
+        raise CatalogError(f"{where}: card must be a mapping.")
+    return ModelRef(
+        name=name,
+        protocol=protocol,  # type: ignore[arg-type]
+        endpoint=url.rstrip("/"),
+        model_name=str(entry.get("model") or ""),
+        namespace=str(entry.get("namespace") or ""),
+        version=str(entry.get("version") or ""),
+        version_in_path=bool(entry.get("version_in_path", False)),
+        headers={str(k): str(v) for k, v in headers.items()},
+        source=f"catalog:{where.split(',')[0]}",
+        description=str(entry.get("description") or ""),
+        card=card,
+        tags=tuple(str(t) for t in entry.get("tags") or ()),
+        reference_data=_path(entry.get("reference_data"), base),
+        sample_data=_path(entry.get("sample_data"), base),
+        schema_path=_path(entry.get("schema"), base),
+        explainer=_nested(entry.get("explainer"), base, where, f"{name}-explainer"),
+        drift=_nested(entry.get("drift"), base, where, f"{name}-drift"),
+    )
+
+
+def _nested(entry: Any, base: Path, where: str, default_name: str) -> ModelRef | None:
+    if not entry:
+        return None
+    if isinstance(entry, dict) and "name" not in entry:
+        entry = {"name": entry.get("model") or default_name, **entry}
+    return parse_entry(entry, base=base, where=f"{where} explainer/drift", nested=True)
+
+
+def _path(value: Any, base: Path) -> Path | None:
+    if not value:
+        return None
+    path = Path(str(value))
+    return path if path.is_absolute() else (base / path)
+
+
+class CatalogDiscovery:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    def list_models(self) -> list[ModelRef]:
+        return load_catalog(self.path)
+
+    def describe(self) -> str:
+        return f"catalog file {self.path}"

@@ -1,0 +1,79 @@
+"""ModelRef: what discovery returns and what every client call takes.
+
+A ref is plain data: where a model is served, how to talk to it, and what the
+catalog says about it. It never holds a connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+Protocol = Literal["seldon", "v2"]
+PROTOCOLS: tuple[str, ...] = ("seldon", "v2")
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    name: str
+    protocol: Protocol
+    endpoint: str
+    """Server base URL or ingress prefix; protocol paths are appended to it."""
+    model_name: str = ""
+    """The V2 model name (defaults to ``name``)."""
+    namespace: str = ""
+    version: str = ""
+    version_in_path: bool = False
+    """Whether V2 calls use /v2/models/<m>/versions/<v>/... ."""
+    status: str = "unknown"
+    status_reason: str = ""
+    explainer: ModelRef | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+    description: str = ""
+    card: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    reference_data: Path | None = None
+    sample_data: Path | None = None
+    schema_path: Path | None = None
+    drift: ModelRef | None = None
+
+    @property
+    def v2_name(self) -> str:
+        return self.model_name or self.name
+
+    def url(self, path: str) -> str:
+        return self.endpoint.rstrip("/") + path
+
+    @property
+    def predict_url(self) -> str:
+        if self.protocol == "seldon":
+            return self.url("/api/v1.0/predictions")
+        return self.url(self._v2_model_path() + "/infer")
+
+    @property
+    def metadata_url(self) -> str:
+        if self.protocol == "seldon":
+            return self.url("/api/v1.0/metadata")
+        return self.url(self._v2_model_path())
+
+    @property
+    def ready_url(self) -> str:
+        if self.protocol == "seldon":
+            return self.url("/health/status")
+        return self.url(self._v2_model_path() + "/ready")
+
+    @property
+    def feedback_url(self) -> str | None:
+        # The Open Inference Protocol has no feedback endpoint.
+        return self.url("/api/v1.0/feedback") if self.protocol == "seldon" else None
+
+    def _v2_model_path(self) -> str:
+        path = f"/v2/models/{self.v2_name}"
+        if self.version and self.version_in_path:
+            path += f"/versions/{self.version}"
+        return path
+
+    def with_status(self, status: str, reason: str = "") -> ModelRef:
+        return replace(self, status=status, status_reason=reason)

@@ -1,0 +1,40 @@
+"""Session fixtures: real model servers on free loopback ports, started once, stopped by PID.
+
+``local_mds`` is the embedded MDS with the test-only echo models: MLServer (V2)
+and seldon-core v1 microservices, exactly what ``mds local up`` starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mds_client import MDSClient, ModelRef, load_catalog
+
+
+@pytest.fixture(scope="session")
+def local_mds(tmp_path_factory):
+    from workbench.embedded import local_mds as embedded
+
+    home = tmp_path_factory.mktemp("mds-home")
+    running = embedded.up(home, embedded.LocalPorts.free(), include_test_models=True, alibi=False, timeout=90)
+    yield running
+    embedded.down(home)
+
+
+@pytest.fixture(scope="session")
+def catalog_path(local_mds) -> Path:
+    return Path(local_mds.catalog_path)
+
+
+@pytest.fixture(scope="session")
+def refs(catalog_path) -> dict[str, ModelRef]:
+    return {ref.name: ref for ref in load_catalog(catalog_path)}
+
+
+@pytest.fixture(scope="session")
+def client():
+    client = MDSClient()
+    yield client
+    client.close()

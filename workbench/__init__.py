@@ -1,0 +1,1 @@
+"""MDS Workbench: a Streamlit workbench for models served by Seldon Core / MLServer."""

@@ -1,0 +1,101 @@
+"""Write ``<home>/catalog.yaml``: the embedded MDS described like any other model catalog.
+
+Format (other code parses it; paths are relative to the catalog file)::
+
+    # written by the embedded MDS
+    models:
+      - name: wine                      # unique id in the workbench
+        protocol: v2                    # v2 | seldon
+        url: http://127.0.0.1:9500      # server base URL (seldon: the client appends /api/v1.0/...)
+        model: wine                     # V2 model name (v2 only)
+        version: "1"
+        description: One line of purpose.
+        reference_data: reference/wine.csv
+        sample_data: samples/wine.csv
+        schema: schemas/wine-v1.json    # optional: Seldon ML prediction schema
+        headers: {}
+        explainer: {protocol: v2, url: http://127.0.0.1:9520, model: wine-explainer}   # optional
+        drift: {protocol: v2, url: http://127.0.0.1:9520, model: wine-drift}           # optional
+        card: {owner: ..., intended_use: ..., limitations: ..., training_data: ..., metrics: {...}}
+        tags: [demo, classification]
+
+``drift`` names the V2 endpoint of an alibi-detect drift detector fitted on the entry's reference
+data (POST a V2 batch to ``/v2/models/<model>/infer``; outputs ``is_drift``, ``distance``, ``p_val``,
+``threshold``). Test-only models (``echo``, ``echo-v1``) carry the tag ``test`` and appear only when
+asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.embedded.layout import HomeLayout
+
+HEADER = "# written by the embedded MDS\n"
+CARD_KEYS = ("owner", "intended_use", "limitations", "training_data", "metrics")
+
+
+@dataclass
+class CatalogEntry:
+    name: str
+    protocol: str
+    url: str
+    model: str | None = None
+    version: str = "1"
+    description: str = ""
+    reference_data: str | None = None
+    sample_data: str | None = None
+    schema: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    explainer: dict[str, str] | None = None
+    drift: dict[str, str] | None = None
+    card: dict[str, Any] | None = None
+    tags: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        keys = ("name", "protocol", "url", "model", "version", "description", "reference_data",
+                "sample_data", "schema", "headers", "explainer", "drift", "card", "tags")
+        out: dict[str, Any] = {}
+        for key in keys:
+            value = getattr(self, key)
+            if value is None:
+                continue
+            out[key] = value
+        return out
+
+
+def entry_from_card(layout: HomeLayout, name: str, *, protocol: str, url: str, model: str | None,
+                    data_name: str | None = None) -> CatalogEntry:
+    """An entry whose description, card and tags come from ``cards/<name>.json``."""
+    card_path = layout.card_json(name)
+    card = json.loads(card_path.read_text()) if card_path.exists() else {}
+    data_name = data_name or name
+    entry = CatalogEntry(
+        name=name,
+        protocol=protocol,
+        url=url,
+        model=model,
+        description=card.get("description", ""),
+        card={key: card[key] for key in CARD_KEYS if key in card} or None,
+        tags=list(card.get("tags", [])),
+    )
+    if layout.reference_csv(data_name).exists():
+        entry.reference_data = layout.relative(layout.reference_csv(data_name))
+    if layout.sample_csv(data_name).exists():
+        entry.sample_data = layout.relative(layout.sample_csv(data_name))
+    if layout.schema_json(name).exists():
+        entry.schema = layout.relative(layout.schema_json(name))
+    return entry
+
+
+def write_catalog(path: Path, entries: list[CatalogEntry]) -> None:
+    import yaml
+
+    body = yaml.safe_dump({"models": [entry.as_dict() for entry in entries]}, sort_keys=False,
+                          default_flow_style=False, allow_unicode=True, width=120)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(HEADER + body)
+    tmp.replace(path)

@@ -1,0 +1,102 @@
+"""Where the embedded MDS keeps its files, and where the server environments live.
+
+``HomeLayout`` names every path under the MDS home so that no other module builds paths by hand.
+The home defaults to ``$WORKBENCH_HOME`` or ``<repo>/.mds``; the server pythons default to the
+repo's ``.venvs`` and are overridden by ``WORKBENCH_MLSERVER_PYTHON`` / ``WORKBENCH_SELDON_PYTHON``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+HOME_ENV = "WORKBENCH_HOME"
+MLSERVER_PYTHON_ENV = "WORKBENCH_MLSERVER_PYTHON"
+SELDON_PYTHON_ENV = "WORKBENCH_SELDON_PYTHON"
+
+
+def default_home() -> Path:
+    return Path(os.environ.get(HOME_ENV) or REPO_ROOT / ".mds")
+
+
+def mlserver_python() -> Path:
+    return Path(os.environ.get(MLSERVER_PYTHON_ENV) or REPO_ROOT / ".venvs/mlserver/bin/python")
+
+
+def seldon_python() -> Path:
+    return Path(os.environ.get(SELDON_PYTHON_ENV) or REPO_ROOT / ".venvs/seldon/bin/python")
+
+
+@dataclass(frozen=True)
+class HomeLayout:
+    """Paths under one embedded MDS home."""
+
+    home: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "home", Path(self.home).expanduser().resolve())
+
+    # MLServer "core" instance: one folder, settings.json + one sub-folder per model.
+    @property
+    def models(self) -> Path:
+        return self.home / "models"
+
+    def model_dir(self, name: str) -> Path:
+        return self.models / name
+
+    # MLServer "alibi" instance (explainer + drift detector), separate so it cannot take the core down.
+    @property
+    def alibi_models(self) -> Path:
+        return self.home / "alibi-models"
+
+    def alibi_model_dir(self, name: str) -> Path:
+        return self.alibi_models / name
+
+    @property
+    def seldon(self) -> Path:
+        return self.home / "seldon"
+
+    def seldon_dir(self, name: str) -> Path:
+        return self.seldon / name
+
+    def reference_csv(self, name: str) -> Path:
+        return self.home / "reference" / f"{name}.csv"
+
+    def sample_csv(self, name: str) -> Path:
+        return self.home / "samples" / f"{name}.csv"
+
+    def schema_json(self, name: str) -> Path:
+        return self.home / "schemas" / f"{name}.json"
+
+    def card_json(self, name: str) -> Path:
+        return self.home / "cards" / f"{name}.json"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    def log(self, server: str) -> Path:
+        return self.logs / f"{server}.log"
+
+    @property
+    def state(self) -> Path:
+        return self.home / "state.json"
+
+    @property
+    def catalog(self) -> Path:
+        return self.home / "catalog.yaml"
+
+    @property
+    def training_stamp(self) -> Path:
+        return self.home / "demo-models.json"
+
+    @property
+    def alibi_stamp(self) -> Path:
+        return self.home / "alibi-models.json"
+
+    def relative(self, path: Path) -> str:
+        """A path relative to the home (and so to catalog.yaml), with forward slashes."""
+        return Path(path).resolve().relative_to(self.home).as_posix()

@@ -1,0 +1,66 @@
+"""``make run``: the embedded MDS plus the app, started together and stopped together.
+
+With WORKBENCH_CATALOG set, the app runs against that catalog and no local
+server is started. Otherwise the embedded MDS comes up (or an already running
+one in the same home is reused and left running), then ``streamlit run``.
+Ctrl-C stops the app and every server this command started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    from workbench.embedded import local_mds
+    from workbench.embedded.errors import AlreadyRunningError, EmbeddedMDSError
+    from workbench.embedded.layout import default_home
+
+    env = dict(os.environ)
+    started_here = False
+    home = default_home()
+    if not env.get("WORKBENCH_CATALOG"):
+        try:
+            mds = local_mds.up(home)
+            started_here = True
+            print(f"Embedded MDS ready in {mds.ready_seconds:.1f} s:")
+            for server in mds.servers:
+                print(f"  {server['name']:<10} {server['url']:<26} {', '.join(server['models'])}")
+            for name, reason in mds.failures.items():
+                print(f"  {name}: not started: {reason}", file=sys.stderr)
+        except AlreadyRunningError:
+            print(f"Using the embedded MDS already running in {home}.")
+        except EmbeddedMDSError as exc:
+            print(f"The embedded MDS did not start: {exc}", file=sys.stderr)
+            return 1
+        env["WORKBENCH_CATALOG"] = str(home / "catalog.yaml")
+    port = env.get("WORKBENCH_PORT", "8501")
+    print(f"\nMDS Workbench: http://localhost:{port}  (Ctrl-C stops it)\n", flush=True)
+    app = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "workbench" / "app.py"),
+         "--server.port", port, "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env,
+    )
+    try:
+        return app.wait()
+    except KeyboardInterrupt:
+        app.send_signal(signal.SIGINT)
+        try:
+            app.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+        return 0
+    finally:
+        if started_here:
+            local_mds.down(home)
+            print("Embedded MDS stopped.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,279 @@
+"""Run predictions for the app and log every call.
+
+Takes plain values (one row of feature values keyed by table column, or a raw
+JSON body), calls the model through ``mds_client`` and writes the audit row right
+after the call returns or fails, before anything else can go wrong. Returns plain
+``Result`` data that components render and the history page rebuilds from the log.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from mds_client import InputError, MDSClient, MDSError, ModelRef, ModelSchema, Prediction, codec_for, jsonable
+from mds_client.schema import TABULAR_KINDS
+from workbench.store import LoggedPrediction, log_prediction
+
+
+@dataclass
+class Result:
+    """One answer, as plain data: what the Predict page and History show."""
+
+    model: str
+    protocol: str
+    task: str
+    label: Any
+    probabilities: dict[str, float] | None
+    value: float | None
+    latency_ms: float | None
+    request_id: str
+    request: dict[str, Any]
+    response: dict[str, Any]
+    url: str = ""
+    version: str = ""
+    unit: str = ""
+    inputs: dict[str, Any] | None = None
+    prediction_id: int | None = None
+    created: datetime | None = None
+    user: str = ""
+
+    @property
+    def confidence(self) -> float | None:
+        return max(self.probabilities.values()) if self.probabilities else None
+
+
+@dataclass
+class Outcome:
+    """What one call gave: a result, or an error message for people; and the audit row id."""
+
+    model: str
+    result: Result | None = None
+    error: str | None = None
+    prediction_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+# -- the form's values -----------------------------------------------------------------------
+def form_supported(schema: ModelSchema) -> bool:
+    """Whether a form can be built: tabular features, or one 2-D image/tensor."""
+    if schema.is_empty:
+        return False
+    tensor = schema.tensor_feature
+    if tensor is not None:
+        return len(tensor.shape) == 2
+    return all(f.kind in TABULAR_KINDS for f in schema.features)
+
+
+def frame_from_values(schema: ModelSchema, values: dict[str, Any]) -> pd.DataFrame:
+    """One row with the schema's table columns, in order; missing columns are left out for validation to name."""
+    columns = [c for c in schema.table_columns() if c in values] if not schema.is_empty else list(values)
+    return pd.DataFrame([{c: values[c] for c in columns}], columns=columns)
+
+
+def typical_values(schema: ModelSchema, reference: pd.DataFrame | None) -> dict[str, Any]:
+    return {k: plain(v) for k, v in schema.example(reference).items()}
+
+
+def random_values(schema: ModelSchema, reference: pd.DataFrame | None, seed: int | None = None) -> dict[str, Any]:
+    """One real row of the reference data (or the typical example when there is none)."""
+    if reference is None or reference.empty:
+        return typical_values(schema, None)
+    row = reference.sample(1, random_state=seed).iloc[0]
+    values = typical_values(schema, None)
+    values.update({c: plain(row[c]) for c in schema.table_columns() if c in row.index})
+    return values
+
+
+def sample_body(ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame | None) -> dict[str, Any]:
+    """A payload to start the raw JSON editor from: encoded from sample data when there is some."""
+    if reference is not None and not reference.empty:
+        try:
+            return jsonable(codec_for(ref.protocol).encode(reference.head(1), schema))
+        except (ValueError, TypeError, KeyError):
+            pass
+    if ref.protocol == "seldon":
+        return {"data": {"names": ["x"], "ndarray": [[0.0]]}}
+    return {"inputs": [{"name": "input-0", "shape": [1, 1], "datatype": "FP64", "data": [0.0]}]}
+
+
+# -- calls -------------------------------------------------------------------------------------
+def predict(
+    client: MDSClient, engine: Engine | None, ref: ModelRef, schema: ModelSchema, values: dict[str, Any], *, user: str
+) -> Outcome:
+    """Score one row of form values. Input problems come back as an error and nothing is sent or logged."""
+    inputs = {k: plain(v) for k, v in values.items()}
+    try:
+        frame = frame_from_values(schema, inputs)
+        prediction = client.predict(ref, frame, schema)
+    except InputError as exc:
+        return Outcome(ref.name, error=str(exc))
+    except MDSError as exc:
+        return _failed(engine, ref, inputs, exc, user)
+    return _succeeded(engine, ref, schema, prediction, inputs, user)
+
+
+def predict_raw(
+    client: MDSClient, engine: Engine | None, ref: ModelRef, schema: ModelSchema, body: dict[str, Any], *, user: str
+) -> Outcome:
+    """Send a payload written by hand (the raw JSON editor)."""
+    try:
+        prediction = client.predict_body(ref, body, schema)
+    except InputError as exc:
+        return Outcome(ref.name, error=str(exc))
+    except MDSError as exc:
+        return _failed(engine, ref, None, exc, user, request=body)
+    return _succeeded(engine, ref, schema, prediction, None, user)
+
+
+def compare(
+    client: MDSClient,
+    engine: Engine | None,
+    models: list[tuple[ModelRef, ModelSchema]],
+    values: dict[str, Any],
+    *,
+    user: str,
+) -> list[Outcome]:
+    """The same input sent to every model at once; each answer (or error) in the given order."""
+    if not models:
+        return []
+
+    def one(item: tuple[ModelRef, ModelSchema]) -> Outcome:
+        ref, schema = item
+        missing = [c for c in schema.table_columns() if c not in values]
+        if missing:
+            shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+            return Outcome(ref.name, error=f"Model '{ref.name}' needs inputs this form does not have: {shown}.")
+        return predict(client, engine, ref, schema, values, user=user)
+
+    with ThreadPoolExecutor(max_workers=min(8, len(models))) as pool:
+        return list(pool.map(one, models))
+
+
+def _succeeded(
+    engine: Engine | None, ref: ModelRef, schema: ModelSchema, prediction: Prediction, inputs: dict[str, Any] | None, user: str
+) -> Outcome:
+    result = result_of(prediction, ref, schema, inputs, user=user)
+    outcome = Outcome(ref.name, result=result)
+    if engine is not None:
+        try:
+            result.prediction_id = outcome.prediction_id = log_prediction(
+                engine,
+                user=user,
+                model=ref.name,
+                version=ref.version,
+                protocol=ref.protocol,
+                inputs=inputs,
+                outputs=outputs_of(result),
+                request=result.request,
+                response=result.response,
+                request_id=result.request_id,
+                latency_ms=result.latency_ms,
+            )
+        except SQLAlchemyError as exc:
+            outcome.warnings.append(f"The answer could not be saved to the history: {exc.__class__.__name__}.")
+    return outcome
+
+
+def _failed(
+    engine: Engine | None, ref: ModelRef, inputs: dict[str, Any] | None, exc: MDSError, user: str, *, request: Any = None
+) -> Outcome:
+    outcome = Outcome(ref.name, error=str(exc))
+    if engine is not None:
+        try:
+            outcome.prediction_id = log_prediction(
+                engine, user=user, model=ref.name, version=ref.version, protocol=ref.protocol,
+                inputs=inputs, request=_safe_json(request), error=str(exc),
+            )
+        except SQLAlchemyError as db_exc:
+            outcome.warnings.append(f"The failed call could not be saved to the history: {db_exc.__class__.__name__}.")
+    return outcome
+
+
+# -- results -------------------------------------------------------------------------------------
+def result_of(
+    prediction: Prediction, ref: ModelRef, schema: ModelSchema, inputs: dict[str, Any] | None, *, user: str = ""
+) -> Result:
+    probabilities = None
+    if prediction.probabilities is not None and not prediction.probabilities.empty:
+        probabilities = {str(k): float(v) for k, v in prediction.probabilities.iloc[0].items()}
+    value = float(prediction.values[0]) if prediction.values else None
+    label = plain(prediction.labels[0]) if prediction.labels else None
+    output = schema.output("value")
+    return Result(
+        model=ref.name,
+        protocol=ref.protocol,
+        task="classification" if probabilities else ("regression" if value is not None else prediction.task),
+        label=label,
+        probabilities=probabilities,
+        value=value,
+        latency_ms=round(prediction.latency_ms, 1),
+        request_id=prediction.request_id,
+        request=prediction.request_json(),
+        response=prediction.response_json(),
+        url=prediction.url,
+        version=ref.version,
+        unit=output.unit if output is not None else "",
+        inputs=inputs,
+        user=user,
+    )
+
+
+def outputs_of(result: Result) -> dict[str, Any]:
+    return {"task": result.task, "label": result.label, "probabilities": result.probabilities,
+            "value": result.value, "unit": result.unit, "url": result.url}
+
+
+def result_from_log(row: LoggedPrediction) -> Result | None:
+    """Rebuild a result from the audit log (permalinks); None for a failed call."""
+    if not row.ok:
+        return None
+    outputs = row.outputs or {}
+    return Result(
+        model=row.model,
+        protocol=row.protocol,
+        task=outputs.get("task", "other"),
+        label=outputs.get("label"),
+        probabilities=outputs.get("probabilities"),
+        value=outputs.get("value"),
+        latency_ms=row.latency_ms,
+        request_id=row.request_id,
+        request=row.request or {},
+        response=row.response or {},
+        url=outputs.get("url", ""),
+        version=row.version,
+        unit=outputs.get("unit", ""),
+        inputs=row.inputs,
+        prediction_id=row.id,
+        created=row.created,
+        user=row.user,
+    )
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly Python value (numpy scalars unwrapped, NaN as None)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _safe_json(body: Any) -> Any:
+    try:
+        return jsonable(body) if body is not None else None
+    except TypeError:
+        return None
+

@@ -1,0 +1,80 @@
+"""Workbench settings: one pydantic-settings object, read once.
+
+Every value comes from the environment (prefix ``WORKBENCH_``) or its default;
+secrets (the login cookie key) come from the environment or
+``.streamlit/secrets.toml``, never from code, except the demo key that is
+used only with the demo users file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_USERS_FILE = REPO_ROOT / "config" / "users.yaml"
+SECRETS_FILE = REPO_ROOT / ".streamlit" / "secrets.toml"
+# Only ever used together with the demo users file, whose passwords are public anyway.
+DEMO_COOKIE_KEY = "mds-workbench-demo-cookie-key-not-secret-0123456789"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WORKBENCH_", extra="ignore")
+
+    home: Path = Field(default=REPO_ROOT / ".mds", description="Embedded MDS home.")
+    catalog: Path | None = Field(default=None, description="Catalog YAML; default <home>/catalog.yaml.")
+    auth: Literal["on", "off"] = "on"
+    database_url: str = ""
+    users_file: Path = DEMO_USERS_FILE
+    cookie_key: str = ""
+    cookie_name: str = "mds_workbench_auth"
+    cookie_expiry_days: float = 1.0
+    connect_timeout: float = 3.0
+    read_timeout: float = 30.0
+    status_ttl: float = 30.0
+    """Seconds a model's ready/not ready status is cached."""
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if self.catalog is None:
+            self.catalog = self.home / "catalog.yaml"
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.home / 'workbench.db'}"
+        if not self.cookie_key:
+            self.cookie_key = _secret("cookie_key") or ""
+        if not self.cookie_key and self.uses_demo_users:
+            self.cookie_key = DEMO_COOKIE_KEY
+        return self
+
+    @property
+    def catalog_path(self) -> Path:
+        assert self.catalog is not None
+        return self.catalog
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.auth == "on"
+
+    @property
+    def uses_demo_users(self) -> bool:
+        return Path(self.users_file).resolve() == DEMO_USERS_FILE.resolve()
+
+
+def _secret(name: str) -> str | None:
+    """A value from .streamlit/secrets.toml (top level or a [workbench] table)."""
+    try:
+        doc = tomllib.loads(SECRETS_FILE.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    value = doc.get(name) or (doc.get("workbench") or {}).get(name)
+    return str(value) if value else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,25 @@
+"""The workbench store: SQLAlchemy models, engine helpers, migrations and repositories."""
+
+from .engine import make_engine, migrate, open_store, session_scope
+from .models import Base, BatchChunk, BatchJob, DriftRun, Explanation, Feedback, FeedbackEvent
+from .models import Prediction as PredictionRow
+from .predictions import LoggedPrediction, get_prediction, log_prediction, recent_predictions
+
+__all__ = [
+    "Base",
+    "BatchChunk",
+    "BatchJob",
+    "DriftRun",
+    "Explanation",
+    "Feedback",
+    "FeedbackEvent",
+    "LoggedPrediction",
+    "PredictionRow",
+    "get_prediction",
+    "log_prediction",
+    "make_engine",
+    "migrate",
+    "open_store",
+    "recent_predictions",
+    "session_scope",
+]

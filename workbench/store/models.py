@@ -1,0 +1,165 @@
+"""SQLAlchemy 2 models of the workbench store (DESIGN.md section 4).
+
+All tables are created by the first Alembic migration so that later features
+(feedback, batch, explanations, drift) need no schema change to start.
+JSON columns use SQLAlchemy's generic ``JSON``: TEXT on SQLite, JSON on Postgres.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, Any: JSON}
+
+
+class Prediction(Base):
+    """One call to a model, made through the app, the CLI or a batch job; failed calls too."""
+
+    __tablename__ = "prediction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    model: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[str] = mapped_column(String(64), default="")
+    protocol: Mapped[str] = mapped_column(String(16), default="")
+    user: Mapped[str] = mapped_column(String(120), index=True)
+    inputs: Mapped[Any] = mapped_column(JSON, nullable=True)
+    outputs: Mapped[Any] = mapped_column(JSON, nullable=True)
+    request: Mapped[Any] = mapped_column(JSON, nullable=True)
+    response: Mapped[Any] = mapped_column(JSON, nullable=True)
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(8), default="ok")
+    """ok | error"""
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str] = mapped_column(String(8), default="app")
+    """app | cli | batch"""
+    batch_job_id: Mapped[str | None] = mapped_column(ForeignKey("batch_job.id"), nullable=True, index=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Feedback(Base):
+    """What a person said about one prediction; stored before it is forwarded (outbox)."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prediction_id: Mapped[int] = mapped_column(ForeignKey("prediction.id"), index=True)
+    user: Mapped[str] = mapped_column(String(120), index=True)
+    verdict: Mapped[str] = mapped_column(String(8))
+    """correct | wrong | unsure"""
+    truth: Mapped[Any] = mapped_column(JSON, nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reward: Mapped[float | None] = mapped_column(Float, nullable=True)
+    forwarded: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    """pending | delivered | failed | not_applicable"""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FeedbackEvent(Base):
+    """History of a feedback row: created, edited, withdrawn, forwarded."""
+
+    __tablename__ = "feedback_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), index=True)
+    user: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BatchJob(Base):
+    __tablename__ = "batch_job"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user: Mapped[str] = mapped_column(String(120), index=True)
+    model: Mapped[str] = mapped_column(String(200))
+    input_name: Mapped[str] = mapped_column(String(500), default="")
+    output_path: Mapped[str] = mapped_column(String(1000), default="")
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    """queued | running | done | failed | cancelled"""
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    rows_scored: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    options: Mapped[Any] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class BatchChunk(Base):
+    __tablename__ = "batch_chunk"
+    __table_args__ = (UniqueConstraint("job_id", "index", name="uq_batch_chunk_job_index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("batch_job.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    start_row: Mapped[int] = mapped_column(Integer)
+    end_row: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending | done | failed"""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    rows_scored: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Explanation(Base):
+    """Cache of explanations by model, version, input hash and kind."""
+
+    __tablename__ = "explanation"
+    __table_args__ = (UniqueConstraint("model", "version", "input_hash", "kind", name="uq_explanation_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[str] = mapped_column(String(64), default="")
+    input_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DriftRun(Base):
+    __tablename__ = "drift_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model: Mapped[str] = mapped_column(String(200), index=True)
+    user: Mapped[str] = mapped_column(String(120), default="")
+    detector: Mapped[str] = mapped_column(String(64), default="")
+    window_start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    window_end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    n_reference: Mapped[int] = mapped_column(Integer, default=0)
+    n_window: Mapped[int] = mapped_column(Integer, default=0)
+    is_drift: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    p_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    distance: Mapped[float | None] = mapped_column(Float, nullable=True)
+    payload: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -1,0 +1,118 @@
+"""The prediction log: every call made through the workbench, failed calls included.
+
+Rows are written in their own transaction right after the call returns (or fails),
+before anything else can go wrong, so the audit trail never misses a call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from .engine import session_scope
+from .models import Prediction as PredictionRow
+
+
+@dataclass(frozen=True)
+class LoggedPrediction:
+    """A prediction row as plain data (safe to cache and to hand to components)."""
+
+    id: int
+    request_id: str
+    model: str
+    version: str
+    protocol: str
+    user: str
+    inputs: Any
+    outputs: Any
+    request: Any
+    response: Any
+    latency_ms: float | None
+    status: str
+    error: str | None
+    source: str
+    created: datetime
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def log_prediction(
+    engine: Engine,
+    *,
+    user: str,
+    model: str,
+    version: str = "",
+    protocol: str = "",
+    inputs: Any = None,
+    outputs: Any = None,
+    request: Any = None,
+    response: Any = None,
+    request_id: str = "",
+    latency_ms: float | None = None,
+    error: str | None = None,
+    source: str = "app",
+    batch_job_id: str | None = None,
+) -> int:
+    """Write one row (status ``error`` when ``error`` is given) and return its id."""
+    row = PredictionRow(
+        request_id=request_id or "",
+        model=model,
+        version=version or "",
+        protocol=protocol or "",
+        user=user,
+        inputs=inputs,
+        outputs=outputs,
+        request=request,
+        response=response,
+        latency_ms=latency_ms,
+        status="error" if error else "ok",
+        error=error,
+        source=source,
+        batch_job_id=batch_job_id,
+    )
+    with session_scope(engine) as session:
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+def recent_predictions(engine: Engine, user: str | None, limit: int = 50, *, model: str | None = None) -> list[LoggedPrediction]:
+    """The newest rows first; ``user=None`` means everyone's."""
+    query = select(PredictionRow).order_by(PredictionRow.created.desc(), PredictionRow.id.desc()).limit(limit)
+    if user is not None:
+        query = query.where(PredictionRow.user == user)
+    if model is not None:
+        query = query.where(PredictionRow.model == model)
+    with session_scope(engine) as session:
+        return [_plain(row) for row in session.scalars(query)]
+
+
+def get_prediction(engine: Engine, prediction_id: int) -> LoggedPrediction | None:
+    with session_scope(engine) as session:
+        row = session.get(PredictionRow, prediction_id)
+        return _plain(row) if row is not None else None
+
+
+def _plain(row: PredictionRow) -> LoggedPrediction:
+    return LoggedPrediction(
+        id=row.id,
+        request_id=row.request_id,
+        model=row.model,
+        version=row.version,
+        protocol=row.protocol,
+        user=row.user,
+        inputs=row.inputs,
+        outputs=row.outputs,
+        request=row.request,
+        response=row.response,
+        latency_ms=row.latency_ms,
+        status=row.status,
+        error=row.error,
+        source=row.source,
+        created=row.created,
+    )

@@ -1,0 +1,1 @@
+"""Streamlit glue: cached resources, namespaced session state, the shared model picker."""

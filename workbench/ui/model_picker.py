@@ -1,0 +1,43 @@
+"""The model picker at the top of every model-specific page; the choice is shared across pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from workbench.catalog_service import ModelEntry
+from workbench.ui import state
+
+DOTS = {"ready": "🟢", "not ready": "🔴"}
+
+
+def status_dot(status: str) -> str:
+    return DOTS.get(status, "⚪")
+
+
+def _remember(widget_key: str) -> None:
+    state.set_selected_model(st.session_state[widget_key])
+
+
+def model_picker(entries: list[ModelEntry], *, page: str, label: str = "Model") -> ModelEntry | None:
+    """A select box over ``entries``; starts on (and updates) the model chosen on any page."""
+    if not entries:
+        return None
+    by_name = {e.name: e for e in entries}
+    names = list(by_name)
+    chosen = state.selected_model()
+    if chosen not in by_name:
+        chosen = names[0]
+        state.set_selected_model(chosen)
+    widget_key = f"{page}.model"
+    # Another page may have changed the shared choice: bring this widget in line before it renders.
+    if st.session_state.get(widget_key) != chosen:
+        st.session_state[widget_key] = chosen
+    name = st.selectbox(
+        label,
+        names,
+        key=widget_key,
+        format_func=lambda n: f"{status_dot(by_name[n].ref.status)} {n}",
+        on_change=_remember,
+        args=(widget_key,),
+    )
+    return by_name[name]

@@ -1,0 +1,82 @@
+"""Shared resources, cached once per process (client, engine) or for a short while (catalog reads)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from mds_client import MDSClient, ModelRef, ModelSchema, Timeout, Transport
+from workbench.catalog_service import ModelEntry, check_models, offline_schema, read_catalog, reference_frame
+from workbench.settings import Settings, get_settings
+from workbench.store import open_store
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _client(connect: float, read: float) -> MDSClient:
+    return MDSClient(Transport(timeout=Timeout(connect, read)))
+
+
+def client() -> MDSClient:
+    s = settings()
+    return _client(s.connect_timeout, s.read_timeout)
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    return open_store(url)
+
+
+def engine() -> Engine:
+    return _engine(settings().database_url)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def catalog_refs(path: str) -> list[ModelRef]:
+    """The catalog's models (raises CatalogError); no server contacted."""
+    return read_catalog(path)
+
+
+@st.cache_data(ttl=30, show_spinner="Checking the models...")
+def model_entries(path: str) -> list[ModelEntry]:
+    """Every model with status and schema, checked concurrently."""
+    return check_models(client(), read_catalog(path))
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def schema_of(path: str, name: str) -> ModelSchema:
+    ref = _ref(path, name)
+    return client().schema(ref) if client().status(ref).status == "ready" else offline_schema(ref)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def reference_of(path: str, name: str) -> pd.DataFrame | None:
+    return reference_frame(_ref(path, name))
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def metadata_of(path: str, name: str) -> dict:
+    return client().metadata(_ref(path, name))
+
+
+def ref_of(path: str, name: str) -> ModelRef:
+    return _ref(path, name)
+
+
+def _ref(path: str, name: str) -> ModelRef:
+    for ref in catalog_refs(path):
+        if ref.name == name:
+            return ref
+    from mds_client import ModelNotFound
+
+    raise ModelNotFound(f"Model '{name}' is not in the catalog {path}.", model=name)
+
+
+def refresh() -> None:
+    """Forget cached catalog reads, statuses and schemas (the Refresh button)."""
+    for fn in (catalog_refs, model_entries, schema_of, reference_of, metadata_of):
+        fn.clear()

@@ -1,0 +1,58 @@
+"""Typed accessors over ``st.session_state``; keys are namespaced per page ("predict.last_result")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from workbench.auth import ANONYMOUS, top_role
+from workbench.predict_service import Result
+
+SELECTED_MODEL = "models.selected"
+PAGES = "nav.pages"
+
+
+def selected_model() -> str | None:
+    return st.session_state.get(SELECTED_MODEL)
+
+
+def set_selected_model(name: str) -> None:
+    st.session_state[SELECTED_MODEL] = name
+
+
+def last_result(page: str = "predict") -> Result | None:
+    return st.session_state.get(f"{page}.last_result")
+
+
+def set_last_result(result: Result | None, page: str = "predict") -> None:
+    st.session_state[f"{page}.last_result"] = result
+
+
+def last_error(page: str = "predict") -> str | None:
+    return st.session_state.get(f"{page}.last_error")
+
+
+def set_last_error(message: str | None, page: str = "predict") -> None:
+    st.session_state[f"{page}.last_error"] = message
+
+
+def form_values(model: str) -> dict[str, Any] | None:
+    return st.session_state.get(f"predict.values.{model}")
+
+
+def set_form_values(model: str, values: dict[str, Any]) -> None:
+    st.session_state[f"predict.values.{model}"] = values
+
+
+def username() -> str:
+    return st.session_state.get("username") or ANONYMOUS
+
+
+def role() -> str:
+    return st.session_state.get("auth.role") or top_role(st.session_state.get("roles"))
+
+
+def page(key: str) -> Any:
+    """The navigation page object registered under ``key`` by app.py (for switch_page / page_link)."""
+    return (st.session_state.get(PAGES) or {}).get(key)
