@@ -35,6 +35,9 @@ DEFAULT_BATCH_SIZE = 500
 DEFAULT_WORKERS = 4
 DEFAULT_CHUNK_ROWS = 10_000
 CHUNK_ATTEMPTS = 4
+DEFAULT_RETRY_FOR_S = 120.0
+"""How long a minibatch keeps retrying while its server is down (restarts, rollouts) before the job fails."""
+MAX_BACKOFF_S = 4.0
 
 
 @dataclass
@@ -206,6 +209,15 @@ class _State:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class _Submitted:
+    """A chunk whose minibatches are in the pool."""
+
+    chunk: pd.DataFrame
+    errors: list[str]
+    futures: list[tuple[list[int], Future]]
+
+
 def progress_path(output: Path) -> Path:
     return output.with_name(output.name + ".progress.json")
 
@@ -236,6 +248,7 @@ class BatchScorer:
         workers: int = DEFAULT_WORKERS,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         column_map: dict[str, str] | None = None,
+        retry_for_s: float = DEFAULT_RETRY_FOR_S,
     ) -> None:
         if batch_size < 1 or workers < 1:
             raise InputError("batch size and workers must be at least 1.")
@@ -246,6 +259,7 @@ class BatchScorer:
         self.workers = workers
         self.chunk_rows = max(chunk_rows, batch_size)
         self.column_map = column_map or {}
+        self.retry_for_s = retry_for_s
 
     def run(
         self,
@@ -264,30 +278,49 @@ class BatchScorer:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_bytes(b"")
         else:
+            if not output.exists() or output.stat().st_size < state.output_bytes:
+                raise InputError(
+                    f"{output.name} is shorter than its checkpoint says: it was changed since the last run.",
+                    hint="Start the job again without resume.",
+                )
             with open(output, "r+b") as handle:  # cut whatever was written after the last checkpoint
                 handle.truncate(state.output_bytes)
         resumed_from = state.rows_done
         total = count_rows(source)
         started = time.perf_counter()
         cancelled = False
+        def finish(submitted: _Submitted) -> bool:
+            """Write one scored chunk and checkpoint it; True when the caller asked to stop."""
+            scored = self._collect(submitted)
+            self._append(output, scored, state)
+            state.rows_done += len(scored)
+            _save_state(output, state)
+            if on_rows is not None:
+                on_rows(scored)
+            if progress is not None:
+                progress(BatchProgress(state.rows_done - resumed_from, state.rows_scored, state.rows_rejected,
+                                       None if total is None else total - resumed_from,
+                                       time.perf_counter() - started))
+            return should_stop is not None and should_stop()
+
+        # One chunk of look-ahead: the next chunk's calls are in flight while this one is
+        # written, so the server never waits for our CSV writer; memory stays at two chunks.
+        pending: _Submitted | None = None
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mds-batch") as pool:
             for chunk in read_chunks(source, self.chunk_rows, skip_rows=state.rows_done):
                 chunk = chunk.rename(columns=self.column_map).reset_index(drop=True)
-                if not state.header_written and state.rows_done == 0:
+                if not state.header_written and state.rows_done == 0 and pending is None:
                     check_columns(chunk, self.schema)
-                scored = self._score_chunk(pool, chunk)
-                self._append(output, scored, state)
-                state.rows_done += len(chunk)
-                _save_state(output, state)
-                if on_rows is not None:
-                    on_rows(scored)
-                if progress is not None:
-                    progress(BatchProgress(state.rows_done - resumed_from, state.rows_scored, state.rows_rejected,
-                                           None if total is None else total - resumed_from,
-                                           time.perf_counter() - started))
-                if should_stop is not None and should_stop():
+                submitted = self._submit(pool, chunk)
+                if pending is not None and finish(pending):
                     cancelled = True
+                    for _, future in submitted.futures:
+                        future.cancel()
+                    pending = None
                     break
+                pending = submitted
+            if pending is not None:
+                finish(pending)  # the last chunk: the job is complete, a late stop changes nothing
         if state.rows_done == 0 and not cancelled:
             raise InputError(f"{source.name} has a header but no data rows.")
         if not cancelled:
@@ -303,15 +336,19 @@ class BatchScorer:
             cancelled=cancelled,
         )
 
-    def _score_chunk(self, pool: ThreadPoolExecutor, chunk: pd.DataFrame) -> pd.DataFrame:
+    def _submit(self, pool: ThreadPoolExecutor, chunk: pd.DataFrame) -> _Submitted:
         errors = row_errors(chunk, self.schema) if not self.schema.is_empty else [""] * len(chunk)
         valid_idx = [i for i, e in enumerate(errors) if not e]
         futures: list[tuple[list[int], Future]] = []
         for start in range(0, len(valid_idx), self.batch_size):
             idx = valid_idx[start : start + self.batch_size]
             futures.append((idx, pool.submit(self._score_rows, chunk.iloc[idx])))
+        return _Submitted(chunk, errors, futures)
+
+    def _collect(self, submitted: _Submitted) -> pd.DataFrame:
+        chunk, errors = submitted.chunk, submitted.errors
         result_parts: list[pd.DataFrame] = []
-        for idx, future in futures:
+        for idx, future in submitted.futures:
             part = future.result()
             part.index = idx
             result_parts.append(part)
@@ -321,16 +358,20 @@ class BatchScorer:
         for col in results.columns:
             if col != "error":
                 out[col] = results[col]
-        merged_errors = [e or (results["error"].iloc[i] if "error" in results else "") for i, e in enumerate(errors)]
-        out["error"] = [e if isinstance(e, str) else "" for e in merged_errors]
+        server_errors = results["error"].fillna("").astype(str) if "error" in results else pd.Series([""] * len(chunk))
+        out["error"] = [e or s for e, s in zip(errors, server_errors.tolist(), strict=True)]
         return out
 
     def _score_rows(self, rows: pd.DataFrame) -> pd.DataFrame:
-        """Predictions for these rows; a call refused by the server is split to find the bad rows."""
-        last: RequestError | None = None
-        for attempt in range(CHUNK_ATTEMPTS):
-            if attempt:
-                time.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)))
+        """Predictions for these rows; a call refused by the server is split to find the bad rows.
+
+        Other failures (server down, 5xx, timeout) are retried with backoff: at least
+        ``CHUNK_ATTEMPTS`` times and for up to ``retry_for_s`` seconds, so a job rides
+        out a server restart instead of failing halfway.
+        """
+        deadline = time.monotonic() + self.retry_for_s
+        attempt = 0
+        while True:
             try:
                 prediction = self.client.predict(self.ref, rows, self.schema, validate=False)
             except PayloadRejected as exc:
@@ -338,16 +379,17 @@ class BatchScorer:
                     return _failed(rows, f"refused by the server: {exc.body or exc.message}")
                 half = len(rows) // 2
                 return pd.concat([self._score_rows(rows.iloc[:half]), self._score_rows(rows.iloc[half:])])
-            except RequestError as exc:
-                last = exc
+            except RequestError:
+                attempt += 1
+                if attempt >= CHUNK_ATTEMPTS and time.monotonic() >= deadline:
+                    raise
+                time.sleep(min(MAX_BACKOFF_S, 0.25 * 2 ** (attempt - 1)))
                 continue
             frame = prediction.to_frame()
             frame["request_id"] = prediction.request_id
             frame["error"] = ""
             frame.index = rows.index
             return frame
-        assert last is not None
-        raise last
 
     def _output_columns(self, frame: pd.DataFrame) -> list[str]:
         if "prediction" in frame.columns:
@@ -369,13 +411,28 @@ class BatchScorer:
         if state.columns:
             # Every chunk has the same columns, whatever it holds (all rejected, new classes).
             frame = frame.reindex(columns=state.columns)
-        text = frame.to_csv(index=False, header=not state.header_written)
+        data = _csv_bytes(frame, header=not state.header_written)
         with open(output, "ab") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
             state.output_bytes = handle.tell()
         state.header_written = True
+
+
+def _csv_bytes(frame: pd.DataFrame, *, header: bool) -> bytes:
+    """CSV text of a chunk: Arrow's writer (about 4x faster than pandas, and it drops the GIL),
+    pandas for what Arrow cannot type (a column mixing numbers and text)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=header, quoting_style="needed"))
+        return sink.getvalue().to_pybytes()
+    except (pa.ArrowException, TypeError, ValueError):
+        return frame.to_csv(index=False, header=header).encode("utf-8")
 
 
 def _failed(rows: pd.DataFrame, reason: str) -> pd.DataFrame:

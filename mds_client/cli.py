@@ -3,6 +3,8 @@
     mds [--catalog FILE] models [--json]
     mds describe MODEL [--json]
     mds predict MODEL --input FILE --output FILE [--workers N] [--batch-size N] [--resume]
+    mds feedback MODEL --request-id ID --truth VALUE [--reward R] [--comment C]
+    mds feedback --retry-pending
     mds local up|down|status
 
 With no --catalog: $WORKBENCH_CATALOG, else the embedded MDS's catalog.
@@ -116,10 +118,29 @@ def cmd_predict(args: argparse.Namespace, client: MDSClient) -> int:
         total = f"/{p.rows_total}" if p.rows_total is not None else ""
         print(f"\r{p.rows_done}{total} rows, {p.rows_per_s:,.0f} rows/s", end="", file=sys.stderr, flush=True)
 
+    on_rows = None
+    if not args.no_store:
+        # The workbench store is the app's; imported here so that mds_client never needs it.
+        from workbench.prediction_log import batch_row_logger
+
+        from .batch import load_state
+
+        state = load_state(output) if args.resume else None
+        try:
+            log_rows = batch_row_logger(_store_engine(), ref, schema, user=_cli_user(), source="cli",
+                                        first_row=state.rows_done if state else 0)
+        except Exception as exc:  # the predictions matter more than their log
+            print(f"mds: predictions will not be logged to the workbench store ({exc}).", file=sys.stderr)
+        else:
+            def on_rows(frame: Any) -> None:
+                try:
+                    log_rows(frame)
+                except Exception as exc:
+                    print(f"\nmds: could not log rows to the workbench store ({exc}).", file=sys.stderr)
     result = score_file(
         client, ref, schema, args.input, output,
         batch_size=args.batch_size, workers=args.workers, resume=args.resume,
-        progress=None if args.quiet else report,
+        progress=None if args.quiet else report, on_rows=on_rows,
     )
     if not args.quiet:
         print(file=sys.stderr)
@@ -129,6 +150,62 @@ def cmd_predict(args: argparse.Namespace, client: MDSClient) -> int:
     )
     for reason, count in sorted(result.reasons.items(), key=lambda kv: -kv[1]):
         print(f"  rejected {count}: {reason}")
+    return 0
+
+
+def _store_engine():  # type: ignore[no-untyped-def]
+    from workbench.settings import get_settings
+    from workbench.store import open_store
+
+    return open_store(get_settings().database_url)
+
+
+def _cli_user() -> str:
+    return os.environ.get("WORKBENCH_USER") or os.environ.get("USER") or "cli"
+
+
+def cmd_feedback(args: argparse.Namespace, client: MDSClient) -> int:
+    from workbench.feedback_forwarder import default_sinks, deliver_pending
+    from workbench.feedback_service import find_prediction, get_feedback, record_feedback
+
+    engine = _store_engine()
+    sinks = default_sinks(client, lambda: load_catalog(args.catalog))
+    if args.retry_pending:
+        report = deliver_pending(engine, sinks, respect_backoff=False)
+        print(f"feedback: {report}")
+        for model, error in report.errors.items():
+            print(f"  {model}: {error}", file=sys.stderr)
+        return 0 if report.pending == 0 and report.failed == 0 else 1
+    if not args.model or not args.request_id or args.truth is None:
+        print("mds feedback: give MODEL --request-id ID --truth VALUE, or --retry-pending.", file=sys.stderr)
+        return 2
+    ref = find_model(load_catalog(args.catalog), args.model)
+    prediction_id = find_prediction(engine, ref.name, args.request_id, args.row)
+    schema = client.schema(ref)
+    from workbench.feedback_service import predicted_of
+    from workbench.store import get_prediction
+
+    said = predicted_of(get_prediction(engine, prediction_id))
+    if schema.task == "regression":
+        verdict = "correct" if said is not None and abs(float(said) - float(args.truth)) < 1e-9 else "wrong"
+    else:
+        verdict = "correct" if str(said) == str(args.truth).strip() else "wrong"
+    item = record_feedback(engine, prediction_id, _cli_user(), verdict,
+                           truth=None if verdict == "correct" and schema.task != "regression" else args.truth,
+                           comment=args.comment or "", reward=args.reward, schema=schema)
+    print(f"feedback {item.id} stored for prediction {prediction_id} ({verdict}; the model said {said}).")
+    if item.forwarded == "pending":
+        deliver_pending(engine, sinks, ids=[item.id], retries=1)
+        item = get_feedback(engine, item.id)
+    if item.forwarded == "delivered":
+        print(f"delivered to {ref.name}.")
+    elif item.forwarded == "pending":
+        print(f"pending: {item.last_error or 'not sent yet'}; 'mds feedback --retry-pending' sends it later.")
+    elif item.forwarded == "failed":
+        print(f"refused by {ref.name}: {item.last_error}")
+        return 1
+    else:
+        print(f"kept in the workbench: {ref.name} ({ref.protocol}) has no feedback endpoint.")
     return 0
 
 
@@ -159,7 +236,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--no-store", action="store_true", help="do not log the predictions to the workbench store")
     p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("feedback", help="tell a model whether a prediction was right; or send what is pending")
+    p.add_argument("model", nargs="?")
+    p.add_argument("--request-id", help="the request_id column of 'mds predict' output")
+    p.add_argument("--row", type=int, default=None, help="row of the output file (1 = first data row) when one "
+                   "request id scored several rows")
+    p.add_argument("--truth", help="the right answer (a class name, or a number for regression)")
+    p.add_argument("--reward", type=float, default=None, help="default: 1 if the model was right, else 0")
+    p.add_argument("--comment", default="")
+    p.add_argument("--retry-pending", action="store_true", help="send every feedback item still waiting")
+    p.set_defaults(func=cmd_feedback)
     p = sub.add_parser("local", help="the embedded local MDS")
     p.add_argument("action", choices=["up", "down", "status"])
     p.add_argument("--home", help="state folder (default: $WORKBENCH_HOME or .mds)")

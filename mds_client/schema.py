@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -165,19 +166,22 @@ class ModelSchema:
 
     def table_columns(self) -> list[str]:
         """The columns a CSV/batch file for this model has, in order."""
-        cols: list[str] = []
+        return list(self._column_features)
+
+    @cached_property
+    def _column_features(self) -> dict[str, Feature]:
+        columns: dict[str, Feature] = {}
         for f in self.features:
-            cols.extend(self.tensor_columns(f) if f.is_tensor else [f.name])
-        return cols
+            for col in self.tensor_columns(f) if f.is_tensor else [f.name]:
+                columns[col] = f
+        return columns
 
     def missing_columns(self, frame: pd.DataFrame) -> list[str]:
         return [c for c in self.table_columns() if c not in frame.columns and self._required_col(c)]
 
     def _required_col(self, column: str) -> bool:
-        for f in self.features:
-            if f.name == column:
-                return f.required
-        return True
+        feature = self._column_features.get(column)
+        return True if feature is None else feature.required
 
     # -- conversion ------------------------------------------------------------
     def coerce(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -189,20 +193,19 @@ class ModelSchema:
         if self.is_empty:
             return frame
         out = {}
+        changed = False
         for col in self.table_columns():
             if col not in frame.columns:
                 continue
-            feature = self._feature_of_column(col)
-            out[col] = _coerce_series(frame[col], feature)
+            series = frame[col]
+            out[col] = _coerce_series(series, self._feature_of_column(col))
+            changed = changed or out[col] is not series
+        if not changed and list(out) == list(frame.columns):
+            return frame  # already in schema dtypes and order: the one-row predict path
         return pd.DataFrame(out, index=frame.index)
 
     def _feature_of_column(self, column: str) -> Feature:
-        for f in self.features:
-            if f.name == column:
-                return f
-            if f.is_tensor and column.startswith(f.name + "_"):
-                return f
-        raise KeyError(column)
+        return self._column_features[column]
 
     def validate(self, frame: pd.DataFrame) -> list[CellError]:
         """Every bad cell, by row position and column, in plain words."""
@@ -211,16 +214,55 @@ class ModelSchema:
             errors.append(CellError(-1, col, f"{col}: column is missing"))
         if self.is_empty:
             return errors
+        screened = self._screen_numeric(frame)
         for col in self.table_columns():
             if col not in frame.columns:
                 continue
+            rows = screened.get(col)
+            if rows is not None and len(rows) == 0:
+                continue
             feature = self._feature_of_column(col)
-            values = frame[col].tolist()
-            for i, value in enumerate(values):
-                message = check_value(feature, value, column=col)
+            series = frame[col]
+            for i in _suspect_rows(series, feature) if rows is None else rows:
+                message = check_value(feature, series.iat[i], column=col)
                 if message:
-                    errors.append(CellError(i, col, message))
+                    errors.append(CellError(int(i), col, message))
+        errors.sort(key=lambda e: (e.row, self._column_order(e.column)))
         return errors
+
+    def _screen_numeric(self, frame: pd.DataFrame) -> dict[str, Any]:
+        """Rows to check per numeric column, found for all numeric columns in one numpy pass."""
+        cols, lows, highs, whole = [], [], [], []
+        dtypes = dict(zip(frame.columns, frame.dtypes, strict=True))
+        for f in self.features:
+            if f.kind not in (FeatureKind.NUMBER, FeatureKind.INTEGER) or f.name not in dtypes:
+                continue
+            if dtypes[f.name].kind not in "fiu":
+                continue
+            cols.append(f.name)
+            lows.append(-np.inf if f.minimum is None else f.minimum)
+            highs.append(np.inf if f.maximum is None else f.maximum)
+            whole.append(f.kind == FeatureKind.INTEGER)
+        if not cols:
+            return {}
+        values = np.column_stack([frame[c].to_numpy(dtype=float) for c in cols])
+        bad = ~np.isfinite(values)
+        if np.isfinite(lows).any():
+            bad |= values < np.asarray(lows)
+        if np.isfinite(highs).any():
+            bad |= values > np.asarray(highs)
+        if any(whole):
+            bad |= (np.mod(np.nan_to_num(values), 1) != 0) & np.asarray(whole)
+        if not bad.any():
+            return dict.fromkeys(cols, ())
+        return {c: np.flatnonzero(bad[:, j]) for j, c in enumerate(cols)}
+
+    def _column_order(self, column: str) -> int:
+        return self._column_index.get(column, -1)
+
+    @cached_property
+    def _column_index(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self._column_features)}
 
     def example(self, reference: pd.DataFrame | None = None) -> dict[str, Any]:
         """A typical input row: the reference data's median/mode, else declared defaults."""
@@ -235,6 +277,30 @@ class ModelSchema:
 
     def with_features(self, features: list[Feature]) -> ModelSchema:
         return replace(self, features=tuple(features))
+
+
+def _suspect_rows(series: pd.Series, feature: Feature) -> Any:
+    """Row positions that need a per-value check; numeric columns are screened with numpy first.
+
+    Batch files have 100,000s of rows: checking every cell in Python would cost more than scoring.
+    """
+    numeric_kind = feature.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER, FeatureKind.TENSOR, FeatureKind.IMAGE)
+    dtype = series.dtype
+    if numeric_kind and pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        values = series.to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        if feature.minimum is not None:
+            bad |= values < feature.minimum
+        if feature.maximum is not None:
+            bad |= values > feature.maximum
+        if feature.kind == FeatureKind.INTEGER:
+            bad |= np.mod(np.nan_to_num(values), 1) != 0
+        return np.flatnonzero(bad)
+    if feature.kind == FeatureKind.BOOLEAN and pd.api.types.is_bool_dtype(dtype):
+        return []
+    if feature.kind == FeatureKind.TEXT and not feature.required:
+        return []
+    return range(len(series))
 
 
 def check_value(feature: Feature, value: Any, *, column: str | None = None) -> str | None:
@@ -316,6 +382,14 @@ def _to_bool(value: Any) -> bool | None:
 
 def _coerce_series(series: pd.Series, feature: Feature) -> pd.Series:
     kind = feature.kind
+    dtype_kind = series.dtype.kind
+    # Already the right dtype: nothing to convert (the common case, and the hot path of one-row predicts).
+    if kind in (FeatureKind.NUMBER, FeatureKind.TENSOR, FeatureKind.IMAGE) and dtype_kind == "f":
+        return series
+    if kind in (FeatureKind.INTEGER, FeatureKind.NUMBER) and dtype_kind in "iu":
+        return series
+    if kind == FeatureKind.BOOLEAN and dtype_kind == "b":
+        return series
     if kind in (FeatureKind.NUMBER, FeatureKind.TENSOR, FeatureKind.IMAGE):
         converted = pd.to_numeric(series, errors="coerce")
         return converted if converted.notna().sum() == series.notna().sum() else series

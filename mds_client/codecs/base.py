@@ -83,8 +83,8 @@ def interpret(
         names_for = kinds[label_name].class_names or class_names
         decoded.labels = [_class_name(v, names_for) for v in raw]
     elif decoded.probabilities is not None:
-        cols = list(decoded.probabilities.columns)
-        decoded.labels = [cols[i] for i in np.argmax(decoded.probabilities.to_numpy(), axis=1)]
+        cols = np.asarray(list(decoded.probabilities.columns), dtype=object)
+        decoded.labels = cols[np.argmax(matrix, axis=1)].tolist()
     elif value_name is not None:
         values = [float(v) for v in _flat(arrays[value_name], n_rows)]
         decoded.values = values

@@ -1,0 +1,19 @@
+"""Start the embedded MDS for a benchmark: free ports, a throwaway home, stopped at exit."""
+
+from __future__ import annotations
+
+import atexit
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def start_local_mds(**kwargs):
+    from workbench.embedded import local_mds
+
+    home = Path(tempfile.mkdtemp(prefix="mds-bench-"))
+    running = local_mds.up(home, local_mds.LocalPorts.free(), alibi=False, **kwargs)
+    atexit.register(local_mds.down, home)
+    return running
