@@ -6,6 +6,7 @@ from typing import Protocol
 
 from ..refs import ModelRef
 from .catalog import CatalogDiscovery, load_catalog
+from .kubernetes import KubernetesDiscovery
 from .repository import RepositoryDiscovery
 
 
@@ -13,4 +14,4 @@ class Discovery(Protocol):
     def list_models(self) -> list[ModelRef]: ...
 
 
-__all__ = ["CatalogDiscovery", "Discovery", "RepositoryDiscovery", "load_catalog"]
+__all__ = ["CatalogDiscovery", "Discovery", "KubernetesDiscovery", "RepositoryDiscovery", "load_catalog"]

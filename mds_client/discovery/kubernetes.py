@@ -1,0 +1,178 @@
+"""Discovery from Kubernetes: Seldon Core v1 ``SeldonDeployment`` and Seldon Core v2 ``Model`` / ``Pipeline``.
+
+Read through the official ``kubernetes`` client, in-cluster or from kubeconfig.
+URLs come from where the MDS is reached:
+
+- v1 through the ingress: ``<ingress>/seldon/<ns>/<name>`` + ``/api/v1.0/predictions`` (protocol
+  seldon) or ``/v2/models/<graph>/infer`` (protocol v2);
+- v2 through the Seldon mesh: ``<mesh>/v2/models/<m>/infer`` with header ``Seldon-Model: <m>``
+  (pipelines: ``<p>.pipeline``).
+
+Status: ``status.state`` for v1 (Available means ready), the ``Ready`` / ``ModelReady`` conditions
+for v2. Documentation may travel in annotations: ``mds.workbench/description``,
+``mds.workbench/owner``, ``mds.workbench/intended-use``, ``mds.workbench/limitations``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import CatalogError
+from ..refs import ModelRef
+
+SELDON_V1 = ("machinelearning.seldon.io", "v1", "seldondeployments")
+SELDON_V2_MODELS = ("mlops.seldon.io", "v1alpha1", "models")
+SELDON_V2_PIPELINES = ("mlops.seldon.io", "v1alpha1", "pipelines")
+ANNOTATION_PREFIX = "mds.workbench/"
+
+
+def _meta(obj: dict[str, Any]) -> tuple[str, str, dict[str, str], dict[str, str]]:
+    meta = obj.get("metadata") or {}
+    return (str(meta.get("name") or ""), str(meta.get("namespace") or ""),
+            dict(meta.get("labels") or {}), dict(meta.get("annotations") or {}))
+
+
+def _card(annotations: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    card = {k[len(ANNOTATION_PREFIX):].replace("-", "_"): v for k, v in annotations.items()
+            if k.startswith(ANNOTATION_PREFIX)}
+    return str(card.pop("description", "")), card
+
+
+def refs_from_seldon_deployment(obj: dict[str, Any], ingress_url: str) -> list[ModelRef]:
+    """One ref per SeldonDeployment (its first predictor's graph), reached through the ingress."""
+    name, namespace, labels, annotations = _meta(obj)
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    protocol_text = str(spec.get("protocol") or "seldon").lower()
+    protocol = "v2" if protocol_text in ("v2", "kfserving") else "seldon"
+    predictors = spec.get("predictors") or [{}]
+    predictor = predictors[0]
+    graph = predictor.get("graph") or {}
+    state = str(status.get("state") or "Unknown")
+    ready = state == "Available"
+    description, card = _card(annotations)
+    version = str(labels.get("version") or (predictor.get("labels") or {}).get("version") or "")
+    explainer = None
+    if predictor.get("explainer", {}).get("type"):
+        explainer = ModelRef(
+            name=f"{name}-explainer", protocol=protocol,
+            endpoint=f"{ingress_url.rstrip('/')}/seldon/{namespace}/{name}-explainer",
+            model_name=str(graph.get("name") or name), namespace=namespace, source="kubernetes",
+        )
+    return [ModelRef(
+        name=name if not namespace else f"{namespace}/{name}",
+        protocol=protocol,  # type: ignore[arg-type]
+        endpoint=f"{ingress_url.rstrip('/')}/seldon/{namespace}/{name}",
+        model_name=str(graph.get("name") or name),
+        namespace=namespace,
+        version=version,
+        status="ready" if ready else "not ready",
+        status_reason="" if ready else f"{state}: {status.get('description') or 'no description'}",
+        explainer=explainer,
+        source="kubernetes:SeldonDeployment",
+        description=description,
+        card=card,
+        tags=tuple(sorted({f"{k}={v}" for k, v in labels.items() if k in ("team", "stage", "version")})),
+    )]
+
+
+def _conditions_ready(status: dict[str, Any], kinds: tuple[str, ...]) -> tuple[bool, str]:
+    conditions = {c.get("type"): c for c in status.get("conditions") or []}
+    for kind in kinds:
+        cond = conditions.get(kind)
+        if cond is not None:
+            ok = str(cond.get("status")) == "True"
+            return ok, "" if ok else str(cond.get("message") or cond.get("reason") or f"{kind} is False")
+    return False, "no Ready condition reported yet"
+
+
+def refs_from_v2_model(obj: dict[str, Any], mesh_url: str, *, pipeline: bool = False) -> list[ModelRef]:
+    name, namespace, labels, annotations = _meta(obj)
+    status = obj.get("status") or {}
+    ready, reason = _conditions_ready(status, ("ModelReady", "Ready") if not pipeline else ("PipelineReady", "Ready"))
+    description, card = _card(annotations)
+    header = f"{name}.pipeline" if pipeline else name
+    return [ModelRef(
+        name=name if not namespace else f"{namespace}/{name}",
+        protocol="v2",
+        endpoint=mesh_url.rstrip("/"),
+        model_name=name,
+        namespace=namespace,
+        version=str(labels.get("version") or (obj.get("metadata") or {}).get("generation") or ""),
+        status="ready" if ready else "not ready",
+        status_reason=reason,
+        headers={"Seldon-Model": header},
+        source="kubernetes:Pipeline" if pipeline else "kubernetes:Model",
+        description=description,
+        card=card,
+    )]
+
+
+class KubernetesDiscovery:
+    def __init__(
+        self,
+        *,
+        namespace: str | None = None,
+        ingress_url: str = "",
+        mesh_url: str = "",
+        api_client: Any = None,
+    ) -> None:
+        self.namespace = namespace
+        self.ingress_url = ingress_url
+        self.mesh_url = mesh_url
+        self._api_client = api_client
+
+    def _api(self) -> Any:
+        from kubernetes import client, config  # heavy; only when Kubernetes discovery is used
+
+        if self._api_client is None:
+            try:
+                config.load_incluster_config()
+            except config.ConfigException:
+                try:
+                    config.load_kube_config()
+                except (config.ConfigException, FileNotFoundError) as exc:
+                    raise CatalogError(
+                        f"No Kubernetes configuration found (not in a cluster, and kubeconfig failed: {exc})."
+                    ) from None
+            self._api_client = client.ApiClient()
+        return client.CustomObjectsApi(self._api_client)
+
+    def _list(self, api: Any, kind: tuple[str, str, str]) -> list[dict[str, Any]]:
+        from kubernetes.client.exceptions import ApiException
+
+        group, version, plural = kind
+        try:
+            if self.namespace:
+                doc = api.list_namespaced_custom_object(group, version, self.namespace, plural)
+            else:
+                doc = api.list_cluster_custom_object(group, version, plural)
+        except ApiException as exc:
+            if exc.status == 404:
+                return []  # that Seldon generation is not installed in this cluster
+            raise CatalogError(
+                f"Kubernetes refused to list {plural}.{group} (HTTP {exc.status}: {exc.reason}).",
+                hint="Check the workbench's service account can list them (RBAC).",
+            ) from None
+        except Exception as exc:  # urllib3 connection errors
+            raise CatalogError(f"The Kubernetes API is not reachable: {exc}") from None
+        return list(doc.get("items") or [])
+
+    def list_models(self) -> list[ModelRef]:
+        api = self._api()
+        refs: list[ModelRef] = []
+        if self.ingress_url:
+            for obj in self._list(api, SELDON_V1):
+                refs.extend(refs_from_seldon_deployment(obj, self.ingress_url))
+        if self.mesh_url:
+            for obj in self._list(api, SELDON_V2_MODELS):
+                refs.extend(refs_from_v2_model(obj, self.mesh_url))
+            for obj in self._list(api, SELDON_V2_PIPELINES):
+                refs.extend(refs_from_v2_model(obj, self.mesh_url, pipeline=True))
+        if not self.ingress_url and not self.mesh_url:
+            raise CatalogError("Kubernetes discovery needs an ingress URL (Seldon v1) or a mesh URL (Seldon v2).")
+        return refs
+
+    def describe(self) -> str:
+        where = f"namespace {self.namespace}" if self.namespace else "all namespaces"
+        return f"Kubernetes ({where})"
