@@ -102,7 +102,7 @@ def test_seldon_v1_and_v2_resources_become_refs(api_client):
 
 
 def test_forbidden_listing_is_a_catalog_error_with_rbac_hint(api_client):
-    with pytest.raises(CatalogError, match="HTTP 403.*RBAC"):
+    with pytest.raises(CatalogError, match=r"HTTP 403.*RBAC"):
         KubernetesDiscovery(namespace="locked", ingress_url="https://mds", api_client=api_client).list_models()
 
 
