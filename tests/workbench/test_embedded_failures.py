@@ -102,3 +102,11 @@ def test_a_missing_joblib_is_retrained_not_fatal(home):
 def test_down_without_state_is_a_no_op(tmp_path):
     assert local_mds.down(tmp_path) == []
     assert local_mds.status(tmp_path) == []
+
+
+def test_test_models_appear_only_when_asked_for(home):
+    layout = HomeLayout(home)
+    assert "echo" in local_mds.prepare(home, include_test_models=True, alibi=False).core_models
+    prepared = local_mds.prepare(home, alibi=False)
+    assert "echo" not in prepared.core_models and "echo-v1" not in prepared.seldon_services
+    assert not layout.model_dir("echo").exists()

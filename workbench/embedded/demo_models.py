@@ -34,6 +34,13 @@ Verified against MLServer 1.7.1 (see tests/workbench/test_embedded_local_mds.py)
   reaches the tips pipeline as a DataFrame with bool and int64 columns kept, and both outputs come
   back. No deviation from the convention was needed.
 - Column order does not matter for the pd codec (the pipelines select columns by name).
+- ``GET /v2/models/<m>`` answers ``"versions": []`` although ``parameters.version`` is "1";
+  inference responses do carry ``model_version: "1"``. Take the version from the catalog.
+- For wine, a single 2-D FP64 tensor (no ``content_type``, columns in schema order) works too:
+  MLServer's default NumpyRequestCodec hands the pipeline an ndarray (wine was fitted on a
+  DataFrame, so scikit-learn warns; the servers run with that one warning silenced, see
+  local_mds). tips / tip-amount need the pd form (their pipelines select columns by name).
+- Requests need ``Content-Type: application/json``.
 
 Digits convention: the V2 input is one tensor ``image`` (FP32, ``[-1, 8, 8]``, 0..16); the
 reference and sample CSVs flatten it row-major into 64 columns ``image_<row>_<col>`` (the tensor input name, then the index: what mds_client.ModelSchema.tensor_columns expects)
@@ -448,9 +455,9 @@ def write_seldon_wine(layout: HomeLayout, wine: TrainedModel) -> None:
 
 
 def training_stamp() -> dict[str, Any]:
-    import sklearn
+    from importlib.metadata import version  # cheaper than importing scikit-learn
 
-    return {"training_version": TRAINING_VERSION, "sklearn": sklearn.__version__, "models": list(DEMO_MODELS)}
+    return {"training_version": TRAINING_VERSION, "sklearn": version("scikit-learn"), "models": list(DEMO_MODELS)}
 
 
 def expected_files(layout: HomeLayout) -> list[Path]:

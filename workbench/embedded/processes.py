@@ -56,6 +56,20 @@ def http_ok(url: str, timeout: float = HTTP_PROBE_TIMEOUT) -> bool:
         return False
 
 
+def http_post(url: str, body: bytes = b"", timeout: float = 30.0) -> tuple[bool, str]:
+    """POST and report (ok, response text or error)."""
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return 200 <= response.status < 300, response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        # MLServer answers a traceback or {"error": ...}: its last line says what went wrong.
+        lines = [line for line in error.read().decode(errors="replace").splitlines() if line.strip()]
+        return False, f"HTTP {error.code}: {(lines[-1] if lines else error.reason)[:300]}"
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        return False, str(error)
+
+
 def log_tail(path: Path, lines: int = 25) -> str:
     try:
         with open(path, errors="replace") as handle:
@@ -126,21 +140,24 @@ def cmdline(pid: int) -> str:
 
 def stop_group(pgid: int, grace: float = STOP_GRACE_SECONDS) -> bool:
     """SIGTERM a process group, SIGKILL it after `grace` seconds; True when nothing is left."""
-    try:
-        os.killpg(pgid, signal.SIGTERM)
-    except ProcessLookupError:
-        _reap(pgid)
-        return True
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not group_alive(pgid):
-            return True
-        time.sleep(POLL_SECONDS)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
-    deadline = time.monotonic() + 2.0
-    while time.monotonic() < deadline:
-        if not group_alive(pgid):
-            return True
-        time.sleep(POLL_SECONDS)
-    return not group_alive(pgid)
+    return stop_groups([pgid], grace)
+
+
+def stop_groups(pgids: list[int], grace: float = STOP_GRACE_SECONDS) -> bool:
+    """Stop several process groups at once (SIGTERM all, wait, SIGKILL the rest)."""
+    for pgid in pgids:
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+        except ProcessLookupError:
+            _reap(pgid)
+    for sig, wait in ((signal.SIGKILL, grace), (None, 2.0)):
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not any(group_alive(pgid) for pgid in pgids):
+                return True
+            time.sleep(POLL_SECONDS)
+        if sig is not None:
+            for pgid in pgids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pgid, sig)
+    return not any(group_alive(pgid) for pgid in pgids)
