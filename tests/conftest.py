@@ -13,12 +13,27 @@ import pytest
 from mds_client import MDSClient, ModelRef, load_catalog
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_store(tmp_path_factory):
+    """Tests never write to a developer's store: the CLI and services log to a throwaway SQLite file."""
+    import os
+
+    path = tmp_path_factory.mktemp("store") / "workbench.db"
+    old = os.environ.get("WORKBENCH_DATABASE_URL")
+    os.environ["WORKBENCH_DATABASE_URL"] = f"sqlite:///{path}"
+    yield path
+    if old is None:
+        os.environ.pop("WORKBENCH_DATABASE_URL", None)
+    else:
+        os.environ["WORKBENCH_DATABASE_URL"] = old
+
+
 @pytest.fixture(scope="session")
 def local_mds(tmp_path_factory):
     from workbench.embedded import local_mds as embedded
 
     home = tmp_path_factory.mktemp("mds-home")
-    running = embedded.up(home, embedded.LocalPorts.free(), include_test_models=True, alibi=False, timeout=90)
+    running = embedded.up(home, embedded.LocalPorts.free(), include_test_models=True, alibi=True, timeout=120)
     yield running
     embedded.down(home)
 

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     read_timeout: float = 30.0
     status_ttl: float = 30.0
     """Seconds a model's ready/not ready status is cached."""
+    analysts_see_all_feedback: bool = False
+    """Whether analysts see other people's feedback (data scientists and admins always do)."""
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -1,0 +1,116 @@
+"""Feedback review: what people said about the models, how much to trust it, and the cases to retrain on."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from workbench import feedback_metrics as fm
+from workbench.ui import resources, state
+
+st.title("Review feedback")
+engine = resources.engine()
+user = state.username()
+sees_all = state.role() in ("data_scientist", "admin") or getattr(resources.settings(), "analysts_see_all_feedback", False)
+
+everything = fm.feedback_frame(engine) if sees_all else fm.feedback_frame(engine, fm.FeedbackFilter(user=user))
+if everything.empty:
+    st.info("No feedback yet. Give some under any prediction (Predict page, tab *Feedback*: one click on "
+            "Correct or Wrong), or from a terminal with `mds feedback MODEL --request-id ID --truth VALUE`.",
+            icon=":material/rate_review:")
+    st.stop()
+
+cols = st.columns(5)
+model = cols[0].selectbox("Model", sorted(everything["model"].unique()), key="review.model")
+versions = sorted(v for v in everything.loc[everything["model"] == model, "version"].unique() if v)
+version = cols[1].selectbox("Version", ["all", *versions], key="review.version")
+people = sorted(everything["user"].unique())
+who = cols[2].selectbox("Given by", ["everyone", *people] if sees_all else [user], key="review.user")
+verdict = cols[3].selectbox("Verdict", ["all", "wrong", "correct", "unsure"], key="review.verdict")
+today = datetime.now(UTC).date()
+picked = cols[4].date_input("Dates", (today - timedelta(days=30), today), key="review.dates")
+if isinstance(picked, date):
+    start = end = picked
+else:
+    start, end = (picked[0], picked[-1]) if picked else (today - timedelta(days=30), today)
+since = datetime.combine(start, time.min, UTC)
+until = datetime.combine(end + timedelta(days=1), time.min, UTC)
+
+filters = fm.FeedbackFilter(model=model, version=None if version == "all" else version,
+                            user=None if who == "everyone" else who, since=since, until=until)
+frame = fm.feedback_frame(engine, filters)
+shown = frame if verdict == "all" else frame[frame["verdict"] == verdict]
+n_predictions = fm.count_predictions(engine, model=model, version=filters.version, since=since, until=until)
+summary = fm.summarize(frame, n_predictions)
+week = fm.week_counts(fm.feedback_frame(engine, fm.FeedbackFilter(model=model, user=filters.user)))
+
+m = st.columns(4)
+m[0].metric("Feedback this week", week["items"], help=f"on {week['predictions']} predictions; "
+            f"{week['wrong']} wrong, {week['correct']} correct, {week['unsure']} unsure")
+m[1].metric("Accuracy from feedback", "n/a" if summary.accuracy is None else f"{summary.accuracy:.0%}",
+            help="correct / (correct + wrong), one vote per prediction (the newest)")
+m[2].metric("Labelled predictions", f"{summary.labelled} of {n_predictions}")
+m[3].metric("Coverage", "n/a" if summary.coverage is None else f"{summary.coverage:.1%}",
+            help="labelled predictions / predictions of this model in the chosen dates")
+for warning in summary.warnings:
+    st.warning(warning, icon=":material/warning:")
+
+task = frame["task"].mode().iloc[0] if not frame.empty else "other"
+left, right = st.columns(2)
+with left:
+    over = fm.accuracy_over_time(frame)
+    if over.empty:
+        st.caption("No right/wrong verdicts in these dates, so no accuracy over time.")
+    else:
+        fig = make_subplots(specs=[[{"secondary_y": True}]])
+        fig.add_trace(go.Bar(x=over["period"], y=over["labelled"], name="Labelled predictions", opacity=0.35),
+                      secondary_y=True)
+        fig.add_trace(go.Scatter(x=over["period"], y=over["accuracy"], name="Accuracy", mode="lines+markers"))
+        fig.update_layout(title=f"{model}: accuracy from feedback per day", height=340, legend_orientation="h")
+        fig.update_yaxes(title_text="Accuracy (0 to 1)", range=[0, 1.05], secondary_y=False)
+        fig.update_yaxes(title_text="Labelled predictions", secondary_y=True)
+        fig.update_xaxes(title_text="Day")
+        st.plotly_chart(fig, key="review.accuracy")
+with right:
+    if task == "regression":
+        errors = fm.error_distribution(frame)
+        if errors.empty:
+            st.caption("No true values given yet, so no error distribution.")
+        else:
+            fig = px.histogram(errors, x="error", nbins=30, title=f"{model}: predicted minus true value")
+            fig.update_layout(xaxis_title="Error (predicted - true)", yaxis_title="Predictions", height=340)
+            st.plotly_chart(fig, key="review.errors")
+    else:
+        matrix = fm.confusion_matrix(frame)
+        if matrix.empty:
+            st.caption("No verdicts that name the true class yet, so no confusion matrix.")
+        else:
+            fig = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues",
+                            labels={"x": "Predicted class", "y": "True class", "color": "Predictions"},
+                            title=f"{model}: true vs predicted class (from feedback)")
+            fig.update_layout(height=340)
+            st.plotly_chart(fig, key="review.confusion")
+
+st.subheader("Cases, wrong ones first")
+order = {"wrong": 0, "unsure": 1, "correct": 2}
+table = shown.assign(_o=shown["verdict"].map(order)).sort_values(["_o", "created"], ascending=[True, False])
+table = table.assign(case="/history?prediction=" + table["prediction_id"].astype(str))
+view = table[["case", "verdict", "predicted", "true_answer", "user", "confidence", "comment", "tags",
+              "forwarded", "attempts", "created"]].rename(columns={"true_answer": "right answer", "forwarded": "sent"})
+st.dataframe(view.astype({"predicted": str, "right answer": str}), hide_index=True, key="review.table",
+             column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
+                            "confidence": st.column_config.NumberColumn("Sure (0-1)", format="%.2f")})
+
+export = fm.export_frame(shown)
+d1, d2 = st.columns(2)
+d1.download_button("Download labelled cases (CSV)", fm.to_csv_bytes(export), f"{model}-feedback.csv", "text/csv",
+                   key="review.csv", icon=":material/download:")
+d2.download_button("Download labelled cases (Parquet)", fm.to_parquet_bytes(export), f"{model}-feedback.parquet",
+                   "application/octet-stream", key="review.parquet", icon=":material/download:")
+st.caption(f"{len(export)} cases with their inputs, the model's answer and the right one, ready for retraining. "
+           f"{pd.Timestamp(since).date()} to {pd.Timestamp(until).date() - timedelta(days=1)}.")
