@@ -1,0 +1,75 @@
+"""Explanations on screen: the anchor rule, SHAP bars, feature-effect curves. Draws only; no network."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.prediction_view import class_colours
+from workbench.explain_service import Explanation
+
+POSITIVE, NEGATIVE = "#2e7d32", "#c62828"
+
+
+def shap_figure(explanation: Explanation, *, top: int = 12) -> go.Figure:
+    items = sorted(explanation.attributions.items(), key=lambda kv: abs(kv[1]))[-top:]
+    labels = [f"{name} = {explanation.feature_values.get(name, '')}" for name, _ in items]
+    values = [v for _, v in items]
+    figure = go.Figure(go.Bar(x=values, y=labels, orientation="h",
+                              marker_color=[POSITIVE if v >= 0 else NEGATIVE for v in values],
+                              hovertemplate="%{y}: %{x:+.3f}<extra></extra>"))
+    what = f"probability of {explanation.target}" if explanation.target != "value" else "predicted value"
+    figure.update_layout(title=f"What pushed the {what} up (green) or down (red)",
+                         xaxis_title=f"Contribution to the {what}", yaxis_title=None,
+                         height=max(260, 28 * len(items) + 90), margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    return figure
+
+
+def effect_figure(feature: str, frame: pd.DataFrame, class_names: list[str]) -> go.Figure:
+    figure = go.Figure()
+    colours = class_colours(class_names) if class_names else {}
+    categorical = frame["value"].dtype == object
+    for column in [c for c in frame.columns if c != "value"]:
+        trace = go.Bar if categorical else go.Scatter
+        kwargs = {"marker_color": colours.get(column)} if categorical else {"line": {"color": colours.get(column)}}
+        figure.add_trace(trace(x=frame["value"], y=frame[column], name=str(column), **kwargs))
+    is_regression = list(frame.columns) == ["value", "prediction"]
+    figure.update_layout(title=f"Average prediction as {feature} changes", xaxis_title=feature,
+                         yaxis_title="Predicted value" if is_regression else "Average probability",
+                         barmode="group", height=320, margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    return figure
+
+
+def render_explanation(explanation: Explanation, *, key: str) -> None:
+    st.caption(f"{'Anchor' if explanation.kind == 'anchor' else 'SHAP values'} from the {explanation.source}.")
+    if explanation.summary:
+        st.markdown(_escape(explanation.summary))
+    if explanation.kind == "anchor":
+        if explanation.anchor:
+            for condition in explanation.anchor:
+                st.markdown(f"- `{condition}`")
+        cols = st.columns(2)
+        if explanation.precision is not None:
+            cols[0].metric("Precision", f"{explanation.precision:.2f}",
+                           help="Share of cases meeting the rule where the model gives the same answer.")
+        if explanation.coverage is not None:
+            cols[1].metric("Coverage", f"{explanation.coverage:.0%}", help="Share of all cases the rule applies to.")
+    else:
+        st.plotly_chart(shap_figure(explanation), key=f"{key}.shap", use_container_width=True)
+        if explanation.base_value is not None:
+            st.caption(f"Starting point (average over the reference data): {explanation.base_value:.3f}")
+
+
+def render_effects(effects: dict[str, pd.DataFrame], class_names: list[str], *, key: str) -> None:
+    for feature, frame in effects.items():
+        st.plotly_chart(effect_figure(feature, frame, class_names), key=f"{key}.{feature}", use_container_width=True)
+        st.download_button(f"Download {feature} effect (CSV)", frame.to_csv(index=False), f"effect-{feature}.csv",
+                           "text/csv", key=f"{key}.{feature}.csv")
+
+
+def _escape(text: str) -> str:
+    # Model output is never markup: neutralise Markdown/HTML control characters.
+    for ch in "\\`*_{}[]<>()#+!|~":
+        text = text.replace(ch, "\\" + ch)
+    return text

@@ -1,0 +1,51 @@
+"""Explain: why a model answers as it does, for one case and across the data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.explanation_view import render_effects
+from components.why_panel import explainable, render_why
+from mds_client import MDSError
+from workbench import explain_service
+from workbench.ui import resources
+from workbench.ui.catalog import load_entries
+from workbench.ui.model_picker import model_picker
+
+st.title("Understand a model's answers")
+entries = load_entries()
+if entries is None:
+    st.stop()
+entry = model_picker(entries, page="explain")
+assert entry is not None
+ref, schema = entry.ref, entry.schema
+catalog = str(resources.settings().catalog_path)
+reference = resources.reference_of(catalog, ref.name)
+problem = explainable(schema)
+if problem or schema is None:
+    st.info(problem or "No schema.", icon=":material/info:")
+    st.stop()
+if reference is None or reference.empty:
+    st.info(f"Model '{ref.name}' has no reference data (`reference_data:` in the catalog) to explain against.")
+    st.stop()
+
+one_case, effects_tab = st.tabs(["One case", "Feature effects"])
+with one_case:
+    st.write("Pick a case from the reference data; to explain your own input, use the Why tab on Predict.")
+    index = st.number_input("Case (row of the reference data)", 1, len(reference), 1, key="explain.row") - 1
+    inputs = reference.iloc[int(index)][schema.names].to_dict()
+    st.dataframe(reference.iloc[[int(index)]][schema.names], hide_index=True)
+    render_why(ref, schema, inputs, reference, key="explain.case")
+with effects_tab:
+    st.write("How the average prediction moves as one feature changes, all else as in the reference data.")
+    chosen = st.multiselect("Features", schema.names, default=schema.names[:2], key=f"explain.features.{ref.name}")
+    if chosen and st.button("Compute feature effects", type="primary", key="explain.effects_run"):
+        try:
+            with st.spinner("Sweeping each feature..."):
+                st.session_state["explain.effects"] = (ref.name, explain_service.feature_effects(
+                    resources.client(), ref, schema, reference, chosen))
+        except MDSError as exc:
+            st.error(str(exc))
+    saved = st.session_state.get("explain.effects")
+    if saved is not None and saved[0] == ref.name:
+        render_effects(saved[1], list(schema.class_names), key="explain.effects")

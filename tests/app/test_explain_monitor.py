@@ -1,0 +1,69 @@
+"""Explain and Monitor pages through AppTest, against the embedded MDS (alibi server included)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tests.app.helpers import texts
+from workbench import predict_service
+from workbench.settings import get_settings
+from workbench.store.engine import open_store
+
+
+def pick(at, page: str, model: str):
+    at.selectbox(key=f"{page}.model").select(model).run()
+    return at
+
+
+def test_explain_one_case_with_the_explainer_server(no_auth):
+    at = no_auth("explain")
+    assert not at.exception
+    at = pick(at, "explain", "wine")
+    at.button(key="explain.case.run").click().run(timeout=90)
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "anchor rule" in shown and "The model predicts" in shown
+    assert {m.label for m in at.metric} >= {"Precision", "Coverage"}
+
+
+def test_explain_shap_and_feature_effects_on_mixed_model(no_auth):
+    at = pick(no_auth("explain"), "explain", "tips")
+    at.button(key="explain.case.run").click().run(timeout=120)
+    assert not at.exception, at.exception
+    assert "Biggest influences" in texts(at)
+    at.button(key="explain.effects_run").click().run(timeout=120)
+    assert not at.exception, at.exception
+    assert len(at.get("plotly_chart")) >= 3
+
+
+def test_explain_refuses_image_models_in_plain_words(no_auth):
+    at = pick(no_auth("explain"), "explain", "digits")
+    assert not at.exception
+    assert any("tabular models" in i.value for i in at.info)
+
+
+def test_monitor_drift_on_the_sample_file_and_health(no_auth, refs):
+    engine = open_store(get_settings().database_url)
+    schema_row = pd.read_csv(refs["wine"].reference_data).head(1)
+    from mds_client import MDSClient
+
+    client = MDSClient()
+    schema = client.schema(refs["wine"])
+    for _ in range(3):
+        predict_service.predict(client, engine, refs["wine"], schema, schema_row.iloc[0].to_dict(), user="anonymous")
+    at = pick(no_auth("monitor"), "monitor", "wine")
+    at.radio(key="monitor.source").set_value("The model's sample file").run()
+    at.button(key="monitor.run").click().run(timeout=60)
+    assert not at.exception, at.exception
+    assert any("drift" in (m.value or "").lower() for m in (*at.success, *at.error))
+    assert any(m.label == "Outliers" for m in at.metric)
+    assert {m.label for m in at.metric} >= {"Calls (30 days)", "Error rate", "Median latency"}
+    assert "No calls" not in texts(at)
+
+
+def test_monitor_with_too_few_logged_predictions_says_so(no_auth):
+    at = pick(no_auth("monitor"), "monitor", "tips")
+    assert not at.exception
+    assert "0 predictions of tips logged in the last 30 days" in texts(at)
+    assert "monitor.run" not in [b.key for b in at.button]  # nothing to compare yet: no button to press
+    assert "at least 20 logged predictions" in texts(at)
