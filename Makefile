@@ -8,7 +8,7 @@ VENVS := .venvs
 APP := $(VENVS)/app/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 # The machine's pip config lists local mirrors that lack most packages; their warnings are noise.
-FILTER := grep -v "is ignored: it is neither a file nor a directory" || true
+FILTER := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 .PHONY: run test setup lint bench models clean mds-up mds-down
 
