@@ -48,7 +48,7 @@ def make_wine(sample: Path, rows: int, path: Path) -> pd.DataFrame:
 
 
 def start_seldon(home: Path, workers: int) -> tuple[str, int]:
-    ports = local_mds.LocalPorts.free(start=40000)
+    ports = local_mds.LocalPorts.free()
     argv = [str(seldon_python()), "-m", "workbench.embedded.served.seldon_launcher", "--name", "wine-v1",
             "--model-dir", str(HomeLayout(home).seldon_dir("wine-v1")), "--class", local_mds.SELDON_SKLEARN_CLASS,
             "--host", "127.0.0.1", "--http-port", str(ports.seldon_http), "--metrics-port", str(ports.seldon_metrics),
@@ -135,7 +135,7 @@ def main() -> None:
     service = BatchService(open_store(f"sqlite:///{work / 'bench.db'}"), client, work / "home")
     features = frame.drop(columns=[]).copy()
     print(f"wine CSV: {args.rows:,} rows; seldon-core microservice: gunicorn --workers {args.gunicorn_workers}; "
-          f"engine: batch size 500, 4 threads, chunks of 10,000 rows, predictions logged to SQLite")
+          f"engine: batch size 2,000, 4 threads, chunks of 10,000 rows, predictions logged to SQLite")
 
     run_service(service, v1, schema_v1, work / "wine.csv")  # warm-up: connections, imports
     ours_v1 = run_service(service, v1, schema_v1, work / "wine.csv")

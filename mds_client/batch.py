@@ -31,7 +31,7 @@ from .errors import InputError, PayloadRejected, RequestError
 from .refs import ModelRef
 from .schema import ModelSchema
 
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 2000  # measured: 500 -> 2000 rows per call gives about 1.5-2.5x the rows/s here
 DEFAULT_WORKERS = 4
 DEFAULT_CHUNK_ROWS = 10_000
 CHUNK_ATTEMPTS = 4

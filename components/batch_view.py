@@ -1,0 +1,106 @@
+"""Widgets of the Batch page: column plan with hand mapping, job progress, summary, past jobs.
+
+Each takes plain data from ``workbench.batch_service`` and never calls a server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from workbench.batch_service import ColumnPlan, JobSummary, JobView
+from workbench.store.batch_jobs import JobRecord
+
+NOT_MAPPED = "(not mapped)"
+STATE_WORDS = {"queued": "Queued", "running": "Running", "done": "Done", "failed": "Failed", "cancelled": "Cancelled"}
+
+
+def render_column_plan(plan: ColumnPlan, file_columns: list[str], features: list[str], *, key: str) -> dict[str, str]:
+    """Show how the file meets the model; return the hand-made map (file column -> feature)."""
+    a, b, c = st.columns(3)
+    a.metric("Columns matched", f"{len(plan.matched)} of {len(features)}")
+    b.metric("Missing", len(plan.missing))
+    c.metric("Not used", len(plan.extra))
+    if plan.missing:
+        st.error("Some columns the model needs are not in the file. Map a file column to each below.",
+                 icon=":material/error:")
+    for message in plan.messages():
+        (st.warning if "looks wrong" in message else st.caption)(message)
+    hand: dict[str, str] = {}
+    loose = {src: dst for src, dst in plan.column_map.items()}
+    with st.expander("Column mapping", expanded=bool(plan.missing)):
+        st.caption("Which column of the file feeds each feature of the model.")
+        for feature in features:
+            current = next((src for src, dst in loose.items() if dst == feature), feature if feature in file_columns
+                           else NOT_MAPPED)
+            options = [NOT_MAPPED, *file_columns]
+            choice = st.selectbox(feature, options, index=options.index(current) if current in options else 0,
+                                  key=f"{key}.map.{feature}")
+            if choice != NOT_MAPPED and choice != feature:
+                hand[choice] = feature
+    return hand
+
+
+def render_progress(view: JobView, *, key: str) -> bool:
+    """Progress of a running job; True when the person pressed Cancel."""
+    job = view.record
+    speed = f"{view.rows_per_s:,.0f} rows/s" if view.rows_per_s else "starting"
+    eta = f", about {_duration(view.eta_s)} left" if view.eta_s is not None else ""
+    st.progress(view.fraction, text=f"{job.rows_done:,} of {job.rows_total:,} rows · {speed}{eta}")
+    return st.button("Cancel", key=f"{key}.cancel", icon=":material/stop_circle:")
+
+
+def render_summary(job: JobRecord, summary: JobSummary, *, key: str) -> None:
+    state = STATE_WORDS.get(job.state, job.state)
+    if job.state == "failed":
+        st.error(f"The job failed: {job.error}", icon=":material/error:")
+    elif job.state == "cancelled":
+        st.warning(f"Cancelled after {job.rows_done:,} rows; the rows scored so far are in the results.",
+                   icon=":material/stop_circle:")
+    a, b, c = st.columns(3)
+    a.metric("Rows scored", f"{summary.rows_scored:,}")
+    b.metric("Rows rejected", f"{summary.rows_rejected:,}")
+    c.metric("State", state)
+    if summary.labels:
+        frame = pd.DataFrame({"label": list(summary.labels), "rows": list(summary.labels.values())})
+        fig = px.bar(frame, x="label", y="rows", color="label", title="Predicted labels",
+                     labels={"label": "Predicted label", "rows": "Rows"})
+        fig.update_layout(showlegend=False)
+        st.plotly_chart(fig, key=f"{key}.labels")
+    if summary.reasons:
+        reasons = pd.DataFrame({"column": list(summary.reasons), "rows rejected": list(summary.reasons.values())})
+        st.caption("Why rows were rejected (by column; the rejects file has each row's reason in plain words)")
+        st.dataframe(reasons, hide_index=True, key=f"{key}.reasons")
+    left, right = st.columns(2)
+    _download(left, "Download results (CSV)", summary.results_path, f"{job.model}-results-{job.id}.csv", f"{key}.res")
+    _download(right, "Download rejects (CSV)", summary.rejects_path, f"{job.model}-rejects-{job.id}.csv",
+              f"{key}.rej")
+
+
+def render_job_list(jobs: list[JobRecord], *, key: str) -> str | None:
+    """The person's past jobs; returns the id of the one they open."""
+    if not jobs:
+        st.caption("No batch jobs yet. Upload a file above and press Start to score it.")
+        return None
+    table = pd.DataFrame([{
+        "started": j.created.strftime("%Y-%m-%d %H:%M") if j.created else "", "model": j.model, "file": j.input_name,
+        "state": STATE_WORDS.get(j.state, j.state), "rows": j.rows_total, "scored": j.rows_scored,
+        "rejected": j.rows_rejected, "id": j.id,
+    } for j in jobs])
+    st.dataframe(table, hide_index=True, key=f"{key}.table")
+    labels = {j.id: f"{j.model} · {j.input_name} · {STATE_WORDS.get(j.state, j.state)} ({j.id[:8]})" for j in jobs}
+    chosen = st.selectbox("Open a job", list(labels), format_func=labels.__getitem__, key=f"{key}.pick")
+    return chosen if st.button("Open", key=f"{key}.open") else None
+
+
+def _download(where, label: str, path: Path, name: str, key: str) -> None:
+    if path.exists():
+        where.download_button(label, path.read_bytes(), file_name=name, mime="text/csv", key=key,
+                              icon=":material/download:")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"

@@ -1,0 +1,113 @@
+"""Batch: score a whole file with one model; column check first, progress, summary, downloads, past jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from components.batch_view import render_column_plan, render_job_list, render_progress, render_summary
+from mds_client import MDSError
+from workbench.batch_service import plan_columns, read_head
+from workbench.ui import batch_jobs, state
+from workbench.ui.catalog import load_entries
+from workbench.ui.model_picker import model_picker
+
+UPLOAD_TYPES = ["csv", "txt", "parquet", "pq", "jsonl", "ndjson"]
+
+st.title("Score a file")
+entries = load_entries()
+if entries is None:
+    st.stop()
+entry = model_picker(entries, page="batch")
+assert entry is not None
+ref, schema = entry.ref, entry.schema
+service = batch_jobs.service()
+
+
+def show_job(job_id: str) -> None:
+    try:
+        view = service.get(job_id)
+    except MDSError as exc:
+        st.error(str(exc), icon=":material/error:")
+        batch_jobs.set_current_job(None)
+        return
+    job = view.record
+    st.subheader(f"{job.input_name} with {job.model}")
+    if job.active:
+        _live(job_id)
+    else:
+        render_summary(job, service.summary(job_id), key="batch.summary")
+
+
+@st.fragment(run_every=1.0)
+def _live(job_id: str) -> None:
+    view = service.get(job_id)
+    if not view.record.active:
+        st.rerun()  # the whole page: the summary replaces the progress bar
+    if render_progress(view, key="batch.progress"):
+        service.cancel(job_id)
+        st.toast("Stopping after the rows in flight; what is scored so far is kept.")
+
+
+if schema is None or schema.is_empty:
+    st.info(f"Model '{ref.name}' publishes no input schema, so its columns cannot be checked here. "
+            "Use `mds predict` from a terminal to score a file for it.", icon=":material/info:")
+elif not entry.ready:
+    st.warning(f"Model '{ref.name}' is not ready ({ref.status_reason or 'no answer'}). "
+               "You can check a file; Start works once the server is back.", icon=":material/warning:")
+
+source_path: Path | None = None
+if schema is not None and not schema.is_empty:
+    choices = ["Upload a file"] + (["Use the model's sample file"] if ref.sample_data else [])
+    origin = st.segmented_control("Data", choices, default=choices[0], key="batch.origin")
+    if origin == "Use the model's sample file" and ref.sample_data:
+        source_path = Path(ref.sample_data)
+        st.caption(f"Sample file: {source_path.name}")
+    else:
+        upload = st.file_uploader("CSV, Parquet or JSON lines; one row per case, one column per feature",
+                                  type=UPLOAD_TYPES, key="batch.upload")
+        if upload is not None:
+            source_path = batch_jobs.save_upload(upload.name, upload.getvalue())
+
+if source_path is not None and schema is not None:
+    try:
+        head = read_head(source_path)
+    except MDSError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+    features = schema.table_columns()
+    file_columns = [str(c) for c in head.columns]
+    hand = st.session_state.get(f"batch.hand.{ref.name}", {})
+    plan = plan_columns(head, schema, hand)
+    new_hand = render_column_plan(plan, file_columns, features, key=f"batch.plan.{ref.name}")
+    if new_hand != hand:
+        st.session_state[f"batch.hand.{ref.name}"] = new_hand
+        st.rerun()
+    with st.expander("Options"):
+        workers = st.slider("Parallel requests", 1, 16, 4, key="batch.workers")
+        batch_size = st.select_slider("Rows per request", [50, 100, 250, 500, 1000, 2000, 5000], 2000, key="batch.size")
+    start = st.button("Start", type="primary", key="batch.start", icon=":material/play_arrow:",
+                      disabled=not plan.ok or not entry.ready)
+    if start:
+        try:
+            job_id = service.start(user=state.username(), ref=ref, schema=schema, source=source_path,
+                                   input_name=source_path.name.split("-", 1)[-1] if source_path.parent.name == "uploads"
+                                   else source_path.name,
+                                   column_map=plan.column_map, batch_size=batch_size, workers=workers)
+        except MDSError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            batch_jobs.set_current_job(job_id)
+
+current = batch_jobs.current_job()
+if current:
+    st.divider()
+    show_job(current)
+
+st.divider()
+st.subheader("Your batch jobs")
+opened = render_job_list(service.jobs(state.username()), key="batch.jobs")
+if opened:
+    batch_jobs.set_current_job(opened)
+    st.rerun()

@@ -1,0 +1,99 @@
+"""Batch page: upload, column plan and hand mapping, a job to the end, summary, downloads, past jobs."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+
+from tests.app.helpers import texts
+from workbench.settings import get_settings
+from workbench.store import open_store
+from workbench.store.batch_jobs import get_job, list_jobs
+
+
+@pytest.fixture
+def batch_env(app_env, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_HOME", str(app_env / "home"))
+    get_settings.cache_clear()
+    return app_env
+
+
+def open_batch(logged_in, model: str = "wine"):
+    at = logged_in("analyst")
+    at.session_state["models.selected"] = model
+    at.switch_page("../pages/batch.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _wait_done(at, batch_env, timeout=60):
+    engine = open_store(f"sqlite:///{batch_env / 'wb.db'}")
+    deadline = time.monotonic() + timeout
+    while True:
+        jobs = list_jobs(engine, "analyst")
+        if jobs and not jobs[0].active:
+            break
+        assert time.monotonic() < deadline, "job did not finish"
+        time.sleep(0.2)
+    at.run()
+    assert not at.exception, at.exception
+    return get_job(engine, jobs[0].id)
+
+
+def test_upload_run_summary_downloads_and_past_jobs(logged_in, batch_env, refs):
+    at = open_batch(logged_in)
+    assert at.title[0].value == "Score a file"
+    frame = pd.concat([pd.read_csv(refs["wine"].sample_data)] * 4, ignore_index=True)
+    frame.loc[7, "proline"] = -1
+    at.file_uploader(key="batch.upload").set_value(("cellar.csv", frame.to_csv(index=False).encode(), "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "13 of 13" and not at.error
+    at.button(key="batch.start").click().run()
+    assert not at.exception, at.exception
+    job = _wait_done(at, batch_env)
+    assert job.state == "done" and job.rows_scored == len(frame) - 1 and job.rows_rejected == 1
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows scored"] == f"{len(frame) - 1:,}" and metrics["Rows rejected"] == "1"
+    assert at.get("plotly_chart"), "no label chart"
+    downloads = at.get("download_button")
+    assert len(downloads) == 2
+    assert "cellar.csv" in texts(at) or any("cellar.csv" in str(s.value) for s in at.subheader)
+    assert at.dataframe, "past jobs are listed"
+    assert at.query_params.get("job") in ([job.id], job.id)
+
+
+def test_missing_column_is_called_out_and_mapped_by_hand(logged_in, batch_env, refs):
+    at = open_batch(logged_in)
+    frame = pd.read_csv(refs["wine"].sample_data).rename(columns={"proline": "Proline (mg/L)"})
+    at.file_uploader(key="batch.upload").set_value(("renamed.csv", frame.to_csv(index=False).encode(), "text/csv"))
+    at.run()
+    assert "proline" in " ".join(e.value for e in at.error) + texts(at)
+    assert at.button(key="batch.start").disabled
+    at.selectbox(key="batch.plan.wine.map.proline").set_value("Proline (mg/L)").run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "13 of 13"
+    assert not at.button(key="batch.start").disabled
+    at.button(key="batch.start").click().run()
+    job = _wait_done(at, batch_env)
+    assert job.state == "done" and job.rows_scored == len(frame)
+
+
+@pytest.mark.parametrize(("content", "words"), [(b"", "is empty"), ("x\ncaf\xe9\n".encode("latin-1"), "UTF-8")])
+def test_bad_file_shows_a_plain_message(logged_in, batch_env, content, words):
+    at = open_batch(logged_in)
+    at.file_uploader(key="batch.upload").set_value(("bad.csv", content, "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    assert any(words in e.value for e in at.error)
+
+
+def test_sample_file_of_the_model_can_be_scored(logged_in, batch_env):
+    at = open_batch(logged_in, "tips")
+    at.segmented_control(key="batch.origin").set_value("Use the model's sample file").run()
+    assert not at.exception, at.exception
+    at.button(key="batch.start").click().run()
+    job = _wait_done(at, batch_env)
+    assert job.state == "done" and job.model == "tips" and job.rows_scored > 0

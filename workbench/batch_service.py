@@ -1,0 +1,356 @@
+"""Batch jobs for the app: check a file's columns, run the engine in a background thread, keep state in the store.
+
+    plan_columns(head, schema, column_map)   which columns match, are missing, extra or wrongly typed
+    BatchService(engine, client, home)       start / cancel / resume / get / summary / list jobs
+
+A job lives in ``<home>/jobs/<id>/`` (``input.<ext>``, ``results.csv``, ``rejects.csv``) and in the
+``batch_job`` table; its predictions are logged in bulk, one insert per chunk. A page only reads
+the store, so it can poll a job after a browser refresh or from another tab.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
+from mds_client.batch import DEFAULT_BATCH_SIZE as BATCH_DEFAULT
+from mds_client.batch import BatchProgress, BatchScorer, count_rows, file_format, read_chunks
+from mds_client.schema import check_value
+from workbench.store import batch_jobs
+from workbench.store.batch_jobs import JobRecord
+from workbench.store.models import new_id
+
+DEFAULT_BATCH_SIZE = BATCH_DEFAULT
+DEFAULT_WORKERS = 4
+HEAD_ROWS = 200
+ORPHAN_MESSAGE = "The app stopped while this job ran. Resume it to finish the remaining rows."
+
+
+class BatchJobError(MDSError):
+    """A batch job cannot be started, found or resumed."""
+
+    hint = "Check the file and the model, then start the job again."
+
+
+# --- column plan -------------------------------------------------------------------------------
+@dataclass
+class ColumnPlan:
+    """How a file's columns meet the model's features, before any call."""
+
+    matched: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    wrongly_typed: dict[str, str] = field(default_factory=dict)
+    """feature -> what is wrong, in plain words"""
+    column_map: dict[str, str] = field(default_factory=dict)
+    """file column -> feature (hand-made or matched by a loose name)"""
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+    def messages(self) -> list[str]:
+        out = []
+        if self.missing:
+            out.append(f"Missing: {', '.join(self.missing)}. Map a column of the file to each, or the job cannot run.")
+        for name, why in self.wrongly_typed.items():
+            out.append(f"{name} looks wrong: {why}. Those rows will be rejected.")
+        if self.extra:
+            out.append(f"Not used by the model (kept in the results): {', '.join(self.extra)}.")
+        return out
+
+
+def _loose(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+def plan_columns(head: pd.DataFrame, schema: ModelSchema, column_map: dict[str, str] | None = None) -> ColumnPlan:
+    """Match the file's columns to the schema: exact names, then the hand-made map, then loose names."""
+    features = schema.table_columns()
+    mapping = {src: dst for src, dst in (column_map or {}).items() if src in head.columns and dst in features}
+    taken = set(mapping.values())
+    for col in head.columns:
+        if col in features and col not in mapping and col not in taken:
+            taken.add(col)
+    loose = {_loose(f): f for f in features if f not in taken}
+    for col in head.columns:
+        if col in mapping or col in features:
+            continue
+        target = loose.get(_loose(col))
+        if target is not None and target not in taken:
+            mapping[col] = target
+            taken.add(target)
+    renamed = head.rename(columns=mapping)
+    matched = [f for f in features if f in renamed.columns]
+    missing = schema.missing_columns(renamed)
+    extra = [str(c) for c in head.columns if c not in mapping and c not in features]
+    wrongly: dict[str, str] = {}
+    for name in matched:
+        feature = schema._feature_of_column(name)
+        values = [v for v in renamed[name].tolist() if not (isinstance(v, float) and v != v)]
+        problems = [m for m in (check_value(feature, v, column=name) for v in values) if m]
+        if values and len(problems) > len(values) / 2:
+            wrongly[name] = f"{len(problems)} of the first {len(values)} values do not fit ({problems[0]})"
+    return ColumnPlan(matched, missing, extra, wrongly, mapping)
+
+
+def read_head(path: Path | str, rows: int = HEAD_ROWS) -> pd.DataFrame:
+    """The first rows of a file (raises mds_client's InputError on unreadable files)."""
+    return next(iter(read_chunks(Path(path), rows)), pd.DataFrame())
+
+
+# --- jobs ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JobView:
+    """A job as a page shows it."""
+
+    record: JobRecord
+    rows_per_s: float
+    eta_s: float | None
+
+    @property
+    def fraction(self) -> float:
+        total = self.record.rows_total
+        return min(1.0, self.record.rows_done / total) if total else 0.0
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    rows_scored: int
+    rows_rejected: int
+    reasons: dict[str, int]
+    labels: dict[str, int]
+    results_path: Path
+    rejects_path: Path
+
+
+class BatchService:
+    """Runs batch jobs in background threads; every fact a page needs is in the store."""
+
+    def __init__(self, engine: Engine, client: MDSClient, home: Path | str, *, log_predictions: bool = True) -> None:
+        self.engine = engine
+        self.client = client
+        self.jobs_dir = Path(home) / "jobs"
+        self.log_predictions = log_predictions
+        self._threads: dict[str, threading.Thread] = {}
+        self._stops: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        batch_jobs.fail_orphans(engine, set(), ORPHAN_MESSAGE)
+
+    # paths
+    def job_dir(self, job_id: str) -> Path:
+        return self.jobs_dir / job_id
+
+    def results_path(self, job_id: str) -> Path:
+        return self.job_dir(job_id) / "results.csv"
+
+    def rejects_path(self, job_id: str) -> Path:
+        return self.job_dir(job_id) / "rejects.csv"
+
+    def _input_path(self, job_id: str, fmt_suffix: str) -> Path:
+        return self.job_dir(job_id) / f"input{fmt_suffix}"
+
+    # starting
+    def start(
+        self, *, user: str, ref: ModelRef, schema: ModelSchema, source: Path | str, input_name: str = "",
+        column_map: dict[str, str] | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+        workers: int = DEFAULT_WORKERS,
+    ) -> str:
+        """Copy the file into the job's folder, record the job, start it; returns the job id."""
+        source = Path(source)
+        if not source.exists():
+            raise BatchJobError(f"The file {source.name} is gone; upload it again.")
+        job_id = new_id()
+        suffix = {"parquet": ".parquet", "jsonl": ".jsonl", "json": ".json"}.get(file_format(source), ".csv")
+        target = self._input_path(job_id, suffix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        options = {"column_map": column_map or {}, "batch_size": batch_size, "workers": workers,
+                   "input": target.name, "protocol": ref.protocol, "version": ref.version}
+        batch_jobs.create_job(self.engine, job_id=job_id, user=user, model=ref.name,
+                              input_name=input_name or source.name, output_path=str(self.results_path(job_id)),
+                              rows_total=count_rows(target) or 0, options=options)
+        self._launch(job_id, user, ref, schema, target, resume=False)
+        return job_id
+
+    def resume(self, job_id: str, *, ref: ModelRef, schema: ModelSchema) -> None:
+        job = self._job(job_id)
+        if job.active and job_id in self._threads:
+            return
+        if job.state == "done":
+            raise BatchJobError(f"Job {job_id} is already done.")
+        batch_jobs.update_job(self.engine, job_id, state="queued", error=None)
+        self._launch(job_id, job.user, ref, schema, self.job_dir(job_id) / job.options["input"], resume=True)
+
+    def cancel(self, job_id: str) -> None:
+        """Stop after the chunk in flight (its rows are kept); a job no thread runs is marked at once."""
+        with self._lock:
+            event = self._stops.get(job_id)
+            alive = job_id in self._threads and self._threads[job_id].is_alive()
+        if event is not None and alive:
+            event.set()
+        elif self._job(job_id).active:
+            batch_jobs.update_job(self.engine, job_id, state="cancelled")
+
+    def wait(self, job_id: str, timeout: float | None = None) -> JobRecord:
+        thread = self._threads.get(job_id)
+        if thread is not None:
+            thread.join(timeout)
+        return self._job(job_id)
+
+    # reading
+    def get(self, job_id: str) -> JobView:
+        job = self._job(job_id)
+        rate = float(job.options.get("rows_per_s") or 0.0)
+        eta = (job.rows_total - job.rows_done) / rate if rate > 0 and job.active and job.rows_total else None
+        return JobView(job, rate, eta)
+
+    def jobs(self, user: str | None, limit: int = 20) -> list[JobRecord]:
+        return batch_jobs.list_jobs(self.engine, user, limit)
+
+    def summary(self, job_id: str) -> JobSummary:
+        """Counts, reasons and the label distribution, read from the results file in chunks."""
+        job = self._job(job_id)
+        labels: Counter[str] = Counter()
+        results = self.results_path(job_id)
+        if results.exists() and results.stat().st_size:
+            for chunk in pd.read_csv(results, chunksize=50_000, usecols=lambda c: c in ("prediction", "error"),
+                                     keep_default_na=False, dtype=str):
+                if "prediction" in chunk:
+                    ok = chunk["error"] == "" if "error" in chunk else slice(None)
+                    labels.update(chunk.loc[ok, "prediction"].tolist())
+        return JobSummary(job.rows_scored, job.rows_rejected, dict(job.options.get("reasons") or {}),
+                          dict(labels.most_common()), results, self.rejects_path(job_id))
+
+    def _job(self, job_id: str) -> JobRecord:
+        job = batch_jobs.get_job(self.engine, job_id)
+        if job is None:
+            raise BatchJobError(f"There is no batch job {job_id}.")
+        return job
+
+    # running
+    def _launch(self, job_id: str, user: str, ref: ModelRef, schema: ModelSchema, source: Path, *, resume: bool) -> None:
+        stop = threading.Event()
+        thread = threading.Thread(target=self._run, args=(job_id, user, ref, schema, source, resume, stop),
+                                  name=f"batch-{job_id}", daemon=True)
+        with self._lock:
+            self._stops[job_id] = stop
+            self._threads[job_id] = thread
+        thread.start()
+
+    def _run(self, job_id: str, user: str, ref: ModelRef, schema: ModelSchema, source: Path, resume: bool,
+             stop: threading.Event) -> None:
+        job = self._job(job_id)
+        opts = job.options
+        batch_jobs.update_job(self.engine, job_id, state="running", options={"started": time.time()})
+        next_chunk = batch_jobs.chunks_written(self.engine, job_id) if resume else 0
+        position = {"chunk": next_chunk, "row": job.rows_done if resume else 0, "t": time.perf_counter()}
+        if not resume:
+            batch_jobs.update_job(self.engine, job_id, rows_done=0, rows_scored=0, rows_rejected=0)
+        features = schema.table_columns()
+
+        # The prediction log is written by its own thread, one chunk behind the engine, so that
+        # building and inserting 10,000 rows overlaps the next chunk's calls. At most one chunk
+        # waits, so memory stays flat.
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"batch-log-{job_id}")
+        last_write: list[Future] = []
+
+        def write(frame: pd.DataFrame, index: int, start: int, end: int, latency_ms: float) -> None:
+            errors = frame["error"].fillna("").astype(str)
+            rejected = int((errors != "").sum())
+            batch_jobs.record_chunk(
+                self.engine, job_id, index=index, start_row=start, end_row=end,
+                rows_scored=len(frame) - rejected, rows_rejected=rejected, latency_ms=latency_ms,
+                predictions=self._prediction_rows(frame, errors, user, ref, job_id, features)
+                if self.log_predictions else [],
+            )
+
+        def on_rows(frame: pd.DataFrame) -> None:
+            start, end = position["row"], position["row"] + len(frame)
+            now = time.perf_counter()
+            if last_write:
+                last_write.pop().result()
+            last_write.append(writer.submit(write, frame, position["chunk"], start, end, (now - position["t"]) * 1000))
+            position.update(chunk=position["chunk"] + 1, row=end, t=now)
+
+        def on_progress(p: BatchProgress) -> None:
+            batch_jobs.update_job(self.engine, job_id, options={"rows_per_s": round(p.rows_per_s, 1)})
+
+        try:
+            scorer = BatchScorer(self.client, ref, schema, batch_size=int(opts.get("batch_size") or DEFAULT_BATCH_SIZE),
+                                 workers=int(opts.get("workers") or DEFAULT_WORKERS),
+                                 column_map=opts.get("column_map") or None)
+            try:
+                result = scorer.run(source, self.results_path(job_id), resume=resume, progress=on_progress,
+                                    should_stop=stop.is_set, on_rows=on_rows)
+            finally:
+                writer.shutdown(wait=True)
+            if last_write:
+                last_write.pop().result()
+            self._write_rejects(job_id)
+            reasons = dict(result.reasons)  # the engine's checkpoint carries counts across resumes
+            batch_jobs.update_job(self.engine, job_id, state="cancelled" if result.cancelled else "done",
+                                  rows_done=result.rows_total, rows_scored=result.rows_scored,
+                                  rows_rejected=result.rows_rejected,
+                                  rows_total=max(job.rows_total, result.rows_total) if result.cancelled
+                                  else result.rows_total,
+                                  options={"reasons": reasons, "rows_per_s": round(result.rows_per_s, 1),
+                                           "elapsed_s": round(result.elapsed_s, 2)})
+        except MDSError as exc:
+            batch_jobs.update_job(self.engine, job_id, state="failed", error=str(exc))
+        except Exception as exc:  # a background thread must leave a trace in the store
+            batch_jobs.update_job(self.engine, job_id, state="failed", error=f"Unexpected error: {exc!r}")
+            raise
+        finally:
+            with self._lock:
+                self._threads.pop(job_id, None)
+                self._stops.pop(job_id, None)
+
+    @staticmethod
+    def _prediction_rows(frame: pd.DataFrame, errors: pd.Series, user: str, ref: ModelRef, job_id: str,
+                         features: list[str]) -> list[dict[str, Any]]:
+        input_records = _records(frame[[c for c in features if c in frame.columns]])
+        outs = _records(frame[[c for c in frame.columns if c in ("prediction", "confidence") or c.startswith("p(")]])
+        request_ids = frame["request_id"].fillna("").astype(str).tolist() if "request_id" in frame else [""] * len(frame)
+        rows = []
+        for i, err in enumerate(errors.tolist()):
+            rows.append({
+                "request_id": request_ids[i], "model": ref.name, "version": ref.version or "",
+                "protocol": str(ref.protocol), "user": user, "inputs": input_records[i],
+                "outputs": outs[i] if not err else None, "status": "error" if err else "ok",
+                "error": err or None, "source": "batch", "batch_job_id": job_id,
+            })
+        return rows
+
+    def _write_rejects(self, job_id: str) -> None:
+        results, rejects = self.results_path(job_id), self.rejects_path(job_id)
+        tmp = rejects.with_suffix(".tmp")
+        header = True
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            if results.exists() and results.stat().st_size:
+                for chunk in pd.read_csv(results, chunksize=50_000, keep_default_na=False, dtype=str):
+                    bad = chunk[chunk["error"] != ""] if "error" in chunk else chunk.iloc[0:0]
+                    bad = bad.drop(columns=[c for c in bad.columns if c in ("prediction", "confidence", "request_id")
+                                            or c.startswith("p(")])
+                    if header or len(bad):
+                        handle.write(bad.to_csv(index=False, header=header))
+                        header = False
+        tmp.replace(rejects)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain values, NaN as None (JSON has no NaN); the cheap path when nothing is missing."""
+    if frame.isna().to_numpy().any():
+        frame = frame.astype(object).where(frame.notna(), None)
+    return frame.to_dict(orient="records")
