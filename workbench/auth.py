@@ -24,6 +24,7 @@ PAGE_ROLES: dict[str, str] = {
     "compare": "analyst",
     "history": "analyst",
     "batch": "analyst",
+    "explain": "analyst",
     "feedback_review": "data_scientist",
     "monitor": "data_scientist",
     "admin": "admin",

@@ -6,14 +6,18 @@ brought to the newest Alembic revision at start-up with ``migrate(engine)``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The app warms the store up in a thread while the first page draws: one migration at a time.
+_MIGRATE_LOCK = threading.Lock()
 
 
 def make_engine(url: str) -> Engine:
@@ -35,8 +39,31 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def head_revision() -> str:
+    """The newest revision, from the file names (migrations are named ``<revision>_<slug>.py``)."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("*_*.py"))
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return None
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database behind ``engine`` to ``revision`` (idempotent)."""
+    """Upgrade the database behind ``engine`` to ``revision`` (idempotent).
+
+    A store already at the newest revision is left alone without loading Alembic (faster start).
+    """
+    with _MIGRATE_LOCK:
+        if revision == "head" and current_revision(engine) == head_revision():
+            return
+        _upgrade(engine, revision)
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 

@@ -7,11 +7,12 @@ import streamlit as st
 from workbench.catalog_service import ModelEntry
 from workbench.ui import state
 
-DOTS = {"ready": "🟢", "not ready": "🔴"}
+BADGES = {"ready": ":green-badge[Ready]", "not ready": ":red-badge[Not ready]"}
 
 
-def status_dot(status: str) -> str:
-    return DOTS.get(status, "⚪")
+def status_badge(status: str) -> str:
+    """A coloured Markdown badge (no emoji: server browsers often lack an emoji font)."""
+    return BADGES.get(status, ":gray-badge[Unknown]")
 
 
 def _remember(widget_key: str) -> None:
@@ -36,7 +37,7 @@ def model_picker(entries: list[ModelEntry], *, page: str, label: str = "Model") 
         label,
         names,
         key=widget_key,
-        format_func=lambda n: f"{status_dot(by_name[n].ref.status)} {n}",
+        format_func=lambda n: n if by_name[n].ready else f"{n} (not ready)",
         on_change=_remember,
         args=(widget_key,),
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from workbench.auth import ANONYMOUS, top_role
-from workbench.predict_service import Result
+
+if TYPE_CHECKING:  # the login page should not pay for pandas and the client
+    from workbench.predict_service import Result
 
 SELECTED_MODEL = "models.selected"
 PAGES = "nav.pages"
@@ -29,12 +31,14 @@ def set_last_result(result: Result | None, page: str = "predict") -> None:
     st.session_state[f"{page}.last_result"] = result
 
 
-def last_error(page: str = "predict") -> str | None:
-    return st.session_state.get(f"{page}.last_error")
+def last_error(model: str, page: str = "predict") -> str | None:
+    """The message of the last failed call, if it was for ``model``."""
+    stored = st.session_state.get(f"{page}.last_error")
+    return stored[1] if stored and stored[0] == model else None
 
 
-def set_last_error(message: str | None, page: str = "predict") -> None:
-    st.session_state[f"{page}.last_error"] = message
+def set_last_error(model: str, message: str | None, page: str = "predict") -> None:
+    st.session_state[f"{page}.last_error"] = (model, message) if message else None
 
 
 def form_values(model: str) -> dict[str, Any] | None:

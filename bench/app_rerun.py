@@ -1,0 +1,85 @@
+"""Predict page rerun after a widget change, server side, warm cache (goal: <= 100 ms).
+
+Starts the embedded MDS on free ports in a temporary home, opens Predict on ``tips``
+with AppTest (login off), makes one prediction so the result and its chart are on the
+page, then times reruns that each change one form field. Prints median and p90, and
+the same for a bare page with one number input, as the floor AppTest itself costs.
+
+    .venvs/app/bin/python bench/app_rerun.py [--runs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def bare_app() -> None:
+    import streamlit as st
+
+    st.title("Hello")
+    st.number_input("x", key="x")
+
+
+def timed(at, change, runs: int) -> list[float]:
+    samples = []
+    for i in range(runs):
+        change(at, i)
+        started = time.perf_counter()
+        at.run()
+        samples.append((time.perf_counter() - started) * 1000)
+        assert not at.exception, at.exception
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    from streamlit.testing.v1 import AppTest
+
+    from workbench.embedded import local_mds
+
+    with tempfile.TemporaryDirectory() as tmp:
+        mds = local_mds.up(Path(tmp) / "mds", local_mds.LocalPorts.free(), alibi=False)
+        try:
+            os.environ.update(WORKBENCH_CATALOG=str(mds.catalog_path), WORKBENCH_AUTH="off",
+                              WORKBENCH_DATABASE_URL=f"sqlite:///{Path(tmp) / 'wb.db'}")
+            at = AppTest.from_file(str(REPO / "workbench" / "app.py"), default_timeout=60).run()
+            at.session_state["models.selected"] = "tips"
+            at.switch_page("../pages/predict.py").run()
+            at.button(key="predict.send").click().run()
+            assert at.metric, "no result on the page"
+            at.run()  # warm
+
+            def change(at, i):
+                at.number_input(key="predict.form.tips.total_bill").set_value(10.0 + i)
+
+            app = timed(at, change, args.runs)
+            bare = AppTest.from_function(bare_app).run()
+            floor = timed(bare, lambda a, i: a.number_input(key="x").set_value(float(i)), args.runs)
+        finally:
+            mds.down()
+
+    def show(name, s):
+        s = sorted(s)
+        print(f"{name:<34} median {statistics.median(s):7.1f} ms   p90 {s[int(0.9 * (len(s) - 1))]:7.1f} ms")
+
+    show("Predict page rerun (tips, result)", app)
+    show("Bare page rerun (AppTest floor)", floor)
+    ratio = statistics.median(app) / statistics.median(floor)
+    verdict = "meets" if statistics.median(app) <= 100 else "misses"
+    print(f"ratio {ratio:.1f}x the floor; {verdict} the 100 ms goal")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Streamlit widgets that render plain data: ``render_x(data, *, key=...)``; no network calls."""

@@ -1,0 +1,63 @@
+"""Answers of several models to one input, side by side: a table and a grouped probability chart."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.prediction_view import label_text
+from workbench.predict_service import Outcome
+
+
+def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
+    rows = []
+    for o in outcomes:
+        r = o.result
+        rows.append({
+            "model": o.model,
+            "answer": label_text(r.value if r and r.task == "regression" else r.label) if r else "",
+            "confidence": round(r.confidence, 3) if r and r.confidence is not None else None,
+            "latency (ms)": round(r.latency_ms or 0, 1) if r else None,
+            "request id": r.request_id if r else "",
+            "problem": o.error or "",
+        })
+    return pd.DataFrame(rows, columns=["model", "answer", "confidence", "latency (ms)", "request id", "problem"])
+
+
+def comparison_figure(outcomes: list[Outcome]) -> go.Figure | None:
+    with_probs = [o for o in outcomes if o.result and o.result.probabilities]
+    if not with_probs:
+        return None
+    fig = go.Figure()
+    for o in with_probs:
+        probs = o.result.probabilities  # type: ignore[union-attr]
+        fig.add_bar(name=o.model, x=list(probs), y=list(probs.values()),
+                    hovertemplate=o.model + " · %{x}: probability %{y:.3f}<extra></extra>")
+    fig.update_layout(title="Class probabilities per model", xaxis_title="Class", yaxis_title="Probability",
+                      yaxis_range=[0, 1.05], barmode="group", height=340, margin={"l": 40, "r": 10, "t": 50, "b": 40})
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def render_comparison(outcomes: list[Outcome], *, key: str) -> None:
+    table = comparison_table(outcomes)
+    cols = st.columns(len(outcomes))
+    for col, o in zip(cols, outcomes, strict=True):
+        with col.container(border=True):
+            if o.result is None:
+                st.markdown(f"**{o.model}**")
+                st.error(o.error or "No answer.")
+                continue
+            r = o.result
+            answer = f"{r.value:.2f}{' ' + r.unit if r.unit else ''}" if r.task == "regression" and r.value is not None else label_text(r.label)
+            st.metric(o.model, answer, help="The model's answer")
+            if r.confidence is not None:
+                st.caption(f"confidence {r.confidence:.2f} · {r.latency_ms or 0:.0f} ms")
+            else:
+                st.caption(f"{r.latency_ms or 0:.0f} ms")
+    fig = comparison_figure(outcomes)
+    if fig is not None:
+        st.plotly_chart(fig, key=f"{key}.chart", config={"displayModeBar": False})
+    st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.table")
+    st.download_button("Download (CSV)", table.to_csv(index=False), "comparison.csv", "text/csv", key=f"{key}.dl")

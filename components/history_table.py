@@ -1,0 +1,40 @@
+"""A user's recent predictions as a table with permalinks, and one prediction opened in full."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.prediction_view import label_text
+from workbench.store import LoggedPrediction
+
+
+def history_frame(rows: list[LoggedPrediction]) -> pd.DataFrame:
+    records = []
+    for r in rows:
+        outputs = r.outputs or {}
+        answer = outputs.get("value") if outputs.get("task") == "regression" else outputs.get("label")
+        probs = outputs.get("probabilities") or {}
+        records.append({
+            "id": r.id,
+            "when": r.created,
+            "model": r.model,
+            "answer": label_text(answer) if r.ok and answer is not None else "",
+            "confidence": round(max(probs.values()), 3) if probs else None,
+            "latency (ms)": round(r.latency_ms, 1) if r.latency_ms is not None else None,
+            "status": r.status,
+            "problem": r.error or "",
+            "link": f"./history?prediction={r.id}",
+        })
+    return pd.DataFrame(records, columns=["id", "when", "model", "answer", "confidence", "latency (ms)", "status",
+                                          "problem", "link"])
+
+
+def render_history(rows: list[LoggedPrediction], *, key: str) -> None:
+    frame = history_frame(rows)
+    st.dataframe(
+        frame, hide_index=True, width="stretch", key=f"{key}.table",
+        column_config={"link": st.column_config.LinkColumn("permalink", display_text="open"),
+                       "when": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm:ss")},
+    )
+    st.download_button("Download (CSV)", frame.to_csv(index=False), "predictions.csv", "text/csv", key=f"{key}.dl")

@@ -1,0 +1,64 @@
+"""The answer, first and big: label and confidence (or the value), latency, request id, and a chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.colors import qualitative
+
+from components.text import md_escape
+from workbench.predict_service import Result
+
+PALETTE = qualitative.Plotly
+
+
+def class_colours(class_names: list[str]) -> dict[str, str]:
+    """One colour per class, by its position in the model's class list: the same on every page."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(class_names)}
+
+
+def probability_figure(probabilities: dict[str, float], *, title: str = "How sure the model is, per class") -> go.Figure:
+    names = list(probabilities)
+    colours = class_colours(names)
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=[probabilities[n] for n in names],
+            marker_color=[colours[n] for n in names],
+            text=[f"{probabilities[n]:.2f}" for n in names],
+            textposition="outside",
+            hovertemplate="%{x}: probability %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title, xaxis_title="Class", yaxis_title="Probability", yaxis_range=[0, 1.1],
+        height=320, margin={"l": 40, "r": 10, "t": 50, "b": 40}, showlegend=False,
+    )
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def label_text(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def render_result(result: Result, *, key: str) -> None:
+    """Headline numbers, then the probability chart (classifiers)."""
+    with st.container(border=True, key=f"{key}.headline"):
+        c1, c2, c3 = st.columns([2, 1, 1])
+        if result.task == "regression" and result.value is not None:
+            c1.metric("Predicted value", f"{result.value:.2f}{' ' + result.unit if result.unit else ''}")
+            c2.metric("Model", md_escape(result.model))
+        else:
+            c1.metric("Prediction", md_escape(label_text(result.label)))
+            confidence = result.confidence
+            c2.metric("Confidence", f"{confidence:.2f}" if confidence is not None else "n/a",
+                      help="Probability the model gives to its answer (0 to 1).")
+        c3.metric("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "n/a",
+                  help="Time from sending the request to reading the answer.")
+        st.caption(f"Request id: `{result.request_id or 'none'}` · model {md_escape(result.model)}"
+                   + (f" version {md_escape(result.version)}" if result.version else ""))
+    if result.probabilities:
+        st.plotly_chart(probability_figure(result.probabilities), key=f"{key}.chart", config={"displayModeBar": False})

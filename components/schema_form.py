@@ -1,0 +1,179 @@
+"""A form generated from a model schema, one widget per feature, checked as the user types.
+
+Numbers and integers get number inputs (range and unit in the help text), categories a
+select box that shows the names and returns the code the model expects, booleans a
+checkbox, text a text area, and a 2-D image tensor a picture uploader with a preview.
+Problems are shown under the field they belong to, before anything is sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from mds_client import Feature, FeatureKind, InputError, ModelSchema
+from mds_client.schema import check_value
+from workbench.image_input import image_to_tensor, tensor_values
+from workbench.predict_service import random_values, typical_values
+
+_TRUE = {"true", "yes", "y", "1", "t"}
+_seed = itertools.count(1)
+
+
+@dataclass
+class FormState:
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def widget_value(feature: Feature, value: Any) -> Any:
+    """A raw value (from reference data or a saved input) as the feature's widget holds it."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None if feature.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) else _empty(feature)
+    if feature.kind == FeatureKind.BOOLEAN:
+        return value if isinstance(value, bool) else str(value).strip().lower() in _TRUE
+    if feature.kind == FeatureKind.CATEGORY and feature.categories:
+        for code in feature.categories:
+            if code == value or str(code) == str(value) or feature.label_of(code) == str(value):
+                return code
+        return feature.categories[0]
+    if feature.kind == FeatureKind.INTEGER:
+        try:
+            return round(float(value))
+        except (TypeError, ValueError):
+            return None
+    if feature.kind in (FeatureKind.NUMBER, FeatureKind.TENSOR, FeatureKind.IMAGE):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    return str(value)
+
+
+def _empty(feature: Feature) -> Any:
+    if feature.kind == FeatureKind.BOOLEAN:
+        return False
+    if feature.kind == FeatureKind.CATEGORY and feature.categories:
+        return feature.categories[0]
+    return ""
+
+
+def _state_key(f: Feature, key: str) -> str:
+    return f"{key}.{f.name}.tensor" if f.is_tensor else f"{key}.{f.name}"
+
+
+def _load(schema: ModelSchema, key: str, values: dict[str, Any]) -> None:
+    """Write ``values`` into the widgets' session state (runs in callbacks, before widgets render)."""
+    for f in schema.features:
+        if f.is_tensor:
+            cols = schema.tensor_columns(f)
+            flat = [widget_value(f, values.get(c)) or 0.0 for c in cols]
+            st.session_state[f"{key}.{f.name}.tensor"] = np.asarray(flat, dtype=float).reshape(f.shape)
+        else:
+            st.session_state[f"{key}.{f.name}"] = widget_value(f, values.get(f.name))
+
+
+def render_schema_form(
+    schema: ModelSchema,
+    *,
+    key: str,
+    defaults: dict[str, Any] | None = None,
+    reference: pd.DataFrame | None = None,
+    columns: int = 2,
+) -> FormState:
+    """The form's current values (keyed by table column) and per-field errors."""
+    typical = typical_values(schema, reference)
+    # Widget state is dropped when the user visits another page: refill from the saved values then.
+    if any(_state_key(f, key) not in st.session_state for f in schema.features):
+        _load(schema, key, {**typical, **(defaults or {})})
+    buttons = st.container(horizontal=True, key=f"{key}.buttons")
+    buttons.button("Random example", key=f"{key}.random", help="Fill the form with a real row of the reference data.",
+              on_click=lambda: _load(schema, key, random_values(schema, reference, next(_seed))),
+              disabled=reference is None)
+    buttons.button("Reset", key=f"{key}.reset", help="Back to a typical example.",
+              on_click=lambda: _load(schema, key, typical))
+    state = FormState(values={})
+    tensor = schema.tensor_feature
+    if tensor is not None:
+        _image_field(schema, tensor, key, state)
+        return state
+    grid = st.columns(columns)
+    for i, f in enumerate(schema.features):
+        with grid[i % columns]:
+            value = _field(f, f"{key}.{f.name}")
+            state.values[f.name] = value
+            problem = check_value(f, value)
+            if problem:
+                state.errors[f.name] = problem
+                st.error(problem, icon=":material/error:")
+    return state
+
+
+def _help(f: Feature) -> str | None:
+    parts = [f.description] if f.description else []
+    if f.minimum is not None and f.maximum is not None:
+        parts.append(f"Expected range: {f.minimum:g} to {f.maximum:g}{' ' + f.unit if f.unit else ''}.")
+    elif f.unit:
+        parts.append(f"Unit: {f.unit}.")
+    return " ".join(parts) or None
+
+
+def _label(f: Feature) -> str:
+    return f"{f.name} ({f.unit})" if f.unit else f.name
+
+
+def _field(f: Feature, widget_key: str) -> Any:
+    if f.kind == FeatureKind.BOOLEAN:
+        return st.checkbox(_label(f), key=widget_key, help=_help(f))
+    if f.kind == FeatureKind.CATEGORY and f.categories:
+        return st.selectbox(_label(f), list(f.categories), key=widget_key, format_func=f.label_of, help=_help(f))
+    if f.kind == FeatureKind.INTEGER:
+        return st.number_input(_label(f), key=widget_key, step=int(f.step or 1), help=_help(f))
+    if f.kind == FeatureKind.NUMBER:
+        step = float(f.step) if f.step else _step_for(f)
+        return st.number_input(_label(f), key=widget_key, step=step, format=_format_for(step), help=_help(f))
+    if f.kind == FeatureKind.TEXT:
+        return st.text_area(_label(f), key=widget_key, help=_help(f), height=100)
+    return st.text_input(_label(f), key=widget_key, help=_help(f))
+
+
+def _step_for(f: Feature) -> float:
+    if f.minimum is not None and f.maximum is not None and f.maximum > f.minimum:
+        span = f.maximum - f.minimum
+        return float(10 ** np.floor(np.log10(span / 100))) if span > 0 else 0.01
+    return 0.01
+
+
+def _format_for(step: float) -> str:
+    decimals = max(0, min(6, int(-np.floor(np.log10(step))))) if step > 0 else 2
+    return f"%.{decimals}f"
+
+
+def _image_field(schema: ModelSchema, f: Feature, key: str, state: FormState) -> None:
+    tensor_key = f"{key}.{f.name}.tensor"
+    low, high = f.minimum if f.minimum is not None else 0.0, f.maximum if f.maximum is not None else 1.0
+    upload = st.file_uploader(
+        f"{_label(f)}: a picture", type=["png", "jpg", "jpeg", "bmp", "gif"], key=f"{key}.{f.name}.upload",
+        help=(_help(f) or "") + f" The picture is turned grey, resized to {'x'.join(map(str, f.shape))} and scaled to {low:g}..{high:g}.",
+    )
+    if upload is not None:
+        try:
+            st.session_state[tensor_key] = image_to_tensor(upload.getvalue(), f.shape, minimum=low, maximum=high)
+        except InputError as exc:
+            state.errors[f.name] = str(exc)
+            st.error(str(exc), icon=":material/error:")
+    tensor = np.asarray(st.session_state.get(tensor_key, np.zeros(f.shape)), dtype=float)
+    preview = (tensor - low) / (high - low) if high > low else tensor
+    scale = max(1, 160 // max(f.shape))
+    st.image(np.kron(np.clip(preview, 0, 1), np.ones((scale, scale))), caption=f"What the model sees ({'x'.join(map(str, f.shape))})",
+             width=160, clamp=True)
+    state.values.update(tensor_values(schema.tensor_columns(f), tensor))

@@ -1,0 +1,41 @@
+"""Admin: which catalog, store and users the workbench runs with (read-only)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from workbench.auth import PAGE_ROLES, ROLE_NAMES, UsersFileError, load_users
+from workbench.catalog_service import catalogue_table
+from workbench.ui import resources
+from workbench.ui.catalog import load_entries
+
+st.title("See how the workbench is set up")
+settings = resources.settings()
+store_url = resources.engine().url.render_as_string(hide_password=True)
+facts = {
+    "Catalog file (WORKBENCH_CATALOG)": str(settings.catalog_path),
+    "Store (WORKBENCH_DATABASE_URL)": store_url,
+    "Login (WORKBENCH_AUTH)": settings.auth,
+    "Users file (WORKBENCH_USERS_FILE)": str(settings.users_file),
+    "Timeouts": f"connect {settings.connect_timeout:g} s, read {settings.read_timeout:g} s",
+}
+st.dataframe(pd.DataFrame({"setting": list(facts), "value": list(facts.values())}), hide_index=True,
+             width="stretch", key="admin.settings")
+
+st.subheader("Models in the catalog")
+entries = load_entries()
+if entries is not None:
+    st.dataframe(catalogue_table(entries), hide_index=True, width="stretch", key="admin.models")
+
+st.subheader("Users and roles")
+try:
+    users = load_users(settings.users_file)
+except UsersFileError as exc:
+    st.error(str(exc))
+else:
+    if users.demo:
+        st.warning("These are the demo users with public passwords. Use your own users file before sharing the app.")
+    frame = pd.DataFrame([{"username": u.username, "name": u.name, "role": ROLE_NAMES[u.role]} for u in users.users.values()])
+    st.dataframe(frame, hide_index=True, width="stretch", key="admin.users")
+st.caption("Pages per role: " + "; ".join(f"{page}: {ROLE_NAMES[role]} and up" for page, role in PAGE_ROLES.items()))

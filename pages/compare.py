@@ -1,0 +1,52 @@
+"""Compare: the same input sent to two or more models (or versions), answers side by side."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.comparison_view import render_comparison
+from components.schema_form import render_schema_form
+from workbench import predict_service
+from workbench.ui import resources, state
+from workbench.ui.catalog import load_entries
+from workbench.ui.model_picker import model_picker
+
+st.title("Compare models on the same input")
+entries = load_entries()
+if entries is None:
+    st.stop()
+with_form = [e for e in entries if e.schema is not None and predict_service.form_supported(e.schema)]
+if not with_form:
+    st.info("No model here has a schema that a form can show, so there is nothing to compare.")
+    st.stop()
+
+base = model_picker(with_form, page="compare", label="The input follows the form of")
+assert base is not None and base.schema is not None
+# Models that take the same inputs can answer the same question.
+columns = set(base.schema.table_columns())
+candidates = [e.name for e in with_form if e.name != base.name and set(e.schema.table_columns()) <= columns]  # type: ignore[union-attr]
+others = st.multiselect(
+    "Compare with", candidates, default=candidates[:1], key=f"compare.others.{base.name}",
+    help="Models whose inputs are all in this form.",
+)
+if not candidates:
+    st.caption(f"No other model takes the inputs of {base.name}. Pick another model above.")
+
+catalog = str(resources.settings().catalog_path)
+reference = resources.reference_of(catalog, base.name)
+form = render_schema_form(base.schema, key=f"predict.form.{base.name}", defaults=state.form_values(base.name),
+                          reference=reference)
+state.set_form_values(base.name, form.values)
+chosen = [base] + [e for e in with_form if e.name in others]
+clicked = st.button(f"Send to {len(chosen)} models", type="primary", key="compare.send",
+                    disabled=not form.valid or len(chosen) < 2)
+if clicked:
+    with st.spinner("Asking the models..."):
+        outcomes = predict_service.compare(
+            resources.client(), resources.engine(), [(e.ref, e.schema) for e in chosen], form.values,  # type: ignore[misc]
+            user=state.username(),
+        )
+    st.session_state["compare.outcomes"] = outcomes
+outcomes = st.session_state.get("compare.outcomes")
+if outcomes:
+    render_comparison(outcomes, key="compare.view")

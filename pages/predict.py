@@ -1,0 +1,90 @@
+"""Predict: a form built from the model's schema, the answer first, then why, the request, feedback."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.feedback_box import feedback_tab
+from components.payload_inspector import render_payload
+from components.prediction_view import render_result
+from components.raw_json_editor import render_raw_json_editor
+from components.schema_form import render_schema_form
+from components.why_panel import render_why
+from mds_client import ModelSchema
+from workbench import predict_service
+from workbench.ui import resources, state
+from workbench.ui.catalog import load_entries
+from workbench.ui.model_picker import model_picker
+
+st.title("Run a prediction")
+entries = load_entries()
+if entries is None:
+    st.stop()
+entry = model_picker(entries, page="predict")
+assert entry is not None
+ref, schema = entry.ref, entry.schema
+catalog = str(resources.settings().catalog_path)
+if not entry.ready:
+    st.warning(f"Model '{ref.name}' is not ready ({ref.status_reason or 'no answer'}). "
+               "You can fill the form; Predict will work once the server is back.", icon=":material/warning:")
+
+reference = resources.reference_of(catalog, ref.name)
+use_form = schema is not None and predict_service.form_supported(schema)
+form_col, result_col = st.columns([1, 1], gap="large")
+with form_col:
+    if use_form:
+        mode = st.segmented_control("Input", ["Form", "Raw JSON"], default="Form", key=f"predict.mode.{ref.name}")
+    else:
+        mode = "Raw JSON"
+        st.info("This model's inputs cannot be shown as a form, so you can edit the JSON payload directly. "
+                "A sample payload is filled in.", icon=":material/data_object:")
+    if mode == "Raw JSON" or not use_form:
+        sample = predict_service.sample_body(ref, schema or ModelSchema(), reference)
+        payload, problem = render_raw_json_editor(sample, key=f"predict.raw.{ref.name}")
+        clicked = st.button("Predict", type="primary", key="predict.send_raw", disabled=payload is None)
+        if clicked and payload is not None:
+            with st.spinner(f"Asking {ref.name}..."):
+                outcome = predict_service.predict_raw(resources.client(), resources.engine(), ref,
+                                                      schema or ModelSchema(), payload,
+                                                      user=state.username())
+            state.set_last_result(outcome.result)
+            state.set_last_error(ref.name, outcome.error)
+            for warning in outcome.warnings:
+                st.warning(warning)
+    else:
+        assert schema is not None
+        form = render_schema_form(schema, key=f"predict.form.{ref.name}", defaults=state.form_values(ref.name),
+                                  reference=reference)
+        state.set_form_values(ref.name, form.values)
+        clicked = st.button("Predict", type="primary", key="predict.send", disabled=not form.valid,
+                            icon=":material/play_arrow:")
+        if not form.valid:
+            st.caption("Fix the fields marked in red to predict.")
+        if clicked and form.valid:
+            with st.spinner(f"Asking {ref.name}..."):
+                outcome = predict_service.predict(resources.client(), resources.engine(), ref, schema, form.values,
+                                                  user=state.username())
+            state.set_last_result(outcome.result)
+            state.set_last_error(ref.name, outcome.error)
+            for warning in outcome.warnings:
+                st.warning(warning)
+
+with result_col:
+    error = state.last_error(ref.name)
+    result = state.last_result()
+    if error:
+        st.error(error, icon=":material/error:")
+    elif result is not None and result.model == ref.name:
+        render_result(result, key="predict.result")
+        why, request, feedback = st.tabs(["Why", "Request", "Feedback"])
+        with why:
+            render_why(ref, schema, result.inputs, reference, key="predict.why")
+        with request:
+            render_payload(result, ref=ref, catalog=catalog, key="predict.payload")
+            if result.prediction_id is not None and state.page("history") is not None:
+                st.page_link(state.page("history"), label="Permalink to this prediction",
+                             icon=":material/link:", query_params={"prediction": str(result.prediction_id)})
+        with feedback:
+            feedback_tab(result, schema, key="predict.feedback")
+    else:
+        st.caption("The answer will show here. Fill the form and press Predict.")

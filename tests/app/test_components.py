@@ -1,0 +1,53 @@
+"""Components on their own (AppTest.from_function): the schema form for every feature kind."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def form_app():
+    import streamlit as st
+
+    from components.schema_form import render_schema_form
+    from mds_client import Feature, FeatureKind, ModelSchema
+
+    schema = ModelSchema(features=(
+        Feature("weight", FeatureKind.NUMBER, minimum=0, maximum=200, unit="kg", description="Body weight."),
+        Feature("children", FeatureKind.INTEGER, minimum=0, maximum=10),
+        Feature("grade", FeatureKind.CATEGORY, categories=(1, 2, 3), category_labels={1: "low", 2: "mid", 3: "high"}),
+        Feature("member", FeatureKind.BOOLEAN),
+        Feature("note", FeatureKind.TEXT, description="Free text."),
+    ))
+    state = render_schema_form(schema, key="t.form", defaults={"weight": 70.0, "grade": 2, "note": "hello"})
+    st.session_state["t.values"] = state.values
+    st.session_state["t.errors"] = state.errors
+
+
+def test_every_tabular_kind_has_its_widget():
+    at = AppTest.from_function(form_app).run()
+    assert not at.exception, at.exception
+    weight = at.number_input(key="t.form.weight")
+    assert weight.value == 70.0 and weight.label == "weight (kg)"
+    assert "Expected range: 0 to 200 kg" in weight.help
+    assert isinstance(at.number_input(key="t.form.children").value, int)
+    grade = at.selectbox(key="t.form.grade")
+    assert list(grade.options) == ["low", "mid", "high"] and grade.value == 2
+    assert at.checkbox(key="t.form.member").value is False
+    assert at.text_area(key="t.form.note").value == "hello"
+    assert at.session_state["t.values"] == {"weight": 70.0, "children": 0, "grade": 2, "member": False, "note": "hello"}
+    assert at.session_state["t.errors"] == {}
+
+
+def test_category_name_shown_code_sent():
+    at = AppTest.from_function(form_app).run()
+    at.selectbox(key="t.form.grade").select("high").run()
+    assert at.session_state["t.values"]["grade"] == 3
+
+
+def test_problems_show_next_to_the_field():
+    at = AppTest.from_function(form_app).run()
+    at.number_input(key="t.form.weight").set_value(250.0).run()
+    at.text_area(key="t.form.note").input("").run()
+    errors = at.session_state["t.errors"]
+    assert errors == {"weight": "weight: 250.0 is above the maximum 200", "note": "note: value is missing"}
+    assert [e.value for e in at.error] == list(errors.values())

@@ -1,0 +1,20 @@
+"""The app's pages: URL key, file under ``pages/``, title, icon. No Streamlit here (tests read it).
+
+Which role opens which page is in ``workbench.auth.PAGE_ROLES``; optional pages are listed only
+when their file exists.
+"""
+
+from __future__ import annotations
+
+# key, file, title, icon; optional pages are listed only when their file exists
+PAGE_SPECS: list[tuple[str, str, str, str]] = [
+    ("models", "models.py", "Models", ":material/view_list:"),
+    ("predict", "predict.py", "Predict", ":material/play_circle:"),
+    ("compare", "compare.py", "Compare", ":material/compare_arrows:"),
+    ("batch", "batch.py", "Batch", ":material/table_view:"),
+    ("explain", "explain.py", "Explain", ":material/lightbulb:"),
+    ("history", "history.py", "History", ":material/history:"),
+    ("feedback_review", "feedback_review.py", "Feedback review", ":material/rate_review:"),
+    ("monitor", "monitor.py", "Monitor", ":material/monitoring:"),
+    ("admin", "admin.py", "Admin", ":material/admin_panel_settings:"),
+]

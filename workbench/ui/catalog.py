@@ -1,0 +1,32 @@
+"""Loading the catalogue for a page, with the empty and broken states explained."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mds_client import MDSError
+from workbench.catalog_service import ModelEntry
+from workbench.ui import resources
+
+
+def load_entries() -> list[ModelEntry] | None:
+    """Every model with status, or None after showing why there is nothing (the page should stop)."""
+    path = str(resources.settings().catalog_path)
+    try:
+        entries = resources.model_entries(path)
+    except MDSError as exc:
+        st.error(str(exc))
+        _how_to_add(path)
+        return None
+    if not entries:
+        st.info(f"No models found in the catalog {path}.")
+        _how_to_add(path)
+        return None
+    return entries
+
+
+def _how_to_add(path: str) -> None:
+    st.caption(
+        "Start the local demo models with `python -m workbench.embedded up`, or point WORKBENCH_CATALOG at a "
+        f"catalog YAML that lists your models (now: {path})."
+    )
