@@ -1,13 +1,14 @@
 """The ``mds`` command: the MDS from a terminal, for ML engineers and scripts.
 
-    mds [--catalog FILE] models [--json]
+    mds [--catalog FILE | --discovery repository --url URL] models [--json]
     mds describe MODEL [--json]
     mds predict MODEL --input FILE --output FILE [--workers N] [--batch-size N] [--resume]
     mds feedback MODEL --request-id ID --truth VALUE [--reward R] [--comment C]
     mds feedback --retry-pending
     mds local up|down|status
 
-With no --catalog: $WORKBENCH_CATALOG, else the embedded MDS's catalog.
+With no --catalog: $WORKBENCH_CATALOG, else the embedded MDS's catalog. ``--discovery repository
+--url URL`` takes the models from that V2 server's repository index instead.
 Exit codes: 0 ok, 1 the MDS or the input said no (message on stderr), 2 usage.
 """
 
@@ -23,7 +24,7 @@ from typing import Any
 
 from .batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, score_file
 from .client import MDSClient
-from .discovery import load_catalog
+from .discovery import RepositoryDiscovery, load_catalog
 from .errors import CatalogError, MDSError
 from .refs import ModelRef
 from .schema import ModelSchema
@@ -38,6 +39,13 @@ def default_home() -> Path:
 def default_catalog() -> Path:
     env = os.environ.get("WORKBENCH_CATALOG")
     return Path(env) if env else default_home() / "catalog.yaml"
+
+
+def list_refs(args: argparse.Namespace, client: MDSClient) -> list[ModelRef]:
+    """The models of the chosen discovery: the catalog file, or a V2 server's repository index."""
+    if args.discovery == "repository":
+        return RepositoryDiscovery(args.url, transport=client.transport).list_models()
+    return load_catalog(args.catalog)
 
 
 def find_model(refs: list[ModelRef], name: str) -> ModelRef:
@@ -73,7 +81,7 @@ def _print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
 
 
 def cmd_models(args: argparse.Namespace, client: MDSClient) -> int:
-    refs = [client.status(r) for r in load_catalog(args.catalog)]
+    refs = [client.status(r) for r in list_refs(args, client)]
     rows = [
         {"name": r.name, "protocol": r.protocol, "status": r.status, "version": r.version, "url": r.endpoint,
          "reason": r.status_reason, "description": r.description}
@@ -82,14 +90,14 @@ def cmd_models(args: argparse.Namespace, client: MDSClient) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     elif not rows:
-        print(f"No models in {args.catalog}. Add entries under 'models:' (see README) or run 'mds local up'.")
+        print(f"No models in {args.url if args.discovery == 'repository' else args.catalog}. Add entries under 'models:' (see README) or run 'mds local up'.")
     else:
         _print_table(rows, ["name", "protocol", "status", "version", "url", "description"])
     return 0
 
 
 def cmd_describe(args: argparse.Namespace, client: MDSClient) -> int:
-    ref = find_model(load_catalog(args.catalog), args.model)
+    ref = find_model(list_refs(args, client), args.model)
     schema = client.schema(ref)
     doc = {
         "name": ref.name, "protocol": ref.protocol, "url": ref.predict_url, "version": ref.version,
@@ -110,7 +118,7 @@ def cmd_describe(args: argparse.Namespace, client: MDSClient) -> int:
 
 
 def cmd_predict(args: argparse.Namespace, client: MDSClient) -> int:
-    ref = find_model(load_catalog(args.catalog), args.model)
+    ref = find_model(list_refs(args, client), args.model)
     schema = client.schema(ref)
     output = Path(args.output) if args.output else Path(args.input).with_suffix(".predictions.csv")
 
@@ -169,7 +177,7 @@ def cmd_feedback(args: argparse.Namespace, client: MDSClient) -> int:
     from workbench.feedback_service import find_prediction, get_feedback, record_feedback
 
     engine = _store_engine()
-    sinks = default_sinks(client, lambda: load_catalog(args.catalog))
+    sinks = default_sinks(client, lambda: list_refs(args, client))
     if args.retry_pending:
         report = deliver_pending(engine, sinks, respect_backoff=False)
         print(f"feedback: {report}")
@@ -179,7 +187,7 @@ def cmd_feedback(args: argparse.Namespace, client: MDSClient) -> int:
     if not args.model or not args.request_id or args.truth is None:
         print("mds feedback: give MODEL --request-id ID --truth VALUE, or --retry-pending.", file=sys.stderr)
         return 2
-    ref = find_model(load_catalog(args.catalog), args.model)
+    ref = find_model(list_refs(args, client), args.model)
     prediction_id = find_prediction(engine, ref.name, args.request_id, args.row)
     schema = client.schema(ref)
     from workbench.feedback_service import predicted_of
@@ -220,6 +228,9 @@ def cmd_local(args: argparse.Namespace, client: MDSClient) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mds", description="Talk to models in the Model Deployment Service.")
     parser.add_argument("--catalog", type=Path, default=None, help="catalog YAML (default: $WORKBENCH_CATALOG or the embedded MDS's)")
+    parser.add_argument("--discovery", choices=["catalog", "repository"], default="catalog",
+                        help="where the models come from (default: the catalog)")
+    parser.add_argument("--url", help="with --discovery repository: the V2 server (MLServer, Triton) to ask")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("models", help="list the models and whether they are ready")
     p.add_argument("--json", action="store_true")
@@ -257,7 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.discovery == "repository" and not args.url:
+        parser.error("--discovery repository needs --url URL")
     if args.catalog is None:
         args.catalog = default_catalog()
     client = MDSClient()

@@ -138,17 +138,22 @@ def _predictor(client: MDSClient, ref: ModelRef, schema: ModelSchema, space: Fea
     return predict
 
 
+def _space_with_reference(ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame | None, what: str) -> FeatureSpace:
+    try:
+        space = FeatureSpace.of(schema)
+    except FeatureSpaceError as exc:
+        raise ExplainError(f"Cannot {what} '{ref.name}': {exc}.") from None
+    if reference is None or reference.empty:
+        raise ExplainError(f"Model '{ref.name}' has no reference data to compare against.")
+    return space
+
+
 def explain_with_shap(
     client: MDSClient, ref: ModelRef, schema: ModelSchema, row: pd.DataFrame, reference: pd.DataFrame,
     *, samples: int = SHAP_SAMPLES, seed: int = 0,
 ) -> Explanation:
     """Kernel SHAP for one row against a sample of the reference data."""
-    try:
-        space = FeatureSpace.of(schema)
-    except FeatureSpaceError as exc:
-        raise ExplainError(f"Cannot explain '{ref.name}': {exc}.") from None
-    if reference is None or reference.empty:
-        raise ExplainError(f"Model '{ref.name}' has no reference data to compare against.")
+    space = _space_with_reference(ref, schema, reference, "explain")
     from alibi.explainers import KernelShap
 
     predict = _predictor(client, ref, schema, space)
@@ -187,12 +192,7 @@ def feature_effects(
     Each frame has a ``value`` column (readable names for categories) and one column per class
     (average probability) or ``prediction`` (regression).
     """
-    try:
-        space = FeatureSpace.of(schema)
-    except FeatureSpaceError as exc:
-        raise ExplainError(f"Cannot compute feature effects for '{ref.name}': {exc}.") from None
-    if reference is None or reference.empty:
-        raise ExplainError(f"Model '{ref.name}' has no reference data to sweep over.")
+    space = _space_with_reference(ref, schema, reference, "compute feature effects for")
     predict = _predictor(client, ref, schema, space)
     base = space.encode(reference.sample(min(rows, len(reference)), random_state=seed))
     out: dict[str, pd.DataFrame] = {}

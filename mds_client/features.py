@@ -1,0 +1,73 @@
+"""A model's input features: their kinds and the facts a form and a validator need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class FeatureKind(StrEnum):
+    NUMBER = "number"
+    INTEGER = "integer"
+    CATEGORY = "category"
+    BOOLEAN = "boolean"
+    TEXT = "text"
+    TENSOR = "tensor"
+    IMAGE = "image"
+
+
+TABULAR_KINDS = frozenset(
+    {FeatureKind.NUMBER, FeatureKind.INTEGER, FeatureKind.CATEGORY, FeatureKind.BOOLEAN, FeatureKind.TEXT}
+)
+
+# V2 datatypes a feature kind travels as when nothing more specific is known.
+DEFAULT_DATATYPE = {
+    FeatureKind.NUMBER: "FP64",
+    FeatureKind.INTEGER: "INT64",
+    FeatureKind.CATEGORY: "BYTES",
+    FeatureKind.BOOLEAN: "BOOL",
+    FeatureKind.TEXT: "BYTES",
+    FeatureKind.TENSOR: "FP32",
+    FeatureKind.IMAGE: "FP32",
+}
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    kind: FeatureKind
+    datatype: str = ""
+    """V2 datatype on the wire (FP64, INT64, BOOL, BYTES, ...); empty: from ``kind``."""
+    shape: tuple[int, ...] = ()
+    """Per-instance shape for tensors and images, e.g. (8, 8)."""
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+    categories: tuple[Any, ...] = ()
+    """Values sent on the wire, in order."""
+    category_labels: dict[Any, str] = field(default_factory=dict)
+    """Readable names for wire values (Seldon's category_map); the form shows these."""
+    one_hot: bool = False
+    """Sent as one 0/1 column per category (Seldon's ONE_HOT)."""
+    default: Any = None
+    description: str = ""
+    unit: str = ""
+    required: bool = True
+
+    @property
+    def wire_datatype(self) -> str:
+        return self.datatype or DEFAULT_DATATYPE[self.kind]
+
+    @property
+    def is_tensor(self) -> bool:
+        return self.kind in (FeatureKind.TENSOR, FeatureKind.IMAGE)
+
+    def label_of(self, value: Any) -> str:
+        return self.category_labels.get(value, str(value))
+
+    def value_of_label(self, label: str) -> Any:
+        for value, name in self.category_labels.items():
+            if name == label:
+                return value
+        return label
