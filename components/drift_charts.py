@@ -17,7 +17,7 @@ def p_value_figure(report: DriftReport) -> go.Figure:
                               hovertemplate="%{x}: p-value %{y:.3g}<extra></extra>"))
     figure.add_hline(y=report.threshold, line_dash="dash", annotation_text=f"threshold {report.threshold:.3g}")
     figure.update_layout(title="Per-feature p-value (red: drifted)", yaxis_type="log",
-                         yaxis_title="p-value (log scale; lower means more different)", xaxis_title="Feature",
+                         yaxis_title="p-value (log scale)", xaxis_title="Feature",
                          height=360, margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return figure
 

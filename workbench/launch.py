@@ -17,7 +17,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop the app and the servers (SIGINT may arrive ignored from a background shell)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main() -> int:
+    _stop_on_signals()
     from workbench.embedded import local_mds
     from workbench.embedded.errors import AlreadyRunningError, EmbeddedMDSError
     from workbench.embedded.layout import default_home
@@ -42,15 +53,17 @@ def main() -> int:
         env["WORKBENCH_CATALOG"] = str(home / "catalog.yaml")
     port = env.get("WORKBENCH_PORT", "8501")
     print(f"\nMDS Workbench: http://localhost:{port}  (Ctrl-C stops it)\n", flush=True)
+    # Loopback by default: a demo laptop should not serve the app to its whole network.
+    address = env.get("WORKBENCH_ADDRESS", "127.0.0.1")
     app = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "workbench" / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "workbench" / "app.py"), "--server.address", address,
          "--server.port", port, "--server.headless", "true", "--browser.gatherUsageStats", "false"],
         cwd=REPO, env=env,
     )
     try:
         return app.wait()
     except KeyboardInterrupt:
-        app.send_signal(signal.SIGINT)
+        app.send_signal(signal.SIGTERM)
         try:
             app.wait(timeout=10)
         except subprocess.TimeoutExpired:
