@@ -56,14 +56,14 @@ def render_explanation(explanation: Explanation, *, key: str) -> None:
         if explanation.coverage is not None:
             cols[1].metric("Coverage", f"{explanation.coverage:.0%}", help="Share of all cases the rule applies to.")
     else:
-        st.plotly_chart(shap_figure(explanation), key=f"{key}.shap", use_container_width=True)
+        st.plotly_chart(shap_figure(explanation), key=f"{key}.shap", width="stretch")
         if explanation.base_value is not None:
             st.caption(f"Starting point (average over the reference data): {explanation.base_value:.3f}")
 
 
 def render_effects(effects: dict[str, pd.DataFrame], class_names: list[str], *, key: str) -> None:
     for feature, frame in effects.items():
-        st.plotly_chart(effect_figure(feature, frame, class_names), key=f"{key}.{feature}", use_container_width=True)
+        st.plotly_chart(effect_figure(feature, frame, class_names), key=f"{key}.{feature}", width="stretch")
         st.download_button(f"Download {feature} effect (CSV)", frame.to_csv(index=False), f"effect-{feature}.csv",
                            "text/csv", key=f"{key}.{feature}.csv")
 

@@ -72,13 +72,13 @@ with drift_tab:
             _, report, scores = saved
             (st.error if report.is_drift else st.success)(report.summary)
             st.caption(f"Method: {report.method}; source: {report.source}.")
-            st.plotly_chart(p_value_figure(report), key="monitor.pvalues", use_container_width=True)
+            st.plotly_chart(p_value_figure(report), key="monitor.pvalues", width="stretch")
             st.download_button("Download per-feature results (CSV)", report.table().to_csv(index=False),
                                f"drift-{ref.name}.csv", "text/csv", key="monitor.drift_csv")
             flagged = int(scores["is_outlier"].sum())
             st.metric("Outliers", f"{flagged} of {len(scores)}",
                       help="Inputs stranger than 95% of the reference data (isolation forest).")
-            st.plotly_chart(outlier_figure(scores), key="monitor.outliers", use_container_width=True)
+            st.plotly_chart(outlier_figure(scores), key="monitor.outliers", width="stretch")
         if source == SOURCES[0]:
             logged = monitor_service.logged_inputs(engine, ref.name, schema, days=days)
             try:
@@ -88,7 +88,7 @@ with drift_tab:
             votes = feedback_metrics.feedback_frame(engine, feedback_metrics.FeedbackFilter(model=ref.name))
             accuracy = feedback_metrics.accuracy_over_time(votes).rename(columns={"period": "window"})
             if timeline["min_p_value"].notna().any() or not accuracy.empty:
-                st.plotly_chart(timeline_figure(timeline, accuracy), key="monitor.timeline", use_container_width=True)
+                st.plotly_chart(timeline_figure(timeline, accuracy), key="monitor.timeline", width="stretch")
             else:
                 st.caption("Drift over time appears once a day has at least 20 logged predictions; "
                            "accuracy appears once analysts give feedback.")
@@ -101,6 +101,6 @@ with health_tab:
         totals[0].metric("Calls (30 days)", int(health["calls"].sum()))
         totals[1].metric("Error rate", f"{health['errors'].sum() / max(1, health['calls'].sum()):.1%}")
         totals[2].metric("Median latency", f"{health['p50_ms'].median():.0f} ms" if health["p50_ms"].notna().any() else "-")
-        st.plotly_chart(health_figure(health), key="monitor.health", use_container_width=True)
+        st.plotly_chart(health_figure(health), key="monitor.health", width="stretch")
         st.download_button("Download (CSV)", health.to_csv(index=False), f"health-{ref.name}.csv", "text/csv",
                            key="monitor.health_csv")
