@@ -29,7 +29,7 @@ from _servers import start_local_mds
 from mds_client import MDSClient, load_catalog
 from mds_client.codecs import codec_for
 from workbench.batch_service import BatchService
-from workbench.embedded import local_mds, processes
+from workbench.embedded import local_mds, processes, server_specs
 from workbench.embedded.layout import HomeLayout, seldon_python
 from workbench.store import open_store
 
@@ -50,10 +50,10 @@ def make_wine(sample: Path, rows: int, path: Path) -> pd.DataFrame:
 def start_seldon(home: Path, workers: int) -> tuple[str, int]:
     ports = local_mds.LocalPorts.free()
     argv = [str(seldon_python()), "-m", "workbench.embedded.served.seldon_launcher", "--name", "wine-v1",
-            "--model-dir", str(HomeLayout(home).seldon_dir("wine-v1")), "--class", local_mds.SELDON_SKLEARN_CLASS,
+            "--model-dir", str(HomeLayout(home).seldon_dir("wine-v1")), "--class", server_specs.SELDON_SKLEARN_CLASS,
             "--host", "127.0.0.1", "--http-port", str(ports.seldon_http), "--metrics-port", str(ports.seldon_metrics),
             "--workers", str(workers)]
-    proc = processes.start_process(argv, log_path=home / "logs" / "bench-seldon.log", env=local_mds._server_env(),
+    proc = processes.start_process(argv, log_path=home / "logs" / "bench-seldon.log", env=server_specs.server_env(),
                                    cwd=home)
     import atexit
 

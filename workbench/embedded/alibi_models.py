@@ -43,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from workbench.embedded.errors import EmbeddedMDSError
-from workbench.embedded.layout import REPO_ROOT, HomeLayout, mlserver_python
+from workbench.embedded.json_files import write_json
+from workbench.embedded.layout import HomeLayout, mlserver_python, repo_pythonpath
 
 ALIBI_VERSION = 1
 EXPLAINER = "wine-explainer"
@@ -55,11 +56,6 @@ BUILD_TIMEOUT = 180
 
 class AlibiPrepareError(EmbeddedMDSError):
     """The explainer or the drift detector could not be built."""
-
-
-def _write_json(path: Path, payload: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2) + "\n")
 
 
 def _wine_features(layout: HomeLayout) -> list[str]:
@@ -111,7 +107,7 @@ def build_in_mlserver_env(layout: HomeLayout) -> None:
     if not python.exists():
         raise AlibiPrepareError(f"MLServer python {python} not found: cannot build the alibi models")
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = repo_pythonpath(env)
     argv = [str(python), "-m", "workbench.embedded.alibi_models", "build", "--home", str(layout.home)]
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=BUILD_TIMEOUT, check=False)
     if done.returncode != 0:
@@ -136,6 +132,16 @@ def save_drift(reference_csv: Path, out: Path, columns: list[str], p_val: float 
     save_detector(detector, str(out))
 
 
+def _features_input(name: str, names: list[str], link: dict[str, str], description: str) -> dict[str, Any]:
+    """The one FP64 input of both alibi models: rows of wine features; `link` names the model it serves."""
+    return {
+        "name": name,
+        "datatype": "FP64",
+        "shape": [-1, len(names)],
+        "parameters": {"kind": "tensor", "feature_names": names, **link, "description": description},
+    }
+
+
 def explainer_settings(layout: HomeLayout, infer_url: str) -> dict[str, Any]:
     names = _wine_features(layout)
     return {
@@ -146,13 +152,8 @@ def explainer_settings(layout: HomeLayout, infer_url: str) -> dict[str, Any]:
             "version": "1",
             "extra": {"explainer_type": "anchor_tabular", "infer_uri": infer_url, "infer_output": "predict_proba"},
         },
-        "inputs": [{
-            "name": "instance",
-            "datatype": "FP64",
-            "shape": [-1, len(names)],
-            "parameters": {"kind": "tensor", "feature_names": names, "explains": SOURCE_MODEL,
-                           "description": "Wine features in model order; the first row is explained."},
-        }],
+        "inputs": [_features_input("instance", names, {"explains": SOURCE_MODEL},
+                                   "Wine features in model order; the first row is explained.")],
         "outputs": [{
             "name": "explanation",
             "datatype": "BYTES",
@@ -173,13 +174,8 @@ def drift_settings(layout: HomeLayout) -> dict[str, Any]:
             "version": "1",
             "extra": {"predict_parameters": {"drift_type": "batch", "return_p_val": True, "return_distance": True}},
         },
-        "inputs": [{
-            "name": "batch",
-            "datatype": "FP64",
-            "shape": [-1, len(names)],
-            "parameters": {"kind": "tensor", "feature_names": names, "monitors": SOURCE_MODEL,
-                           "description": "A batch of wine feature rows compared with the reference data."},
-        }],
+        "inputs": [_features_input("batch", names, {"monitors": SOURCE_MODEL},
+                                   "A batch of wine feature rows compared with the reference data.")],
         "outputs": [
             {"name": "is_drift", "datatype": "INT64", "shape": [1], "parameters": {"kind": "flag"}},
             {"name": "distance", "datatype": "FP32", "shape": [len(names)], "parameters": {"kind": "statistic"}},
@@ -194,9 +190,9 @@ def prepare_alibi(layout: HomeLayout, ports: Any, *, wine_infer_url: str) -> lis
     if not _up_to_date(layout):
         layout.alibi_stamp.unlink(missing_ok=True)
         build_in_mlserver_env(layout)
-        _write_json(layout.alibi_stamp, _stamp(layout))
-    _write_json(layout.alibi_model_dir(EXPLAINER) / "model-settings.json", explainer_settings(layout, wine_infer_url))
-    _write_json(layout.alibi_model_dir(DRIFT) / "model-settings.json", drift_settings(layout))
+        write_json(layout.alibi_stamp, _stamp(layout))
+    write_json(layout.alibi_model_dir(EXPLAINER) / "model-settings.json", explainer_settings(layout, wine_infer_url))
+    write_json(layout.alibi_model_dir(DRIFT) / "model-settings.json", drift_settings(layout))
     return [DRIFT, EXPLAINER]
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.embedded.layout import HomeLayout
+from workbench.embedded.server_specs import ALIBI, MLSERVER
 
 HEADER = "# written by the embedded MDS\n"
 CARD_KEYS = ("owner", "intended_use", "limitations", "training_data", "metrics")
@@ -99,3 +100,32 @@ def write_catalog(path: Path, entries: list[CatalogEntry]) -> None:
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(HEADER + body)
     tmp.replace(path)
+
+
+def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_test_models: bool) -> list[CatalogEntry]:
+    """The entries of the servers `up` recorded; the alibi server only adds wine's explainer and drift."""
+    by_name = {server["name"]: server for server in servers}
+    core = by_name[MLSERVER]
+    alibi = by_name.get(ALIBI)
+    entries: list[CatalogEntry] = []
+    for model in ("wine", "tips", "tip-amount", "digits"):
+        if model not in core["models"]:
+            continue
+        entry = entry_from_card(layout, model, protocol="v2", url=core["url"], model=model)
+        if model == "wine" and alibi:
+            if "wine-explainer" in alibi["models"]:
+                entry.explainer = {"protocol": "v2", "url": alibi["url"], "model": "wine-explainer"}
+            if "wine-drift" in alibi["models"]:
+                entry.drift = {"protocol": "v2", "url": alibi["url"], "model": "wine-drift"}
+        entries.append(entry)
+    if "wine-v1" in by_name:
+        entries.append(entry_from_card(layout, "wine-v1", protocol="seldon", url=by_name["wine-v1"]["url"],
+                                       model=None, data_name="wine"))
+    if include_test_models:
+        if "echo" in core["models"]:
+            entries.append(CatalogEntry(name="echo", protocol="v2", url=core["url"], model="echo",
+                                        description="Returns every input unchanged (test only).", tags=["test"]))
+        if "echo-v1" in by_name:
+            entries.append(CatalogEntry(name="echo-v1", protocol="seldon", url=by_name["echo-v1"]["url"],
+                                        description="Returns what Seldon decoded (test only).", tags=["test"]))
+    return entries

@@ -8,6 +8,7 @@ repo's ``.venvs`` and are overridden by ``WORKBENCH_MLSERVER_PYTHON`` / ``WORKBE
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,11 @@ def mlserver_python() -> Path:
 
 def seldon_python() -> Path:
     return Path(os.environ.get(SELDON_PYTHON_ENV) or REPO_ROOT / ".venvs/seldon/bin/python")
+
+
+def repo_pythonpath(env: Mapping[str, str]) -> str:
+    """`env`'s PYTHONPATH with the repo root first: the server envs import `workbench.embedded` from it."""
+    return os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
 
 
 @dataclass(frozen=True)

@@ -49,100 +49,50 @@ get reused), or whose process group still has members.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import subprocess
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from workbench.embedded import processes
-from workbench.embedded.catalog_writer import CatalogEntry, entry_from_card, write_catalog
-from workbench.embedded.errors import (
-    AlreadyRunningError,
-    EmbeddedMDSError,
-    ModelFolderError,
-    PortInUseError,
-    ServerEnvironmentError,
-    ServerStartError,
+from workbench.embedded.catalog_writer import catalog_entries, write_catalog
+from workbench.embedded.errors import AlreadyRunningError
+from workbench.embedded.json_files import write_json
+from workbench.embedded.layout import REPO_ROOT, HomeLayout, default_home
+from workbench.embedded.model_folders import (
+    ECHO_IMPLEMENTATION,
+    JOBLIB_MAGIC,
+    validate_mlserver_folder,
+    validate_seldon_folder,
+    write_test_models,
 )
-from workbench.embedded.layout import REPO_ROOT, HomeLayout, default_home, mlserver_python, seldon_python
+from workbench.embedded.ports import LocalPorts
+from workbench.embedded.server_specs import (
+    ALIBI,
+    MLSERVER,
+    SELDON_ECHO_CLASS,
+    SELDON_SKLEARN_CLASS,
+    SERVER_PYTHONWARNINGS,
+    ServerSpec,
+    build_specs,
+    mlserver_settings,
+    server_env,
+)
+from workbench.embedded.startup import RunningServer, start_all, startable
+
+# Callers import these from here; they live in the modules named above.
+__all__ = [
+    "ALIBI", "DEFAULT_TIMEOUT", "ECHO_IMPLEMENTATION", "JOBLIB_MAGIC", "MLSERVER", "REPO_ROOT",
+    "SELDON_ECHO_CLASS", "SELDON_SKLEARN_CLASS", "SERVER_PYTHONWARNINGS", "STATE_VERSION",
+    "LocalMDS", "LocalPorts", "Prepared", "ServerSpec", "ServerStatus",
+    "catalog_entries", "down", "mlserver_settings", "prepare", "read_state", "status", "up",
+    "validate_mlserver_folder", "validate_seldon_folder",
+]
+_server_env = server_env  # tests and benchmarks start a seldon service of their own with it
 
 DEFAULT_TIMEOUT = 90.0
 STATE_VERSION = 1
-MLSERVER = "mlserver"
-ALIBI = "alibi"
-ECHO_IMPLEMENTATION = "workbench.embedded.served.echo_runtime.EchoRuntime"
-SELDON_SKLEARN_CLASS = "workbench.embedded.served.seldon_model.SklearnModel"
-SELDON_ECHO_CLASS = "workbench.embedded.served.seldon_model.Echo"
-# scikit-learn warns on every 2-D tensor request to a pipeline fitted on a DataFrame; harmless.
-SERVER_PYTHONWARNINGS = "ignore::UserWarning:sklearn.utils.validation"
-JOBLIB_MAGIC = (b"\x80", b"x", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00", b"\x04\x22\x4d\x18")
-
-
-@dataclass(frozen=True)
-class LocalPorts:
-    """Ports of the embedded servers, all on `host`."""
-
-    host: str = "127.0.0.1"
-    mlserver_http: int = 9500
-    mlserver_grpc: int = 9501
-    mlserver_metrics: int = 9502
-    seldon_http: int = 9510
-    seldon_metrics: int = 9511
-    alibi_http: int = 9520
-    alibi_grpc: int = 9521
-    alibi_metrics: int = 9522
-
-    def seldon(self, index: int) -> tuple[int, int]:
-        """(http, metrics) of the index-th seldon service."""
-        return self.seldon_http + 2 * index, self.seldon_metrics + 2 * index
-
-    @classmethod
-    def from_base(cls, base: int, host: str = "127.0.0.1") -> LocalPorts:
-        """The default layout shifted to start at `base` (base..base+22)."""
-        return cls(host, base, base + 1, base + 2, base + 10, base + 11, base + 20, base + 21, base + 22)
-
-    @classmethod
-    def free(cls, host: str = "127.0.0.1", span: int = 30, start: int = 20000, stop: int = 32000) -> LocalPorts:
-        """A layout whose whole span of ports is free now (for tests and parallel homes).
-
-        Searched below 32768 so that Linux never hands the same ports out as ephemeral ones.
-        """
-        import random
-
-        rng = random.Random(os.getpid() ^ time.time_ns())
-        for _ in range(200):
-            base = rng.randrange(start, stop - span)
-            if all(processes.port_is_free(host, port) for port in range(base, base + span)):
-                return cls.from_base(base, host)
-        raise EmbeddedMDSError(f"no {span} consecutive free ports found on {host}")
-
-
-@dataclass
-class ServerSpec:
-    """One server process to start."""
-
-    name: str
-    kind: str  # mlserver | seldon
-    argv: list[str]
-    host: str
-    ports: dict[str, int]
-    ready_paths: list[str]
-    models: list[str]
-    core: bool = True
-    # Models loaded through the repository API: `load_early` as soon as the server is live (their
-    # imports then overlap the core's start-up), `load_after_core` once the core is ready (they
-    # call a core model while loading).
-    load_early: list[str] = field(default_factory=list)
-    load_after_core: list[str] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.ports['http']}"
 
 
 class ServerStatus(NamedTuple):
@@ -191,84 +141,11 @@ class LocalMDS:
         self.down()
 
 
+def _layout(home: Path | str | None) -> HomeLayout:
+    return HomeLayout(Path(home) if home else default_home())
+
+
 # -- prepare -----------------------------------------------------------------------------------
-
-
-def _write_json(path: Path, payload: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2) + "\n")
-    tmp.replace(path)
-
-
-def mlserver_settings(host: str, http: int, grpc: int, metrics: int, *, load_at_startup: bool = True) -> dict[str, Any]:
-    return {
-        "host": host,
-        "http_port": http,
-        "grpc_port": grpc,
-        "metrics_port": metrics,
-        "parallel_workers": 0,
-        "load_models_at_startup": load_at_startup,
-    }
-
-
-def _write_test_models(layout: HomeLayout, include: bool) -> None:
-    echo_dir, echo_seldon = layout.model_dir("echo"), layout.seldon_dir("echo-v1")
-    if include:
-        _write_json(echo_dir / "model-settings.json",
-                    {"name": "echo", "implementation": ECHO_IMPLEMENTATION, "parameters": {"version": "1"}})
-        _write_json(echo_seldon / "metadata.json", {"name": "echo-v1", "version": "1"})
-        return
-    # Remove only what we wrote: MLServer would otherwise serve it.
-    settings = echo_dir / "model-settings.json"
-    if settings.exists() and ECHO_IMPLEMENTATION in settings.read_text():
-        settings.unlink()
-        if not any(echo_dir.iterdir()):
-            echo_dir.rmdir()
-
-
-def _check_joblib(name: str, folder: Path, path: Path) -> None:
-    if not path.is_file():
-        raise ModelFolderError(name, folder, f"{path.name} is missing")
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if not head or not head.startswith(JOBLIB_MAGIC):
-        raise ModelFolderError(name, folder, f"{path.name} is not a joblib/pickle file")
-
-
-def validate_mlserver_folder(models_dir: Path) -> list[str]:
-    """Check every model folder MLServer would load; return the model names."""
-    names: dict[str, Path] = {}
-    for settings_path in sorted(models_dir.glob("**/model-settings.json")):
-        folder = settings_path.parent
-        try:
-            settings = json.loads(settings_path.read_text())
-        except (OSError, ValueError) as error:
-            raise ModelFolderError(folder.name, folder, f"model-settings.json does not parse ({error})") from error
-        if not isinstance(settings, dict) or not settings.get("implementation"):
-            raise ModelFolderError(folder.name, folder, "model-settings.json has no 'implementation'")
-        name = settings.get("name") or folder.name
-        if name in names:
-            raise ModelFolderError(name, folder, f"the name is also used by {names[name]}")
-        names[name] = folder
-        for key in ("inputs", "outputs"):
-            if not isinstance(settings.get(key, []), list):
-                raise ModelFolderError(name, folder, f"'{key}' must be a list")
-        uri = (settings.get("parameters") or {}).get("uri")
-        if settings["implementation"].startswith("mlserver_sklearn"):
-            _check_joblib(name, folder, (folder / (uri or "model.joblib")).resolve())
-        elif uri and "://" not in uri and not (folder / uri).exists():
-            raise ModelFolderError(name, folder, f"parameters.uri {uri!r} does not exist")
-    return sorted(names)
-
-
-def validate_seldon_folder(folder: Path, needs_model: bool) -> None:
-    try:
-        json.loads((folder / "metadata.json").read_text())
-    except (OSError, ValueError) as error:
-        raise ModelFolderError(folder.name, folder, f"metadata.json is missing or does not parse ({error})") from error
-    if needs_model:
-        _check_joblib(folder.name, folder, folder / "model.joblib")
 
 
 def prepare(
@@ -282,12 +159,12 @@ def prepare(
     """Train what is missing, write server settings and validate every folder; start nothing."""
     from workbench.embedded import demo_models
 
-    layout = HomeLayout(Path(home) if home else default_home())
+    layout = _layout(home)
     ports = ports or LocalPorts()
     layout.home.mkdir(parents=True, exist_ok=True)
     trained = demo_models.train_all(layout.home, force=force)
-    _write_test_models(layout, include_test_models)
-    _write_json(layout.models / "settings.json", mlserver_settings(
+    write_test_models(layout, include_test_models)
+    write_json(layout.models / "settings.json", mlserver_settings(
         ports.host, ports.mlserver_http, ports.mlserver_grpc, ports.mlserver_metrics))
     core_models = validate_mlserver_folder(layout.models)
     services = list(demo_models.SELDON_DEMO_MODELS) + (["echo-v1"] if include_test_models else [])
@@ -301,7 +178,7 @@ def prepare(
             alibi_models.prepare_alibi(layout, ports, wine_infer_url=(
                 f"http://{ports.host}:{ports.mlserver_http}/v2/models/wine/infer"))
             # Started with the core but loads its models later (see up()), so its import time overlaps.
-            _write_json(layout.alibi_models / "settings.json", mlserver_settings(
+            write_json(layout.alibi_models / "settings.json", mlserver_settings(
                 ports.host, ports.alibi_http, ports.alibi_grpc, ports.alibi_metrics, load_at_startup=False))
             prepared.alibi_models = validate_mlserver_folder(layout.alibi_models)
         except Exception as error:  # optional server: never blocks the core
@@ -310,154 +187,6 @@ def prepare(
 
 
 # -- up ----------------------------------------------------------------------------------------
-
-
-def _server_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.setdefault("PYTHONWARNINGS", SERVER_PYTHONWARNINGS)
-    env["PYTHONUNBUFFERED"] = "1"
-    for key in ("VIRTUAL_ENV", "PYTHONHOME"):
-        env.pop(key, None)
-    return env
-
-
-def _mlserver_argv(python: Path, models_dir: Path) -> list[str]:
-    # The venv's `mlserver` script may be missing when only a python path is configured.
-    return [str(python), "-c", "import sys; from mlserver.cli import main; sys.exit(main())",
-            "start", str(models_dir)]
-
-
-def _specs(prepared: Prepared, ports: LocalPorts) -> list[ServerSpec]:
-    layout = prepared.layout
-    mls_python, sel_python = mlserver_python(), seldon_python()
-    specs = [
-        ServerSpec(
-            name=MLSERVER, kind="mlserver", argv=_mlserver_argv(mls_python, layout.models), host=ports.host,
-            ports={"http": ports.mlserver_http, "grpc": ports.mlserver_grpc, "metrics": ports.mlserver_metrics},
-            ready_paths=["/v2/health/ready"] + [f"/v2/models/{m}/ready" for m in prepared.core_models],
-            models=prepared.core_models,
-        )
-    ]
-    for index, service in enumerate(prepared.seldon_services):
-        http, metrics = ports.seldon(index)
-        user_class = SELDON_ECHO_CLASS if service == "echo-v1" else SELDON_SKLEARN_CLASS
-        specs.append(ServerSpec(
-            name=service, kind="seldon",
-            argv=[str(sel_python), "-m", "workbench.embedded.served.seldon_launcher", "--name", service,
-                  "--model-dir", str(layout.seldon_dir(service)), "--class", user_class,
-                  "--host", ports.host, "--http-port", str(http), "--metrics-port", str(metrics)],
-            host=ports.host, ports={"http": http, "metrics": metrics},
-            ready_paths=["/health/ping"], models=[service],
-        ))
-    if prepared.alibi_models and not prepared.alibi_error:
-        specs.append(ServerSpec(
-            name=ALIBI, kind="mlserver", argv=_mlserver_argv(mls_python, layout.alibi_models), host=ports.host,
-            ports={"http": ports.alibi_http, "grpc": ports.alibi_grpc, "metrics": ports.alibi_metrics},
-            ready_paths=["/v2/health/live"], models=prepared.alibi_models, core=False,
-            load_early=[m for m in prepared.alibi_models if m not in alibi_models_module().CALLS_CORE],
-            load_after_core=[m for m in prepared.alibi_models if m in alibi_models_module().CALLS_CORE],
-        ))
-    return specs
-
-
-def alibi_models_module():
-    from workbench.embedded import alibi_models
-
-    return alibi_models
-
-
-def _check_environment(spec: ServerSpec) -> None:
-    python = Path(spec.argv[0])
-    if not python.exists():
-        env_var = "WORKBENCH_MLSERVER_PYTHON" if spec.kind == "mlserver" else "WORKBENCH_SELDON_PYTHON"
-        raise ServerEnvironmentError(
-            spec.name, python, f"Create that environment (see requirements-{spec.kind}.txt) or set {env_var}.")
-
-
-def _check_ports(spec: ServerSpec) -> None:
-    for role, port in spec.ports.items():
-        if not processes.port_is_free(spec.host, port):
-            raise PortInUseError(spec.name, port, role)
-
-
-class _Running:
-    """A started server while we wait for it."""
-
-    def __init__(self, spec: ServerSpec, process: subprocess.Popen, log: Path, started: float) -> None:
-        self.spec, self.process, self.log, self.started = spec, process, log, started
-        self.pending = list(spec.ready_paths)
-        self.ready_seconds: float | None = None
-
-    def poll_ready(self) -> bool:
-        while self.pending and processes.http_ok(self.spec.url + self.pending[0]):
-            self.pending.pop(0)
-        if not self.pending and self.ready_seconds is None:
-            self.ready_seconds = round(time.monotonic() - self.started, 2)
-        return not self.pending
-
-    def failure(self, reason: str) -> ServerStartError:
-        time.sleep(0.2)  # let the last log lines land
-        return ServerStartError(self.spec.name, self.spec.ports["http"], reason, self.log,
-                                processes.log_tail(self.log))
-
-    def stop(self) -> None:
-        processes.stop_group(self.process.pid)
-        self.reap()
-
-    def reap(self) -> None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=1)
-
-
-def _wait_all(running: list[_Running], deadline: float) -> dict[str, ServerStartError]:
-    """Wait until every server is ready; return failures by server name."""
-    failures: dict[str, ServerStartError] = {}
-    waiting = list(running)
-    while waiting:
-        for server in list(waiting):
-            if server.poll_ready():
-                waiting.remove(server)
-            elif server.process.poll() is not None:
-                failures[server.spec.name] = server.failure(f"process exited with code {server.process.returncode}")
-                waiting.remove(server)
-            elif time.monotonic() > deadline:
-                pending = server.pending[0] if server.pending else ""
-                failures[server.spec.name] = server.failure(f"not ready in time (waiting for {pending})")
-                waiting.remove(server)
-            if server.spec.core and server.spec.name in failures:
-                return failures  # no point waiting for the rest
-        if waiting:
-            time.sleep(processes.POLL_SECONDS)
-    return failures
-
-
-def _load_models(server: _Running, models: list[str], deadline: float) -> ServerStartError | None:
-    """Load models through MLServer's repository API (each POST returns once loaded)."""
-    for model in models:
-        remaining = max(1.0, deadline - time.monotonic())
-        ok, detail = processes.http_post(f"{server.spec.url}/v2/repository/models/{model}/load", timeout=remaining)
-        if not ok:
-            return server.failure(f"loading {model} failed: {detail}")
-    return None
-
-
-def _start_optional(server: _Running, deadline: float, errors: dict[str, ServerStartError]) -> None:
-    """Thread body: wait until the optional server is live, then load its independent models."""
-    error = _wait_all([server], deadline).get(server.spec.name)
-    error = error or _load_models(server, server.spec.load_early, deadline)
-    if error:
-        errors[server.spec.name] = error
-
-
-def _finish_optional(server: _Running, deadline: float) -> ServerStartError | None:
-    """After the core is ready: load the models that call it, then wait until all are ready."""
-    error = _load_models(server, server.spec.load_after_core, deadline)
-    if error:
-        return error
-    server.pending = [f"/v2/models/{m}/ready" for m in server.spec.load_early + server.spec.load_after_core]
-    server.ready_seconds = None
-    return _wait_all([server], deadline).get(server.spec.name)
 
 
 def up(
@@ -469,9 +198,9 @@ def up(
     alibi: bool = True,
 ) -> LocalMDS:
     """Start every server, wait until all are ready, write state.json and catalog.yaml."""
-    layout = HomeLayout(Path(home) if home else default_home())
+    layout = _layout(home)
     ports = ports or LocalPorts()
-    alive = [s["name"] for s in (read_state(layout.home) or {}).get("servers", []) if _ours(layout, s)]
+    alive = [s["name"] for s in _recorded_servers(layout) if _ours(layout, s)]
     if alive:
         raise AlreadyRunningError(layout.home, alive)
     layout.state.unlink(missing_ok=True)
@@ -481,54 +210,8 @@ def up(
     failures: dict[str, str] = {}
     if alibi and prepared.alibi_error:
         failures[ALIBI] = prepared.alibi_error
-    specs = _specs(prepared, ports)
-    for spec in specs:
-        try:
-            _check_environment(spec)
-            _check_ports(spec)
-        except EmbeddedMDSError as error:
-            if spec.core:
-                raise
-            failures[spec.name] = str(error)
-    specs = [spec for spec in specs if spec.name not in failures]
-
-    env = _server_env()
-    running: list[_Running] = []
-
-    def start(batch: list[ServerSpec]) -> list[_Running]:
-        started = []
-        for spec in batch:
-            log = layout.log(spec.name)
-            process = processes.start_process(spec.argv, log_path=log, env=env, cwd=layout.home)
-            started.append(_Running(spec, process, log, time.monotonic()))
-        running.extend(started)
-        return started
-
-    try:
-        start(specs)
-        deadline = time.monotonic() + timeout
-        optional = [r for r in running if not r.spec.core]
-        optional_errors: dict[str, ServerStartError] = {}
-        threads = [threading.Thread(target=_start_optional, args=(server, deadline, optional_errors), daemon=True)
-                   for server in optional]
-        for thread in threads:
-            thread.start()
-        core_failures = _wait_all([r for r in running if r.spec.core], deadline)
-        if core_failures:
-            raise next(iter(core_failures.values()))
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        for server in optional:
-            error = optional_errors.get(server.spec.name) or _finish_optional(server, deadline)
-            if error:
-                failures[server.spec.name] = str(error)
-                server.stop()
-                running.remove(server)
-    except BaseException:
-        processes.stop_groups([server.process.pid for server in running])
-        for server in running:
-            server.reap()
-        raise
+    specs = startable(build_specs(prepared, ports), failures)
+    running = start_all(layout, specs, timeout, failures)
 
     ready_seconds = round(time.monotonic() - started_at, 2)
     servers = [_record(layout, r) for r in running]
@@ -541,12 +224,12 @@ def up(
         "servers": servers,
         "failed": failures,
     }
-    _write_json(layout.state, state)
+    write_json(layout.state, state)
     write_catalog(layout.catalog, catalog_entries(layout, servers, include_test_models))
     return LocalMDS(layout.home, servers, layout.catalog, layout.state, state["started"], ready_seconds, failures)
 
 
-def _record(layout: HomeLayout, server: _Running) -> dict[str, Any]:
+def _record(layout: HomeLayout, server: RunningServer) -> dict[str, Any]:
     spec = server.spec
     return {
         "name": spec.name,
@@ -563,43 +246,19 @@ def _record(layout: HomeLayout, server: _Running) -> dict[str, Any]:
     }
 
 
-def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_test_models: bool) -> list[CatalogEntry]:
-    by_name = {server["name"]: server for server in servers}
-    core = by_name[MLSERVER]
-    alibi = by_name.get(ALIBI)
-    entries: list[CatalogEntry] = []
-    for model in ("wine", "tips", "tip-amount", "digits"):
-        if model not in core["models"]:
-            continue
-        entry = entry_from_card(layout, model, protocol="v2", url=core["url"], model=model)
-        if model == "wine" and alibi:
-            if "wine-explainer" in alibi["models"]:
-                entry.explainer = {"protocol": "v2", "url": alibi["url"], "model": "wine-explainer"}
-            if "wine-drift" in alibi["models"]:
-                entry.drift = {"protocol": "v2", "url": alibi["url"], "model": "wine-drift"}
-        entries.append(entry)
-    if "wine-v1" in by_name:
-        entries.append(entry_from_card(layout, "wine-v1", protocol="seldon", url=by_name["wine-v1"]["url"],
-                                       model=None, data_name="wine"))
-    if include_test_models:
-        if "echo" in core["models"]:
-            entries.append(CatalogEntry(name="echo", protocol="v2", url=core["url"], model="echo",
-                                        description="Returns every input unchanged (test only).", tags=["test"]))
-        if "echo-v1" in by_name:
-            entries.append(CatalogEntry(name="echo-v1", protocol="seldon", url=by_name["echo-v1"]["url"],
-                                        description="Returns what Seldon decoded (test only).", tags=["test"]))
-    return entries
-
-
 # -- down / status -----------------------------------------------------------------------------
 
 
 def read_state(home: Path | str | None = None) -> dict[str, Any] | None:
-    layout = HomeLayout(Path(home) if home else default_home())
+    layout = _layout(home)
     try:
         return json.loads(layout.state.read_text())
     except (OSError, ValueError):
         return None
+
+
+def _recorded_servers(layout: HomeLayout) -> list[dict[str, Any]]:
+    return (read_state(layout.home) or {}).get("servers", [])
 
 
 def _ours(layout: HomeLayout, server: dict[str, Any]) -> bool:
@@ -613,19 +272,17 @@ def _ours(layout: HomeLayout, server: dict[str, Any]) -> bool:
 
 def down(home: Path | str | None = None) -> list[str]:
     """Stop every server recorded in state.json; return the names of those stopped."""
-    layout = HomeLayout(Path(home) if home else default_home())
-    state = read_state(layout.home)
-    ours = [server for server in (state or {}).get("servers", []) if _ours(layout, server)]
+    layout = _layout(home)
+    ours = [server for server in _recorded_servers(layout) if _ours(layout, server)]
     processes.stop_groups([server.get("pgid", server["pid"]) for server in ours])
     layout.state.unlink(missing_ok=True)
     return [server["name"] for server in ours]
 
 
 def status(home: Path | str | None = None) -> list[ServerStatus]:
-    layout = HomeLayout(Path(home) if home else default_home())
-    state = read_state(layout.home)
+    layout = _layout(home)
     result = []
-    for server in (state or {}).get("servers", []):
+    for server in _recorded_servers(layout):
         alive = _ours(layout, server)
         ready = alive and all(processes.http_ok(server["url"] + path, timeout=2.0)
                               for path in server.get("ready_paths", []))
