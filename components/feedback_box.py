@@ -131,10 +131,11 @@ def feedback_tab(result: Any, schema: Any, *, key: str) -> None:
 
 
 def _wake_delivery(engine: Any) -> None:
-    from workbench.catalog_service import read_catalog
     from workbench.feedback_forwarder import default_sinks, start_background_delivery
     from workbench.ui import resources
 
     catalog = str(resources.settings().catalog_path)
-    worker = start_background_delivery(30.0, engine=engine, sinks=default_sinks(resources.client(), lambda: read_catalog(catalog)))
+    # Uncached on purpose: the delivery thread runs outside any Streamlit script run.
+    worker = start_background_delivery(30.0, engine=engine,
+                                       sinks=default_sinks(resources.client(), lambda: resources.list_refs(catalog)))
     worker.nudge()

@@ -7,6 +7,7 @@ import streamlit as st
 
 from workbench.auth import PAGE_ROLES, ROLE_NAMES, UsersFileError, load_users
 from workbench.catalog_service import catalogue_table
+from workbench.discovery_factory import describe_discovery
 from workbench.ui import resources
 from workbench.ui.catalog import load_entries
 
@@ -14,6 +15,7 @@ st.title("See how the workbench is set up")
 settings = resources.settings()
 store_url = resources.engine().url.render_as_string(hide_password=True)
 facts = {
+    "Models from (WORKBENCH_DISCOVERY)": describe_discovery(settings),
     "Catalog file (WORKBENCH_CATALOG)": str(settings.catalog_path),
     "Store (WORKBENCH_DATABASE_URL)": store_url,
     "Login (WORKBENCH_AUTH)": settings.auth,

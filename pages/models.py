@@ -8,13 +8,14 @@ from components.model_card import render_model_card
 from components.text import md_escape
 from mds_client import MDSError
 from workbench.catalog_service import catalogue_table
+from workbench.discovery_factory import describe_discovery
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
 from workbench.ui.model_picker import model_picker, status_badge
 
 st.title("Find a model")
 top = st.columns([4, 1])
-top[0].caption(f"From {resources.settings().catalog_path}")
+top[0].caption(f"From the {describe_discovery(resources.settings())}")
 if top[1].button("Refresh", icon=":material/refresh:", key="models.refresh", help="Check every model again."):
     resources.refresh()
 

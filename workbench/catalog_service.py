@@ -1,4 +1,4 @@
-"""The model catalogue: every model the catalog lists, with its status and schema.
+"""The model catalogue: every model the discovery finds (the catalog by default), with status and schema.
 
 Statuses and schemas are fetched concurrently, one thread per model, so one slow
 or dead server costs its own timeout and never blanks the list.
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, load_catalog, read_reference
+from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, Transport, load_catalog, read_reference
+from workbench.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,17 @@ class ModelEntry:
 def read_catalog(path: Path | str) -> list[ModelRef]:
     """The catalog's models without contacting any server (raises ``CatalogError``)."""
     return load_catalog(path)
+
+
+def discover_models(settings: Settings, *, transport: Transport | None = None) -> list[ModelRef]:
+    """The models the configured discovery finds (``WORKBENCH_DISCOVERY``; the catalog by default).
+
+    Raises ``MDSError`` (``CatalogError`` for an unusable source, transport errors for a server
+    that does not answer). Pass the app's pooled ``transport`` so no session is opened per call.
+    """
+    from workbench.discovery_factory import make_discovery
+
+    return make_discovery(settings, transport=transport).list_models()
 
 
 def check_models(client: MDSClient, refs: list[ModelRef], *, with_schema: bool = True) -> list[ModelEntry]:

@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     """Seconds a model's ready/not ready status is cached."""
     analysts_see_all_feedback: bool = False
     """Whether analysts see other people's feedback (data scientists and admins always do)."""
+    discovery: Literal["catalog", "repository", "kubernetes"] = "catalog"
+    """Where the models come from: the catalog YAML, a V2 server's repository index, or Kubernetes."""
+    repository_url: str = ""
+    """Base URL of the MLServer / Triton whose ``/v2/repository/index`` lists the models."""
+    kube_namespace: str = ""
+    """Namespace to list Seldon resources in; empty means every namespace."""
+    kube_ingress_url: str = ""
+    """Ingress base URL for Seldon Core v1 ``SeldonDeployment``s (``<url>/seldon/<ns>/<name>``)."""
+    kube_mesh_url: str = ""
+    """Seldon Core v2 mesh URL for ``Model`` / ``Pipeline`` resources."""
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -9,6 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from workbench.feedback_forwarder import stop_background_delivery
 from workbench.navigation import PAGE_SPECS
 from workbench.settings import get_settings
 
@@ -39,6 +40,9 @@ def app_env(monkeypatch, tmp_path, catalog_path):
     _reset_caches()
     yield tmp_path
     _reset_caches()
+    # A page that took feedback started the app's delivery thread on this test's store; it must not
+    # outlive the test (start_background_delivery would hand it to the next caller).
+    stop_background_delivery()
 
 
 def login(at: AppTest, user: str) -> AppTest:

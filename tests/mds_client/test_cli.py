@@ -73,3 +73,19 @@ def test_console_script_runs(catalog_path):
     done = subprocess.run([sys.executable, "-m", "mds_client.cli", "--catalog", str(catalog_path), "models"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "wine-v1" in done.stdout
+
+
+def test_models_from_a_repository_index(capsys, refs):
+    url = refs["wine"].endpoint
+    code, out, _ = run(capsys, "--discovery", "repository", "--url", url, "models", "--json")
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert code == 0 and {"wine", "tips"} <= set(rows) and "wine-v1" not in rows
+    assert rows["wine"]["status"] == "ready" and rows["wine"]["url"] == url.rstrip("/")
+    code, out, _ = run(capsys, "--discovery", "repository", "--url", url, "describe", "wine", "--json")
+    assert code == 0 and len(json.loads(out)["features"]) == 13
+
+
+def test_repository_discovery_needs_a_url(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--discovery", "repository", "models"])
+    assert exc.value.code == 2 and "--url" in capsys.readouterr().err

@@ -13,6 +13,7 @@ MODULES = [
     "workbench.auth",
     "workbench.store",
     "workbench.catalog_service",
+    "workbench.discovery_factory",
     "workbench.snippets",
     "workbench.predict_service",
     "workbench.image_input",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from mds_client import MDSError
 from workbench.catalog_service import ModelEntry
+from workbench.discovery_factory import describe_discovery
 from workbench.ui import resources
 
 
@@ -19,13 +20,17 @@ def load_entries() -> list[ModelEntry] | None:
         _how_to_add(path)
         return None
     if not entries:
-        st.info(f"No models found in the catalog {path}.")
+        st.info(f"No models found in the {describe_discovery(resources.settings())}.")
         _how_to_add(path)
         return None
     return entries
 
 
 def _how_to_add(path: str) -> None:
+    if resources.settings().discovery != "catalog":
+        st.caption("Check the discovery settings (WORKBENCH_DISCOVERY, WORKBENCH_REPOSITORY_URL, "
+                   "WORKBENCH_KUBE_*) on the Admin page.")
+        return
     st.caption(
         "Start the local demo models with `python -m workbench.embedded up`, or point WORKBENCH_CATALOG at a "
         f"catalog YAML that lists your models (now: {path})."

@@ -7,7 +7,15 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from mds_client import MDSClient, ModelRef, ModelSchema, Timeout, Transport
-from workbench.catalog_service import ModelEntry, check_models, offline_schema, read_catalog, reference_frame
+from workbench.catalog_service import (
+    ModelEntry,
+    check_models,
+    discover_models,
+    offline_schema,
+    read_catalog,
+    reference_frame,
+)
+from workbench.discovery_factory import describe_discovery
 from workbench.settings import Settings, get_settings
 from workbench.store import open_store
 
@@ -35,16 +43,29 @@ def engine() -> Engine:
     return _engine(settings().database_url)
 
 
+def list_refs(path: str) -> list[ModelRef]:
+    """The models of the configured discovery (uncached; raises MDSError).
+
+    ``path`` is the catalog file for catalog discovery (the default); the other backends are
+    described entirely by the settings, which are read once per process, so pages keep passing
+    the catalog path as the cache key.
+    """
+    s = settings()
+    if s.discovery == "catalog":
+        return read_catalog(path)
+    return discover_models(s, transport=client().transport)
+
+
 @st.cache_data(ttl=30, show_spinner=False)
 def catalog_refs(path: str) -> list[ModelRef]:
-    """The catalog's models (raises CatalogError); no server contacted."""
-    return read_catalog(path)
+    """The discovered models (raises MDSError); for the catalog, no server contacted."""
+    return list_refs(path)
 
 
 @st.cache_data(ttl=30, show_spinner="Checking the models...")
 def model_entries(path: str) -> list[ModelEntry]:
     """Every model with status and schema, checked concurrently."""
-    return check_models(client(), read_catalog(path))
+    return check_models(client(), list_refs(path))
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -73,7 +94,8 @@ def _ref(path: str, name: str) -> ModelRef:
             return ref
     from mds_client import ModelNotFound
 
-    raise ModelNotFound(f"Model '{name}' is not in the catalog {path}.", model=name)
+    where = describe_discovery(settings())
+    raise ModelNotFound(f"Model '{name}' is not in the {where}.", model=name)
 
 
 def refresh() -> None:

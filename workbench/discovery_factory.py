@@ -1,0 +1,45 @@
+"""Which discovery backend the workbench reads its models from, chosen by the settings.
+
+``catalog`` (the default) reads the catalog YAML; ``repository`` asks one V2 server's
+``/v2/repository/index``; ``kubernetes`` lists Seldon resources. Whatever the backend, the
+app only calls the endpoints the refs it returns carry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mds_client import CatalogError, Timeout, Transport
+from mds_client.discovery import CatalogDiscovery, Discovery, KubernetesDiscovery, RepositoryDiscovery
+from workbench.settings import Settings
+
+
+def make_discovery(settings: Settings, *, transport: Transport | None = None, api_client: Any = None) -> Discovery:
+    """The backend ``settings.discovery`` names; ``CatalogError`` when its settings are incomplete.
+
+    ``transport`` (repository) and ``api_client`` (a ``kubernetes.client.ApiClient``) are seams
+    for tests and for callers that already hold one.
+    """
+    if settings.discovery == "repository":
+        if not settings.repository_url:
+            raise CatalogError("Repository discovery needs the server's URL.",
+                               hint="Set WORKBENCH_REPOSITORY_URL, e.g. http://127.0.0.1:8080.")
+        transport = transport or Transport(timeout=Timeout(settings.connect_timeout, settings.read_timeout))
+        return RepositoryDiscovery(settings.repository_url, transport=transport)
+    if settings.discovery == "kubernetes":
+        if not settings.kube_ingress_url and not settings.kube_mesh_url:
+            raise CatalogError("Kubernetes discovery needs an ingress URL (Seldon v1) or a mesh URL (Seldon v2).",
+                               hint="Set WORKBENCH_KUBE_INGRESS_URL and/or WORKBENCH_KUBE_MESH_URL.")
+        return KubernetesDiscovery(namespace=settings.kube_namespace or None, ingress_url=settings.kube_ingress_url,
+                                   mesh_url=settings.kube_mesh_url, api_client=api_client)
+    return CatalogDiscovery(settings.catalog_path)
+
+
+def describe_discovery(settings: Settings) -> str:
+    """Where the models come from, in words for a caption ("catalog /x.yaml", "repository index of ...")."""
+    if settings.discovery == "repository":
+        return f"repository index of {settings.repository_url or '(no URL set)'}"
+    if settings.discovery == "kubernetes":
+        where = f"namespace {settings.kube_namespace}" if settings.kube_namespace else "all namespaces"
+        return f"Kubernetes ({where})"
+    return f"catalog {settings.catalog_path}"
