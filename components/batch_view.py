@@ -1,4 +1,4 @@
-"""Widgets of the Batch page: column plan with hand mapping, job progress, summary, past jobs.
+"""Widgets of the Batch page: column plan with hand mapping, job progress, summary, rejects, row picker, past jobs.
 
 Each takes plain data from ``workbench.batch_service`` and never calls a server.
 """
@@ -104,3 +104,25 @@ def _download(where, label: str, path: Path, name: str, key: str) -> None:
 
 def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def render_rejects(rejects: pd.DataFrame, total: int, *, key: str) -> None:
+    """Rejected rows with the reason in plain words; the first ones only (the rejects file has all)."""
+    if rejects.empty:
+        return
+    shown = f"the first {len(rejects):,} of {total:,}" if total > len(rejects) else f"all {total:,}"
+    st.markdown(f"**Rejected rows** ({shown}; download the rejects file for every one)")
+    st.dataframe(rejects, hide_index=True, key=f"{key}.table")
+
+
+def render_row_picker(preview: pd.DataFrame, rows_done: int, *, key: str) -> int | None:
+    """Pick a row of the results for feedback: by its number, with the first rows shown; the row or None."""
+    if rows_done < 1:
+        return None
+    st.markdown("**Was a row scored right? Tell us**")
+    if not preview.empty:
+        st.caption(f"The first {len(preview):,} rows of the results (row = its number in the results file)")
+        st.dataframe(preview, hide_index=True, key=f"{key}.preview")
+    number = st.number_input(f"Row number (1 to {rows_done:,})", min_value=0, max_value=rows_done, value=0, step=1,
+                             key=f"{key}.number", help="0: no row picked. 1 is the first data row of the results file.")
+    return int(number) if number else None

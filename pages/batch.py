@@ -6,7 +6,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.batch_view import render_column_plan, render_job_list, render_progress, render_summary
+from components.batch_view import (
+    render_column_plan,
+    render_job_list,
+    render_progress,
+    render_rejects,
+    render_row_picker,
+    render_summary,
+)
+from components.feedback_box import feedback_tab
 from mds_client import MDSError
 from workbench.batch_service import plan_columns, read_head
 from workbench.ui import batch_jobs, state
@@ -36,8 +44,30 @@ def show_job(job_id: str) -> None:
     st.subheader(f"{job.input_name} with {job.model}")
     if job.active:
         _live(job_id)
-    else:
-        render_summary(job, service.summary(job_id), key="batch.summary")
+        return
+    render_summary(job, service.summary(job_id), key="batch.summary")
+    job_entry = next((e for e in entries if e.name == job.model), None)
+    if job.state in ("failed", "cancelled") and job_entry is not None and job_entry.schema is not None:
+        if st.button("Resume", key="batch.resume", icon=":material/replay:",
+                     help="Score the rows not done yet; the rows already scored are kept, none is scored twice."):
+            try:
+                service.resume(job_id, ref=job_entry.ref, schema=job_entry.schema)
+            except MDSError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.rerun()
+    render_rejects(service.rejected_rows(job_id), job.rows_rejected, key="batch.rejects")
+    row = render_row_picker(service.preview(job_id), job.rows_done, key=f"batch.rows.{job_id}")
+    if row is not None:
+        try:
+            scored = service.row(job_id, row)
+        except MDSError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        if scored.status != "ok":
+            st.info(f"Row {row} was rejected ({scored.error}), so there is no answer to judge.", icon=":material/info:")
+        else:
+            feedback_tab(scored, job_entry.schema if job_entry else None, key=f"batch.feedback.{job_id}")
 
 
 @st.fragment(run_every=1.0)

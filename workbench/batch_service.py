@@ -27,6 +27,7 @@ from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
 from mds_client.batch import DEFAULT_BATCH_SIZE as BATCH_DEFAULT
 from mds_client.batch import BatchProgress, BatchScorer, count_rows, file_format, read_chunks
 from mds_client.schema import check_value
+from workbench.prediction_log import prediction_rows
 from workbench.store import batch_jobs
 from workbench.store.batch_jobs import JobRecord
 from workbench.store.models import new_id
@@ -123,6 +124,21 @@ class JobView:
     def fraction(self) -> float:
         total = self.record.rows_total
         return min(1.0, self.record.rows_done / total) if total else 0.0
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """One scored (or rejected) row of a job, as the feedback box reads a prediction."""
+
+    row: int
+    prediction_id: int
+    status: str
+    error: str | None
+    inputs: dict[str, Any]
+    label: Any
+    value: Any
+    probabilities: dict[str, float] | None
+    task: str
 
 
 @dataclass(frozen=True)
@@ -233,6 +249,39 @@ class BatchService:
         return JobSummary(job.rows_scored, job.rows_rejected, dict(job.options.get("reasons") or {}),
                           dict(labels.most_common()), results, self.rejects_path(job_id))
 
+    def preview(self, job_id: str, rows: int = 10) -> pd.DataFrame:
+        """The first rows of the results file, numbered as the file's data rows (1 = first)."""
+        results = self.results_path(job_id)
+        if not results.exists() or not results.stat().st_size:
+            return pd.DataFrame()
+        frame = pd.read_csv(results, nrows=rows, keep_default_na=False)
+        frame.insert(0, "row", range(1, len(frame) + 1))
+        return frame
+
+    def rejected_rows(self, job_id: str, rows: int = 50) -> pd.DataFrame:
+        """The first rejected rows with their reason (the rejects file has them all)."""
+        rejects = self.rejects_path(job_id)
+        if not rejects.exists() or not rejects.stat().st_size:
+            return pd.DataFrame()
+        frame = pd.read_csv(rejects, nrows=rows, keep_default_na=False, dtype=str)
+        if "error" in frame:
+            frame = frame[["error", *[c for c in frame.columns if c != "error"]]].rename(columns={"error": "reason"})
+        return frame
+
+    def row(self, job_id: str, row: int) -> BatchRow:
+        """Row ``row`` (1-based, as in the results file) with its logged prediction, for feedback."""
+        job = self._job(job_id)
+        if not 1 <= row <= max(job.rows_done, 0):
+            raise BatchJobError(f"Row {row} is not among the {job.rows_done:,} rows this job scored.",
+                                hint="Pick a row number from the results file (1 = first data row).")
+        found = batch_jobs.prediction_of_row(self.engine, job_id, row)
+        if found is None:
+            raise BatchJobError(f"Row {row} of job {job_id} was not logged, so feedback cannot be attached to it.",
+                                hint="Predictions are logged while a job runs; run the file again to log them.")
+        out = found["outputs"] or {}
+        return BatchRow(row, int(found["id"]), found["status"], found["error"], dict(found["inputs"] or {}),
+                        out.get("label"), out.get("value"), out.get("probabilities"), str(out.get("task") or "other"))
+
     def _job(self, job_id: str) -> JobRecord:
         job = batch_jobs.get_job(self.engine, job_id)
         if job is None:
@@ -258,7 +307,7 @@ class BatchService:
         position = {"chunk": next_chunk, "row": job.rows_done if resume else 0, "t": time.perf_counter()}
         if not resume:
             batch_jobs.update_job(self.engine, job_id, rows_done=0, rows_scored=0, rows_rejected=0)
-        features = schema.table_columns()
+        features, task = list(schema.table_columns()), schema.task
 
         # The prediction log is written by its own thread, one chunk behind the engine, so that
         # building and inserting 10,000 rows overlaps the next chunk's calls. At most one chunk
@@ -272,8 +321,9 @@ class BatchService:
             batch_jobs.record_chunk(
                 self.engine, job_id, index=index, start_row=start, end_row=end,
                 rows_scored=len(frame) - rejected, rows_rejected=rejected, latency_ms=latency_ms,
-                predictions=self._prediction_rows(frame, errors, user, ref, job_id, features)
-                if self.log_predictions else [],
+                predictions=prediction_rows(frame, ref, schema, user=user, source="batch", start=start,
+                                            features=features, task=task, batch_job_id=job_id, serialized=True)
+                if self.log_predictions else [], serialized=True,
             )
 
         def on_rows(frame: pd.DataFrame) -> None:
@@ -317,22 +367,6 @@ class BatchService:
                 self._threads.pop(job_id, None)
                 self._stops.pop(job_id, None)
 
-    @staticmethod
-    def _prediction_rows(frame: pd.DataFrame, errors: pd.Series, user: str, ref: ModelRef, job_id: str,
-                         features: list[str]) -> list[dict[str, Any]]:
-        input_records = _records(frame[[c for c in features if c in frame.columns]])
-        outs = _records(frame[[c for c in frame.columns if c in ("prediction", "confidence") or c.startswith("p(")]])
-        request_ids = frame["request_id"].fillna("").astype(str).tolist() if "request_id" in frame else [""] * len(frame)
-        rows = []
-        for i, err in enumerate(errors.tolist()):
-            rows.append({
-                "request_id": request_ids[i], "model": ref.name, "version": ref.version or "",
-                "protocol": str(ref.protocol), "user": user, "inputs": input_records[i],
-                "outputs": outs[i] if not err else None, "status": "error" if err else "ok",
-                "error": err or None, "source": "batch", "batch_job_id": job_id,
-            })
-        return rows
-
     def _write_rejects(self, job_id: str) -> None:
         results, rejects = self.results_path(job_id), self.rejects_path(job_id)
         tmp = rejects.with_suffix(".tmp")
@@ -347,10 +381,3 @@ class BatchService:
                         handle.write(bad.to_csv(index=False, header=header))
                         header = False
         tmp.replace(rejects)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of plain values, NaN as None (JSON has no NaN); the cheap path when nothing is missing."""
-    if frame.isna().to_numpy().any():
-        frame = frame.astype(object).where(frame.notna(), None)
-    return frame.to_dict(orient="records")

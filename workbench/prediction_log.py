@@ -1,7 +1,8 @@
 """Log the rows of an ``mds predict`` run to the workbench store, one insert per chunk.
 
 ``batch_row_logger`` returns the ``on_rows`` callback that ``mds_client.batch.score_file`` calls after
-each chunk is written to the output file. Rows are stored in the shape the app logs
+each chunk is written to the output file; batch jobs of the app log their chunks with the same
+``prediction_rows``. Rows are stored in the shape the app logs
 (``outputs = {task, label, probabilities, value, row}``) so feedback, History and the review page
 read them alike. ``row`` is the 1-based data row of the output file: one request id names every row
 of a minibatch, so ``mds feedback --row`` tells them apart. For Seldon v1 models each row also
@@ -13,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pandas as pd
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from mds_client import ModelRef, ModelSchema, codec_for, jsonable
-from workbench.store import PredictionRow, session_scope
+from workbench.store import session_scope
+from workbench.store.batch_jobs import bulk_insert_predictions
 
 
 def batch_row_logger(engine: Engine, ref: ModelRef, schema: ModelSchema, *, user: str, source: str = "cli",
@@ -29,43 +32,112 @@ def batch_row_logger(engine: Engine, ref: ModelRef, schema: ModelSchema, *, user
     def on_rows(frame: pd.DataFrame) -> None:
         start = position["row"]
         position["row"] += len(frame)
-        rows = prediction_rows(frame, ref, schema, user=user, source=source, start=start, features=features, task=task)
+        rows = prediction_rows(frame, ref, schema, user=user, source=source, start=start, features=features, task=task,
+                               serialized=True)
         if rows:
             with session_scope(engine) as session:
-                session.execute(insert(PredictionRow), rows)
+                bulk_insert_predictions(session, rows, serialized=True)
 
     return on_rows
 
 
 def prediction_rows(frame: pd.DataFrame, ref: ModelRef, schema: ModelSchema, *, user: str, source: str, start: int,
-                    features: list[str], task: str) -> list[dict[str, Any]]:
+                    features: list[str], task: str, batch_job_id: str | None = None,
+                    serialized: bool = False) -> list[dict[str, Any]]:
+    """One store row per frame row, built column-wise.
+
+    Seldon v1 rows carry their own request (one encode of the chunk, split per row) and response;
+    V2 rows carry none: nothing reads them back (their feedback stays in the workbench).
+    ``serialized`` gives the JSON columns (inputs, outputs, request, response) as JSON text, for
+    ``bulk_insert_predictions(..., serialized=True)``: each row's dicts are dumped and freed at
+    once, so 100,000 rows never hold 100,000s of live dicts (the cyclic GC, not JSON, was what
+    made logging a large job slow).
+    """
     cols = [c for c in features if c in frame.columns] or [c for c in frame.columns if c not in _OUT_COLS]
-    inputs = frame[cols].astype(object).where(frame[cols].notna(), None)
-    records = inputs.to_dict(orient="records")
+    inputs = frame[cols]
+    if inputs.isna().to_numpy().any():
+        inputs = inputs.astype(object).where(inputs.notna(), None)
+    keys = [str(c) for c in cols]
+    n = len(frame)
+    errors = _strings(frame, "error", n)
+    ids = _strings(frame, "request_id", n)
+    labels = [_plain(v) for v in frame["prediction"].tolist()] if "prediction" in frame else [None] * n
     prob_cols = [c for c in frame.columns if str(c).startswith("p(") and str(c).endswith(")")]
-    errors = frame["error"].fillna("").astype(str).tolist() if "error" in frame else [""] * len(frame)
-    ids = frame["request_id"].fillna("").astype(str).tolist() if "request_id" in frame else [""] * len(frame)
-    codec = codec_for(ref.protocol) if ref.protocol == "seldon" else None
+    names = [str(c)[2:-1] for c in prob_cols]
+    probs = frame[prob_cols].to_numpy(dtype=float).tolist() if prob_cols else None
+    ok = [i for i, err in enumerate(errors) if not err]
+    requests_ = (_seldon_requests(inputs.iloc[ok], schema, ok, serialized)
+                 if ref.protocol == "seldon" and ok else {})
+    dump = _dump if serialized else _same
+    null = dump(None)
+    common = {"model": ref.name, "version": ref.version or "", "protocol": str(ref.protocol), "user": user,
+              "source": source, "batch_job_id": batch_job_id}
+    regression = task == "regression"
     out = []
-    for i, err in enumerate(errors):
-        row: dict[str, Any] = {
-            "request_id": ids[i], "model": ref.name, "version": ref.version or "", "protocol": str(ref.protocol),
-            "user": user, "inputs": records[i], "status": "error" if err else "ok", "error": err or None,
-            "source": source, "outputs": None, "request": None, "response": None,
-        }
+    for i, values in enumerate(inputs.itertuples(index=False, name=None)):
+        err = errors[i]
+        row: dict[str, Any] = {**common, "request_id": ids[i], "inputs": dump(dict(zip(keys, values, strict=True))),
+                               "status": "error" if err else "ok", "error": err or None, "outputs": null,
+                               "request": null, "response": null}
         if not err:
-            label = _plain(frame["prediction"].iloc[i]) if "prediction" in frame else None
-            probs = {c[2:-1]: _plain(frame[c].iloc[i]) for c in prob_cols} or None
-            value = label if task == "regression" else None
-            row["outputs"] = {"task": task, "label": label, "probabilities": probs, "value": value, "row": start + i + 1}
-            if codec is not None:
-                row["request"] = jsonable(codec.encode(inputs.iloc[[i]], schema))
-                row["response"] = _seldon_response(probs, label, ids[i])
+            label = labels[i]
+            p = {k: (None if v != v else v) for k, v in zip(names, probs[i], strict=True)} if probs else None
+            row["outputs"] = dump({"task": task, "label": label, "probabilities": p,
+                                   "value": label if regression else None, "row": start + i + 1})
+            if requests_:
+                row["request"] = requests_[i]
+                row["response"] = dump(_seldon_response(p, label, ids[i]))
         out.append(row)
     return out
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+def _dump(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
 _OUT_COLS = {"prediction", "confidence", "request_id", "error"}
+
+
+def _strings(frame: pd.DataFrame, column: str, n: int) -> list[str]:
+    return frame[column].fillna("").astype(str).tolist() if column in frame else [""] * n
+
+
+def _seldon_requests(inputs: pd.DataFrame, schema: ModelSchema, positions: list[int],
+                     serialized: bool = False) -> dict[int, Any]:
+    """Position in the chunk -> the Seldon request body that row alone would have been sent as.
+
+    The rows are encoded once and the ndarray / tensor / jsonData split by row; anything else
+    (strData, an odd shape) falls back to encoding each row alone: the same answer, slower.
+    With ``serialized`` the bodies are JSON text, written straight from the split.
+    """
+    codec = codec_for("seldon")
+    n = len(inputs)
+    body = jsonable(codec.encode(inputs, schema))
+    data = body.get("data") if isinstance(body, dict) else None
+    dump = _dump if serialized else _same
+    split: list[Any] | None = None
+    if isinstance(data, dict) and isinstance(data.get("ndarray"), list) and len(data["ndarray"]) == n:
+        names = data.get("names", [])
+        if serialized:
+            head = '{"data":{"names":' + _dump(names) + ',"ndarray":['
+            split = [head + _dump(r) + "]}}" for r in data["ndarray"]]
+        else:
+            split = [{"data": {"names": names, "ndarray": [r]}} for r in data["ndarray"]]
+    elif isinstance(data, dict) and isinstance(data.get("tensor"), dict):
+        shape, values = data["tensor"].get("shape") or [], data["tensor"].get("values") or []
+        if len(shape) == 2 and shape[0] == n and len(values) == n * shape[1]:
+            w, names = shape[1], data.get("names", [])
+            split = [dump({"data": {"names": names, "tensor": {"shape": [1, w], "values": values[k * w:(k + 1) * w]}}})
+                     for k in range(n)]
+    elif isinstance(body, dict) and isinstance(body.get("jsonData"), list) and len(body["jsonData"]) == n:
+        split = [dump({"jsonData": [r]}) for r in body["jsonData"]]
+    if split is None:
+        split = [dump(jsonable(codec.encode(inputs.iloc[[k]], schema))) for k in range(n)]
+    return dict(zip(positions, split, strict=True))
 
 
 def _seldon_response(probs: dict[str, Any] | None, label: Any, puid: str) -> dict[str, Any]:

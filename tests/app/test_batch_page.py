@@ -97,3 +97,53 @@ def test_sample_file_of_the_model_can_be_scored(logged_in, batch_env):
     at.button(key="batch.start").click().run()
     job = _wait_done(at, batch_env)
     assert job.state == "done" and job.model == "tips" and job.rows_scored > 0
+
+
+def test_rejected_rows_are_listed_and_a_scored_row_takes_feedback(logged_in, batch_env, refs):
+    from workbench.feedback_service import feedback_for_prediction
+
+    at = open_batch(logged_in, "wine-v1")
+    frame = pd.concat([pd.read_csv(refs["wine-v1"].sample_data)] * 2, ignore_index=True)
+    frame.loc[4, "proline"] = -1
+    at.file_uploader(key="batch.upload").set_value(("cellar.csv", frame.to_csv(index=False).encode(), "text/csv"))
+    at.run()
+    at.button(key="batch.start").click().run()
+    job = _wait_done(at, batch_env)
+    rejects = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    assert len(rejects) == 1 and "proline" in rejects.loc[0, "reason"]
+    assert not any(b.key == "batch.resume" for b in at.button), "a finished job offers no Resume"
+    at.number_input(key=f"batch.rows.{job.id}.number").set_value(5).run()
+    assert any("rejected" in i.value for i in at.info), "a rejected row has nothing to judge"
+    at.number_input(key=f"batch.rows.{job.id}.number").set_value(3).run()
+    assert not at.exception, at.exception
+    correct = next(b for b in at.button if b.key and b.key.startswith(f"batch.feedback.{job.id}.")
+                   and b.key.endswith(".correct"))
+    prediction_id = int(correct.key.split(".")[-2])
+    correct.click().run()
+    assert not at.exception, at.exception
+    engine = open_store(f"sqlite:///{batch_env / 'wb.db'}")
+    items = feedback_for_prediction(engine, prediction_id, "analyst")
+    assert [i.verdict for i in items] == ["correct"] and items[0].model == "wine-v1"
+    assert any("You said: **Correct**" in s.value for s in at.success)
+
+
+def test_a_cancelled_job_can_be_resumed_from_the_page(logged_in, batch_env, refs, client):
+    from workbench.batch_service import BatchService
+
+    at = open_batch(logged_in)
+    ref = refs["wine"]
+    frame = pd.concat([pd.read_csv(ref.sample_data)] * 300, ignore_index=True)  # 15,000 rows, 2 chunks
+    frame.to_csv(batch_env / "big.csv", index=False)
+    engine = open_store(f"sqlite:///{batch_env / 'wb.db'}")
+    outside = BatchService(engine, client, get_settings().home)
+    job_id = outside.start(user="analyst", ref=ref, schema=client.schema(ref), source=batch_env / "big.csv",
+                           workers=1, batch_size=50)
+    outside.cancel(job_id)
+    assert outside.wait(job_id, 120).state == "cancelled"
+    at.session_state["batch.job"] = job_id
+    at.run()
+    assert not at.exception, at.exception
+    at.button(key="batch.resume").click().run()
+    assert not at.exception, at.exception
+    job = _wait_done(at, batch_env, timeout=120)
+    assert job.state == "done" and job.rows_scored == len(frame) == job.rows_done

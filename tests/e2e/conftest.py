@@ -84,3 +84,9 @@ def page(browser):
     page.set_default_timeout(30_000)
     yield page
     context.close()
+
+
+def settle(page, timeout: float = 30_000) -> None:
+    """Wait until the app has finished its current script run (a click during a rerun can be lost)."""
+    page.wait_for_timeout(200)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)

@@ -95,3 +95,54 @@ def test_service_does_not_import_streamlit(monkeypatch):
     for name in ("workbench.batch_service", "workbench.store.batch_jobs", "mds_client.batch"):
         monkeypatch.delitem(sys.modules, name, raising=False)
     __import__("workbench.batch_service")
+
+
+def test_feedback_on_a_batch_row_of_a_seldon_model_is_delivered_by_the_seldon_sink(service, client, refs, tmp_path):
+    from workbench.feedback_forwarder import SeldonFeedbackSink, deliver_pending
+    from workbench.feedback_service import get_feedback, record_feedback
+
+    ref = refs["wine-v1"]
+    schema = client.schema(ref)
+    frame = _wine_file(ref, tmp_path / "w.csv", reps=2)
+    job_id = service.start(user="ana", ref=ref, schema=schema, source=tmp_path / "w.csv", batch_size=7)
+    assert service.wait(job_id, 60).state == "done"
+    row = service.row(job_id, 9)
+    results = pd.read_csv(service.results_path(job_id))
+    assert row.status == "ok" and row.label == results.loc[8, "prediction"]
+    assert row.inputs["alcohol"] == pytest.approx(frame.loc[8, "alcohol"])
+    with session_scope(service.engine) as session:
+        logged = session.get(PredictionRow, row.prediction_id)
+        request, response = logged.request, logged.response
+    # The row's own request (one row of the chunk's ndarray) and the response rebuilt from its columns.
+    assert request["data"]["ndarray"] == [[pytest.approx(v) for v in frame.loc[8, schema.table_columns()]]]
+    assert response["meta"]["puid"] == results.loc[8, "request_id"] and len(response["data"]["ndarray"][0]) == 3
+    wrong = next(c for c in schema.class_names if c != row.label)
+    item = record_feedback(service.engine, row.prediction_id, "ana", "wrong", truth=wrong, schema=schema)
+    assert item.forwarded == "pending"
+    report = deliver_pending(service.engine, [SeldonFeedbackSink(client, [ref])], respect_backoff=False)
+    assert report.delivered == 1 and get_feedback(service.engine, item.id).forwarded == "delivered"
+    with pytest.raises(BatchJobError, match="Row 9999"):
+        service.row(job_id, 9999)
+
+
+def test_split_seldon_requests_equal_one_encode_per_row(client, refs):
+    from mds_client import codec_for, jsonable
+    from workbench.prediction_log import prediction_rows
+
+    ref = refs["wine-v1"]
+    schema = client.schema(ref)
+    frame = pd.read_csv(ref.sample_data).head(5)
+    frame["prediction"], frame["request_id"], frame["error"] = "cultivar_1", "abc", ""
+    frame.loc[2, "error"] = "alcohol: too high"
+    rows = prediction_rows(frame, ref, schema, user="u", source="batch", start=10,
+                           features=list(schema.table_columns()), task=schema.task)
+    codec = codec_for("seldon")
+    for i, row in enumerate(rows):
+        if i == 2:
+            assert row["status"] == "error" and row["request"] is None and row["outputs"] is None
+            continue
+        assert row["request"] == jsonable(codec.encode(frame[schema.table_columns()].iloc[[i]], schema))
+        assert row["outputs"]["row"] == 11 + i and row["response"]["meta"]["puid"] == "abc"
+    v2 = prediction_rows(frame, refs["wine"], schema, user="u", source="batch", start=0,
+                         features=list(schema.table_columns()), task=schema.task)
+    assert all(r["request"] is None and r["response"] is None for r in v2)
