@@ -156,7 +156,8 @@ class MDSClient:
             model=ref.name,
             protocol=ref.protocol,
             labels=decoded.labels,
-            probabilities=decoded.probabilities,
+            proba_matrix=decoded.proba_matrix,
+            proba_names=decoded.proba_names,
             values=decoded.values,
             outputs=decoded.outputs,
             request_id=decoded.request_id or response.headers.get("x-request-id", "") or request_id,
@@ -228,7 +229,7 @@ def _rows_in_body(body: dict[str, Any]) -> int:
 
 
 def _task_of(decoded: Any) -> str:
-    if decoded.probabilities is not None:
+    if decoded.proba_matrix is not None:
         return "classification"
     if decoded.values is not None:
         return "regression"

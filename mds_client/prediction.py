@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -19,25 +20,42 @@ def dump_json(body: Any) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
+class _Probabilities:
+    """Class probabilities kept as a matrix; the DataFrame is built when someone asks for it.
+
+    Building a DataFrame costs more than a small model's whole answer, and a script that wants
+    only labels should not pay for it.
+    """
+
+    proba_matrix: np.ndarray | None
+    proba_names: list[str]
+
+    @cached_property
+    def probabilities(self) -> pd.DataFrame | None:
+        """Per row, one column per class name; None when the model gives none."""
+        if self.proba_matrix is None:
+            return None
+        return probabilities_frame(self.proba_matrix, self.proba_names)
+
+
 @dataclass
-class Decoded:
+class Decoded(_Probabilities):
     """What a codec reads out of a response body, before request facts are attached."""
 
     labels: list[Any]
-    probabilities: pd.DataFrame | None = None
+    proba_matrix: np.ndarray | None = None
+    proba_names: list[str] = field(default_factory=list)
     values: list[float] | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     request_id: str = ""
 
 
 @dataclass
-class Prediction:
+class Prediction(_Probabilities):
     model: str
     protocol: str
     labels: list[Any]
     """Per row: the class name (classifiers), the value (regression) or the raw output."""
-    probabilities: pd.DataFrame | None
-    """Per row, one column per class name; None when the model gives none."""
     values: list[float] | None
     outputs: dict[str, Any]
     request_id: str
@@ -46,6 +64,9 @@ class Prediction:
     latency_ms: float
     url: str
     task: str = "other"
+    proba_matrix: np.ndarray | None = None
+    """Per row, the probability of each class in ``proba_names`` order (``probabilities`` as a frame)."""
+    proba_names: list[str] = field(default_factory=list)
 
     @property
     def n_rows(self) -> int:
@@ -53,18 +74,19 @@ class Prediction:
 
     def confidence(self, row: int = 0) -> float | None:
         """The probability of the predicted class, when the model gives probabilities."""
-        if self.probabilities is None or self.probabilities.empty:
+        if self.proba_matrix is None or self.proba_matrix.size == 0:
             return None
-        return float(self.probabilities.iloc[row].max())
+        return float(self.proba_matrix[row].max())
 
     def to_frame(self) -> pd.DataFrame:
         """One row per input: prediction, confidence, and one p(<class>) column per class."""
         out = pd.DataFrame({"prediction": self.labels})
-        if self.probabilities is not None and not self.probabilities.empty:
-            probs = self.probabilities.reset_index(drop=True)
-            out["confidence"] = probs.max(axis=1).to_numpy()
-            for col in probs.columns:
-                out[f"p({col})"] = probs[col].to_numpy()
+        probs = self.probabilities
+        if probs is not None and not probs.empty:
+            matrix = probs.to_numpy()
+            out["confidence"] = matrix.max(axis=1)
+            for j, col in enumerate(probs.columns):
+                out[f"p({col})"] = matrix[:, j]
         return out
 
     def request_json(self) -> dict[str, Any]:
@@ -75,8 +97,14 @@ class Prediction:
 
 
 def probabilities_frame(matrix: np.ndarray, class_names: tuple[str, ...] | list[str]) -> pd.DataFrame:
-    names = list(class_names) if len(class_names) == matrix.shape[1] else [str(i) for i in range(matrix.shape[1])]
-    return pd.DataFrame(matrix, columns=names)
+    return pd.DataFrame(matrix, columns=proba_columns(matrix, class_names))
+
+
+def proba_columns(matrix: np.ndarray, class_names: tuple[str, ...] | list[str]) -> list[str]:
+    """The class names when they fit the matrix, else the class positions as text."""
+    if len(class_names) == matrix.shape[1]:
+        return [str(c) for c in class_names]
+    return [str(i) for i in range(matrix.shape[1])]
 
 
 def looks_like_probabilities(matrix: np.ndarray) -> bool:

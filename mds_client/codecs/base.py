@@ -7,7 +7,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..prediction import Decoded, looks_like_probabilities, probabilities_frame
+from ..prediction import Decoded, looks_like_probabilities, proba_columns
 from ..schema import ModelSchema, Output
 
 
@@ -75,16 +75,17 @@ def interpret(
     if proba_name is not None:
         matrix = np.asarray(arrays[proba_name], dtype=float).reshape(n_rows, -1)
         names_for = kinds[proba_name].class_names or class_names or tuple(names or ())
-        decoded.probabilities = probabilities_frame(matrix, names_for)
+        decoded.proba_matrix = matrix
+        decoded.proba_names = proba_columns(matrix, names_for)
     label_name = next((n for n, o in kinds.items() if o.kind == "label"), None)
     value_name = next((n for n, o in kinds.items() if o.kind == "value"), None)
     if label_name is not None:
         raw = _flat(arrays[label_name], n_rows)
         names_for = kinds[label_name].class_names or class_names
         decoded.labels = [_class_name(v, names_for) for v in raw]
-    elif decoded.probabilities is not None:
-        cols = np.asarray(list(decoded.probabilities.columns), dtype=object)
-        decoded.labels = cols[np.argmax(matrix, axis=1)].tolist()
+    elif decoded.proba_matrix is not None:
+        cols = np.asarray(decoded.proba_names, dtype=object)
+        decoded.labels = cols[np.argmax(decoded.proba_matrix, axis=1)].tolist()
     elif value_name is not None:
         values = [float(v) for v in _flat(arrays[value_name], n_rows)]
         decoded.values = values

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..prediction import Decoded
-from ..schema import Feature, ModelSchema
+from ..schema import SMALL_FRAME, Feature, ModelSchema
 from .base import NUMPY_DTYPE, interpret, series_datatype, wire_frame
 
 
@@ -32,7 +32,14 @@ class V2Codec:
         else:
             frame = wire_frame(frame, schema)
             body["parameters"] = {"content_type": "pd"}
-            body["inputs"] = [self._column_input(frame[c], _feature_or_none(schema, str(c))) for c in frame.columns]
+            if len(frame) <= SMALL_FRAME:
+                values = frame.to_numpy(dtype=object)
+                body["inputs"] = [
+                    self._small_input(str(c), values[:, j].tolist(), dtype, schema.feature_or_none(str(c)))
+                    for j, (c, dtype) in enumerate(zip(frame.columns, frame.dtypes, strict=True))
+                ]
+            else:
+                body["inputs"] = [self._column_input(frame[c], schema.feature_or_none(str(c))) for c in frame.columns]
         if schema.outputs:
             body["outputs"] = [{"name": o.name} for o in schema.outputs]
         return body
@@ -62,6 +69,19 @@ class V2Codec:
             data = np.ascontiguousarray(data, dtype=NUMPY_DTYPE.get(datatype, np.float64))
         return {"name": str(series.name), "shape": [len(series)], "datatype": datatype, "data": data}
 
+    @staticmethod
+    def _small_input(name: str, values: list[Any], dtype: Any, feature: Feature | None) -> dict[str, Any]:
+        """The same input as ``_column_input``, from plain Python values (one pandas call for all columns)."""
+        natural = _KIND_DATATYPE.get(dtype.kind, "BYTES")
+        datatype = feature.datatype if feature is not None and feature.datatype else natural
+        if natural == "BYTES" or datatype == "BYTES":
+            data = ["" if v is None else str(v) for v in values]
+            return {"name": name, "shape": [len(values)], "datatype": "BYTES", "parameters": {"content_type": "str"},
+                    "data": data}
+        if datatype != natural:
+            values = np.asarray(values, dtype=NUMPY_DTYPE.get(datatype, np.float64)).tolist()
+        return {"name": name, "shape": [len(values)], "datatype": datatype, "data": values}
+
     def decode(self, body: Any, schema: ModelSchema, *, n_rows: int) -> Decoded:
         if not isinstance(body, dict) or not isinstance(body.get("outputs"), list):
             raise ValueError("a V2 response needs an 'outputs' list")
@@ -77,13 +97,6 @@ class V2Codec:
 
 # numpy dtype kind -> V2 datatype, for the common dtypes (pandas' type checks cost more than the call).
 _KIND_DATATYPE = {"f": "FP64", "i": "INT64", "b": "BOOL"}
-
-
-def _feature_or_none(schema: ModelSchema, name: str) -> Feature | None:
-    try:
-        return schema.feature(name)
-    except KeyError:
-        return None
 
 
 def _output_array(out: dict[str, Any]) -> np.ndarray:

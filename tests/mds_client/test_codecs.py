@@ -137,3 +137,21 @@ def test_v2_probability_decoding_picks_the_largest(rows):
         {"name": "predict_proba", "datatype": "FP64", "shape": list(matrix.shape), "data": matrix.reshape(-1).tolist()}]}
     decoded = codec_for("v2").decode(response, schema, n_rows=len(rows))
     assert decoded.labels == [("x", "y", "z")[i] for i in matrix.argmax(axis=1)]
+
+
+def test_small_and_large_frames_encode_alike():
+    """Frames of up to SMALL_FRAME rows take a value-by-value path; both must write the same body."""
+    from mds_client.schema import SMALL_FRAME
+
+    big = pd.concat([MIXED] * 20, ignore_index=True)
+    assert len(big) > SMALL_FRAME >= len(MIXED)
+    whole = wire(codec_for("v2").encode(big, ModelSchema()))
+    part = wire(codec_for("v2").encode(MIXED, ModelSchema()))
+    for w, p in zip(whole["inputs"], part["inputs"], strict=True):
+        assert w["datatype"] == p["datatype"] and w["data"] == p["data"] * 20
+    schema = ModelSchema((Feature("total_bill", FeatureKind.NUMBER, datatype="FP32"),
+                          Feature("size", FeatureKind.NUMBER, datatype="FP64")))
+    small = wire(codec_for("v2").encode(MIXED[["total_bill", "size"]], schema))
+    large = wire(codec_for("v2").encode(big[["total_bill", "size"]], schema))
+    assert [i["datatype"] for i in small["inputs"]] == [i["datatype"] for i in large["inputs"]] == ["FP32", "FP64"]
+    assert large["inputs"][1]["data"][:2] == small["inputs"][1]["data"] == [2.0, 3.0]
