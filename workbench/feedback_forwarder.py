@@ -28,9 +28,10 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine, or_, select, update
 
-from mds_client import MDSClient, MDSError, ModelRef
+from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
 from mds_client.errors import ModelNotFound, ModelUnavailable, PayloadRejected, RequestTimeout
 from workbench.feedback_service import predicted_of
+from workbench.prediction_log import seldon_exchange
 from workbench.store import Feedback, FeedbackEvent, PredictionRow, session_scope
 from workbench.store.models import utcnow
 
@@ -57,6 +58,8 @@ class Delivery:
     reward: float | None
     truth: Any
     verdict: str
+    inputs: Any = None
+    outputs: Any = None
 
 
 class FeedbackSink(Protocol):
@@ -80,6 +83,7 @@ class SeldonFeedbackSink:
     def __init__(self, client: MDSClient, refs: Iterable[ModelRef] | Callable[[], Iterable[ModelRef]]) -> None:
         self.client = client
         self._refs = refs
+        self._schemas: dict[str, ModelSchema] = {}
 
     def ref_for(self, model: str) -> ModelRef | None:
         refs = self._refs() if callable(self._refs) else self._refs
@@ -93,11 +97,21 @@ class SeldonFeedbackSink:
         if ref is None:
             raise ModelNotFound(f"Model '{delivery.model}' is no longer in the catalog; its feedback waits.",
                                 model=delivery.model)
-        if not isinstance(delivery.request, dict) or not isinstance(delivery.response, dict):
-            raise PayloadRejected(f"Prediction of '{delivery.model}' has no stored request/response to send back.",
-                                  model=delivery.model)
-        self.client.send_feedback(ref, request=delivery.request, response=delivery.response,
+        request, response = delivery.request, delivery.response
+        if not isinstance(request, dict) or not isinstance(response, dict):
+            if not isinstance(delivery.inputs, dict):
+                raise PayloadRejected(f"Prediction of '{delivery.model}' has no stored inputs to send back.",
+                                      model=delivery.model)
+            # A batch row: scored within a minibatch, so its own exchange is derived from what was logged.
+            request, response = seldon_exchange(delivery.inputs, delivery.outputs, delivery.request_id,
+                                                self._schema(ref))
+        self.client.send_feedback(ref, request=request, response=response,
                                   reward=delivery.reward, truth=delivery.truth)
+
+    def _schema(self, ref: ModelRef) -> ModelSchema:
+        if ref.name not in self._schemas:
+            self._schemas[ref.name] = self.client.schema(ref)
+        return self._schemas[ref.name]
 
 
 class WorkbenchOnlySink:
@@ -237,7 +251,8 @@ def _due(engine: Engine, limit: int | None, ids: Sequence[int] | None, respect_b
                 continue
             truth = row.truth if row.truth is not None else (predicted_of(prediction) if row.verdict == "correct" else None)
             out.append(Delivery(row.id, prediction.model, prediction.protocol, prediction.request_id,
-                                prediction.request, prediction.response, row.reward, truth, row.verdict))
+                                prediction.request, prediction.response, row.reward, truth, row.verdict,
+                                prediction.inputs, prediction.outputs))
             if limit is not None and len(out) >= limit:
                 break
     return out

@@ -6,7 +6,8 @@ each chunk is written to the output file; batch jobs of the app log their chunks
 (``outputs = {task, label, probabilities, value, row}``) so feedback, History and the review page
 read them alike. ``row`` is the 1-based data row of the output file: one request id names every row
 of a minibatch, so ``mds feedback --row`` tells them apart. For Seldon v1 models each row also
-gets its own request and response body, which Seldon's feedback endpoint wants back.
+gets no stored request and response: one call scored a whole minibatch, so a row's own request
+is derived from its inputs when feedback is sent (``seldon_exchange``), not stored 100,000 times.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def prediction_rows(frame: pd.DataFrame, ref: ModelRef, schema: ModelSchema, *, 
                     serialized: bool = False) -> list[dict[str, Any]]:
     """One store row per frame row, built column-wise.
 
-    Seldon v1 rows carry their own request (one encode of the chunk, split per row) and response;
-    V2 rows carry none: nothing reads them back (their feedback stays in the workbench).
+    No row carries a request or response body: a Seldon row's are derived from its inputs and
+    outputs when its feedback is sent (``seldon_exchange``).
     ``serialized`` gives the JSON columns (inputs, outputs, request, response) as JSON text, for
     ``bulk_insert_predictions(..., serialized=True)``: each row's dicts are dumped and freed at
     once, so 100,000 rows never hold 100,000s of live dicts (the cyclic GC, not JSON, was what
@@ -65,9 +66,6 @@ def prediction_rows(frame: pd.DataFrame, ref: ModelRef, schema: ModelSchema, *, 
     prob_cols = [c for c in frame.columns if str(c).startswith("p(") and str(c).endswith(")")]
     names = [str(c)[2:-1] for c in prob_cols]
     probs = frame[prob_cols].to_numpy(dtype=float).tolist() if prob_cols else None
-    ok = [i for i, err in enumerate(errors) if not err]
-    requests_ = (_seldon_requests(inputs.iloc[ok], schema, ok, serialized)
-                 if ref.protocol == "seldon" and ok else {})
     dump = _dump if serialized else _same
     null = dump(None)
     common = {"model": ref.name, "version": ref.version or "", "protocol": str(ref.protocol), "user": user,
@@ -84,9 +82,6 @@ def prediction_rows(frame: pd.DataFrame, ref: ModelRef, schema: ModelSchema, *, 
             p = {k: (None if v != v else v) for k, v in zip(names, probs[i], strict=True)} if probs else None
             row["outputs"] = dump({"task": task, "label": label, "probabilities": p,
                                    "value": label if regression else None, "row": start + i + 1})
-            if requests_:
-                row["request"] = requests_[i]
-                row["response"] = dump(_seldon_response(p, label, ids[i]))
         out.append(row)
     return out
 
@@ -106,47 +101,18 @@ def _strings(frame: pd.DataFrame, column: str, n: int) -> list[str]:
     return frame[column].fillna("").astype(str).tolist() if column in frame else [""] * n
 
 
-def _seldon_requests(inputs: pd.DataFrame, schema: ModelSchema, positions: list[int],
-                     serialized: bool = False) -> dict[int, Any]:
-    """Position in the chunk -> the Seldon request body that row alone would have been sent as.
+def seldon_exchange(inputs: dict[str, Any], outputs: dict[str, Any] | None, request_id: str,
+                    schema: ModelSchema) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The request one logged row alone would have been sent as, and the answer Seldon gave for it.
 
-    The rows are encoded once and the ndarray / tensor / jsonData split by row; anything else
-    (strData, an odd shape) falls back to encoding each row alone: the same answer, slower.
-    With ``serialized`` the bodies are JSON text, written straight from the split.
+    Seldon's feedback endpoint wants both back. Batch rows are scored in minibatches, so neither
+    exists per row; both follow from what was logged (the same encode, the row's own outputs).
     """
-    codec = codec_for("seldon")
-    n = len(inputs)
-    body = jsonable(codec.encode(inputs, schema))
-    data = body.get("data") if isinstance(body, dict) else None
-    dump = _dump if serialized else _same
-    split: list[Any] | None = None
-    if isinstance(data, dict) and isinstance(data.get("ndarray"), list) and len(data["ndarray"]) == n:
-        names = data.get("names", [])
-        if serialized:
-            head = '{"data":{"names":' + _dump(names) + ',"ndarray":['
-            split = [head + _dump(r) + "]}}" for r in data["ndarray"]]
-        else:
-            split = [{"data": {"names": names, "ndarray": [r]}} for r in data["ndarray"]]
-    elif isinstance(data, dict) and isinstance(data.get("tensor"), dict):
-        shape, values = data["tensor"].get("shape") or [], data["tensor"].get("values") or []
-        if len(shape) == 2 and shape[0] == n and len(values) == n * shape[1]:
-            w, names = shape[1], data.get("names", [])
-            split = [dump({"data": {"names": names, "tensor": {"shape": [1, w], "values": values[k * w:(k + 1) * w]}}})
-                     for k in range(n)]
-    elif isinstance(body, dict) and isinstance(body.get("jsonData"), list) and len(body["jsonData"]) == n:
-        split = [dump({"jsonData": [r]}) for r in body["jsonData"]]
-    if split is None:
-        split = [dump(jsonable(codec.encode(inputs.iloc[[k]], schema))) for k in range(n)]
-    return dict(zip(positions, split, strict=True))
-
-
-def _seldon_response(probs: dict[str, Any] | None, label: Any, puid: str) -> dict[str, Any]:
-    # Rebuilt from the output file's columns: what Seldon answered for this row within its minibatch.
-    if probs:
-        data = {"names": list(probs), "ndarray": [list(probs.values())]}
-    else:
-        data = {"ndarray": [label]}
-    return {"data": data, "meta": {"puid": puid}}
+    request = jsonable(codec_for("seldon").encode(pd.DataFrame([inputs]), schema))
+    probs = (outputs or {}).get("probabilities")
+    label = (outputs or {}).get("label")
+    data = {"names": list(probs), "ndarray": [list(probs.values())]} if probs else {"ndarray": [label]}
+    return request, {"data": data, "meta": {"puid": request_id}}
 
 
 def _plain(value: Any) -> Any:

@@ -100,6 +100,7 @@ def test_service_does_not_import_streamlit(monkeypatch):
 def test_feedback_on_a_batch_row_of_a_seldon_model_is_delivered_by_the_seldon_sink(service, client, refs, tmp_path):
     from workbench.feedback_forwarder import SeldonFeedbackSink, deliver_pending
     from workbench.feedback_service import get_feedback, record_feedback
+    from workbench.prediction_log import seldon_exchange
 
     ref = refs["wine-v1"]
     schema = client.schema(ref)
@@ -112,8 +113,9 @@ def test_feedback_on_a_batch_row_of_a_seldon_model_is_delivered_by_the_seldon_si
     assert row.inputs["alcohol"] == pytest.approx(frame.loc[8, "alcohol"])
     with session_scope(service.engine) as session:
         logged = session.get(PredictionRow, row.prediction_id)
-        request, response = logged.request, logged.response
-    # The row's own request (one row of the chunk's ndarray) and the response rebuilt from its columns.
+        assert logged.request is None and logged.response is None
+        request, response = seldon_exchange(logged.inputs, logged.outputs, logged.request_id, schema)
+    # What the sink sends: the row's own request and the response rebuilt from its logged outputs.
     assert request["data"]["ndarray"] == [[pytest.approx(v) for v in frame.loc[8, schema.table_columns()]]]
     assert response["meta"]["puid"] == results.loc[8, "request_id"] and len(response["data"]["ndarray"][0]) == 3
     wrong = next(c for c in schema.class_names if c != row.label)
@@ -125,24 +127,28 @@ def test_feedback_on_a_batch_row_of_a_seldon_model_is_delivered_by_the_seldon_si
         service.row(job_id, 9999)
 
 
-def test_split_seldon_requests_equal_one_encode_per_row(client, refs):
+def test_batch_rows_store_no_bodies_and_their_seldon_exchange_is_derived(client, refs):
     from mds_client import codec_for, jsonable
-    from workbench.prediction_log import prediction_rows
+    from workbench.prediction_log import prediction_rows, seldon_exchange
 
     ref = refs["wine-v1"]
     schema = client.schema(ref)
     frame = pd.read_csv(ref.sample_data).head(5)
-    frame["prediction"], frame["request_id"], frame["error"] = "cultivar_1", "abc", ""
+    answer = client.predict(ref, frame, schema).to_frame()
+    frame = pd.concat([frame, answer], axis=1)
+    frame["request_id"], frame["error"] = "abc", ""
     frame.loc[2, "error"] = "alcohol: too high"
     rows = prediction_rows(frame, ref, schema, user="u", source="batch", start=10,
                            features=list(schema.table_columns()), task=schema.task)
     codec = codec_for("seldon")
     for i, row in enumerate(rows):
+        assert row["request"] is None and row["response"] is None  # derived when feedback is sent, not stored
         if i == 2:
-            assert row["status"] == "error" and row["request"] is None and row["outputs"] is None
+            assert row["status"] == "error" and row["outputs"] is None
             continue
-        assert row["request"] == jsonable(codec.encode(frame[schema.table_columns()].iloc[[i]], schema))
-        assert row["outputs"]["row"] == 11 + i and row["response"]["meta"]["puid"] == "abc"
-    v2 = prediction_rows(frame, refs["wine"], schema, user="u", source="batch", start=0,
-                         features=list(schema.table_columns()), task=schema.task)
-    assert all(r["request"] is None and r["response"] is None for r in v2)
+        assert row["outputs"]["row"] == 11 + i
+        request, response = seldon_exchange(row["inputs"], row["outputs"], "abc", schema)
+        assert request == jsonable(codec.encode(frame[schema.table_columns()].iloc[[i]], schema))
+        assert response["meta"]["puid"] == "abc"
+        assert response["data"]["names"] == list(schema.class_names)
+        assert response["data"]["ndarray"][0] == pytest.approx([frame.loc[i, f"p({c})"] for c in schema.class_names])

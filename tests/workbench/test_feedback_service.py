@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -47,18 +45,6 @@ def classified(engine, label="class_0", *, model="wine", protocol="v2", user="an
 def regressed(engine, value, *, user="ana"):
     return log_prediction(engine, user=user, model="tip-amount", protocol="v2", request_id=f"t{value}",
                           inputs={"total_bill": 20.0}, outputs={"task": "regression", "label": value, "value": value})
-
-
-def test_services_do_not_import_streamlit():
-    saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k.startswith("workbench.feedback")}
-    sys.modules["streamlit"] = None  # type: ignore[assignment]
-    try:
-        for name in ("workbench.feedback_service", "workbench.feedback_forwarder", "workbench.feedback_metrics",
-                     "workbench.prediction_log"):
-            importlib.import_module(name)
-    finally:
-        del sys.modules["streamlit"]
-        sys.modules.update(saved)
 
 
 def test_feedback_is_committed_before_anything_else(engine):
