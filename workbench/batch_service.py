@@ -25,7 +25,8 @@ from sqlalchemy import Engine
 
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
 from mds_client.batch import DEFAULT_BATCH_SIZE as BATCH_DEFAULT
-from mds_client.batch import BatchProgress, BatchScorer, count_rows, file_format, read_chunks
+from mds_client.batch import BatchProgress, BatchScorer
+from mds_client.batch_input import count_rows, file_format, read_chunks
 from mds_client.schema import check_value
 from workbench.prediction_log import prediction_rows
 from workbench.store import batch_jobs

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from mds_client import InputError
-from mds_client.batch import BatchScorer, load_state, progress_path, read_chunks, score_file
+from mds_client.batch import BatchScorer, load_state, progress_path, score_file
+from mds_client.batch_input import read_chunks
 
 WINE_ROWS = 3_000
 
