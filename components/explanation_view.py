@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.prediction_view import class_colours
+from components.text import md_escape
 from workbench.explain_service import Explanation
 
 POSITIVE, NEGATIVE = "#2e7d32", "#c62828"
@@ -44,11 +45,11 @@ def effect_figure(feature: str, frame: pd.DataFrame, class_names: list[str]) -> 
 def render_explanation(explanation: Explanation, *, key: str) -> None:
     st.caption(f"{'Anchor' if explanation.kind == 'anchor' else 'SHAP values'} from the {explanation.source}.")
     if explanation.summary:
-        st.markdown(_escape(explanation.summary))
+        st.markdown(md_escape(explanation.summary))
     if explanation.kind == "anchor":
         if explanation.anchor:
             for condition in explanation.anchor:
-                st.markdown(f"- `{condition}`")
+                st.markdown(f"- {md_escape(condition)}")
         cols = st.columns(2)
         if explanation.precision is not None:
             cols[0].metric("Precision", f"{explanation.precision:.2f}",
@@ -66,10 +67,3 @@ def render_effects(effects: dict[str, pd.DataFrame], class_names: list[str], *, 
         st.plotly_chart(effect_figure(feature, frame, class_names), key=f"{key}.{feature}", width="stretch")
         st.download_button(f"Download {feature} effect (CSV)", frame.to_csv(index=False), f"effect-{feature}.csv",
                            "text/csv", key=f"{key}.{feature}.csv")
-
-
-def _escape(text: str) -> str:
-    # Model output is never markup: neutralise Markdown/HTML control characters.
-    for ch in "\\`*_{}[]<>()#+!|~":
-        text = text.replace(ch, "\\" + ch)
-    return text

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.drift_charts import health_figure, outlier_figure, p_value_figure, timeline_figure
+from components.text import md_escape
 from mds_client import MDSError
 from workbench import drift_service, feedback_metrics, monitor_service
 from workbench.ui import resources
@@ -70,7 +71,7 @@ with drift_tab:
         saved = st.session_state.get("monitor.result")
         if saved is not None and saved[0] == ref.name:
             _, report, scores = saved
-            (st.error if report.is_drift else st.success)(report.summary)
+            (st.error if report.is_drift else st.success)(md_escape(report.summary))
             st.caption(f"Method: {report.method}; source: {report.source}.")
             st.plotly_chart(p_value_figure(report), key="monitor.pvalues", width="stretch")
             st.download_button("Download per-feature results (CSV)", report.table().to_csv(index=False),
