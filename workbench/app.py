@@ -99,7 +99,6 @@ def main() -> None:
         st.session_state["username"] = ANONYMOUS
         role = "admin"
     st.session_state["auth.role"] = role
-    _warm_up()  # the store is opened and migrated once per process, off the first page's path
     pages = build_pages(role)
     st.session_state[state.PAGES] = pages
     with st.sidebar:
@@ -117,6 +116,8 @@ def main() -> None:
     if nxt and nxt.get("prediction") and "history" in pages:
         st.switch_page(pages["history"], query_params=nxt)
     st.navigation(list(pages.values())).run()
+    # After the page, not before: the first page paints without a second thread competing for the GIL.
+    _warm_up()
 
 
 main()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
 
 from mds_client import MDSClient, ModelRef, ModelSchema, Timeout, Transport
 from workbench.catalog_service import (
@@ -17,7 +18,9 @@ from workbench.catalog_service import (
 )
 from workbench.discovery_factory import describe_discovery
 from workbench.settings import Settings, get_settings
-from workbench.store import open_store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def settings() -> Settings:
@@ -36,6 +39,9 @@ def client() -> MDSClient:
 
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
+    # SQLAlchemy and the store load on first use: the catalogue page paints without them.
+    from workbench.store import open_store
+
     return open_store(url)
 
 
