@@ -9,15 +9,10 @@ from components.why_panel import explainable, render_why
 from mds_client import MDSError
 from workbench import explain_service
 from workbench.ui import resources
-from workbench.ui.catalog import load_entries
-from workbench.ui.model_picker import model_picker
+from workbench.ui.model_picker import pick_model
 
 st.title("Understand a model's answers")
-entries = load_entries()
-if entries is None:
-    st.stop()
-entry = model_picker(entries, page="explain")
-assert entry is not None
+entry = pick_model("explain")
 ref, schema = entry.ref, entry.schema
 catalog = str(resources.settings().catalog_path)
 reference = resources.reference_of(catalog, ref.name)

@@ -10,17 +10,12 @@ from components.text import md_escape
 from mds_client import MDSError
 from workbench import drift_service, feedback_metrics, monitor_service
 from workbench.ui import resources
-from workbench.ui.catalog import load_entries
-from workbench.ui.model_picker import model_picker
+from workbench.ui.model_picker import pick_model
 
 SOURCES = ["Predictions made in the workbench", "A file", "The model's sample file"]
 
 st.title("Watch a model's health")
-entries = load_entries()
-if entries is None:
-    st.stop()
-entry = model_picker(entries, page="monitor")
-assert entry is not None
+entry = pick_model("monitor")
 ref, schema = entry.ref, entry.schema
 catalog = str(resources.settings().catalog_path)
 reference = resources.reference_of(catalog, ref.name)

@@ -13,15 +13,10 @@ from components.why_panel import render_why
 from mds_client import ModelSchema
 from workbench import predict_service
 from workbench.ui import resources, state
-from workbench.ui.catalog import load_entries
-from workbench.ui.model_picker import model_picker
+from workbench.ui.model_picker import pick_model
 
 st.title("Run a prediction")
-entries = load_entries()
-if entries is None:
-    st.stop()
-entry = model_picker(entries, page="predict")
-assert entry is not None
+entry = pick_model("predict")
 ref, schema = entry.ref, entry.schema
 catalog = str(resources.settings().catalog_path)
 if not entry.ready:

@@ -42,3 +42,15 @@ def model_picker(entries: list[ModelEntry], *, page: str, label: str = "Model") 
         args=(widget_key,),
     )
     return by_name[name]
+
+
+def pick_model(page: str) -> ModelEntry:
+    """The page's model: the catalogue loaded (or why not, then the page stops) and the picker shown."""
+    from workbench.ui.catalog import load_entries
+
+    entries = load_entries()
+    if entries is None:
+        st.stop()
+    entry = model_picker(entries, page=page)
+    assert entry is not None  # load_entries returns None rather than an empty list
+    return entry
