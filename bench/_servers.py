@@ -7,6 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from workbench.embedded.ports import LocalPorts
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
@@ -14,6 +16,6 @@ def start_local_mds(**kwargs):
     from workbench.embedded import local_mds
 
     home = Path(tempfile.mkdtemp(prefix="mds-bench-"))
-    running = local_mds.up(home, local_mds.LocalPorts.free(), alibi=False, **kwargs)
+    running = local_mds.up(home, LocalPorts.free(), alibi=False, **kwargs)
     atexit.register(local_mds.down, home)
     return running

@@ -23,6 +23,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from workbench.embedded.ports import LocalPorts
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -79,7 +81,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         hello = Path(tmp) / "hello.py"
         hello.write_text(HELLO)
-        mds = local_mds.up(Path(tmp) / "mds", local_mds.LocalPorts.free(), alibi=False)
+        mds = local_mds.up(Path(tmp) / "mds", LocalPorts.free(), alibi=False)
         env = {**os.environ, "PYTHONPATH": str(REPO), "WORKBENCH_CATALOG": str(mds.catalog_path),
                "WORKBENCH_AUTH": "on", "WORKBENCH_DATABASE_URL": f"sqlite:///{Path(tmp) / 'wb.db'}"}
         env_off = {**env, "WORKBENCH_AUTH": "off"}

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from workbench.embedded.ports import LocalPorts
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -49,7 +51,7 @@ def main() -> int:
     from workbench.embedded import local_mds
 
     with tempfile.TemporaryDirectory() as tmp:
-        mds = local_mds.up(Path(tmp) / "mds", local_mds.LocalPorts.free(), alibi=False)
+        mds = local_mds.up(Path(tmp) / "mds", LocalPorts.free(), alibi=False)
         try:
             os.environ.update(WORKBENCH_CATALOG=str(mds.catalog_path), WORKBENCH_AUTH="off",
                               WORKBENCH_DATABASE_URL=f"sqlite:///{Path(tmp) / 'wb.db'}")

@@ -28,9 +28,10 @@ from _servers import start_local_mds
 
 from mds_client import MDSClient, load_catalog
 from mds_client.codecs import codec_for
-from workbench.batch_service import BatchService
-from workbench.embedded import local_mds, processes, server_specs
+from workbench.batch.service import BatchService
+from workbench.embedded import processes, server_specs
 from workbench.embedded.layout import HomeLayout, seldon_python
+from workbench.embedded.ports import LocalPorts
 from workbench.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,7 +49,7 @@ def make_wine(sample: Path, rows: int, path: Path) -> pd.DataFrame:
 
 
 def start_seldon(home: Path, workers: int) -> tuple[str, int]:
-    ports = local_mds.LocalPorts.free()
+    ports = LocalPorts.free()
     argv = [str(seldon_python()), "-m", "workbench.embedded.served.seldon_launcher", "--name", "wine-v1",
             "--model-dir", str(HomeLayout(home).seldon_dir("wine-v1")), "--class", server_specs.SELDON_SKLEARN_CLASS,
             "--host", "127.0.0.1", "--http-port", str(ports.seldon_http), "--metrics-port", str(ports.seldon_metrics),

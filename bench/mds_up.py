@@ -11,11 +11,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workbench.embedded import local_mds
+from workbench.embedded.ports import LocalPorts
 
 
 def timed_up(home: Path, alibi: bool) -> tuple[float, dict]:
     t0 = time.perf_counter()
-    mds = local_mds.up(home, local_mds.LocalPorts.free(), alibi=alibi)
+    mds = local_mds.up(home, LocalPorts.free(), alibi=alibi)
     elapsed = time.perf_counter() - t0
     local_mds.down(home)
     return elapsed, mds.failures

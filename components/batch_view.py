@@ -1,18 +1,23 @@
 """Widgets of the Batch page: column plan with hand mapping, job progress, summary, rejects, row picker, past jobs.
 
-Each takes plain data from ``workbench.batch_service`` and never calls a server.
+Each takes plain data from ``workbench.batch.service`` and never calls a server.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from workbench.batch_service import ColumnPlan, JobSummary, JobView
-from workbench.store.batch_jobs import JobRecord
+from workbench.batch.columns import ColumnPlan
+from workbench.batch.service import JobSummary, JobView
+
+if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
+    from workbench.store.batch_jobs import JobRecord
+
 
 NOT_MAPPED = "(not mapped)"
 STATE_WORDS = {"queued": "Queued", "running": "Running", "done": "Done", "failed": "Failed", "cancelled": "Cancelled"}

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.prediction_view import label_text
-from workbench.predict_service import Outcome
+from workbench.predict.service import Outcome
 
 
 def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from workbench.drift_service import DriftReport
+from workbench.monitor.drift import DriftReport
 
 
 def p_value_figure(report: DriftReport) -> go.Figure:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.prediction_view import class_colours
 from components.text import md_escape
-from workbench.explain_service import Explanation
+from workbench.explain.service import Explanation
 
 POSITIVE, NEGATIVE = "#2e7d32", "#c62828"
 

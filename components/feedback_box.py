@@ -1,8 +1,7 @@
 """Feedback under a prediction: one click "Correct" / "Wrong", then the right answer if wrong.
 
 ``render_feedback_box`` only draws and returns what the person said (a ``FeedbackInput``) or an
-action on their existing item; it stores nothing. ``feedback_tab`` is the Predict page's glue:
-it records through ``workbench.feedback_service`` (store first) and wakes the delivery thread.
+action on their existing item; it stores nothing. ``workbench.ui.feedback`` records what it returns.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from workbench.feedback_service import FeedbackItem
+from workbench.feedback.capture import FeedbackItem
 
 VERDICT_WORDS = {"correct": "Correct", "wrong": "Wrong", "unsure": "Not sure"}
 
@@ -93,49 +92,3 @@ def _others(others: list[FeedbackItem] | tuple[FeedbackItem, ...]) -> None:
     if others:
         said = ", ".join(f"{o.user}: {VERDICT_WORDS[o.verdict].lower()}" for o in others[:5])
         st.caption(f"Others said: {said}.")
-
-
-def feedback_tab(result: Any, schema: Any, *, key: str) -> None:
-    """The Predict page's Feedback tab: draw the box, store what was said, wake the delivery thread."""
-    from mds_client import MDSError
-    from workbench import feedback_service as service
-    from workbench.ui import resources, state
-
-    prediction_id = getattr(result, "prediction_id", None)
-    if prediction_id is None:
-        st.caption("This answer was not saved, so feedback cannot be attached to it.")
-        return
-    engine, user = resources.engine(), state.username()
-    mine = service.feedback_for_prediction(engine, prediction_id, user)
-    sees_all = state.role() in ("data_scientist", "admin") or getattr(resources.settings(), "analysts_see_all_feedback", False)
-    others = [i for i in service.feedback_for_prediction(engine, prediction_id) if i.user != user] if sees_all else []
-    box_key = f"{key}.{prediction_id}"
-    said = render_feedback_box(result, schema, key=box_key, current=mine[0] if mine else None, others=others)
-    if said is None:
-        return
-    try:
-        if said.action == "withdraw" and mine:
-            service.withdraw_feedback(engine, mine[0].id, user)
-        else:
-            item = service.record_feedback(engine, prediction_id, user, said.verdict, truth=said.truth,
-                                           confidence=said.confidence, comment=said.comment, tags=said.tags,
-                                           schema=schema)
-            if item.forwarded == "pending":
-                _wake_delivery(engine)
-    except MDSError as exc:
-        st.error(str(exc), icon=":material/error:")
-        return
-    st.session_state[f"{box_key}.editing"] = False
-    st.session_state[f"{box_key}.wrong"] = False
-    st.rerun()
-
-
-def _wake_delivery(engine: Any) -> None:
-    from workbench.feedback_forwarder import default_sinks, start_background_delivery
-    from workbench.ui import resources
-
-    catalog = str(resources.settings().catalog_path)
-    # Uncached on purpose: the delivery thread runs outside any Streamlit script run.
-    worker = start_background_delivery(30.0, engine=engine,
-                                       sinks=default_sinks(resources.client(), lambda: resources.list_refs(catalog)))
-    worker.nudge()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
 from components.prediction_view import label_text
-from workbench.store import LoggedPrediction
+
+if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
+    from workbench.store import LoggedPrediction
 
 
 def history_frame(rows: list[LoggedPrediction]) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.text import md_escape
-from workbench.catalog_service import ModelEntry, schema_table
+from workbench.catalog.service import ModelEntry, schema_table
 
 CARD_FIELDS = [("owner", "Owner"), ("intended_use", "Intended use"), ("limitations", "Limitations"),
                ("training_data", "Training data")]

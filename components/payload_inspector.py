@@ -8,8 +8,8 @@ from pathlib import Path
 import streamlit as st
 
 from mds_client import ModelRef
-from workbench.predict_service import Result
-from workbench.snippets import curl_snippet, mds_client_snippet, requests_snippet
+from workbench.predict.service import Result
+from workbench.predict.snippets import curl_snippet, mds_client_snippet, requests_snippet
 
 
 def render_payload(result: Result, *, ref: ModelRef, catalog: Path | str, key: str) -> None:

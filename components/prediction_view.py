@@ -9,7 +9,7 @@ import streamlit as st
 from plotly.colors import qualitative
 
 from components.text import md_escape
-from workbench.predict_service import Result
+from workbench.predict.service import Result
 
 PALETTE = qualitative.Plotly
 

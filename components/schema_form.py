@@ -18,8 +18,8 @@ import streamlit as st
 
 from mds_client import Feature, FeatureKind, InputError, ModelSchema
 from mds_client.schema import check_value
-from workbench.image_input import image_to_tensor, tensor_values
-from workbench.predict_service import random_values, typical_values
+from workbench.predict.image_input import image_to_tensor, tensor_values
+from workbench.predict.service import random_values, typical_values
 
 _TRUE = {"true", "yes", "y", "1", "t"}
 _seed = itertools.count(1)

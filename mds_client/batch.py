@@ -30,14 +30,18 @@ from .batch_input import DEFAULT_CHUNK_ROWS, count_rows, read_chunks
 from .client import MDSClient
 from .errors import InputError, PayloadRejected, RequestError
 from .refs import ModelRef
+from .retry import Backoff
 from .schema import ModelSchema
 
 DEFAULT_BATCH_SIZE = 2000  # measured: 500 -> 2000 rows per call gives about 1.5-2.5x the rows/s here
 DEFAULT_WORKERS = 4
+BATCH_SIZE_CHOICES = (50, 100, 250, 500, 1000, 2000, 5000)
+"""Rows per request offered to people; the default is one of them."""
 CHUNK_ATTEMPTS = 4
 DEFAULT_RETRY_FOR_S = 120.0
 """How long a minibatch keeps retrying while its server is down (restarts, rollouts) before the job fails."""
 MAX_BACKOFF_S = 4.0
+CHUNK_BACKOFF = Backoff(0.25, MAX_BACKOFF_S)
 
 
 @dataclass
@@ -288,7 +292,7 @@ class BatchScorer:
                 attempt += 1
                 if attempt >= CHUNK_ATTEMPTS and time.monotonic() >= deadline:
                     raise
-                time.sleep(min(MAX_BACKOFF_S, 0.25 * 2 ** (attempt - 1)))
+                time.sleep(CHUNK_BACKOFF.delay(attempt))
                 continue
             frame = prediction.to_frame()
             frame["request_id"] = prediction.request_id

@@ -10,7 +10,7 @@ lacks (categories, bounds, descriptions).
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -355,5 +355,3 @@ def _fill_output(output: Output, others: list[ModelSchema]) -> Output:
             return replace(output, class_names=names)
     return output
 
-
-FEATURE_FIELDS = tuple(f.name for f in fields(Feature))

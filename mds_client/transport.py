@@ -27,6 +27,7 @@ from .errors import (
     RequestTimeout,
     ServerError,
 )
+from .retry import Backoff
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class Retry:
     statuses: tuple[int, ...] = (502, 503, 504)
 
     def delay(self, attempt: int) -> float:
-        return min(self.max_backoff, self.backoff * (2**attempt))
+        """Seconds before the try after try number ``attempt`` (0 = after the first)."""
+        return Backoff(self.backoff, self.max_backoff).delay(attempt + 1)
 
 
 DEFAULT_TIMEOUT = Timeout()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from workbench.auth import PAGE_ROLES, ROLE_NAMES, UsersFileError, load_users
-from workbench.catalog_service import catalogue_table
-from workbench.discovery_factory import describe_discovery
+from workbench.auth import PAGE_ROLES, ROLE_NAMES, load_users
+from workbench.catalog.discovery import describe_discovery
+from workbench.catalog.service import catalogue_table
+from workbench.errors import UsersFileError
 from workbench.ui import resources
 from workbench.ui.catalog import load_entries
 

@@ -14,11 +14,13 @@ from components.batch_view import (
     render_row_picker,
     render_summary,
 )
-from components.feedback_box import feedback_tab
 from mds_client import MDSError
-from workbench.batch_service import plan_columns, read_head
+from mds_client.batch import BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, DEFAULT_WORKERS
+from workbench.batch.columns import plan_columns, read_head
+from workbench.batch.service import MAX_WORKERS
 from workbench.ui import batch_jobs, state
 from workbench.ui.catalog import load_entries
+from workbench.ui.feedback import feedback_tab
 from workbench.ui.model_picker import model_picker
 
 UPLOAD_TYPES = ["csv", "txt", "parquet", "pq", "jsonl", "ndjson"]
@@ -115,8 +117,8 @@ if source_path is not None and schema is not None:
         st.session_state[f"batch.hand.{ref.name}"] = new_hand
         st.rerun()
     with st.expander("Options"):
-        workers = st.slider("Parallel requests", 1, 16, 4, key="batch.workers")
-        batch_size = st.select_slider("Rows per request", [50, 100, 250, 500, 1000, 2000, 5000], 2000, key="batch.size")
+        workers = st.slider("Parallel requests", 1, MAX_WORKERS, DEFAULT_WORKERS, key="batch.workers")
+        batch_size = st.select_slider("Rows per request", BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, key="batch.size")
     start = st.button("Start", type="primary", key="batch.start", icon=":material/play_arrow:",
                       disabled=not plan.ok or not entry.ready)
     if start:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from components.comparison_view import render_comparison
 from components.schema_form import render_schema_form
-from workbench import predict_service
+from workbench.predict import service as predict_service
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
 from workbench.ui.model_picker import model_picker

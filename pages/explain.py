@@ -5,18 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from components.explanation_view import render_effects
-from components.why_panel import explainable, render_why
 from mds_client import MDSError
-from workbench import explain_service
+from workbench.explain import service as explain_service
 from workbench.ui import resources
 from workbench.ui.model_picker import pick_model
+from workbench.ui.why import render_why
 
 st.title("Understand a model's answers")
 entry = pick_model("explain")
 ref, schema = entry.ref, entry.schema
 catalog = str(resources.settings().catalog_path)
 reference = resources.reference_of(catalog, ref.name)
-problem = explainable(schema)
+problem = explain_service.explainable(schema)
 if problem or schema is None:
     st.info(problem or "No schema.", icon=":material/info:")
     st.stop()

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
-from workbench import feedback_metrics as fm
+from components.review_charts import accuracy_figure, confusion_figure, error_figure
+from workbench.auth import can_see_all_feedback
+from workbench.feedback import metrics as fm
 from workbench.ui import resources, state
 
 st.title("Review feedback")
 engine = resources.engine()
 user = state.username()
-sees_all = state.role() in ("data_scientist", "admin") or getattr(resources.settings(), "analysts_see_all_feedback", False)
+sees_all = can_see_all_feedback(state.role(), resources.settings())
 
 everything = fm.feedback_frame(engine) if sees_all else fm.feedback_frame(engine, fm.FeedbackFilter(user=user))
 if everything.empty:
@@ -67,34 +66,20 @@ with left:
     if over.empty:
         st.caption("No right/wrong verdicts in these dates, so no accuracy over time.")
     else:
-        fig = make_subplots(specs=[[{"secondary_y": True}]])
-        fig.add_trace(go.Bar(x=over["period"], y=over["labelled"], name="Labelled predictions", opacity=0.35),
-                      secondary_y=True)
-        fig.add_trace(go.Scatter(x=over["period"], y=over["accuracy"], name="Accuracy", mode="lines+markers"))
-        fig.update_layout(title=f"{model}: accuracy from feedback per day", height=340, legend_orientation="h")
-        fig.update_yaxes(title_text="Accuracy (0 to 1)", range=[0, 1.05], secondary_y=False)
-        fig.update_yaxes(title_text="Labelled predictions", secondary_y=True)
-        fig.update_xaxes(title_text="Day")
-        st.plotly_chart(fig, key="review.accuracy")
+        st.plotly_chart(accuracy_figure(over, model), key="review.accuracy")
 with right:
     if task == "regression":
         errors = fm.error_distribution(frame)
         if errors.empty:
             st.caption("No true values given yet, so no error distribution.")
         else:
-            fig = px.histogram(errors, x="error", nbins=30, title=f"{model}: predicted minus true value")
-            fig.update_layout(xaxis_title="Error (predicted - true)", yaxis_title="Predictions", height=340)
-            st.plotly_chart(fig, key="review.errors")
+            st.plotly_chart(error_figure(errors, model), key="review.errors")
     else:
         matrix = fm.confusion_matrix(frame)
         if matrix.empty:
             st.caption("No verdicts that name the true class yet, so no confusion matrix.")
         else:
-            fig = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues",
-                            labels={"x": "Predicted class", "y": "True class", "color": "Predictions"},
-                            title=f"{model}: true vs predicted class (from feedback)")
-            fig.update_layout(height=340)
-            st.plotly_chart(fig, key="review.confusion")
+            st.plotly_chart(confusion_figure(matrix, model), key="review.confusion")
 
 st.subheader("Cases, wrong ones first")
 order = {"wrong": 0, "unsure": 1, "correct": 2}

@@ -10,7 +10,7 @@ from components.payload_inspector import render_payload
 from components.prediction_view import render_result
 from mds_client import MDSError
 from workbench.auth import can_open
-from workbench.predict_service import result_from_log
+from workbench.predict.service import result_from_log
 from workbench.store import get_prediction, recent_predictions
 from workbench.ui import resources, state
 

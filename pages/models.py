@@ -7,8 +7,8 @@ import streamlit as st
 from components.model_card import render_model_card
 from components.text import md_escape
 from mds_client import MDSError
-from workbench.catalog_service import catalogue_table
-from workbench.discovery_factory import describe_discovery
+from workbench.catalog.discovery import describe_discovery
+from workbench.catalog.service import catalogue_table
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
 from workbench.ui.model_picker import model_picker, status_badge

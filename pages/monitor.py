@@ -8,7 +8,9 @@ import streamlit as st
 from components.drift_charts import health_figure, outlier_figure, p_value_figure, timeline_figure
 from components.text import md_escape
 from mds_client import MDSError
-from workbench import drift_service, feedback_metrics, monitor_service
+from workbench.feedback import metrics as feedback_metrics
+from workbench.monitor import drift as drift_service
+from workbench.monitor import health as monitor_service
 from workbench.ui import resources
 from workbench.ui.model_picker import pick_model
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.feedback_box import feedback_tab
 from components.payload_inspector import render_payload
 from components.prediction_view import render_result
 from components.raw_json_editor import render_raw_json_editor
 from components.schema_form import render_schema_form
-from components.why_panel import render_why
 from mds_client import ModelSchema
-from workbench import predict_service
+from workbench.predict import service as predict_service
 from workbench.ui import resources, state
+from workbench.ui.feedback import feedback_tab
 from workbench.ui.model_picker import pick_model
+from workbench.ui.why import render_why
 
 st.title("Run a prediction")
 entry = pick_model("predict")

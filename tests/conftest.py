@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mds_client import MDSClient, ModelRef, load_catalog
+from workbench.embedded.ports import LocalPorts
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,7 +34,7 @@ def local_mds(tmp_path_factory):
     from workbench.embedded import local_mds as embedded
 
     home = tmp_path_factory.mktemp("mds-home")
-    running = embedded.up(home, embedded.LocalPorts.free(), include_test_models=True, alibi=True, timeout=120)
+    running = embedded.up(home, LocalPorts.free(), include_test_models=True, alibi=True, timeout=120)
     yield running
     embedded.down(home)
 

@@ -17,7 +17,8 @@ if str(REPO_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from workbench.auth import ANONYMOUS, DEMO_PASSWORDS, ROLE_NAMES, UsersFileError, can_open, load_users, top_role  # noqa: E402
+from workbench.auth import ANONYMOUS, DEMO_PASSWORDS, ROLE_NAMES, can_open, load_users, top_role  # noqa: E402
+from workbench.errors import UsersFileError  # noqa: E402
 from workbench.navigation import PAGE_SPECS  # noqa: E402
 from workbench.settings import get_settings  # noqa: E402
 from workbench.ui import state  # noqa: E402
@@ -46,7 +47,7 @@ def _warm_up() -> bool:
 
         resources.engine()
         import components.prediction_view  # noqa: F401  (plotly)
-        import workbench.catalog_service  # noqa: F401
+        import workbench.catalog.service  # noqa: F401
 
     threading.Thread(target=work, name="workbench-warm-up", daemon=True).start()
     return True

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from workbench.errors import UsersFileError
+
 ROLES: tuple[str, ...] = ("analyst", "data_scientist", "admin")
 ROLE_NAMES = {"analyst": "Analyst", "data_scientist": "Data scientist", "admin": "Admin"}
 DEMO_PASSWORDS = {"analyst": "analyst-demo", "scientist": "scientist-demo", "admin": "admin-demo"}
@@ -31,10 +33,6 @@ PAGE_ROLES: dict[str, str] = {
 }
 # the user of every call when login is turned off on purpose (WORKBENCH_AUTH=off)
 ANONYMOUS = "anonymous"
-
-
-class UsersFileError(Exception):
-    """The users file is missing or malformed; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -118,3 +116,8 @@ def can_open(role: str, page: str) -> bool:
 
 def pages_for(role: str) -> list[str]:
     return [page for page in PAGE_ROLES if can_open(role, page)]
+
+
+def can_see_all_feedback(role: str | None, settings: Any) -> bool:
+    """Data scientists and admins see everyone's feedback; analysts only their own unless the operator allows it."""
+    return role in ("data_scientist", "admin") or bool(getattr(settings, "analysts_see_all_feedback", False))

@@ -31,7 +31,7 @@ def main() -> int:
     _stop_on_signals()
     from workbench.embedded import local_mds
     from workbench.embedded.errors import AlreadyRunningError, EmbeddedMDSError
-    from workbench.embedded.layout import default_home
+    from workbench.paths import default_home
 
     env = dict(os.environ)
     started_here = False

@@ -1,12 +1,12 @@
 """The app's pages: URL key, file under ``pages/``, title, icon. No Streamlit here (tests read it).
 
-Which role opens which page is in ``workbench.auth.PAGE_ROLES``; optional pages are listed only
-when their file exists.
+Which role opens which page is in ``workbench.auth.PAGE_ROLES``; every file named here must exist
+(the page smoke test fails otherwise).
 """
 
 from __future__ import annotations
 
-# key, file, title, icon; optional pages are listed only when their file exists
+# key, file, title, icon
 PAGE_SPECS: list[tuple[str, str, str, str]] = [
     ("models", "models.py", "Models", ":material/view_list:"),
     ("predict", "predict.py", "Predict", ":material/play_circle:"),

@@ -16,9 +16,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DEMO_USERS_FILE = REPO_ROOT / "config" / "users.yaml"
-SECRETS_FILE = REPO_ROOT / ".streamlit" / "secrets.toml"
+from workbench.paths import DEMO_USERS_FILE, SECRETS_FILE, default_home
+
 # Only ever used together with the demo users file, whose passwords are public anyway.
 DEMO_COOKIE_KEY = "mds-workbench-demo-cookie-key-not-secret-0123456789"
 
@@ -26,7 +25,7 @@ DEMO_COOKIE_KEY = "mds-workbench-demo-cookie-key-not-secret-0123456789"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WORKBENCH_", extra="ignore")
 
-    home: Path = Field(default=REPO_ROOT / ".mds", description="Embedded MDS home.")
+    home: Path = Field(default_factory=default_home, description="Embedded MDS home.")
     catalog: Path | None = Field(default=None, description="Catalog YAML; default <home>/catalog.yaml.")
     auth: Literal["on", "off"] = "on"
     database_url: str = ""

@@ -6,10 +6,21 @@ with READY/UNAVAILABLE state and the server's reason.
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict
+
 from ..errors import ProtocolError
 from ..refs import ModelRef
 from ..transport import Transport
-from ..wire.v2 import RepositoryIndexItem
+
+
+class RepositoryIndexItem(BaseModel):
+    """One entry of ``POST /v2/repository/index``; unknown keys are kept."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    version: str | None = None
+    state: str = "UNKNOWN"
+    reason: str = ""
 
 
 class RepositoryDiscovery:

@@ -9,14 +9,15 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from workbench.feedback_forwarder import stop_background_delivery
+from workbench.feedback.outbox import stop_background_delivery
 from workbench.navigation import PAGE_SPECS
 from workbench.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
 APP = str(REPO / "workbench" / "app.py")
-# every page file the navigation knows and that exists (other issues add pages over time)
-PAGES = [key for key, filename, *_ in PAGE_SPECS if (REPO / "pages" / filename).exists()]
+# every page the navigation knows; a page whose file is missing fails the smoke test instead of being skipped
+PAGES = [key for key, _filename, *_ in PAGE_SPECS]
+PAGE_FILES = {key: REPO / "pages" / filename for key, filename, *_ in PAGE_SPECS}
 PASSWORDS = {"analyst": "analyst-demo", "scientist": "scientist-demo", "admin": "admin-demo"}
 TIMEOUT = 30
 

@@ -100,7 +100,7 @@ def test_sample_file_of_the_model_can_be_scored(logged_in, batch_env):
 
 
 def test_rejected_rows_are_listed_and_a_scored_row_takes_feedback(logged_in, batch_env, refs):
-    from workbench.feedback_service import feedback_for_prediction
+    from workbench.feedback.capture import feedback_for_prediction
 
     at = open_batch(logged_in, "wine-v1")
     frame = pd.concat([pd.read_csv(refs["wine-v1"].sample_data)] * 2, ignore_index=True)
@@ -128,7 +128,7 @@ def test_rejected_rows_are_listed_and_a_scored_row_takes_feedback(logged_in, bat
 
 
 def test_a_cancelled_job_can_be_resumed_from_the_page(logged_in, batch_env, refs, client):
-    from workbench.batch_service import BatchService
+    from workbench.batch.service import BatchService
 
     at = open_batch(logged_in)
     ref = refs["wine"]

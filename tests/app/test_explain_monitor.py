@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from tests.app.helpers import texts
-from workbench import predict_service
+from workbench.monitor import drift as drift_service
+from workbench.predict import service as predict_service
 from workbench.settings import get_settings
 from workbench.store.engine import open_store
 
@@ -55,7 +58,15 @@ def test_monitor_drift_on_the_sample_file_and_health(no_auth, refs):
     at.radio(key="monitor.source").set_value("The model's sample file").run()
     at.button(key="monitor.run").click().run(timeout=60)
     assert not at.exception, at.exception
-    assert any("drift" in (m.value or "").lower() for m in (*at.success, *at.error))
+    # The page shows the verdict the drift service gives on the same file, as a success or a warning.
+    sample = pd.read_csv(refs["wine"].sample_data)
+    expected = drift_service.detect_drift_with_server(client, refs["wine"], schema, sample)
+    def plain(markdown: str | None) -> str:  # the page escapes Markdown; compare the words people read
+        return re.sub(r"\\(.)", r"\1", markdown or "")
+
+    shown = [plain(m.value) for m in (*at.success, *at.error)]
+    assert any(expected.summary in m for m in shown), (expected.summary, shown)
+    assert (expected.summary in " ".join(plain(m.value) for m in at.error)) == expected.is_drift
     assert any(m.label == "Outliers" for m in at.metric)
     assert {m.label for m in at.metric} >= {"Calls (30 days)", "Error rate", "Median latency"}
     assert "No calls" not in texts(at)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.app.helpers import texts
-from workbench import feedback_metrics as fm
-from workbench.feedback_service import record_feedback
+from workbench.feedback import metrics as fm
+from workbench.feedback.capture import record_feedback
 from workbench.store import log_prediction, open_store
 
 

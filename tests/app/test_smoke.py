@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import PAGES
+from tests.app.conftest import PAGE_FILES, PAGES
 from workbench.auth import can_open
 
 ROLES = {"analyst": "analyst", "scientist": "data_scientist", "admin": "admin"}
@@ -19,7 +19,7 @@ def test_login_page_first(app_env):
     assert not at.exception
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert any("demo users" in i.value for i in at.info)
-    assert not at.title or at.title[0].value == "MDS Workbench"
+    assert [t.value for t in at.title] == ["MDS Workbench"]
 
 
 def test_wrong_password(app_env):
@@ -35,6 +35,11 @@ def test_wrong_password(app_env):
     assert "username" not in at.session_state or not at.session_state["authentication_status"]
 
 
+def test_every_page_has_its_file():
+    missing = [str(path) for path in PAGE_FILES.values() if not path.is_file()]
+    assert not missing, f"the navigation names pages that do not exist: {missing}"
+
+
 @pytest.mark.parametrize("user", list(ROLES))
 def test_every_page_as_every_role(logged_in, user):
     at = logged_in(user)
@@ -47,7 +52,7 @@ def test_every_page_as_every_role(logged_in, user):
             continue
         at.switch_page(f"../pages/{page}.py").run()
         assert not at.exception, (page, at.exception)
-        assert at.title, page
+        assert at.title and at.title[0].value.strip(), f"page {page} has no title"
 
 
 def test_auth_off_banner(no_auth):

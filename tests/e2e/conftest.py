@@ -82,6 +82,10 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
+    # Assertions wait as long as actions: on 2 busy cores a rerun can take longer than Playwright's 5 s.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
     yield page
     context.close()
 

@@ -33,4 +33,16 @@ def test_upload_a_csv_and_download_the_results(page: Page, app_url: str, refs, t
 
     expect(page.get_by_text("Rows scored")).to_be_visible(timeout=60_000)
     expect(page.get_by_text(f"{len(frame):,}", exact=True).first).to_be_visible()
-    expect(page.get_by_role("button", name="Download results (CSV)")).to_be_visible()
+    button = page.get_by_role("button", name="Download results (CSV)")
+    expect(button).to_be_visible()
+    with page.expect_download() as download_info:
+        button.click()
+    saved = tmp_path / "results.csv"
+    download_info.value.save_as(saved)
+    results = pd.read_csv(saved)
+    # Every input row comes back once, in order, with its prediction and no error.
+    assert len(results) == len(frame)
+    assert list(results.columns[: len(frame.columns)]) == list(frame.columns)
+    pd.testing.assert_frame_equal(results[frame.columns], frame, check_dtype=False)
+    assert results["prediction"].notna().all()
+    assert results["error"].fillna("").eq("").all()

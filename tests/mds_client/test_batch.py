@@ -20,6 +20,8 @@ import pytest
 from mds_client import InputError
 from mds_client.batch import BatchScorer, load_state, progress_path, score_file
 from mds_client.batch_input import read_chunks
+from workbench.embedded.ports import LocalPorts
+from workbench.embedded.server_specs import SELDON_SKLEARN_CLASS, server_env
 
 WINE_ROWS = 3_000
 
@@ -125,16 +127,16 @@ class _OwnSeldon:
     """A seldon-core microservice for wine-v1 that the test may kill and restart."""
 
     def __init__(self, home: Path, run_dir: Path) -> None:
-        from workbench.embedded import local_mds, processes
+        from workbench.embedded import processes
         from workbench.embedded.layout import HomeLayout, seldon_python
 
         self.processes = processes
-        ports = local_mds.LocalPorts.free()
+        ports = LocalPorts.free()
         self.http, self.metrics = ports.seldon_http, ports.seldon_metrics
         self.argv = [str(seldon_python()), "-m", "workbench.embedded.served.seldon_launcher", "--name", "wine-v1",
-                     "--model-dir", str(HomeLayout(home).seldon_dir("wine-v1")), "--class", local_mds.SELDON_SKLEARN_CLASS,
+                     "--model-dir", str(HomeLayout(home).seldon_dir("wine-v1")), "--class", SELDON_SKLEARN_CLASS,
                      "--host", "127.0.0.1", "--http-port", str(self.http), "--metrics-port", str(self.metrics)]
-        self.env = local_mds._server_env()
+        self.env = server_env()
         self.run_dir = run_dir
         self.process = None
         self.starts = 0

@@ -26,7 +26,7 @@ MODULES = _modules()
 
 
 def test_services_import_without_streamlit():
-    assert "workbench.feedback_forwarder" in MODULES and "mds_client.cli" in MODULES
+    assert "workbench.feedback.outbox" in MODULES and "workbench.cli" in MODULES
     code = (
         "import sys\n"
         "sys.modules['streamlit'] = None\n"

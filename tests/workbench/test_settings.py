@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbench.settings import DEMO_COOKIE_KEY, REPO_ROOT, Settings
+from workbench.paths import REPO_ROOT
+from workbench.settings import DEMO_COOKIE_KEY, Settings
 
 
 def test_defaults(monkeypatch):

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from workbench.embedded.errors import EmbeddedMDSError
-from workbench.embedded.layout import default_home
+from workbench.embedded.ports import LocalPorts
+from workbench.paths import default_home
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     from workbench.embedded import local_mds
 
     home = args.home or default_home()
-    ports = local_mds.LocalPorts.from_base(args.base_port) if args.base_port else local_mds.LocalPorts()
+    ports = LocalPorts.from_base(args.base_port) if args.base_port else LocalPorts()
     try:
         if args.command == "prepare":
             prepared = local_mds.prepare(home, include_test_models=args.test_models, ports=ports,

@@ -42,9 +42,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from workbench.embedded.errors import EmbeddedMDSError
-from workbench.embedded.json_files import write_json
-from workbench.embedded.layout import HomeLayout, mlserver_python, repo_pythonpath
+from workbench.embedded.layout import HomeLayout, mlserver_python, repo_pythonpath, write_json
 
 ALIBI_VERSION = 1
 EXPLAINER = "wine-explainer"
@@ -52,10 +50,6 @@ DRIFT = "wine-drift"
 SOURCE_MODEL = "wine"
 CALLS_CORE = (EXPLAINER,)  # loads only once the core MLServer answers (AnchorTabular probes the model)
 BUILD_TIMEOUT = 180
-
-
-class AlibiPrepareError(EmbeddedMDSError):
-    """The explainer or the drift detector could not be built."""
 
 
 def _wine_features(layout: HomeLayout) -> list[str]:
@@ -103,6 +97,8 @@ def build_explainer(layout: HomeLayout) -> Path:
 
 def build_in_mlserver_env(layout: HomeLayout) -> None:
     """Run ``build`` (explainer + detector) with the MLServer environment's python."""
+    from workbench.embedded.errors import AlibiPrepareError  # app side only: the MLServer env lacks the app
+
     python = mlserver_python()
     if not python.exists():
         raise AlibiPrepareError(f"MLServer python {python} not found: cannot build the alibi models")

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.embedded.json_files import write_json
-from workbench.embedded.layout import HomeLayout
+from workbench.embedded.layout import HomeLayout, write_json
 from workbench.embedded.model_cards import MODEL_CARDS
 
 # Bump when a model, its schema or its files change: prepare() retrains when the stamp differs.

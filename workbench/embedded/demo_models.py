@@ -281,7 +281,7 @@ def train_all(home: Path | str, *, force: bool = False) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from workbench.embedded.layout import default_home
+    from workbench.paths import default_home
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=None, help="embedded MDS home (default: WORKBENCH_HOME or <repo>/.mds)")

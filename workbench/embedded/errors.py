@@ -5,15 +5,18 @@
      ├── ServerEnvironmentError a server's python / virtual environment is missing
      ├── PortInUseError        a port a server needs is taken
      ├── ServerStartError      a server exited or was not ready in time (carries its log tail)
-     └── AlreadyRunningError   state.json names servers that are still alive
+     ├── AlreadyRunningError   state.json names servers that are still alive
+     └── AlibiPrepareError     the explainer or the drift detector could not be built
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from workbench.errors import WorkbenchError
 
-class EmbeddedMDSError(Exception):
+
+class EmbeddedMDSError(WorkbenchError):
     """Base class: pages and the CLI catch this one and show its message."""
 
 
@@ -55,3 +58,7 @@ class AlreadyRunningError(EmbeddedMDSError):
         super().__init__(
             f"the embedded MDS in {home} is already running ({', '.join(servers)}): run `down` first."
         )
+
+
+class AlibiPrepareError(EmbeddedMDSError):
+    """The explainer or the drift detector could not be built."""

@@ -7,20 +7,17 @@ repo's ``.venvs`` and are overridden by ``WORKBENCH_MLSERVER_PYTHON`` / ``WORKBE
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from workbench.paths import REPO_ROOT
 
-HOME_ENV = "WORKBENCH_HOME"
 MLSERVER_PYTHON_ENV = "WORKBENCH_MLSERVER_PYTHON"
 SELDON_PYTHON_ENV = "WORKBENCH_SELDON_PYTHON"
-
-
-def default_home() -> Path:
-    return Path(os.environ.get(HOME_ENV) or REPO_ROOT / ".mds")
 
 
 def mlserver_python() -> Path:
@@ -106,3 +103,11 @@ class HomeLayout:
     def relative(self, path: Path) -> str:
         """A path relative to the home (and so to catalog.yaml), with forward slashes."""
         return Path(path).resolve().relative_to(self.home).as_posix()
+
+
+def write_json(path: Path, payload: Any) -> None:
+    """Write two-space indented JSON to a sibling ``.tmp`` and rename it: a server or reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2) + "\n")
+    tmp.replace(path)

@@ -58,11 +58,8 @@ from typing import Any, NamedTuple
 from workbench.embedded import processes
 from workbench.embedded.catalog_writer import catalog_entries, write_catalog
 from workbench.embedded.errors import AlreadyRunningError
-from workbench.embedded.json_files import write_json
-from workbench.embedded.layout import REPO_ROOT, HomeLayout, default_home
+from workbench.embedded.layout import HomeLayout, write_json
 from workbench.embedded.model_folders import (
-    ECHO_IMPLEMENTATION,
-    JOBLIB_MAGIC,
     validate_mlserver_folder,
     validate_seldon_folder,
     write_test_models,
@@ -70,26 +67,11 @@ from workbench.embedded.model_folders import (
 from workbench.embedded.ports import LocalPorts
 from workbench.embedded.server_specs import (
     ALIBI,
-    MLSERVER,
-    SELDON_ECHO_CLASS,
-    SELDON_SKLEARN_CLASS,
-    SERVER_PYTHONWARNINGS,
-    ServerSpec,
     build_specs,
     mlserver_settings,
-    server_env,
 )
 from workbench.embedded.startup import RunningServer, start_all, startable
-
-# Callers import these from here; they live in the modules named above.
-__all__ = [
-    "ALIBI", "DEFAULT_TIMEOUT", "ECHO_IMPLEMENTATION", "JOBLIB_MAGIC", "MLSERVER", "REPO_ROOT",
-    "SELDON_ECHO_CLASS", "SELDON_SKLEARN_CLASS", "SERVER_PYTHONWARNINGS", "STATE_VERSION",
-    "LocalMDS", "LocalPorts", "Prepared", "ServerSpec", "ServerStatus",
-    "catalog_entries", "down", "mlserver_settings", "prepare", "read_state", "status", "up",
-    "validate_mlserver_folder", "validate_seldon_folder",
-]
-_server_env = server_env  # tests and benchmarks start a seldon service of their own with it
+from workbench.paths import default_home
 
 DEFAULT_TIMEOUT = 90.0
 STATE_VERSION = 1

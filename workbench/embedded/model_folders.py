@@ -10,8 +10,7 @@ import json
 from pathlib import Path
 
 from workbench.embedded.errors import ModelFolderError
-from workbench.embedded.json_files import write_json
-from workbench.embedded.layout import HomeLayout
+from workbench.embedded.layout import HomeLayout, write_json
 
 ECHO_IMPLEMENTATION = "workbench.embedded.served.echo_runtime.EchoRuntime"
 # Leading bytes of the pickle protocols and of the compressors joblib may use.

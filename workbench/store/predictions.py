@@ -116,3 +116,14 @@ def _plain(row: PredictionRow) -> LoggedPrediction:
         source=row.source,
         created=row.created,
     )
+
+
+def predicted_of(prediction: PredictionRow | Any) -> Any:
+    """What the model said: the label of a classifier, the value of a regression."""
+    outputs = prediction.outputs if isinstance(prediction.outputs, dict) else {}
+    if outputs.get("value") is not None and outputs.get("task") == "regression":
+        return outputs["value"]
+    for key in ("label", "prediction", "value"):  # "prediction": rows logged by batch jobs
+        if outputs.get(key) is not None:
+            return outputs[key]
+    return None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench.batch_service import BatchService
+from workbench.batch.service import BatchService
 from workbench.ui import resources
 
 JOB_KEY = "batch.job"

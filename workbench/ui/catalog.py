@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from mds_client import MDSError
-from workbench.catalog_service import ModelEntry
-from workbench.discovery_factory import describe_discovery
+from workbench.catalog.discovery import describe_discovery
+from workbench.catalog.service import ModelEntry
 from workbench.ui import resources
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.catalog_service import ModelEntry
+from workbench.catalog.service import ModelEntry
 from workbench.ui import state
 
 BADGES = {"ready": ":green-badge[Ready]", "not ready": ":red-badge[Not ready]"}

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from mds_client import MDSClient, ModelRef, ModelSchema, Timeout, Transport
-from workbench.catalog_service import (
+from workbench.catalog.discovery import describe_discovery
+from workbench.catalog.service import (
     ModelEntry,
     check_models,
     discover_models,
@@ -16,7 +17,6 @@ from workbench.catalog_service import (
     read_catalog,
     reference_frame,
 )
-from workbench.discovery_factory import describe_discovery
 from workbench.settings import Settings, get_settings
 
 if TYPE_CHECKING:

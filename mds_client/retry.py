@@ -1,0 +1,29 @@
+"""The one backoff rule: exponential, capped, as tenacity's ``wait_exponential`` computes it.
+
+Used by the transport (retries of one call), batch scoring (a chunk riding out a server restart) and
+the workbench's feedback outbox (when a stored item is due again), so that all three wait alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from tenacity import wait_exponential
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """``base * 2 ** (n - 1)`` seconds before retry ``n`` (1 = the first retry), at most ``cap``."""
+
+    base: float = 0.2
+    cap: float = 5.0
+    _wait: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_wait", wait_exponential(multiplier=self.base, max=self.cap))
+
+    def delay(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry``; 0 before the first try."""
+        return 0.0 if retry <= 0 else float(self._wait(SimpleNamespace(attempt_number=retry)))

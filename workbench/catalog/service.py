@@ -1,0 +1,135 @@
+"""The model catalogue: every model the discovery finds (the catalog by default), with status and schema.
+
+Statuses and schemas are fetched concurrently, one thread per model, so one slow
+or dead server costs its own timeout and never blanks the list.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, Transport, load_catalog, read_reference
+from workbench.settings import Settings
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model as the catalogue shows it."""
+
+    ref: ModelRef
+    schema: ModelSchema | None
+    schema_error: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+    @property
+    def ready(self) -> bool:
+        return self.ref.status == "ready"
+
+    @property
+    def n_features(self) -> int | None:
+        return None if self.schema is None or self.schema.is_empty else len(self.schema.features)
+
+
+def read_catalog(path: Path | str) -> list[ModelRef]:
+    """The catalog's models without contacting any server (raises ``CatalogError``)."""
+    return load_catalog(path)
+
+
+def discover_models(settings: Settings, *, transport: Transport | None = None) -> list[ModelRef]:
+    """The models the configured discovery finds (``WORKBENCH_DISCOVERY``; the catalog by default).
+
+    Raises ``MDSError`` (``CatalogError`` for an unusable source, transport errors for a server
+    that does not answer). Pass the app's pooled ``transport`` so no session is opened per call.
+    """
+    from workbench.catalog.discovery import make_discovery
+
+    return make_discovery(settings, transport=transport).list_models()
+
+
+def check_models(client: MDSClient, refs: list[ModelRef], *, with_schema: bool = True) -> list[ModelEntry]:
+    """Status (and schema) of every model, concurrently; the catalog's order is kept."""
+    if not refs:
+        return []
+    with ThreadPoolExecutor(max_workers=min(16, len(refs))) as pool:
+        return list(pool.map(lambda ref: _check(client, ref, with_schema), refs))
+
+
+def _check(client: MDSClient, ref: ModelRef, with_schema: bool) -> ModelEntry:
+    checked = client.status(ref)
+    if not with_schema:
+        return ModelEntry(checked, None)
+    try:
+        # A model that is not ready still has the schema its catalog entry and reference data give.
+        schema = client.schema(ref) if checked.status == "ready" else offline_schema(ref)
+    except MDSError as exc:
+        return ModelEntry(checked, None, str(exc))
+    return ModelEntry(checked, schema)
+
+
+def offline_schema(ref: ModelRef) -> ModelSchema:
+    """The schema from the catalog's files only (schema override, reference data): no server call."""
+    from mds_client import load_prediction_schema
+    from mds_client.schema_sources import from_reference, resolve
+
+    candidates = [load_prediction_schema(ref.schema_path)] if ref.schema_path is not None else []
+    reference = reference_frame(ref)
+    if reference is not None:
+        candidates.append(from_reference(reference))
+    return resolve(candidates) if candidates else ModelSchema()
+
+
+def catalogue_table(entries: list[ModelEntry]) -> pd.DataFrame:
+    """The catalogue as a table: one row per model."""
+    return pd.DataFrame(
+        [
+            {
+                "model": e.name,
+                "status": e.ref.status,
+                "reason": e.ref.status_reason,
+                "protocol": "Seldon v1" if e.ref.protocol == "seldon" else "V2",
+                "version": e.ref.version,
+                "features": e.n_features,
+                "description": e.ref.description,
+            }
+            for e in entries
+        ],
+        columns=["model", "status", "reason", "protocol", "version", "features", "description"],
+    )
+
+
+def schema_table(schema: ModelSchema) -> pd.DataFrame:
+    """The features of a schema as a table people can read."""
+    rows = []
+    for f in schema.features:
+        if f.categories:
+            allowed = ", ".join(f.label_of(c) for c in f.categories)
+        elif f.is_tensor:
+            allowed = "shape " + "x".join(map(str, f.shape)) if f.shape else "tensor"
+            if f.minimum is not None and f.maximum is not None:
+                allowed += f", values {f.minimum:g} to {f.maximum:g}"
+        elif f.minimum is not None or f.maximum is not None:
+            low = "" if f.minimum is None else f"{f.minimum:g}"
+            high = "" if f.maximum is None else f"{f.maximum:g}"
+            allowed = f"{low} to {high}".strip()
+        else:
+            allowed = ""
+        rows.append({"feature": f.name, "kind": str(f.kind), "allowed": allowed, "unit": f.unit, "description": f.description})
+    return pd.DataFrame(rows, columns=["feature", "kind", "allowed", "unit", "description"])
+
+
+def reference_frame(ref: ModelRef) -> pd.DataFrame | None:
+    """The model's reference data, if the catalog names a readable file."""
+    path = ref.reference_data
+    if path is None or not Path(path).exists():
+        return None
+    try:
+        return read_reference(path)
+    except (OSError, ValueError):
+        return None

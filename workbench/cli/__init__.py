@@ -1,0 +1,62 @@
+"""The ``mds`` command: the MDS from a terminal, for ML engineers and scripts.
+
+    mds [--catalog FILE | --discovery repository --url URL] models [--json]
+    mds describe MODEL [--json]
+    mds predict MODEL --input FILE --output FILE [--workers N] [--batch-size N] [--resume]
+    mds feedback MODEL --request-id ID --truth VALUE [--reward R] [--comment C]
+    mds feedback --retry-pending
+    mds local up|down|status
+
+It lives app-side because it records predictions and feedback in the workbench store. One module per
+subcommand group; each has ``register(sub)``, whose handlers take the parsed arguments (with
+``args.client``, an ``MDSClient``, and ``args.catalog``) and return the exit code.
+With no --catalog: $WORKBENCH_CATALOG, else the embedded MDS's catalog. ``--discovery repository
+--url URL`` takes the models from that V2 server's repository index instead.
+Exit codes: 0 ok, 1 the MDS or the input said no (message on stderr), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mds_client import MDSClient, MDSError
+from workbench.cli import feedback, local, models
+from workbench.errors import WorkbenchError
+from workbench.paths import default_catalog
+
+GROUPS = (models, feedback, local)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mds", description="Talk to models in the Model Deployment Service.")
+    parser.add_argument("--catalog", type=Path, default=None,
+                        help="catalog YAML (default: $WORKBENCH_CATALOG or the embedded MDS's)")
+    parser.add_argument("--discovery", choices=["catalog", "repository"], default="catalog",
+                        help="where the models come from (default: the catalog)")
+    parser.add_argument("--url", help="with --discovery repository: the V2 server (MLServer, Triton) to ask")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for group in GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.discovery == "repository" and not args.url:
+        parser.error("--discovery repository needs --url URL")
+    if args.catalog is None:
+        args.catalog = default_catalog()
+    args.client = MDSClient()
+    try:
+        return int(args.func(args) or 0)
+    except (MDSError, WorkbenchError) as exc:
+        print(f"mds: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nmds: interrupted; rerun with --resume to continue.", file=sys.stderr)
+        return 130
+    finally:
+        args.client.close()

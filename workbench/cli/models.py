@@ -1,0 +1,142 @@
+"""``mds models``, ``mds describe MODEL`` and ``mds predict MODEL --input FILE``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, load_state, score_file
+from mds_client.schema import ModelSchema
+from workbench.cli.common import cli_user, find_model, list_refs, print_table, store_engine
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("models", help="list the models and whether they are ready")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models)
+    p = sub.add_parser("describe", help="show a model's schema")
+    p.add_argument("model")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_describe)
+    p = sub.add_parser("predict", help="score a CSV / Parquet / JSON-lines file")
+    p.add_argument("model")
+    p.add_argument("--input", required=True)
+    p.add_argument("--output")
+    p.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+    p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--no-store", action="store_true", help="do not log the predictions to the workbench store")
+    p.set_defaults(func=cmd_predict)
+
+
+def schema_rows(schema: ModelSchema) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": f.name,
+            "kind": f.kind.value,
+            "datatype": f.wire_datatype,
+            "shape": list(f.shape),
+            "min": f.minimum,
+            "max": f.maximum,
+            "categories": [f.label_of(c) for c in f.categories],
+            "unit": f.unit,
+            "description": f.description,
+        }
+        for f in schema.features
+    ]
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    client = args.client
+    refs = [client.status(r) for r in list_refs(args, client)]
+    rows = [
+        {"name": r.name, "protocol": r.protocol, "status": r.status, "version": r.version, "url": r.endpoint,
+         "reason": r.status_reason, "description": r.description}
+        for r in refs
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif not rows:
+        where = args.url if args.discovery == "repository" else args.catalog
+        print(f"No models in {where}. Add entries under 'models:' (see README) or run 'mds local up'.")
+    else:
+        print_table(rows, ["name", "protocol", "status", "version", "url", "description"])
+    return 0
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    client = args.client
+    ref = find_model(list_refs(args, client), args.model)
+    schema = client.schema(ref)
+    doc = {
+        "name": ref.name, "protocol": ref.protocol, "url": ref.predict_url, "version": ref.version,
+        "schema_source": schema.source, "task": schema.task, "features": schema_rows(schema),
+        "outputs": [asdict(o) for o in schema.outputs], "card": ref.card,
+    }
+    if args.json:
+        print(json.dumps(doc, indent=2, default=str))
+        return 0
+    print(f"{ref.name} ({ref.protocol}) at {ref.predict_url}")
+    if ref.description:
+        print(ref.description)
+    print(f"schema from {schema.source}; task: {schema.task}")
+    print_table(doc["features"], ["name", "kind", "datatype", "min", "max", "categories", "unit"])
+    if schema.class_names:
+        print("classes: " + ", ".join(schema.class_names))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    client = args.client
+    ref = find_model(list_refs(args, client), args.model)
+    schema = client.schema(ref)
+    output = Path(args.output) if args.output else Path(args.input).with_suffix(".predictions.csv")
+
+    def report(p: BatchProgress) -> None:
+        total = f"/{p.rows_total}" if p.rows_total is not None else ""
+        print(f"\r{p.rows_done}{total} rows, {p.rows_per_s:,.0f} rows/s", end="", file=sys.stderr, flush=True)
+
+    on_rows = None if args.no_store else _store_logger(ref, schema, output, args.resume)
+    result = score_file(
+        client, ref, schema, args.input, output,
+        batch_size=args.batch_size, workers=args.workers, resume=args.resume,
+        progress=None if args.quiet else report, on_rows=on_rows,
+    )
+    if not args.quiet:
+        print(file=sys.stderr)
+    print(
+        f"{result.rows_scored} rows scored, {result.rows_rejected} rejected, "
+        f"{result.rows_per_s:,.0f} rows/s -> {result.output}"
+    )
+    for reason, count in sorted(result.reasons.items(), key=lambda kv: -kv[1]):
+        print(f"  rejected {count}: {reason}")
+    return 0
+
+
+def _store_logger(ref: Any, schema: ModelSchema, output: Path, resume: bool) -> Any:
+    """A callback logging scored rows to the workbench store, or None when the store cannot be opened.
+
+    The predictions matter more than their log: a store that fails says so on stderr and scoring goes on.
+    """
+    from workbench.predict.log import batch_row_logger
+
+    state = load_state(output) if resume else None
+    try:
+        log_rows = batch_row_logger(store_engine(), ref, schema, user=cli_user(), source="cli",
+                                    first_row=state.rows_done if state else 0)
+    except Exception as exc:
+        print(f"mds: predictions will not be logged to the workbench store ({exc}).", file=sys.stderr)
+        return None
+
+    def on_rows(frame: Any) -> None:
+        try:
+            log_rows(frame)
+        except Exception as exc:
+            print(f"\nmds: could not log rows to the workbench store ({exc}).", file=sys.stderr)
+
+    return on_rows

@@ -1,0 +1,257 @@
+"""Why did the model say that: anchors, SHAP values and feature effects, as plain data.
+
+Three sources, all black-box (the model stays where it is served; we only call it):
+
+- the model's own explainer server, when the catalog names one (MLServer's alibi-explain
+  runtime; an AnchorTabular answers "as long as these conditions hold, the prediction stays");
+- Kernel SHAP computed here with alibi over calls to the model (how much each feature pushed
+  this prediction up or down, against reference data);
+- feature effects (partial dependence) computed here: the average prediction as one feature
+  sweeps its range over a sample of reference rows, one call per feature.
+
+alibi costs seconds to import, so it is imported inside the functions that use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from mds_client import MDSClient, ModelRef, ModelSchema
+from mds_client.errors import ProtocolError
+from workbench.errors import ExplainError, FeatureSpaceError
+from workbench.explain.feature_space import FeatureSpace
+from workbench.store import explanations
+
+BACKGROUND_ROWS = 40
+SHAP_SAMPLES = 256
+EFFECT_ROWS = 80
+EFFECT_GRID = 15
+
+
+@dataclass
+class Explanation:
+    kind: str
+    """anchor | shap"""
+    model: str
+    source: str
+    """'explainer server' or 'computed in the workbench'"""
+    target: str = ""
+    """The class (or 'value') explained."""
+    summary: str = ""
+    anchor: list[str] = field(default_factory=list)
+    precision: float | None = None
+    coverage: float | None = None
+    attributions: dict[str, float] = field(default_factory=dict)
+    """Feature -> contribution to the explained output (SHAP)."""
+    base_value: float | None = None
+    feature_values: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Explanation:
+        return cls(**doc)
+
+
+def input_hash(model: str, version: str, kind: str, row: dict[str, Any]) -> str:
+    text = json.dumps([model, version, kind, row], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- the explainer server ------------------------------------------------------------------
+def explain_with_server(client: MDSClient, ref: ModelRef, schema: ModelSchema, row: pd.DataFrame) -> Explanation:
+    """Ask the catalog's explainer (MLServer alibi-explain) about one row."""
+    if ref.explainer is None:
+        raise ExplainError(f"No explainer is configured for model '{ref.name}'.")
+    space = FeatureSpace.of(schema)
+    matrix = space.encode(row.head(1))
+    body = {"inputs": [{"name": "explain", "shape": list(matrix.shape), "datatype": "FP64",
+                        "data": matrix.reshape(-1).tolist()}]}
+    prediction = client.predict_body(ref.explainer, body, n_rows=1)
+    raw = prediction.outputs.get("explanation")
+    try:
+        text = raw.reshape(-1)[0] if isinstance(raw, np.ndarray) else raw[0]
+        doc = json.loads(text)
+        data = doc["data"]
+    except (TypeError, ValueError, KeyError, IndexError):
+        raise ProtocolError(
+            f"The explainer of '{ref.name}' answered without an 'explanation' output holding JSON.",
+            model=ref.explainer.name, url=ref.explainer.predict_url,
+        ) from None
+    anchor = [str(a) for a in data.get("anchor") or []]
+    precision = _opt(data.get("precision"))
+    coverage = _opt(data.get("coverage"))
+    names = schema.class_names
+    raw_pred = (data.get("raw") or {}).get("prediction")
+    target = _class_of(raw_pred, names)
+    if anchor:
+        summary = (f"The model predicts {target or 'this'} whenever " + " AND ".join(anchor)
+                   + f" (precision {precision:.2f}, covers {coverage:.0%} of cases)."
+                   if precision is not None and coverage is not None else "")
+    else:
+        summary = "No short rule explains this prediction: it holds across most inputs."
+    return Explanation(kind="anchor", model=ref.name, source="explainer server", target=target, summary=summary,
+                       anchor=anchor, precision=precision, coverage=coverage,
+                       feature_values={n: space.describe_value(j, matrix[0, j]) for j, n in enumerate(space.names)})
+
+
+def _opt(value: Any) -> float | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return None if value is None else float(value)
+
+
+def _class_of(raw: Any, names: tuple[str, ...]) -> str:
+    if isinstance(raw, list):
+        raw = raw[0] if raw else None
+    if isinstance(raw, (int, float)) and names and 0 <= int(raw) < len(names):
+        return names[int(raw)]
+    return "" if raw is None else str(raw)
+
+
+# --- black-box explanations computed here -------------------------------------------------
+def _predictor(client: MDSClient, ref: ModelRef, schema: ModelSchema, space: FeatureSpace):
+    """A numpy -> numpy function over the served model: probabilities, or values for regression."""
+
+    def predict(matrix: np.ndarray) -> np.ndarray:
+        frame = space.decode(matrix)
+        prediction = client.predict(ref, frame, schema, validate=False)
+        if prediction.probabilities is not None:
+            return prediction.probabilities.to_numpy(dtype=float)
+        if prediction.values is not None:
+            return np.asarray(prediction.values, dtype=float)
+        raise ExplainError(f"Model '{ref.name}' gives neither probabilities nor values to explain.")
+
+    return predict
+
+
+def _space_with_reference(ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame | None, what: str) -> FeatureSpace:
+    try:
+        space = FeatureSpace.of(schema)
+    except FeatureSpaceError as exc:
+        raise ExplainError(f"Cannot {what} '{ref.name}': {exc}.") from None
+    if reference is None or reference.empty:
+        raise ExplainError(f"Model '{ref.name}' has no reference data to compare against.")
+    return space
+
+
+def explain_with_shap(
+    client: MDSClient, ref: ModelRef, schema: ModelSchema, row: pd.DataFrame, reference: pd.DataFrame,
+    *, samples: int = SHAP_SAMPLES, seed: int = 0,
+) -> Explanation:
+    """Kernel SHAP for one row against a sample of the reference data."""
+    space = _space_with_reference(ref, schema, reference, "explain")
+    from alibi.explainers import KernelShap
+
+    predict = _predictor(client, ref, schema, space)
+    x = space.encode(row.head(1))
+    background = space.encode(reference.sample(min(BACKGROUND_ROWS, len(reference)), random_state=seed))
+    first = predict(x)
+    classification = first.ndim == 2
+    explainer = KernelShap(predict, link="identity", feature_names=space.names,
+                           task="classification" if classification else "regression", seed=seed)
+    explainer.fit(background)
+    result = explainer.explain(x, nsamples=samples, silent=True)
+    shap_values = result.shap_values
+    expected = np.atleast_1d(result.expected_value)
+    if classification:
+        k = int(np.argmax(first[0]))
+        names = list(schema.class_names) or [str(i) for i in range(first.shape[1])]
+        values, base, target = shap_values[k][0], float(expected[k]), names[k]
+    else:
+        values, base, target = shap_values[0][0], float(expected[0]), "value"
+    attributions = {n: float(v) for n, v in zip(space.names, values, strict=True)}
+    top = sorted(attributions.items(), key=lambda kv: -abs(kv[1]))[:3]
+    what = f"the probability of {target}" if classification else "the predicted value"
+    summary = "Biggest influences on " + what + ": " + ", ".join(
+        f"{name} ({'+' if v >= 0 else '-'}{abs(v):.3g})" for name, v in top) + "."
+    return Explanation(kind="shap", model=ref.name, source="computed in the workbench", target=target,
+                       summary=summary, attributions=attributions, base_value=base,
+                       feature_values={n: space.describe_value(j, x[0, j]) for j, n in enumerate(space.names)})
+
+
+def feature_effects(
+    client: MDSClient, ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame, features: list[str],
+    *, rows: int = EFFECT_ROWS, grid: int = EFFECT_GRID, seed: int = 0,
+) -> dict[str, pd.DataFrame]:
+    """Partial dependence: per feature, the average output as that feature sweeps its values.
+
+    Each frame has a ``value`` column (readable names for categories) and one column per class
+    (average probability) or ``prediction`` (regression).
+    """
+    space = _space_with_reference(ref, schema, reference, "compute feature effects for")
+    predict = _predictor(client, ref, schema, space)
+    base = space.encode(reference.sample(min(rows, len(reference)), random_state=seed))
+    out: dict[str, pd.DataFrame] = {}
+    for name in features:
+        j = space.names.index(name)
+        values = _grid(base[:, j], j, space, grid)
+        stacked = np.repeat(base[None, :, :], len(values), axis=0)
+        stacked[:, :, j] = np.asarray(values)[:, None]
+        answers = predict(stacked.reshape(-1, base.shape[1]))
+        averaged = answers.reshape(len(values), len(base), -1).mean(axis=1)
+        frame = pd.DataFrame({"value": [space.describe_value(j, v) if j in space.categorical else v for v in values]})
+        if answers.ndim == 2:
+            for k, cls in enumerate(schema.class_names or [str(i) for i in range(averaged.shape[1])]):
+                frame[cls] = averaged[:, k]
+        else:
+            frame["prediction"] = averaged[:, 0]
+        out[name] = frame
+    return out
+
+
+def _grid(column: np.ndarray, j: int, space: FeatureSpace, grid: int) -> list[float]:
+    if j in space.categorical:
+        return [float(i) for i in range(space.categorical[j])]
+    qs = np.unique(np.quantile(column[~np.isnan(column)], np.linspace(0.02, 0.98, grid)))
+    return [float(v) for v in qs]
+
+
+# --- cache ----------------------------------------------------------------------------------
+def cached(engine: Engine, model: str, version: str, kind: str, row: dict[str, Any]) -> Explanation | None:
+    payload = explanations.cached_payload(engine, model, kind, input_hash(model, version, kind, row))
+    return Explanation.from_dict(payload) if payload else None
+
+
+def store(engine: Engine, explanation: Explanation, version: str, row: dict[str, Any]) -> None:
+    explanations.save(engine, explanation.model, version, explanation.kind,
+                      input_hash(explanation.model, version, explanation.kind, row), explanation.to_dict())
+
+
+def explain(
+    engine: Engine | None, client: MDSClient, ref: ModelRef, schema: ModelSchema, row: pd.DataFrame,
+    reference: pd.DataFrame | None, *, kind: str = "auto",
+) -> Explanation:
+    """The best explanation available: the model's explainer server if any, else Kernel SHAP. Cached."""
+    chosen = kind if kind != "auto" else ("anchor" if ref.explainer is not None else "shap")
+    plain_row = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.head(1).to_dict(orient="records")[0].items()}
+    if engine is not None:
+        hit = cached(engine, ref.name, ref.version, chosen, plain_row)
+        if hit is not None:
+            return hit
+    if chosen == "anchor":
+        result = explain_with_server(client, ref, schema, row)
+    else:
+        result = explain_with_shap(client, ref, schema, row, reference if reference is not None else pd.DataFrame())
+    if engine is not None:
+        store(engine, result, ref.version, plain_row)
+    return result
+
+
+def explainable(schema: ModelSchema | None) -> str | None:
+    """None when this model can be explained here, else why not in plain words."""
+    if schema is None:
+        return "This model publishes no feature schema, so its answers cannot be explained here."
+    try:
+        FeatureSpace.of(schema)
+    except FeatureSpaceError as exc:
+        return f"Explanations are for tabular models: {exc}."
+    return None
