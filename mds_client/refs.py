@@ -15,6 +15,31 @@ PROTOCOLS: tuple[str, ...] = ("seldon", "v2")
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """One arm of a Seldon Core v2 Experiment: a model or pipeline and its traffic weight."""
+
+    name: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class Mirror:
+    """Where a Seldon Core v2 Experiment copies traffic to (its answers are never returned)."""
+
+    name: str
+    percent: int
+
+
+@dataclass(frozen=True)
+class PipelineStep:
+    """One step of a Seldon Core v2 Pipeline and the steps (or pipeline inputs) it reads from."""
+
+    name: str
+    inputs: tuple[str, ...] = ()
+    triggers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ModelRef:
     name: str
     protocol: Protocol
@@ -38,6 +63,14 @@ class ModelRef:
     sample_data: Path | None = None
     schema_path: Path | None = None
     drift: ModelRef | None = None
+    kind: str = ""
+    """What the ref stands for where that matters: ``model``, ``pipeline``, ``experiment`` (Seldon v2)."""
+    candidates: tuple[Candidate, ...] = ()
+    """Experiment: the arms traffic is split between."""
+    mirror: Mirror | None = None
+    """Experiment: the model traffic is mirrored to."""
+    steps: tuple[PipelineStep, ...] = ()
+    """Pipeline: its steps in spec order."""
 
     @property
     def v2_name(self) -> str:

@@ -1,4 +1,4 @@
-"""Discovery from Kubernetes: Seldon Core v1 ``SeldonDeployment`` and Seldon Core v2 ``Model`` / ``Pipeline``.
+"""Discovery from Kubernetes: Seldon Core v1 ``SeldonDeployment``; Seldon Core v2 ``Model``, ``Pipeline``, ``Experiment``.
 
 Read through the official ``kubernetes`` client, in-cluster or from kubeconfig.
 URLs come from where the MDS is reached:
@@ -6,9 +6,9 @@ URLs come from where the MDS is reached:
 - v1 through the ingress: ``<ingress>/seldon/<ns>/<name>`` + ``/api/v1.0/predictions`` (protocol
   seldon) or ``/v2/models/<graph>/infer`` (protocol v2);
 - v2 through the Seldon mesh: ``<mesh>/v2/models/<m>/infer`` with header ``Seldon-Model: <m>``
-  (pipelines: ``<p>.pipeline``).
+  (pipelines: ``<p>.pipeline``, experiments: ``<e>.experiment``); see ``seldon_v2``.
 
-Status: ``status.state`` for v1 (Available means ready), the ``Ready`` / ``ModelReady`` conditions
+Status: ``status.state`` for v1 (Available means ready), the ``*Ready`` / ``Ready`` conditions
 for v2. Documentation may travel in annotations: ``mds.workbench/description``,
 ``mds.workbench/owner``, ``mds.workbench/intended-use``, ``mds.workbench/limitations``.
 """
@@ -19,23 +19,14 @@ from typing import Any
 
 from ..errors import CatalogError
 from ..refs import ModelRef
+from .seldon_v2 import card_from_annotations as _card
+from .seldon_v2 import meta as _meta
+from .seldon_v2 import refs_from_v2_experiment, refs_from_v2_model, refs_from_v2_pipeline
 
 SELDON_V1 = ("machinelearning.seldon.io", "v1", "seldondeployments")
 SELDON_V2_MODELS = ("mlops.seldon.io", "v1alpha1", "models")
 SELDON_V2_PIPELINES = ("mlops.seldon.io", "v1alpha1", "pipelines")
-ANNOTATION_PREFIX = "mds.workbench/"
-
-
-def _meta(obj: dict[str, Any]) -> tuple[str, str, dict[str, str], dict[str, str]]:
-    meta = obj.get("metadata") or {}
-    return (str(meta.get("name") or ""), str(meta.get("namespace") or ""),
-            dict(meta.get("labels") or {}), dict(meta.get("annotations") or {}))
-
-
-def _card(annotations: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    card = {k[len(ANNOTATION_PREFIX):].replace("-", "_"): v for k, v in annotations.items()
-            if k.startswith(ANNOTATION_PREFIX)}
-    return str(card.pop("description", "")), card
+SELDON_V2_EXPERIMENTS = ("mlops.seldon.io", "v1alpha1", "experiments")
 
 
 def refs_from_seldon_deployment(obj: dict[str, Any], ingress_url: str) -> list[ModelRef]:
@@ -73,38 +64,6 @@ def refs_from_seldon_deployment(obj: dict[str, Any], ingress_url: str) -> list[M
         description=description,
         card=card,
         tags=tuple(sorted({f"{k}={v}" for k, v in labels.items() if k in ("team", "stage", "version")})),
-    )]
-
-
-def _conditions_ready(status: dict[str, Any], kinds: tuple[str, ...]) -> tuple[bool, str]:
-    conditions = {c.get("type"): c for c in status.get("conditions") or []}
-    for kind in kinds:
-        cond = conditions.get(kind)
-        if cond is not None:
-            ok = str(cond.get("status")) == "True"
-            return ok, "" if ok else str(cond.get("message") or cond.get("reason") or f"{kind} is False")
-    return False, "no Ready condition reported yet"
-
-
-def refs_from_v2_model(obj: dict[str, Any], mesh_url: str, *, pipeline: bool = False) -> list[ModelRef]:
-    name, namespace, labels, annotations = _meta(obj)
-    status = obj.get("status") or {}
-    ready, reason = _conditions_ready(status, ("ModelReady", "Ready") if not pipeline else ("PipelineReady", "Ready"))
-    description, card = _card(annotations)
-    header = f"{name}.pipeline" if pipeline else name
-    return [ModelRef(
-        name=name if not namespace else f"{namespace}/{name}",
-        protocol="v2",
-        endpoint=mesh_url.rstrip("/"),
-        model_name=name,
-        namespace=namespace,
-        version=str(labels.get("version") or (obj.get("metadata") or {}).get("generation") or ""),
-        status="ready" if ready else "not ready",
-        status_reason=reason,
-        headers={"Seldon-Model": header},
-        source="kubernetes:Pipeline" if pipeline else "kubernetes:Model",
-        description=description,
-        card=card,
     )]
 
 
@@ -168,7 +127,9 @@ class KubernetesDiscovery:
             for obj in self._list(api, SELDON_V2_MODELS):
                 refs.extend(refs_from_v2_model(obj, self.mesh_url))
             for obj in self._list(api, SELDON_V2_PIPELINES):
-                refs.extend(refs_from_v2_model(obj, self.mesh_url, pipeline=True))
+                refs.extend(refs_from_v2_pipeline(obj, self.mesh_url))
+            for obj in self._list(api, SELDON_V2_EXPERIMENTS):
+                refs.extend(refs_from_v2_experiment(obj, self.mesh_url))
         if not self.ingress_url and not self.mesh_url:
             raise CatalogError("Kubernetes discovery needs an ingress URL (Seldon v1) or a mesh URL (Seldon v2).")
         return refs
