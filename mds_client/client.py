@@ -166,6 +166,8 @@ class MDSClient:
             latency_ms=latency_ms,
             url=ref.predict_url,
             task=schema.task if schema.outputs else _task_of(decoded),
+            served_by=_route(response.headers) or decoded.served_by,
+            meta=decoded.meta,
         )
 
     # -- feedback ------------------------------------------------------------------------
@@ -226,6 +228,13 @@ def _rows_in_body(body: dict[str, Any]) -> int:
     if isinstance(body.get("jsonData"), list):
         return len(body["jsonData"])
     return 1
+
+
+def _route(headers: dict[str, str]) -> str:
+    """The answering model from Seldon Core v2's ``x-seldon-route`` (``:iris_1:`` or ``:a:b:``): the last."""
+    header = next((v for k, v in headers.items() if k.lower() == "x-seldon-route"), "")
+    parts = [p for p in str(header).split(":") if p]
+    return parts[-1] if parts else ""
 
 
 def _task_of(decoded: Any) -> str:

@@ -88,6 +88,8 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
     if categories and kind == FeatureKind.TEXT:
         kind = FeatureKind.CATEGORY
     labels = params.get("category_labels") or {}
+    # "bounds": "observed" marks min/max as the range seen in training data, not a limit.
+    declared = str(params.get("bounds") or "declared").lower() != "observed"
     return Feature(
         name=name,
         kind=kind,
@@ -95,6 +97,7 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
         shape=shape if kind in (FeatureKind.TENSOR, FeatureKind.IMAGE) else (),
         minimum=_opt_float(params.get("min")),
         maximum=_opt_float(params.get("max")),
+        bounds_declared=declared,
         step=_opt_float(params.get("step")),
         categories=categories,
         category_labels={_key_like(k, categories): str(v) for k, v in labels.items()},
@@ -127,6 +130,7 @@ def _v2_output(spec: dict[str, Any]) -> Output:
         shape=_instance_shape(_as_shape(spec.get("shape"), f"{name} shape")),
         unit=str(params.get("unit") or ""),
         description=str(params.get("description") or ""),
+        wire_name=name,
     )
 
 
@@ -289,16 +293,16 @@ MAX_INFERRED_CATEGORIES = 20
 
 
 def from_reference(frame: pd.DataFrame) -> ModelSchema:
-    """Infer features from a sample of inputs: kinds and categories, no hard bounds."""
+    """Infer features from a sample of inputs: kinds, categories and observed ranges (never hard bounds)."""
     features = []
     for col in frame.columns:
         series = frame[col].dropna()
         if pd.api.types.is_bool_dtype(series):
             features.append(Feature(name=str(col), kind=FeatureKind.BOOLEAN, default=bool(series.mode().iloc[0]) if len(series) else None))
-        elif pd.api.types.is_integer_dtype(series):
-            features.append(Feature(name=str(col), kind=FeatureKind.INTEGER))
         elif pd.api.types.is_numeric_dtype(series):
-            features.append(Feature(name=str(col), kind=FeatureKind.NUMBER))
+            kind = FeatureKind.INTEGER if pd.api.types.is_integer_dtype(series) else FeatureKind.NUMBER
+            low, high = (float(series.min()), float(series.max())) if len(series) else (None, None)
+            features.append(Feature(name=str(col), kind=kind, minimum=low, maximum=high, bounds_declared=False))
         else:
             uniques = series.astype(str).unique()
             if 0 < len(uniques) <= MAX_INFERRED_CATEGORIES:
@@ -309,7 +313,7 @@ def from_reference(frame: pd.DataFrame) -> ModelSchema:
 
 
 # --- Merging ------------------------------------------------------------------------------
-_FILLABLE = ("minimum", "maximum", "step", "default", "description", "unit", "datatype")
+_FILLABLE = ("step", "default", "description", "unit", "datatype")
 
 
 def resolve(candidates: list[ModelSchema]) -> ModelSchema:
@@ -329,6 +333,8 @@ def resolve(candidates: list[ModelSchema]) -> ModelSchema:
         features.append(feature)
     outputs = base.outputs or next((c.outputs for c in rest if c.outputs), ())
     outputs = tuple(_fill_output(o, rest) for o in outputs)
+    server = next((c.outputs for c in candidates if c.source == "v2-metadata"), ())
+    outputs = map_wire_names(outputs, server)
     messagetype = base.messagetype or next((c.messagetype for c in rest if c.messagetype), "")
     return replace(base, features=tuple(features), outputs=outputs, messagetype=messagetype)
 
@@ -338,12 +344,36 @@ def _fill(feature: Feature, other: Feature) -> Feature:
     for name in _FILLABLE:
         if getattr(feature, name) in (None, "") and getattr(other, name) not in (None, ""):
             updates[name] = getattr(other, name)
+    if feature.minimum is None and feature.maximum is None and (other.minimum, other.maximum) != (None, None):
+        # Bounds travel together with where they came from: observed ranges stay warnings.
+        updates.update(minimum=other.minimum, maximum=other.maximum, bounds_declared=other.bounds_declared)
     if not feature.categories and other.categories and feature.kind in (FeatureKind.CATEGORY, FeatureKind.TEXT):
         updates["categories"] = other.categories
         updates["kind"] = FeatureKind.CATEGORY
         if not feature.category_labels:
             updates["category_labels"] = other.category_labels
     return replace(feature, **updates) if updates else feature
+
+
+_SERVER_KIND_NAMES = {"proba": ("predict_proba",), "label": ("predict",), "value": ("predict",)}
+
+
+def map_wire_names(outputs: tuple[Output, ...], server: tuple[Output, ...]) -> tuple[Output, ...]:
+    """Give each output the name the server declared for it, or none.
+
+    Matched by name first, then by kind (a PROBA response onto the server's probability output,
+    a label or value onto its ``predict``). An output the server does not declare gets no wire
+    name, so no request ever asks the server for a name it does not know.
+    """
+    declared = {o.name: o for o in server}
+    mapped = []
+    for out in outputs:
+        target = declared.get(out.name) or next((s for s in server if s.kind == out.kind), None)
+        if target is None:
+            target = next((declared[n] for n in _SERVER_KIND_NAMES.get(out.kind, ()) if n in declared), None)
+        wire = target.name if target is not None else ""
+        mapped.append(out if out.wire_name == wire else replace(out, wire_name=wire))
+    return tuple(mapped)
 
 
 def _fill_output(output: Output, others: list[ModelSchema]) -> Output:
