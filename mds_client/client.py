@@ -58,6 +58,7 @@ class MDSClient:
         schema the catalog and reference data give.
         """
         candidates: list[ModelSchema] = []
+        server_outputs: tuple = ()
         if ref.schema_path is not None:
             candidates.append(load_prediction_schema(ref.schema_path))
         if metadata is None:
@@ -68,11 +69,13 @@ class MDSClient:
         if metadata is not None:
             parse = from_seldon_metadata if ref.protocol == "seldon" else from_v2_metadata
             candidates.append(parse(metadata))
+            # Output names on the wire come from the serving model's own V2 metadata, nothing else.
+            server_outputs = candidates[-1].outputs if ref.protocol == "v2" else ()
         if reference is None and ref.reference_data is not None and Path(ref.reference_data).exists():
             reference = read_reference(ref.reference_data)
         if reference is not None:
             candidates.append(from_reference(reference))
-        return resolve(candidates)
+        return resolve(candidates, server_outputs)
 
     def status(self, ref: ModelRef) -> ModelRef:
         """The ref with ``status`` ready / not ready and the reason in plain words."""

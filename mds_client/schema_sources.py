@@ -316,12 +316,18 @@ def from_reference(frame: pd.DataFrame) -> ModelSchema:
 _FILLABLE = ("step", "default", "description", "unit", "datatype")
 
 
-def resolve(candidates: list[ModelSchema]) -> ModelSchema:
-    """The most specific non-empty schema, with facts it lacks filled from the others."""
+def resolve(candidates: list[ModelSchema], server_outputs: tuple[Output, ...] | None = None) -> ModelSchema:
+    """The most specific non-empty schema, with facts it lacks filled from the others.
+
+    ``server_outputs`` are the outputs the serving model's own V2 metadata declares (default: the
+    first V2-metadata candidate's); output wire names come only from them.
+    """
     usable = [c for c in candidates if not c.is_empty]
     if not usable:
         outputs = next((c.outputs for c in candidates if c.outputs), ())
-        return ModelSchema((), outputs, source="none")
+        if server_outputs is None:
+            server_outputs = next((c.outputs for c in candidates if c.source == "v2-metadata"), ())
+        return ModelSchema((), map_wire_names(outputs, server_outputs), source="none")
     base, rest = usable[0], usable[1:]
     features = []
     for feature in base.features:
@@ -333,8 +339,9 @@ def resolve(candidates: list[ModelSchema]) -> ModelSchema:
         features.append(feature)
     outputs = base.outputs or next((c.outputs for c in rest if c.outputs), ())
     outputs = tuple(_fill_output(o, rest) for o in outputs)
-    server = next((c.outputs for c in candidates if c.source == "v2-metadata"), ())
-    outputs = map_wire_names(outputs, server)
+    if server_outputs is None:
+        server_outputs = next((c.outputs for c in candidates if c.source == "v2-metadata"), ())
+    outputs = map_wire_names(outputs, server_outputs)
     messagetype = base.messagetype or next((c.messagetype for c in rest if c.messagetype), "")
     return replace(base, features=tuple(features), outputs=outputs, messagetype=messagetype)
 
