@@ -26,6 +26,8 @@ from .read_v2 import read_v2
 from .reading import read_payload
 from .report import Finding, PayloadKind, Report
 
+MISSING_ONE_BY_ONE = 3
+"""Up to this many missing features get a finding each; more are one finding (a payload for another model)."""
 TIME_BUDGET_S = 5.0
 """A check that takes longer is stopped with a message (the limits make that unlikely)."""
 _SELDON_KEYS = ("data", "jsonData", "strData", "binData")
@@ -74,6 +76,8 @@ def diagnose_doc(doc: Any, ref: ModelRef, schema: ModelSchema, *, time_budget: f
         return report
     report.rows = len(frame)
     _check_rows(frame, kind, schema, findings)
+    if schema.missing_columns(frame):
+        return report  # nothing honest to correct to: the values are not there
     report.corrected = _encode(frame, ref.protocol, schema)
     report.converted = _encode(frame, "seldon" if ref.protocol == "v2" else "v2", schema)
     return report
@@ -118,7 +122,13 @@ def _check_rows(frame: pd.DataFrame, kind: PayloadKind, schema: ModelSchema, fin
         findings.append(Finding("info", "$", "The model publishes no schema: only the wire format was checked."))
         return
     names_path = "$.inputs" if kind == "v2" else "$.data.names" if kind == "seldon" else "$"
-    for col in schema.missing_columns(frame):
+    missing = schema.missing_columns(frame)
+    if len(missing) > MISSING_ONE_BY_ONE:
+        findings.append(Finding("error", names_path, f"The payload lacks {len(missing)} of the model's "
+                                f"{len(schema.table_columns())} features: {', '.join(missing[:6])}"
+                                f"{', ...' if len(missing) > 6 else ''}.", "Send every feature (see the example payload).",
+                                missing[0]))
+    for col in missing if len(missing) <= MISSING_ONE_BY_ONE else ():
         feature = schema.feature_or_none(col)
         fix = f"Add {col}" + (f" ({_expects(feature)})." if feature is not None else ".")
         findings.append(Finding("error", names_path, f"{col}: the model needs this feature and the payload has none.", fix, col))

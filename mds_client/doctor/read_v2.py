@@ -1,8 +1,8 @@
 """Read a V2 (Open Inference Protocol) request into rows, noting every wire mistake on the way.
 
 The mistakes people make most (from MLServer's and KServe's trackers): shape that does not match
-the data, data nested instead of flat, BYTES without ``content_type: str`` (the model then gets
-bytes), several inputs without the request-level ``content_type: pd``, a datatype other than
+the data, data nested instead of flat, BYTES without ``content_type: str`` (most codecs then
+hand the model bytes; MLServer 1.7's pd codec happens to read text), several inputs without the request-level ``content_type: pd``, a datatype other than
 the one the model declares (FP32 for an INT64 feature), strings in a numeric tensor.
 """
 
@@ -117,8 +117,9 @@ def _read_input(spec: dict[str, Any], path: str, schema: ModelSchema, findings: 
     if datatype == "BYTES":
         content = str((spec.get("parameters") or {}).get("content_type") or "")
         if content != "str" and strings:
-            findings.append(Finding("error", f"{path}.parameters.content_type", f"{name}: BYTES input without "
-                                    "parameters.content_type 'str': MLServer hands the model bytes (b'...'), not text.",
+            findings.append(Finding("warning", f"{path}.parameters.content_type", f"{name}: BYTES input without "
+                                    "parameters.content_type 'str': MLServer 1.7's pd codec reads it as text, but "
+                                    "other codecs and runtimes hand the model bytes (b'...').",
                                     "Add \"parameters\": {\"content_type\": \"str\"} to this input.", name))
     elif datatype in NUMPY_DTYPE and strings:
         sample = next(v for v in flat if isinstance(v, str))

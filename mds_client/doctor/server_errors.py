@@ -40,7 +40,8 @@ def server_message(body: Any) -> tuple[str, str]:
         try:
             body = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return (body.decode("utf-8", "replace") if isinstance(body, bytes) else body).strip()[:500], ""
+            text = (body.decode("utf-8", "replace") if isinstance(body, bytes) else body).strip()
+            return _exception_of(text)[:500], ""
     if isinstance(body, dict):
         status = body.get("status")
         if isinstance(status, dict) and (status.get("info") or status.get("reason")):
@@ -55,6 +56,18 @@ def server_message(body: Any) -> tuple[str, str]:
             if body.get(key):
                 return str(body[key]), ""
     return str(body)[:500], ""
+
+
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception): ", re.MULTILINE)
+
+
+def _exception_of(text: str) -> str:
+    """A Python traceback (MLServer answers 500 with one) reduced to its exception and message."""
+    if not text.startswith("Traceback"):
+        return text
+    starts = [m.start() for m in _EXCEPTION_LINE.finditer(text)]
+    tail = text[starts[-1]:] if starts else text.splitlines()[-1]
+    return " ".join(line.strip() for line in tail.splitlines() if line.strip())
 
 
 _RULES: list[tuple[str, str, str]] = [
@@ -79,6 +92,15 @@ _RULES: list[tuple[str, str, str]] = [
     (r"X has (?P<got>\d+) features, but \w+ is expecting (?P<want>\d+) features", "feature-count",
      "The model got a different number of features than it was trained on: send exactly its features."),
     (r"columns are missing: \{'(?P<field>[^']+)'", "missing-feature", "Add the missing feature to the payload."),
+    (r"yet now missing: -? ?(?P<field>\S+)", "missing-feature", "Add the missing feature to the payload."),
+    (r"unseen at fit time: -? ?(?P<field>\S+)", "extra-feature",
+     "The model was not trained on that feature: leave it out (or check its spelling)."),
+    (r"Invalid request data type", "not-v1",
+     "The Seldon v1 endpoint got something else (a V2 payload?): send {\"data\": {\"names\": [...], \"ndarray\": [[...]]}} "
+     "or {\"jsonData\": ...}."),
+    (r"Can't find JSON in data", "bad-json", "The body is not valid JSON (or the Content-Type header is missing)."),
+    (r"feature '(?P<field>[^']+)' \((?:number|integer)\): Unable to parse string", "text-as-number",
+     "A text value reached a numeric feature: send that feature's numbers unquoted."),
     (r"needs features \['(?P<field>[^']+)'", "missing-feature", "Add the missing feature to the payload."),
     (r"[Ff]ound unknown categor(?:y|ies) \[?'?(?P<value>[^'\]]*)'?\]? in column (?P<column>\d+)", "unknown-category",
      "A category value the model never saw: use one of the feature's categories."),
