@@ -75,7 +75,7 @@ def diagnose_doc(doc: Any, ref: ModelRef, schema: ModelSchema, *, time_budget: f
     if frame is None:
         return report
     report.rows = len(frame)
-    _check_rows(frame, kind, schema, findings)
+    _check_rows(frame, _form(doc, kind), schema, findings)
     if schema.missing_columns(frame):
         return report  # nothing honest to correct to: the values are not there
     report.corrected = _encode(frame, ref.protocol, schema)
@@ -117,11 +117,18 @@ def _skeleton(protocol: str) -> str:
     return '{"data": {"names": [...], "ndarray": [[...]]}}'
 
 
-def _check_rows(frame: pd.DataFrame, kind: PayloadKind, schema: ModelSchema, findings: list[Finding]) -> None:
+def _form(doc: Any, kind: PayloadKind) -> str:
+    """Which part of the payload holds the rows, for JSON paths: v2, data, jsonData or a bare table."""
+    if kind == "seldon":
+        return "jsonData" if "jsonData" in doc else "data"
+    return kind if kind == "v2" else "table"
+
+
+def _check_rows(frame: pd.DataFrame, kind: str, schema: ModelSchema, findings: list[Finding]) -> None:
     if schema.is_empty:
         findings.append(Finding("info", "$", "The model publishes no schema: only the wire format was checked."))
         return
-    names_path = "$.inputs" if kind == "v2" else "$.data.names" if kind == "seldon" else "$"
+    names_path = {"v2": "$.inputs", "data": "$.data.names", "jsonData": "$.jsonData"}.get(kind, "$")
     missing = schema.missing_columns(frame)
     if len(missing) > MISSING_ONE_BY_ONE:
         findings.append(Finding("error", names_path, f"The payload lacks {len(missing)} of the model's "
@@ -165,13 +172,13 @@ def _expects(feature: Any) -> str:
     return {FeatureKind.BOOLEAN: "true or false", FeatureKind.TEXT: "text"}.get(kind, f"a {kind}")
 
 
-def _cell_path(kind: PayloadKind, frame: pd.DataFrame, row: int, column: str) -> str:
+def _cell_path(kind: str, frame: pd.DataFrame, row: int, column: str) -> str:
     j = list(frame.columns).index(column) if column in frame.columns else -1
     if kind == "v2":
         return f"$.inputs[{j}].data[{row}]"
-    if kind == "seldon":
+    if kind == "data":
         return f"$.data.ndarray[{row}][{j}]"
-    return f"$[{row}].{column}"
+    return f"$.jsonData[{row}].{column}" if kind == "jsonData" else f"$[{row}].{column}"
 
 
 def _closest(name: str, candidates: list[str]) -> str:
