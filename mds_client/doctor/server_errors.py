@@ -112,6 +112,10 @@ _RULES: list[tuple[str, str, str]] = [
 ]
 
 
+_WHOLE_BODY = {"not-v1", "not-v2", "bad-json", "content-type"}
+"""Causes about the whole body: a feature named in the echoed payload is not what is wrong."""
+
+
 def explain_server_error(status: int | None, body: Any, schema: ModelSchema | None = None) -> ServerAdvice:
     """What a refusal (status + body as sent by the server) means and what to change."""
     message, reason = server_message(body)
@@ -122,7 +126,7 @@ def explain_server_error(status: int | None, body: Any, schema: ModelSchema | No
         if match is None:
             continue
         groups = {k: v for k, v in match.groupdict().items() if v}
-        field = groups.get("field") or groups.get("field2") or _feature_named(message, schema)
+        field = groups.get("field") or groups.get("field2") or ("" if cause in _WHOLE_BODY else _feature_named(message, schema))
         if "value" in groups and not field:
             field = _feature_with_category(groups["value"], schema)
         if "column" in groups and not field and int(groups["column"]) < len(schema.features):
