@@ -6,7 +6,7 @@ URLs come from where the MDS is reached:
 - v1 through the ingress: ``<ingress>/seldon/<ns>/<name>`` + ``/api/v1.0/predictions`` (protocol
   seldon) or ``/v2/models/<graph>/infer`` (protocol v2);
 - v2 through the Seldon mesh: ``<mesh>/v2/models/<m>/infer`` with header ``Seldon-Model: <m>``
-  (pipelines: ``<p>.pipeline``).
+  (pipelines: ``<p>.pipeline``, experiments: ``<e>.experiment``).
 
 Status: ``status.state`` for v1 (Available means ready), the ``Ready`` / ``ModelReady`` conditions
 for v2. Documentation may travel in annotations: ``mds.workbench/description``,
@@ -23,6 +23,7 @@ from ..refs import ModelRef
 SELDON_V1 = ("machinelearning.seldon.io", "v1", "seldondeployments")
 SELDON_V2_MODELS = ("mlops.seldon.io", "v1alpha1", "models")
 SELDON_V2_PIPELINES = ("mlops.seldon.io", "v1alpha1", "pipelines")
+SELDON_V2_EXPERIMENTS = ("mlops.seldon.io", "v1alpha1", "experiments")
 ANNOTATION_PREFIX = "mds.workbench/"
 
 
@@ -86,23 +87,32 @@ def _conditions_ready(status: dict[str, Any], kinds: tuple[str, ...]) -> tuple[b
     return False, "no Ready condition reported yet"
 
 
-def refs_from_v2_model(obj: dict[str, Any], mesh_url: str, *, pipeline: bool = False) -> list[ModelRef]:
+def refs_from_v2_model(
+    obj: dict[str, Any], mesh_url: str, *, pipeline: bool = False, experiment: bool = False
+) -> list[ModelRef]:
+    """A Model, a Pipeline (``<p>.pipeline``) or an Experiment (``<e>.experiment``) behind the mesh.
+
+    An experiment splits traffic between candidates; the answering one comes back in the response
+    (``Prediction.served_by``, from ``x-seldon-route`` / ``model_name``).
+    """
     name, namespace, labels, annotations = _meta(obj)
     status = obj.get("status") or {}
-    ready, reason = _conditions_ready(status, ("ModelReady", "Ready") if not pipeline else ("PipelineReady", "Ready"))
+    kind = "Experiment" if experiment else "Pipeline" if pipeline else "Model"
+    ready, reason = _conditions_ready(status, (f"{kind}Ready", "Ready"))
     description, card = _card(annotations)
-    header = f"{name}.pipeline" if pipeline else name
+    header = f"{name}.experiment" if experiment else f"{name}.pipeline" if pipeline else name
     return [ModelRef(
         name=name if not namespace else f"{namespace}/{name}",
         protocol="v2",
         endpoint=mesh_url.rstrip("/"),
-        model_name=name,
+        # The mesh routes by the header; an experiment's path names its default candidate.
+        model_name=str((obj.get("spec") or {}).get("default") or name) if experiment else name,
         namespace=namespace,
         version=str(labels.get("version") or (obj.get("metadata") or {}).get("generation") or ""),
         status="ready" if ready else "not ready",
         status_reason=reason,
         headers={"Seldon-Model": header},
-        source="kubernetes:Pipeline" if pipeline else "kubernetes:Model",
+        source=f"kubernetes:{kind}",
         description=description,
         card=card,
     )]
@@ -169,6 +179,8 @@ class KubernetesDiscovery:
                 refs.extend(refs_from_v2_model(obj, self.mesh_url))
             for obj in self._list(api, SELDON_V2_PIPELINES):
                 refs.extend(refs_from_v2_model(obj, self.mesh_url, pipeline=True))
+            for obj in self._list(api, SELDON_V2_EXPERIMENTS):
+                refs.extend(refs_from_v2_model(obj, self.mesh_url, experiment=True))
         if not self.ingress_url and not self.mesh_url:
             raise CatalogError("Kubernetes discovery needs an ingress URL (Seldon v1) or a mesh URL (Seldon v2).")
         return refs
