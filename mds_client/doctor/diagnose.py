@@ -55,12 +55,13 @@ def diagnose(text: str | bytes, ref: ModelRef, schema: ModelSchema, *, time_budg
     """The doctor's report on ``text`` for the model ``ref`` (never raises on bad input)."""
     try:
         pasted = read_payload(text)
+        return diagnose_doc(pasted.doc, ref, schema, time_budget=time_budget)
     except PayloadUnreadable as exc:
         return Report("unknown", ref.protocol, [Finding("error", "$", exc.message, exc.hint)])
-    return diagnose_doc(pasted.doc, ref, schema, time_budget=time_budget)
 
 
 def diagnose_doc(doc: Any, ref: ModelRef, schema: ModelSchema, *, time_budget: float = TIME_BUDGET_S) -> Report:
+    """The report on an already parsed document (one that came through ``read_payload``'s limits)."""
     started = time.monotonic()
     kind = payload_kind(doc)
     report = Report(kind, ref.protocol)
