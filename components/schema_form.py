@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from mds_client import Feature, FeatureKind, InputError, ModelSchema
+from mds_client.cells import range_note
 from mds_client.schema import check_value
 from workbench.predict.image_input import image_to_tensor, tensor_values
 from workbench.predict.service import random_values, typical_values
@@ -115,13 +116,16 @@ def render_schema_form(
             if problem:
                 state.errors[f.name] = problem
                 st.error(problem, icon=":material/error:")
+            elif note := range_note(f, value):  # outside the observed range only: still sent
+                st.warning(f"{note}; the model still scores it.", icon=":material/warning:")
     return state
 
 
 def _help(f: Feature) -> str | None:
     parts = [f.description] if f.description else []
     if f.minimum is not None and f.maximum is not None:
-        parts.append(f"Expected range: {f.minimum:g} to {f.maximum:g}{' ' + f.unit if f.unit else ''}.")
+        what = "Expected range" if f.bounds_declared else "Range seen in the reference data"
+        parts.append(f"{what}: {f.minimum:g} to {f.maximum:g}{' ' + f.unit if f.unit else ''}.")
     elif f.unit:
         parts.append(f"Unit: {f.unit}.")
     return " ".join(parts) or None

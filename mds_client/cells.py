@@ -25,10 +25,10 @@ def suspect_rows(series: pd.Series, feature: Feature) -> Any:
     if numeric_kind and pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         values = series.to_numpy(dtype=float)
         bad = ~np.isfinite(values)
-        if feature.minimum is not None:
-            bad |= values < feature.minimum
-        if feature.maximum is not None:
-            bad |= values > feature.maximum
+        if feature.hard_minimum is not None:
+            bad |= values < feature.hard_minimum
+        if feature.hard_maximum is not None:
+            bad |= values > feature.hard_maximum
         if feature.kind == FeatureKind.INTEGER:
             bad |= np.mod(np.nan_to_num(values), 1) != 0
         return np.flatnonzero(bad)
@@ -56,10 +56,10 @@ def check_value(feature: Feature, value: Any, *, column: str | None = None) -> s
             return f"{name}: {value!r} is not a finite number"
         if kind == FeatureKind.INTEGER and not float(number).is_integer():
             return f"{name}: {value!r} is not a whole number"
-        if feature.minimum is not None and number < feature.minimum:
-            return f"{name}: {value!r} is below the minimum {_fmt(feature.minimum)}"
-        if feature.maximum is not None and number > feature.maximum:
-            return f"{name}: {value!r} is above the maximum {_fmt(feature.maximum)}"
+        if feature.hard_minimum is not None and number < feature.hard_minimum:
+            return f"{name}: {value!r} is below the minimum {_fmt(feature.hard_minimum)}"
+        if feature.hard_maximum is not None and number > feature.hard_maximum:
+            return f"{name}: {value!r} is above the maximum {_fmt(feature.hard_maximum)}"
         return None
     if kind == FeatureKind.BOOLEAN:
         if _to_bool(value) is None:
@@ -70,6 +70,27 @@ def check_value(feature: Feature, value: Any, *, column: str | None = None) -> s
             shown = ", ".join(feature.label_of(c) for c in feature.categories[:8])
             more = ", ..." if len(feature.categories) > 8 else ""
             return f"{name}: {value!r} is not one of {shown}{more}"
+    return None
+
+
+def range_note(feature: Feature, value: Any, *, column: str | None = None) -> str | None:
+    """A warning when a number lies outside the range only *observed* in reference data.
+
+    Such a row is still sent: the model can score it, and drift monitoring must see it.
+    """
+    if feature.bounds_declared or feature.kind not in (FeatureKind.NUMBER, FeatureKind.INTEGER):
+        return None
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    name = column or feature.name
+    if feature.minimum is not None and number < feature.minimum:
+        return f"{name}: {value!r} is below the lowest value seen in the reference data ({_fmt(feature.minimum)})"
+    if feature.maximum is not None and number > feature.maximum:
+        return f"{name}: {value!r} is above the highest value seen in the reference data ({_fmt(feature.maximum)})"
     return None
 
 

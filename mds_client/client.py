@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .codecs import codec_for
+from .discovery.seldon_v2 import answered_by
 from .errors import InputError, MDSError, ProtocolError, RequestError, SchemaError
 from .prediction import Prediction, dump_json
 from .refs import ModelRef
@@ -58,6 +59,7 @@ class MDSClient:
         schema the catalog and reference data give.
         """
         candidates: list[ModelSchema] = []
+        server_outputs: tuple = ()
         if ref.schema_path is not None:
             candidates.append(load_prediction_schema(ref.schema_path))
         if metadata is None:
@@ -68,11 +70,13 @@ class MDSClient:
         if metadata is not None:
             parse = from_seldon_metadata if ref.protocol == "seldon" else from_v2_metadata
             candidates.append(parse(metadata))
+            # Output names on the wire come from the serving model's own V2 metadata, nothing else.
+            server_outputs = candidates[-1].outputs if ref.protocol == "v2" else ()
         if reference is None and ref.reference_data is not None and Path(ref.reference_data).exists():
             reference = read_reference(ref.reference_data)
         if reference is not None:
             candidates.append(from_reference(reference))
-        return resolve(candidates)
+        return resolve(candidates, server_outputs)
 
     def status(self, ref: ModelRef) -> ModelRef:
         """The ref with ``status`` ready / not ready and the reason in plain words."""
@@ -166,6 +170,8 @@ class MDSClient:
             latency_ms=latency_ms,
             url=ref.predict_url,
             task=schema.task if schema.outputs else _task_of(decoded),
+            served_by=answered_by(None, response.headers) or decoded.served_by,
+            meta=decoded.meta,
         )
 
     # -- feedback ------------------------------------------------------------------------

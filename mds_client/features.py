@@ -43,6 +43,10 @@ class Feature:
     """Per-instance shape for tensors and images, e.g. (8, 8)."""
     minimum: float | None = None
     maximum: float | None = None
+    bounds_declared: bool = True
+    """True: ``minimum``/``maximum`` are limits the schema declares (a value outside is an error).
+    False: they are the range seen in reference data (a value outside is only a warning: the model
+    can still score it, and drift monitoring must see it)."""
     step: float | None = None
     categories: tuple[Any, ...] = ()
     """Values sent on the wire, in order."""
@@ -58,6 +62,14 @@ class Feature:
     @property
     def wire_datatype(self) -> str:
         return self.datatype or DEFAULT_DATATYPE[self.kind]
+
+    @property
+    def hard_minimum(self) -> float | None:
+        return self.minimum if self.bounds_declared else None
+
+    @property
+    def hard_maximum(self) -> float | None:
+        return self.maximum if self.bounds_declared else None
 
     @property
     def is_tensor(self) -> bool:

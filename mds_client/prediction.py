@@ -48,6 +48,11 @@ class Decoded(_Probabilities):
     values: list[float] | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     request_id: str = ""
+    served_by: str = ""
+    """The model that answered (V2 ``model_name``, a Seldon graph's last node): differs from the ref's
+    name when an experiment or router splits traffic."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Seldon v1 ``meta`` (tags, routing, requestPath) as the server sent it."""
 
 
 @dataclass
@@ -67,6 +72,11 @@ class Prediction(_Probabilities):
     proba_matrix: np.ndarray | None = None
     """Per row, the probability of each class in ``proba_names`` order (``probabilities`` as a frame)."""
     proba_names: list[str] = field(default_factory=list)
+    served_by: str = ""
+    """The model that answered: V2 ``model_name`` or Seldon Core v2's ``x-seldon-route`` header (an
+    experiment splits traffic between models), a v1 graph's last node; "" when the server does not say."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Seldon v1 ``meta.tags`` / ``routing`` / ``requestPath`` as the server sent them."""
 
     @property
     def n_rows(self) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells import check_value, coerce_series, suspect_rows, typical_value
+from .cells import check_value, coerce_series, range_note, suspect_rows, typical_value
 from .features import DEFAULT_DATATYPE, TABULAR_KINDS, Feature, FeatureKind
 
 __all__ = [
@@ -37,6 +37,10 @@ class Output:
     shape: tuple[int, ...] = ()
     unit: str = ""
     description: str = ""
+    wire_name: str = ""
+    """The name the server itself declares for this output (V2 metadata), "" when it declares none.
+
+    A catalog schema may rename and describe an output; only ``wire_name`` ever goes on the wire."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,11 @@ class ModelSchema:
         if "value" in kinds:
             return "regression"
         return "other"
+
+    @cached_property
+    def wire_outputs(self) -> tuple[str, ...]:
+        """Output names a V2 request may ask for: only those the server declared, none otherwise."""
+        return tuple(dict.fromkeys(o.wire_name for o in self.outputs if o.wire_name))
 
     def output(self, kind: str) -> Output | None:
         return next((o for o in self.outputs if o.kind == kind), None)
@@ -209,6 +218,22 @@ class ModelSchema:
         errors.sort(key=lambda e: (e.row, self._column_order(e.column)))
         return errors
 
+    def range_warnings(self, frame: pd.DataFrame) -> list[CellError]:
+        """Cells outside the range only observed in reference data: warnings, the rows are still sent."""
+        notes: list[CellError] = []
+        for f in self.features:
+            if f.bounds_declared or f.name not in frame.columns or (f.minimum is None and f.maximum is None):
+                continue
+            numbers = pd.to_numeric(frame[f.name], errors="coerce").to_numpy(dtype=float)
+            low = -np.inf if f.minimum is None else f.minimum
+            high = np.inf if f.maximum is None else f.maximum
+            for i in np.flatnonzero((numbers < low) | (numbers > high)):
+                message = range_note(f, frame[f.name].iat[int(i)])
+                if message:
+                    notes.append(CellError(int(i), f.name, message))
+        notes.sort(key=lambda e: (e.row, self._column_order(e.column)))
+        return notes
+
     def _screen_numeric(self, frame: pd.DataFrame) -> dict[str, Any]:
         """Rows to check per numeric column, found for all numeric columns in one numpy pass."""
         cols, lows, highs, whole = [], [], [], []
@@ -219,8 +244,8 @@ class ModelSchema:
             if dtypes[f.name].kind not in "fiu":
                 continue
             cols.append(f.name)
-            lows.append(-np.inf if f.minimum is None else f.minimum)
-            highs.append(np.inf if f.maximum is None else f.maximum)
+            lows.append(-np.inf if f.hard_minimum is None else f.hard_minimum)
+            highs.append(np.inf if f.hard_maximum is None else f.hard_maximum)
             whole.append(f.kind == FeatureKind.INTEGER)
         if not cols:
             return {}

@@ -3,20 +3,25 @@
 Sources, most specific first: a catalog override (Seldon's ML prediction
 schema file), V2 metadata (``GET /v2/models/<m>``, with feature facts in each
 input's ``parameters``), Seldon v1 metadata (``/api/v1.0/metadata``), and
-last, inference from reference data. ``resolve`` merges them: the most
-specific non-empty source decides the features, the others fill in facts it
-lacks (categories, bounds, descriptions).
+last, inference from reference data. ``resolve`` (in ``schema_merge``) merges
+them: the most specific non-empty source decides the features, the others fill
+in facts it lacks (categories, bounds, descriptions).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from .errors import SchemaError
 from .schema import Feature, FeatureKind, ModelSchema, Output
+from .schema_merge import map_wire_names, resolve
+
+__all__ = [
+    "from_prediction_schema", "from_reference", "from_seldon_metadata", "from_v2_metadata",
+    "map_wire_names", "resolve",
+]
 
 _V2_KIND_BY_DATATYPE = {
     "BOOL": FeatureKind.BOOLEAN,
@@ -88,6 +93,8 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
     if categories and kind == FeatureKind.TEXT:
         kind = FeatureKind.CATEGORY
     labels = params.get("category_labels") or {}
+    # "bounds": "observed" marks min/max as the range seen in training data, not a limit.
+    declared = str(params.get("bounds") or "declared").lower() != "observed"
     return Feature(
         name=name,
         kind=kind,
@@ -95,6 +102,7 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
         shape=shape if kind in (FeatureKind.TENSOR, FeatureKind.IMAGE) else (),
         minimum=_opt_float(params.get("min")),
         maximum=_opt_float(params.get("max")),
+        bounds_declared=declared,
         step=_opt_float(params.get("step")),
         categories=categories,
         category_labels={_key_like(k, categories): str(v) for k, v in labels.items()},
@@ -127,6 +135,7 @@ def _v2_output(spec: dict[str, Any]) -> Output:
         shape=_instance_shape(_as_shape(spec.get("shape"), f"{name} shape")),
         unit=str(params.get("unit") or ""),
         description=str(params.get("description") or ""),
+        wire_name=name,
     )
 
 
@@ -289,16 +298,16 @@ MAX_INFERRED_CATEGORIES = 20
 
 
 def from_reference(frame: pd.DataFrame) -> ModelSchema:
-    """Infer features from a sample of inputs: kinds and categories, no hard bounds."""
+    """Infer features from a sample of inputs: kinds, categories and observed ranges (never hard bounds)."""
     features = []
     for col in frame.columns:
         series = frame[col].dropna()
         if pd.api.types.is_bool_dtype(series):
             features.append(Feature(name=str(col), kind=FeatureKind.BOOLEAN, default=bool(series.mode().iloc[0]) if len(series) else None))
-        elif pd.api.types.is_integer_dtype(series):
-            features.append(Feature(name=str(col), kind=FeatureKind.INTEGER))
         elif pd.api.types.is_numeric_dtype(series):
-            features.append(Feature(name=str(col), kind=FeatureKind.NUMBER))
+            kind = FeatureKind.INTEGER if pd.api.types.is_integer_dtype(series) else FeatureKind.NUMBER
+            low, high = (float(series.min()), float(series.max())) if len(series) else (None, None)
+            features.append(Feature(name=str(col), kind=kind, minimum=low, maximum=high, bounds_declared=False))
         else:
             uniques = series.astype(str).unique()
             if 0 < len(uniques) <= MAX_INFERRED_CATEGORIES:
@@ -306,52 +315,4 @@ def from_reference(frame: pd.DataFrame) -> ModelSchema:
             else:
                 features.append(Feature(name=str(col), kind=FeatureKind.TEXT))
     return ModelSchema(tuple(features), (), source="reference-data")
-
-
-# --- Merging ------------------------------------------------------------------------------
-_FILLABLE = ("minimum", "maximum", "step", "default", "description", "unit", "datatype")
-
-
-def resolve(candidates: list[ModelSchema]) -> ModelSchema:
-    """The most specific non-empty schema, with facts it lacks filled from the others."""
-    usable = [c for c in candidates if not c.is_empty]
-    if not usable:
-        outputs = next((c.outputs for c in candidates if c.outputs), ())
-        return ModelSchema((), outputs, source="none")
-    base, rest = usable[0], usable[1:]
-    features = []
-    for feature in base.features:
-        for other in rest:
-            try:
-                feature = _fill(feature, other.feature(feature.name))
-            except KeyError:
-                continue
-        features.append(feature)
-    outputs = base.outputs or next((c.outputs for c in rest if c.outputs), ())
-    outputs = tuple(_fill_output(o, rest) for o in outputs)
-    messagetype = base.messagetype or next((c.messagetype for c in rest if c.messagetype), "")
-    return replace(base, features=tuple(features), outputs=outputs, messagetype=messagetype)
-
-
-def _fill(feature: Feature, other: Feature) -> Feature:
-    updates: dict[str, Any] = {}
-    for name in _FILLABLE:
-        if getattr(feature, name) in (None, "") and getattr(other, name) not in (None, ""):
-            updates[name] = getattr(other, name)
-    if not feature.categories and other.categories and feature.kind in (FeatureKind.CATEGORY, FeatureKind.TEXT):
-        updates["categories"] = other.categories
-        updates["kind"] = FeatureKind.CATEGORY
-        if not feature.category_labels:
-            updates["category_labels"] = other.category_labels
-    return replace(feature, **updates) if updates else feature
-
-
-def _fill_output(output: Output, others: list[ModelSchema]) -> Output:
-    if output.class_names:
-        return output
-    for other in others:
-        names = other.class_names
-        if names:
-            return replace(output, class_names=names)
-    return output
 

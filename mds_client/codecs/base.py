@@ -63,6 +63,7 @@ def interpret(
     With no schema, a 2-D float output whose rows sum to 1 is taken for probabilities.
     """
     by_name = {o.name: o for o in schema.outputs}
+    by_name.update({o.wire_name: o for o in schema.outputs if o.wire_name})
     kinds: dict[str, Output] = {}
     for name, arr in arrays.items():
         out = by_name.get(name)

@@ -1,4 +1,9 @@
-"""Seldon Core v1 codec (SeldonMessage).
+"""Seldon Core v1 codec (SeldonMessage), every message form both ways.
+
+Requests and responses: ``data`` with ``names`` and ``ndarray`` or ``tensor`` (``shape`` +
+flat ``values``), ``jsonData`` (any JSON), ``strData`` (one string), ``binData`` (base64 bytes).
+Responses also carry ``meta``: ``puid`` (the request id), ``tags``, and for graphs ``routing`` and
+``requestPath`` (node -> image, in the order the nodes ran), kept on the result.
 
 Numeric frames go as ``data.ndarray`` with ``names``. Frames that mix strings,
 booleans and numbers go as ``jsonData`` records: Seldon's Python wrapper turns
@@ -9,6 +14,8 @@ are expanded to one 0/1 column per category.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 import numpy as np
@@ -31,6 +38,10 @@ class SeldonCodec:
             body = {"jsonData": frame.astype(object).where(frame.notna(), None).to_dict(orient="records")}
         elif messagetype == "strData":
             body = {"strData": str(frame.iloc[0, 0]) if len(frame) else ""}
+        elif messagetype == "binData":
+            value = frame.iloc[0, 0] if len(frame) else b""
+            raw = value if isinstance(value, (bytes, bytearray)) else str(value).encode("utf-8")
+            body = {"binData": base64.b64encode(raw).decode("ascii")}
         elif messagetype == "tensor":
             matrix = frame.to_numpy(dtype=float)
             body = {"data": {"names": names, "tensor": {"shape": list(matrix.shape), "values": matrix.reshape(-1)}}}
@@ -45,7 +56,8 @@ class SeldonCodec:
     def decode(self, body: Any, schema: ModelSchema, *, n_rows: int) -> Decoded:
         if not isinstance(body, dict):
             raise ValueError("a Seldon response must be a JSON object")
-        request_id = str((body.get("meta") or {}).get("puid") or "")
+        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+        request_id = str(meta.get("puid") or "")
         if "data" in body and isinstance(body["data"], dict):
             data = body["data"]
             names = [str(n) for n in data.get("names") or []]
@@ -53,7 +65,7 @@ class SeldonCodec:
                 matrix = np.asarray(data["ndarray"])
             elif "tensor" in data:
                 tensor = data["tensor"]
-                matrix = np.asarray(tensor["values"], dtype=float).reshape(tensor["shape"])
+                matrix = np.asarray(tensor["values"], dtype=float).reshape([int(d) for d in tensor["shape"]])
             else:
                 raise ValueError("Seldon 'data' needs an ndarray or a tensor")
             if matrix.ndim == 1:
@@ -64,9 +76,19 @@ class SeldonCodec:
             decoded = _decode_json_data(body["jsonData"], schema, n_rows)
         elif "strData" in body:
             decoded = Decoded(labels=[body["strData"]] * max(n_rows, 1), outputs={"strData": body["strData"]})
+        elif "binData" in body:
+            try:
+                raw = base64.b64decode(str(body["binData"]), validate=True)
+            except (binascii.Error, ValueError):
+                raise ValueError("binData is not base64") from None
+            decoded = Decoded(labels=[raw] * max(n_rows, 1), outputs={"binData": raw})
         else:
-            raise ValueError("a Seldon response needs data, jsonData or strData")
+            raise ValueError("a Seldon response needs data, jsonData, strData or binData")
         decoded.request_id = request_id
+        decoded.meta = {k: meta[k] for k in ("tags", "routing", "requestPath") if meta.get(k)}
+        path = meta.get("requestPath")
+        if isinstance(path, dict) and path:
+            decoded.served_by = str(list(path)[-1])  # the last node that ran
         return decoded
 
 

@@ -40,8 +40,10 @@ class V2Codec:
                 ]
             else:
                 body["inputs"] = [self._column_input(frame[c], schema.feature_or_none(str(c))) for c in frame.columns]
-        if schema.outputs:
-            body["outputs"] = [{"name": o.name} for o in schema.outputs]
+        # Only names the server declared: a catalog schema's response names never reach the wire
+        # (MLServer refuses an output it does not know, e.g. "delayed").
+        if schema.wire_outputs:
+            body["outputs"] = [{"name": name} for name in schema.wire_outputs]
         return body
 
     @staticmethod
@@ -92,6 +94,7 @@ class V2Codec:
             arrays[str(out["name"])] = _output_array(out)
         decoded = interpret(arrays, schema, n_rows)
         decoded.request_id = str(body.get("id") or "")
+        decoded.served_by = str(body.get("model_name") or "")
         return decoded
 
 

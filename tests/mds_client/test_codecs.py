@@ -38,7 +38,7 @@ def test_v2_one_input_per_column_with_its_own_datatype():
 
 def test_v2_tensor_model_sends_one_tensor_of_the_declared_shape():
     schema = ModelSchema((Feature("image", FeatureKind.IMAGE, datatype="FP32", shape=(2, 2)),),
-                         (Output("predict", "label", class_names=("a", "b")),))
+                         (Output("predict", "label", class_names=("a", "b"), wire_name="predict"),))
     frame = pd.DataFrame([[0, 1, 2, 3], [4, 5, 6, 7]], columns=schema.table_columns())
     body = wire(codec_for("v2").encode(frame, schema))
     assert body["inputs"] == [{"name": "image", "shape": [2, 2, 2], "datatype": "FP32",

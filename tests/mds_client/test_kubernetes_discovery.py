@@ -47,11 +47,16 @@ V2_PIPELINES = {"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "PipelineList"
     {"metadata": {"name": "chain", "namespace": "seldon"},
      "spec": {"steps": [{"name": "tfsimple"}], "output": {"steps": ["tfsimple"]}},
      "status": {"conditions": [{"type": "PipelineReady", "status": "True"}]}}]}
+V2_EXPERIMENTS = {"apiVersion": "mlops.seldon.io/v1alpha1", "kind": "ExperimentList", "items": [
+    {"metadata": {"name": "iris-split", "namespace": "seldon"},
+     "spec": {"default": "iris-a", "candidates": [{"name": "iris-a", "weight": 50}, {"name": "iris-b", "weight": 50}]},
+     "status": {"conditions": [{"type": "ExperimentReady", "status": "True"}, {"type": "Ready", "status": "True"}]}}]}
 
 ROUTES = {
     "/apis/machinelearning.seldon.io/v1/namespaces/seldon/seldondeployments": (200, SELDON_DEPLOYMENTS),
     "/apis/mlops.seldon.io/v1alpha1/namespaces/seldon/models": (200, V2_MODELS),
     "/apis/mlops.seldon.io/v1alpha1/namespaces/seldon/pipelines": (200, V2_PIPELINES),
+    "/apis/mlops.seldon.io/v1alpha1/namespaces/seldon/experiments": (200, V2_EXPERIMENTS),
     "/apis/machinelearning.seldon.io/v1/namespaces/locked/seldondeployments": (403, {
         "kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden", "code": 403,
         "message": 'seldondeployments.machinelearning.seldon.io is forbidden: User "system:serviceaccount:mds:workbench" cannot list resource'}),
@@ -99,6 +104,11 @@ def test_seldon_v1_and_v2_resources_become_refs(api_client):
     assert tf.predict_url == "http://seldon-mesh.seldon/v2/models/tfsimple/infer"
     assert refs["seldon/broken"].status_reason == "failed to schedule model broken: no matching servers"
     assert refs["seldon/chain"].headers == {"Seldon-Model": "chain.pipeline"} and refs["seldon/chain"].status == "ready"
+    split = refs["seldon/iris-split"]
+    assert split.headers == {"Seldon-Model": "iris-split.experiment"} and split.status == "ready"
+    # The mesh routes by the header; the path names the experiment itself, as Seldon Core v2's docs call it.
+    assert split.predict_url == "http://seldon-mesh.seldon/v2/models/iris-split/infer"
+    assert split.source.startswith("kubernetes:") and "Experiment" in split.source
 
 
 def test_forbidden_listing_is_a_catalog_error_with_rbac_hint(api_client):

@@ -117,7 +117,7 @@ def schema_table(schema: ModelSchema) -> pd.DataFrame:
         elif f.minimum is not None or f.maximum is not None:
             low = "" if f.minimum is None else f"{f.minimum:g}"
             high = "" if f.maximum is None else f"{f.maximum:g}"
-            allowed = f"{low} to {high}".strip()
+            allowed = f"{low} to {high}".strip() if f.bounds_declared else f"any (seen {low} to {high})"
         else:
             allowed = ""
         rows.append({"feature": f.name, "kind": str(f.kind), "allowed": allowed, "unit": f.unit, "description": f.description})

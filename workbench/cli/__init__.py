@@ -2,6 +2,7 @@
 
     mds [--catalog FILE | --discovery repository --url URL] models [--json]
     mds describe MODEL [--json]
+    mds check MODEL --payload FILE [--fix OUT] [--json]
     mds predict MODEL --input FILE --output FILE [--workers N] [--batch-size N] [--resume]
     mds feedback MODEL --request-id ID --truth VALUE [--reward R] [--comment C]
     mds feedback --retry-pending
@@ -22,11 +23,11 @@ import sys
 from pathlib import Path
 
 from mds_client import MDSClient, MDSError
-from workbench.cli import feedback, local, models
+from workbench.cli import check, feedback, local, models
 from workbench.errors import WorkbenchError
 from workbench.paths import default_catalog
 
-GROUPS = (models, feedback, local)
+GROUPS = (models, check, feedback, local)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -115,6 +115,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     )
     for reason, count in sorted(result.reasons.items(), key=lambda kv: -kv[1]):
         print(f"  rejected {count}: {reason}")
+    if result.rows_scored == 0 and result.rows_rejected > 0:
+        print("mds: no row was scored; see the reasons above.", file=sys.stderr)
+        return 1  # a run that scores nothing failed, whatever was written
     return 0
 
 

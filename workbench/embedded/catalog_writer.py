@@ -21,7 +21,7 @@ Format (other code parses it; paths are relative to the catalog file)::
 
 ``drift`` names the V2 endpoint of an alibi-detect drift detector fitted on the entry's reference
 data (POST a V2 batch to ``/v2/models/<model>/infer``; outputs ``is_drift``, ``distance``, ``p_val``,
-``threshold``). Test-only models (``echo``, ``echo-v1``) carry the tag ``test`` and appear only when
+``threshold``). Test-only models (``echo``, ``echo-v1``, ``wine-bare``) carry the tag ``test`` and appear only when
 asked for.
 """
 
@@ -125,6 +125,12 @@ def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_t
         if "echo" in core["models"]:
             entries.append(CatalogEntry(name="echo", protocol="v2", url=core["url"], model="echo",
                                         description="Returns every input unchanged (test only).", tags=["test"]))
+        if "wine-bare" in core["models"]:
+            bare = CatalogEntry(name="wine-bare", protocol="v2", url=core["url"], model="wine-bare",
+                                description="The wine pipeline with no metadata declared (test only).", tags=["test"])
+            if layout.reference_csv("wine").exists():
+                bare.reference_data = layout.relative(layout.reference_csv("wine"))
+            entries.append(bare)
         if "echo-v1" in by_name:
             entries.append(CatalogEntry(name="echo-v1", protocol="seldon", url=by_name["echo-v1"]["url"],
                                         description="Returns what Seldon decoded (test only).", tags=["test"]))

@@ -93,6 +93,7 @@ def train_wine() -> TrainedModel:
             WINE_DESCRIPTIONS[column],
             min=_round(x[column].min()),
             max=_round(x[column].max()),
+            bounds="observed",  # the range of the training data, not a limit: outside it is a warning
             default=_round(x[column].median()),
         )
         for column in x.columns

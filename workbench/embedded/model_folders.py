@@ -17,19 +17,29 @@ ECHO_IMPLEMENTATION = "workbench.embedded.served.echo_runtime.EchoRuntime"
 JOBLIB_MAGIC = (b"\x80", b"x", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00", b"\x04\x22\x4d\x18")
 
 
+BARE_SKLEARN = "wine-bare"
+"""Test only: the wine pipeline under MLServer's sklearn runtime with no inputs/outputs declared,
+as a model from elsewhere often is (its metadata says nothing; the wire names must still be right)."""
+
+
 def write_test_models(layout: HomeLayout, include: bool) -> None:
     echo_dir, echo_seldon = layout.model_dir("echo"), layout.seldon_dir("echo-v1")
+    bare_dir = layout.model_dir(BARE_SKLEARN)
     if include:
         write_json(echo_dir / "model-settings.json",
                    {"name": "echo", "implementation": ECHO_IMPLEMENTATION, "parameters": {"version": "1"}})
         write_json(echo_seldon / "metadata.json", {"name": "echo-v1", "version": "1"})
+        write_json(bare_dir / "model-settings.json",
+                   {"name": BARE_SKLEARN, "implementation": "mlserver_sklearn.SKLearnModel",
+                    "parameters": {"uri": "../wine/model.joblib", "version": "1"}})
         return
     # Remove only what we wrote: MLServer would otherwise serve it.
-    settings = echo_dir / "model-settings.json"
-    if settings.exists() and ECHO_IMPLEMENTATION in settings.read_text():
-        settings.unlink()
-        if not any(echo_dir.iterdir()):
-            echo_dir.rmdir()
+    for folder, marker in ((echo_dir, ECHO_IMPLEMENTATION), (bare_dir, "../wine/model.joblib")):
+        settings = folder / "model-settings.json"
+        if settings.exists() and marker in settings.read_text():
+            settings.unlink()
+            if not any(folder.iterdir()):
+                folder.rmdir()
 
 
 def check_joblib(name: str, folder: Path, path: Path) -> None:

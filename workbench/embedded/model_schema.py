@@ -5,7 +5,8 @@ Each entry of ``inputs`` in model-settings.json is
 ``{"name", "datatype", "shape": [-1], "parameters": {...}}`` (the digits image is one FP32 input
 of shape ``[-1, 8, 8]``). ``parameters`` holds ``content_type: "str"`` for BYTES inputs only, plus
 the feature facts: ``kind`` (number | integer | category | boolean | text | image),
-``description`` (one sentence), optional ``min``, ``max``, ``step``, ``unit``, ``categories``
+``description`` (one sentence), optional ``min``, ``max`` (limits; with ``"bounds": "observed"``
+they are only the range seen in training data, and a value outside is a warning, not an error), ``step``, ``unit``, ``categories``
 (category only) and ``default``. Classifier ``outputs`` are ``predict`` (kind ``label``, datatype
 INT64 or BYTES, shape ``[-1, 1]``) and ``predict_proba`` (kind ``proba``, FP64, shape ``[-1, K]``),
 both with ``class_names`` in ``model.classes_`` order; a regressor has one ``predict`` output

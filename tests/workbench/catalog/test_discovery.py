@@ -60,14 +60,15 @@ def test_kubernetes_discovery_through_the_factory(api_client):  # noqa: F811 - t
     discovery = make_discovery(settings, api_client=api_client)
     assert isinstance(discovery, KubernetesDiscovery) and discovery.namespace == "seldon"
     found = {r.name: r for r in discovery.list_models()}
-    assert set(found) == {"seldon/income", "seldon/iris", "seldon/tfsimple", "seldon/broken", "seldon/chain"}
+    assert set(found) == {"seldon/income", "seldon/iris", "seldon/tfsimple", "seldon/broken", "seldon/chain",
+                          "seldon/iris-split"}
     assert found["seldon/income"].predict_url == "https://mds.example/seldon/seldon/income/api/v1.0/predictions"
     assert found["seldon/chain"].headers == {"Seldon-Model": "chain.pipeline"}
     assert describe_discovery(settings) == "Kubernetes (namespace seldon)"
 
     mesh_only = Settings(discovery="kubernetes", kube_namespace="seldon", kube_mesh_url="http://mesh")
     assert {r.source for r in make_discovery(mesh_only, api_client=api_client).list_models()} == {
-        "kubernetes:Model", "kubernetes:Pipeline"}
+        "kubernetes:Model", "kubernetes:Pipeline", "kubernetes:Experiment"}
 
 
 def test_kubernetes_discovery_reports_refused_listing(api_client):  # noqa: F811 - the fixture imported above

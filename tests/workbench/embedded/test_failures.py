@@ -109,5 +109,5 @@ def test_test_models_appear_only_when_asked_for(home):
     layout = HomeLayout(home)
     assert "echo" in local_mds.prepare(home, include_test_models=True, alibi=False).core_models
     prepared = local_mds.prepare(home, alibi=False)
-    assert "echo" not in prepared.core_models and "echo-v1" not in prepared.seldon_services
-    assert not layout.model_dir("echo").exists()
+    assert "echo" not in prepared.core_models and "wine-bare" not in prepared.core_models and "echo-v1" not in prepared.seldon_services
+    assert not layout.model_dir("echo").exists() and not layout.model_dir("wine-bare").exists()

@@ -71,7 +71,7 @@ def test_state_file_records_pids_ports_and_start_time(mds, layout):
     assert state["home"] == str(layout.home) and state["started"] and state["include_test_models"] is True
     mlserver = state["servers"][0]
     assert set(mlserver) >= {"name", "kind", "pid", "pgid", "url", "ports", "models", "log", "ready_paths"}
-    assert mlserver["models"] == ["digits", "echo", "tip-amount", "tips", "wine"]
+    assert mlserver["models"] == ["digits", "echo", "tip-amount", "tips", "wine", "wine-bare"]
     assert set(mlserver["ports"]) == {"http", "grpc", "metrics"}
     assert (layout.home / mlserver["log"]).exists()
 
@@ -80,7 +80,7 @@ def test_catalog_lists_demo_and_requested_test_models(mds, layout):
     text = layout.catalog.read_text()
     assert text.startswith("# written by the embedded MDS\n")
     entries = {entry["name"]: entry for entry in yaml.safe_load(text)["models"]}
-    assert list(entries) == ["wine", "tips", "tip-amount", "digits", "wine-v1", "echo", "echo-v1"]
+    assert list(entries) == ["wine", "tips", "tip-amount", "digits", "wine-v1", "echo", "wine-bare", "echo-v1"]
     wine = entries["wine"]
     assert (wine["protocol"], wine["model"], wine["version"]) == ("v2", "wine", "1")
     assert wine["url"] == mds.url("mlserver")

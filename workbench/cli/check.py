@@ -1,0 +1,92 @@
+"""``mds check MODEL --payload FILE [--fix OUT] [--json]``: will this model accept this payload?
+
+Reads the payload (JSON, v1 or V2, or a curl command holding one) and runs the payload doctor
+against the model's schema. Exit 0 when the model will accept the payload as it is; 1 with the
+advice (naming the field) on stderr when it will not, or when the model or the file cannot be
+read. ``--fix OUT`` writes the corrected payload for the model's protocol. Nothing is sent to the
+model, and a URL inside a curl command is never used: the model comes from the catalog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from mds_client import MDSClient, MDSError, load_catalog
+from mds_client.discovery import RepositoryDiscovery
+from mds_client.doctor import MAX_PAYLOAD_BYTES, Report, diagnose
+from mds_client.refs import ModelRef
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="check a payload against a model's schema (nothing is sent)",
+                       description="Say whether MODEL will accept the payload, and what to change if not.")
+    p.add_argument("model", help="the model's name in the catalog")
+    p.add_argument("--payload", type=Path, required=True, help="JSON file (v1 or V2) or a file holding a curl command")
+    p.add_argument("--fix", type=Path, default=None, metavar="OUT", help="write the corrected payload here")
+    p.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    p.set_defaults(func=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    client = MDSClient()
+    try:
+        text = read_payload_file(args.payload)
+        ref = _find(args, client)
+        report = diagnose(text, ref, client.schema(ref))
+    except (MDSError, OSError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    if args.fix is not None:
+        if report.corrected is None:
+            print("No corrected payload: no rows could be read from the payload.", file=sys.stderr)
+        else:
+            args.fix.write_text(json.dumps(report.corrected, indent=2, ensure_ascii=False) + "\n")
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        _print(report, args)
+    return 0 if report.accepted else 1
+
+
+def read_payload_file(path: Path) -> bytes:
+    """The file's bytes, refused unread when it is larger than the doctor reads."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise MDSError(f"Cannot read the payload file {path}: {exc.strerror}.") from None
+    if size > MAX_PAYLOAD_BYTES:
+        raise MDSError(f"The payload file {path} is {size / 1e6:.1f} MB; mds check reads at most "
+                       f"{MAX_PAYLOAD_BYTES / 1e6:.0f} MB. Score large files with `mds predict`.")
+    return path.read_bytes()
+
+
+def _find(args: argparse.Namespace, client: MDSClient) -> ModelRef:
+    if getattr(args, "discovery", "catalog") == "repository":
+        refs = RepositoryDiscovery(args.url, transport=client.transport).list_models()
+    else:
+        refs = load_catalog(args.catalog)
+    for ref in refs:
+        if ref.name == args.model:
+            return ref
+    known = ", ".join(r.name for r in refs) or "none"
+    raise MDSError(f"No model named '{args.model}' in the catalog (models: {known}).")
+
+
+def _print(report: Report, args: argparse.Namespace) -> None:
+    if report.accepted:
+        print(f"{args.model} will accept this payload ({report.kind}, {report.rows} row(s)).")
+    else:
+        print(f"{args.model} will not accept this payload as it is:", file=sys.stderr)
+    for finding in report.findings:
+        if finding.severity == "info":
+            continue
+        stream = sys.stdout if report.accepted else sys.stderr
+        where = f" [{finding.path}]" if finding.path != "$" else ""
+        print(f"  {finding}{where}", file=stream)
+    if args.fix is not None and report.corrected is not None:
+        print(f"Corrected payload written to {args.fix}.", file=sys.stderr if not report.accepted else sys.stdout)
