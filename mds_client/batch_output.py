@@ -166,9 +166,26 @@ class AppendFileSink(OutputSink):
 
 def frame_bytes(frame: pd.DataFrame, fmt: str, *, header: bool = True) -> bytes:
     if fmt == "jsonl":
-        text = frame.to_json(orient="records", lines=True, force_ascii=False)
-        return (text if text.endswith("\n") or not text else text + "\n").encode("utf-8")
+        return jsonl_bytes(frame)
     return csv_bytes(frame, header=header)
+
+
+def jsonl_bytes(frame: pd.DataFrame) -> bytes:
+    """One JSON object per row, floats exact (pandas' writer keeps only 10 digits), NaN as null."""
+    import orjson
+
+    columns = [str(c) for c in frame.columns]
+    values = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
+    option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
+    return b"".join(orjson.dumps(dict(zip(columns, row, strict=True)), option=option, default=_plain) for row in values)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def csv_bytes(frame: pd.DataFrame, *, header: bool) -> bytes:
