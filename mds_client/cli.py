@@ -2,7 +2,8 @@
 
     mds [--catalog FILE | --discovery repository --url URL] models [--json]
     mds describe MODEL [--json]
-    mds predict MODEL --input FILE --output FILE [--workers N] [--batch-size N] [--resume]
+    mds predict MODEL --input FILE --output FILE|URL::table [--workers N] [--batch-size N] [--resume]
+                      [--dask ADDRESS|local [--dask-workers N]]
     mds feedback MODEL --request-id ID --truth VALUE [--reward R] [--comment C]
     mds feedback --retry-pending
     mds local up|down|status
@@ -22,10 +23,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, score_file
+from .batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress
 from .client import MDSClient
 from .discovery import RepositoryDiscovery, load_catalog
 from .errors import CatalogError, MDSError
+from .predict_scale import add_scale_arguments, output_of, run_predict
 from .refs import ModelRef
 from .schema import ModelSchema
 
@@ -120,14 +122,16 @@ def cmd_describe(args: argparse.Namespace, client: MDSClient) -> int:
 def cmd_predict(args: argparse.Namespace, client: MDSClient) -> int:
     ref = find_model(list_refs(args, client), args.model)
     schema = client.schema(ref)
-    output = Path(args.output) if args.output else Path(args.input).with_suffix(".predictions.csv")
+    output = output_of(args)
 
     def report(p: BatchProgress) -> None:
         total = f"/{p.rows_total}" if p.rows_total is not None else ""
         print(f"\r{p.rows_done}{total} rows, {p.rows_per_s:,.0f} rows/s", end="", file=sys.stderr, flush=True)
 
     on_rows = None
-    if not args.no_store:
+    if args.dask and not args.no_store:
+        print("mds: rows scored on Dask workers are not logged to the workbench store.", file=sys.stderr)
+    elif not args.no_store:
         # The workbench store is the app's; imported here so that mds_client never needs it.
         from workbench.prediction_log import batch_row_logger
 
@@ -145,11 +149,7 @@ def cmd_predict(args: argparse.Namespace, client: MDSClient) -> int:
                     log_rows(frame)
                 except Exception as exc:
                     print(f"\nmds: could not log rows to the workbench store ({exc}).", file=sys.stderr)
-    result = score_file(
-        client, ref, schema, args.input, output,
-        batch_size=args.batch_size, workers=args.workers, resume=args.resume,
-        progress=None if args.quiet else report, on_rows=on_rows,
-    )
+    result = run_predict(args, client, ref, schema, output, progress=None if args.quiet else report, on_rows=on_rows)
     if not args.quiet:
         print(file=sys.stderr)
     print(
@@ -241,13 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_describe)
     p = sub.add_parser("predict", help="score a CSV / Parquet / JSON-lines file")
     p.add_argument("model")
-    p.add_argument("--input", required=True)
-    p.add_argument("--output")
+    p.add_argument("--input", required=True, help="a file; with --dask also a glob, a Parquet folder or an fsspec URL")
+    p.add_argument("--output", help="a file (CSV, Parquet, JSON lines), a folder with --dask, or a table: "
+                   "<SQLAlchemy URL>::[schema.]table")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--no-store", action="store_true", help="do not log the predictions to the workbench store")
+    add_scale_arguments(p)
     p.set_defaults(func=cmd_predict)
     p = sub.add_parser("feedback", help="tell a model whether a prediction was right; or send what is pending")
     p.add_argument("model", nargs="?")

@@ -17,6 +17,7 @@ complete partitions are skipped and partial ones redone.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import threading
@@ -116,12 +117,20 @@ def _connect(address: str, n_workers: int, timeout_s: float) -> Any:
         # One thread per worker: each task already runs a pool of I/O threads for its calls.
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                                dashboard_address=None)
-        return Client(cluster)
+        client = Client(cluster)
+        warm_up(client)
+        return client
     try:
         return Client(address, timeout=timeout_s)
     except (OSError, TimeoutError) as exc:
         raise InputError(f"No Dask scheduler answers at {address} ({exc}).",
                          hint="Check the address (tcp://host:8786) or use --dask local.") from None
+
+
+def warm_up(client: Any) -> None:
+    """Import the scoring code on every worker now: a fresh worker takes seconds to import pandas,
+    pyarrow and mds_client, which would otherwise stall its first partition."""
+    client.run(importlib.import_module, __name__)
 
 
 def _close(client: Any) -> None:
