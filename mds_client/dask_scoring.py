@@ -28,7 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, BatchResult, BatchScorer, ProgressCallback
+from .batch import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_WORKERS,
+    BatchProgress,
+    BatchResult,
+    BatchScorer,
+    ProgressCallback,
+    check_columns,
+)
 from .batch_input import DEFAULT_CHUNK_ROWS
 from .batch_output import AppendFileSink, ParquetSink
 from .dask_output import Layout, completed
@@ -74,6 +82,10 @@ def score_with_dask(
     started = time.perf_counter()
     files = expand_inputs(inputs, storage_options)
     parts = plan_partitions(files, target_rows=partition_rows, storage_options=storage_options)
+    if parts:  # a missing column stops the job here, before any cluster is asked
+        head = next(read_partition(parts[0], 100, storage_options), None)
+        if head is not None:
+            check_columns(head.rename(columns=column_map or {}), schema)
     layout = Layout.of(output, parts)
     layout.prepare(resume=resume)
     total = sum(p.rows or 0 for p in parts) if all(p.rows is not None for p in parts) else None

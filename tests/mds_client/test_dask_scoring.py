@@ -142,11 +142,14 @@ def test_into_a_database_table(cluster, client, refs, inputs, expected, tmp_path
     assert table["prediction"].tolist() == expected["csv"]["prediction"].tolist()
 
 
-def test_no_matching_input_and_no_scheduler_are_plain_errors(client, refs, tmp_path):
+def test_no_matching_input_a_missing_column_and_no_scheduler_are_plain_errors(client, refs, inputs, tmp_path):
     ref = refs["wine"]
     with pytest.raises(InputError, match="No input file matches"):
         score_with_dask(str(tmp_path / "nothing-*.csv"), ref, client.schema(ref), tmp_path / "o.csv")
-    (tmp_path / "in.csv").write_text("a,b\n1,2\n")
-    with pytest.raises(InputError, match=r"No Dask scheduler answers at tcp://127\.0\.0\.1:1"):
+    (tmp_path / "in.csv").write_text("alcohol,b\n1,2\n")
+    with pytest.raises(InputError, match=r"lacks the column.*proline"):  # said before any scheduler is asked
         score_with_dask(str(tmp_path / "in.csv"), ref, client.schema(ref), tmp_path / "o.csv",
+                        address="tcp://127.0.0.1:1", connect_timeout_s=2)
+    with pytest.raises(InputError, match=r"No Dask scheduler answers at tcp://127\.0\.0\.1:1"):
+        score_with_dask(str(inputs["all_csv"]), ref, client.schema(ref), tmp_path / "o.csv",
                         address="tcp://127.0.0.1:1", connect_timeout_s=2)
