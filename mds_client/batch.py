@@ -1,12 +1,11 @@
-"""Batch scoring: a file in, a result file out, at the server's pace and resumable.
+"""Batch scoring: a file in, results out (a file or a database table), at the server's pace and resumable.
 
 The input is streamed in chunks (CSV, Parquet, JSON lines), each row checked
 against the schema; valid rows go to the server in minibatches from a pool of
-threads over pooled connections; results are appended in input order, so the
-output file is always a prefix of the final answer. After every written chunk
-a small progress file records how many input rows are done and how long the
-output is, so a run killed at any point resumes without losing or repeating a
-row (a torn last line is cut off on resume).
+threads over pooled connections; results are handed in input order to an output
+sink (``batch_output``), so the output is always a prefix of the final answer.
+Each chunk is stored with a checkpoint (rows done, counts), so a run killed at
+any point resumes without losing or repeating a row.
 
 Output columns: the input's columns, ``prediction``, ``confidence`` and one
 ``p(<class>)`` per class when the model gives probabilities, ``request_id``
@@ -15,18 +14,18 @@ Output columns: the input's columns, ``prediction``, ``confidence`` and one
 
 from __future__ import annotations
 
-import json
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .batch_input import DEFAULT_CHUNK_ROWS, count_rows, read_chunks
+from .batch_output import OutputSink, open_output
+from .batch_output import progress_path as progress_path  # re-exported: callers and tests use it
 from .client import MDSClient
 from .errors import InputError, PayloadRejected, RequestError
 from .refs import ModelRef
@@ -65,7 +64,7 @@ class BatchProgress:
 
 @dataclass
 class BatchResult:
-    output: Path
+    output: Path | str
     rows_total: int
     rows_scored: int
     rows_rejected: int
@@ -109,13 +108,18 @@ def row_errors(frame: pd.DataFrame, schema: ModelSchema) -> list[str]:
 # --- the job ------------------------------------------------------------------------------
 @dataclass
 class _State:
+    """The scorer's checkpoint; sinks store it with each chunk (file sinks add their own keys)."""
+
     rows_done: int = 0
     rows_scored: int = 0
     rows_rejected: int = 0
-    output_bytes: int = 0
-    header_written: bool = False
     columns: list[str] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, checkpoint: dict[str, Any] | None) -> _State:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (checkpoint or {}).items() if k in known})
 
 
 @dataclass
@@ -127,21 +131,14 @@ class _Submitted:
     futures: list[tuple[list[int], Future]]
 
 
-def progress_path(output: Path) -> Path:
-    return output.with_name(output.name + ".progress.json")
-
-
-def load_state(output: Path) -> _State | None:
+def load_state(output: Path | str | OutputSink) -> _State | None:
+    """The checkpoint of an unfinished job writing to ``output`` (None: none to resume)."""
+    sink = open_output(output)
     try:
-        return _State(**json.loads(progress_path(output).read_text()))
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def _save_state(output: Path, state: _State) -> None:
-    tmp = progress_path(output).with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(state)))
-    os.replace(tmp, progress_path(output))
+        checkpoint = sink.checkpoint()
+    finally:
+        sink.close()
+    return None if checkpoint is None else _State.of(checkpoint)
 
 
 class BatchScorer:
@@ -173,37 +170,49 @@ class BatchScorer:
     def run(
         self,
         source: Path | str,
-        output: Path | str,
+        output: Path | str | OutputSink,
         *,
         resume: bool = False,
         progress: ProgressCallback | None = None,
         should_stop: ShouldStop | None = None,
         on_rows: RowsCallback | None = None,
     ) -> BatchResult:
-        source, output = Path(source), Path(output)
-        state = load_state(output) if resume else None
-        if state is None:
-            state = _State()
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_bytes(b"")
-        else:
-            if not output.exists() or output.stat().st_size < state.output_bytes:
-                raise InputError(
-                    f"{output.name} is shorter than its checkpoint says: it was changed since the last run.",
-                    hint="Start the job again without resume.",
-                )
-            with open(output, "r+b") as handle:  # cut whatever was written after the last checkpoint
-                handle.truncate(state.output_bytes)
-        resumed_from = state.rows_done
+        """Score the file ``source`` into ``output``: a file path, a ``URL::table`` or any sink."""
+        source = Path(source)
+        sink = open_output(output)
+        state = _State.of(sink.begin(resume=resume))
         total = count_rows(source)
+        chunks = read_chunks(source, self.chunk_rows, skip_rows=state.rows_done)
+        result = self.score_chunks(chunks, sink, state=state, total=total, progress=progress,
+                                   should_stop=should_stop, on_rows=on_rows)
+        if result.rows_total == 0 and not result.cancelled:
+            raise InputError(f"{source.name} has a header but no data rows.")
+        return result
+
+    def score_chunks(
+        self,
+        chunks: Iterable[pd.DataFrame],
+        sink: OutputSink,
+        *,
+        state: _State | None = None,
+        total: int | None = None,
+        progress: ProgressCallback | None = None,
+        should_stop: ShouldStop | None = None,
+        on_rows: RowsCallback | None = None,
+    ) -> BatchResult:
+        """Score frames (the input after ``state.rows_done`` rows) into a sink that ``begin`` prepared.
+
+        The engine under ``run`` and under each partition of a Dask job (``dask_scoring``).
+        """
+        state = state or _State()
+        resumed_from = state.rows_done
         started = time.perf_counter()
         cancelled = False
+
         def finish(submitted: _Submitted) -> bool:
             """Write one scored chunk and checkpoint it; True when the caller asked to stop."""
             scored = self._collect(submitted)
-            self._append(output, scored, state)
-            state.rows_done += len(scored)
-            _save_state(output, state)
+            self._append(sink, scored, state)
             if on_rows is not None:
                 on_rows(scored)
             if progress is not None:
@@ -216,9 +225,9 @@ class BatchScorer:
         # written, so the server never waits for our CSV writer; memory stays at two chunks.
         pending: _Submitted | None = None
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="mds-batch") as pool:
-            for chunk in read_chunks(source, self.chunk_rows, skip_rows=state.rows_done):
+            for chunk in chunks:
                 chunk = chunk.rename(columns=self.column_map).reset_index(drop=True)
-                if not state.header_written and state.rows_done == 0 and pending is None:
+                if state.rows_done == 0 and pending is None:
                     check_columns(chunk, self.schema)
                 submitted = self._submit(pool, chunk)
                 if pending is not None and finish(pending):
@@ -230,12 +239,10 @@ class BatchScorer:
                 pending = submitted
             if pending is not None:
                 finish(pending)  # the last chunk: the job is complete, a late stop changes nothing
-        if state.rows_done == 0 and not cancelled:
-            raise InputError(f"{source.name} has a header but no data rows.")
-        if not cancelled:
-            progress_path(output).unlink(missing_ok=True)
+        if not cancelled and state.rows_done > 0:
+            sink.finish()
         return BatchResult(
-            output=output,
+            output=getattr(sink, "path", None) or sink.name,
             rows_total=state.rows_done,
             rows_scored=state.rows_scored,
             rows_rejected=state.rows_rejected,
@@ -308,7 +315,7 @@ class BatchScorer:
         inputs = [str(c) for c in frame.columns if c != "error"]
         return [*inputs, *extra, "request_id", "error"]
 
-    def _append(self, output: Path, frame: pd.DataFrame, state: _State) -> None:
+    def _append(self, sink: OutputSink, frame: pd.DataFrame, state: _State) -> None:
         for reason in frame["error"]:
             if reason:
                 state.rows_rejected += 1
@@ -320,28 +327,8 @@ class BatchScorer:
         if state.columns:
             # Every chunk has the same columns, whatever it holds (all rejected, new classes).
             frame = frame.reindex(columns=state.columns)
-        data = _csv_bytes(frame, header=not state.header_written)
-        with open(output, "ab") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-            state.output_bytes = handle.tell()
-        state.header_written = True
-
-
-def _csv_bytes(frame: pd.DataFrame, *, header: bool) -> bytes:
-    """CSV text of a chunk: Arrow's writer (about 4x faster than pandas, and it drops the GIL),
-    pandas for what Arrow cannot type (a column mixing numbers and text)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        sink = pa.BufferOutputStream()
-        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=header, quoting_style="needed"))
-        return sink.getvalue().to_pybytes()
-    except (pa.ArrowException, TypeError, ValueError):
-        return frame.to_csv(index=False, header=header).encode("utf-8")
+        state.rows_done += len(frame)
+        sink.write(frame, asdict(state))
 
 
 def _failed(rows: pd.DataFrame, reason: str) -> pd.DataFrame:

@@ -6,11 +6,8 @@ the workbench's feedback outbox (when a stored item is due again), so that all t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
-
-from tenacity import wait_exponential
 
 
 @dataclass(frozen=True)
@@ -19,11 +16,12 @@ class Backoff:
 
     base: float = 0.2
     cap: float = 5.0
-    _wait: Any = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_wait", wait_exponential(multiplier=self.base, max=self.cap))
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry``; 0 before the first try."""
-        return 0.0 if retry <= 0 else float(self._wait(SimpleNamespace(attempt_number=retry)))
+        if retry <= 0:
+            return 0.0
+        # Imported here: a retry is rare, and a script that never retries should not pay for tenacity.
+        from tenacity import wait_exponential
+
+        return float(wait_exponential(multiplier=self.base, max=self.cap)(SimpleNamespace(attempt_number=retry)))

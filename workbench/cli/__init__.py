@@ -3,7 +3,8 @@
     mds [--catalog FILE | --discovery repository --url URL] models [--json]
     mds describe MODEL [--json]
     mds check MODEL --payload FILE [--fix OUT] [--json]
-    mds predict MODEL --input FILE --output FILE [--workers N] [--batch-size N] [--resume]
+    mds predict MODEL --input FILE --output FILE|URL::table [--workers N] [--batch-size N] [--resume]
+                      [--dask ADDRESS|local [--dask-workers N]]
     mds feedback MODEL --request-id ID --truth VALUE [--reward R] [--comment C]
     mds feedback --retry-pending
     mds local up|down|status

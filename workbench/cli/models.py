@@ -9,9 +9,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, load_state, score_file
+from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, load_state
 from mds_client.schema import ModelSchema
 from workbench.cli.common import cli_user, find_model, list_refs, print_table, store_engine
+from workbench.cli.predict_scale import add_scale_arguments, output_of, run_predict
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,13 +25,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_describe)
     p = sub.add_parser("predict", help="score a CSV / Parquet / JSON-lines file")
     p.add_argument("model")
-    p.add_argument("--input", required=True)
-    p.add_argument("--output")
+    p.add_argument("--input", required=True, help="a file; with --dask also a glob, a Parquet folder or an fsspec URL")
+    p.add_argument("--output", help="a file (CSV, Parquet, JSON lines), a folder with --dask, or a table: "
+                   "<SQLAlchemy URL>::[schema.]table")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     p.add_argument("--resume", action="store_true", help="continue an interrupted run into the same output")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--no-store", action="store_true", help="do not log the predictions to the workbench store")
+    add_scale_arguments(p)
     p.set_defaults(func=cmd_predict)
 
 
@@ -95,18 +98,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
     client = args.client
     ref = find_model(list_refs(args, client), args.model)
     schema = client.schema(ref)
-    output = Path(args.output) if args.output else Path(args.input).with_suffix(".predictions.csv")
+    output = output_of(args)
 
     def report(p: BatchProgress) -> None:
         total = f"/{p.rows_total}" if p.rows_total is not None else ""
         print(f"\r{p.rows_done}{total} rows, {p.rows_per_s:,.0f} rows/s", end="", file=sys.stderr, flush=True)
 
-    on_rows = None if args.no_store else _store_logger(ref, schema, output, args.resume)
-    result = score_file(
-        client, ref, schema, args.input, output,
-        batch_size=args.batch_size, workers=args.workers, resume=args.resume,
-        progress=None if args.quiet else report, on_rows=on_rows,
-    )
+    on_rows = None
+    if args.dask and not args.no_store:
+        print("mds: rows scored on Dask workers are not logged to the workbench store.", file=sys.stderr)
+    elif not args.no_store:
+        on_rows = _store_logger(ref, schema, output, args.resume)
+    result = run_predict(args, client, ref, schema, output, progress=None if args.quiet else report, on_rows=on_rows)
     if not args.quiet:
         print(file=sys.stderr)
     print(

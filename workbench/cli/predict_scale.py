@@ -1,0 +1,59 @@
+"""``mds predict`` at scale: the options for a database output and a Dask cluster, and the run itself.
+
+    mds predict MODEL --input 'data/*.csv' --output scored.csv --dask local [--dask-workers 4]
+    mds predict MODEL --input s3://bucket/data/ --output out/ --dask tcp://scheduler:8786
+    mds predict MODEL --input in.parquet --output 'postgresql+psycopg://u@host/db::analytics.scores'
+
+``add_scale_arguments`` adds the flags to the predict parser; ``run_predict`` picks the engine:
+with ``--dask`` the distributed one (``dask_scoring``), else the single-process one, both into
+any output ``batch_output`` knows (a file, a folder of partitions with Dask, or ``URL::table``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mds_client import MDSClient, ModelRef, ModelSchema
+from mds_client.batch import BatchResult, ProgressCallback, RowsCallback, score_file
+from mds_client.batch_output import is_database_url
+from mds_client.errors import InputError
+
+
+def add_scale_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dask", metavar="ADDRESS", help="score on a Dask cluster: its scheduler (tcp://host:8786) or "
+                   "'local' for a cluster of worker processes on this machine")
+    p.add_argument("--dask-workers", type=int, default=2, metavar="N", help="with --dask local: worker processes "
+                   "(default 2)")
+
+
+def output_of(args: argparse.Namespace) -> str | Path:
+    """--output as given (a database URL stays text), else ``<input>.predictions.csv`` beside one input file."""
+    if args.output:
+        return args.output if is_database_url(args.output) else Path(args.output)
+    if getattr(args, "dask", None):
+        raise InputError("--dask needs --output: a file (joined in input order), a folder (one file per partition) "
+                         "or a table (URL::table).")
+    return Path(args.input).with_suffix(".predictions.csv")
+
+
+def run_predict(
+    args: argparse.Namespace,
+    client: MDSClient,
+    ref: ModelRef,
+    schema: ModelSchema,
+    output: str | Path,
+    *,
+    progress: ProgressCallback | None = None,
+    on_rows: RowsCallback | None = None,
+) -> BatchResult:
+    """Score ``args.input`` into ``output`` on the engine the flags ask for."""
+    if getattr(args, "dask", None):
+        from mds_client.dask_scoring import score_with_dask
+
+        if args.dask_workers < 1:
+            raise InputError("--dask-workers must be at least 1.")
+        return score_with_dask(args.input, ref, schema, output, address=args.dask, n_workers=args.dask_workers,
+                               batch_size=args.batch_size, workers=args.workers, resume=args.resume, progress=progress)
+    return score_file(client, ref, schema, args.input, output, batch_size=args.batch_size, workers=args.workers,
+                      resume=args.resume, progress=progress, on_rows=on_rows)
