@@ -38,6 +38,10 @@ class ModelRef:
     sample_data: Path | None = None
     schema_path: Path | None = None
     drift: ModelRef | None = None
+    log_name: str = ""
+    """The name this model's request logger reports (Ce-Inferenceservicename), when not ``name``."""
+    logger_url: str = ""
+    """The request-log sink this model's calls are logged to (catalog ``logger: {url: ...}``)."""
 
     @property
     def v2_name(self) -> str:
