@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Engine, Float, Index, Integer, String, Text, case, func, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .engine import session_scope
 from .models import Base, utcnow
 
 # SQL NULL, not the JSON text 'null', so that a response's upsert keeps the request's inputs (COALESCE).
@@ -90,7 +89,17 @@ def log_row(*, model: str, request_id: str, row_index: int, source: str, time: d
     }
 
 
+_UPSERTS: dict[str, Any] = {}
+
+
 def _upsert(dialect: str):  # type: ignore[no-untyped-def]
+    """The upsert statement, built once per dialect (building it per commit cost more than the write)."""
+    if dialect not in _UPSERTS:
+        _UPSERTS[dialect] = _build_upsert(dialect)
+    return _UPSERTS[dialect]
+
+
+def _build_upsert(dialect: str):  # type: ignore[no-untyped-def]
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -120,8 +129,7 @@ def store_log(engine: Engine, write: LogWrite) -> int:
     if not (write.rows or write.failures or write.feedback):
         return 0
     table = RequestLogRow.__table__
-    with session_scope(engine) as session:
-        connection = session.connection()
+    with engine.begin() as connection:  # core only: no ORM session is needed for an executemany
         if write.rows:
             connection.execute(_upsert(connection.dialect.name), write.rows)
         for model, request_id, error in write.failures:
