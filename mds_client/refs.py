@@ -71,6 +71,10 @@ class ModelRef:
     """Experiment: the model traffic is mirrored to."""
     steps: tuple[PipelineStep, ...] = ()
     """Pipeline: its steps in spec order."""
+    log_name: str = ""
+    """The name this model's request logger reports (Ce-Inferenceservicename), when not ``name``."""
+    logger_url: str = ""
+    """The request-log sink this model's calls are logged to (catalog ``logger: {url: ...}``)."""
 
     @property
     def v2_name(self) -> str:

@@ -15,6 +15,8 @@
         drift: {protocol: v2, url: ..., model: wine-drift}
         card: {owner: ..., intended_use: ..., limitations: ..., training_data: ..., metrics: {...}}
         tags: [demo]
+        log_name: wine-sdep         # the name its request logger reports, when not `name`
+        logger: {url: http://127.0.0.1:9530}   # the request-log sink its calls are logged to
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ..refs import PROTOCOLS, ModelRef
 
 _KNOWN_KEYS = {
     "name", "protocol", "url", "model", "version", "version_in_path", "namespace", "description", "schema",
-    "reference_data", "sample_data", "headers", "explainer", "drift", "card", "tags",
+    "reference_data", "sample_data", "headers", "explainer", "drift", "card", "tags", "log_name", "logger",
 }
 
 
@@ -85,6 +87,9 @@ def parse_entry(entry: Any, *, base: Path, where: str, nested: bool = False) -> 
     card = entry.get("card") or {}
     if not isinstance(card, dict):
         raise CatalogError(f"{where}: card must be a mapping.")
+    logger = entry.get("logger") or {}
+    if not isinstance(logger, dict):
+        raise CatalogError(f"{where}: logger must be a mapping with a url, e.g. logger: {{url: http://...}}.")
     return ModelRef(
         name=name,
         protocol=protocol,  # type: ignore[arg-type]
@@ -103,6 +108,8 @@ def parse_entry(entry: Any, *, base: Path, where: str, nested: bool = False) -> 
         schema_path=_path(entry.get("schema"), base),
         explainer=_nested(entry.get("explainer"), base, where, f"{name}-explainer"),
         drift=_nested(entry.get("drift"), base, where, f"{name}-drift"),
+        log_name=str(entry.get("log_name") or ""),
+        logger_url=str(logger.get("url") or ""),
     )
 
 

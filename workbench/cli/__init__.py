@@ -7,6 +7,9 @@
                       [--dask ADDRESS|local [--dask-workers N]]
     mds feedback MODEL --request-id ID --truth VALUE [--reward R] [--comment C]
     mds feedback --retry-pending
+    mds logs serve [--host H] [--port P]      the request-log sink Seldon's logger posts to
+    mds logs show MODEL [--json]
+    mds simulate MODEL --rows N --rate R [--drift FEATURE:SHIFT] [--days D]
     mds local up|down|status
 
 It lives app-side because it records predictions and feedback in the workbench store. One module per
@@ -24,11 +27,11 @@ import sys
 from pathlib import Path
 
 from mds_client import MDSClient, MDSError
-from workbench.cli import check, feedback, local, models
+from workbench.cli import check, feedback, local, logs, models
 from workbench.errors import WorkbenchError
 from workbench.paths import default_catalog
 
-GROUPS = (models, check, feedback, local)
+GROUPS = (models, check, feedback, logs, local)
 
 
 def build_parser() -> argparse.ArgumentParser:

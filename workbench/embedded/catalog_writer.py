@@ -18,6 +18,7 @@ Format (other code parses it; paths are relative to the catalog file)::
         drift: {protocol: v2, url: http://127.0.0.1:9520, model: wine-drift}           # optional
         card: {owner: ..., intended_use: ..., limitations: ..., training_data: ..., metrics: {...}}
         tags: [demo, classification]
+        logger: {url: http://127.0.0.1:9530}   # when the request-log sink runs: where its calls are logged
 
 ``drift`` names the V2 endpoint of an alibi-detect drift detector fitted on the entry's reference
 data (POST a V2 batch to ``/v2/models/<model>/infer``; outputs ``is_drift``, ``distance``, ``p_val``,
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.embedded.layout import HomeLayout
-from workbench.embedded.server_specs import ALIBI, MLSERVER
+from workbench.embedded.server_specs import ALIBI, MLSERVER, SINK
 
 HEADER = "# written by the embedded MDS\n"
 CARD_KEYS = ("owner", "intended_use", "limitations", "training_data", "metrics")
@@ -55,10 +56,11 @@ class CatalogEntry:
     drift: dict[str, str] | None = None
     card: dict[str, Any] | None = None
     tags: list[str] = field(default_factory=list)
+    logger: dict[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         keys = ("name", "protocol", "url", "model", "version", "description", "reference_data",
-                "sample_data", "schema", "headers", "explainer", "drift", "card", "tags")
+                "sample_data", "schema", "headers", "explainer", "drift", "card", "tags", "logger")
         out: dict[str, Any] = {}
         for key in keys:
             value = getattr(self, key)
@@ -134,4 +136,7 @@ def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_t
         if "echo-v1" in by_name:
             entries.append(CatalogEntry(name="echo-v1", protocol="seldon", url=by_name["echo-v1"]["url"],
                                         description="Returns what Seldon decoded (test only).", tags=["test"]))
+    if SINK in by_name:
+        for entry in entries:
+            entry.logger = {"url": by_name[SINK]["url"]}
     return entries

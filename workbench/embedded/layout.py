@@ -18,6 +18,7 @@ from workbench.paths import REPO_ROOT
 
 MLSERVER_PYTHON_ENV = "WORKBENCH_MLSERVER_PYTHON"
 SELDON_PYTHON_ENV = "WORKBENCH_SELDON_PYTHON"
+APP_PYTHON_ENV = "WORKBENCH_APP_PYTHON"
 
 
 def mlserver_python() -> Path:
@@ -26,6 +27,17 @@ def mlserver_python() -> Path:
 
 def seldon_python() -> Path:
     return Path(os.environ.get(SELDON_PYTHON_ENV) or REPO_ROOT / ".venvs/seldon/bin/python")
+
+
+def app_python() -> Path:
+    """The app's own python (the request-log sink runs in it), else the one running now."""
+    import sys
+
+    configured = os.environ.get(APP_PYTHON_ENV)
+    if configured:
+        return Path(configured)
+    venv = REPO_ROOT / ".venvs/app/bin/python"
+    return venv if venv.exists() else Path(sys.executable)
 
 
 def repo_pythonpath(env: Mapping[str, str]) -> str:

@@ -93,6 +93,7 @@ class Prepared:
     alibi_models: list[str] = field(default_factory=list)
     alibi_error: str | None = None
     trained: bool = False
+    sink: bool = False
 
 
 @dataclass
@@ -178,6 +179,7 @@ def up(
     include_test_models: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
     alibi: bool = True,
+    sink: bool = False,
 ) -> LocalMDS:
     """Start every server, wait until all are ready, write state.json and catalog.yaml."""
     layout = _layout(home)
@@ -189,6 +191,7 @@ def up(
 
     started_at = time.monotonic()
     prepared = prepare(layout.home, include_test_models=include_test_models, ports=ports, alibi=alibi)
+    prepared.sink = sink
     failures: dict[str, str] = {}
     if alibi and prepared.alibi_error:
         failures[ALIBI] = prepared.alibi_error

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 MLSERVER = "mlserver"
 ALIBI = "alibi"
+SINK = "sink"
 SELDON_SKLEARN_CLASS = "workbench.embedded.served.seldon_model.SklearnModel"
 SELDON_ECHO_CLASS = "workbench.embedded.served.seldon_model.Echo"
 # scikit-learn warns on every 2-D tensor request to a pipeline fitted on a DataFrame; harmless.
@@ -108,4 +109,18 @@ def build_specs(prepared: Prepared, ports: LocalPorts) -> list[ServerSpec]:
             load_early=[m for m in prepared.alibi_models if m not in CALLS_CORE],
             load_after_core=[m for m in prepared.alibi_models if m in CALLS_CORE],
         ))
+    if prepared.sink:
+        specs.append(sink_spec(prepared, ports))
     return specs
+
+
+def sink_spec(prepared: Prepared, ports: LocalPorts) -> ServerSpec:
+    """The request-log sink (``python -m workbench.logsink``, app venv), optional: the MDS works without it."""
+    from workbench.embedded.layout import app_python
+
+    return ServerSpec(
+        name=SINK, kind="sink", host=ports.host, ports={"http": ports.sink_http}, ready_paths=["/health"],
+        models=[], core=False,
+        argv=[str(app_python()), "-m", "workbench.logsink", "--host", ports.host, "--port", str(ports.sink_http),
+              "--catalog", str(prepared.layout.catalog)],
+    )

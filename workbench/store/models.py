@@ -163,3 +163,7 @@ class DriftRun(Base):
     distance: Mapped[float | None] = mapped_column(Float, nullable=True)
     payload: Mapped[Any] = mapped_column(JSON, nullable=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+# Tables defined in their own modules register on the same metadata (Alembic and create_all see them).
+from . import request_log as _request_log  # noqa: E402,F401

@@ -1,0 +1,43 @@
+"""``python -m workbench.logsink [--host H] [--port P] [--catalog FILE] [--database-url URL]``: run the sink.
+
+What ``mds logs serve`` and the embedded MDS run. The store is the workbench's
+(``WORKBENCH_DATABASE_URL``, else the SQLite file under the MDS home), migrated at start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_PORT = 9530
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m workbench.logsink", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--catalog", type=Path, default=None)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    return serve(args.host, args.port, catalog=args.catalog, database_url=args.database_url)
+
+
+def serve(host: str, port: int, *, catalog: Path | None = None, database_url: str | None = None) -> int:
+    import uvicorn
+
+    from workbench.settings import get_settings
+    from workbench.store import open_store
+
+    from .app import create_app
+
+    settings = get_settings()
+    engine = open_store(database_url or settings.database_url)
+    app = create_app(engine, catalog=catalog or settings.catalog_path)
+    # One worker: the group writer is the only writer, which is what keeps SQLite fast and safe.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

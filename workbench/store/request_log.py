@@ -1,0 +1,152 @@
+"""The request log: every call to a model that a logger reported, one row per instance.
+
+Rows come from the request-log sink (Seldon's and KServe's loggers, ``mds simulate``), and from the
+Elasticsearch reader. A row's ``log_key`` (model, request id, row) is unique: request and response
+events upsert the same row, in either order, and an event delivered twice changes nothing.
+Time is kept twice: ``event_time`` for people, ``event_ts`` (epoch seconds) so that windows are
+counted by the database with the same arithmetic on SQLite and Postgres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Engine, Float, Index, Integer, String, Text, case, func, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .models import Base, utcnow
+
+# SQL NULL, not the JSON text 'null', so that a response's upsert keeps the request's inputs (COALESCE).
+_JSON = JSON(none_as_null=True)
+
+
+class RequestLogRow(Base):
+    """One instance of one logged call; inputs from the request event, outputs from the response."""
+
+    __tablename__ = "request_log"
+    __table_args__ = (Index("ix_request_log_model_ts", "model", "event_ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    log_key: Mapped[str] = mapped_column(String(400), unique=True)
+    request_id: Mapped[str] = mapped_column(String(128), index=True)
+    row_index: Mapped[int] = mapped_column(Integer, default=0)
+    model: Mapped[str] = mapped_column(String(200))
+    known_model: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(16))
+    """seldon-logger | kserve-logger | workbench | simulate | elasticsearch"""
+    namespace: Mapped[str] = mapped_column(String(120), default="")
+    endpoint: Mapped[str] = mapped_column(String(120), default="")
+    event_ts: Mapped[float] = mapped_column(Float)
+    event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    response_ts: Mapped[float | None] = mapped_column(Float, nullable=True)
+    inputs: Mapped[Any] = mapped_column(_JSON, nullable=True)
+    outputs: Mapped[Any] = mapped_column(_JSON, nullable=True)
+    label: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    """pending (request seen, no response yet) | ok | error"""
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reward: Mapped[float | None] = mapped_column(Float, nullable=True)
+    truth: Mapped[Any] = mapped_column(_JSON, nullable=True)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+COLUMNS = ("log_key", "request_id", "row_index", "model", "known_model", "source", "namespace", "endpoint",
+           "event_ts", "event_time", "response_ts", "inputs", "outputs", "label", "value", "confidence",
+           "status", "error", "created")
+
+
+def log_key(model: str, request_id: str, row_index: int) -> str:
+    return f"{model}|{request_id}|{row_index}"
+
+
+@dataclass
+class LogWrite:
+    """What one group commit writes: upserted rows, calls that failed, feedback on calls."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[tuple[str, str, str]] = field(default_factory=list)
+    """(model, request id, error): every row of that call becomes ``error``."""
+    feedback: list[tuple[str, float | None, Any]] = field(default_factory=list)
+    """(request id, reward, truth)"""
+
+
+def log_row(*, model: str, request_id: str, row_index: int, source: str, time: datetime, known_model: bool = True,
+            namespace: str = "", endpoint: str = "", inputs: Any = None, outputs: Any = None, label: Any = None,
+            value: float | None = None, confidence: float | None = None, status: str = "pending",
+            error: str | None = None, response_time: datetime | None = None) -> dict[str, Any]:
+    """One row for ``store_log``: a request's (inputs) or a response's (outputs) part of an instance."""
+    ts = time.timestamp()
+    return {
+        "log_key": log_key(model, request_id, row_index), "request_id": request_id, "row_index": row_index,
+        "model": model, "known_model": known_model, "source": source, "namespace": namespace, "endpoint": endpoint,
+        "event_ts": ts, "event_time": time, "response_ts": response_time.timestamp() if response_time else None,
+        "inputs": inputs, "outputs": outputs, "label": None if label is None else str(label)[:200], "value": value,
+        "confidence": confidence, "status": status, "error": error, "created": utcnow(),
+    }
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str):  # type: ignore[no-untyped-def]
+    """The upsert statement, built once per dialect (building it per commit cost more than the write)."""
+    if dialect not in _UPSERTS:
+        _UPSERTS[dialect] = _build_upsert(dialect)
+    return _UPSERTS[dialect]
+
+
+def _build_upsert(dialect: str):  # type: ignore[no-untyped-def]
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = RequestLogRow.__table__
+    stmt = insert(table)
+    new, old = stmt.excluded, table.c
+    is_request = new.inputs.is_not(None)
+    return stmt.on_conflict_do_update(index_elements=["log_key"], set_={
+        "inputs": func.coalesce(old.inputs, new.inputs),
+        "outputs": func.coalesce(old.outputs, new.outputs),
+        "label": func.coalesce(old.label, new.label),
+        "value": func.coalesce(old.value, new.value),
+        "confidence": func.coalesce(old.confidence, new.confidence),
+        "error": func.coalesce(old.error, new.error),
+        # The call's time is its request's; a response that came first only holds the place.
+        "event_ts": case((is_request, new.event_ts), else_=old.event_ts),
+        "event_time": case((is_request, new.event_time), else_=old.event_time),
+        "response_ts": func.coalesce(old.response_ts, new.response_ts),
+        "status": case((old.status == "pending", new.status), (new.status == "pending", old.status),
+                       else_=new.status),
+    })
+
+
+def store_log(engine: Engine, write: LogWrite) -> int:
+    """Write a group of events in one transaction; returns the rows upserted. Idempotent."""
+    if not (write.rows or write.failures or write.feedback):
+        return 0
+    table = RequestLogRow.__table__
+    with engine.begin() as connection:  # core only: no ORM session is needed for an executemany
+        if write.rows:
+            connection.execute(_upsert(connection.dialect.name), write.rows)
+        for model, request_id, error in write.failures:
+            connection.execute(update(table).where(table.c.model == model, table.c.request_id == request_id)
+                               .values(status="error", error=func.coalesce(table.c.error, error)))
+        for request_id, reward, truth in write.feedback:
+            connection.execute(update(table).where(table.c.request_id == request_id)
+                               .values(reward=reward, truth=truth))
+    return len(write.rows)
+
+
+def epoch(column: Any, dialect: str) -> Any:
+    """Epoch seconds of a DateTime column, in SQL (the prediction table keeps only datetimes)."""
+    if dialect == "postgresql":
+        return func.extract("epoch", column)
+    return (func.julianday(column) - 2440587.5) * 86400.0
+
+
+def as_time(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(float(ts), UTC)
