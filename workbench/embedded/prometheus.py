@@ -1,0 +1,141 @@
+"""Prometheus for the embedded MDS: a ``prometheus.yml`` scraping the servers, and its server spec.
+
+`write_config` writes a scrape configuration (one job per server kind, a ``server`` label per
+process, a short interval so a demo's charts move); `prometheus_spec` turns it into an optional
+`ServerSpec` that runs Debian's ``/usr/bin/prometheus`` (2.42) on 127.0.0.1 with its TSDB under
+``<home>/prometheus/data``. Like the alibi server it is optional: a missing binary or a taken port
+is recorded in ``LocalMDS.failures`` and the models keep running. Its URL is the ``prometheus``
+server's ``url`` in state.json, which `workbench.monitor.prometheus_api` reads when
+``WORKBENCH_PROMETHEUS_URL`` is empty.
+
+What each server publishes, read from their ``/metrics`` after predictions and feedback
+(MLServer 1.7.1, seldon-core 1.18.2, measured by tests/workbench/monitor/test_prometheus.py):
+- MLServer's metrics port: per model, labels ``model_name`` and ``model_version``,
+  ``model_infer_request_success_total`` (successful infers), ``model_infer_request_failure_total``
+  (only once a model has failed at least once: a payload rejected before the model runs, such as
+  a V2 body that does not parse, counts in neither) and ``model_infer_request_duration`` (a
+  histogram in seconds: ``_bucket`` / ``_sum`` / ``_count``); also ``rest_server_requests_total``
+  and ``rest_server_request_duration_seconds`` by ``path`` and ``status_code``, the queue gauges
+  ``batch_request_queue`` / ``parallel_request_queue`` and Python process metrics.
+- seldon-core's microservice metrics port (DESIGN.md section 7, confirmed): after predictions it
+  publishes nothing at all (an empty page): the wrapper records only a model's custom metrics
+  (none in our demo models) and, on feedback, ``seldon_api_model_feedback_total`` and
+  ``seldon_api_model_feedback_reward_total`` (labels ``model_name``, ``model_image``,
+  ``model_version``, ``deployment_name``, ``predictor_name``, ``predictor_version``,
+  ``method="feedback"``), and these only for a non-zero reward: a reward of 0 moves neither
+  counter. Request rate and latency of v1 models come from Seldon's executor in a cluster, which
+  cannot run here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.embedded.layout import HomeLayout
+    from workbench.embedded.ports import LocalPorts
+    from workbench.embedded.server_specs import ServerSpec
+
+PROMETHEUS = "prometheus"
+BINARY_ENV = "WORKBENCH_PROMETHEUS_BINARY"
+DEFAULT_BINARY = Path("/usr/bin/prometheus")
+# Short so that a demo's charts move within a minute; a cluster's Prometheus typically scrapes every 15-30 s.
+SCRAPE_INTERVAL = "2s"
+SCRAPE_TIMEOUT = "1s"
+RETENTION = "15d"
+METRICS_PATH = "/metrics"
+READY_PATH = "/-/ready"
+# The server kinds whose metrics port is scraped, as Prometheus job names; the sink serves /metrics on
+# its HTTP port.
+JOB_BY_NAME = {"mlserver": "mlserver", "alibi": "alibi"}
+
+
+@dataclass(frozen=True)
+class ScrapeTarget:
+    """One ``/metrics`` endpoint: ``job`` groups servers of one kind, ``server`` names the process."""
+
+    job: str
+    server: str
+    host: str
+    port: int
+    path: str = METRICS_PATH
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def prometheus_binary() -> Path:
+    return Path(os.environ.get(BINARY_ENV) or DEFAULT_BINARY)
+
+
+def scrape_targets(specs: Iterable[ServerSpec], *, sink_port: int | None = None,
+                   host: str = "127.0.0.1") -> list[ScrapeTarget]:
+    """The metrics endpoints of `specs` (MLServers, seldon microservices, a sink), plus a sink port."""
+    targets: list[ScrapeTarget] = []
+    for spec in specs:
+        if spec.kind == "sink":  # the request-log sink serves /metrics beside its event endpoint
+            targets.append(ScrapeTarget("sink", spec.name, spec.host, spec.ports["http"]))
+        elif "metrics" in spec.ports and spec.kind in ("mlserver", "seldon"):
+            job = "seldon" if spec.kind == "seldon" else JOB_BY_NAME.get(spec.name, spec.name)
+            targets.append(ScrapeTarget(job, spec.name, spec.host, spec.ports["metrics"]))
+    if sink_port is not None and not any(t.job == "sink" for t in targets):
+        targets.append(ScrapeTarget("sink", "sink", host, sink_port))
+    return targets
+
+
+def prometheus_config(targets: Iterable[ScrapeTarget], *, interval: str = SCRAPE_INTERVAL,
+                      timeout: str = SCRAPE_TIMEOUT) -> dict[str, Any]:
+    """The prometheus.yml document: one scrape job per kind, each target labelled with its server."""
+    jobs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for target in targets:
+        jobs.setdefault((target.job, target.path), []).append(
+            {"targets": [target.address], "labels": {"server": target.server}})
+    return {
+        "global": {"scrape_interval": interval, "scrape_timeout": timeout, "evaluation_interval": interval},
+        "scrape_configs": [
+            {"job_name": job, "metrics_path": path, "static_configs": groups}
+            for (job, path), groups in jobs.items()
+        ],
+    }
+
+
+def write_config(path: Path, targets: Iterable[ScrapeTarget], *, interval: str = SCRAPE_INTERVAL) -> Path:
+    """Write prometheus.yml atomically (Prometheus may be reading the old one)."""
+    import yaml
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".yml.tmp")
+    tmp.write_text("# written by the embedded MDS\n" + yaml.safe_dump(prometheus_config(targets, interval=interval),
+                                                                       sort_keys=False))
+    tmp.replace(path)
+    return path
+
+
+def prometheus_argv(config: Path, data_dir: Path, host: str, port: int, *, binary: Path | None = None,
+                    retention: str = RETENTION) -> list[str]:
+    return [
+        str(binary or prometheus_binary()),
+        f"--config.file={config}",
+        f"--web.listen-address={host}:{port}",
+        f"--storage.tsdb.path={data_dir}",
+        f"--storage.tsdb.retention.time={retention}",
+        "--log.level=warn",
+    ]
+
+
+def prometheus_spec(layout: HomeLayout, ports: LocalPorts, specs: Iterable[ServerSpec], *,
+                    sink_port: int | None = None) -> ServerSpec:
+    """Write ``<home>/prometheus/prometheus.yml`` for `specs` and return the optional server that reads it."""
+    from workbench.embedded.server_specs import ServerSpec
+
+    config = write_config(layout.prometheus_config, scrape_targets(specs, sink_port=sink_port, host=ports.host))
+    return ServerSpec(
+        name=PROMETHEUS, kind="prometheus",
+        argv=prometheus_argv(config, layout.prometheus_data, ports.host, ports.prometheus_http),
+        host=ports.host, ports={"http": ports.prometheus_http}, ready_paths=[READY_PATH], models=[], core=False,
+    )
