@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from workbench.embedded.layout import HomeLayout
@@ -76,16 +77,29 @@ def prometheus_binary() -> Path:
 def scrape_targets(specs: Iterable[ServerSpec], *, sink_port: int | None = None,
                    host: str = "127.0.0.1") -> list[ScrapeTarget]:
     """The metrics endpoints of `specs` (MLServers, seldon microservices, a sink), plus a sink port."""
-    targets: list[ScrapeTarget] = []
-    for spec in specs:
-        if spec.kind == "sink":  # the request-log sink serves /metrics beside its event endpoint
-            targets.append(ScrapeTarget("sink", spec.name, spec.host, spec.ports["http"]))
-        elif "metrics" in spec.ports and spec.kind in ("mlserver", "seldon"):
-            job = "seldon" if spec.kind == "seldon" else JOB_BY_NAME.get(spec.name, spec.name)
-            targets.append(ScrapeTarget(job, spec.name, spec.host, spec.ports["metrics"]))
+    targets = [t for spec in specs if (t := _target(spec.name, spec.kind, spec.host, spec.ports))]
     if sink_port is not None and not any(t.job == "sink" for t in targets):
         targets.append(ScrapeTarget("sink", "sink", host, sink_port))
     return targets
+
+
+def targets_from_servers(servers: Iterable[dict[str, Any]]) -> list[ScrapeTarget]:
+    """The same from the server records of state.json (what `LocalMDS.servers` holds)."""
+    targets = []
+    for server in servers:
+        host = urlsplit(server["url"]).hostname or "127.0.0.1"
+        if target := _target(server["name"], server["kind"], host, server["ports"]):
+            targets.append(target)
+    return targets
+
+
+def _target(name: str, kind: str, host: str, ports: dict[str, int]) -> ScrapeTarget | None:
+    if kind == "sink":  # the request-log sink serves /metrics beside its event endpoint
+        return ScrapeTarget("sink", name, host, ports["http"])
+    if kind in ("mlserver", "seldon") and "metrics" in ports:
+        job = "seldon" if kind == "seldon" else JOB_BY_NAME.get(name, name)
+        return ScrapeTarget(job, name, host, ports["metrics"])
+    return None
 
 
 def prometheus_config(targets: Iterable[ScrapeTarget], *, interval: str = SCRAPE_INTERVAL,

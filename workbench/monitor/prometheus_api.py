@@ -5,8 +5,10 @@
     api.series(REQUEST_RATE, start, end)         # MetricSeries: frame, step, window, PromQL
     api.total(REQUESTS_TOTAL, model="wine")
 
-Frames have the columns ``time`` (UTC), ``model`` (the ``model_name`` label, "" when absent) and
-``value`` (float), one row per series and instant; NaN and infinite values (a quantile or a ratio
+Frames have the columns ``time`` (UTC), ``model`` (the label naming the series: MLServer's
+``model``, seldon-core's ``model_name``, or for per-server queries the ``server``), ``server``
+(the scrape target's ``server`` label, "" when absent) and ``value`` (float), one row per series
+and instant; NaN and infinite values (a quantile or a ratio
 over a window without calls) are dropped, because they mean "no data here", not a number. One
 pooled `requests.Session` per client, explicit connect/read timeouts; every failure is a
 `PrometheusError` (see `prometheus_errors`) with a message a person can act on.
@@ -25,7 +27,7 @@ from workbench.monitor.prometheus_errors import (
     PrometheusResponseError,
     PrometheusUnavailable,
 )
-from workbench.monitor.promql import MODEL_LABEL, PromQuery
+from workbench.monitor.promql import MODEL, SELDON_MODEL, SERVER, PromQuery
 from workbench.monitor.range_steps import choose_step, promql_duration, rate_window, round_for_people
 
 if TYPE_CHECKING:
@@ -42,7 +44,8 @@ class Timeout(NamedTuple):
 
 DEFAULT_TIMEOUT = Timeout(connect=2.0, read=15.0)
 DEFAULT_SCRAPE_INTERVAL = timedelta(seconds=15)  # Prometheus's own default when its config says nothing
-COLUMNS = ["time", "model", "value"]
+COLUMNS = ["time", "model", "server", "value"]
+MODEL_LABELS = (MODEL, SELDON_MODEL)
 EMBEDDED_SERVER = "prometheus"
 
 
@@ -79,18 +82,19 @@ class PrometheusAPI:
 
     # -- raw API -------------------------------------------------------------------------------
 
-    def instant(self, promql: str, *, at: datetime | None = None) -> pd.DataFrame:
-        """``/api/v1/query``: the value of each series at `at` (default now)."""
+    def instant(self, promql: str, *, at: datetime | None = None, label: str | None = None) -> pd.DataFrame:
+        """``/api/v1/query``: the value of each series at `at` (default now); `label` names the series."""
         params = {"query": promql}
         if at is not None:
             params["time"] = f"{at.timestamp():.3f}"
-        return to_frame(self._call("/api/v1/query", params, promql))
+        return to_frame(self._call("/api/v1/query", params, promql), label)
 
-    def range(self, promql: str, *, start: datetime, end: datetime, step: timedelta) -> pd.DataFrame:
+    def range(self, promql: str, *, start: datetime, end: datetime, step: timedelta,
+              label: str | None = None) -> pd.DataFrame:
         """``/api/v1/query_range``: one row per series and step from `start` to `end`."""
         params = {"query": promql, "start": f"{start.timestamp():.3f}", "end": f"{end.timestamp():.3f}",
                   "step": f"{step.total_seconds():g}"}
-        return to_frame(self._call("/api/v1/query_range", params, promql))
+        return to_frame(self._call("/api/v1/query_range", params, promql), label)
 
     def scrape_interval(self) -> timedelta:
         """The global scrape interval from Prometheus's loaded configuration (cached)."""
@@ -115,12 +119,13 @@ class PrometheusAPI:
         step = step or choose_step(end - start)
         window = rate_window(step, self.scrape_interval())
         promql = query.render(window=promql_duration(window), model=model)
-        return MetricSeries(query, promql, step, window, self.range(promql, start=start, end=end, step=step))
+        frame = self.range(promql, start=start, end=end, step=step, label=query.label)
+        return MetricSeries(query, promql, step, window, frame)
 
     def total(self, query: PromQuery, *, model: str | None = None, window: timedelta = timedelta(hours=1),
               at: datetime | None = None) -> pd.DataFrame:
         """A query's value per model at one instant (for rates: over the `window` before it)."""
-        return self.instant(query.render(window=promql_duration(window), model=model), at=at)
+        return self.instant(query.render(window=promql_duration(window), model=model), at=at, label=query.label)
 
     def close(self) -> None:
         self._session.close()
@@ -171,29 +176,43 @@ def _connection_reason(error: Exception) -> str:
     return text.split(": ", 1)[-1][:200]
 
 
-def to_frame(data: Any) -> pd.DataFrame:
-    """``data`` of a query answer (vector, matrix or scalar) as a (time, model, value) frame."""
+def to_frame(data: Any, label: str | None = None) -> pd.DataFrame:
+    """``data`` of a query answer (vector, matrix or scalar) as a (time, model, server, value) frame.
+
+    The ``model`` column holds `label`'s value, or by default the first model label present.
+    """
     import numpy as np
     import pandas as pd
 
     if not isinstance(data, dict) or "resultType" not in data:
         raise PrometheusResponseError("", "no resultType in data")
     kind, result = data["resultType"], data.get("result") or []
-    rows: list[tuple[float, str, str]] = []
+    rows: list[tuple[float, str, str, str]] = []
     if kind == "scalar":
-        rows.append((float(result[0]), "", result[1]))
+        rows.append((float(result[0]), "", "", _number(result[1])))
     elif kind in ("vector", "matrix"):
         for item in result:
-            model = item.get("metric", {}).get(MODEL_LABEL, "")
+            labels = item.get("metric", {})
+            names = (label,) if label else MODEL_LABELS
+            model = next((labels[name] for name in names if name in labels), "")
             samples = [item["value"]] if kind == "vector" else item.get("values", [])
-            rows.extend((float(t), model, v) for t, v in samples)
+            rows.extend((float(t), model, labels.get(SERVER, ""), _number(v)) for t, v in samples)
     else:
         raise PrometheusResponseError("", f"unexpected resultType {kind!r}")
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+    frame["value"] = frame["value"].astype(float)
     frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)
     frame = frame[np.isfinite(frame["value"])]
     return frame.sort_values(["model", "time"]).reset_index(drop=True)
+
+
+def _number(text: Any) -> float:
+    # Python's float() parses Prometheus's shortest round-trip text exactly; pandas' fast parser may
+    # miss the last bit, and then our numbers would not equal Prometheus's.
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def parse_duration(text: str) -> timedelta:

@@ -3,14 +3,17 @@
 Every query here is the only copy of itself: the page, the dashboard JSON and the tests render
 them from `QUERIES`, and a test checks that each name in ``metrics`` appears in the real servers'
 ``/metrics``. A query is a `string.Template` with two holes: ``$window`` (the range of ``rate`` /
-``increase``, see `range_steps.rate_window`) and ``$sel`` (label matchers inside ``{}``, empty for
-every model, ``model_name="wine"`` for one). Results carry the ``model_name`` label, which MLServer
-and seldon-core both use for the model (MLServer: the V2 model name; seldon-core: the predictive
-unit, that is the deployment name in the embedded MDS).
+``increase``, see `range_steps.rate_window`) and ``$sel`` (the label matchers inside ``{}``: the
+query's fixed ones plus the model or server asked for).
 
-Sources: request rate, errors and latency come from MLServer's metrics (V2 models). The seldon-core
-microservice publishes no request metrics (see `workbench.embedded.prometheus`), only feedback
-counters, so the reward queries are Seldon's and cover v1 models.
+What the servers publish decides what can be asked (see `workbench.embedded.prometheus`):
+- MLServer 1.7.1 labels its per-model metrics ``model`` (the V2 model name) and ``version``:
+  calls, failures, and the time per call as a Summary (count and sum, no quantiles). So the rate,
+  error share and *mean* latency are per model; the median and 95th percentile come from the REST
+  layer's histogram, which knows the route but not the model: they are per server (the ``server``
+  label our scrape configuration adds), over every model that server hosts.
+- seldon-core's microservice publishes no request metrics, only Seldon's feedback counters
+  (label ``model_name``: the predictive unit, the deployment name in the embedded MDS).
 """
 
 from __future__ import annotations
@@ -18,29 +21,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from string import Template
 
-MODEL_LABEL = "model_name"
+MODEL = "model"  # MLServer's label for the model
+SELDON_MODEL = "model_name"  # seldon-core's
+SERVER = "server"  # added by our scrape configuration (embedded/prometheus.py); a cluster's relabelling may differ
 
 SUCCESS = "model_infer_request_success_total"
 FAILURE = "model_infer_request_failure_total"
-DURATION_BUCKET = "model_infer_request_duration_bucket"
+DURATION_SUM = "model_infer_request_duration_sum"
+DURATION_COUNT = "model_infer_request_duration_count"
+REST_DURATION_BUCKET = "rest_server_request_duration_seconds_bucket"
 FEEDBACK = "seldon_api_model_feedback_total"
 FEEDBACK_REWARD = "seldon_api_model_feedback_reward_total"
+INFER_ROUTES = 'path=~"/v2/models/.+/infer"'
 
-# MLServer creates the failure series only at a model's first failure, so every sum falls back to
-# the side that exists: `(S + E) or S or E` instead of `S + E`, which would be empty.
-_S = f"sum by ({MODEL_LABEL}) (rate({SUCCESS}{{$sel}}[$window]))"
-_E = f"sum by ({MODEL_LABEL}) (rate({FAILURE}{{$sel}}[$window]))"
-_S_TOTAL = f"sum by ({MODEL_LABEL}) ({SUCCESS}{{$sel}})"
-_E_TOTAL = f"sum by ({MODEL_LABEL}) ({FAILURE}{{$sel}})"
+
+def _sum_rate(metric: str, by: str = MODEL) -> str:
+    return f"sum by ({by}) (rate({metric}{{$sel}}[$window]))"
 
 
 def _either(success: str, failure: str) -> str:
+    # A model's failure series may not exist yet (MLServer creates it at its first call; other servers
+    # at the first failure), and `S + E` would then be empty: fall back to the side that exists.
     return f"(({success} + {failure}) or {success} or {failure})"
 
 
+_S, _E = _sum_rate(SUCCESS), _sum_rate(FAILURE)
+_S_TOTAL, _E_TOTAL = f"sum by ({MODEL}) ({SUCCESS}{{$sel}})", f"sum by ({MODEL}) ({FAILURE}{{$sel}})"
+
+
 def _quantile(q: float) -> str:
-    return (f"histogram_quantile({q}, sum by ({MODEL_LABEL}, le) "
-            f"(rate({DURATION_BUCKET}{{$sel}}[$window]))) * 1000")
+    return f"histogram_quantile({q}, {_sum_rate(REST_DURATION_BUCKET, f'{SERVER}, le')}) * 1000"
 
 
 @dataclass(frozen=True)
@@ -53,17 +63,32 @@ class PromQuery:
     template: str
     metrics: tuple[str, ...]
     caption: str
-    # A cumulative total is read at one instant; the rest are series over a time range.
+    label: str = MODEL
+    """The label that names each series: a model label, or ``server`` for per-server queries."""
+    matchers: str = ""
+    """Label matchers the query always applies (e.g. only the infer routes)."""
     instant_only: bool = False
+    """A cumulative total, read at one instant; the others are series over a time range."""
 
-    def render(self, *, window: str = "5m", model: str | None = None) -> str:
-        """The PromQL text for a `window` (a PromQL duration such as ``"5m"``) and one model or all."""
-        sel = f'{MODEL_LABEL}="{escape_label_value(model)}"' if model else ""
-        return Template(self.template).substitute(window=window, sel=sel)
+    @property
+    def per_server(self) -> bool:
+        return self.label == SERVER
+
+    def render(self, *, window: str = "5m", model: str | None = None, server: str | None = None) -> str:
+        """The PromQL for a `window` (a PromQL duration such as ``"5m"``) and one model or server, or all.
+
+        A per-server query ignores `model`: its metric does not know the model.
+        """
+        parts = [self.matchers] if self.matchers else []
+        if model and not self.per_server:
+            parts.append(f'{self.label}="{escape_label_value(model)}"')
+        if server:
+            parts.append(f'{SERVER}="{escape_label_value(server)}"')
+        return Template(self.template).substitute(window=window, sel=", ".join(parts))
 
 
 def escape_label_value(value: str) -> str:
-    """A label value inside PromQL double quotes (backslash and quote escaped)."""
+    """A label value inside PromQL double quotes (backslash, quote and newline escaped)."""
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
@@ -75,28 +100,37 @@ REQUEST_RATE = PromQuery(
 ERROR_RATE = PromQuery(
     key="error_rate", title="Share of calls that failed", unit="fraction of calls",
     template=f"({_E} or {_S} * 0) / {_either(_S, _E)}", metrics=(SUCCESS, FAILURE),
-    caption="Failed calls over all calls; 0 means none failed. Rejected payloads that never reached "
-            "the model are not counted here.",
+    caption="Failed calls over all calls; 0 means none failed. A body that does not parse is refused "
+            "(HTTP 422) before it counts as a call.",
+)
+LATENCY_MEAN = PromQuery(
+    key="latency_mean", title="Mean latency", unit="ms",
+    template=f"{_sum_rate(DURATION_SUM)} / {_sum_rate(DURATION_COUNT)} * 1000",
+    metrics=(DURATION_SUM, DURATION_COUNT),
+    caption="Average time per call inside the model server (network not included).",
 )
 LATENCY_P50 = PromQuery(
-    key="latency_p50", title="Median latency", unit="ms",
-    template=_quantile(0.5), metrics=(DURATION_BUCKET,),
-    caption="Half the calls took less than this inside the model server (network not included).",
+    key="latency_p50", title="Median latency of the server", unit="ms",
+    template=_quantile(0.5), metrics=(REST_DURATION_BUCKET,), label=SERVER, matchers=INFER_ROUTES,
+    caption="Half the infer calls to this server took less than this, over all the models it serves "
+            "(MLServer times each model only as a mean).",
 )
 LATENCY_P95 = PromQuery(
-    key="latency_p95", title="95th percentile latency", unit="ms",
-    template=_quantile(0.95), metrics=(DURATION_BUCKET,),
-    caption="95 calls in 100 took less than this inside the model server; spikes here are what callers feel.",
+    key="latency_p95", title="95th percentile latency of the server", unit="ms",
+    template=_quantile(0.95), metrics=(REST_DURATION_BUCKET,), label=SERVER, matchers=INFER_ROUTES,
+    caption="95 infer calls in 100 to this server took less than this; spikes here are what callers feel.",
 )
 FEEDBACK_REWARD_SUM = PromQuery(
     key="feedback_reward", title="Reward from Seldon feedback", unit="reward per window",
-    template=f"sum by ({MODEL_LABEL}) (increase({FEEDBACK_REWARD}{{$sel}}[$window]))", metrics=(FEEDBACK_REWARD,),
-    caption="Sum of the rewards sent to Seldon's feedback endpoint in each window (a reward of 0 is not "
-            "counted by Seldon, so this is the number of correct answers when rewards are 1 or 0).",
+    template=f"sum by ({SELDON_MODEL}) (increase({FEEDBACK_REWARD}{{$sel}}[$window]))",
+    metrics=(FEEDBACK_REWARD,), label=SELDON_MODEL,
+    caption="Sum of the rewards sent to Seldon's feedback endpoint in each window. Seldon skips a "
+            "reward of 0, so with rewards of 1 or 0 this is the number of answers confirmed right.",
 )
 FEEDBACK_COUNT = PromQuery(
     key="feedback_count", title="Rewarded feedback sent to Seldon", unit="feedback per window",
-    template=f"sum by ({MODEL_LABEL}) (increase({FEEDBACK}{{$sel}}[$window]))", metrics=(FEEDBACK,),
+    template=f"sum by ({SELDON_MODEL}) (increase({FEEDBACK}{{$sel}}[$window]))",
+    metrics=(FEEDBACK,), label=SELDON_MODEL,
     caption="Feedback calls with a non-zero reward in each window (Seldon does not count the others).",
 )
 REQUESTS_TOTAL = PromQuery(
@@ -106,7 +140,8 @@ REQUESTS_TOTAL = PromQuery(
 )
 
 QUERIES: dict[str, PromQuery] = {q.key: q for q in (
-    REQUEST_RATE, ERROR_RATE, LATENCY_P50, LATENCY_P95, FEEDBACK_REWARD_SUM, FEEDBACK_COUNT, REQUESTS_TOTAL,
+    REQUEST_RATE, ERROR_RATE, LATENCY_MEAN, LATENCY_P50, LATENCY_P95, FEEDBACK_REWARD_SUM, FEEDBACK_COUNT,
+    REQUESTS_TOTAL,
 )}
 
 
