@@ -24,7 +24,8 @@ JSON = {"Content-Type": "application/json"}
 @pytest.fixture(scope="module")
 def mds(tmp_path_factory):
     home = tmp_path_factory.mktemp("mds")
-    running = local_mds.up(home, local_mds.LocalPorts.free(), include_test_models=True, alibi=False, timeout=60)
+    running = local_mds.up(home, local_mds.LocalPorts.free(), include_test_models=True, alibi=False, timeout=60,
+                           prometheus=False)
     yield running
     local_mds.down(home)
 

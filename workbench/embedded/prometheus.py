@@ -9,22 +9,29 @@ server's ``url`` in state.json, which `workbench.monitor.prometheus_api` reads w
 ``WORKBENCH_PROMETHEUS_URL`` is empty.
 
 What each server publishes, read from their ``/metrics`` after predictions and feedback
-(MLServer 1.7.1, seldon-core 1.18.2, measured by tests/workbench/monitor/test_prometheus.py):
-- MLServer's metrics port: per model, labels ``model_name`` and ``model_version``,
-  ``model_infer_request_success_total`` (successful infers), ``model_infer_request_failure_total``
-  (only once a model has failed at least once: a payload rejected before the model runs, such as
-  a V2 body that does not parse, counts in neither) and ``model_infer_request_duration`` (a
-  histogram in seconds: ``_bucket`` / ``_sum`` / ``_count``); also ``rest_server_requests_total``
-  and ``rest_server_request_duration_seconds`` by ``path`` and ``status_code``, the queue gauges
-  ``batch_request_queue`` / ``parallel_request_queue`` and Python process metrics.
-- seldon-core's microservice metrics port (DESIGN.md section 7, confirmed): after predictions it
-  publishes nothing at all (an empty page): the wrapper records only a model's custom metrics
-  (none in our demo models) and, on feedback, ``seldon_api_model_feedback_total`` and
-  ``seldon_api_model_feedback_reward_total`` (labels ``model_name``, ``model_image``,
-  ``model_version``, ``deployment_name``, ``predictor_name``, ``predictor_version``,
-  ``method="feedback"``), and these only for a non-zero reward: a reward of 0 moves neither
-  counter. Request rate and latency of v1 models come from Seldon's executor in a cluster, which
-  cannot run here.
+(MLServer 1.7.1, seldon-core 1.18.2; tests/workbench/monitor/test_prometheus.py keeps checking it):
+- MLServer's metrics port, per model with labels ``model`` (the V2 name) and ``version`` ("None"
+  when unset): ``model_infer_request_success_total``, ``model_infer_request_failure_total``
+  (created at 0 by a model's first call; a call to an unknown model is a failure under that name;
+  a body that does not parse is refused with 422 and counts in neither) and
+  ``model_infer_request_duration`` as a *Summary* (``_count`` / ``_sum``, no quantiles, so only
+  a mean per model). The REST layer (starlette_exporter) adds ``rest_server_requests_total`` and
+  the histogram ``rest_server_request_duration_seconds`` labelled by route template
+  (``path="/v2/models/{model_name}/infer"``) and ``status_code``, not by model: percentiles
+  are per server. Plus queue gauges and Python process metrics. The metrics port opens a moment
+  after the server reports ready, so the first scrape may fail.
+- seldon-core's microservice metrics port: DESIGN.md section 7 is right. After predictions the
+  page is empty and stays byte-for-byte the same; feedback with reward 0 changes nothing either;
+  feedback with a non-zero reward adds ``seldon_api_model_feedback_total`` and
+  ``seldon_api_model_feedback_reward_total`` (labels ``model_name`` = the predictive unit,
+  ``deployment_name``, ``predictor_name``, ``model_image``, ``model_version``, ``method="feedback"``
+  and ``worker_id``, one series per gunicorn worker: always sum them). A model's custom metrics (its ``metrics()`` method) would appear
+  there too; our demo models define none. Request rate and latency of v1 models come from
+  Seldon's executor in a cluster (``seldon_api_executor_server_requests_seconds_*``), which
+  cannot run here: the request-log sink is the place for them.
+- A counter series appears with its first value, and Prometheus's ``rate``/``increase`` cannot
+  see that first step (Prometheus 2.42 has no created-timestamp handling): the first rewarded
+  feedback of a model after a restart is missing from ``increase``, though not from the totals.
 """
 
 from __future__ import annotations

@@ -216,12 +216,14 @@ def _number(text: Any) -> float:
 
 
 def parse_duration(text: str) -> timedelta:
-    """A Prometheus duration of one unit (``2s``, ``1m``, ``500ms``, ``1h``) as a timedelta."""
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    for suffix in ("ms", "s", "m", "h", "d", "w"):
-        if text.endswith(suffix) and text[: -len(suffix)].isdigit():
-            return timedelta(seconds=int(text[: -len(suffix)]) * units[suffix])
-    raise ValueError(f"not a Prometheus duration: {text!r}")
+    """A Prometheus duration (``2s``, ``500ms``, ``1m30s``, ``1h``) as a timedelta."""
+    import re
+
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+    parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"not a Prometheus duration: {text!r}")
+    return timedelta(seconds=sum(int(n) * units[u] for n, u in parts))
 
 
 # -- which Prometheus --------------------------------------------------------------------------

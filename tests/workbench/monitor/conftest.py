@@ -44,7 +44,7 @@ def _up(url: str) -> list[str]:
     import requests
 
     body = requests.get(f"{url}/api/v1/query", params={"query": "up"}, timeout=(2, 5)).json()
-    return [r["metric"].get("server", "") for r in body["data"]["result"]]
+    return [r["metric"].get("server", "") for r in body["data"]["result"] if r["value"][1] == "1"]
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +64,8 @@ def prometheus(local_mds, tmp_path_factory):
             processes.stop_group(process.pid)
             pytest.fail(f"prometheus did not start: {processes.log_tail(folder / 'prometheus.log')}")
         time.sleep(0.1)
-    # Prometheus applies its targets a few seconds after start: wait for a first scrape of each.
+    # Prometheus applies its targets seconds after start, and MLServer opens its metrics port after
+    # it is ready: wait until every target has answered a scrape.
     while len(_up(url)) < len(targets):
         if time.monotonic() > deadline:
             processes.stop_group(process.pid)

@@ -16,7 +16,12 @@ import pytest
 import requests
 
 from workbench.monitor.prometheus_api import PrometheusAPI, now
-from workbench.monitor.prometheus_errors import PrometheusError, PrometheusResponseError, PrometheusUnavailable
+from workbench.monitor.prometheus_errors import (
+    PrometheusError,
+    PrometheusQueryError,
+    PrometheusResponseError,
+    PrometheusUnavailable,
+)
 from workbench.monitor.promql import (
     ERROR_RATE,
     FEEDBACK_REWARD_SUM,
@@ -208,3 +213,33 @@ def test_prometheus_down_is_a_typed_error_with_a_plain_message():
 def test_a_url_that_is_not_prometheus_says_so(local_mds):
     with PrometheusAPI(local_mds.url("mlserver")) as wrong, pytest.raises(PrometheusResponseError, match="base URL"):
         wrong.instant("up")
+
+
+def metric_names(text: str) -> set[str]:
+    return {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def test_seldon_microservice_publishes_only_rewarded_feedback(local_mds, prometheus):
+    """The evidence behind DESIGN.md section 7: predictions and reward-0 feedback leave /metrics unchanged."""
+    target = next(t for t in prometheus.targets if t.server == V1_MODEL)
+    metrics = lambda: requests.get(f"http://{target.address}/metrics", timeout=TIMEOUT).text  # noqa: E731
+    before = metrics()
+    url = f"{local_mds.url(V1_MODEL)}/api/v1.0/predictions"
+    for _ in range(3):
+        assert requests.post(url, json={"data": {"ndarray": [[1.0, 2.0]]}}, timeout=TIMEOUT).ok
+    feedback(local_mds, 0.0)
+    assert metrics() == before
+    feedback(local_mds, 1.0)
+    after = metrics()
+    assert after != before
+    names = metric_names(after)
+    assert {"seldon_api_model_feedback_total", "seldon_api_model_feedback_reward_total"} <= names
+    assert not [n for n in names if "request" in n or "predict" in n]
+    labels = re.search(r'^seldon_api_model_feedback_total\{([^}]*)\}', after, re.M).group(1)
+    assert f'model_name="{V1_MODEL}"' in labels and 'method="feedback"' in labels and "worker_id=" in labels
+
+
+def test_a_query_prometheus_rejects_names_the_query(api):
+    with pytest.raises(PrometheusQueryError, match=r"rejected the query \(bad_data: .*parse error") as caught:
+        api.instant("sum(rate(")
+    assert caught.value.query == "sum(rate("
