@@ -20,6 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from string import Template
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mds_client import ModelRef
 
 MODEL = "model"  # MLServer's label for the model
 SELDON_MODEL = "model_name"  # seldon-core's
@@ -143,6 +147,12 @@ QUERIES: dict[str, PromQuery] = {q.key: q for q in (
     REQUEST_RATE, ERROR_RATE, LATENCY_MEAN, LATENCY_P50, LATENCY_P95, FEEDBACK_REWARD_SUM, FEEDBACK_COUNT,
     REQUESTS_TOTAL,
 )}
+
+
+def metrics_name(ref: ModelRef) -> str:
+    """The label value a model's series carry: its V2 model name (MLServer's ``model``) or, for a
+    Seldon v1 model, its graph node (seldon-core's ``model_name``); both are `ModelRef.v2_name`."""
+    return ref.v2_name
 
 
 def referenced_metrics() -> set[str]:

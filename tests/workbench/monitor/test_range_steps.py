@@ -74,3 +74,11 @@ def test_per_server_queries_ignore_the_model_and_select_a_server():
     assert query.per_server
     assert query.render(model="wine") == query.render()
     assert 'path=~"/v2/models/.+/infer", server="mlserver"' in query.render(server="mlserver")
+
+
+def test_a_model_is_found_in_metrics_by_its_server_side_name():
+    from mds_client import ModelRef
+    from workbench.monitor.promql import metrics_name
+
+    assert metrics_name(ModelRef(name="ns/fraud", protocol="seldon", endpoint="http://x", model_name="classifier")) == "classifier"
+    assert metrics_name(ModelRef(name="wine", protocol="v2", endpoint="http://x")) == "wine"
