@@ -57,9 +57,6 @@ SCRAPE_TIMEOUT = "1s"
 RETENTION = "15d"
 METRICS_PATH = "/metrics"
 READY_PATH = "/-/ready"
-# The server kinds whose metrics port is scraped, as Prometheus job names; the sink serves /metrics on
-# its HTTP port.
-JOB_BY_NAME = {"mlserver": "mlserver", "alibi": "alibi"}
 
 
 @dataclass(frozen=True)
@@ -104,8 +101,8 @@ def _target(name: str, kind: str, host: str, ports: dict[str, int]) -> ScrapeTar
     if kind == "sink":  # the request-log sink serves /metrics beside its event endpoint
         return ScrapeTarget("sink", name, host, ports["http"])
     if kind in ("mlserver", "seldon") and "metrics" in ports:
-        job = "seldon" if kind == "seldon" else JOB_BY_NAME.get(name, name)
-        return ScrapeTarget(job, name, host, ports["metrics"])
+        # One job for all seldon microservices (one per model); each MLServer is its own job.
+        return ScrapeTarget("seldon" if kind == "seldon" else name, name, host, ports["metrics"])
     return None
 
 

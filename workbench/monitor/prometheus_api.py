@@ -87,14 +87,14 @@ class PrometheusAPI:
         params = {"query": promql}
         if at is not None:
             params["time"] = f"{at.timestamp():.3f}"
-        return to_frame(self._call("/api/v1/query", params, promql), label)
+        return to_frame(self._call("/api/v1/query", params, promql), label, url=self.url)
 
     def range(self, promql: str, *, start: datetime, end: datetime, step: timedelta,
               label: str | None = None) -> pd.DataFrame:
         """``/api/v1/query_range``: one row per series and step from `start` to `end`."""
         params = {"query": promql, "start": f"{start.timestamp():.3f}", "end": f"{end.timestamp():.3f}",
                   "step": f"{step.total_seconds():g}"}
-        return to_frame(self._call("/api/v1/query_range", params, promql), label)
+        return to_frame(self._call("/api/v1/query_range", params, promql), label, url=self.url)
 
     def scrape_interval(self) -> timedelta:
         """The global scrape interval from Prometheus's loaded configuration (cached)."""
@@ -112,13 +112,13 @@ class PrometheusAPI:
     # -- named queries -------------------------------------------------------------------------
 
     def series(self, query: PromQuery, *, start: datetime, end: datetime, model: str | None = None,
-               step: timedelta | None = None) -> MetricSeries:
+               server: str | None = None, step: timedelta | None = None) -> MetricSeries:
         """A query of `promql.QUERIES` over a time range, its step chosen for a readable chart."""
         if query.instant_only:
             raise ValueError(f"{query.key} is a total read at one instant: use total()")
         step = step or choose_step(end - start)
         window = rate_window(step, self.scrape_interval())
-        promql = query.render(window=promql_duration(window), model=model)
+        promql = query.render(window=promql_duration(window), model=model, server=server)
         frame = self.range(promql, start=start, end=end, step=step, label=query.label)
         return MetricSeries(query, promql, step, window, frame)
 
@@ -176,7 +176,7 @@ def _connection_reason(error: Exception) -> str:
     return text.split(": ", 1)[-1][:200]
 
 
-def to_frame(data: Any, label: str | None = None) -> pd.DataFrame:
+def to_frame(data: Any, label: str | None = None, *, url: str = "") -> pd.DataFrame:
     """``data`` of a query answer (vector, matrix or scalar) as a (time, model, server, value) frame.
 
     The ``model`` column holds `label`'s value, or by default the first model label present.
@@ -185,7 +185,7 @@ def to_frame(data: Any, label: str | None = None) -> pd.DataFrame:
     import pandas as pd
 
     if not isinstance(data, dict) or "resultType" not in data:
-        raise PrometheusResponseError("", "no resultType in data")
+        raise PrometheusResponseError(url, "no resultType in data")
     kind, result = data["resultType"], data.get("result") or []
     rows: list[tuple[float, str, str, str]] = []
     if kind == "scalar":
@@ -198,7 +198,7 @@ def to_frame(data: Any, label: str | None = None) -> pd.DataFrame:
             samples = [item["value"]] if kind == "vector" else item.get("values", [])
             rows.extend((float(t), model, labels.get(SERVER, ""), _number(v)) for t, v in samples)
     else:
-        raise PrometheusResponseError("", f"unexpected resultType {kind!r}")
+        raise PrometheusResponseError(url, f"unexpected resultType {kind!r}")
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["value"] = frame["value"].astype(float)
     frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)
