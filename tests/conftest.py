@@ -34,7 +34,8 @@ def local_mds(tmp_path_factory):
     from workbench.embedded import local_mds as embedded
 
     home = tmp_path_factory.mktemp("mds-home")
-    running = embedded.up(home, LocalPorts.free(), include_test_models=True, alibi=True, timeout=120)
+    running = embedded.up(home, LocalPorts.free(), include_test_models=True, alibi=True, timeout=120,
+                       prometheus=False)  # tests start their own (tests/workbench/monitor/conftest.py)
     yield running
     embedded.down(home)
 

@@ -38,7 +38,7 @@ def main() -> int:
     home = default_home()
     if not env.get("WORKBENCH_CATALOG"):
         try:
-            mds = local_mds.up(home)
+            mds = local_mds.up(home, sink=True)
             started_here = True
             print(f"Embedded MDS ready in {mds.ready_seconds:.1f} s:")
             for server in mds.servers:

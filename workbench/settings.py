@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     """Ingress base URL for Seldon Core v1 ``SeldonDeployment``s (``<url>/seldon/<ns>/<name>``)."""
     kube_mesh_url: str = ""
     """Seldon Core v2 mesh URL for ``Model`` / ``Pipeline`` resources."""
+    prometheus_url: str = ""
+    """Prometheus base URL for the Monitor page; empty means the embedded MDS's own, if it runs."""
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -16,9 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["up", "down", "status", "prepare"])
     parser.add_argument("--home", type=Path, default=None, help="MDS home (default: $WORKBENCH_HOME or <repo>/.mds)")
     parser.add_argument("--base-port", type=int, default=None,
-                        help="shift every port: MLServer base..base+2, seldon base+10.., alibi base+20..22")
+                        help="shift every port: MLServer base..base+2, seldon base+10.., alibi base+20..22, "
+                             "prometheus base+30")
     parser.add_argument("--test-models", action="store_true", help="also serve the echo test models")
     parser.add_argument("--no-alibi", action="store_true", help="skip the explainer / drift MLServer")
+    parser.add_argument("--no-sink", action="store_true", help="skip the request-log sink")
+    parser.add_argument("--no-prometheus", action="store_true", help="do not start Prometheus")
     parser.add_argument("--timeout", type=float, default=90.0)
     args = parser.parse_args(argv)
 
@@ -35,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"alibi: {prepared.alibi_error}", file=sys.stderr)
         elif args.command == "up":
             mds = local_mds.up(home, ports, include_test_models=args.test_models, timeout=args.timeout,
-                               alibi=not args.no_alibi)
+                               alibi=not args.no_alibi, prometheus=not args.no_prometheus,
+                               sink=not args.no_sink)
             for server in mds.servers:
                 print(f"{server['name']:<10} {server['url']:<26} pid {server['pid']:<7} models: {', '.join(server['models'])}")
             for name, reason in mds.failures.items():

@@ -30,9 +30,9 @@ class ModelFolderError(EmbeddedMDSError):
 
 
 class ServerEnvironmentError(EmbeddedMDSError):
-    def __init__(self, server: str, python: Path | str, hint: str) -> None:
+    def __init__(self, server: str, python: Path | str, hint: str, what: str = "python") -> None:
         self.server, self.python = server, Path(python)
-        super().__init__(f"{server}: python {python} not found. {hint}")
+        super().__init__(f"{server}: {what} {python} not found. {hint}")
 
 
 class PortInUseError(EmbeddedMDSError):

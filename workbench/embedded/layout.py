@@ -96,6 +96,15 @@ class HomeLayout:
     def log(self, server: str) -> Path:
         return self.logs / f"{server}.log"
 
+    # Prometheus (optional): its prometheus.yml and its TSDB.
+    @property
+    def prometheus_config(self) -> Path:
+        return self.home / "prometheus" / "prometheus.yml"
+
+    @property
+    def prometheus_data(self) -> Path:
+        return self.home / "prometheus" / "data"
+
     @property
     def state(self) -> Path:
         return self.home / "state.json"

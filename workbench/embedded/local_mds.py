@@ -15,6 +15,8 @@ Servers (default ports; ``LocalPorts`` changes them):
   It is optional: if it cannot be prepared or started, ``up`` keeps the core running, records why
   in ``LocalMDS.failures`` / state.json ``failed`` and leaves ``explainer``/``drift`` out of the
   catalog. A taken alibi port is such a failure too, not an exception.
+- ``prometheus``: Debian's ``/usr/bin/prometheus`` on 9530 scraping every server's metrics port
+  (``workbench.embedded.prometheus``); optional in the same way (``up(prometheus=False)`` skips it).
 
 Each server runs in its own process group with its log in ``<home>/logs/<server>.log``; server
 environments come from ``layout.mlserver_python()`` / ``layout.seldon_python()`` and get
@@ -180,6 +182,7 @@ def up(
     timeout: float = DEFAULT_TIMEOUT,
     alibi: bool = True,
     sink: bool = False,
+    prometheus: bool = True,
 ) -> LocalMDS:
     """Start every server, wait until all are ready, write state.json and catalog.yaml."""
     layout = _layout(home)
@@ -195,7 +198,12 @@ def up(
     failures: dict[str, str] = {}
     if alibi and prepared.alibi_error:
         failures[ALIBI] = prepared.alibi_error
-    specs = startable(build_specs(prepared, ports), failures)
+    specs = build_specs(prepared, ports)
+    if prometheus:  # optional, like alibi: scrapes every server above (see embedded/prometheus.py)
+        from workbench.embedded.prometheus import prometheus_spec
+
+        specs.append(prometheus_spec(layout, ports, specs))
+    specs = startable(specs, failures)
     running = start_all(layout, specs, timeout, failures)
 
     ready_seconds = round(time.monotonic() - started_at, 2)

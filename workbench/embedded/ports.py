@@ -24,6 +24,7 @@ class LocalPorts:
     alibi_grpc: int = 9521
     alibi_metrics: int = 9522
     sink_http: int = 9530
+    prometheus_http: int = 9540
 
     def seldon(self, index: int) -> tuple[int, int]:
         """(http, metrics) of the index-th seldon service."""
@@ -31,12 +32,12 @@ class LocalPorts:
 
     @classmethod
     def from_base(cls, base: int, host: str = "127.0.0.1") -> LocalPorts:
-        """The default layout shifted to start at `base` (base..base+30)."""
+        """The default layout shifted to start at `base` (base..base+40)."""
         return cls(host, base, base + 1, base + 2, base + 10, base + 11, base + 20, base + 21, base + 22,
-                   sink_http=base + 30)
+                   sink_http=base + 30, prometheus_http=base + 40)
 
     @classmethod
-    def free(cls, host: str = "127.0.0.1", span: int = 31, start: int = 20000, stop: int = 32000) -> LocalPorts:
+    def free(cls, host: str = "127.0.0.1", span: int = 41, start: int = 20000, stop: int = 32000) -> LocalPorts:
         """A layout whose whole span of ports is free now (for tests and parallel homes).
 
         Searched below 32768 so that Linux never hands the same ports out as ephemeral ones.

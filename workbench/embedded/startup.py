@@ -24,6 +24,9 @@ from workbench.embedded.server_specs import ServerSpec, server_env
 def check_environment(spec: ServerSpec) -> None:
     python = Path(spec.argv[0])
     if not python.exists():
+        if spec.kind == "prometheus":
+            raise ServerEnvironmentError(spec.name, python, "Install Debian's prometheus (`apt-get install "
+                                         "prometheus`) or set WORKBENCH_PROMETHEUS_BINARY.", what="program")
         env_var = "WORKBENCH_MLSERVER_PYTHON" if spec.kind == "mlserver" else "WORKBENCH_SELDON_PYTHON"
         raise ServerEnvironmentError(
             spec.name, python, f"Create that environment (see requirements-{spec.kind}.txt) or set {env_var}.")

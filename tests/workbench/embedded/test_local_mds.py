@@ -25,7 +25,8 @@ JSON = {"Content-Type": "application/json"}
 @pytest.fixture(scope="module")
 def mds(tmp_path_factory):
     home = tmp_path_factory.mktemp("mds")
-    running = local_mds.up(home, LocalPorts.free(), include_test_models=True, alibi=False, timeout=60)
+    running = local_mds.up(home, LocalPorts.free(), include_test_models=True, alibi=False, timeout=60,
+                           prometheus=False)
     yield running
     local_mds.down(home)
 
