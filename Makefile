@@ -10,7 +10,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 # The machine's pip config lists local mirrors that lack most packages; their warnings are noise.
 FILTER := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: run test setup lint bench models clean mds-up mds-down
+.PHONY: run test setup lint bench models clean mds-up mds-down system-deps
 
 setup: $(VENVS)/app/.ok $(VENVS)/mlserver/.ok $(VENVS)/seldon/.ok
 
@@ -34,7 +34,13 @@ $(VENVS)/seldon/.ok: requirements-seldon.txt constraints-seldon.txt
 models: setup
 	$(APP) -m workbench.embedded.demo_models --home $${WORKBENCH_HOME:-.mds}
 
-run: setup models
+# Prometheus for the embedded MDS (Debian's package); best effort: without it Monitor falls back to the log.
+system-deps:
+	@command -v prometheus >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; } || \
+	  echo "prometheus could not be installed: Monitor will read service metrics from the request log instead"
+
+run: setup models system-deps
 	$(APP) -m workbench.launch
 
 mds-up: setup

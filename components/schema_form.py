@@ -110,7 +110,7 @@ def render_schema_form(
     grid = st.columns(columns)
     for i, f in enumerate(schema.features):
         with grid[i % columns]:
-            value = _field(f, f"{key}.{f.name}")
+            value = _field(f, f"{key}.{f.name}", _decimals_in(reference, f.name))
             state.values[f.name] = value
             problem = check_value(f, value)
             if problem:
@@ -135,7 +135,7 @@ def _label(f: Feature) -> str:
     return f"{f.name} ({f.unit})" if f.unit else f.name
 
 
-def _field(f: Feature, widget_key: str) -> Any:
+def _field(f: Feature, widget_key: str, decimals: int = 0) -> Any:
     if f.kind == FeatureKind.BOOLEAN:
         return st.checkbox(_label(f), key=widget_key, help=_help(f))
     if f.kind == FeatureKind.CATEGORY and f.categories:
@@ -144,7 +144,8 @@ def _field(f: Feature, widget_key: str) -> Any:
         return st.number_input(_label(f), key=widget_key, step=int(f.step or 1), help=_help(f))
     if f.kind == FeatureKind.NUMBER:
         step = float(f.step) if f.step else _step_for(f)
-        return st.number_input(_label(f), key=widget_key, step=step, format=_format_for(step), help=_help(f))
+        # Show every decimal the data has: the value on screen is the value sent (4.68 is not shown as 4.7).
+        return st.number_input(_label(f), key=widget_key, step=step, format=_format_for(step, decimals), help=_help(f))
     if f.kind == FeatureKind.TEXT:
         return st.text_area(_label(f), key=widget_key, help=_help(f), height=100)
     return st.text_input(_label(f), key=widget_key, help=_help(f))
@@ -157,9 +158,21 @@ def _step_for(f: Feature) -> float:
     return 0.01
 
 
-def _format_for(step: float) -> str:
+def _format_for(step: float, at_least: int = 0) -> str:
     decimals = max(0, min(6, int(-np.floor(np.log10(step))))) if step > 0 else 2
-    return f"%.{decimals}f"
+    return f"%.{max(decimals, min(6, at_least))}f"
+
+
+def _decimals_in(reference: pd.DataFrame | None, column: str) -> int:
+    """The most decimals a value of ``column`` has in the reference data (at most 6), 0 without data."""
+    if reference is None or column not in reference.columns:
+        return 0
+    values = pd.to_numeric(reference[column], errors="coerce").dropna().head(500)
+    most = 0
+    for value in values:
+        text = f"{float(value):.6f}".rstrip("0")
+        most = max(most, len(text.split(".")[1]) if "." in text else 0)
+    return most
 
 
 def _image_field(schema: ModelSchema, f: Feature, key: str, state: FormState) -> None:

@@ -46,7 +46,11 @@ if clicked:
             resources.client(), resources.engine(), [(e.ref, e.schema) for e in chosen], form.values,  # type: ignore[misc]
             user=state.username(),
         )
-    st.session_state["compare.outcomes"] = outcomes
-outcomes = st.session_state.get("compare.outcomes")
-if outcomes:
-    render_comparison(outcomes, key="compare.view")
+    # The answers belong to the input that produced them: kept with the form and the values sent.
+    st.session_state["compare.outcomes"] = (base.name, dict(form.values), outcomes)
+sent = st.session_state.get("compare.outcomes")
+if sent and sent[0] == base.name:
+    if sent[1] != form.values:
+        st.caption("The form has changed since these answers: they are for the input sent before. "
+                   "Send again to compare on this one.")
+    render_comparison(sent[2], key="compare.view")

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.review_charts import accuracy_figure, confusion_figure, error_figure
+from mds_client import MDSError
 from workbench.auth import can_see_all_feedback
 from workbench.feedback import metrics as fm
 from workbench.ui import resources, state
@@ -24,8 +25,16 @@ if everything.empty:
             icon=":material/rate_review:")
     st.stop()
 
+with_feedback = set(everything["model"].unique())
+try:
+    catalogued = {ref.name for ref in resources.catalog_refs(str(resources.settings().catalog_path))}
+except MDSError:  # the catalog cannot be read: review what there is, unmarked
+    catalogued = with_feedback
+# Models of the catalog first; a model that got feedback but has left the catalog is still reviewable, marked.
+choices = sorted(with_feedback & catalogued) + sorted(with_feedback - catalogued)
 cols = st.columns(5)
-model = cols[0].selectbox("Model", sorted(everything["model"].unique()), key="review.model")
+model = cols[0].selectbox("Model", choices, key="review.model",
+                          format_func=lambda m: m if m in catalogued else f"{m} (no longer in the catalog)")
 versions = sorted(v for v in everything.loc[everything["model"] == model, "version"].unique() if v)
 version = cols[1].selectbox("Version", ["all", *versions], key="review.version")
 people = sorted(everything["user"].unique())
@@ -85,11 +94,17 @@ st.subheader("Cases, wrong ones first")
 order = {"wrong": 0, "unsure": 1, "correct": 2}
 table = shown.assign(_o=shown["verdict"].map(order)).sort_values(["_o", "created"], ascending=[True, False])
 table = table.assign(case="/history?prediction=" + table["prediction_id"].astype(str))
-view = table[["case", "verdict", "predicted", "true_answer", "user", "confidence", "comment", "tags",
-              "forwarded", "attempts", "created"]].rename(columns={"true_answer": "right answer", "forwarded": "sent"})
-st.dataframe(view.astype({"predicted": str, "right answer": str}), hide_index=True, key="review.table",
+view = table[["case", "verdict", "predicted", "model_confidence", "true_answer", "user", "confidence", "comment",
+              "tags", "forwarded", "attempts", "created"]].rename(columns={"true_answer": "right answer",
+                                                                            "forwarded": "sent"})
+# None -> NaN: an empty cell where nobody said how sure they were, not the word "None".
+view = view.astype({"predicted": str, "right answer": str, "model_confidence": float, "confidence": float})
+st.dataframe(view, hide_index=True, key="review.table",
              column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
-                            "confidence": st.column_config.NumberColumn("Sure (0-1)", format="%.2f")})
+                            "model_confidence": st.column_config.NumberColumn(
+                                "Model's confidence", format="%.2f", help="how sure the model was of its answer"),
+                            "confidence": st.column_config.NumberColumn(
+                                "Reviewer's certainty", format="%.2f", help="how sure the person was (0 to 1)")})
 
 export = fm.export_frame(shown)
 d1, d2 = st.columns(2)

@@ -35,6 +35,23 @@ def test_compare_classifier_and_regressor(logged_in):
     assert metrics["tip-amount"].endswith("$")
 
 
+def test_compare_results_belong_to_the_input_that_produced_them(logged_in):
+    at = logged_in("analyst")
+    at.session_state["models.selected"] = "tips"
+    at.switch_page("../pages/compare.py").run()
+    at.multiselect(key="compare.others.tips").set_value(["tip-amount"]).run()
+    at.button(key="compare.send").click().run()
+    assert set(metric_values(at)) == {"tips", "tip-amount"}
+    # Another model's form: the answers for the tips input are gone, not shown under the new form.
+    at.selectbox(key="compare.model").set_value("wine").run()
+    assert not at.exception, at.exception
+    assert not {"tips", "tip-amount"} & set(metric_values(at))
+    # Back to tips with a changed input: the old answers are shown as the previous input's.
+    at.selectbox(key="compare.model").set_value("tips").run()
+    at.number_input(key="predict.form.tips.total_bill").set_value(12.5).run()
+    assert "The form has changed since these answers" in texts(at)
+
+
 def test_history_lists_and_permalink_reopens(logged_in):
     at = logged_in("analyst")
     at.session_state["models.selected"] = "tips"

@@ -37,6 +37,18 @@ def test_tips_form_has_a_widget_per_kind(logged_in):
     assert at.button(key="predict.form.tips.random") and at.button(key="predict.form.tips.reset")
 
 
+@pytest.mark.parametrize("model", ["wine", "tips"])
+def test_numbers_on_screen_are_the_numbers_sent(logged_in, model):
+    """Each number field shows every decimal of its value, for the typical and for random examples."""
+    at = open_predict(logged_in, model)
+    for _ in range(3):
+        for field in at.number_input:
+            fmt = field.proto.format or "%g"
+            assert float(fmt % field.value) == pytest.approx(field.value, abs=1e-12), (field.key, fmt, field.value)
+        at.button(key=f"predict.form.{model}.random").click().run()
+        assert not at.exception, at.exception
+
+
 def test_predict_shows_answer_request_snippets_and_logs(logged_in, app_env):
     at = open_predict(logged_in, "tips")
     at.selectbox(key="predict.form.tips.day").set_value("Sun")

@@ -24,7 +24,8 @@ MIN_ITEMS = 30
 ONE_SIDED = 0.8
 FRAME_COLUMNS = [
     "feedback_id", "prediction_id", "model", "version", "protocol", "request_id", "user", "predicted_by",
-    "verdict", "predicted", "truth", "true_answer", "task", "confidence", "comment", "tags", "forwarded",
+    "verdict", "predicted", "truth", "true_answer", "task", "model_confidence", "confidence", "comment", "tags",
+    "forwarded",
     "attempts", "last_error", "created", "predicted_at", "inputs",
 ]
 
@@ -67,7 +68,8 @@ def feedback_frame(engine: Engine, filters: FeedbackFilter | None = None, *, inc
             "feedback_id": fb.id, "prediction_id": p.id, "model": p.model, "version": p.version,
             "protocol": p.protocol, "request_id": p.request_id, "user": fb.user, "predicted_by": p.user,
             "verdict": fb.verdict, "predicted": predicted, "truth": fb.truth, "true_answer": true_answer,
-            "task": outputs.get("task", "other"), "confidence": fb.confidence, "comment": fb.comment,
+            "task": outputs.get("task", "other"), "model_confidence": model_confidence(outputs),
+            "confidence": fb.confidence, "comment": fb.comment,
             "tags": ", ".join(fb.tags or []), "forwarded": fb.forwarded, "attempts": fb.attempts,
             "last_error": fb.last_error, "created": pd.Timestamp(fb.created), "predicted_at": pd.Timestamp(p.created),
             "inputs": p.inputs,
@@ -173,13 +175,29 @@ def error_distribution(frame: pd.DataFrame) -> pd.DataFrame:
     return out[columns].reset_index(drop=True)
 
 
+def model_confidence(outputs: dict[str, Any]) -> float | None:
+    """How sure the model was of its answer: its reported confidence, else its top class probability."""
+    value = outputs.get("confidence")
+    if value is None and isinstance(outputs.get("probabilities"), dict) and outputs["probabilities"]:
+        value = max(outputs["probabilities"].values())
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Labelled cases for retraining: one column per input feature, then predicted, truth and the vote."""
+    """Labelled cases for retraining: one column per input feature, then predicted, truth and the vote.
+
+    Two certainties, named so nobody mixes them up: ``model_confidence`` (how sure the model was of its
+    answer) and ``labeller_certainty`` (how sure the person giving feedback was, 0 to 1).
+    """
     if frame.empty:
         return pd.DataFrame(columns=["prediction_id", "model", "version", "predicted", "truth", "verdict"])
     inputs = pd.DataFrame([i if isinstance(i, dict) else {"input": i} for i in frame["inputs"]], index=frame.index)
-    facts = frame[["prediction_id", "model", "version", "request_id", "predicted", "true_answer", "verdict",
-                   "confidence", "user", "comment", "tags", "created"]].rename(columns={"true_answer": "truth"})
+    facts = frame[["prediction_id", "model", "version", "request_id", "predicted", "model_confidence", "true_answer",
+                   "verdict", "confidence", "user", "comment", "tags", "created"]].rename(
+        columns={"true_answer": "truth", "confidence": "labeller_certainty"})
     out = pd.concat([facts[["prediction_id", "model", "version", "request_id"]], inputs,
                      facts.drop(columns=["prediction_id", "model", "version", "request_id"])], axis=1)
     out["created"] = out["created"].astype(str)
