@@ -128,6 +128,7 @@ def render_row_picker(preview: pd.DataFrame, rows_done: int, *, key: str) -> int
     if not preview.empty:
         st.caption(f"The first {len(preview):,} rows of the results (row = its number in the results file)")
         st.dataframe(preview, hide_index=True, key=f"{key}.preview")
-    number = st.number_input(f"Row number (1 to {rows_done:,})", min_value=0, max_value=rows_done, value=0, step=1,
-                             key=f"{key}.number", help="0: no row picked. 1 is the first data row of the results file.")
-    return int(number) if number else None
+    number = st.number_input(f"Row number (1 to {rows_done:,})", min_value=1, max_value=rows_done, value=None, step=1,
+                             key=f"{key}.number", placeholder="Type the number of a row",
+                             help="1 is the first data row of the results file.")
+    return int(number) if number is not None else None

@@ -11,6 +11,8 @@ from typing import Any
 
 import streamlit as st
 
+from components.numbers import number
+from components.text import md_escape
 from workbench.feedback.capture import FeedbackItem
 
 VERDICT_WORDS = {"correct": "Correct", "wrong": "Wrong", "unsure": "Not sure"}
@@ -55,7 +57,8 @@ def render_feedback_box(prediction_record: Any, schema: Any, *, key: str, curren
         _others(others)
         return None
 
-    st.markdown(f"Was **{said}** the right answer?" if said is not None else "Was this answer right?")
+    shown = number(said, getattr(schema, "unit", "") or "") if task == "regression" else said
+    st.markdown(f"Was **{md_escape(shown)}** the right answer?" if said is not None else "Was this answer right?")
     right, wrong = st.columns(2)
     if right.button("Correct", key=f"{key}.correct", type="primary", icon=":material/thumb_up:"):
         st.session_state[f"{key}.wrong"] = False

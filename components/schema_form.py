@@ -83,6 +83,9 @@ def _load(schema: ModelSchema, key: str, values: dict[str, Any]) -> None:
             st.session_state[f"{key}.{f.name}"] = widget_value(f, values.get(f.name))
 
 
+IMAGE_UPLOAD_MB = 10
+
+
 def render_schema_form(
     schema: ModelSchema,
     *,
@@ -180,6 +183,7 @@ def _image_field(schema: ModelSchema, f: Feature, key: str, state: FormState) ->
     low, high = f.minimum if f.minimum is not None else 0.0, f.maximum if f.maximum is not None else 1.0
     upload = st.file_uploader(
         f"{_label(f)}: a picture", type=["png", "jpg", "jpeg", "bmp", "gif"], key=f"{key}.{f.name}.upload",
+        max_upload_size=IMAGE_UPLOAD_MB,  # a picture, not the 1 GB a batch file may be
         help=(_help(f) or "") + f" The picture is turned grey, resized to {'x'.join(map(str, f.shape))} and scaled to {low:g}..{high:g}.",
     )
     if upload is not None:

@@ -139,7 +139,15 @@ if current:
 
 st.divider()
 st.subheader("Your batch jobs")
-opened = render_job_list(service.jobs(state.username()), key="batch.jobs")
-if opened:
-    batch_jobs.set_current_job(opened)
-    st.rerun()
+
+
+@st.fragment(run_every=2.0)
+def job_list() -> None:
+    # Redrawn every 2 s so that a job's state is live here too ("Running" turns "Done" without a click).
+    opened = render_job_list(service.jobs(state.username()), key="batch.jobs")
+    if opened:
+        batch_jobs.set_current_job(opened)
+        st.rerun(scope="app")
+
+
+job_list()

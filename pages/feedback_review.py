@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
+from components.numbers import count
 from components.review_charts import accuracy_figure, confusion_figure, error_figure
 from mds_client import MDSError
 from workbench.auth import can_see_all_feedback
@@ -112,5 +113,5 @@ d1.download_button("Download labelled cases (CSV)", fm.to_csv_bytes(export), f"{
                    key="review.csv", icon=":material/download:")
 d2.download_button("Download labelled cases (Parquet)", fm.to_parquet_bytes(export), f"{model}-feedback.parquet",
                    "application/octet-stream", key="review.parquet", icon=":material/download:")
-st.caption(f"{len(export)} cases with their inputs, the model's answer and the right one, ready for retraining. "
+st.caption(f"{count(len(export), 'case')} with their inputs, the model's answer and the right one, ready for retraining. "
            f"{pd.Timestamp(since).date()} to {pd.Timestamp(until).date() - timedelta(days=1)}.")

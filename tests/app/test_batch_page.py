@@ -46,7 +46,8 @@ def test_upload_run_summary_downloads_and_past_jobs(logged_in, batch_env, refs):
     at = open_batch(logged_in)
     assert at.title[0].value == "Score a file"
     frame = pd.concat([pd.read_csv(refs["wine"].sample_data)] * 4, ignore_index=True)
-    frame.loc[7, "proline"] = -1
+    frame["proline"] = frame["proline"].astype(object)
+    frame.loc[7, "proline"] = "a lot"  # not a number: rejected (a value outside observed ranges is only a warning)
     at.file_uploader(key="batch.upload").set_value(("cellar.csv", frame.to_csv(index=False).encode(), "text/csv"))
     at.run()
     assert not at.exception, at.exception

@@ -1,0 +1,30 @@
+"""Numbers for people: counts that agree with their noun, values rounded to what a person reads, with units."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 case``, ``2 cases``, ``12,000 rows``."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def number(value: Any, unit: str = "", *, digits: int = 3) -> str:
+    """A value rounded to ``digits`` significant figures (2.812875631391886 -> 2.81), with its unit.
+
+    Non-numbers come back as text; integers keep every digit.
+    """
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return f"{value}{' ' + unit if unit else ''}"
+    if not math.isfinite(x):
+        text = str(x)
+    elif x == int(x) and abs(x) < 1e15:
+        text = f"{int(x):,}"
+    else:
+        decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+        text = f"{x:,.{decimals}f}".rstrip("0").rstrip(".")
+    return f"{text} {unit}".strip() if unit and unit != "$" else (f"${text}" if unit == "$" else text)
