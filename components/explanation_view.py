@@ -43,7 +43,10 @@ def effect_figure(feature: str, frame: pd.DataFrame, class_names: list[str]) -> 
 
 
 def render_explanation(explanation: Explanation, *, key: str) -> None:
-    st.caption(f"{'Anchor' if explanation.kind == 'anchor' else 'SHAP values'} from the {explanation.source}.")
+    what = "Anchor rule" if explanation.kind == "anchor" else "SHAP values"
+    where = {"explainer server": "from the model's own explainer server",
+             "computed in the workbench": "computed by the workbench against the reference data"}
+    st.caption(f"{what} {where.get(explanation.source, 'from ' + md_escape(explanation.source))}.")
     if explanation.summary:
         st.markdown(md_escape(explanation.summary))
     if explanation.kind == "anchor":

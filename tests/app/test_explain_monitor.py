@@ -42,7 +42,7 @@ def test_explain_shap_and_feature_effects_on_mixed_model(no_auth):
 def test_explain_refuses_image_models_in_plain_words(no_auth):
     at = pick(no_auth("explain"), "explain", "digits")
     assert not at.exception
-    assert any("tabular models" in i.value for i in at.info)
+    assert any("table of features" in i.value and "image or a tensor" in i.value for i in at.info)
 
 
 def test_monitor_drift_on_the_sample_file_and_health(no_auth, refs):

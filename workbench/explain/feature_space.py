@@ -29,7 +29,7 @@ class FeatureSpace:
             raise FeatureSpaceError("this model publishes no feature schema")
         for f in schema.features:
             if f.is_tensor:
-                raise FeatureSpaceError(f"{f.name} is an image/tensor input; this view is for tabular models")
+                raise FeatureSpaceError(f"its input {f.name} is an image or a tensor")
             if f.kind == FeatureKind.TEXT or (f.kind == FeatureKind.CATEGORY and not f.categories):
                 raise FeatureSpaceError(f"{f.name} is free text; this view needs numbers, categories or booleans")
         return cls(schema)

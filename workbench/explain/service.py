@@ -253,5 +253,5 @@ def explainable(schema: ModelSchema | None) -> str | None:
     try:
         FeatureSpace.of(schema)
     except FeatureSpaceError as exc:
-        return f"Explanations are for tabular models: {exc}."
+        return f"This view explains models whose inputs are a table of features, and {exc}."
     return None

@@ -73,7 +73,7 @@ def test_explanations_are_cached_in_the_store(client, wine, engine):
 def test_image_models_are_refused_in_plain_words(client, refs):
     ref = refs["digits"]
     schema = client.schema(ref)
-    with pytest.raises(ExplainError, match="image/tensor"):
+    with pytest.raises(ExplainError, match="is an image or a tensor"):
         explain_service.explain_with_shap(client, ref, schema, pd.read_csv(ref.reference_data).head(1),
                                           pd.read_csv(ref.reference_data))
 
