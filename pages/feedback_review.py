@@ -98,6 +98,7 @@ table = table.assign(case="/history?prediction=" + table["prediction_id"].astype
 view = table[["case", "verdict", "predicted", "model_confidence", "true_answer", "user", "confidence", "comment",
               "tags", "forwarded", "attempts", "created"]].rename(columns={"true_answer": "right answer",
                                                                             "forwarded": "sent"})
+view["sent"] = view["sent"].map(fm.DELIVERY_WORDS).fillna(view["sent"])
 # None -> NaN: an empty cell where nobody said how sure they were, not the word "None".
 view = view.astype({"predicted": str, "right answer": str, "model_confidence": float, "confidence": float})
 st.dataframe(view, hide_index=True, key="review.table",

@@ -121,3 +121,9 @@ def pages_for(role: str) -> list[str]:
 def can_see_all_feedback(role: str | None, settings: Any) -> bool:
     """Data scientists and admins see everyone's feedback; analysts only their own unless the operator allows it."""
     return role in ("data_scientist", "admin") or bool(getattr(settings, "analysts_see_all_feedback", False))
+
+
+def can_open_case(role: str | None, user: str, owner: str, settings: Any = None) -> bool:
+    """Whether ``user`` may open a prediction made by ``owner``: their own; every case for data scientists
+    and admins (the feedback review links to everyone's); analysts others' only if the operator allows it."""
+    return user == owner or can_see_all_feedback(role, settings)

@@ -75,15 +75,41 @@ def test_history_lists_and_permalink_reopens(logged_in):
     assert metric_values(at)["Prediction"] == label
 
 
-def test_permalink_of_someone_else_is_refused(logged_in):
+def test_a_case_shows_inputs_answer_and_feedback_and_a_data_scientist_can_open_it(logged_in):
     at = logged_in("analyst")
+    at.session_state["models.selected"] = "tips"
     at.switch_page("../pages/predict.py").run()
     at.button(key="predict.send").click().run()
-    other = logged_in("scientist")
+    sent = dict(at.session_state["predict.values.tips"])
+    next(b for b in at.button if b.key and b.key.startswith("predict.feedback.") and b.key.endswith(".correct")).click()
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page("../pages/history.py").run()
+    listed = at.dataframe[0].value
+    assert listed["feedback"].iloc[0] == "Correct" and "total_bill=" in listed["inputs"].iloc[0]
+
+    other = logged_in("scientist")  # the feedback review links to everyone's cases
     other.switch_page("../pages/history.py")
     other.query_params["prediction"] = "1"
     other.run()
-    assert "not found, or it is not yours" in texts(other)
+    assert not other.exception, other.exception
+    assert "Prediction 1: tips" in [s.value for s in other.subheader]
+    tables = {tuple(d.value.columns): d.value for d in other.dataframe}
+    inputs = tables[("feature", "value")]
+    assert dict(zip(inputs["feature"], inputs["value"], strict=True)) == {k: str(v) for k, v in sent.items()}
+    feedback = next(t for cols, t in tables.items() if "verdict" in cols)
+    assert feedback["verdict"].tolist() == ["Correct"] and feedback["from"].tolist() == ["analyst"]
+    assert "kept in the workbench" in feedback["delivery"].iloc[0]
+
+
+def test_analysts_cannot_open_each_others_cases():
+    from workbench.auth import can_open_case
+    from workbench.settings import Settings
+
+    assert can_open_case("analyst", "ana", "ana", Settings())
+    assert not can_open_case("analyst", "bo", "ana", Settings())
+    assert can_open_case("analyst", "bo", "ana", Settings(analysts_see_all_feedback=True))
+    assert can_open_case("data_scientist", "sam", "ana", Settings())
 
 
 def test_empty_history_teaches(logged_in):

@@ -20,6 +20,11 @@ from sqlalchemy import Engine
 from workbench.store import reviews
 from workbench.store.predictions import predicted_of
 
+DELIVERY_WORDS = {
+    "delivered": "sent to the model server", "pending": "waiting to be sent", "sending": "being sent",
+    "failed": "refused by the model server", "not_applicable": "kept here (no feedback endpoint)",
+}
+"""A feedback item's delivery state in words, for tables people read."""
 MIN_ITEMS = 30
 ONE_SIDED = 0.8
 FRAME_COLUMNS = [

@@ -129,6 +129,17 @@ def feedback_for_prediction(store: Engine | Session, prediction_id: int, user: s
         return [_plain(r, prediction) for r in session.scalars(query.order_by(Feedback.id.desc()))]
 
 
+def latest_verdicts(store: Engine | Session, prediction_ids: list[int]) -> dict[int, FeedbackItem]:
+    """The newest live feedback item on each of these predictions (one query), by prediction id."""
+    if not prediction_ids:
+        return {}
+    with _Transaction(store) as session:
+        query = (select(Feedback, PredictionRow).join(PredictionRow, PredictionRow.id == Feedback.prediction_id)
+                 .where(Feedback.prediction_id.in_(prediction_ids), Feedback.withdrawn.is_(False))
+                 .order_by(Feedback.id))
+        return {fb.prediction_id: _plain(fb, p) for fb, p in session.execute(query)}
+
+
 def feedback_history(store: Engine | Session, feedback_id: int) -> list[dict[str, Any]]:
     """Every event of one item, oldest first: action, user, before, after, created."""
     with _Transaction(store) as session:

@@ -1,0 +1,54 @@
+"""The parts of a case page: who made the prediction and when, its inputs, the feedback given on it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from components.text import md_escape
+
+if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
+    from workbench.store import LoggedPrediction
+    from workbench.store.feedback import FeedbackItem
+
+VERDICT_WORDS = {"correct": "Correct", "wrong": "Wrong", "unsure": "Not sure"}
+
+
+def render_case_facts(row: LoggedPrediction, *, key: str) -> None:
+    status = "answered" if row.ok else "failed"
+    st.caption(f"By {md_escape(row.user)} on {row.created:%Y-%m-%d %H:%M:%S} · {status} · "
+               f"from {md_escape(row.source)} · request id {md_escape(row.request_id or 'none')}")
+
+
+def render_inputs(inputs: Any, *, key: str) -> None:
+    if not isinstance(inputs, dict) or not inputs:
+        return
+    st.markdown("**Inputs**")
+    table = pd.DataFrame({"feature": [str(k) for k in inputs], "value": [str(v) for v in inputs.values()]})
+    st.dataframe(table, hide_index=True, width="stretch", key=key)
+
+
+def render_feedback_items(items: list[FeedbackItem], *, key: str) -> None:
+    st.markdown("**Feedback**")
+    if not items:
+        st.caption("No feedback on this prediction yet. Open it in Predict to give some.")
+        return
+    table = pd.DataFrame([{
+        "from": i.user, "verdict": VERDICT_WORDS.get(i.verdict, i.verdict),
+        "right answer": "" if i.truth is None else str(i.truth),
+        "certainty": i.confidence, "comment": i.comment, "delivery": i.state_text,
+        "when": i.updated,
+    } for i in items])
+    st.dataframe(table, hide_index=True, width="stretch", key=key,
+                 column_config={"certainty": st.column_config.NumberColumn("certainty (0-1)", format="%.2f"),
+                                "when": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm")})
+
+
+def feedback_summary(item: FeedbackItem | None) -> str:
+    """One cell of the History table: what was said about a prediction."""
+    if item is None:
+        return ""
+    verdict = VERDICT_WORDS.get(item.verdict, item.verdict)
+    return f"{verdict} ({item.truth})" if item.verdict == "wrong" and item.truth is not None else verdict
