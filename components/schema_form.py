@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mds_client import Feature, FeatureKind, InputError, ModelSchema
+from components.image_field import render_image_field
+from mds_client import Feature, FeatureKind, ModelSchema
 from mds_client.cells import range_note
 from mds_client.schema import check_value
-from workbench.predict.image_input import image_to_tensor, tensor_values
+from workbench.predict.image_input import tensor_values
 from workbench.predict.service import random_values, typical_values
 
 _TRUE = {"true", "yes", "y", "1", "t"}
@@ -79,11 +80,11 @@ def _load(schema: ModelSchema, key: str, values: dict[str, Any]) -> None:
             cols = schema.tensor_columns(f)
             flat = [widget_value(f, values.get(c)) or 0.0 for c in cols]
             st.session_state[f"{key}.{f.name}.tensor"] = np.asarray(flat, dtype=float).reshape(f.shape)
+            # a new image: the pixel grid starts again from it
+            st.session_state[f"{key}.{f.name}.version"] = st.session_state.get(f"{key}.{f.name}.version", 0) + 1
         else:
             st.session_state[f"{key}.{f.name}"] = widget_value(f, values.get(f.name))
 
-
-IMAGE_UPLOAD_MB = 10
 
 
 def render_schema_form(
@@ -179,22 +180,7 @@ def _decimals_in(reference: pd.DataFrame | None, column: str) -> int:
 
 
 def _image_field(schema: ModelSchema, f: Feature, key: str, state: FormState) -> None:
-    tensor_key = f"{key}.{f.name}.tensor"
-    low, high = f.minimum if f.minimum is not None else 0.0, f.maximum if f.maximum is not None else 1.0
-    upload = st.file_uploader(
-        f"{_label(f)}: a picture", type=["png", "jpg", "jpeg", "bmp", "gif"], key=f"{key}.{f.name}.upload",
-        max_upload_size=IMAGE_UPLOAD_MB,  # a picture, not the 1 GB a batch file may be
-        help=(_help(f) or "") + f" The picture is turned grey, resized to {'x'.join(map(str, f.shape))} and scaled to {low:g}..{high:g}.",
-    )
-    if upload is not None:
-        try:
-            st.session_state[tensor_key] = image_to_tensor(upload.getvalue(), f.shape, minimum=low, maximum=high)
-        except InputError as exc:
-            state.errors[f.name] = str(exc)
-            st.error(str(exc), icon=":material/error:")
-    tensor = np.asarray(st.session_state.get(tensor_key, np.zeros(f.shape)), dtype=float)
-    preview = (tensor - low) / (high - low) if high > low else tensor
-    scale = max(1, 160 // max(f.shape))
-    st.image(np.kron(np.clip(preview, 0, 1), np.ones((scale, scale))), caption=f"What the model sees ({'x'.join(map(str, f.shape))})",
-             width=160, clamp=True)
+    tensor, error = render_image_field(f, key=f"{key}.{f.name}", label=_label(f), help=_help(f))
+    if error:
+        state.errors[f.name] = error
     state.values.update(tensor_values(schema.tensor_columns(f), tensor))

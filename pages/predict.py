@@ -13,6 +13,7 @@ from workbench.predict import service as predict_service
 from workbench.ui import resources, state
 from workbench.ui.feedback import feedback_tab
 from workbench.ui.model_picker import pick_model
+from workbench.ui.novelty import warn_if_unusual
 from workbench.ui.why import render_why
 
 st.title("Run a prediction")
@@ -71,6 +72,7 @@ with result_col:
         st.error(error, icon=":material/error:")
     elif result is not None and result.model == ref.name:
         render_result(result, key="predict.result")
+        warn_if_unusual(ref.name, schema, result.inputs)
         why, request, feedback = st.tabs(["Why", "Request", "Feedback"])
         with why:
             render_why(ref, schema, result.inputs, reference, key="predict.why")

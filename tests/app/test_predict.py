@@ -120,6 +120,32 @@ def test_image_model_uploader_preview_and_predict(logged_in):
     assert metric_values(at)["Prediction"] in [str(i) for i in range(10)]
 
 
+def test_the_digit_can_be_drawn_on_the_grid_and_a_blank_one_is_flagged(logged_in):
+    at = open_predict(logged_in, "digits")
+    at.button(key="predict.form.digits.image.clear").click().run()
+    tensor = at.session_state["predict.form.digits.image.tensor"]
+    assert tensor.max() == 0
+    at.button(key="predict.send").click().run()
+    assert not at.exception, at.exception
+    assert any("unlike the data the model learnt from" in w.value for w in at.warning), "a blank image scored silently"
+    # A stroke drawn in column 4 (the grid writes the tensor the form sends).
+    drawn = tensor.copy()
+    drawn[1:7, 3] = 16.0
+    at.session_state["predict.form.digits.image.tensor"] = drawn
+    at.session_state["predict.form.digits.image.version"] = at.session_state["predict.form.digits.image.version"] + 1
+    at.run()
+    assert not at.exception, at.exception
+    sent = at.session_state["predict.values.digits"]
+    assert sent["image_1_3"] == 16.0 and sent["image_0_3"] == 0.0
+
+
+def test_typical_inputs_are_not_flagged(logged_in):
+    at = open_predict(logged_in, "wine")
+    at.button(key="predict.send").click().run()
+    assert not at.exception, at.exception
+    assert not any("unlike the data" in w.value for w in at.warning)
+
+
 def test_server_down_message_keeps_form(logged_in, app_env, catalog_path, monkeypatch):
     broken = derived_catalog(catalog_path, app_env / "catalog.yaml", {"tips": {"url": dead_url()}})
     monkeypatch.setenv("WORKBENCH_CATALOG", str(broken))

@@ -1,0 +1,78 @@
+"""An image input of the form: upload a picture, or draw on the pixel grid, and see what the model sees.
+
+Small images (at most ``GRID_MAX`` pixels a side, like an 8x8 digit) get a grid of cells to click: a
+ticked cell is ink (the feature's maximum), an unticked one blank (its minimum). A picture uploaded
+becomes the grid's starting point; the grid's changes then apply on top, cell by cell, so grey levels
+of the picture survive where nobody clicked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from mds_client import Feature, InputError
+from workbench.predict.image_input import image_to_tensor
+
+GRID_MAX = 16
+IMAGE_UPLOAD_MB = 10
+
+
+def render_image_field(f: Feature, *, key: str, label: str, help: str | None) -> tuple[np.ndarray, str | None]:
+    """Draw the field; return (the tensor to send, an error message or None)."""
+    tensor_key, version_key = f"{key}.tensor", f"{key}.version"
+    low, high = f.minimum if f.minimum is not None else 0.0, f.maximum if f.maximum is not None else 1.0
+    shape = tuple(f.shape)
+    error = None
+    upload = st.file_uploader(
+        f"{label}: a picture", type=["png", "jpg", "jpeg", "bmp", "gif"], key=f"{key}.upload",
+        max_upload_size=IMAGE_UPLOAD_MB,  # a picture, not the 1 GB a batch file may be
+        help=(help or "") + f" The picture is turned grey, resized to {'x'.join(map(str, shape))} and scaled to "
+        f"{low:g}..{high:g}.",
+    )
+    if upload is not None and st.session_state.get(f"{key}.upload_id") != upload.file_id:
+        # Only a new picture replaces the image: the grid's clicks survive the reruns that follow.
+        st.session_state[f"{key}.upload_id"] = upload.file_id
+        try:
+            st.session_state[tensor_key] = image_to_tensor(upload.getvalue(), shape, minimum=low, maximum=high)
+            st.session_state[version_key] = st.session_state.get(version_key, 0) + 1
+        except InputError as exc:
+            error = str(exc)
+            st.error(error, icon=":material/error:")
+    tensor = np.asarray(st.session_state.get(tensor_key, np.full(shape, low)), dtype=float)
+    if len(shape) == 2 and max(shape) <= GRID_MAX:
+        tensor = _grid(tensor, low, high, key=key)
+        st.session_state[tensor_key] = tensor
+    preview = (tensor - low) / (high - low) if high > low else tensor
+    scale = max(1, 160 // max(shape))
+    st.image(np.kron(np.clip(preview, 0, 1), np.ones((scale, scale))), width=160, clamp=True,
+             caption=f"What the model sees ({'x'.join(map(str, shape))})")
+    return tensor, error
+
+
+def _grid(tensor: np.ndarray, low: float, high: float, *, key: str) -> np.ndarray:
+    version = st.session_state.get(f"{key}.version", 0)
+    middle = (low + high) / 2
+    ink = pd.DataFrame(tensor > middle, columns=[str(c + 1) for c in range(tensor.shape[1])])
+    left, right = st.columns([3, 1])
+    with right:
+        if st.button("Clear", key=f"{key}.clear", help="A blank image: every cell at the minimum."):
+            st.session_state[f"{key}.tensor"] = np.full(tensor.shape, low)
+            st.session_state[f"{key}.version"] = version + 1
+            st.rerun()
+        if st.button("Fill", key=f"{key}.fill", help="Every cell at the maximum."):
+            st.session_state[f"{key}.tensor"] = np.full(tensor.shape, high)
+            st.session_state[f"{key}.version"] = version + 1
+            st.rerun()
+    with left:
+        st.caption("Draw: tick a cell to ink it, untick to blank it.")
+        edited = st.data_editor(
+            ink, key=f"{key}.grid.{version}", hide_index=True,
+            column_config={c: st.column_config.CheckboxColumn(c, width="small") for c in ink.columns},
+        )
+    changed = edited.to_numpy(dtype=bool) != ink.to_numpy(dtype=bool)
+    out = tensor.copy()
+    out[changed & edited.to_numpy(dtype=bool)] = high
+    out[changed & ~edited.to_numpy(dtype=bool)] = low
+    return out
