@@ -1,0 +1,92 @@
+"""Every page x role x state (no data, one record, many records) in Chromium, saved as full-page screenshots.
+
+The screenshots land in ``tests/artifacts/screenshots/<state>/<role>-<page>.png`` (or
+``$WORKBENCH_SCREENSHOTS_DIR``) for a person to look at; the test itself asserts what a person would notice
+at once: a page that shows Streamlit's error box, a Python traceback, or no title.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import REPO, running_app, settle
+from tests.e2e.test_journey import log_in
+from workbench.auth import can_open
+from workbench.navigation import PAGE_SPECS
+
+pytestmark = pytest.mark.e2e
+OUT = Path(os.environ.get("WORKBENCH_SCREENSHOTS_DIR") or REPO / "tests" / "artifacts" / "screenshots")
+ROLES = {"analyst": ("analyst-demo", "analyst"), "scientist": ("scientist-demo", "data_scientist"),
+         "admin": ("admin-demo", "admin")}
+
+
+@pytest.fixture(scope="module")
+def fresh_app(catalog_path, tmp_path_factory):
+    home = tmp_path_factory.mktemp("looks")
+    with running_app(catalog_path, home) as url:
+        yield url, f"sqlite:///{home / 'wb.db'}"
+
+
+def _walk(browser: Browser, url: str, state: str) -> list[str]:
+    problems = []
+    for user, (password, role) in ROLES.items():
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page: Page = context.new_page()
+        page.set_default_timeout(30_000)
+        expect.set_options(timeout=30_000)  # 2 busy cores: a login rerun can take longer than 5 s
+        page.goto(url)
+        log_in(page, user, password)
+        expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
+        for key, _file, title, _icon in PAGE_SPECS:
+            if not can_open(role, key):
+                continue
+            page.get_by_role("link", name=title, exact=True).first.click()
+            settle(page)
+            page.wait_for_timeout(400)  # charts draw after the script run
+            target = OUT / state / f"{user}-{key}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(target), full_page=True)
+            text = page.locator("[data-testid='stMain']").inner_text()
+            if page.locator("[data-testid='stException']").count() or "Traceback" in text:
+                problems.append(f"{state}/{user}/{key}: an exception on screen")
+            if not page.locator("h1").count():
+                problems.append(f"{state}/{user}/{key}: no title")
+        context.close()
+    return problems
+
+
+def _add_records(db_url: str, refs: dict, n: int) -> None:
+    """Real predictions of the analyst (through the real servers) and feedback on some of them."""
+    from mds_client import MDSClient
+    from workbench.feedback.capture import record_feedback
+    from workbench.predict import service as predict_service
+    from workbench.store import open_store
+
+    engine = open_store(db_url)
+    client = MDSClient()
+    for name in [r for r in ("tips", "wine", "wine-v1") if r in refs]:
+        ref = refs[name]
+        schema = client.schema(ref)
+        rows = pd.read_csv(ref.reference_data).head(n)
+        for i, row in enumerate(rows.to_dict(orient="records")):
+            outcome = predict_service.predict(client, engine, ref, schema, row, user="analyst")
+            if outcome.prediction_id is not None and i % 3 == 0:
+                verdict = "correct" if i % 2 == 0 else "unsure"
+                record_feedback(engine, outcome.prediction_id, "analyst", verdict, schema=schema)
+    client.close()
+
+
+def test_every_page_in_every_state_as_every_role(browser, fresh_app, refs):
+    url, db_url = fresh_app
+    problems = _walk(browser, url, "empty")
+    _add_records(db_url, refs, 1)
+    problems += _walk(browser, url, "one")
+    _add_records(db_url, refs, 40)
+    problems += _walk(browser, url, "many")
+    assert not problems, "\n".join(problems)
+    assert len(list(OUT.glob("*/*.png"))) >= 3 * 9
