@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.text import md_escape
+from mds_client import ModelRef
 from workbench.catalog.service import ModelEntry, schema_table
 
 CARD_FIELDS = [("owner", "Owner"), ("intended_use", "Intended use"), ("limitations", "Limitations"),
@@ -22,8 +23,11 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
     facts = {"Protocol": "Seldon v1" if ref.protocol == "seldon" else "V2 (Open Inference Protocol)",
              "Version": ref.version or "n/a", "Status": ref.status + (f" ({ref.status_reason})" if ref.status_reason else ""),
              "Endpoint": ref.predict_url, "Tags": ", ".join(ref.tags) or "none"}
+    if ref.kind in ("experiment", "pipeline"):
+        facts = {"Kind": f"Seldon Core v2 {ref.kind}", **facts}
     st.dataframe(pd.DataFrame({"": list(facts), "value": list(facts.values())}), hide_index=True,
                  width="stretch", key=f"{key}.facts")
+    render_routing(ref, key=key)
     card = ref.card or {}
     left, right = st.columns(2)
     with left:
@@ -51,3 +55,52 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
     if metadata:
         with st.expander("Server metadata (as the server sends it)"):
             st.json(metadata, expanded=False)
+
+
+def kind_caption(ref: ModelRef) -> str:
+    """One line for a catalogue tile: what an experiment splits between, what a pipeline chains."""
+    if ref.kind == "experiment":
+        text = f"Experiment over {len(ref.candidates)} candidate{'s' if len(ref.candidates) != 1 else ''}"
+        return text + (f" · mirror {ref.mirror.name} ({ref.mirror.percent}%)" if ref.mirror else "")
+    if ref.kind == "pipeline":
+        return f"Pipeline of {len(ref.steps)} step{'s' if len(ref.steps) != 1 else ''}"
+    return ""
+
+
+def routing_tables(ref: ModelRef) -> pd.DataFrame | None:
+    """An experiment's candidates (weight, share of traffic) or a pipeline's steps, as a table."""
+    if ref.kind == "experiment" and ref.candidates:
+        total = sum(c.weight for c in ref.candidates)
+        return pd.DataFrame({"candidate": [c.name for c in ref.candidates],
+                             "weight": [c.weight for c in ref.candidates],
+                             "share of calls": [f"{100 * c.weight / total:.0f}%" if total else "n/a"
+                                                for c in ref.candidates]})
+    if ref.kind == "pipeline" and ref.steps:
+        return pd.DataFrame({"step": [s.name for s in ref.steps],
+                             "reads from": [", ".join(s.inputs) or "the pipeline's inputs" for s in ref.steps],
+                             "runs when": [", ".join(s.triggers) or "its inputs arrive" for s in ref.steps]})
+    return None
+
+
+def render_routing(ref: ModelRef, *, key: str) -> None:
+    """Seldon Core v2: where an experiment sends calls (and mirrors them), or a pipeline's steps."""
+    if ref.kind not in ("experiment", "pipeline"):
+        return
+    table = routing_tables(ref)
+    if ref.kind == "experiment":
+        st.markdown("**Candidates** (each call goes to one, by weight)")
+        if table is None:
+            st.info("This experiment lists no candidates.")
+        else:
+            st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.candidates")
+        if ref.mirror:
+            st.caption(f"Mirror: {ref.mirror.percent}% of calls are also copied to {md_escape(ref.mirror.name)}; "
+                       "its answers are never returned.")
+        else:
+            st.caption("No mirror: calls are not copied anywhere.")
+        return
+    st.markdown("**Steps** (in order)")
+    if table is None:
+        st.info("This pipeline lists no steps.")
+    else:
+        st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.steps")

@@ -60,5 +60,9 @@ def render_result(result: Result, *, key: str) -> None:
                   help="Time from sending the request to reading the answer.")
         st.caption(f"Request id: `{result.request_id or 'none'}` · model {md_escape(result.model)}"
                    + (f" version {md_escape(result.version)}" if result.version else ""))
+        if result.via:  # Seldon Core v2: an experiment splits calls, a pipeline chains models
+            st.caption(f"Through {md_escape(result.via)}; answered by "
+                       + (f"**{md_escape(result.served_by)}**" if result.served_by else "a model the server did not name"),
+                       help="The mesh's x-seldon-route header (or the answer's model_name) names the model that answered.")
     if result.probabilities:
         st.plotly_chart(probability_figure(result.probabilities), key=f"{key}.chart", config={"displayModeBar": False})

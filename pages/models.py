@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.model_card import render_model_card
+from components.model_card import kind_caption, render_model_card
 from components.text import md_escape
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
@@ -34,6 +34,8 @@ for row_start in range(0, len(entries), 3):
             proto = "Seldon v1" if entry.ref.protocol == "seldon" else "V2"
             features = f"{entry.n_features} input{'s' if entry.n_features != 1 else ''}" if entry.n_features else "no schema"
             st.caption(f"{proto} · version {entry.ref.version or 'n/a'} · {features}")
+            if kind := kind_caption(entry.ref):
+                st.caption(md_escape(kind))
             if not entry.ready:
                 st.caption(f"Not ready: {entry.ref.status_reason or 'no answer'}")
             if st.button("Try it", key=f"models.try.{entry.name}", type="primary" if entry.ready else "secondary"):

@@ -101,7 +101,8 @@ def test_production_has_no_cluster_wide_rights_and_reads_where_discovery_looks(r
     assert not of_kind(prod, "ClusterRole") and not of_kind(prod, "ClusterRoleBinding")
     role = named(prod, "Role", "mds-workbench-seldon-reader")
     binding = named(prod, "RoleBinding", "mds-workbench-seldon-reader")
-    settings = of_kind(prod, "ConfigMap")[0]["data"]
+    (settings,) = [c["data"] for c in of_kind(prod, "ConfigMap")
+                   if c["metadata"]["name"].startswith("mds-workbench-settings")]
     assert role["metadata"]["namespace"] == binding["metadata"]["namespace"] == settings["WORKBENCH_KUBE_NAMESPACE"]
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "mds-workbench", "namespace": "mds-workbench"}]
     app = named(prod, "Deployment", "mds-workbench")

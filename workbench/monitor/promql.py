@@ -14,6 +14,10 @@ What the servers publish decides what can be asked (see `workbench.embedded.prom
   label our scrape configuration adds), over every model that server hosts.
 - seldon-core's microservice publishes no request metrics, only Seldon's feedback counters
   (label ``model_name``: the predictive unit, the deployment name in the embedded MDS).
+- the request-log sink (`workbench.logsink.metrics`) counts the events it received (by CloudEvent
+  type), refused (by reason) and the rows it stored, and times each group commit as a Histogram.
+  Its queries have ``source = SINK``: the Monitor page does not draw them, the Grafana dashboard
+  (``tools/grafana_dashboard.py``) does.
 """
 
 from __future__ import annotations
@@ -38,6 +42,14 @@ FEEDBACK = "seldon_api_model_feedback_total"
 FEEDBACK_REWARD = "seldon_api_model_feedback_reward_total"
 INFER_ROUTES = 'path=~"/v2/models/.+/infer"'
 
+SINK_EVENTS = "mds_sink_events_received_total"
+SINK_REJECTS = "mds_sink_events_rejected_total"
+SINK_ROWS = "mds_sink_rows_stored_total"
+SINK_WRITE_BUCKET = "mds_sink_write_seconds_bucket"
+
+MODEL_SERVERS = "model servers"  # what `PromQuery.source` can be: whose /metrics the query reads
+SINK = "request-log sink"
+
 
 def _sum_rate(metric: str, by: str = MODEL) -> str:
     return f"sum by ({by}) (rate({metric}{{$sel}}[$window]))"
@@ -53,8 +65,8 @@ _S, _E = _sum_rate(SUCCESS), _sum_rate(FAILURE)
 _S_TOTAL, _E_TOTAL = f"sum by ({MODEL}) ({SUCCESS}{{$sel}})", f"sum by ({MODEL}) ({FAILURE}{{$sel}})"
 
 
-def _quantile(q: float) -> str:
-    return f"histogram_quantile({q}, {_sum_rate(REST_DURATION_BUCKET, f'{SERVER}, le')}) * 1000"
+def _quantile(q: float, bucket: str = REST_DURATION_BUCKET) -> str:
+    return f"histogram_quantile({q}, {_sum_rate(bucket, f'{SERVER}, le')}) * 1000"
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,8 @@ class PromQuery:
     """Label matchers the query always applies (e.g. only the infer routes)."""
     instant_only: bool = False
     """A cumulative total, read at one instant; the others are series over a time range."""
+    source: str = MODEL_SERVERS
+    """Whose ``/metrics`` hold `metrics`: `MODEL_SERVERS` or the request-log `SINK`."""
 
     @property
     def per_server(self) -> bool:
@@ -81,10 +95,10 @@ class PromQuery:
     def render(self, *, window: str = "5m", model: str | None = None, server: str | None = None) -> str:
         """The PromQL for a `window` (a PromQL duration such as ``"5m"``) and one model or server, or all.
 
-        A per-server query ignores `model`: its metric does not know the model.
+        A per-server query ignores `model`: its metric does not know the model; so does a sink query.
         """
         parts = [self.matchers] if self.matchers else []
-        if model and not self.per_server:
+        if model and not self.per_server and self.source == MODEL_SERVERS:
             parts.append(f'{self.label}="{escape_label_value(model)}"')
         if server:
             parts.append(f'{SERVER}="{escape_label_value(server)}"')
@@ -143,9 +157,30 @@ REQUESTS_TOTAL = PromQuery(
     caption="Every inference call the model server has answered since it started.",
 )
 
+SINK_EVENTS_RATE = PromQuery(
+    key="sink_events", title="Events the sink received", unit="events/s",
+    template=_sum_rate(SINK_EVENTS, "type"), metrics=(SINK_EVENTS,), label="type", source=SINK,
+    caption="CloudEvents posted to the request-log sink by Seldon's and KServe's loggers, by event type.",
+)
+SINK_REJECTS_RATE = PromQuery(
+    key="sink_rejected", title="Events the sink refused", unit="events/s",
+    template=_sum_rate(SINK_REJECTS, "reason"), metrics=(SINK_REJECTS,), label="reason", source=SINK,
+    caption="Events the sink could not read or store, by reason; any at all means lost request logs.",
+)
+SINK_ROWS_RATE = PromQuery(
+    key="sink_rows", title="Rows the sink stored", unit="rows/s",
+    template=_sum_rate(SINK_ROWS, SERVER), metrics=(SINK_ROWS,), label=SERVER, source=SINK,
+    caption="Logged instances written to the request_log table (request and response parts count apart).",
+)
+SINK_WRITE_P95 = PromQuery(
+    key="sink_write_p95", title="95th percentile time of a sink commit", unit="ms",
+    template=_quantile(0.95, SINK_WRITE_BUCKET), metrics=(SINK_WRITE_BUCKET,), label=SERVER, source=SINK,
+    caption="One commit stores every event queued meanwhile; a rising time means the database is the bottleneck.",
+)
+
 QUERIES: dict[str, PromQuery] = {q.key: q for q in (
     REQUEST_RATE, ERROR_RATE, LATENCY_MEAN, LATENCY_P50, LATENCY_P95, FEEDBACK_REWARD_SUM, FEEDBACK_COUNT,
-    REQUESTS_TOTAL,
+    REQUESTS_TOTAL, SINK_EVENTS_RATE, SINK_REJECTS_RATE, SINK_ROWS_RATE, SINK_WRITE_P95,
 )}
 
 
@@ -155,6 +190,6 @@ def metrics_name(ref: ModelRef) -> str:
     return ref.v2_name
 
 
-def referenced_metrics() -> set[str]:
-    """Every metric name a query reads (what the servers must publish)."""
-    return {name for query in QUERIES.values() for name in query.metrics}
+def referenced_metrics(source: str | None = None) -> set[str]:
+    """Every metric name a query reads (what the servers must publish), of one `source` or all."""
+    return {name for query in QUERIES.values() if source in (None, query.source) for name in query.metrics}

@@ -45,6 +45,10 @@ class Result:
     prediction_id: int | None = None
     created: datetime | None = None
     user: str = ""
+    served_by: str = ""
+    """The model that answered, as the server says (Seldon v2's route header, V2 ``model_name``)."""
+    via: str = ""
+    """What the call went through when that is not one model: ``experiment income-ab``, ``pipeline chain-a``."""
 
     @property
     def confidence(self) -> float | None:
@@ -228,6 +232,8 @@ def result_of(
         unit=output.unit if output is not None else "",
         inputs=inputs,
         user=user,
+        served_by=prediction.served_by,
+        via=f"{ref.kind} {ref.model_name or ref.name}" if ref.kind in ("experiment", "pipeline") else "",
     )
 
 
