@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.text import md_escape
+from components.text import md, md_escape, plain
 from workbench.catalog.service import ModelEntry, schema_table
 
 CARD_FIELDS = [("owner", "Owner"), ("intended_use", "Intended use"), ("limitations", "Limitations"),
@@ -18,29 +18,30 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
     ref = entry.ref
     st.subheader(md_escape(ref.name))
     if ref.description:
-        st.text(ref.description)
+        st.text(plain(ref.description))
     facts = {"Protocol": "Seldon v1" if ref.protocol == "seldon" else "V2 (Open Inference Protocol)",
              "Version": ref.version or "n/a", "Status": ref.status + (f" ({ref.status_reason})" if ref.status_reason else ""),
              "Endpoint": ref.predict_url, "Tags": ", ".join(ref.tags) or "none"}
-    st.dataframe(pd.DataFrame({"": list(facts), "value": list(facts.values())}), hide_index=True,
+    st.dataframe(pd.DataFrame({"": list(facts), "value": [plain(v) for v in facts.values()]}), hide_index=True,
                  width="stretch", key=f"{key}.facts")
     card = ref.card or {}
     left, right = st.columns(2)
     with left:
         for field, title in CARD_FIELDS:
             if card.get(field):
-                st.markdown(f"**{title}**")
-                st.text(str(card[field]))
+                st.markdown(md("**{}**", title))
+                st.text(plain(card[field], limit=20_000))
     with right:
         metrics = card.get("metrics")
         if isinstance(metrics, dict) and metrics:
             st.markdown("**Metrics** (on held-out data)")
-            st.dataframe(pd.DataFrame({"metric": list(metrics), "value": [str(v) for v in metrics.values()]}),
+            st.dataframe(pd.DataFrame({"metric": [plain(m) for m in metrics],
+                                       "value": [plain(v) for v in metrics.values()]}),
                          hide_index=True, width="stretch", key=f"{key}.metrics")
     st.markdown("**Inputs**")
     if entry.schema is None or entry.schema.is_empty:
         st.info("This model publishes no input schema. Predict falls back to a raw JSON payload."
-                + (f" ({entry.schema_error})" if entry.schema_error else ""))
+                + (md(" ({})", entry.schema_error) if entry.schema_error else ""))
     else:
         table = schema_table(entry.schema)
         st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.schema")

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.text import md
 from mds_client import ModelRef
 from workbench.predict.service import Result
 from workbench.predict.snippets import curl_snippet, mds_client_snippet, requests_snippet
 
 
 def render_payload(result: Result, *, ref: ModelRef, catalog: Path | str, key: str) -> None:
-    st.caption(f"POST {result.url or ref.predict_url}")
+    st.caption(md("POST {}", result.url or ref.predict_url))
     request_tab, response_tab, curl_tab, python_tab, client_tab = st.tabs(
         ["Request JSON", "Response JSON", "curl", "Python", "mds_client"]
     )

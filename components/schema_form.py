@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from components.text import md, md_escape, plain
 from mds_client import Feature, FeatureKind, InputError, ModelSchema
 from mds_client.schema import check_value
 from workbench.predict.image_input import image_to_tensor, tensor_values
@@ -114,36 +115,36 @@ def render_schema_form(
             problem = check_value(f, value)
             if problem:
                 state.errors[f.name] = problem
-                st.error(problem, icon=":material/error:")
+                st.error(md_escape(problem), icon=":material/error:")
     return state
 
 
-def _help(f: Feature) -> str | None:
+def _help_md(f: Feature) -> str | None:
     parts = [f.description] if f.description else []
     if f.minimum is not None and f.maximum is not None:
         parts.append(f"Expected range: {f.minimum:g} to {f.maximum:g}{' ' + f.unit if f.unit else ''}.")
     elif f.unit:
         parts.append(f"Unit: {f.unit}.")
-    return " ".join(parts) or None
+    return md_escape(" ".join(parts)) if parts else None
 
 
-def _label(f: Feature) -> str:
-    return f"{f.name} ({f.unit})" if f.unit else f.name
+def _label_md(f: Feature) -> str:
+    return md("{} ({})", f.name, f.unit) if f.unit else md_escape(f.name)
 
 
 def _field(f: Feature, widget_key: str) -> Any:
     if f.kind == FeatureKind.BOOLEAN:
-        return st.checkbox(_label(f), key=widget_key, help=_help(f))
+        return st.checkbox(_label_md(f), key=widget_key, help=_help_md(f))
     if f.kind == FeatureKind.CATEGORY and f.categories:
-        return st.selectbox(_label(f), list(f.categories), key=widget_key, format_func=f.label_of, help=_help(f))
+        return st.selectbox(_label_md(f), list(f.categories), key=widget_key, format_func=lambda v: plain(f.label_of(v)), help=_help_md(f))
     if f.kind == FeatureKind.INTEGER:
-        return st.number_input(_label(f), key=widget_key, step=int(f.step or 1), help=_help(f))
+        return st.number_input(_label_md(f), key=widget_key, step=int(f.step or 1), help=_help_md(f))
     if f.kind == FeatureKind.NUMBER:
         step = float(f.step) if f.step else _step_for(f)
-        return st.number_input(_label(f), key=widget_key, step=step, format=_format_for(step), help=_help(f))
+        return st.number_input(_label_md(f), key=widget_key, step=step, format=_format_for(step), help=_help_md(f))
     if f.kind == FeatureKind.TEXT:
-        return st.text_area(_label(f), key=widget_key, help=_help(f), height=100)
-    return st.text_input(_label(f), key=widget_key, help=_help(f))
+        return st.text_area(_label_md(f), key=widget_key, help=_help_md(f), height=100)
+    return st.text_input(_label_md(f), key=widget_key, help=_help_md(f))
 
 
 def _step_for(f: Feature) -> float:
@@ -162,15 +163,15 @@ def _image_field(schema: ModelSchema, f: Feature, key: str, state: FormState) ->
     tensor_key = f"{key}.{f.name}.tensor"
     low, high = f.minimum if f.minimum is not None else 0.0, f.maximum if f.maximum is not None else 1.0
     upload = st.file_uploader(
-        f"{_label(f)}: a picture", type=["png", "jpg", "jpeg", "bmp", "gif"], key=f"{key}.{f.name}.upload",
-        help=(_help(f) or "") + f" The picture is turned grey, resized to {'x'.join(map(str, f.shape))} and scaled to {low:g}..{high:g}.",
+        _label_md(f) + ": a picture", type=["png", "jpg", "jpeg", "bmp", "gif"], key=f"{key}.{f.name}.upload",
+        help=(_help_md(f) or "") + md(" The picture is turned grey, resized to {} and scaled to {:g}..{:g}.", "x".join(map(str, f.shape)), low, high),
     )
     if upload is not None:
         try:
             st.session_state[tensor_key] = image_to_tensor(upload.getvalue(), f.shape, minimum=low, maximum=high)
         except InputError as exc:
             state.errors[f.name] = str(exc)
-            st.error(str(exc), icon=":material/error:")
+            st.error(md_escape(exc), icon=":material/error:")
     tensor = np.asarray(st.session_state.get(tensor_key, np.zeros(f.shape)), dtype=float)
     preview = (tensor - low) / (high - low) if high > low else tensor
     scale = max(1, 160 // max(f.shape))

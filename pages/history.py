@@ -8,8 +8,9 @@ import streamlit as st
 from components.history_table import render_history
 from components.payload_inspector import render_payload
 from components.prediction_view import render_result
+from components.text import md, md_escape
 from mds_client import MDSError
-from workbench.auth import can_open
+from workbench.auth import can
 from workbench.predict.service import result_from_log
 from workbench.store import get_prediction, recent_predictions
 from workbench.ui import resources, state
@@ -17,19 +18,20 @@ from workbench.ui import resources, state
 st.title("Your recent predictions")
 engine = resources.engine()
 user = state.username()
-everyone = can_open(state.role(), "admin") and st.toggle("Everyone's predictions", key="history.everyone")
+sees_all = can(state.role(), "see others' predictions")  # data scientists open the cases feedback review links to
+everyone = sees_all and st.toggle("Everyone's predictions", key="history.everyone")
 
 wanted = st.query_params.get("prediction")
 if wanted:
     row = get_prediction(engine, int(wanted)) if str(wanted).isdigit() else None
-    if row is None or (row.user != user and not can_open(state.role(), "admin")):
-        st.error(f"Prediction {wanted} was not found, or it is not yours.")
+    if row is None or (row.user != user and not sees_all):
+        st.error(md("Prediction {} was not found, or it is not yours.", wanted))
     else:
-        st.subheader(f"Prediction {row.id}: {row.model}")
-        st.caption(f"By {row.user} on {row.created:%Y-%m-%d %H:%M:%S} · status {row.status} · from {row.source}")
+        st.subheader(md("Prediction {}: {}", row.id, row.model))
+        st.caption(md("By {} on {:%Y-%m-%d %H:%M:%S} · status {} · from {}", row.user, row.created, row.status, row.source))
         result = result_from_log(row)
         if result is None:
-            st.error(row.error or "The call failed.")
+            st.error(md_escape(row.error or "The call failed."))
         else:
             render_result(result, key="history.result")
         if row.inputs:
@@ -51,7 +53,7 @@ if wanted:
                     state.set_last_result(result)
                     st.switch_page(state.page("predict"))
             else:
-                st.caption(f"Model '{row.model}' is no longer in the catalog; the request is shown as it was sent.")
+                st.caption(md("Model '{}' is no longer in the catalog; the request is shown as it was sent.", row.model))
                 st.json(result.request, expanded=False)
     if st.button("Back to the list", key="history.back"):
         st.query_params.clear()

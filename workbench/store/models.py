@@ -163,3 +163,14 @@ class DriftRun(Base):
     distance: Mapped[float | None] = mapped_column(Float, nullable=True)
     payload: Mapped[Any] = mapped_column(JSON, nullable=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class LoginAttempt(Base):
+    """Failed logins per username, kept in the store so that every app process and restart sees them."""
+
+    __tablename__ = "login_attempt"
+
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
