@@ -32,7 +32,6 @@ def main() -> int:
     from workbench.embedded import local_mds
     from workbench.embedded.errors import AlreadyRunningError, EmbeddedMDSError
     from workbench.paths import default_home
-
     from workbench.settings import get_settings
 
     problems = get_settings().production_problems()

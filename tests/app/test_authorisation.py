@@ -84,7 +84,7 @@ def _predict(at: AppTest, catalog_path) -> tuple[AppTest, str]:
 
 @pytest.mark.parametrize("role", list(USERS))
 def test_predict_feedback_withdraw_per_role(logged_in, app_env, catalog_path, role):
-    at, model = _predict(logged_in(USERS[role]), catalog_path)
+    at, _model = _predict(logged_in(USERS[role]), catalog_path)
     engine = _engine(app_env)
     assert any(m.label in ("Prediction", "Predicted value") for m in at.metric), texts(at)
     correct = next(b for b in at.button if b.key and b.key.startswith("predict.feedback.") and b.key.endswith(".correct"))
