@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.text import md, md_escape, plain
+from components.text import md, md_escape, plain, plain_frame
 from workbench.catalog.service import ModelEntry, schema_table
 
 CARD_FIELDS = [("owner", "Owner"), ("intended_use", "Intended use"), ("limitations", "Limitations"),
@@ -30,7 +30,7 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
         for field, title in CARD_FIELDS:
             if card.get(field):
                 st.markdown(md("**{}**", title))
-                st.text(plain(card[field], limit=20_000))
+                st.text(plain(card[field], limit=5_000))
     with right:
         metrics = card.get("metrics")
         if isinstance(metrics, dict) and metrics:
@@ -44,7 +44,7 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
                 + (md(" ({})", entry.schema_error) if entry.schema_error else ""))
     else:
         table = schema_table(entry.schema)
-        st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.schema")
+        st.dataframe(plain_frame(table), hide_index=True, width="stretch", key=f"{key}.schema")
         st.download_button("Download schema (CSV)", table.to_csv(index=False), f"{ref.name}-schema.csv", "text/csv",
                            key=f"{key}.dl_schema")
         if entry.schema.class_names:

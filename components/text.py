@@ -30,6 +30,13 @@ _INVISIBLE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x08\
 MAX_SHOWN = 2_000
 
 
+# GFM turns bare URLs and e-mail addresses into links, and Streamlit ``:emoji:`` and ``:material/icon:``
+# shortcodes into pictures, *after* escapes are read, so no backslash stops them: a word joiner (U+2060,
+# invisible) after the scheme, "www", "@" or ":" breaks the patterns instead.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www|@|:)(?=[:./\w])")
+_WORD_JOINER = "\u2060"
+
+
 def _visible(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
@@ -44,7 +51,8 @@ def plain(value: Any, *, limit: int = MAX_SHOWN) -> str:
 
 def md_escape(value: Any, *, limit: int = MAX_SHOWN) -> str:
     """Text safe to embed in Markdown: shown literally, every Markdown/HTML character escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain(value, limit=limit))
+    text = _AUTOLINK.sub(lambda m: m.group() + _WORD_JOINER, plain(value, limit=limit))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 class _EscapingFormatter(string.Formatter):
@@ -58,6 +66,15 @@ _FORMATTER = _EscapingFormatter()
 def md(template: str, /, *values: Any, **named: Any) -> str:
     """Our Markdown ``template`` (``str.format`` syntax) with every value escaped: ``md("**{}** with {}", a, b)``."""
     return _FORMATTER.format(template, *values, **named)
+
+
+def plain_frame(frame: Any, *, limit: int = 500) -> Any:
+    """A copy of a table for ``st.dataframe``: text cells through ``plain`` (downloads keep the original)."""
+    shown = frame.copy()
+    for column in shown.select_dtypes(include="object").columns:
+        shown[column] = shown[column].map(lambda v: plain(v, limit=limit) if isinstance(v, str) else v)
+    shown.columns = [plain(c, limit=limit) if isinstance(c, str) else c for c in shown.columns]
+    return shown
 
 
 def chart_text(value: Any, *, limit: int = 200) -> str:

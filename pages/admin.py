@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.text import md, md_escape
+from components.text import md, md_escape, plain_frame
 from workbench.auth import PAGE_ROLES, ROLE_NAMES, load_users
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import catalogue_table
@@ -30,7 +30,7 @@ st.dataframe(pd.DataFrame({"setting": list(facts), "value": list(facts.values())
 st.subheader("Models in the catalog")
 entries = load_entries()
 if entries is not None:
-    st.dataframe(catalogue_table(entries), hide_index=True, width="stretch", key="admin.models")
+    st.dataframe(plain_frame(catalogue_table(entries)), hide_index=True, width="stretch", key="admin.models")
 
 st.subheader("Users and roles")
 try:

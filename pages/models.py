@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.model_card import render_model_card
-from components.text import md, md_escape
+from components.text import md, md_escape, plain_frame
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import catalogue_table
@@ -44,7 +44,7 @@ for row_start in range(0, len(entries), 3):
 
 table = catalogue_table(entries)
 with st.expander("All models as a table"):
-    st.dataframe(table, hide_index=True, width="stretch", key="models.table")
+    st.dataframe(plain_frame(table), hide_index=True, width="stretch", key="models.table")
     st.download_button("Download (CSV)", table.to_csv(index=False), "models.csv", "text/csv", key="models.dl")
 
 st.divider()

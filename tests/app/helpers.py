@@ -38,7 +38,7 @@ def button(at: AppTest, key: str):
 
 
 def metric_values(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return {unescape(m.label): unescape(m.value) for m in at.metric}
 
 
 def texts(at: AppTest) -> str:
@@ -50,4 +50,4 @@ def texts(at: AppTest) -> str:
 
 def unescape(markdown: str) -> str:
     """What a reader sees of escaped Markdown: ``wine\\-v1`` is ``wine-v1``."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")  # word joiners break autolinks, unseen

@@ -59,10 +59,11 @@ def test_history_lists_and_permalink_reopens(logged_in):
 
 
 def test_permalink_of_someone_else_is_refused(logged_in):
-    at = logged_in("analyst")
+    """Analysts see only their own predictions (data scientists open any: tests/app/test_authorisation.py)."""
+    at = logged_in("scientist")
     at.switch_page("../pages/predict.py").run()
     at.button(key="predict.send").click().run()
-    other = logged_in("scientist")
+    other = logged_in("analyst")
     other.switch_page("../pages/history.py")
     other.query_params["prediction"] = "1"
     other.run()

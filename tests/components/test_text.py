@@ -14,7 +14,8 @@ BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def unescape(markdown: str) -> str:
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """What a reader sees (the word joiners that break autolinks are invisible)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 @pytest.mark.parametrize("name", HOSTILE_IDS)
@@ -47,3 +48,9 @@ def test_long_values_are_cut_with_a_count():
 def test_chart_text_shows_plotly_html_as_text():
     assert chart_text('<a href="javascript:x">b</a>') == '&lt;a href="javascript:x"&gt;b&lt;/a&gt;'
     assert chart_text("\u202eevil") == "\\u202eevil"
+
+
+def test_bare_urls_and_addresses_cannot_autolink():
+    escaped = md_escape("see http://127.0.0.1:9/x and www.example.org or a@b.org")
+    assert not re.search(r"https?:|www\\?\.|@\w", escaped.replace("\\", ""))
+    assert unescape(escaped) == "see http://127.0.0.1:9/x and www.example.org or a@b.org"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,13 +41,12 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> No
     raise RuntimeError(f"streamlit did not become healthy at {url}")
 
 
-@pytest.fixture(scope="session")
-def app_url(catalog_path, tmp_path_factory):
-    """Base URL of the running app; the server is stopped by its process group at the end."""
-    home = tmp_path_factory.mktemp("app")
+@contextlib.contextmanager
+def running_app(catalog: Path, home: Path, **env_overrides: str) -> Iterator[str]:
+    """``streamlit run workbench/app.py`` on a free port with ``catalog``; yields its URL, stops it by process group."""
     port = free_port()
-    env = {**os.environ, "WORKBENCH_CATALOG": str(catalog_path), "WORKBENCH_AUTH": "on",
-           "WORKBENCH_DATABASE_URL": f"sqlite:///{home / 'wb.db'}", "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "WORKBENCH_CATALOG": str(catalog), "WORKBENCH_AUTH": "on", "WORKBENCH_HOME": str(home),
+           "WORKBENCH_DATABASE_URL": f"sqlite:///{home / 'wb.db'}", "PYTHONPATH": str(REPO), **env_overrides}
     log = open(home / "streamlit.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "workbench/app.py", "--server.headless", "true",
@@ -63,6 +64,13 @@ def app_url(catalog_path, tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(catalog_path, tmp_path_factory):
+    """Base URL of the running app on the session's catalog."""
+    with running_app(catalog_path, tmp_path_factory.mktemp("app")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
