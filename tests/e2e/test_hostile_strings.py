@@ -72,7 +72,7 @@ def test_models_page_and_card(page: Page, hostile_setup):
     expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
     settle(page)
     page.locator(".st-key-models-model").get_by_role("combobox").click()
-    page.get_by_role("option", name=MODEL, exact=True).click()
+    page.get_by_role("option", name=f"{MODEL} (not ready)", exact=True).click()
     settle(page)
     expect(page.get_by_text("\\u202e", exact=False).first).to_be_visible()  # the override, shown as text
     expect(page.get_by_text("**PWNED**", exact=False).first).to_be_attached()  # literal, not bold
