@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from components.text import chart_text, md, md_escape, plain
 from workbench.batch.columns import ColumnPlan
 from workbench.batch.service import JobSummary, JobView
 
@@ -33,7 +34,7 @@ def render_column_plan(plan: ColumnPlan, file_columns: list[str], features: list
         st.error("Some columns the model needs are not in the file. Map a file column to each below.",
                  icon=":material/error:")
     for message in plan.messages():
-        (st.warning if "looks wrong" in message else st.caption)(message)
+        (st.warning if "looks wrong" in message else st.caption)(md_escape(message))
     hand: dict[str, str] = {}
     loose = {src: dst for src, dst in plan.column_map.items()}
     with st.expander("Column mapping", expanded=bool(plan.missing)):
@@ -42,8 +43,8 @@ def render_column_plan(plan: ColumnPlan, file_columns: list[str], features: list
             current = next((src for src, dst in loose.items() if dst == feature), feature if feature in file_columns
                            else NOT_MAPPED)
             options = [NOT_MAPPED, *file_columns]
-            choice = st.selectbox(feature, options, index=options.index(current) if current in options else 0,
-                                  key=f"{key}.map.{feature}")
+            choice = st.selectbox(md_escape(feature), options, index=options.index(current) if current in options else 0,
+                                  format_func=plain, key=f"{key}.map.{feature}")
             if choice != NOT_MAPPED and choice != feature:
                 hand[choice] = feature
     return hand
@@ -54,23 +55,24 @@ def render_progress(view: JobView, *, key: str) -> bool:
     job = view.record
     speed = f"{view.rows_per_s:,.0f} rows/s" if view.rows_per_s else "starting"
     eta = f", about {_duration(view.eta_s)} left" if view.eta_s is not None else ""
-    st.progress(view.fraction, text=f"{job.rows_done:,} of {job.rows_total:,} rows · {speed}{eta}")
+    st.progress(view.fraction, text=md("{:,} of {:,} rows · {}{}", job.rows_done, job.rows_total, speed, eta))
     return st.button("Cancel", key=f"{key}.cancel", icon=":material/stop_circle:")
 
 
 def render_summary(job: JobRecord, summary: JobSummary, *, key: str) -> None:
     state = STATE_WORDS.get(job.state, job.state)
     if job.state == "failed":
-        st.error(f"The job failed: {job.error}", icon=":material/error:")
+        st.error(md("The job failed: {}", job.error), icon=":material/error:")
     elif job.state == "cancelled":
         st.warning(f"Cancelled after {job.rows_done:,} rows; the rows scored so far are in the results.",
                    icon=":material/stop_circle:")
     a, b, c = st.columns(3)
     a.metric("Rows scored", f"{summary.rows_scored:,}")
     b.metric("Rows rejected", f"{summary.rows_rejected:,}")
-    c.metric("State", state)
+    c.metric("State", md_escape(state))
     if summary.labels:
-        frame = pd.DataFrame({"label": list(summary.labels), "rows": list(summary.labels.values())})
+        frame = pd.DataFrame({"label": [chart_text(label) for label in summary.labels],
+                              "rows": list(summary.labels.values())})
         fig = px.bar(frame, x="label", y="rows", color="label", title="Predicted labels",
                      labels={"label": "Predicted label", "rows": "Rows"})
         fig.update_layout(showlegend=False)
@@ -96,14 +98,15 @@ def render_job_list(jobs: list[JobRecord], *, key: str) -> str | None:
         "rejected": j.rows_rejected, "id": j.id,
     } for j in jobs])
     st.dataframe(table, hide_index=True, key=f"{key}.table")
-    labels = {j.id: f"{j.model} · {j.input_name} · {STATE_WORDS.get(j.state, j.state)} ({j.id[:8]})" for j in jobs}
+    labels = {j.id: plain(f"{j.model} · {j.input_name} · {STATE_WORDS.get(j.state, j.state)} ({j.id[:8]})", limit=120)
+              for j in jobs}
     chosen = st.selectbox("Open a job", list(labels), format_func=labels.__getitem__, key=f"{key}.pick")
     return chosen if st.button("Open", key=f"{key}.open") else None
 
 
 def _download(where, label: str, path: Path, name: str, key: str) -> None:
     if path.exists():
-        where.download_button(label, path.read_bytes(), file_name=name, mime="text/csv", key=key,
+        where.download_button(md_escape(label), path.read_bytes(), file_name=name, mime="text/csv", key=key,
                               icon=":material/download:")
 
 
@@ -116,7 +119,7 @@ def render_rejects(rejects: pd.DataFrame, total: int, *, key: str) -> None:
     if rejects.empty:
         return
     shown = f"the first {len(rejects):,} of {total:,}" if total > len(rejects) else f"all {total:,}"
-    st.markdown(f"**Rejected rows** ({shown}; download the rejects file for every one)")
+    st.markdown(md("**Rejected rows** ({}; download the rejects file for every one)", shown))
     st.dataframe(rejects, hide_index=True, key=f"{key}.table")
 
 

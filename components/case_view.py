@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from components.text import md_escape
+from components.text import md
 
 if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
     from workbench.store import LoggedPrediction
@@ -18,8 +18,8 @@ VERDICT_WORDS = {"correct": "Correct", "wrong": "Wrong", "unsure": "Not sure"}
 
 def render_case_facts(row: LoggedPrediction, *, key: str) -> None:
     status = "answered" if row.ok else "failed"
-    st.caption(f"By {md_escape(row.user)} on {row.created:%Y-%m-%d %H:%M:%S} · {status} · "
-               f"from {md_escape(row.source)} · request id {md_escape(row.request_id or 'none')}")
+    st.caption(md("By {} on {:%Y-%m-%d %H:%M:%S} · {} · from {} · request id {}", row.user, row.created, status,
+                  row.source, row.request_id or "none"))
 
 
 def render_inputs(inputs: Any, *, key: str) -> None:

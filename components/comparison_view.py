@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.prediction_view import label_text
+from components.text import chart_text, md, md_escape
 from workbench.predict.service import Outcome
 
 
@@ -32,8 +33,9 @@ def comparison_figure(outcomes: list[Outcome]) -> go.Figure | None:
     fig = go.Figure()
     for o in with_probs:
         probs = o.result.probabilities  # type: ignore[union-attr]
-        fig.add_bar(name=o.model, x=list(probs), y=list(probs.values()),
-                    hovertemplate=o.model + " · %{x}: probability %{y:.3f}<extra></extra>")
+        # the model's name travels as data (fullData.name), never as part of the template
+        fig.add_bar(name=chart_text(o.model), x=[chart_text(c) for c in probs], y=list(probs.values()),
+                    hovertemplate="%{fullData.name} · %{x}: probability %{y:.3f}<extra></extra>")
     fig.update_layout(title="Class probabilities per model", xaxis_title="Class", yaxis_title="Probability",
                       yaxis_range=[0, 1.05], barmode="group", height=340, margin={"l": 40, "r": 10, "t": 50, "b": 40})
     fig.update_xaxes(type="category")
@@ -46,12 +48,12 @@ def render_comparison(outcomes: list[Outcome], *, key: str) -> None:
     for col, o in zip(cols, outcomes, strict=True):
         with col.container(border=True):
             if o.result is None:
-                st.markdown(f"**{o.model}**")
-                st.error(o.error or "No answer.")
+                st.markdown(md("**{}**", o.model))
+                st.error(md_escape(o.error or "No answer."))
                 continue
             r = o.result
             answer = f"{r.value:.2f}{' ' + r.unit if r.unit else ''}" if r.task == "regression" and r.value is not None else label_text(r.label)
-            st.metric(o.model, answer, help="The model's answer")
+            st.metric(md_escape(o.model), md_escape(answer), help="The model's answer")
             if r.confidence is not None:
                 st.caption(f"confidence {r.confidence:.2f} · {r.latency_ms or 0:.0f} ms")
             else:

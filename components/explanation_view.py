@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.prediction_view import class_colours
-from components.text import md_escape
+from components.text import chart_text, md, md_escape
 from workbench.explain.service import Explanation
 
 POSITIVE, NEGATIVE = "#2e7d32", "#c62828"
@@ -15,12 +15,12 @@ POSITIVE, NEGATIVE = "#2e7d32", "#c62828"
 
 def shap_figure(explanation: Explanation, *, top: int = 12) -> go.Figure:
     items = sorted(explanation.attributions.items(), key=lambda kv: abs(kv[1]))[-top:]
-    labels = [f"{name} = {explanation.feature_values.get(name, '')}" for name, _ in items]
+    labels = [chart_text(f"{name} = {explanation.feature_values.get(name, '')}") for name, _ in items]
     values = [v for _, v in items]
     figure = go.Figure(go.Bar(x=values, y=labels, orientation="h",
                               marker_color=[POSITIVE if v >= 0 else NEGATIVE for v in values],
                               hovertemplate="%{y}: %{x:+.3f}<extra></extra>"))
-    what = f"probability of {explanation.target}" if explanation.target != "value" else "predicted value"
+    what = f"probability of {chart_text(explanation.target)}" if explanation.target != "value" else "predicted value"
     figure.update_layout(title=f"What pushed the {what} up (green) or down (red)",
                          xaxis_title=f"Contribution to the {what}", yaxis_title=None,
                          height=max(260, 28 * len(items) + 90), margin={"l": 10, "r": 10, "t": 50, "b": 40})
@@ -34,9 +34,10 @@ def effect_figure(feature: str, frame: pd.DataFrame, class_names: list[str]) -> 
     for column in [c for c in frame.columns if c != "value"]:
         trace = go.Bar if categorical else go.Scatter
         kwargs = {"marker_color": colours.get(column)} if categorical else {"line": {"color": colours.get(column)}}
-        figure.add_trace(trace(x=frame["value"], y=frame[column], name=str(column), **kwargs))
+        x = frame["value"].map(chart_text) if categorical else frame["value"]
+        figure.add_trace(trace(x=x, y=frame[column], name=chart_text(column), **kwargs))
     is_regression = list(frame.columns) == ["value", "prediction"]
-    figure.update_layout(title=f"Average prediction as {feature} changes", xaxis_title=feature,
+    figure.update_layout(title=f"Average prediction as {chart_text(feature)} changes", xaxis_title=chart_text(feature),
                          yaxis_title="Predicted value" if is_regression else "Average probability",
                          barmode="group", height=320, margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return figure
@@ -46,7 +47,7 @@ def render_explanation(explanation: Explanation, *, key: str) -> None:
     what = "Anchor rule" if explanation.kind == "anchor" else "SHAP values"
     where = {"explainer server": "from the model's own explainer server",
              "computed in the workbench": "computed by the workbench against the reference data"}
-    st.caption(f"{what} {where.get(explanation.source, 'from ' + md_escape(explanation.source))}.")
+    st.caption(md("{} {}.", what, where.get(explanation.source, "from " + str(explanation.source))))
     if explanation.summary:
         st.markdown(md_escape(explanation.summary))
     if explanation.kind == "anchor":
@@ -68,5 +69,5 @@ def render_explanation(explanation: Explanation, *, key: str) -> None:
 def render_effects(effects: dict[str, pd.DataFrame], class_names: list[str], *, key: str) -> None:
     for feature, frame in effects.items():
         st.plotly_chart(effect_figure(feature, frame, class_names), key=f"{key}.{feature}", width="stretch")
-        st.download_button(f"Download {feature} effect (CSV)", frame.to_csv(index=False), f"effect-{feature}.csv",
+        st.download_button(md("Download {} effect (CSV)", feature), frame.to_csv(index=False), f"effect-{feature}.csv",
                            "text/csv", key=f"{key}.{feature}.csv")

@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from components.numbers import number
-from components.text import md_escape
+from components.text import md, plain
 from workbench.feedback.capture import FeedbackItem
 
 VERDICT_WORDS = {"correct": "Correct", "wrong": "Wrong", "unsure": "Not sure"}
@@ -45,9 +45,9 @@ def render_feedback_box(prediction_record: Any, schema: Any, *, key: str, curren
         classes = list(prediction_record.probabilities)
     editing = st.session_state.get(f"{key}.editing", False)
     if current is not None and not editing:
-        truth = f" (right answer: {current.truth})" if current.truth is not None and current.verdict == "wrong" else ""
-        st.success(f"You said: **{VERDICT_WORDS[current.verdict]}**{truth}.", icon=":material/task_alt:")
-        st.caption(f"Feedback {current.id}: {current.state_text}.")
+        truth_md = md(" (right answer: {})", current.truth) if current.truth is not None and current.verdict == "wrong" else ""
+        st.success(md("You said: **{}**", VERDICT_WORDS[current.verdict]) + truth_md + ".", icon=":material/task_alt:")
+        st.caption(md("Feedback {}: {}.", current.id, current.state_text))
         change, withdraw = st.columns(2)
         if change.button("Change", key=f"{key}.change", icon=":material/edit:"):
             st.session_state[f"{key}.editing"] = True
@@ -58,7 +58,7 @@ def render_feedback_box(prediction_record: Any, schema: Any, *, key: str, curren
         return None
 
     shown = number(said, getattr(schema, "unit", "") or "") if task == "regression" else said
-    st.markdown(f"Was **{md_escape(shown)}** the right answer?" if said is not None else "Was this answer right?")
+    st.markdown(md("Was **{}** the right answer?", shown) if said is not None else "Was this answer right?")
     right, wrong = st.columns(2)
     if right.button("Correct", key=f"{key}.correct", type="primary", icon=":material/thumb_up:"):
         st.session_state[f"{key}.wrong"] = False
@@ -74,7 +74,7 @@ def render_feedback_box(prediction_record: Any, schema: Any, *, key: str, curren
                 truth = st.number_input("Right value", value=float(said) if said is not None else 0.0, key=f"{key}.truth")
             elif classes:
                 choices = [c for c in classes if str(c) != str(said)] or classes
-                truth = st.selectbox("Right answer", choices, key=f"{key}.truth")
+                truth = st.selectbox("Right answer", choices, key=f"{key}.truth", format_func=plain)
             else:
                 truth = st.text_input("Right answer", key=f"{key}.truth") or None
             confidence = st.slider("How sure are you?", 0.0, 1.0, 0.8, 0.05, key=f"{key}.confidence",
@@ -94,4 +94,4 @@ def render_feedback_box(prediction_record: Any, schema: Any, *, key: str, curren
 def _others(others: list[FeedbackItem] | tuple[FeedbackItem, ...]) -> None:
     if others:
         said = ", ".join(f"{o.user}: {VERDICT_WORDS[o.verdict].lower()}" for o in others[:5])
-        st.caption(f"Others said: {said}.")
+        st.caption(md("Others said: {}.", said))

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from components.text import md, md_escape
 from mds_client import Feature, InputError
 from workbench.predict.image_input import image_to_tensor
 
@@ -19,17 +20,18 @@ GRID_MAX = 16
 IMAGE_UPLOAD_MB = 10
 
 
-def render_image_field(f: Feature, *, key: str, label: str, help: str | None) -> tuple[np.ndarray, str | None]:
-    """Draw the field; return (the tensor to send, an error message or None)."""
+def render_image_field(f: Feature, *, key: str, label_md: str, help_md: str | None) -> tuple[np.ndarray, str | None]:
+    """Draw the field (``label_md``/``help_md`` are Markdown already escaped); return (the tensor to send, an
+    error message or None)."""
     tensor_key, version_key = f"{key}.tensor", f"{key}.version"
     low, high = f.minimum if f.minimum is not None else 0.0, f.maximum if f.maximum is not None else 1.0
     shape = tuple(f.shape)
     error = None
     upload = st.file_uploader(
-        f"{label}: a picture", type=["png", "jpg", "jpeg", "bmp", "gif"], key=f"{key}.upload",
+        label_md + ": a picture", type=["png", "jpg", "jpeg", "bmp", "gif"], key=f"{key}.upload",
         max_upload_size=IMAGE_UPLOAD_MB,  # a picture, not the 1 GB a batch file may be
-        help=(help or "") + f" The picture is turned grey, resized to {'x'.join(map(str, shape))} and scaled to "
-        f"{low:g}..{high:g}.",
+        help=(help_md or "") + md(" The picture is turned grey, resized to {} and scaled to {:g}..{:g}.",
+                                  "x".join(map(str, shape)), low, high),
     )
     if upload is not None and st.session_state.get(f"{key}.upload_id") != upload.file_id:
         # Only a new picture replaces the image: the grid's clicks survive the reruns that follow.
@@ -39,7 +41,7 @@ def render_image_field(f: Feature, *, key: str, label: str, help: str | None) ->
             st.session_state[version_key] = st.session_state.get(version_key, 0) + 1
         except InputError as exc:
             error = str(exc)
-            st.error(error, icon=":material/error:")
+            st.error(md_escape(error), icon=":material/error:")
     tensor = np.asarray(st.session_state.get(tensor_key, np.full(shape, low)), dtype=float)
     if len(shape) == 2 and max(shape) <= GRID_MAX:
         tensor = _grid(tensor, low, high, key=key)

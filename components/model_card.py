@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.text import md_escape
+from components.text import md, md_escape, plain, plain_frame
 from mds_client import ModelRef
 from workbench.catalog.service import ModelEntry, schema_table
 
@@ -19,13 +19,13 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
     ref = entry.ref
     st.subheader(md_escape(ref.name))
     if ref.description:
-        st.text(ref.description)
+        st.text(plain(ref.description))
     facts = {"Protocol": "Seldon v1" if ref.protocol == "seldon" else "V2 (Open Inference Protocol)",
              "Version": ref.version or "n/a", "Status": ref.status + (f" ({ref.status_reason})" if ref.status_reason else ""),
              "Endpoint": ref.predict_url, "Tags": ", ".join(ref.tags) or "none"}
     if ref.kind in ("experiment", "pipeline"):
         facts = {"Kind": f"Seldon Core v2 {ref.kind}", **facts}
-    st.dataframe(pd.DataFrame({"": list(facts), "value": list(facts.values())}), hide_index=True,
+    st.dataframe(pd.DataFrame({"": list(facts), "value": [plain(v) for v in facts.values()]}), hide_index=True,
                  width="stretch", key=f"{key}.facts")
     render_routing(ref, key=key)
     card = ref.card or {}
@@ -33,21 +33,22 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
     with left:
         for field, title in CARD_FIELDS:
             if card.get(field):
-                st.markdown(f"**{title}**")
-                st.text(str(card[field]))
+                st.markdown(md("**{}**", title))
+                st.text(plain(card[field], limit=5_000))
     with right:
         metrics = card.get("metrics")
         if isinstance(metrics, dict) and metrics:
             st.markdown("**Metrics** (on held-out data)")
-            st.dataframe(pd.DataFrame({"metric": list(metrics), "value": [str(v) for v in metrics.values()]}),
+            st.dataframe(pd.DataFrame({"metric": [plain(m) for m in metrics],
+                                       "value": [plain(v) for v in metrics.values()]}),
                          hide_index=True, width="stretch", key=f"{key}.metrics")
     st.markdown("**Inputs**")
     if entry.schema is None or entry.schema.is_empty:
         st.info("This model publishes no input schema. Predict falls back to a raw JSON payload."
-                + (f" ({entry.schema_error})" if entry.schema_error else ""))
+                + (md(" ({})", entry.schema_error) if entry.schema_error else ""))
     else:
         table = schema_table(entry.schema)
-        st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.schema")
+        st.dataframe(plain_frame(table), hide_index=True, width="stretch", key=f"{key}.schema")
         st.download_button("Download schema (CSV)", table.to_csv(index=False), f"{ref.name}-schema.csv", "text/csv",
                            key=f"{key}.dl_schema")
         if entry.schema.class_names:
@@ -94,8 +95,8 @@ def render_routing(ref: ModelRef, *, key: str) -> None:
         else:
             st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.candidates")
         if ref.mirror:
-            st.caption(f"Mirror: {ref.mirror.percent}% of calls are also copied to {md_escape(ref.mirror.name)}; "
-                       "its answers are never returned.")
+            st.caption(md("Mirror: {}% of calls are also copied to {}; its answers are never returned.",
+                          ref.mirror.percent, ref.mirror.name))
         else:
             st.caption("No mirror: calls are not copied anywhere.")
         return

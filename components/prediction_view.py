@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.colors import qualitative
 
-from components.text import md_escape
+from components.text import chart_text, md, md_escape
 from workbench.predict.service import Result
 
 PALETTE = qualitative.Plotly
@@ -24,7 +24,7 @@ def probability_figure(probabilities: dict[str, float], *, title: str = "How sur
     colours = class_colours(names)
     fig = go.Figure(
         go.Bar(
-            x=names,
+            x=[chart_text(n) for n in names],
             y=[probabilities[n] for n in names],
             marker_color=[colours[n] for n in names],
             text=[f"{probabilities[n]:.2f}" for n in names],
@@ -49,7 +49,7 @@ def render_result(result: Result, *, key: str) -> None:
     with st.container(border=True, key=f"{key}.headline"):
         c1, c2, c3 = st.columns([2, 1, 1])
         if result.task == "regression" and result.value is not None:
-            c1.metric("Predicted value", f"{result.value:.2f}{' ' + result.unit if result.unit else ''}")
+            c1.metric("Predicted value", md("{:.2f}{}", result.value, f" {result.unit}" if result.unit else ""))
             c2.metric("Model", md_escape(result.model))
         else:
             c1.metric("Prediction", md_escape(label_text(result.label)))
@@ -58,11 +58,11 @@ def render_result(result: Result, *, key: str) -> None:
                       help="Probability the model gives to its answer (0 to 1).")
         c3.metric("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "n/a",
                   help="Time from sending the request to reading the answer.")
-        st.caption(f"Request id: `{result.request_id or 'none'}` · model {md_escape(result.model)}"
-                   + (f" version {md_escape(result.version)}" if result.version else ""))
+        st.caption(md("Request id: {} · model {}", result.request_id or "none", result.model)
+                   + (md(" version {}", result.version) if result.version else ""))
         if result.via:  # Seldon Core v2: an experiment splits calls, a pipeline chains models
-            st.caption(f"Through {md_escape(result.via)}; answered by "
-                       + (f"**{md_escape(result.served_by)}**" if result.served_by else "a model the server did not name"),
+            st.caption(md("Through {}; answered by ", result.via)
+                       + (md("**{}**", result.served_by) if result.served_by else "a model the server did not name"),
                        help="The mesh's x-seldon-route header (or the answer's model_name) names the model that answered.")
     if result.probabilities:
         st.plotly_chart(probability_figure(result.probabilities), key=f"{key}.chart", config={"displayModeBar": False})

@@ -7,6 +7,8 @@ from typing import Any
 
 import streamlit as st
 
+from components.text import md_escape
+
 
 def render_raw_json_editor(sample: dict[str, Any], *, key: str) -> tuple[dict[str, Any] | None, str | None]:
     """The parsed payload (or None) and a plain-words problem (or None)."""
@@ -22,10 +24,10 @@ def render_raw_json_editor(sample: dict[str, Any], *, key: str) -> tuple[dict[st
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         problem = f"The payload is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
-        st.error(problem, icon=":material/error:")
+        st.error(md_escape(problem), icon=":material/error:")
         return None, problem
     if not isinstance(payload, dict):
         problem = "The payload must be a JSON object ({ ... })."
-        st.error(problem, icon=":material/error:")
+        st.error(md_escape(problem), icon=":material/error:")
         return None, problem
     return payload, None

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from components.image_field import render_image_field
+from components.text import md, md_escape, plain
 from mds_client import Feature, FeatureKind, ModelSchema
 from mds_client.cells import range_note
 from mds_client.schema import check_value
@@ -119,40 +120,41 @@ def render_schema_form(
             problem = check_value(f, value)
             if problem:
                 state.errors[f.name] = problem
-                st.error(problem, icon=":material/error:")
+                st.error(md_escape(problem), icon=":material/error:")
             elif note := range_note(f, value):  # outside the observed range only: still sent
-                st.warning(f"{note}; the model still scores it.", icon=":material/warning:")
+                st.warning(md("{}; the model still scores it.", note), icon=":material/warning:")
     return state
 
 
-def _help(f: Feature) -> str | None:
+def _help_md(f: Feature) -> str | None:
     parts = [f.description] if f.description else []
     if f.minimum is not None and f.maximum is not None:
         what = "Expected range" if f.bounds_declared else "Range seen in the reference data"
         parts.append(f"{what}: {f.minimum:g} to {f.maximum:g}{' ' + f.unit if f.unit else ''}.")
     elif f.unit:
         parts.append(f"Unit: {f.unit}.")
-    return " ".join(parts) or None
+    return md_escape(" ".join(parts)) if parts else None
 
 
-def _label(f: Feature) -> str:
-    return f"{f.name} ({f.unit})" if f.unit else f.name
+def _label_md(f: Feature) -> str:
+    return md("{} ({})", f.name, f.unit) if f.unit else md_escape(f.name)
 
 
 def _field(f: Feature, widget_key: str, decimals: int = 0) -> Any:
     if f.kind == FeatureKind.BOOLEAN:
-        return st.checkbox(_label(f), key=widget_key, help=_help(f))
+        return st.checkbox(_label_md(f), key=widget_key, help=_help_md(f))
     if f.kind == FeatureKind.CATEGORY and f.categories:
-        return st.selectbox(_label(f), list(f.categories), key=widget_key, format_func=f.label_of, help=_help(f))
+        return st.selectbox(_label_md(f), list(f.categories), key=widget_key, format_func=lambda v: plain(f.label_of(v)), help=_help_md(f))
     if f.kind == FeatureKind.INTEGER:
-        return st.number_input(_label(f), key=widget_key, step=int(f.step or 1), help=_help(f))
+        return st.number_input(_label_md(f), key=widget_key, step=int(f.step or 1), help=_help_md(f))
     if f.kind == FeatureKind.NUMBER:
         step = float(f.step) if f.step else _step_for(f)
         # Show every decimal the data has: the value on screen is the value sent (4.68 is not shown as 4.7).
-        return st.number_input(_label(f), key=widget_key, step=step, format=_format_for(step, decimals), help=_help(f))
+        return st.number_input(_label_md(f), key=widget_key, step=step, format=_format_for(step, decimals),
+                               help=_help_md(f))
     if f.kind == FeatureKind.TEXT:
-        return st.text_area(_label(f), key=widget_key, help=_help(f), height=100)
-    return st.text_input(_label(f), key=widget_key, help=_help(f))
+        return st.text_area(_label_md(f), key=widget_key, help=_help_md(f), height=100)
+    return st.text_input(_label_md(f), key=widget_key, help=_help_md(f))
 
 
 def _step_for(f: Feature) -> float:
@@ -180,7 +182,7 @@ def _decimals_in(reference: pd.DataFrame | None, column: str) -> int:
 
 
 def _image_field(schema: ModelSchema, f: Feature, key: str, state: FormState) -> None:
-    tensor, error = render_image_field(f, key=f"{key}.{f.name}", label=_label(f), help=_help(f))
+    tensor, error = render_image_field(f, key=f"{key}.{f.name}", label_md=_label_md(f), help_md=_help_md(f))
     if error:
         state.errors[f.name] = error
     state.values.update(tensor_values(schema.tensor_columns(f), tensor))

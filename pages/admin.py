@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.text import md, md_escape, plain_frame
 from workbench.auth import PAGE_ROLES, ROLE_NAMES, load_users
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import catalogue_table
@@ -29,16 +30,16 @@ st.dataframe(pd.DataFrame({"setting": list(facts), "value": list(facts.values())
 st.subheader("Models in the catalog")
 entries = load_entries()
 if entries is not None:
-    st.dataframe(catalogue_table(entries), hide_index=True, width="stretch", key="admin.models")
+    st.dataframe(plain_frame(catalogue_table(entries)), hide_index=True, width="stretch", key="admin.models")
 
 st.subheader("Users and roles")
 try:
     users = load_users(settings.users_file)
 except UsersFileError as exc:
-    st.error(str(exc))
+    st.error(md_escape(exc))
 else:
     if users.demo:
         st.warning("These are the demo users with public passwords. Use your own users file before sharing the app.")
     frame = pd.DataFrame([{"username": u.username, "name": u.name, "role": ROLE_NAMES[u.role]} for u in users.users.values()])
     st.dataframe(frame, hide_index=True, width="stretch", key="admin.users")
-st.caption("Pages per role: " + "; ".join(f"{page}: {ROLE_NAMES[role]} and up" for page, role in PAGE_ROLES.items()))
+st.caption(md("Pages per role: {}", "; ".join(f"{page}: {ROLE_NAMES[role]} and up" for page, role in PAGE_ROLES.items())))

@@ -14,6 +14,7 @@ from components.batch_view import (
     render_row_picker,
     render_summary,
 )
+from components.text import md, md_escape
 from mds_client import MDSError
 from mds_client.batch import BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, DEFAULT_WORKERS
 from workbench.batch.columns import plan_columns, read_head
@@ -24,6 +25,7 @@ from workbench.ui.feedback import feedback_tab
 from workbench.ui.model_picker import model_picker
 
 UPLOAD_TYPES = ["csv", "txt", "parquet", "pq", "jsonl", "ndjson"]
+UPLOAD, SAMPLE = "Upload a file", "Use the model's sample file"
 
 st.title("Score a file")
 entries = load_entries()
@@ -39,11 +41,11 @@ def show_job(job_id: str) -> None:
     try:
         view = service.get(job_id)
     except MDSError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_escape(exc), icon=":material/error:")
         batch_jobs.set_current_job(None)
         return
     job = view.record
-    st.subheader(f"{job.input_name} with {job.model}")
+    st.subheader(md("{} with {}", job.input_name, job.model))
     if job.active:
         _live(job_id)
         return
@@ -55,7 +57,7 @@ def show_job(job_id: str) -> None:
             try:
                 service.resume(job_id, ref=job_entry.ref, schema=job_entry.schema)
             except MDSError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(md_escape(exc), icon=":material/error:")
             else:
                 st.rerun()
     render_rejects(service.rejected_rows(job_id), job.rows_rejected, key="batch.rejects")
@@ -64,10 +66,10 @@ def show_job(job_id: str) -> None:
         try:
             scored = service.row(job_id, row)
         except MDSError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md_escape(exc), icon=":material/error:")
             return
         if scored.status != "ok":
-            st.info(f"Row {row} was rejected ({scored.error}), so there is no answer to judge.", icon=":material/info:")
+            st.info(md("Row {} was rejected ({}), so there is no answer to judge.", row, scored.error), icon=":material/info:")
         else:
             feedback_tab(scored, job_entry.schema if job_entry else None, key=f"batch.feedback.{job_id}")
 
@@ -83,19 +85,19 @@ def _live(job_id: str) -> None:
 
 
 if schema is None or schema.is_empty:
-    st.info(f"Model '{ref.name}' publishes no input schema, so its columns cannot be checked here. "
-            "Use `mds predict` from a terminal to score a file for it.", icon=":material/info:")
+    st.info(md("Model '{}' publishes no input schema, so its columns cannot be checked here. ", ref.name)
+            + "Use `mds predict` from a terminal to score a file for it.", icon=":material/info:")
 elif not entry.ready:
-    st.warning(f"Model '{ref.name}' is not ready ({ref.status_reason or 'no answer'}). "
-               "You can check a file; Start works once the server is back.", icon=":material/warning:")
+    st.warning(md("Model '{}' is not ready ({}). ", ref.name, ref.status_reason or "no answer")
+               + "You can check a file; Start works once the server is back.", icon=":material/warning:")
 
 source_path: Path | None = None
 if schema is not None and not schema.is_empty:
-    choices = ["Upload a file"] + (["Use the model's sample file"] if ref.sample_data else [])
-    origin = st.segmented_control("Data", choices, default=choices[0], key="batch.origin")
-    if origin == "Use the model's sample file" and ref.sample_data:
+    choices = [UPLOAD, *([SAMPLE] if ref.sample_data else [])]
+    origin = st.segmented_control("Data", [UPLOAD, SAMPLE] if ref.sample_data else [UPLOAD], default=choices[0], key="batch.origin")
+    if origin == SAMPLE and ref.sample_data:
         source_path = Path(ref.sample_data)
-        st.caption(f"Sample file: {source_path.name}")
+        st.caption(md("Sample file: {}", source_path.name))
     else:
         upload = st.file_uploader("CSV, Parquet or JSON lines; one row per case, one column per feature",
                                   type=UPLOAD_TYPES, key="batch.upload")
@@ -106,7 +108,7 @@ if source_path is not None and schema is not None:
     try:
         head = read_head(source_path)
     except MDSError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_escape(exc), icon=":material/error:")
         st.stop()
     features = schema.table_columns()
     file_columns = [str(c) for c in head.columns]
@@ -128,7 +130,7 @@ if source_path is not None and schema is not None:
                                    else source_path.name,
                                    column_map=plan.column_map, batch_size=batch_size, workers=workers)
         except MDSError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md_escape(exc), icon=":material/error:")
         else:
             batch_jobs.set_current_job(job_id)
 

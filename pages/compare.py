@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.comparison_view import render_comparison
 from components.schema_form import render_schema_form
+from components.text import md
 from workbench.predict import service as predict_service
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
@@ -30,7 +31,7 @@ others = st.multiselect(
     help="Models whose inputs are all in this form.",
 )
 if not candidates:
-    st.caption(f"No other model takes the inputs of {base.name}. Pick another model above.")
+    st.caption(md("No other model takes the inputs of {}. Pick another model above.", base.name))
 
 catalog = str(resources.settings().catalog_path)
 reference = resources.reference_of(catalog, base.name)

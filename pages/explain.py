@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.explanation_view import render_effects
+from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.explain import service as explain_service
 from workbench.ui import resources
@@ -18,10 +19,10 @@ catalog = str(resources.settings().catalog_path)
 reference = resources.reference_of(catalog, ref.name)
 problem = explain_service.explainable(schema)
 if problem or schema is None:
-    st.info(problem or "No schema.", icon=":material/info:")
+    st.info(md_escape(problem or "No schema."), icon=":material/info:")
     st.stop()
 if reference is None or reference.empty:
-    st.info(f"Model '{ref.name}' has no reference data (`reference_data:` in the catalog) to explain against.")
+    st.info(md("Model '{}' has no reference data (", ref.name) + "`reference_data:` in the catalog) to explain against.")
     st.stop()
 
 one_case, effects_tab = st.tabs(["One case", "Feature effects"])
@@ -40,7 +41,7 @@ with effects_tab:
                 st.session_state["explain.effects"] = (ref.name, explain_service.feature_effects(
                     resources.client(), ref, schema, reference, chosen))
         except MDSError as exc:
-            st.error(str(exc))
+            st.error(md_escape(exc))
     saved = st.session_state.get("explain.effects")
     if saved is not None and saved[0] == ref.name:
         render_effects(saved[1], list(schema.class_names), key="explain.effects")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.numbers import count
 from components.review_charts import accuracy_figure, confusion_figure, error_figure
+from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.auth import can_see_all_feedback
 from workbench.feedback import metrics as fm
@@ -59,15 +60,15 @@ summary = fm.summarize(frame, n_predictions)
 week = fm.week_counts(fm.feedback_frame(engine, fm.FeedbackFilter(model=model, user=filters.user)))
 
 m = st.columns(4)
-m[0].metric("Feedback this week", week["items"], help=f"on {week['predictions']} predictions; "
-            f"{week['wrong']} wrong, {week['correct']} correct, {week['unsure']} unsure")
+m[0].metric("Feedback this week", int(week["items"]), help=md("on {predictions} predictions; {wrong} wrong, "
+                                                              "{correct} correct, {unsure} unsure", **week))
 m[1].metric("Accuracy from feedback", "n/a" if summary.accuracy is None else f"{summary.accuracy:.0%}",
             help="correct / (correct + wrong), one vote per prediction (the newest)")
-m[2].metric("Labelled predictions", f"{summary.labelled} of {n_predictions}")
+m[2].metric("Labelled predictions", md("{} of {}", summary.labelled, n_predictions))
 m[3].metric("Coverage", "n/a" if summary.coverage is None else f"{summary.coverage:.1%}",
             help="labelled predictions / predictions of this model in the chosen dates")
 for warning in summary.warnings:
-    st.warning(warning, icon=":material/warning:")
+    st.warning(md_escape(warning), icon=":material/warning:")
 
 task = frame["task"].mode().iloc[0] if not frame.empty else "other"
 left, right = st.columns(2)
@@ -114,5 +115,5 @@ d1.download_button("Download labelled cases (CSV)", fm.to_csv_bytes(export), f"{
                    key="review.csv", icon=":material/download:")
 d2.download_button("Download labelled cases (Parquet)", fm.to_parquet_bytes(export), f"{model}-feedback.parquet",
                    "application/octet-stream", key="review.parquet", icon=":material/download:")
-st.caption(f"{count(len(export), 'case')} with their inputs, the model's answer and the right one, ready for retraining. "
-           f"{pd.Timestamp(since).date()} to {pd.Timestamp(until).date() - timedelta(days=1)}.")
+st.caption(md("{} with their inputs, the model's answer and the right one, ready for retraining. {} to {}.",
+              count(len(export), "case"), pd.Timestamp(since).date(), pd.Timestamp(until).date() - timedelta(days=1)))

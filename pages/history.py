@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.history_table import render_history
-from workbench.auth import can_open
+from workbench.auth import can
 from workbench.store import recent_predictions
 from workbench.store.feedback import latest_verdicts
 from workbench.ui import resources, state
@@ -14,7 +14,8 @@ from workbench.ui.case import render_case
 st.title("Your recent predictions")
 engine = resources.engine()
 user = state.username()
-everyone = can_open(state.role(), "admin") and st.toggle("Everyone's predictions", key="history.everyone")
+sees_all = can(state.role(), "see others' predictions")  # data scientists open the cases feedback review links to
+everyone = sees_all and st.toggle("Everyone's predictions", key="history.everyone")
 
 wanted = st.query_params.get("prediction")
 if wanted:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from components.model_card import kind_caption, render_model_card
-from components.text import md_escape
+from components.text import md, md_escape, plain_frame
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import catalogue_table
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
-from workbench.ui.model_picker import model_picker, status_badge
+from workbench.ui.model_picker import model_picker, status_badge_md
 
 st.title("Find a model")
 top = st.columns([4, 1])
-top[0].caption(f"From the {describe_discovery(resources.settings())}")
+top[0].caption(md("From the {}", describe_discovery(resources.settings())))
 if top[1].button("Refresh", icon=":material/refresh:", key="models.refresh", help="Check every model again."):
     resources.refresh()
 
@@ -24,20 +24,20 @@ if entries is None:
     st.stop()
 
 ready = sum(e.ready for e in entries)
-st.caption(f"{len(entries)} models, {ready} ready.")
+st.caption(md("{} models, {} ready.", len(entries), ready))
 for row_start in range(0, len(entries), 3):
     cols = st.columns(3)
     for col, entry in zip(cols, entries[row_start:row_start + 3], strict=False):
         with col.container(border=True, key=f"models.card.{entry.name}"):
-            st.markdown(f"**{md_escape(entry.name)}** {status_badge(entry.ref.status)}")
-            st.caption(entry.ref.description or "No description in the catalog.")
+            st.markdown(md("**{}** ", entry.name) + status_badge_md(entry.ref.status))
+            st.caption(md_escape(entry.ref.description or "No description in the catalog."))
             proto = "Seldon v1" if entry.ref.protocol == "seldon" else "V2"
             features = f"{entry.n_features} input{'s' if entry.n_features != 1 else ''}" if entry.n_features else "no schema"
-            st.caption(f"{proto} · version {entry.ref.version or 'n/a'} · {features}")
+            st.caption(md("{} · version {} · {}", proto, entry.ref.version or "n/a", features))
             if kind := kind_caption(entry.ref):
                 st.caption(md_escape(kind))
             if not entry.ready:
-                st.caption(f"Not ready: {entry.ref.status_reason or 'no answer'}")
+                st.caption(md("Not ready: {}", entry.ref.status_reason or "no answer"))
             if st.button("Try it", key=f"models.try.{entry.name}", type="primary" if entry.ready else "secondary"):
                 state.set_selected_model(entry.name)
                 predict = state.page("predict")
@@ -46,7 +46,7 @@ for row_start in range(0, len(entries), 3):
 
 table = catalogue_table(entries)
 with st.expander("All models as a table"):
-    st.dataframe(table, hide_index=True, width="stretch", key="models.table")
+    st.dataframe(plain_frame(table), hide_index=True, width="stretch", key="models.table")
     st.download_button("Download (CSV)", table.to_csv(index=False), "models.csv", "text/csv", key="models.dl")
 
 st.divider()
@@ -57,5 +57,5 @@ if entry is not None:
         try:
             metadata = resources.metadata_of(str(resources.settings().catalog_path), entry.name)
         except MDSError as exc:
-            st.warning(str(exc))
+            st.warning(md_escape(exc))
     render_model_card(entry, metadata=metadata, key="models.detail")

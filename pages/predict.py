@@ -8,6 +8,7 @@ from components.payload_inspector import render_payload
 from components.prediction_view import render_result
 from components.raw_json_editor import render_raw_json_editor
 from components.schema_form import render_schema_form
+from components.text import md, md_escape
 from mds_client import ModelSchema
 from workbench.predict import service as predict_service
 from workbench.ui import resources, state
@@ -21,8 +22,8 @@ entry = pick_model("predict")
 ref, schema = entry.ref, entry.schema
 catalog = str(resources.settings().catalog_path)
 if not entry.ready:
-    st.warning(f"Model '{ref.name}' is not ready ({ref.status_reason or 'no answer'}). "
-               "You can fill the form; Predict will work once the server is back.", icon=":material/warning:")
+    st.warning(md("Model '{}' is not ready ({}). ", ref.name, ref.status_reason or "no answer")
+               + "You can fill the form; Predict will work once the server is back.", icon=":material/warning:")
 
 reference = resources.reference_of(catalog, ref.name)
 use_form = schema is not None and predict_service.form_supported(schema)
@@ -39,14 +40,14 @@ with form_col:
         payload, problem = render_raw_json_editor(sample, key=f"predict.raw.{ref.name}")
         clicked = st.button("Predict", type="primary", key="predict.send_raw", disabled=payload is None)
         if clicked and payload is not None:
-            with st.spinner(f"Asking {ref.name}..."):
+            with st.spinner(md("Asking {}...", ref.name)):
                 outcome = predict_service.predict_raw(resources.client(), resources.engine(), ref,
                                                       schema or ModelSchema(), payload,
                                                       user=state.username())
             state.set_last_result(outcome.result)
             state.set_last_error(ref.name, outcome.error)
             for warning in outcome.warnings:
-                st.warning(warning)
+                st.warning(md_escape(warning))
     else:
         assert schema is not None
         form = render_schema_form(schema, key=f"predict.form.{ref.name}", defaults=state.form_values(ref.name),
@@ -57,19 +58,19 @@ with form_col:
         if not form.valid:
             st.caption("Fix the fields marked in red to predict.")
         if clicked and form.valid:
-            with st.spinner(f"Asking {ref.name}..."):
+            with st.spinner(md("Asking {}...", ref.name)):
                 outcome = predict_service.predict(resources.client(), resources.engine(), ref, schema, form.values,
                                                   user=state.username())
             state.set_last_result(outcome.result)
             state.set_last_error(ref.name, outcome.error)
             for warning in outcome.warnings:
-                st.warning(warning)
+                st.warning(md_escape(warning))
 
 with result_col:
     error = state.last_error(ref.name)
     result = state.last_result()
     if error:
-        st.error(error, icon=":material/error:")
+        st.error(md_escape(error), icon=":material/error:")
     elif result is not None and result.model == ref.name:
         render_result(result, key="predict.result")
         warn_if_unusual(ref.name, schema, result.inputs)

@@ -55,3 +55,14 @@ def client():
     client = MDSClient()
     yield client
     client.close()
+
+
+@pytest.fixture
+def listener():
+    """A loopback listener that must stay untouched (``tests/listener.py``)."""
+    from tests.listener import start_listener
+
+    found, server = start_listener()
+    yield found
+    server.shutdown()
+    server.server_close()

@@ -1,8 +1,10 @@
 """MDS Workbench: the Streamlit entry point (``streamlit run workbench/app.py``).
 
-Builds the navigation from the pages the user's role may open, behind a login
-(streamlit-authenticator, users from ``WORKBENCH_USERS_FILE``) unless
-``WORKBENCH_AUTH=off``, which shows a banner on every page.
+Builds the navigation from the pages the user's role may open, behind a login (users from
+``WORKBENCH_USERS_FILE``, failures counted in the store, a signed cookie that survives reloads:
+``workbench/ui/login.py``) unless ``WORKBENCH_AUTH=off``, which shows a banner on every page. A page
+the role may not open answers "Not for your role" at its URL. ``WORKBENCH_ENV=production`` refuses
+to start with the demo users or the demo cookie key.
 """
 
 from __future__ import annotations
@@ -17,25 +19,23 @@ if str(REPO_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from workbench.auth import ANONYMOUS, DEMO_PASSWORDS, ROLE_NAMES, can_open, load_users, top_role  # noqa: E402
+from components.text import md, md_escape  # noqa: E402
+from workbench.auth import (  # noqa: E402
+    ANONYMOUS,
+    DEMO_PASSWORDS,
+    PAGE_ROLES,
+    ROLE_NAMES,
+    UsersFile,
+    can_open,
+    load_users,
+    top_role,
+)
 from workbench.errors import UsersFileError  # noqa: E402
 from workbench.navigation import PAGE_SPECS  # noqa: E402
 from workbench.settings import get_settings  # noqa: E402
-from workbench.ui import state  # noqa: E402
+from workbench.ui import login, state  # noqa: E402
 
 PAGES_DIR = REPO_ROOT / "pages"
-
-
-def _authenticator():  # type: ignore[no-untyped-def]
-    import streamlit_authenticator as stauth
-
-    settings = get_settings()
-    users = load_users(settings.users_file)
-    authenticator = stauth.Authenticate(
-        users.credentials(), settings.cookie_name, settings.cookie_key, settings.cookie_expiry_days,
-        auto_hash=False, login_sleep_time=0.0,
-    )
-    return authenticator, users
 
 
 @st.cache_resource(show_spinner=False)
@@ -53,27 +53,36 @@ def _warm_up() -> bool:
     return True
 
 
+def _users() -> UsersFile:
+    return load_users(get_settings().users_file)
+
+
 def login_page() -> None:
     _warm_up()
     st.title("MDS Workbench")
     st.write("Run the models of your Model Deployment Service: pick a model, fill a form, see the answer.")
     try:
-        authenticator, users = _authenticator()
+        users = _users()
     except UsersFileError as exc:
-        st.error(str(exc))
+        st.error(md_escape(exc))
         return
     if "auth.next" not in st.session_state:
         st.session_state["auth.next"] = st.query_params.to_dict()
-    authenticator.login(location="main", fields={"Form name": "Log in", "Username": "Username",
-                                                  "Password": "Password", "Login": "Log in"})
-    if st.session_state.get("authentication_status"):
-        st.rerun()
-    if st.session_state.get("authentication_status") is False:
-        st.error("Wrong username or password.")
+    login.login_form(users, get_settings())
     if users.demo:
-        rows = "\n".join(f"- `{u}` / `{p}`" for u, p in DEMO_PASSWORDS.items() if u in users.users)
-        st.info(f"These are demo users of the local demo; change them before sharing this app.\n\n{rows}",
+        rows_md = "\n".join(md("- {} / {}", u, p) for u, p in DEMO_PASSWORDS.items() if u in users.users)
+        st.info("These are demo users of the local demo; change them before sharing this app.\n\n" + rows_md,
                 icon=":material/info:")
+
+
+def refused_page() -> None:
+    """A page the role may not open, reached by URL: say so instead of landing somewhere else."""
+    st.title("Not for your role")
+    wanted = st.session_state.get("auth.refused", "")
+    needed = ROLE_NAMES[PAGE_ROLES.get(wanted, "admin")]
+    st.error(md("This page ({}) is for {} and up; you are signed in as {}.", wanted, needed,
+                ROLE_NAMES[st.session_state.get("auth.role", "analyst")]), icon=":material/block:")
+    st.page_link(st.session_state[state.PAGES]["models"], label="Go to the models", icon=":material/home:")
 
 
 def build_pages(role: str) -> dict[str, st.Page]:
@@ -88,13 +97,23 @@ def build_pages(role: str) -> dict[str, st.Page]:
 def main() -> None:
     st.set_page_config(page_title="MDS Workbench", page_icon=":material/model_training:", layout="wide")
     settings = get_settings()
+    problems = settings.production_problems()
+    if problems:
+        st.title("MDS Workbench cannot start")
+        st.error(md("WORKBENCH_ENV=production, but:\n\n{}", "\n".join(problems)), icon=":material/gpp_bad:")
+        st.stop()
     if settings.auth_enabled:
         if not st.session_state.get("authentication_status"):
-            # Every page's URL shows the login form, so a permalink survives the login.
-            gates = [st.Page(login_page, title="Log in", icon=":material/login:", default=True)]
-            gates += [st.Page(login_page, title="Log in", url_path=key) for key, *_ in PAGE_SPECS]
-            st.navigation(gates, position="hidden").run()
-            return
+            try:
+                restored = login.restore_from_cookie(_users(), settings)
+            except UsersFileError:
+                restored = False  # the login page says why
+            if not restored:
+                # Every page's URL shows the login form, so a permalink survives the login.
+                gates = [st.Page(login_page, title="Log in", icon=":material/login:", default=True)]
+                gates += [st.Page(login_page, title="Log in", url_path=key) for key, *_ in PAGE_SPECS]
+                st.navigation(gates, position="hidden").run()
+                return
         role = top_role(st.session_state.get("roles"))
     else:
         st.session_state["username"] = ANONYMOUS
@@ -104,21 +123,30 @@ def main() -> None:
     st.session_state[state.PAGES] = pages
     with st.sidebar:
         if settings.auth_enabled:
-            st.caption(f"Signed in as **{st.session_state.get('name') or state.username()}** ({ROLE_NAMES[role]})")
-            try:
-                authenticator, _ = _authenticator()
-                authenticator.logout("Log out", location="sidebar", key="auth.logout")
-            except UsersFileError as exc:
-                st.error(str(exc))
+            st.caption(md("Signed in as **{}** ({})", st.session_state.get("name") or state.username(), ROLE_NAMES[role]))
+            if st.button("Log out", key="auth.logout"):
+                login.log_out(settings)
+            login.keep_cookie(settings)
     if not settings.auth_enabled:
         st.warning("Login is turned off (WORKBENCH_AUTH=off): anyone who can open this page has full access.",
                    icon=":material/lock_open:")
     nxt = st.session_state.pop("auth.next", None)
     if nxt and nxt.get("prediction") and "history" in pages:
         st.switch_page(pages["history"], query_params=nxt)
-    st.navigation(list(pages.values())).run()
+    # Pages this role may not open stay reachable by URL, to say so (and not to land silently on Models).
+    refused = [st.Page(_refusal(key), title=title, url_path=key, visibility="hidden")
+               for key, _f, title, _i in PAGE_SPECS if key not in pages]
+    st.navigation([*pages.values(), *refused]).run()
     # After the page, not before: the first page paints without a second thread competing for the GIL.
     _warm_up()
 
+
+def _refusal(key: str):  # type: ignore[no-untyped-def]
+    def page() -> None:
+        st.session_state["auth.refused"] = key
+        refused_page()
+
+    page.__name__ = f"refused_{key}"
+    return page
 
 main()

@@ -31,6 +31,20 @@ PAGE_ROLES: dict[str, str] = {
     "monitor": "data_scientist",
     "admin": "admin",
 }
+# action -> lowest role allowed (what a page offers besides opening it)
+ACTION_ROLES: dict[str, str] = {
+    "predict": "analyst",
+    "batch": "analyst",
+    "feedback": "analyst",
+    "withdraw own feedback": "analyst",
+    "export own predictions": "analyst",
+    "export labelled cases": "data_scientist",
+    "see others' predictions": "data_scientist",
+    "see others' feedback": "data_scientist",
+    "admin": "admin",
+}
+# the columns of the authorisation matrix: not signed in, then each role
+VISITORS: tuple[str, ...] = ("anonymous", *ROLES)
 # the user of every call when login is turned off on purpose (WORKBENCH_AUTH=off)
 ANONYMOUS = "anonymous"
 
@@ -114,6 +128,23 @@ def can_open(role: str, page: str) -> bool:
     return ROLES.index(role) >= ROLES.index(needed)
 
 
+def can(role: str | None, action: str) -> bool:
+    """Whether ``role`` may do ``action`` (a key of ACTION_ROLES); anonymous visitors (None) may do nothing."""
+    if role not in ROLES:
+        return False
+    return ROLES.index(role) >= ROLES.index(ACTION_ROLES.get(action, "admin"))
+
+
+def authorisation_matrix() -> list[tuple[str, dict[str, bool]]]:
+    """Rows ``("page: models", {"anonymous": False, "analyst": True, ...})``, pages first, then actions.
+
+    The README's "Who may do what" table is this matrix; ``tests/app/test_authorisation.py`` checks both.
+    """
+    rows = [(f"page: {page}", {v: v in ROLES and can_open(v, page) for v in VISITORS}) for page in PAGE_ROLES]
+    rows += [(action, {v: can(v, action) for v in VISITORS}) for action in ACTION_ROLES]
+    return rows
+
+
 def pages_for(role: str) -> list[str]:
     return [page for page in PAGE_ROLES if can_open(role, page)]
 
@@ -126,4 +157,4 @@ def can_see_all_feedback(role: str | None, settings: Any) -> bool:
 def can_open_case(role: str | None, user: str, owner: str, settings: Any = None) -> bool:
     """Whether ``user`` may open a prediction made by ``owner``: their own; every case for data scientists
     and admins (the feedback review links to everyone's); analysts others' only if the operator allows it."""
-    return user == owner or can_see_all_feedback(role, settings)
+    return user == owner or can(role, "see others' predictions") or can_see_all_feedback(role, settings)

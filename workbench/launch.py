@@ -32,7 +32,12 @@ def main() -> int:
     from workbench.embedded import local_mds
     from workbench.embedded.errors import AlreadyRunningError, EmbeddedMDSError
     from workbench.paths import default_home
+    from workbench.settings import get_settings
 
+    problems = get_settings().production_problems()
+    if problems:
+        print("MDS Workbench will not start with WORKBENCH_ENV=production:", *problems, sep="\n  ", file=sys.stderr)
+        return 2
     env = dict(os.environ)
     started_here = False
     home = default_home()

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     read_timeout: float = 30.0
     status_ttl: float = 30.0
     """Seconds a model's ready/not ready status is cached."""
+    env: Literal["development", "production"] = "development"
+    """``production``: the app refuses to start with the demo users, the demo cookie key or login off."""
+    login_free_failures: int = 3
+    """Wrong passwords in a row answered at once; then each answer is slower (1, 2, 4... 8 s)."""
+    login_lock_after: int = 10
+    """Wrong passwords in a row that lock the account for ``login_lock_minutes``."""
+    login_lock_minutes: float = 15.0
     analysts_see_all_feedback: bool = False
     """Whether analysts see other people's feedback (data scientists and admins always do)."""
     discovery: Literal["catalog", "repository", "kubernetes"] = "catalog"
@@ -76,6 +83,34 @@ class Settings(BaseSettings):
     @property
     def uses_demo_users(self) -> bool:
         return Path(self.users_file).resolve() == DEMO_USERS_FILE.resolve()
+
+    def production_problems(self) -> list[str]:
+        """Why this configuration must not serve real users (empty outside ``WORKBENCH_ENV=production``)."""
+        if self.env != "production":
+            return []
+        problems = []
+        if not self.auth_enabled:
+            problems.append("Login is off (WORKBENCH_AUTH=off). Turn it on.")
+        if self.uses_demo_users or _is_demo_users_file(self.users_file):
+            problems.append("The users are the demo users, whose passwords are public. Set WORKBENCH_USERS_FILE "
+                            "to your own users file (see config/users.yaml for its shape).")
+        if self.cookie_key == DEMO_COOKIE_KEY:
+            problems.append("The login cookie key is the public demo key. Set WORKBENCH_COOKIE_KEY (32+ random "
+                            "bytes) or cookie_key in .streamlit/secrets.toml.")
+        elif len(self.cookie_key) < 32:
+            problems.append("The login cookie key is missing or shorter than 32 characters. Set WORKBENCH_COOKIE_KEY "
+                            "or cookie_key in .streamlit/secrets.toml.")
+        return problems
+
+
+def _is_demo_users_file(path: Path) -> bool:
+    import yaml
+
+    try:
+        doc = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(doc, dict) and bool(doc.get("demo"))
 
 
 def _secret(name: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,16 @@ def button(at: AppTest, key: str):
 
 
 def metric_values(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return {unescape(m.label): unescape(m.value) for m in at.metric}
 
 
 def texts(at: AppTest) -> str:
-    """Every text the page shows (markdown, captions, errors, warnings, infos) in one string."""
+    """Every text the page shows (markdown, captions, errors, warnings, infos) in one string, as read on screen
+    (Markdown escapes removed: the app escapes every value it did not write, see ``components/text.py``)."""
     parts = [e.value for e in (*at.markdown, *at.caption, *at.error, *at.warning, *at.info, *at.success)]
-    return "\n".join(str(p) for p in parts)
+    return unescape("\n".join(str(p) for p in parts))
+
+
+def unescape(markdown: str) -> str:
+    """What a reader sees of escaped Markdown: ``wine\\-v1`` is ``wine-v1``."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")  # word joiners break autolinks, unseen

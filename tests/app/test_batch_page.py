@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import pytest
 
-from tests.app.helpers import texts
+from tests.app.helpers import texts, unescape
 from workbench.settings import get_settings
 from workbench.store import open_store
 from workbench.store.batch_jobs import get_job, list_jobs
@@ -61,7 +61,7 @@ def test_upload_run_summary_downloads_and_past_jobs(logged_in, batch_env, refs):
     assert at.get("plotly_chart"), "no label chart"
     downloads = at.get("download_button")
     assert len(downloads) == 2
-    assert "cellar.csv" in texts(at) or any("cellar.csv" in str(s.value) for s in at.subheader)
+    assert "cellar.csv" in texts(at) or any("cellar.csv" in unescape(str(s.value)) for s in at.subheader)
     assert at.dataframe, "past jobs are listed"
     assert at.query_params.get("job") in ([job.id], job.id)
 
@@ -88,7 +88,7 @@ def test_bad_file_shows_a_plain_message(logged_in, batch_env, content, words):
     at.file_uploader(key="batch.upload").set_value(("bad.csv", content, "text/csv"))
     at.run()
     assert not at.exception, at.exception
-    assert any(words in e.value for e in at.error)
+    assert any(words in unescape(e.value) for e in at.error)
 
 
 def test_sample_file_of_the_model_can_be_scored(logged_in, batch_env):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.helpers import metric_values, texts
+from tests.app.helpers import metric_values, texts, unescape
 from workbench.store import open_store, recent_predictions
 
 
@@ -93,13 +93,25 @@ def test_a_case_shows_inputs_answer_and_feedback_and_a_data_scientist_can_open_i
     other.query_params["prediction"] = "1"
     other.run()
     assert not other.exception, other.exception
-    assert "Prediction 1: tips" in [s.value for s in other.subheader]
+    assert "Prediction 1: tips" in [unescape(s.value) for s in other.subheader]
     tables = {tuple(d.value.columns): d.value for d in other.dataframe}
     inputs = tables[("feature", "value")]
     assert dict(zip(inputs["feature"], inputs["value"], strict=True)) == {k: str(v) for k, v in sent.items()}
     feedback = next(t for cols, t in tables.items() if "verdict" in cols)
     assert feedback["verdict"].tolist() == ["Correct"] and feedback["from"].tolist() == ["analyst"]
     assert "kept in the workbench" in feedback["delivery"].iloc[0]
+
+
+def test_permalink_of_someone_else_is_refused(logged_in):
+    """Analysts see only their own predictions (data scientists open any)."""
+    at = logged_in("scientist")
+    at.switch_page("../pages/predict.py").run()
+    at.button(key="predict.send").click().run()
+    other = logged_in("analyst")
+    other.switch_page("../pages/history.py")
+    other.query_params["prediction"] = "1"
+    other.run()
+    assert "was made by someone else" in texts(other)
 
 
 def test_analysts_cannot_open_each_others_cases():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mds_client import load_catalog
+from tests.app.helpers import unescape
 
 
 @pytest.fixture
@@ -21,9 +22,9 @@ def repository_env(monkeypatch, app_env, refs, tmp_path):
 def test_models_page_lists_the_repository_index(repository_env, no_auth):
     at = no_auth("models")
     assert not at.exception
-    text = " ".join(c.value for c in at.caption)
+    text = unescape(" ".join(c.value for c in at.caption))
     assert f"repository index of {repository_env}" in text
-    markdown = " ".join(m.value for m in at.markdown).replace("\\", "")  # names are markdown-escaped
+    markdown = unescape(" ".join(m.value for m in at.markdown))  # names are markdown-escaped
     for name in ("wine", "tips"):
         assert name in markdown
     assert "wine-v1" not in markdown  # the seldon v1 microservice is not on that server
@@ -33,12 +34,12 @@ def test_models_page_explains_a_missing_url(app_env, no_auth, monkeypatch):
     monkeypatch.setenv("WORKBENCH_DISCOVERY", "repository")
     at = no_auth("models")
     assert not at.exception
-    assert any("WORKBENCH_REPOSITORY_URL" in e.value for e in at.error)
+    assert any("WORKBENCH_REPOSITORY_URL" in unescape(e.value) for e in at.error)
 
 
 def test_catalog_path_is_unchanged_by_default(app_env, no_auth, catalog_path):
     at = no_auth("models")
     assert not at.exception
-    assert any(f"catalog {catalog_path}" in c.value for c in at.caption)
-    markdown = " ".join(m.value for m in at.markdown).replace("\\", "")  # names are markdown-escaped
+    assert any(f"catalog {catalog_path}" in unescape(c.value) for c in at.caption)
+    markdown = unescape(" ".join(m.value for m in at.markdown))  # names are markdown-escaped
     assert all(ref.name in markdown for ref in load_catalog(catalog_path))

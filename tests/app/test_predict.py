@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.app.helpers import dead_url, derived_catalog, metric_values, texts
+from tests.app.helpers import dead_url, derived_catalog, metric_values, texts, unescape
 from workbench.store import open_store, recent_predictions
 
 
@@ -157,7 +157,7 @@ def test_server_down_message_keeps_form(logged_in, app_env, catalog_path, monkey
     at.number_input(key="predict.form.tips.total_bill").set_value(42.0)
     at.button(key="predict.send").click().run()
     assert not at.exception
-    message = " ".join(e.value for e in at.error)
+    message = unescape(" ".join(e.value for e in at.error))
     assert "Model 'tips' not reachable" in message and "connection refused" in message
     assert "Is the server running?" in message
     assert "Traceback" not in texts(at)

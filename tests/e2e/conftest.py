@@ -42,11 +42,11 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> No
 
 
 @contextlib.contextmanager
-def running_app(catalog_path: Path, home: Path) -> Iterator[str]:
-    """``streamlit run`` on a free port with its own store in ``home``; yields the base URL."""
+def running_app(catalog: Path, home: Path, **env_overrides: str) -> Iterator[str]:
+    """``streamlit run workbench/app.py`` on a free port with ``catalog``; yields its URL, stops it by process group."""
     port = free_port()
-    env = {**os.environ, "WORKBENCH_CATALOG": str(catalog_path), "WORKBENCH_AUTH": "on",
-           "WORKBENCH_DATABASE_URL": f"sqlite:///{home / 'wb.db'}", "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "WORKBENCH_CATALOG": str(catalog), "WORKBENCH_AUTH": "on", "WORKBENCH_HOME": str(home),
+           "WORKBENCH_DATABASE_URL": f"sqlite:///{home / 'wb.db'}", "PYTHONPATH": str(REPO), **env_overrides}
     log = open(home / "streamlit.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "workbench/app.py", "--server.headless", "true",
@@ -68,7 +68,7 @@ def running_app(catalog_path: Path, home: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def app_url(catalog_path, tmp_path_factory):
-    """Base URL of the running app; the server is stopped by its process group at the end."""
+    """Base URL of the running app on the session's catalog."""
     with running_app(catalog_path, tmp_path_factory.mktemp("app")) as url:
         yield url
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pprint
+import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -17,30 +18,49 @@ from mds_client import ModelRef
 
 CONTENT_TYPE = {"Content-Type": "application/json"}
 HEREDOC_END = "MDS_JSON"
+# Header names whose values are credentials: shown as an environment variable unless revealed.
+SECRET_HEADER = re.compile(r"(?i)authorization|api[-_]?key|token|secret|password|cookie")
 
 
-def call_headers(ref: ModelRef, request_body: dict[str, Any]) -> dict[str, str]:
-    """The headers of the call as the client sends them (without auth secrets)."""
+def env_name(header: str) -> str:
+    """``Authorization`` -> ``MDS_AUTHORIZATION``: where the snippet reads a hidden header's value."""
+    return "MDS_" + re.sub(r"[^A-Z0-9]+", "_", header.upper()).strip("_")
+
+
+def secret_headers(ref: ModelRef) -> list[str]:
+    return [name for name in ref.headers if SECRET_HEADER.search(name)]
+
+
+def call_headers(ref: ModelRef, request_body: dict[str, Any], *, reveal: bool = False) -> dict[str, str]:
+    """The headers of the call as the client sends them; credentials as ``$MDS_<HEADER>`` unless ``reveal``."""
     headers = {**CONTENT_TYPE, **ref.headers}
+    if not reveal:
+        headers.update({name: f"${env_name(name)}" for name in secret_headers(ref)})
     request_id = request_body.get("id") if isinstance(request_body, dict) else None
     if ref.protocol == "v2" and request_id:
         headers["x-request-id"] = str(request_id)
     return headers
 
 
-def curl_snippet(ref: ModelRef, request_body: dict[str, Any]) -> str:
+def curl_snippet(ref: ModelRef, request_body: dict[str, Any], *, reveal: bool = False) -> str:
     lines = [f"curl -sS -X POST {shlex.quote(ref.predict_url)}"]
-    for name, value in call_headers(ref, request_body).items():
-        lines.append(f"  -H {shlex.quote(f'{name}: {value}')}")
+    hidden = set() if reveal else set(secret_headers(ref))
+    for name, value in call_headers(ref, request_body, reveal=reveal).items():
+        # a hidden value is read from the environment, so that header is double-quoted for the shell
+        lines.append(f'  -H "{name}: ${env_name(name)}"' if name in hidden else f"  -H {shlex.quote(f'{name}: {value}')}")
     lines.append("  --data-binary @- <<'" + HEREDOC_END + "'")
     return " \\\n".join(lines) + "\n" + json.dumps(request_body, indent=2) + "\n" + HEREDOC_END + "\n"
 
 
-def requests_snippet(ref: ModelRef, request_body: dict[str, Any], *, timeout: tuple[float, float] = (3.0, 30.0)) -> str:
-    headers = _py(call_headers(ref, request_body))
+def requests_snippet(ref: ModelRef, request_body: dict[str, Any], *, timeout: tuple[float, float] = (3.0, 30.0),
+                     reveal: bool = False) -> str:
+    headers = _py(call_headers(ref, request_body, reveal=reveal))
+    hidden = [] if reveal else secret_headers(ref)
+    for name in hidden:  # the literal "$MDS_X" becomes a read of that environment variable
+        headers = headers.replace(repr(f"${env_name(name)}"), f"os.environ[{env_name(name)!r}]")
     payload = _py(request_body)
     return (
-        "import requests\n\n"
+        ("import os\n" if hidden else "") + "import requests\n\n"
         f"url = {ref.predict_url!r}\n"
         f"headers = {headers}\n"
         f"payload = {payload}\n\n"

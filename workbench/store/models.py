@@ -167,3 +167,14 @@ class DriftRun(Base):
 
 # Tables defined in their own modules register on the same metadata (Alembic and create_all see them).
 from . import request_log as _request_log  # noqa: E402,F401
+
+
+class LoginAttempt(Base):
+    """Failed logins per username, kept in the store so that every app process and restart sees them."""
+
+    __tablename__ = "login_attempt"
+
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

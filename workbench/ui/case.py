@@ -13,6 +13,7 @@ from components.case_view import render_case_facts, render_feedback_items, rende
 from components.explanation_view import render_explanation
 from components.payload_inspector import render_payload
 from components.prediction_view import render_result
+from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.auth import can_open_case
 from workbench.explain import service as explain_service
@@ -26,17 +27,17 @@ def render_case(wanted: str) -> None:
     engine = resources.engine()
     row = get_prediction(engine, int(wanted)) if str(wanted).isdigit() else None
     if row is None:
-        st.error(f"There is no prediction {wanted}. It may have been made on another workbench.")
+        st.error(md("There is no prediction {}. It may have been made on another workbench.", wanted))
         return
     if not can_open_case(state.role(), state.username(), row.user, resources.settings()):
-        st.error(f"Prediction {row.id} was made by someone else; only its author, data scientists and admins "
-                 "can open it.")
+        st.error(md("Prediction {} was made by someone else; only its author, data scientists and admins "
+                    "can open it.", row.id))
         return
-    st.subheader(f"Prediction {row.id}: {row.model}")
+    st.subheader(md("Prediction {}: {}", row.id, row.model))
     render_case_facts(row, key="history.facts")
     result = result_from_log(row)
     if result is None:
-        st.error(row.error or "The call failed.")
+        st.error(md_escape(row.error or "The call failed."))
     else:
         render_result(result, key="history.result")
     render_inputs(row.inputs, key="history.inputs")
@@ -49,7 +50,7 @@ def render_case(wanted: str) -> None:
     except MDSError:
         ref = None
     if ref is None:
-        st.caption(f"Model '{row.model}' is no longer in the catalog; the request is shown as it was sent.")
+        st.caption(md("Model '{}' is no longer in the catalog; the request is shown as it was sent.", row.model))
         st.json(result.request, expanded=False)
         return
     render_payload(result, ref=ref, catalog=resources.settings().catalog_path, key="history.payload")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import ModelEntry
@@ -16,11 +17,11 @@ def load_entries() -> list[ModelEntry] | None:
     try:
         entries = resources.model_entries(path)
     except MDSError as exc:
-        st.error(str(exc))
+        st.error(md_escape(exc))
         _how_to_add(path)
         return None
     if not entries:
-        st.info(f"No models found in the {describe_discovery(resources.settings())}.")
+        st.info(md("No models found in the {}.", describe_discovery(resources.settings())))
         _how_to_add(path)
         return None
     return entries
@@ -33,5 +34,5 @@ def _how_to_add(path: str) -> None:
         return
     st.caption(
         "Start the local demo models with `python -m workbench.embedded up`, or point WORKBENCH_CATALOG at a "
-        f"catalog YAML that lists your models (now: {path})."
+        + md("catalog YAML that lists your models (now: {}).", path)
     )

@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from components.feedback_box import render_feedback_box
+from components.text import md_escape
 from mds_client import MDSError
 from workbench.auth import can_see_all_feedback
 from workbench.feedback import capture as service
@@ -39,7 +40,7 @@ def feedback_tab(result: Any, schema: Any, *, key: str) -> None:
             if item.forwarded == "pending":
                 _wake_delivery(engine)
     except MDSError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_escape(exc), icon=":material/error:")
         return
     st.session_state[f"{box_key}.editing"] = False
     st.session_state[f"{box_key}.wrong"] = False

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.text import md_escape, plain
 from workbench.catalog.service import ModelEntry
 from workbench.ui import state
 
 BADGES = {"ready": ":green-badge[Ready]", "not ready": ":red-badge[Not ready]"}
 
 
-def status_badge(status: str) -> str:
+def status_badge_md(status: str) -> str:
     """A coloured Markdown badge (no emoji: server browsers often lack an emoji font)."""
     return BADGES.get(status, ":gray-badge[Unknown]")
 
@@ -34,10 +35,10 @@ def model_picker(entries: list[ModelEntry], *, page: str, label: str = "Model") 
     if st.session_state.get(widget_key) != chosen:
         st.session_state[widget_key] = chosen
     name = st.selectbox(
-        label,
+        md_escape(label),
         names,
         key=widget_key,
-        format_func=lambda n: n if by_name[n].ready else f"{n} (not ready)",
+        format_func=lambda n: plain(n if by_name[n].ready else f"{n} (not ready)", limit=120),
         on_change=_remember,
         args=(widget_key,),
     )

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.numbers import number
+from components.text import md
 from mds_client import MDSError, ModelSchema
 from workbench.monitor.novelty import NoveltyCheck, matrix_of
 from workbench.ui import resources
@@ -36,6 +37,6 @@ def warn_if_unusual(model: str, schema: ModelSchema | None, inputs: dict[str, An
     except MDSError:
         return
     if bool(unusual[0]):
-        st.warning(f"This input is unlike the data the model learnt from (distance {number(scores[0])}; 99% of "
-                   f"that data lies within {number(check.threshold)} of its neighbours). The answer may not be "
-                   "reliable: check the inputs.", icon=":material/report:")
+        st.warning(md("This input is unlike the data the model learnt from (distance {}; 99% of that data lies "
+                      "within {} of its neighbours). The answer may not be reliable: check the inputs.",
+                      number(scores[0]), number(check.threshold)), icon=":material/report:")

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.explanation_view import render_explanation
+from components.text import md, md_escape
 from mds_client import MDSError, ModelRef, ModelSchema
 from workbench.explain import service as explain_service
 from workbench.ui import resources
@@ -17,11 +18,11 @@ def render_why(ref: ModelRef, schema: ModelSchema | None, inputs: dict[str, Any]
                reference: pd.DataFrame | None, *, key: str) -> None:
     problem = explain_service.explainable(schema)
     if problem or inputs is None or schema is None:
-        st.caption(problem or "Explanations need the inputs of the prediction.")
+        st.caption(md_escape(problem or "Explanations need the inputs of the prediction."))
         return
     how = (f"the model's explainer ({ref.explainer.name}, an anchor rule)" if ref.explainer is not None
            else "SHAP values computed here against the reference data")
-    st.caption(f"Uses {how}. It calls the model a few hundred times and takes a few seconds.")
+    st.caption(md("Uses {}. It calls the model a few hundred times and takes a few seconds.", how))
     row = pd.DataFrame([{n: inputs.get(n) for n in schema.names}])
     cache_key = f"{key}.{ref.name}.{hash(tuple(map(str, row.iloc[0].tolist())))}"
     if st.button("Explain this prediction", key=f"{key}.run", icon=":material/lightbulb:"):
@@ -30,7 +31,7 @@ def render_why(ref: ModelRef, schema: ModelSchema | None, inputs: dict[str, Any]
                 st.session_state[cache_key] = explain_service.explain(
                     resources.engine(), resources.client(), ref, schema, row, reference)
         except MDSError as exc:
-            st.error(str(exc))
+            st.error(md_escape(exc))
     result = st.session_state.get(cache_key)
     if result is not None:
         render_explanation(result, key=f"{key}.view")

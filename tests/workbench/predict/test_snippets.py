@@ -91,8 +91,24 @@ def test_snippets_quote_safely():
 
     ref = ModelRef(name="x", protocol="v2", endpoint="http://127.0.0.1:1", headers={"X-Token": "it's"})
     body = {"id": "r1", "inputs": [{"name": "t", "datatype": "BYTES", "shape": [1], "data": ["a'b $(rm -rf /) MDS"]}]}
-    snippet = curl_snippet(ref, body)
+    snippet = curl_snippet(ref, body, reveal=True)  # a revealed credential is quoted like any value
     assert "'X-Token: it'\"'\"'s'" in snippet
     assert "x-request-id: r1" in snippet
     assert snippet.rstrip().endswith("MDS_JSON")
     compile(requests_snippet(ref, body), "<snippet>", "exec")
+    compile(requests_snippet(ref, body, reveal=True), "<snippet>", "exec")
+
+
+def test_credentials_are_hidden_unless_revealed():
+    from mds_client import ModelRef
+    from workbench.predict.snippets import curl_snippet, requests_snippet
+
+    ref = ModelRef(name="m", protocol="v2", endpoint="http://127.0.0.1:9", model_name="m",
+                   headers={"Authorization": "Bearer s3cr3t-token", "X-Api-Key": "k3y", "Seldon-Model": "m"})
+    body = {"id": "r1", "inputs": []}
+    for snippet in (curl_snippet(ref, body), requests_snippet(ref, body)):
+        assert "s3cr3t" not in snippet and "k3y" not in snippet
+        assert "MDS_AUTHORIZATION" in snippet and "MDS_X_API_KEY" in snippet and "Seldon-Model" in snippet
+    assert '-H "Authorization: $MDS_AUTHORIZATION"' in curl_snippet(ref, body)
+    assert "os.environ['MDS_AUTHORIZATION']" in requests_snippet(ref, body)
+    assert "s3cr3t-token" in curl_snippet(ref, body, reveal=True)
