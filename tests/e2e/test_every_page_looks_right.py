@@ -40,6 +40,8 @@ def _walk(browser: Browser, url: str, state: str) -> list[str]:
         page.set_default_timeout(30_000)
         expect.set_options(timeout=30_000)  # 2 busy cores: a login rerun can take longer than 5 s
         page.goto(url)
+        expect(page.get_by_text("These are demo users")).to_be_visible()
+        settle(page)
         log_in(page, user, password)
         expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
         for key, _file, title, _icon in PAGE_SPECS:
