@@ -17,12 +17,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .batch_checks import State, check_columns, row_errors
 from .batch_input import DEFAULT_CHUNK_ROWS, count_rows, read_chunks
 from .batch_output import OutputSink, open_output
 from .batch_output import progress_path as progress_path  # re-exported: callers and tests use it
@@ -84,44 +85,7 @@ ShouldStop = Callable[[], bool]
 RowsCallback = Callable[[pd.DataFrame], None]
 
 
-# --- checking ---------------------------------------------------------------------------
-def check_columns(frame: pd.DataFrame, schema: ModelSchema) -> None:
-    """Stop before any call when a required column is missing, naming it."""
-    missing = schema.missing_columns(frame)
-    if missing:
-        have = ", ".join(map(str, frame.columns[:10]))
-        raise InputError(
-            f"The input lacks the column(s) {', '.join(missing)} that model needs (it has: {have}).",
-            hint="Rename the columns or map them to the model's features.",
-        )
-
-
-def row_errors(frame: pd.DataFrame, schema: ModelSchema) -> list[str]:
-    """Per row: '' when valid, else every problem in plain words, joined by '; '."""
-    problems: list[list[str]] = [[] for _ in range(len(frame))]
-    for err in schema.validate(frame):
-        if err.row >= 0:
-            problems[err.row].append(err.message)
-    return ["; ".join(p) for p in problems]
-
-
 # --- the job ------------------------------------------------------------------------------
-@dataclass
-class _State:
-    """The scorer's checkpoint; sinks store it with each chunk (file sinks add their own keys)."""
-
-    rows_done: int = 0
-    rows_scored: int = 0
-    rows_rejected: int = 0
-    columns: list[str] = field(default_factory=list)
-    reasons: dict[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, checkpoint: dict[str, Any] | None) -> _State:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (checkpoint or {}).items() if k in known})
-
-
 @dataclass
 class _Submitted:
     """A chunk whose minibatches are in the pool."""
@@ -129,16 +93,6 @@ class _Submitted:
     chunk: pd.DataFrame
     errors: list[str]
     futures: list[tuple[list[int], Future]]
-
-
-def load_state(output: Path | str | OutputSink) -> _State | None:
-    """The checkpoint of an unfinished job writing to ``output`` (None: none to resume)."""
-    sink = open_output(output)
-    try:
-        checkpoint = sink.checkpoint()
-    finally:
-        sink.close()
-    return None if checkpoint is None else _State.of(checkpoint)
 
 
 class BatchScorer:
@@ -180,7 +134,7 @@ class BatchScorer:
         """Score the file ``source`` into ``output``: a file path, a ``URL::table`` or any sink."""
         source = Path(source)
         sink = open_output(output)
-        state = _State.of(sink.begin(resume=resume))
+        state = State.of(sink.begin(resume=resume))
         total = count_rows(source)
         chunks = read_chunks(source, self.chunk_rows, skip_rows=state.rows_done)
         result = self.score_chunks(chunks, sink, state=state, total=total, progress=progress,
@@ -194,7 +148,7 @@ class BatchScorer:
         chunks: Iterable[pd.DataFrame],
         sink: OutputSink,
         *,
-        state: _State | None = None,
+        state: State | None = None,
         total: int | None = None,
         progress: ProgressCallback | None = None,
         should_stop: ShouldStop | None = None,
@@ -204,7 +158,7 @@ class BatchScorer:
 
         The engine under ``run`` and under each partition of a Dask job (``dask_scoring``).
         """
-        state = state or _State()
+        state = state or State()
         resumed_from = state.rows_done
         started = time.perf_counter()
         cancelled = False
@@ -315,7 +269,7 @@ class BatchScorer:
         inputs = [str(c) for c in frame.columns if c != "error"]
         return [*inputs, *extra, "request_id", "error"]
 
-    def _append(self, sink: OutputSink, frame: pd.DataFrame, state: _State) -> None:
+    def _append(self, sink: OutputSink, frame: pd.DataFrame, state: State) -> None:
         for reason in frame["error"]:
             if reason:
                 state.rows_rejected += 1

@@ -28,15 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .batch import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_WORKERS,
-    BatchProgress,
-    BatchResult,
-    BatchScorer,
-    ProgressCallback,
-    check_columns,
-)
+from .batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, BatchResult, BatchScorer, ProgressCallback
+from .batch_checks import check_columns
 from .batch_input import DEFAULT_CHUNK_ROWS
 from .batch_output import AppendFileSink, ParquetSink
 from .dask_output import Layout, completed

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 from mds_client import InputError
-from mds_client.batch import BatchScorer, load_state, progress_path, score_file
+from mds_client.batch import BatchScorer, progress_path, score_file
+from mds_client.batch_checks import load_state
 from mds_client.batch_input import read_chunks
 from workbench.embedded.ports import LocalPorts
 from workbench.embedded.server_specs import SELDON_SKLEARN_CLASS, server_env

@@ -23,7 +23,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from mds_client import InputError
-from mds_client.batch import BatchScorer, load_state
+from mds_client.batch import BatchScorer
+from mds_client.batch_checks import load_state
 from mds_client.batch_output import OutputError, open_output, parse_table_url
 
 ROWS = 3_000

@@ -9,7 +9,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, load_state
+from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress
+from mds_client.batch_checks import load_state
 from mds_client.schema import ModelSchema
 from workbench.cli.common import cli_user, find_model, list_refs, print_table, store_engine
 from workbench.cli.predict_scale import add_scale_arguments, output_of, run_predict
