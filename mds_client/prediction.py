@@ -77,6 +77,8 @@ class Prediction(_Probabilities):
     experiment splits traffic between models), a v1 graph's last node; "" when the server does not say."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Seldon v1 ``meta.tags`` / ``routing`` / ``requestPath`` as the server sent them."""
+    trace_id: str = ""
+    """The W3C trace id sent in this call's ``traceparent`` (32 hex digits)."""
 
     @property
     def n_rows(self) -> int:

@@ -8,7 +8,9 @@ import streamlit as st
 from components.history_table import render_history
 from components.payload_inspector import render_payload
 from components.prediction_view import render_result
+from components.trace_view import render_trace
 from mds_client import MDSError
+from mds_client.tracing import trace_link
 from workbench.auth import can_open
 from workbench.predict.service import result_from_log
 from workbench.store import get_prediction, recent_predictions
@@ -27,6 +29,8 @@ if wanted:
     else:
         st.subheader(f"Prediction {row.id}: {row.model}")
         st.caption(f"By {row.user} on {row.created:%Y-%m-%d %H:%M:%S} · status {row.status} · from {row.source}")
+        if row.trace_id:
+            render_trace(row.trace_id, trace_link(resources.settings().trace_url, row.trace_id), key="history.trace")
         result = result_from_log(row)
         if result is None:
             st.error(row.error or "The call failed.")

@@ -99,7 +99,8 @@ def create_app(engine: Engine, *, catalog: Path | str | None = None, attribution
 def event_write(event: LogEvent, attributed: Attributed, schema: Any) -> LogWrite:
     """The rows one event adds to the log: inputs (request), outputs (response) or feedback."""
     common = {"model": attributed.model, "request_id": event.request_id, "source": event.source,
-              "known_model": attributed.known, "namespace": event.namespace, "endpoint": event.endpoint}
+              "known_model": attributed.known, "namespace": event.namespace, "endpoint": event.endpoint,
+              "tag": event.tag or None}
     write = LogWrite()
     if event.kind == "request":
         for i, inputs in enumerate(request_rows(event.body, schema)):

@@ -58,6 +58,8 @@ class LogEvent:
     time: datetime
     body: Any
     type: str = ""
+    tag: str = ""
+    """``demo`` etc.: the ``mdstag`` extension, kept only on events from the workbench's own sources."""
 
     @property
     def dedupe_key(self) -> str:
@@ -95,6 +97,7 @@ def parse_event(headers: Mapping[str, str], body: bytes) -> LogEvent:
     if source_uri.startswith(WORKBENCH_SOURCE_PREFIX):
         named = source_uri[len(WORKBENCH_SOURCE_PREFIX):]
         source = named if named in SOURCES else logger
+    tag = str(attrs.get("mdstag") or "")[:32] if source != logger else ""
     request_id = str(attrs.get("requestid") or "") or (event_id if logger == "kserve-logger" else "")
     if not request_id:
         raise MalformedEvent("no_request_id", "The event names no request: Seldon's logger sends Ce-Requestid "
@@ -106,7 +109,7 @@ def parse_event(headers: Mapping[str, str], body: bytes) -> LogEvent:
     return LogEvent(
         event_id=event_id, kind=kind, request_id=request_id, source=source, service=service, model_id=model_id,
         namespace=str(attrs.get("namespace") or ""), endpoint=str(attrs.get("endpoint") or ""),
-        time=parse_time(attrs.get("time")), body=_json_body(event.get_data()), type=ce_type,
+        time=parse_time(attrs.get("time")), body=_json_body(event.get_data()), type=ce_type, tag=tag,
     )
 
 
