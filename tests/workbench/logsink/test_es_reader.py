@@ -94,3 +94,29 @@ def test_not_elasticsearch_and_down_are_plain_errors(engine) -> None:
         import_es(engine, "http://127.0.0.1:9")
     with pytest.raises(ElasticReadError, match="neither a duration"):
         parse_since("last tuesday")
+
+
+def test_import_es_command(tmp_path, monkeypatch, capsys) -> None:
+    import argparse
+
+    import yaml
+
+    from workbench.cli.logs import register
+    from workbench.settings import get_settings
+
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    get_settings.cache_clear()
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text(yaml.safe_dump({"models": [{"name": "wine", "protocol": "seldon", "url": "http://127.0.0.1:9",
+                                                   "log_name": "wine-sdep"}]}))
+    parser = argparse.ArgumentParser(prog="mds")
+    parser.add_argument("--catalog", default=None)
+    register(parser.add_subparsers(dest="command", required=True))
+    with ReplayElastic(_documents(3, batch=2)) as es:
+        args = parser.parse_args(["--catalog", str(catalog), "logs", "import-es", "--url", es.url, "--since", "3650d"])
+        assert args.func(args) == 0
+        assert "6 documents read, 6 instances" in capsys.readouterr().out
+        args = parser.parse_args(["--catalog", str(catalog), "logs", "import-es", "--url", es.url, "--since", "soon"])
+        assert args.func(args) == 1
+        assert "neither a duration" in capsys.readouterr().err
+    get_settings.cache_clear()
