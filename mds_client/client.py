@@ -28,6 +28,8 @@ from .schema_sources import (
     from_v2_metadata,
     resolve,
 )
+from .tracing import HEADER as TRACE_HEADER
+from .tracing import new_traceparent
 from .transport import NO_RETRY, Timeout, Transport
 
 
@@ -141,10 +143,16 @@ class MDSClient:
         headers = dict(ref.headers)
         if request_id and ref.protocol == "v2":
             headers["x-request-id"] = request_id
+        traceparent, trace_id = new_traceparent()
+        headers[TRACE_HEADER] = traceparent
         started = time.perf_counter()
-        response = self.transport.send(
-            "POST", ref.predict_url, body=dump_json(body), headers=headers, model=ref.name, timeout=timeout
-        )
+        try:
+            response = self.transport.send(
+                "POST", ref.predict_url, body=dump_json(body), headers=headers, model=ref.name, timeout=timeout
+            )
+        except MDSError as exc:
+            exc.trace_id = trace_id  # type: ignore[attr-defined]  # a failed call is traced too
+            raise
         latency_ms = (time.perf_counter() - started) * 1000.0
         doc = response.json(model=ref.name)
         try:
@@ -172,6 +180,7 @@ class MDSClient:
             task=schema.task if schema.outputs else _task_of(decoded),
             served_by=answered_by(None, response.headers) or decoded.served_by,
             meta=decoded.meta,
+            trace_id=trace_id,
         )
 
     # -- feedback ------------------------------------------------------------------------

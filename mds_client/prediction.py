@@ -77,6 +77,8 @@ class Prediction(_Probabilities):
     experiment splits traffic between models), a v1 graph's last node; "" when the server does not say."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Seldon v1 ``meta.tags`` / ``routing`` / ``requestPath`` as the server sent them."""
+    trace_id: str = ""
+    """The W3C trace id sent in this call's ``traceparent`` (32 hex digits)."""
 
     @property
     def n_rows(self) -> int:
@@ -122,5 +124,8 @@ def looks_like_probabilities(matrix: np.ndarray) -> bool:
         return False
     if matrix.size == 0:
         return False
-    in_range = bool(((matrix >= -1e-9) & (matrix <= 1 + 1e-9)).all())
-    return in_range and bool(np.allclose(matrix.sum(axis=1), 1.0, atol=1e-3))
+    # min/max and one subtraction instead of np.allclose: same test (|sum - 1| <= atol + rtol), a tenth of
+    # the cost on the one-row answers the request-log sink reads thousands of times a second.
+    if float(matrix.min()) < -1e-9 or float(matrix.max()) > 1 + 1e-9:
+        return False
+    return float(np.abs(matrix.sum(axis=1) - 1.0).max()) <= 1e-3 + 1e-5

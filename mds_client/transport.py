@@ -28,6 +28,7 @@ from .errors import (
     ServerError,
 )
 from .retry import Backoff
+from .tracing import HEADER, new_traceparent
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ class Transport:
         retry = retry or self.retry
         timeout = timeout or self.timeout
         sent_headers = self.auth.apply({"Content-Type": "application/json", **(headers or {})})
+        if HEADER not in sent_headers:  # every call is traceable; predict passes its own to keep the id
+            sent_headers[HEADER] = new_traceparent()[0]
         session = self.session_for(url)
         last: RequestError | None = None
         for attempt in range(max(1, retry.attempts)):

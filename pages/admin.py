@@ -12,6 +12,7 @@ from workbench.catalog.service import catalogue_table
 from workbench.errors import UsersFileError
 from workbench.ui import resources
 from workbench.ui.catalog import load_entries
+from workbench.ui.live_simulation import live_simulation_section
 
 st.title("See how the workbench is set up")
 settings = resources.settings()
@@ -43,3 +44,6 @@ else:
     frame = pd.DataFrame([{"username": u.username, "name": u.name, "role": ROLE_NAMES[u.role]} for u in users.users.values()])
     st.dataframe(frame, hide_index=True, width="stretch", key="admin.users")
 st.caption(md("Pages per role: {}", "; ".join(f"{page}: {ROLE_NAMES[role]} and up" for page, role in PAGE_ROLES.items())))
+
+st.subheader("Simulated traffic")
+live_simulation_section()

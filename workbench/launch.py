@@ -56,6 +56,12 @@ def main() -> int:
             print(f"The embedded MDS did not start: {exc}", file=sys.stderr)
             return 1
         env["WORKBENCH_CATALOG"] = str(home / "catalog.yaml")
+        if started_here:
+            from workbench.logsink.demo import seed_once_in_background
+
+            # First start only (a marker in the home): a few days of demo traffic, in its own process.
+            if seed_once_in_background(home, home / "catalog.yaml") is not None:
+                print("Seeding a few days of demo traffic in the background (mds logs clear-demo removes it).")
     port = env.get("WORKBENCH_PORT", "8501")
     print(f"\nMDS Workbench: http://localhost:{port}  (Ctrl-C stops it)\n", flush=True)
     # Loopback by default: a demo laptop should not serve the app to its whole network.

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workbench.paths import DEMO_USERS_FILE, SECRETS_FILE, default_home
@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     """Seldon Core v2 mesh URL for ``Model`` / ``Pipeline`` resources."""
     prometheus_url: str = ""
     """Prometheus base URL for the Monitor page; empty means the embedded MDS's own, if it runs."""
+    trace_url: str = ""
+    """Jaeger / Tempo link per call, a template with ``{trace_id}``, e.g.
+    ``http://jaeger:16686/trace/{trace_id}``; empty: the trace id is shown without a link."""
+
+    @field_validator("trace_url")
+    @classmethod
+    def _trace_template(cls, value: str) -> str:
+        value = value.strip()
+        if value and (not value.startswith(("http://", "https://")) or "{trace_id}" not in value):
+            raise ValueError("WORKBENCH_TRACE_URL must be an http(s) URL containing {trace_id}, "
+                             "e.g. http://jaeger:16686/trace/{trace_id}")
+        return value
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

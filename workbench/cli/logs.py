@@ -2,6 +2,8 @@
 
     mds logs serve [--host 127.0.0.1] [--port 9530]     run the sink on the catalog in use
     mds logs show MODEL [--json]                        instances logged, per source, first and last time
+    mds logs import-es --url URL [--index PATTERN] [--since 7d] [--max-docs N]   read seldon-request-logger's indices
+    mds logs clear-demo                                 remove the demo traffic seeded on first start
     mds simulate MODEL --rows N --rate R [--drift FEATURE:SHIFT] [--days D] [--sink URL] [--seed S] [--batch K]
 """
 
@@ -27,6 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     show.add_argument("model")
     show.add_argument("--json", action="store_true", help="print JSON for scripts")
     show.set_defaults(func=show_command)
+    es = logs_sub.add_parser("import-es", help="read Seldon's request logs from Elasticsearch (inference-log-*)")
+    es.add_argument("--url", required=True, help="the Elasticsearch cluster, e.g. http://127.0.0.1:9200")
+    es.add_argument("--index", default="inference-log-*", help="index pattern (default inference-log-*)")
+    es.add_argument("--since", default=None, help="only documents from then on: 7d, 12h, 30m or an ISO time")
+    es.add_argument("--max-docs", type=int, default=200_000, help="stop after this many documents (default 200000)")
+    es.set_defaults(func=import_es_command)
+    clear = logs_sub.add_parser("clear-demo", help="remove the demo traffic seeded on first start")
+    clear.set_defaults(func=clear_demo_command)
 
     sim = sub.add_parser("simulate", help="call a model with rows like its reference data and log them as Seldon would")
     sim.add_argument("model")
@@ -117,4 +127,40 @@ def simulate_command(args: argparse.Namespace) -> int:
     if result.events_rejected:
         print(f"  the sink refused {result.events_rejected} events, e.g. {result.rejects[0]}", file=sys.stderr)
         return 1
+    return 0
+
+
+def import_es_command(args: argparse.Namespace) -> int:
+    from workbench.logsink import LogSinkError
+    from workbench.logsink.attribution import Attribution
+    from workbench.logsink.es_reader import import_es, parse_since
+    from workbench.settings import get_settings
+    from workbench.store import open_store
+
+    try:
+        if args.max_docs < 1:
+            raise MDSError("--max-docs must be at least 1.")
+        result = import_es(open_store(get_settings().database_url), args.url, index=args.index,
+                           since=parse_since(args.since), attribution=Attribution(_catalog(args)),
+                           max_docs=args.max_docs)
+    except (LogSinkError, MDSError) as exc:
+        print(f"mds: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.url} {args.index}: {result.documents} documents read, {result.rows} instances in the request log"
+          + (f", {result.skipped} skipped" if result.skipped else ""))
+    for reason in result.reasons:
+        print(f"  skipped {reason}", file=sys.stderr)
+    if result.truncated:
+        print(f"  stopped at --max-docs {args.max_docs}; run again with --since or a higher --max-docs for the rest.",
+              file=sys.stderr)
+    return 0
+
+
+def clear_demo_command(args: argparse.Namespace) -> int:
+    from workbench.logsink.demo import clear_demo
+    from workbench.settings import get_settings
+    from workbench.store import open_store
+
+    removed = clear_demo(open_store(get_settings().database_url))
+    print(f"Removed {removed} demo instances from the request log." if removed else "No demo traffic to remove.")
     return 0

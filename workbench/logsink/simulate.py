@@ -11,6 +11,7 @@ Every loop is bounded by ``rows``; a fixed ``seed`` gives the same rows every ru
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -106,8 +107,13 @@ def event_times(n: int, days: float | None, now: datetime) -> list[datetime]:
 
 def simulate(ref: ModelRef, *, rows: int, rate: float, sink_url: str, drift: Drift | None = None,
              days: float | None = None, seed: int = 0, batch: int = 1, client: MDSClient | None = None,
-             on_call: Callable[[SimulateResult], None] | None = None) -> SimulateResult:
-    """Send ``rows`` instances to ``ref`` (``batch`` per call) at ``rate`` calls/s, and their events to the sink."""
+             on_call: Callable[[SimulateResult], None] | None = None, tag: str = "",
+             stop: threading.Event | None = None) -> SimulateResult:
+    """Send ``rows`` instances to ``ref`` (``batch`` per call) at ``rate`` calls/s, and their events to the sink.
+
+    ``tag`` marks every logged row (``demo`` for the seeded traffic); setting ``stop`` ends the run
+    after the call in flight.
+    """
     import httpx
 
     if rows < 1 or rate <= 0 or batch < 1:
@@ -136,12 +142,14 @@ def simulate(ref: ModelRef, *, rows: int, rate: float, sink_url: str, drift: Dri
             for call, first in enumerate(range(0, rows, batch)):
                 chunk = frame.iloc[first:first + batch]
                 moment = times[first] if times else datetime.now(UTC)
-                _one_call(client, http, ref, schema, chunk, moment, sink_url, result)
+                if stop is not None and stop.is_set():
+                    break
+                _one_call(client, http, ref, schema, chunk, moment, sink_url, result, tag)
                 if on_call is not None:
                     on_call(result)
                 wait = started + (call + 1) / rate - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)
+                if wait > 0 and (stop.wait(wait) if stop is not None else time.sleep(wait)):
+                    break
         result.seconds = time.monotonic() - started
         return result
     finally:
@@ -150,7 +158,7 @@ def simulate(ref: ModelRef, *, rows: int, rate: float, sink_url: str, drift: Dri
 
 
 def _one_call(client: MDSClient, http: Any, ref: ModelRef, schema: ModelSchema, chunk: pd.DataFrame,
-              moment: datetime, sink_url: str, result: SimulateResult) -> None:
+              moment: datetime, sink_url: str, result: SimulateResult, tag: str = "") -> None:
     import httpx
 
     from mds_client import jsonable
@@ -173,6 +181,8 @@ def _one_call(client: MDSClient, http: Any, ref: ModelRef, schema: ModelSchema, 
                                  time=at, source=f"{WORKBENCH_SOURCE_PREFIX}simulate")
         if ref.protocol == "v2":
             headers["Ce-Protocol"] = "v2"
+        if tag:
+            headers["Ce-Mdstag"] = tag  # a CloudEvents extension the sink honours from workbench sources only
         try:
             answer = http.post(sink_url.rstrip("/") + "/", headers=headers, content=dump_json(jsonable(body)))
         except httpx.HTTPError as exc:

@@ -185,6 +185,7 @@ def _succeeded(
                 response=result.response,
                 request_id=result.request_id,
                 latency_ms=result.latency_ms,
+                trace_id=prediction.trace_id,
             )
         except SQLAlchemyError as exc:
             outcome.warnings.append(f"The answer could not be saved to the history: {exc.__class__.__name__}.")
@@ -199,7 +200,7 @@ def _failed(
         try:
             outcome.prediction_id = log_prediction(
                 engine, user=user, model=ref.name, version=ref.version, protocol=ref.protocol,
-                inputs=inputs, request=_safe_json(request), error=str(exc),
+                inputs=inputs, request=_safe_json(request), error=str(exc), trace_id=getattr(exc, "trace_id", ""),
             )
         except SQLAlchemyError as db_exc:
             outcome.warnings.append(f"The failed call could not be saved to the history: {db_exc.__class__.__name__}.")

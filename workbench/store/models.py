@@ -50,6 +50,8 @@ class Prediction(Base):
     """app | cli | batch"""
     batch_job_id: Mapped[str | None] = mapped_column(ForeignKey("batch_job.id"), nullable=True, index=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    trace_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The W3C trace id of the call (its ``traceparent``), to find it in Jaeger / Tempo."""
 
 
 class Feedback(Base):

@@ -35,6 +35,7 @@ class LoggedPrediction:
     error: str | None
     source: str
     created: datetime
+    trace_id: str = ""
 
     @property
     def ok(self) -> bool:
@@ -57,6 +58,7 @@ def log_prediction(
     error: str | None = None,
     source: str = "app",
     batch_job_id: str | None = None,
+    trace_id: str = "",
 ) -> int:
     """Write one row (status ``error`` when ``error`` is given) and return its id."""
     row = PredictionRow(
@@ -74,6 +76,7 @@ def log_prediction(
         error=error,
         source=source,
         batch_job_id=batch_job_id,
+        trace_id=trace_id or None,
     )
     with session_scope(engine) as session:
         session.add(row)
@@ -115,6 +118,7 @@ def _plain(row: PredictionRow) -> LoggedPrediction:
         error=row.error,
         source=row.source,
         created=row.created,
+        trace_id=row.trace_id or "",
     )
 
 

@@ -51,12 +51,14 @@ class RequestLogRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     reward: Mapped[float | None] = mapped_column(Float, nullable=True)
     truth: Mapped[Any] = mapped_column(_JSON, nullable=True)
+    tag: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    """``demo`` for the traffic seeded on first start (removable with ``mds logs clear-demo``)."""
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 COLUMNS = ("log_key", "request_id", "row_index", "model", "known_model", "source", "namespace", "endpoint",
            "event_ts", "event_time", "response_ts", "inputs", "outputs", "label", "value", "confidence",
-           "status", "error", "created")
+           "status", "error", "tag", "created")
 
 
 def log_key(model: str, request_id: str, row_index: int) -> str:
@@ -77,7 +79,8 @@ class LogWrite:
 def log_row(*, model: str, request_id: str, row_index: int, source: str, time: datetime, known_model: bool = True,
             namespace: str = "", endpoint: str = "", inputs: Any = None, outputs: Any = None, label: Any = None,
             value: float | None = None, confidence: float | None = None, status: str = "pending",
-            error: str | None = None, response_time: datetime | None = None) -> dict[str, Any]:
+            error: str | None = None, response_time: datetime | None = None, tag: str | None = None
+            ) -> dict[str, Any]:
     """One row for ``store_log``: a request's (inputs) or a response's (outputs) part of an instance."""
     ts = time.timestamp()
     return {
@@ -85,7 +88,7 @@ def log_row(*, model: str, request_id: str, row_index: int, source: str, time: d
         "model": model, "known_model": known_model, "source": source, "namespace": namespace, "endpoint": endpoint,
         "event_ts": ts, "event_time": time, "response_ts": response_time.timestamp() if response_time else None,
         "inputs": inputs, "outputs": outputs, "label": None if label is None else str(label)[:200], "value": value,
-        "confidence": confidence, "status": status, "error": error, "created": utcnow(),
+        "confidence": confidence, "status": status, "error": error, "tag": tag, "created": utcnow(),
     }
 
 
@@ -115,6 +118,7 @@ def _build_upsert(dialect: str):  # type: ignore[no-untyped-def]
         "value": func.coalesce(old.value, new.value),
         "confidence": func.coalesce(old.confidence, new.confidence),
         "error": func.coalesce(old.error, new.error),
+        "tag": func.coalesce(old.tag, new.tag),
         # The call's time is its request's; a response that came first only holds the place.
         "event_ts": case((is_request, new.event_ts), else_=old.event_ts),
         "event_time": case((is_request, new.event_time), else_=old.event_time),
@@ -150,3 +154,12 @@ def epoch(column: Any, dialect: str) -> Any:
 
 def as_time(ts: float | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(float(ts), UTC)
+
+
+def delete_tagged(engine: Engine, tag: str) -> int:
+    """Remove every logged row carrying ``tag`` (the demo traffic); returns how many went."""
+    from sqlalchemy import delete
+
+    table = RequestLogRow.__table__
+    with engine.begin() as connection:
+        return int(connection.execute(delete(table).where(table.c.tag == tag)).rowcount or 0)

@@ -14,7 +14,9 @@ from components.explanation_view import render_explanation
 from components.payload_inspector import render_payload
 from components.prediction_view import render_result
 from components.text import md, md_escape
+from components.trace_view import render_trace
 from mds_client import MDSError
+from mds_client.tracing import trace_link
 from workbench.auth import can_open_case
 from workbench.explain import service as explain_service
 from workbench.feedback.capture import feedback_for_prediction
@@ -35,6 +37,8 @@ def render_case(wanted: str) -> None:
         return
     st.subheader(md("Prediction {}: {}", row.id, row.model))
     render_case_facts(row, key="history.facts")
+    if getattr(row, "trace_id", None):
+        render_trace(row.trace_id, trace_link(resources.settings().trace_url, row.trace_id), key="history.trace")
     result = result_from_log(row)
     if result is None:
         st.error(md_escape(row.error or "The call failed."))

@@ -46,17 +46,26 @@ def start_sink(tmp: Path, catalog: Path | None) -> Sink:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(argv, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env, cwd=tmp)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    try:
+        wait_http(url + "/health", process)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}: {log.read_text()[-2000:]}") from None
+    return Sink(url, db, process, log)
+
+
+def wait_http(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    """Until ``url`` answers 200; RuntimeError if ``process`` exits or time runs out (killed then)."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"sink exited: {log.read_text()[-2000:]}")
+            raise RuntimeError(f"server exited with {process.returncode}")
         try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                return Sink(url, db, process, log)
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
         except httpx.HTTPError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"sink not ready: {log.read_text()[-2000:]}")
+    raise RuntimeError("server not ready")
 
 
 def stop_sink(sink: Sink) -> None:

@@ -1,0 +1,56 @@
+"""Admin widgets for simulated traffic: start / stop a live simulation, remove the demo traffic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from components.text import md, md_escape
+
+
+@dataclass(frozen=True)
+class LiveRequest:
+    model: str
+    rate: float
+    seconds: int
+    feature: str
+    shift: float
+
+
+def render_live_form(features: dict[str, list[str]], *, max_rate: float, max_seconds: int,
+                     key: str) -> LiveRequest | None:
+    """Model, rate, duration and drift; the request when the admin pressed Start."""
+    if not features:
+        st.info("No model in the catalog has reference data to draw simulated rows from.")
+        return None
+    model = st.selectbox("Model", list(features), key=f"{key}.model")
+    left, right = st.columns(2)
+    rate = left.number_input("Calls per second", 0.5, max_rate, 5.0, 0.5, key=f"{key}.rate")
+    seconds = right.number_input("Duration (seconds)", 10, max_seconds, 120, 10, key=f"{key}.seconds")
+    left, right = st.columns(2)
+    feature = left.selectbox("Drift on feature", ["(no drift)", *features[model]], key=f"{key}.feature.{model}")
+    shift = right.number_input("Shift (standard deviations)", -5.0, 5.0, 2.0, 0.5, key=f"{key}.shift")
+    if st.button("Start live simulation", key=f"{key}.start", type="primary"):
+        return LiveRequest(model, float(rate), int(seconds), "" if feature == "(no drift)" else feature, float(shift))
+    return None
+
+
+def render_live_status(status: dict | None, *, key: str) -> bool:
+    """What the running (or last) simulation did; True when the admin pressed Stop."""
+    if status is None:
+        return False
+    if status["running"]:
+        st.info(md("Sending to {}: {} calls so far at {:g}/s for {} s, drift {}. Open Monitor to watch it arrive.",
+                   status["model"], status["calls"], status["rate"], status["seconds"], status["drift"]))
+        return st.button("Stop the simulation", key=f"{key}.stop")
+    if status["error"]:
+        st.error(md_escape(status["error"]))
+    else:
+        st.caption(md("Last simulation: {} calls to {}, drift {}.", status["calls"], status["model"], status["drift"]))
+    return False
+
+
+def render_clear_demo(*, key: str) -> bool:
+    st.caption("The traffic seeded on first start is tagged demo; removing it leaves every other call.")
+    return st.button("Remove the demo traffic", key=f"{key}.clear")

@@ -1,0 +1,56 @@
+"""Admin starts a bounded live simulation in the background and stops it; removes the demo traffic."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.workbench.logsink.conftest import start_sink, stop_sink
+from workbench.store.traffic import log_summary
+from workbench.ui import live_simulation
+
+
+@pytest.fixture
+def sink_for_app(tmp_path, catalog_path, monkeypatch):
+    (tmp_path / "sink").mkdir()
+    sink = start_sink(tmp_path / "sink", catalog_path)
+    # The session's catalog names no sink (logger_url empty), so the live run goes to the default: this one.
+    monkeypatch.setattr("workbench.logsink.simulate.DEFAULT_SINK", sink.url)
+    yield sink
+    live_simulation.stop()
+    stop_sink(sink)
+
+
+def test_admin_live_simulation_runs_bounded_and_stops(logged_in, sink_for_app):
+    at = logged_in("admin", "admin")
+    assert not at.exception, at.exception
+    model = at.selectbox(key="admin.live.model")
+    chosen = model.value
+    at.number_input(key="admin.live.rate").set_value(10.0)
+    at.number_input(key="admin.live.seconds").set_value(30)
+    at.button(key="admin.live.start").click().run()
+    assert not at.exception, at.exception
+    run = live_simulation.current()
+    assert run is not None and run.model == chosen
+    deadline = time.monotonic() + 60
+    while run.calls < 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert run.calls >= 3, run.error
+    at.run()
+    assert any("calls so far" in i.value for i in at.info)
+    at.button(key="admin.live.stop").click().run()
+    assert not at.exception, at.exception
+    assert not run.running and run.calls < 300, "stopped long before its 30 s at 10/s"
+    logged = log_summary(sink_for_app.engine(), chosen, include_workbench=False).total
+    assert logged >= 3
+
+
+def test_live_simulation_refuses_unbounded_runs(refs):
+    from mds_client import MDSError
+
+    ref = next(r for r in refs.values() if r.reference_data is not None)
+    with pytest.raises(MDSError, match="at most"):
+        live_simulation.start(ref, rate=1000, seconds=10)
+    with pytest.raises(MDSError, match="at most"):
+        live_simulation.start(ref, rate=5, seconds=100_000)
