@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.prediction_view import label_text
+from components.text import md_escape
 from workbench.predict.service import Outcome
 
 
@@ -47,7 +48,7 @@ def render_comparison(outcomes: list[Outcome], *, key: str) -> None:
         with col.container(border=True):
             if o.result is None:
                 st.markdown(f"**{o.model}**")
-                st.error(o.error or "No answer.")
+                st.error(md_escape(o.error or "No answer."))
                 continue
             r = o.result
             answer = f"{r.value:.2f}{' ' + r.unit if r.unit else ''}" if r.task == "regression" and r.value is not None else label_text(r.label)
