@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from components.text import md_escape
 from workbench.batch.columns import ColumnPlan
 from workbench.batch.service import JobSummary, JobView
 
@@ -61,7 +62,7 @@ def render_progress(view: JobView, *, key: str) -> bool:
 def render_summary(job: JobRecord, summary: JobSummary, *, key: str) -> None:
     state = STATE_WORDS.get(job.state, job.state)
     if job.state == "failed":
-        st.error(f"The job failed: {job.error}", icon=":material/error:")
+        st.error(f"The job failed: {md_escape(job.error)}", icon=":material/error:")
     elif job.state == "cancelled":
         st.warning(f"Cancelled after {job.rows_done:,} rows; the rows scored so far are in the results.",
                    icon=":material/stop_circle:")

@@ -11,6 +11,7 @@ pasted curl command is kept for display only and never called.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,7 @@ def explain_failure(exc: MDSError, schema: ModelSchema | None) -> str:
     """``str(exc)``, and for a server's refusal: the field it is about and what to try."""
     if not isinstance(exc, RequestError) or isinstance(exc, (ModelUnavailable, RequestTimeout)) or exc.status is None:
         return str(exc)
-    advice = explain_server_error(exc.status, exc.body if exc.body is not None else exc.message, schema)
+    advice = explain_server_error(exc.status, _as_doctor_reads(exc.body if exc.body is not None else exc.message), schema)
     return with_advice(exc.message, advice.field, advice.advice)
 
 
@@ -59,8 +60,16 @@ def explain_reason(reason: str, schema: ModelSchema | None) -> tuple[str, str]:
     """(field, what to try) for a batch row's reason; empty for reasons that are not a server's refusal."""
     if not reason.startswith(REFUSED):
         return "", ""
-    advice = explain_server_error(422, reason[len(REFUSED):], schema)
+    advice = explain_server_error(422, _as_doctor_reads(reason[len(REFUSED):]), schema)
     return advice.field, advice.advice
+
+
+_FASTAPI_BODY = re.compile(r"(^|; )body\.")
+
+
+def _as_doctor_reads(message: object) -> str:
+    """The transport's summary of a FastAPI 422 keeps the ``body.`` of each location; the doctor's rules do not."""
+    return _FASTAPI_BODY.sub(r"\1", str(message))
 
 
 def with_advice(message: str, field: str, advice: str) -> str:

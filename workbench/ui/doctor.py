@@ -15,6 +15,7 @@ import streamlit as st
 from components import payload_doctor_view as view
 from components.prediction_view import render_result
 from components.raw_json_editor import render_raw_json_editor
+from components.text import md_escape
 from mds_client import ModelSchema
 from mds_client.doctor import example_payload
 from workbench.catalog.service import ModelEntry, schema_table
@@ -35,8 +36,8 @@ def doctor_page_body(entry: ModelEntry, *, key: str = PAGE) -> None:
     if checked is not None:
         view.render_verdict(checked.report, ref.name, key=f"{key}.verdict")
         if checked.url:
-            st.caption(f"The curl command's URL ({view.md_escape(checked.url)}) is not used: Send it calls "
-                       f"{view.md_escape(ref.name)} at its catalog address.")
+            st.caption(f"The curl command's URL ({md_escape(checked.url)}) is not used: Send it calls "
+                       f"{md_escape(ref.name)} at its catalog address.")
     findings_tab, payloads_tab, send_tab, expects_tab = st.tabs(
         ["What the doctor says", "Corrected and converted", "Send it", "What the model expects"])
     with findings_tab:
@@ -87,7 +88,7 @@ def _send(entry: ModelEntry, checked: Checked | None, *, key: str) -> None:
     error = state.last_error(ref.name, page=PAGE)
     result = state.last_result(page=PAGE)
     if error:
-        st.error(view.md_escape(error), icon=":material/error:")
+        st.error(md_escape(error), icon=":material/error:")
     elif result is not None and result.model == ref.name:
         render_result(result, key=f"{key}.result")
         if result.rows is not None:
