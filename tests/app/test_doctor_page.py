@@ -147,12 +147,15 @@ def test_a_50_mb_upload_is_refused_unread_and_fast(logged_in):
 
 
 def test_send_it_answers_with_the_corrected_payload_and_explains_a_refusal(logged_in, model, app_env):
-    at = paste(open_doctor(logged_in), json.dumps([model["row"], model["row"]]))
+    names, row = model["names"], model["row"]
+    v1 = {"data": {"names": names, "ndarray": [[row[n] for n in names]] * 2}}  # a v1 payload for a V2 model
+    at = paste(open_doctor(logged_in), json.dumps(v1))
     at.radio(key="doctor.send.choice").set_value("The corrected payload").run()
     at.button(key="doctor.send.send").click().run()
     assert not at.exception, at.exception
     assert "Prediction" in metric_values(at) or "Predicted value" in metric_values(at)
-    assert len(at.dataframe(key="doctor.send.rows.table").value) == 2
+    answers = [d.value for d in at.dataframe if {"row", "prediction"} <= set(d.value.columns)]
+    assert len(answers) == 1 and list(answers[0]["row"]) == [1, 2]
     at.radio(key="doctor.send.choice").set_value("My payload, as it is").run()
     at.button(key="doctor.send.send").click().run()
     said = " ".join(shown(e.value) for e in at.error)

@@ -25,7 +25,10 @@ def test_doctor_page_shows_findings_and_the_corrected_payload(page: Page, app_ur
     broken = {"data": {"names": list(row), "ndarray": [[("<b>Fem</b>" if k == category.name else v)
                                                         for k, v in row.items()]]}}
     page.goto(app_url)
+    expect(page.get_by_text("These are demo users")).to_be_visible(timeout=90_000)  # 2 busy cores: a slow first paint
     log_in(page, "scientist", "scientist-demo")
+    expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
+    settle(page)
     page.get_by_role("link", name="Check a payload").click()
     expect(page.get_by_role("heading", name="Check a payload")).to_be_visible()
     page.locator(".st-key-doctor-model").get_by_role("combobox").click()
