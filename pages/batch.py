@@ -60,7 +60,8 @@ def show_job(job_id: str) -> None:
                 st.error(md_escape(exc), icon=":material/error:")
             else:
                 st.rerun()
-    render_rejects(service.rejected_rows(job_id), job.rows_rejected, key="batch.rejects")
+    render_rejects(service.rejected_rows(job_id, schema=job_entry.schema if job_entry else None), job.rows_rejected,
+                   key="batch.rejects")
     row = render_row_picker(service.preview(job_id), job.rows_done, key=f"batch.rows.{job_id}")
     if row is not None:
         try:

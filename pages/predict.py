@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.payload_doctor_view import render_rows
 from components.payload_inspector import render_payload
 from components.prediction_view import render_result
-from components.raw_json_editor import render_raw_json_editor
 from components.schema_form import render_schema_form
 from components.text import md, md_escape
 from mds_client import ModelSchema
 from workbench.predict import service as predict_service
 from workbench.ui import resources, state
+from workbench.ui.doctor import checked_raw_payload
 from workbench.ui.feedback import feedback_tab
 from workbench.ui.model_picker import pick_model
 from workbench.ui.novelty import warn_if_unusual
@@ -37,7 +38,7 @@ with form_col:
                 "A sample payload is filled in.", icon=":material/data_object:")
     if mode == "Raw JSON" or not use_form:
         sample = predict_service.sample_body(ref, schema or ModelSchema(), reference)
-        payload, problem = render_raw_json_editor(sample, key=f"predict.raw.{ref.name}")
+        payload = checked_raw_payload(entry, sample, key=f"predict.raw.{ref.name}")
         clicked = st.button("Predict", type="primary", key="predict.send_raw", disabled=payload is None)
         if clicked and payload is not None:
             with st.spinner(md("Asking {}...", ref.name)):
@@ -74,6 +75,8 @@ with result_col:
     elif result is not None and result.model == ref.name:
         render_result(result, key="predict.result")
         warn_if_unusual(ref.name, schema, result.inputs)
+        if result.rows is not None:
+            render_rows(result.rows, ref.name, key="predict.rows")
         why, request, feedback = st.tabs(["Why", "Request", "Feedback"])
         with why:
             render_why(ref, schema, result.inputs, reference, key="predict.why")

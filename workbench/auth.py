@@ -27,6 +27,9 @@ PAGE_ROLES: dict[str, str] = {
     "history": "analyst",
     "batch": "analyst",
     "explain": "analyst",
+    # Analysts too: Predict's raw JSON editor is theirs already and sends to the same catalog model;
+    # the page adds checks and advice, no new reach (nothing pasted is used as a URL).
+    "doctor": "analyst",
     "feedback_review": "data_scientist",
     "monitor": "data_scientist",
     "admin": "admin",

@@ -73,6 +73,8 @@ def safe(node: ast.expr | None) -> bool:
         return all(safe(v) for v in node.values)
     if isinstance(node, (ast.List, ast.Tuple)):
         return all(safe(e) for e in node.elts)
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp)):  # [md_escape(x) for x in xs]
+        return safe(node.elt)
     if isinstance(node, ast.Name):
         # module constants (ALL_CAPS) are our own words; a name ending in _md holds escaped Markdown
         # (its assignments are checked below)

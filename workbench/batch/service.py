@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
 from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, BatchScorer
 from mds_client.batch_input import count_rows, file_format
+from workbench.doctor.service import explain_failure, explain_reason
 from workbench.errors import BatchJobError
 from workbench.predict.log import prediction_rows
 from workbench.store import batch_jobs
@@ -183,14 +184,22 @@ class BatchService:
         frame.insert(0, "row", range(1, len(frame) + 1))
         return frame
 
-    def rejected_rows(self, job_id: str, rows: int = 50) -> pd.DataFrame:
-        """The first rejected rows with their reason (the rejects file has them all)."""
+    def rejected_rows(self, job_id: str, rows: int = 50, *, schema: ModelSchema | None = None) -> pd.DataFrame:
+        """The first rejected rows with their reason (the rejects file has them all).
+
+        Rows the server refused also get the field the refusal is about and what to try
+        (the payload doctor's reading of the server's message).
+        """
         rejects = self.rejects_path(job_id)
         if not rejects.exists() or not rejects.stat().st_size:
             return pd.DataFrame()
         frame = pd.read_csv(rejects, nrows=rows, keep_default_na=False, dtype=str)
         if "error" in frame:
             frame = frame[["error", *[c for c in frame.columns if c != "error"]]].rename(columns={"error": "reason"})
+            advice = [explain_reason(r, schema) for r in frame["reason"]]
+            if any(fix for _field, fix in advice):
+                frame.insert(1, "about", [f for f, _ in advice])
+                frame.insert(2, "what to try", [fix for _, fix in advice])
         return frame
 
     def row(self, job_id: str, row: int) -> BatchRow:
@@ -283,7 +292,7 @@ class BatchService:
                                   options={"reasons": reasons, "rows_per_s": round(result.rows_per_s, 1),
                                            "elapsed_s": round(result.elapsed_s, 2)})
         except MDSError as exc:
-            batch_jobs.update_job(self.engine, job_id, state="failed", error=str(exc))
+            batch_jobs.update_job(self.engine, job_id, state="failed", error=explain_failure(exc, schema))
         except Exception as exc:  # a background thread must leave a trace in the store
             batch_jobs.update_job(self.engine, job_id, state="failed", error=f"Unexpected error: {exc!r}")
             raise

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mds_client import InputError, MDSClient, MDSError, ModelRef, ModelSchema, Prediction, codec_for, jsonable
 from mds_client.schema import TABULAR_KINDS
+from workbench.doctor.service import explain_failure
 from workbench.store import LoggedPrediction, log_prediction
 
 
@@ -49,6 +50,8 @@ class Result:
     """The model that answered, as the server says (Seldon v2's route header, V2 ``model_name``)."""
     via: str = ""
     """What the call went through when that is not one model: ``experiment income-ab``, ``pipeline chain-a``."""
+    rows: pd.DataFrame | None = None
+    """Every row's answer when the request held more than one (raw JSON payloads)."""
 
     @property
     def confidence(self) -> float | None:
@@ -125,7 +128,7 @@ def predict(
     except InputError as exc:
         return Outcome(ref.name, error=str(exc))
     except MDSError as exc:
-        return _failed(engine, ref, inputs, exc, user)
+        return _failed(engine, ref, inputs, exc, user, schema=schema)
     return _succeeded(engine, ref, schema, prediction, inputs, user)
 
 
@@ -138,8 +141,13 @@ def predict_raw(
     except InputError as exc:
         return Outcome(ref.name, error=str(exc))
     except MDSError as exc:
-        return _failed(engine, ref, None, exc, user, request=body)
-    return _succeeded(engine, ref, schema, prediction, None, user)
+        return _failed(engine, ref, None, exc, user, request=body, schema=schema)
+    outcome = _succeeded(engine, ref, schema, prediction, None, user)
+    if outcome.result is not None and prediction.n_rows > 1:
+        rows = prediction.to_frame()
+        rows.insert(0, "row", range(1, len(rows) + 1))
+        outcome.result.rows = rows
+    return outcome
 
 
 def compare(
@@ -193,9 +201,10 @@ def _succeeded(
 
 
 def _failed(
-    engine: Engine | None, ref: ModelRef, inputs: dict[str, Any] | None, exc: MDSError, user: str, *, request: Any = None
+    engine: Engine | None, ref: ModelRef, inputs: dict[str, Any] | None, exc: MDSError, user: str, *, request: Any = None,
+    schema: ModelSchema | None = None,
 ) -> Outcome:
-    outcome = Outcome(ref.name, error=str(exc))
+    outcome = Outcome(ref.name, error=explain_failure(exc, schema))
     if engine is not None:
         try:
             outcome.prediction_id = log_prediction(
