@@ -116,7 +116,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(f"\nmds: could not log rows to the workbench store ({error}); 'mds predict --resume' logs them.",
               file=sys.stderr)
     if args.dask and not args.no_store:
-        _log_dask_output(ref, schema, output, result.rows_total, args.resume)
+        _log_dask_output(ref, schema, output, result.rows_total, args.resume and result.resumed_from > 0)
     if not args.quiet:
         print(file=sys.stderr)
     print(
@@ -161,8 +161,8 @@ def _store_logger(ref: Any, schema: ModelSchema, output: Path | str, resume: boo
 def _log_dask_output(ref: Any, schema: ModelSchema, output: Path | str, rows: int, resume: bool) -> None:
     """Rows scored on Dask workers, logged from the joined output here once the job is done.
 
-    The workers stay free of the store; reading the output back costs one pass, and a resumed
-    run logs only what the log lacks. A folder of partitions is not read back (say so).
+    The workers stay free of the store; reading the output back costs one pass, and a run that
+    resumed partitions logs only what the log lacks (one that scored everything again is a new run). A folder of partitions is not read back (say so).
     """
     from mds_client.batch_output import is_database_url
 
