@@ -101,7 +101,10 @@ class BatchLogWriter:
         end = start + len(frame)
         errors = frame["error"].fillna("").astype(str) if "error" in frame else pd.Series([""] * len(frame))
         requests = frame["request_id"].fillna("").astype(str) if "request_id" in frame else pd.Series([""] * len(frame))
-        columns = [c for c in frame.columns if str(c) in self.features or _is_output(str(c))]
+        # The schema's features and the outputs; a model with no known features keeps every input column.
+        columns = [c for c in frame.columns if (str(c) in self.features if self.features
+                                                 else str(c) not in ("request_id", "error", "row"))
+                   or _is_output(str(c))]
         table = _arrow_table(frame, columns, errors, requests, start)
         self.directory.mkdir(parents=True, exist_ok=True)
         final = self.directory / f"{start:012d}.arrow"
