@@ -1,7 +1,8 @@
 """Peak memory of the batch engine: 100,000 vs 1,000,000 rows (goal: within 1.5x of each other).
 
 Each size runs in its own subprocess (our engine, MLServer V2 wine model, defaults: chunks of
-10,000 rows, minibatches of 500, 4 threads) and reports its ``ru_maxrss``; the parent prints both
+10,000 rows, minibatches of 2,000, 4 threads, every row in the batch log as ``mds predict`` logs
+it) and reports its ``ru_maxrss``; the parent prints both
 and the ratio. The input CSVs are written chunk by chunk, so the parent stays small too.
 
     .venvs/app/bin/python bench/batch_memory.py [--small 100000] [--large 1000000]
@@ -41,8 +42,16 @@ def child(catalog: str, source: str, output: str) -> None:
 
     ref = next(r for r in load_catalog(catalog) if r.name == "wine")
     client = MDSClient()
+    from workbench.predict.batch_log import BatchLogWriter
+    from workbench.store import open_store
+
+    schema = client.schema(ref)
+    work = Path(output).parent
+    engine = open_store(f"sqlite:///{work / (Path(output).stem + '.db')}")
     started = time.perf_counter()
-    result = BatchScorer(client, ref, client.schema(ref)).run(source, output)
+    log = BatchLogWriter(engine, work / "home", ref, schema, run_id=Path(output).stem, user="bench")
+    result = BatchScorer(client, ref, schema).run(source, output, on_rows=log.on_rows)
+    assert log.close() is None
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(json.dumps({"rows": result.rows_total, "scored": result.rows_scored, "seconds": round(elapsed, 1),

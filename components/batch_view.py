@@ -56,7 +56,21 @@ def render_progress(view: JobView, *, key: str) -> bool:
     speed = f"{view.rows_per_s:,.0f} rows/s" if view.rows_per_s else "starting"
     eta = f", about {_duration(view.eta_s)} left" if view.eta_s is not None else ""
     st.progress(view.fraction, text=md("{:,} of {:,} rows · {}{}", job.rows_done, job.rows_total, speed, eta))
+    words = speed_words(view.rows_per_s, view.server_rows_per_s)
+    if words:
+        st.caption(md_escape(words))
+    st.caption("You can leave this page: the job runs on, and comes back here when you return.")
     return st.button("Cancel", key=f"{key}.cancel", icon=":material/stop_circle:")
+
+
+def speed_words(rows_per_s: float | None, server_rows_per_s: float | None) -> str:
+    """The job's rows/s against the server's own rate, in plain words ('' when neither is known)."""
+    if not rows_per_s:
+        return f"Server's own rate: {server_rows_per_s:,.0f} rows/s on one large request." if server_rows_per_s else ""
+    if not server_rows_per_s:
+        return f"{rows_per_s:,.0f} rows/s."
+    return (f"{rows_per_s:,.0f} rows/s, {rows_per_s / server_rows_per_s:.0%} of the server's own rate "
+            f"({server_rows_per_s:,.0f} rows/s on one large request).")
 
 
 def render_summary(job: JobRecord, summary: JobSummary, *, key: str) -> None:
@@ -66,10 +80,16 @@ def render_summary(job: JobRecord, summary: JobSummary, *, key: str) -> None:
     elif job.state == "cancelled":
         st.warning(f"Cancelled after {job.rows_done:,} rows; the rows scored so far are in the results.",
                    icon=":material/stop_circle:")
-    a, b, c = st.columns(3)
+    a, b, c, d = st.columns(4)
     a.metric("Rows scored", f"{summary.rows_scored:,}")
     b.metric("Rows rejected", f"{summary.rows_rejected:,}")
     c.metric("State", md_escape(state))
+    rate, server = job.options.get("rows_per_s"), job.options.get("server_rows_per_s")
+    d.metric("Speed", f"{float(rate):,.0f} rows/s" if rate else "–",
+             help="Rows scored per second over the whole job, reading, checking and logging included.")
+    words = speed_words(float(rate) if rate else None, float(server) if server else None)
+    if words and server:
+        st.caption(md_escape(words))
     if summary.labels:
         frame = pd.DataFrame({"label": [chart_text(label) for label in summary.labels],
                               "rows": list(summary.labels.values())})

@@ -148,3 +148,36 @@ def test_a_cancelled_job_can_be_resumed_from_the_page(logged_in, batch_env, refs
     assert not at.exception, at.exception
     job = _wait_done(at, batch_env, timeout=120)
     assert job.state == "done" and job.rows_scored == len(frame) == job.rows_done
+
+
+def test_speed_against_the_servers_own_rate_and_the_job_runs_on_while_the_user_is_elsewhere(logged_in, batch_env,
+                                                                                             refs):
+    at = open_batch(logged_in, "wine-v1")
+    frame = pd.concat([pd.read_csv(refs["wine-v1"].sample_data)] * 300, ignore_index=True)  # 15,000 rows
+    at.file_uploader(key="batch.upload").set_value(("long.csv", frame.to_csv(index=False).encode(), "text/csv"))
+    at.run()
+    at.slider(key="batch.workers").set_value(1)
+    at.select_slider(key="batch.size").set_value(50)
+    at.button(key="batch.start").click().run()
+    assert not at.exception, at.exception
+    assert any("You can leave this page" in c.value for c in at.caption), "a running job says it runs on"
+    engine = open_store(f"sqlite:///{batch_env / 'wb.db'}")
+    job_id = list_jobs(engine, "analyst")[0].id
+    at.switch_page("../pages/models.py").run()  # elsewhere, while the job runs
+    assert not at.exception, at.exception
+    seen = [get_job(engine, job_id).rows_done]
+    deadline = time.monotonic() + 180
+    while get_job(engine, job_id).active:
+        assert time.monotonic() < deadline, "job did not finish"
+        time.sleep(0.3)
+        seen.append(get_job(engine, job_id).rows_done)
+    job = get_job(engine, job_id)
+    assert job.state == "done" and job.rows_scored == len(frame)
+    assert len(set(seen)) > 1, "the job made progress while the user was on another page"
+    at.switch_page("../pages/batch.py").run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    rate, server = job.options["rows_per_s"], job.options["server_rows_per_s"]
+    assert metrics["Speed"] == f"{rate:,.0f} rows/s" and server > 0
+    words = next(c.value for c in at.caption if "of the server's own rate" in c.value)
+    assert f"{server:,.0f} rows/s on one large request" in words and f"{rate / server:.0%}" in words

@@ -5,8 +5,11 @@
 Which columns of a file match the model is ``workbench.batch.columns``.
 
 A job lives in ``<home>/jobs/<id>/`` (``input.<ext>``, ``results.csv``, ``rejects.csv``) and in the
-``batch_job`` table; its predictions are logged in bulk, one insert per chunk. A page only reads
-the store, so it can poll a job after a browser refresh or from another tab.
+``batch_job`` table; its rows are logged off the scoring path to the batch log (one Arrow file per
+chunk under ``<home>/batch_log/<id>/``, indexed in the store: ``workbench.predict.batch_log``).
+Before scoring, the server's own rate is measured once per model (``server_rate``) so a page can
+show the job's rows/s against it. A page only reads the store, so it can poll a job after a
+browser refresh or from another tab.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
-from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, BatchScorer
+from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, BatchScorer, load_state
 from mds_client.batch_input import count_rows, file_format
+from workbench.batch.server_rate import server_rate
 from workbench.doctor.service import explain_failure, explain_reason
 from workbench.errors import BatchJobError
-from workbench.predict.log import prediction_rows
-from workbench.store import batch_jobs
+from workbench.predict.batch_log import BatchLogWriter
+from workbench.store import batch_jobs, batch_log
 from workbench.store.batch_jobs import JobRecord
 from workbench.store.models import new_id
 
@@ -45,6 +49,12 @@ class JobView:
     record: JobRecord
     rows_per_s: float
     eta_s: float | None
+    server_rows_per_s: float | None = None
+    """The server's own rate on one large request (None: not measured)."""
+
+    @property
+    def share_of_server(self) -> float | None:
+        return self.rows_per_s / self.server_rows_per_s if self.server_rows_per_s and self.rows_per_s else None
 
     @property
     def fraction(self) -> float:
@@ -83,7 +93,8 @@ class BatchService:
     def __init__(self, engine: Engine, client: MDSClient, home: Path | str, *, log_predictions: bool = True) -> None:
         self.engine = engine
         self.client = client
-        self.jobs_dir = Path(home) / "jobs"
+        self.home = Path(home)
+        self.jobs_dir = self.home / "jobs"
         self.log_predictions = log_predictions
         self._threads: dict[str, threading.Thread] = {}
         self._stops: dict[str, threading.Event] = {}
@@ -156,7 +167,8 @@ class BatchService:
         job = self._job(job_id)
         rate = float(job.options.get("rows_per_s") or 0.0)
         eta = (job.rows_total - job.rows_done) / rate if rate > 0 and job.active and job.rows_total else None
-        return JobView(job, rate, eta)
+        server = job.options.get("server_rows_per_s")
+        return JobView(job, rate, eta, float(server) if server else None)
 
     def jobs(self, user: str | None, limit: int = 20) -> list[JobRecord]:
         return batch_jobs.list_jobs(self.engine, user, limit)
@@ -208,7 +220,11 @@ class BatchService:
         if not 1 <= row <= max(job.rows_done, 0):
             raise BatchJobError(f"Row {row} is not among the {job.rows_done:,} rows this job scored.",
                                 hint="Pick a row number from the results file (1 = first data row).")
-        found = batch_jobs.prediction_of_row(self.engine, job_id, row)
+        # The prediction row is made from the batch log now, the first time a row is asked for
+        # feedback; jobs logged before the batch log have theirs in the prediction table.
+        made = batch_log.prediction_of_job_row(self.engine, job_id, row)
+        found = (batch_jobs.prediction_by_id(self.engine, made) if made is not None
+                 else batch_jobs.prediction_of_row(self.engine, job_id, row))
         if found is None:
             raise BatchJobError(f"Row {row} of job {job_id} was not logged, so feedback cannot be attached to it.",
                                 hint="Predictions are logged while a job runs; run the file again to log them.")
@@ -237,32 +253,38 @@ class BatchService:
         job = self._job(job_id)
         opts = job.options
         batch_jobs.update_job(self.engine, job_id, state="running", options={"started": time.time()})
+        results = self.results_path(job_id)
+        checkpoint = load_state(results) if resume else None
+        rows_done = checkpoint.rows_done if checkpoint else 0
         next_chunk = batch_jobs.chunks_written(self.engine, job_id) if resume else 0
-        position = {"chunk": next_chunk, "row": job.rows_done if resume else 0, "t": time.perf_counter()}
+        position = {"chunk": next_chunk, "row": rows_done, "t": time.perf_counter()}
         if not resume:
             batch_jobs.update_job(self.engine, job_id, rows_done=0, rows_scored=0, rows_rejected=0)
-        features, task = list(schema.table_columns()), schema.task
+        rate = server_rate(self.client, ref, schema, source, column_map=opts.get("column_map") or None)
+        if rate:
+            batch_jobs.update_job(self.engine, job_id, options={"server_rows_per_s": round(rate, 1)})
+        log = (BatchLogWriter(self.engine, self.home, ref, schema, run_id=job_id, user=user, batch_job_id=job_id,
+                              output=str(results), first_row=rows_done) if self.log_predictions else None)
+        if log is not None and resume:
+            log.catch_up(results, rows_done)
 
-        # The prediction log is written by its own thread, one chunk behind the engine, so that
-        # building and inserting 10,000 rows overlaps the next chunk's calls. At most one chunk
-        # waits, so memory stays flat.
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"batch-log-{job_id}")
+        # The chunk's row and the job's counters are written by their own thread, one chunk behind
+        # the engine; the rows themselves go to the batch log's writer thread.
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"batch-chunks-{job_id}")
         last_write: list[Future] = []
 
         def write(frame: pd.DataFrame, index: int, start: int, end: int, latency_ms: float) -> None:
             errors = frame["error"].fillna("").astype(str)
             rejected = int((errors != "").sum())
-            batch_jobs.record_chunk(
-                self.engine, job_id, index=index, start_row=start, end_row=end,
-                rows_scored=len(frame) - rejected, rows_rejected=rejected, latency_ms=latency_ms,
-                predictions=prediction_rows(frame, ref, schema, user=user, source="batch", start=start,
-                                            features=features, task=task, batch_job_id=job_id, serialized=True)
-                if self.log_predictions else [], serialized=True,
-            )
+            batch_jobs.record_chunk(self.engine, job_id, index=index, start_row=start, end_row=end,
+                                    rows_scored=len(frame) - rejected, rows_rejected=rejected,
+                                    latency_ms=latency_ms, predictions=[])
 
         def on_rows(frame: pd.DataFrame) -> None:
             start, end = position["row"], position["row"] + len(frame)
             now = time.perf_counter()
+            if log is not None:
+                log.on_rows(frame)
             if last_write:
                 last_write.pop().result()
             last_write.append(writer.submit(write, frame, position["chunk"], start, end, (now - position["t"]) * 1000))
@@ -276,12 +298,15 @@ class BatchService:
                                  workers=int(opts.get("workers") or DEFAULT_WORKERS),
                                  column_map=opts.get("column_map") or None)
             try:
-                result = scorer.run(source, self.results_path(job_id), resume=resume, progress=on_progress,
+                result = scorer.run(source, results, resume=resume, progress=on_progress,
                                     should_stop=stop.is_set, on_rows=on_rows)
             finally:
                 writer.shutdown(wait=True)
+                log_error = log.close() if log is not None else None
             if last_write:
                 last_write.pop().result()
+            if log_error is not None:
+                batch_jobs.update_job(self.engine, job_id, options={"log_error": str(log_error)})
             self._write_rejects(job_id)
             reasons = dict(result.reasons)  # the engine's checkpoint carries counts across resumes
             batch_jobs.update_job(self.engine, job_id, state="cancelled" if result.cancelled else "done",

@@ -105,12 +105,19 @@ def cmd_predict(args: argparse.Namespace) -> int:
         total = f"/{p.rows_total}" if p.rows_total is not None else ""
         print(f"\r{p.rows_done}{total} rows, {p.rows_per_s:,.0f} rows/s", end="", file=sys.stderr, flush=True)
 
-    on_rows = None
+    log = None
+    if not args.dask and not args.no_store:
+        log = _store_logger(ref, schema, output, args.resume)
+    try:
+        result = run_predict(args, client, ref, schema, output, progress=None if args.quiet else report,
+                             on_rows=log.on_rows if log is not None else None)
+    finally:
+        error = log.close() if log is not None else None
+    if error is not None:
+        print(f"\nmds: could not log rows to the workbench store ({error}); 'mds predict --resume' logs them.",
+              file=sys.stderr)
     if args.dask and not args.no_store:
-        print("mds: rows scored on Dask workers are not logged to the workbench store.", file=sys.stderr)
-    elif not args.no_store:
-        on_rows = _store_logger(ref, schema, output, args.resume)
-    result = run_predict(args, client, ref, schema, output, progress=None if args.quiet else report, on_rows=on_rows)
+        _log_dask_output(ref, schema, output, result.rows_total, args.resume and result.resumed_from > 0)
     if not args.quiet:
         print(file=sys.stderr)
     print(
@@ -125,25 +132,51 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_logger(ref: Any, schema: ModelSchema, output: Path, resume: bool) -> Any:
-    """A callback logging scored rows to the workbench store, or None when the store cannot be opened.
+def _store_logger(ref: Any, schema: ModelSchema, output: Path | str, resume: bool, *, catch_up: bool = True) -> Any:
+    """The batch log's writer for this run, or None when the store cannot be opened.
 
-    The predictions matter more than their log: a store that fails says so on stderr and scoring goes on.
+    A resumed run carries on the run it resumes (``run_for_output``), first logging the rows the
+    output has and the log lacks (a kill between the two). The predictions matter more than their
+    log: a store that fails says so on stderr and scoring goes on.
     """
-    from workbench.predict.log import batch_row_logger
+    from workbench.predict.batch_log import BatchLogWriter, run_for_output
+    from workbench.settings import get_settings
 
-    state = load_state(output) if resume else None
+    where = str(output) if isinstance(output, str) else str(Path(output).resolve())
     try:
-        log_rows = batch_row_logger(store_engine(), ref, schema, user=cli_user(), source="cli",
-                                    first_row=state.rows_done if state else 0)
+        engine = store_engine()
+        state = load_state(output) if resume and catch_up else None
+        rows_done = state.rows_done if state else 0
+        home = get_settings().home
+        run_id = run_for_output(home, where, resume=state is not None or (resume and not catch_up))
+        log = BatchLogWriter(engine, home, ref, schema, run_id=run_id, user=cli_user(), source="cli", output=where,
+                             first_row=rows_done)
+        if rows_done:
+            log.catch_up(output, rows_done)
     except Exception as exc:
         print(f"mds: predictions will not be logged to the workbench store ({exc}).", file=sys.stderr)
         return None
+    return log
 
-    def on_rows(frame: Any) -> None:
-        try:
-            log_rows(frame)
-        except Exception as exc:
-            print(f"\nmds: could not log rows to the workbench store ({exc}).", file=sys.stderr)
 
-    return on_rows
+def _log_dask_output(ref: Any, schema: ModelSchema, output: Path | str, rows: int, resume: bool) -> None:
+    """Rows scored on Dask workers, logged from the joined output here once the job is done.
+
+    The workers stay free of the store; reading the output back costs one pass, and a run that
+    resumed partitions logs only what the log lacks (one that scored everything again is a new run). A folder of partitions is not read back (say so).
+    """
+    from mds_client.batch_output import is_database_url
+
+    if not is_database_url(output) and not Path(output).is_file():
+        print("mds: rows written as a folder of partitions are not logged to the workbench store; "
+              "give --output a file or a table to log them.", file=sys.stderr)
+        return
+    log = _store_logger(ref, schema, output, resume, catch_up=False)
+    if log is None:
+        return
+    try:
+        log.catch_up(output, rows)
+    finally:
+        error = log.close()
+    if error is not None:
+        print(f"mds: could not log rows to the workbench store ({error}).", file=sys.stderr)

@@ -1,42 +1,22 @@
-"""Log the rows of an ``mds predict`` run to the workbench store, one insert per chunk.
+"""Prediction rows in the shape the app logs, and a Seldon row's own request and response.
 
-``batch_row_logger`` returns the ``on_rows`` callback that ``mds_client.batch.score_file`` calls after
-each chunk is written to the output file; batch jobs of the app log their chunks with the same
-``prediction_rows``. Rows are stored in the shape the app logs
+``prediction_rows`` turns a scored frame into store rows
 (``outputs = {task, label, probabilities, value, row}``) so feedback, History and the review page
-read them alike. ``row`` is the 1-based data row of the output file: one request id names every row
-of a minibatch, so ``mds feedback --row`` tells them apart. For Seldon v1 models each row also
-gets no stored request and response: one call scored a whole minibatch, so a row's own request
-is derived from its inputs when feedback is sent (``seldon_exchange``), not stored 100,000 times.
+read them alike; large runs log to the batch log instead (``workbench.predict.batch_log``) and
+get a prediction row only for a row someone gives feedback on. ``row`` is the 1-based data row
+of the output file: one request id names every row of a minibatch, so ``mds feedback --row``
+tells them apart. Batch rows store no request and response: one call scored a whole minibatch,
+so a row's own request is derived from its inputs when feedback is sent (``seldon_exchange``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import orjson
 import pandas as pd
-from sqlalchemy import Engine
 
 from mds_client import ModelRef, ModelSchema, codec_for, jsonable
-from workbench.store.batch_jobs import insert_predictions
-
-
-def batch_row_logger(engine: Engine, ref: ModelRef, schema: ModelSchema, *, user: str, source: str = "cli",
-                     first_row: int = 0) -> Callable[[pd.DataFrame], None]:
-    position = {"row": first_row}
-    features = list(schema.table_columns())
-    task = schema.task
-
-    def on_rows(frame: pd.DataFrame) -> None:
-        start = position["row"]
-        position["row"] += len(frame)
-        rows = prediction_rows(frame, ref, schema, user=user, source=source, start=start, features=features, task=task,
-                               serialized=True)
-        insert_predictions(engine, rows, serialized=True)
-
-    return on_rows
 
 
 def prediction_rows(frame: pd.DataFrame, ref: ModelRef, schema: ModelSchema, *, user: str, source: str, start: int,

@@ -139,8 +139,20 @@ def prediction_of_row(engine: Engine, job_id: str, row: int) -> dict[str, Any] |
         outputs = found.outputs if isinstance(found.outputs, dict) else None
         if outputs is not None and outputs.get("row") not in (None, row):
             return None
-        return {"id": found.id, "status": found.status, "error": found.error, "inputs": found.inputs,
-                "outputs": outputs, "request_id": found.request_id, "model": found.model}
+        return _prediction_dict(found)
+
+
+def prediction_by_id(engine: Engine, prediction_id: int) -> dict[str, Any] | None:
+    """A prediction row as ``prediction_of_row`` gives it."""
+    with session_scope(engine) as session:
+        found = session.get(PredictionRow, prediction_id)
+        return _prediction_dict(found) if found is not None else None
+
+
+def _prediction_dict(found: PredictionRow) -> dict[str, Any]:
+    outputs = found.outputs if isinstance(found.outputs, dict) else None
+    return {"id": found.id, "status": found.status, "error": found.error, "inputs": found.inputs,
+            "outputs": outputs, "request_id": found.request_id, "model": found.model}
 
 
 _PREDICTION_DEFAULTS = {"request_id": "", "version": "", "protocol": "", "status": "ok", "source": "batch"}

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from workbench.errors import FeedbackError, InvalidFeedback, PredictionNotFound
+from workbench.store import batch_log
 from workbench.store.engine import session_scope
 from workbench.store.models import Feedback, FeedbackEvent, utcnow
 from workbench.store.models import Prediction as PredictionRow
@@ -163,16 +164,26 @@ def find_prediction(store: Engine | Session, model: str, request_id: str, row: i
         ))
         if row is not None:
             rows = [r for r in rows if isinstance(r.outputs, dict) and r.outputs.get("row") == row]
-        if not rows:
-            where = f" and row {row}" if row is not None else ""
-            raise PredictionNotFound(
-                f"No prediction of model '{model}' with request id '{request_id}'{where} in the workbench store.",
-                hint="Predictions made with 'mds predict' or the app are stored; check the id in the output file.")
-        if len(rows) > 1 and row is None:
-            raise InvalidFeedback(
-                f"Request id '{request_id}' names {len(rows)} rows of model '{model}' (one call scored them all).",
-                hint="Add --row N: the row's number in the output file (1 = first data row).")
-        return int(rows[0].id)
+        ids = [int(r.id) for r in rows]
+    unmade = 0
+    if isinstance(store, Engine) and (not ids or row is None):
+        # Batch rows live in the batch log until feedback asks for one: its prediction row is made now.
+        located = [f for f in batch_log.locate(store, model, request_id, row) if not f.record.get("error")]
+        if row is None and len(located) > 1:
+            unmade = len(located)  # ambiguous: counted for the message, none is made
+        else:
+            ids = list(dict.fromkeys([*ids, *(batch_log.prediction_for(store, f) for f in located)]))
+    count = len(ids) + unmade
+    if not count:
+        where = f" and row {row}" if row is not None else ""
+        raise PredictionNotFound(
+            f"No prediction of model '{model}' with request id '{request_id}'{where} in the workbench store.",
+            hint="Predictions made with 'mds predict' or the app are stored; check the id in the output file.")
+    if count > 1 and row is None:
+        raise InvalidFeedback(
+            f"Request id '{request_id}' names {count} rows of model '{model}' (one call scored them all).",
+            hint="Add --row N: the row's number in the output file (1 = first data row).")
+    return ids[0]
 
 
 class _Transaction:

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -131,6 +131,47 @@ class BatchChunk(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class BatchLogChunk(Base):
+    """One logged chunk of a batch run: its rows are in a columnar file, this row indexes it.
+
+    ``run_id`` is the job id for the app's jobs, a fresh id per ``mds predict`` run (kept on resume).
+    """
+
+    __tablename__ = "batch_log_chunk"
+    __table_args__ = (UniqueConstraint("run_id", "start_row", name="uq_batch_log_chunk_run_start"),
+                      Index("ix_batch_log_chunk_model_created", "model", "created"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(32), index=True)
+    batch_job_id: Mapped[str | None] = mapped_column(ForeignKey("batch_job.id"), nullable=True, index=True)
+    model: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(64), default="")
+    protocol: Mapped[str] = mapped_column(String(16), default="")
+    user: Mapped[str] = mapped_column(String(120), default="")
+    source: Mapped[str] = mapped_column(String(8), default="batch")
+    task: Mapped[str] = mapped_column(String(32), default="")
+    output: Mapped[str] = mapped_column(String(1000), default="")
+    start_row: Mapped[int] = mapped_column(Integer)
+    """Rows before this chunk; its rows are ``start_row + 1 .. end_row`` (1-based, as in the output)."""
+    end_row: Mapped[int] = mapped_column(Integer)
+    rows_scored: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    path: Mapped[str] = mapped_column(String(1000))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BatchLogRequest(Base):
+    """Which logged chunk holds the rows one request id scored (a minibatch is one call)."""
+
+    __tablename__ = "batch_log_request"
+    __table_args__ = (Index("ix_batch_log_request_model_request", "model", "request_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chunk_id: Mapped[int] = mapped_column(ForeignKey("batch_log_chunk.id"), index=True)
+    model: Mapped[str] = mapped_column(String(200))
+    request_id: Mapped[str] = mapped_column(String(128))
 
 
 class Explanation(Base):

@@ -11,7 +11,7 @@ from mds_client.schema import Feature
 from workbench.batch.columns import plan_columns
 from workbench.batch.service import BatchService
 from workbench.errors import BatchJobError
-from workbench.store import PredictionRow, session_scope
+from workbench.store import PredictionRow, batch_log, session_scope
 
 
 @pytest.fixture
@@ -41,11 +41,12 @@ def test_a_job_runs_in_the_background_and_leaves_everything_in_the_store(service
     rejects = pd.read_csv(summary.rejects_path, keep_default_na=False)
     assert len(rejects) == 1 and "proline" in rejects.loc[0, "error"]
     assert summary.results_path == tmp_path / "home" / "jobs" / job_id / "results.csv"
+    logged = batch_log.run_frame(service.engine, job_id)  # the batch log, not one prediction row per row
+    assert logged["row"].tolist() == list(range(1, len(frame) + 1)) and (logged["error"] != "").sum() == 1
+    assert logged.loc[4, "error"].startswith("proline") and logged["request_id"].iloc[0]
     with session_scope(service.engine) as session:
-        logged = session.scalar(select(func.count()).where(PredictionRow.batch_job_id == job_id))
-        errors = session.scalar(select(func.count()).where(PredictionRow.batch_job_id == job_id,
-                                                           PredictionRow.status == "error"))
-    assert logged == len(frame) and errors == 1
+        assert session.scalar(select(func.count()).where(PredictionRow.batch_job_id == job_id)) == 0
+    assert service.get(job_id).server_rows_per_s > 0, "the server's own rate was measured"
     assert [j.id for j in service.jobs("ana")] == [job_id] and service.jobs("bob") == []
     # A new service over the same store (a browser refresh, a restarted app) sees the job.
     again = BatchService(service.engine, client, tmp_path / "home")
@@ -64,8 +65,9 @@ def test_cancel_then_resume_finishes_every_row_once(service, client, refs, tmp_p
     job = service.wait(job_id, 120)
     assert job.state == "done" and job.rows_done == len(frame) == job.rows_scored
     assert len(pd.read_csv(service.results_path(job_id))) == len(frame)
-    with session_scope(service.engine) as session:
-        assert session.scalar(select(func.count()).where(PredictionRow.batch_job_id == job_id)) == len(frame)
+    logged = batch_log.run_frame(service.engine, job_id)
+    assert logged["row"].tolist() == list(range(1, len(frame) + 1))
+    assert logged["request_id"].tolist() == pd.read_csv(service.results_path(job_id))["request_id"].tolist()
 
 
 def test_unknown_job_and_missing_file_are_service_errors(service, client, refs, tmp_path):

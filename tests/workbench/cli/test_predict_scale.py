@@ -70,3 +70,30 @@ def test_the_scale_modules_import_their_heavy_libraries_only_when_used():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[3])
     assert out.stdout.strip() == "[]"
+
+
+def test_rows_scored_on_dask_are_logged_from_the_joined_output(capsys, catalog_path, refs, tmp_path, monkeypatch):
+    from workbench.settings import get_settings
+    from workbench.store import batch_log, open_store, session_scope
+    from workbench.store.models import BatchLogChunk
+
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", url)
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
+    get_settings.cache_clear()
+    try:
+        frame = _files(refs, tmp_path, 2)
+        out_file = tmp_path / "out.csv"
+        argv = ["--catalog", str(catalog_path), "predict", "tips", "--input", str(tmp_path / "tips-*.csv"),
+                "--output", str(out_file), "--dask", "local", "--dask-workers", "2", "--quiet"]
+        code, out, err = run(capsys, *argv)
+        assert code == 0 and f"{len(frame)} rows scored" in out, err
+        engine = open_store(url)
+        with session_scope(engine) as session:
+            runs = {r for (r,) in session.query(BatchLogChunk.run_id).distinct()}
+        assert len(runs) == 1
+        logged = batch_log.run_frame(engine, runs.pop())
+        assert logged["row"].tolist() == list(range(1, len(frame) + 1))
+        assert logged["request_id"].tolist() == pd.read_csv(out_file)["request_id"].tolist()
+    finally:
+        get_settings.cache_clear()
