@@ -158,13 +158,6 @@ def _prediction_dict(found: PredictionRow) -> dict[str, Any]:
 _PREDICTION_DEFAULTS = {"request_id": "", "version": "", "protocol": "", "status": "ok", "source": "batch"}
 
 
-def insert_predictions(engine: Engine, rows: list[dict[str, Any]], *, serialized: bool = False) -> None:
-    """``bulk_insert_predictions`` in a transaction of its own, committed before this returns."""
-    if rows:
-        with session_scope(engine) as session:
-            bulk_insert_predictions(session, rows, serialized=serialized)
-
-
 def bulk_insert_predictions(session: Session, rows: list[dict[str, Any]], *, serialized: bool = False) -> None:
     """Many prediction rows in one ``executemany`` on the driver's own cursor.
 
