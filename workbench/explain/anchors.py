@@ -17,7 +17,7 @@ import pandas as pd
 
 from mds_client import FeatureKind, MDSClient, ModelRef, ModelSchema
 from workbench.errors import ExplainError, FeatureSpaceError
-from workbench.explain.budget import BlackBox, Budget
+from workbench.explain.budget import BlackBox, Budget, model_errors_surface
 from workbench.explain.explanation import Explanation
 from workbench.explain.feature_space import FeatureSpace
 
@@ -43,10 +43,11 @@ def explain_with_anchor(client: MDSClient, ref: ModelRef, schema: ModelSchema, r
     box = BlackBox(client, ref, schema, space, budget, labels=True)
     train = space.encode(reference.sample(min(FIT_ROWS, len(reference)), random_state=seed))
     x = space.encode(row.head(1))
-    explainer = AnchorTabular(box, feature_names=space.names, categorical_names=space.category_names(),
-                              dtype=np.float64, seed=seed)
-    explainer.fit(train, disc_perc=(25, 50, 75))
-    result = explainer.explain(x, threshold=threshold, batch_size=200, coverage_samples=5000)
+    with model_errors_surface():
+        explainer = AnchorTabular(box, feature_names=space.names, categorical_names=space.category_names(),
+                                  dtype=np.float64, seed=seed)
+        explainer.fit(train, disc_perc=(25, 50, 75))
+        result = explainer.explain(x, threshold=threshold, batch_size=200, coverage_samples=5000)
     data = result.data
     names = list(schema.class_names)
     predicted = int(np.ravel(data["raw"]["prediction"])[0])

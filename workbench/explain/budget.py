@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from mds_client import MDSClient, ModelRef, ModelSchema, Timeout
+from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, Timeout
 from mds_client.errors import RequestTimeout
 from workbench.errors import ExplainError, ExplanationCancelled, ExplanationTimeout
 from workbench.explain.feature_space import FeatureSpace
@@ -100,6 +101,10 @@ class BlackBox:
                     "(a call to it did not come back in time).") from None
             self.calls += 1
             self.rows += len(chunk)
+            if self.budget.seconds != float("inf"):
+                self.budget.progress(self.budget.elapsed / self.budget.seconds,
+                                     f"{self.calls} calls to the model, {self.rows:,} rows, "
+                                     f"{self.budget.elapsed:.1f} s of {self.budget.seconds:g} s")
             if prediction.probabilities is not None:
                 outs.append(prediction.probabilities.to_numpy(dtype=float))
             elif prediction.values is not None:
@@ -122,3 +127,23 @@ class BlackBox:
         if self.space is None:
             raise ExplainError(f"Model '{self.ref.name}' has no tabular feature space.")
         return self.frames(self.space.decode(matrix))
+
+
+@contextmanager
+def model_errors_surface() -> Iterator[None]:
+    """Alibi wraps whatever the predictor raised (``PredictorCallError``); give back our own error.
+
+    A timeout, a cancel or a model that refused the rows then reads as what it is, not as
+    "Predictor failed to be called".
+    """
+    try:
+        yield
+    except MDSError:
+        raise
+    except Exception as exc:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, MDSError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        raise cause from None

@@ -17,7 +17,7 @@ import pandas as pd
 
 from mds_client import FeatureKind, MDSClient, ModelRef, ModelSchema
 from workbench.errors import ExplainError, FeatureSpaceError
-from workbench.explain.budget import BlackBox, Budget
+from workbench.explain.budget import BlackBox, Budget, model_errors_surface
 from workbench.explain.feature_space import FeatureSpace
 
 GLOBAL_ROWS = 200
@@ -55,8 +55,9 @@ def ale_of(predict: Callable[[np.ndarray], np.ndarray], space: FeatureSpace, x: 
     first = predict(x[:1])
     targets = class_names if first.ndim == 2 else ["prediction"]
     wrapped = predict if first.ndim == 2 else (lambda m: predict(m).reshape(-1, 1))
-    explainer = ALE(wrapped, feature_names=space.names, target_names=targets, check_feature_resolution=False)
-    result = explainer.explain(x, features=[space.names.index(n) for n in numeric], min_bin_points=4)
+    with model_errors_surface():
+        explainer = ALE(wrapped, feature_names=space.names, target_names=targets, check_feature_resolution=False)
+        result = explainer.explain(x, features=[space.names.index(n) for n in numeric], min_bin_points=4)
     out = {}
     for name, values, effects in zip(result.data["feature_names"], result.data["feature_values"],
                                      result.data["ale_values"], strict=True):
@@ -92,7 +93,8 @@ def importance_of(predict: Callable[[np.ndarray], np.ndarray], space: FeatureSpa
         explainer = PermutationImportance(predict, loss_fns=["mean_absolute_error"], feature_names=space.names)
         y, measure = answers, "rise in mean absolute change of the predicted value"
     np.random.seed(seed)  # alibi shuffles with numpy's global generator
-    result = explainer.explain(x, y, kind="difference", n_repeats=repeats)
+    with model_errors_surface():
+        result = explainer.explain(x, y, kind="difference", n_repeats=repeats)
     stats = result.data["feature_importance"][0]
     table = pd.DataFrame({"feature": list(result.data["feature_names"]),
                           "importance": [float(s["mean"]) for s in stats],

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from mds_client import MDSClient, ModelRef, ModelSchema
 from mds_client.errors import ProtocolError
 from workbench.errors import ExplainError, FeatureSpaceError
-from workbench.explain.budget import BlackBox, Budget
+from workbench.explain.budget import BlackBox, Budget, model_errors_surface
 from workbench.explain.explanation import Explanation
 from workbench.explain.feature_space import FeatureSpace
 from workbench.settings import get_settings
@@ -117,12 +117,13 @@ def explain_with_shap(
     predict = BlackBox(client, ref, schema, space, budget)
     x = space.encode(row.head(1))
     background = space.encode(reference.sample(min(BACKGROUND_ROWS, len(reference)), random_state=seed))
-    first = predict(x)
-    classification = first.ndim == 2
-    explainer = KernelShap(predict, link="identity", feature_names=space.names,
-                           task="classification" if classification else "regression", seed=seed)
-    explainer.fit(background)
-    result = explainer.explain(x, nsamples=samples, silent=True)
+    with model_errors_surface():
+        first = predict(x)
+        classification = first.ndim == 2
+        explainer = KernelShap(predict, link="identity", feature_names=space.names,
+                               task="classification" if classification else "regression", seed=seed)
+        explainer.fit(background)
+        result = explainer.explain(x, nsamples=samples, silent=True)
     shap_values = result.shap_values
     expected = np.atleast_1d(result.expected_value)
     if classification:
