@@ -5,6 +5,7 @@
     mds predict MODEL --input FILE --output FILE [--workers N] [--batch-size N] [--resume]
     mds feedback MODEL --request-id ID --truth VALUE [--reward R] [--comment C]
     mds feedback --retry-pending
+    mds explain MODEL --row ROW.json --method anchor|shap|occlusion|whatif|ale|importance [--feature F] [--json]
     mds local up|down|status
 
 It lives app-side because it records predictions and feedback in the workbench store. One module per
@@ -22,11 +23,11 @@ import sys
 from pathlib import Path
 
 from mds_client import MDSClient, MDSError
-from workbench.cli import feedback, local, models
+from workbench.cli import explain, feedback, local, models
 from workbench.errors import WorkbenchError
 from workbench.paths import default_catalog
 
-GROUPS = (models, feedback, local)
+GROUPS = (models, explain, feedback, local)
 
 
 def build_parser() -> argparse.ArgumentParser:

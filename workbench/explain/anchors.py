@@ -37,7 +37,12 @@ def explain_with_anchor(client: MDSClient, ref: ModelRef, schema: ModelSchema, r
         raise ExplainError(f"Cannot find an anchor for '{ref.name}': {exc}.") from None
     if reference is None or reference.empty:
         raise ExplainError(f"Model '{ref.name}' has no reference data to draw perturbations from.")
+    if budget is not None:
+        budget.progress(0.0, "Loading the explainer library...")
     from alibi.explainers import AnchorTabular  # seconds to import: only when asked
+
+    if budget is not None:
+        budget.start_clock()
 
     started = time.perf_counter()
     box = BlackBox(client, ref, schema, space, budget, labels=True)

@@ -45,6 +45,11 @@ class Budget:
     def remaining(self) -> float:
         return self.seconds - self.elapsed
 
+    def start_clock(self) -> None:
+        """Count from now: called once the explainer library is loaded, which on a busy machine can
+        take longer than the budget itself and says nothing about the model's speed."""
+        self.started = time.monotonic()
+
     def cancel(self) -> None:
         self._cancel.set()
 

@@ -34,6 +34,15 @@ class Importance:
     calls: int = 0
 
 
+def _load_alibi(budget: Budget | None) -> None:
+    if budget is not None:
+        budget.progress(0.0, "Loading the explainer library...")
+    import alibi.explainers  # noqa: F401 - seconds to import; the budget counts from after it
+
+    if budget is not None:
+        budget.start_clock()
+
+
 def _space(ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame | None) -> FeatureSpace:
     try:
         space = FeatureSpace.of(schema)
@@ -71,6 +80,7 @@ def ale_of(predict: Callable[[np.ndarray], np.ndarray], space: FeatureSpace, x: 
 def ale(client: MDSClient, ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame, features: list[str], *,
         rows: int = GLOBAL_ROWS, seed: int = 0, budget: Budget | None = None) -> dict[str, pd.DataFrame]:
     space = _space(ref, schema, reference)
+    _load_alibi(budget)
     box = BlackBox(client, ref, schema, space, budget)
     x = space.encode(reference.sample(min(rows, len(reference)), random_state=seed))
     names = list(schema.class_names) or [str(i) for i in range(np.atleast_2d(box(x[:1])).shape[1])]
@@ -106,6 +116,7 @@ def permutation_importance(client: MDSClient, ref: ModelRef, schema: ModelSchema
                            rows: int = GLOBAL_ROWS, repeats: int = REPEATS, seed: int = 0,
                            budget: Budget | None = None) -> Importance:
     space = _space(ref, schema, reference)
+    _load_alibi(budget)
     box = BlackBox(client, ref, schema, space, budget)
     x = space.encode(reference.sample(min(rows, len(reference)), random_state=seed))
     table, measure = importance_of(box, space, x, repeats=repeats, seed=seed)

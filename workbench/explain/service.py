@@ -111,7 +111,12 @@ def explain_with_shap(
 ) -> Explanation:
     """Kernel SHAP for one row against a sample of the reference data."""
     space = _space_with_reference(ref, schema, reference, "explain")
+    if budget is not None:
+        budget.progress(0.0, "Loading the explainer library...")
     from alibi.explainers import KernelShap
+
+    if budget is not None:
+        budget.start_clock()
 
     started = time.perf_counter()
     predict = BlackBox(client, ref, schema, space, budget)

@@ -1,68 +1,21 @@
-"""Explain fixtures: models picked by their schema (never by name), a client that counts its
-requests, and a loopback proxy that delays every call to a real model server."""
+"""Explain fixtures: models picked by their schema (never by name, see tests/workbench/picked_models.py),
+a client that counts its requests, and a loopback proxy that delays every call to a real model server."""
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-import pandas as pd
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from mds_client import FeatureKind, MDSClient, ModelRef, ModelSchema, Transport
+from mds_client import MDSClient, ModelRef, Transport
+from tests.workbench.picked_models import image_classifier, mixed_classifier, numeric_classifier, regressor
 
-
-@dataclass
-class Picked:
-    ref: ModelRef
-    schema: ModelSchema
-    reference: pd.DataFrame
-
-
-def _pick(refs, client, want) -> Picked:
-    for ref in refs.values():
-        if "test" in (ref.tags or ()) or ref.reference_data is None or not Path(ref.reference_data).exists():
-            continue
-        if client.status(ref).status != "ready":
-            continue
-        schema = client.schema(ref)
-        if not schema.is_empty and want(schema):
-            return Picked(ref, schema, pd.read_csv(ref.reference_data))
-    pytest.skip("no model of that shape in the embedded MDS")
-
-
-def _tabular(schema: ModelSchema) -> bool:
-    return not any(f.is_tensor or f.kind == FeatureKind.TEXT for f in schema.features)
-
-
-@pytest.fixture(scope="session")
-def numeric_classifier(refs, client) -> Picked:
-    """A classifier with only numeric inputs and class probabilities."""
-    return _pick(refs, client, lambda s: s.task == "classification" and _tabular(s)
-                 and all(f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) for f in s.features))
-
-
-@pytest.fixture(scope="session")
-def mixed_classifier(refs, client) -> Picked:
-    """A classifier with at least one category input."""
-    return _pick(refs, client, lambda s: s.task == "classification" and _tabular(s)
-                 and any(f.kind == FeatureKind.CATEGORY for f in s.features))
-
-
-@pytest.fixture(scope="session")
-def regressor(refs, client) -> Picked:
-    return _pick(refs, client, lambda s: s.task == "regression" and _tabular(s))
-
-
-@pytest.fixture(scope="session")
-def image_classifier(refs, client) -> Picked:
-    return _pick(refs, client, lambda s: s.task == "classification" and len(s.features) == 1
-                 and s.features[0].is_tensor and len(s.features[0].shape) == 2)
+__all__ = ["image_classifier", "mixed_classifier", "numeric_classifier", "regressor"]
 
 
 class CountingAdapter(HTTPAdapter):
