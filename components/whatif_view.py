@@ -34,17 +34,18 @@ def whatif_figure(w: WhatIf) -> go.Figure:
         for flip in w.flips[:6]:
             middle = (float(flip["after"]) + float(flip["before"])) / 2
             figure.add_vline(x=middle, line={"color": FLIP, "dash": "dot", "width": 2},
-                             annotation_text=f"-> {flip['to']}", annotation_position="bottom right",
+                             annotation_text=f"flips to {flip['to']}", annotation_position="top right",
                              annotation_font_color=FLIP)
     else:
         figure.add_annotation(x=str(w.current), y=1.0, yref="paper", text="this case", showarrow=True,
                               arrowhead=2, ay=-24)
     regression = not w.classes
     figure.update_layout(
-        title=f"What if {w.feature} were different?" + ("" if regression else " Probability of each class"),
+        title=f"What if {w.feature} were different?<br><sup>"
+              + ("The predicted value" if regression else "Probability of each class") + "</sup>",
         xaxis_title=w.feature, yaxis_title="Predicted value" if regression else "Probability",
         yaxis={"range": [0, 1.02]} if not regression else {}, barmode="group", height=380,
-        legend={"orientation": "h", "y": -0.22}, margin={"l": 10, "r": 10, "t": 60, "b": 40})
+        legend={"orientation": "h", "y": -0.22}, margin={"l": 10, "r": 10, "t": 90, "b": 40})
     return figure
 
 
@@ -60,8 +61,8 @@ def whatif_2d_figure(w: WhatIf2D) -> go.Figure:
     figure.add_trace(go.Scatter(x=[w.current[0]], y=[w.current[1]], mode="markers", name="this case",
                                 marker={"symbol": "x", "size": 14, "color": "white",
                                         "line": {"color": "black", "width": 2}}))
-    figure.update_layout(title=f"What if {fx} and {fy} were different? {what}", xaxis_title=fx, yaxis_title=fy,
-                         height=440, showlegend=False, margin={"l": 10, "r": 10, "t": 60, "b": 40})
+    figure.update_layout(title=f"What if {fx} and {fy} were different?<br><sup>{what}</sup>", xaxis_title=fx,
+                         yaxis_title=fy, height=460, showlegend=False, margin={"l": 10, "r": 10, "t": 90, "b": 40})
     return figure
 
 
