@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.prediction_view import class_colours
 from components.text import chart_text, md, md_escape
-from workbench.explain.service import Explanation
+from workbench.explain.explanation import Explanation
 
 POSITIVE, NEGATIVE = "#2e7d32", "#c62828"
 
@@ -43,27 +43,58 @@ def effect_figure(feature: str, frame: pd.DataFrame, class_names: list[str]) -> 
     return figure
 
 
+def image_figure(explanation: Explanation) -> go.Figure:
+    """The image in grey with the occlusion heat map over it (red: hiding it lowers the answer)."""
+    import numpy as np
+
+    heat = np.asarray(explanation.heatmap, dtype=float)
+    bound = float(np.abs(heat).max()) or 1.0
+    figure = go.Figure(go.Heatmap(z=explanation.image, colorscale="gray_r", showscale=False, hoverinfo="skip"))
+    figure.add_trace(go.Heatmap(z=heat, colorscale=[[0, "rgba(21,101,192,0.75)"], [0.5, "rgba(255,255,255,0)"],
+                                                    [1, "rgba(198,40,40,0.8)"]],
+                                zmin=-bound, zmax=bound, colorbar={"title": {"text": "Drop in probability",
+                                                                              "side": "right"}},
+                                hovertemplate="row %{y}, col %{x}: %{z:+.3f}<extra></extra>"))
+    figure.update_layout(title=f"Where the model looks to see {explanation.target}", height=420,
+                         yaxis={"autorange": "reversed", "scaleanchor": "x", "title": "row"},
+                         xaxis={"title": "column"}, margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    return figure
+
+
 def render_explanation(explanation: Explanation, *, key: str) -> None:
-    what = "Anchor rule" if explanation.kind == "anchor" else "SHAP values"
-    where = {"explainer server": "from the model's own explainer server",
-             "computed in the workbench": "computed by the workbench against the reference data"}
-    st.caption(md("{} {}.", what, where.get(explanation.source, "from " + str(explanation.source))))
+    names = {"anchor": "Anchor rule", "shap": "SHAP values", "occlusion": "Occlusion heat map"}
+    how = f"{names.get(explanation.kind, explanation.kind)} from the {explanation.source}"
+    if explanation.from_cache:
+        how += " (saved earlier: no call to the model)"
+    elif explanation.calls:
+        how += f" ({explanation.calls} calls to the model, {explanation.seconds:.1f} s)"
+    st.caption(md("{}.", how))
     if explanation.summary:
         st.markdown(md_escape(explanation.summary))
     if explanation.kind == "anchor":
-        if explanation.anchor:
-            for condition in explanation.anchor:
-                st.markdown(f"- {md_escape(condition)}")
-        cols = st.columns(2)
-        if explanation.precision is not None:
-            cols[0].metric("Precision", f"{explanation.precision:.2f}",
-                           help="Share of cases meeting the rule where the model gives the same answer.")
-        if explanation.coverage is not None:
-            cols[1].metric("Coverage", f"{explanation.coverage:.0%}", help="Share of all cases the rule applies to.")
+        _anchor(explanation, key=key)
+    elif explanation.kind == "occlusion":
+        st.plotly_chart(image_figure(explanation), key=f"{key}.image", width="stretch")
     else:
         st.plotly_chart(shap_figure(explanation), key=f"{key}.shap", width="stretch")
         if explanation.base_value is not None:
             st.caption(f"Starting point (average over the reference data): {explanation.base_value:.3f}")
+
+
+def _anchor(explanation: Explanation, *, key: str) -> None:
+    if explanation.anchor:
+        st.code(explanation.rule, language=None, wrap_lines=True)
+    cols = st.columns(2)
+    if explanation.precision is not None:
+        cols[0].metric("Precision", f"{explanation.precision:.2f}",
+                       help="Share of cases meeting the rule where the model gives the same answer.")
+    if explanation.coverage is not None:
+        cols[1].metric("Coverage", f"{explanation.coverage:.0%}", help="Share of all cases the rule applies to.")
+    for title, rows in (("Cases that meet the rule and keep the answer", explanation.keeps),
+                        ("Cases that meet the rule but get another answer", explanation.breaks)):
+        if rows:
+            with st.expander(f"{title} ({len(rows)})"):
+                st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"{key}.{title[:20]}")
 
 
 def render_effects(effects: dict[str, pd.DataFrame], class_names: list[str], *, key: str) -> None:

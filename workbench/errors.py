@@ -11,6 +11,8 @@ said and what the workbench refused; ``str(error)`` is the message plus a hint o
         │   ├── PredictionNotFound   no such prediction, or not the user's
         │   └── InvalidFeedback      verdict, truth or certainty do not fit the model
         ├── ExplainError             an explanation cannot be computed              (workbench.explain)
+        │   ├── ExplanationTimeout   the model is too slow for the time budget
+        │   └── ExplanationCancelled the person stopped it
         ├── FeatureSpaceError        inputs cannot be put in a numeric space (text, tensors)
         ├── DriftError               drift or outliers cannot be computed           (workbench.monitor)
         └── EmbeddedMDSError         the embedded MDS cannot start or stop           (workbench.embedded.errors)
@@ -65,3 +67,16 @@ class DriftError(WorkbenchError):
     """Drift or outliers cannot be computed for this data."""
 
     hint = "Drift needs a tabular model, its reference data and at least 20 rows to compare."
+
+
+class ExplanationTimeout(ExplainError):
+    """The model is too slow to explain within the time budget."""
+
+    hint = ("Try a faster method (what-if makes one call), or raise WORKBENCH_EXPLAIN_BUDGET_S "
+            "if this model is known to be slow.")
+
+
+class ExplanationCancelled(ExplainError):
+    """The person asked to stop the explanation."""
+
+    hint = "Start it again when you are ready."

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     cookie_expiry_days: float = 1.0
     connect_timeout: float = 3.0
     read_timeout: float = 30.0
+    explain_budget_s: float = 20.0
+    """Seconds an explanation may take before it stops with a plain message."""
     status_ttl: float = 30.0
     """Seconds a model's ready/not ready status is cached."""
     env: Literal["development", "production"] = "development"

@@ -7,6 +7,7 @@
                       [--dask ADDRESS|local [--dask-workers N]]
     mds feedback MODEL --request-id ID --truth VALUE [--reward R] [--comment C]
     mds feedback --retry-pending
+    mds explain MODEL --row ROW.json --method anchor|shap|occlusion|whatif|ale|importance [--feature F] [--json]
     mds logs serve [--host H] [--port P]      the request-log sink Seldon's logger posts to
     mds logs show MODEL [--json]
     mds simulate MODEL --rows N --rate R [--drift FEATURE:SHIFT] [--days D]
@@ -27,11 +28,11 @@ import sys
 from pathlib import Path
 
 from mds_client import MDSClient, MDSError
-from workbench.cli import check, feedback, local, logs, models
+from workbench.cli import check, explain, feedback, local, logs, models
 from workbench.errors import WorkbenchError
 from workbench.paths import default_catalog
 
-GROUPS = (models, check, feedback, logs, local)
+GROUPS = (models, check, explain, feedback, logs, local)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+import time
 from typing import Any
 
 import numpy as np
@@ -26,39 +26,16 @@ from sqlalchemy import Engine
 from mds_client import MDSClient, ModelRef, ModelSchema
 from mds_client.errors import ProtocolError
 from workbench.errors import ExplainError, FeatureSpaceError
+from workbench.explain.budget import BlackBox, Budget, model_errors_surface
+from workbench.explain.explanation import Explanation
 from workbench.explain.feature_space import FeatureSpace
+from workbench.settings import get_settings
 from workbench.store import explanations
 
 BACKGROUND_ROWS = 40
 SHAP_SAMPLES = 256
 EFFECT_ROWS = 80
 EFFECT_GRID = 15
-
-
-@dataclass
-class Explanation:
-    kind: str
-    """anchor | shap"""
-    model: str
-    source: str
-    """'explainer server' or 'computed in the workbench'"""
-    target: str = ""
-    """The class (or 'value') explained."""
-    summary: str = ""
-    anchor: list[str] = field(default_factory=list)
-    precision: float | None = None
-    coverage: float | None = None
-    attributions: dict[str, float] = field(default_factory=dict)
-    """Feature -> contribution to the explained output (SHAP)."""
-    base_value: float | None = None
-    feature_values: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, doc: dict[str, Any]) -> Explanation:
-        return cls(**doc)
 
 
 def input_hash(model: str, version: str, kind: str, row: dict[str, Any]) -> str:
@@ -118,21 +95,6 @@ def _class_of(raw: Any, names: tuple[str, ...]) -> str:
 
 
 # --- black-box explanations computed here -------------------------------------------------
-def _predictor(client: MDSClient, ref: ModelRef, schema: ModelSchema, space: FeatureSpace):
-    """A numpy -> numpy function over the served model: probabilities, or values for regression."""
-
-    def predict(matrix: np.ndarray) -> np.ndarray:
-        frame = space.decode(matrix)
-        prediction = client.predict(ref, frame, schema, validate=False)
-        if prediction.probabilities is not None:
-            return prediction.probabilities.to_numpy(dtype=float)
-        if prediction.values is not None:
-            return np.asarray(prediction.values, dtype=float)
-        raise ExplainError(f"Model '{ref.name}' gives neither probabilities nor values to explain.")
-
-    return predict
-
-
 def _space_with_reference(ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame | None, what: str) -> FeatureSpace:
     try:
         space = FeatureSpace.of(schema)
@@ -145,21 +107,28 @@ def _space_with_reference(ref: ModelRef, schema: ModelSchema, reference: pd.Data
 
 def explain_with_shap(
     client: MDSClient, ref: ModelRef, schema: ModelSchema, row: pd.DataFrame, reference: pd.DataFrame,
-    *, samples: int = SHAP_SAMPLES, seed: int = 0,
+    *, samples: int = SHAP_SAMPLES, seed: int = 0, budget: Budget | None = None,
 ) -> Explanation:
     """Kernel SHAP for one row against a sample of the reference data."""
     space = _space_with_reference(ref, schema, reference, "explain")
+    if budget is not None:
+        budget.progress(0.0, "Loading the explainer library...")
     from alibi.explainers import KernelShap
 
-    predict = _predictor(client, ref, schema, space)
+    if budget is not None:
+        budget.start_clock()
+
+    started = time.perf_counter()
+    predict = BlackBox(client, ref, schema, space, budget)
     x = space.encode(row.head(1))
     background = space.encode(reference.sample(min(BACKGROUND_ROWS, len(reference)), random_state=seed))
-    first = predict(x)
-    classification = first.ndim == 2
-    explainer = KernelShap(predict, link="identity", feature_names=space.names,
-                           task="classification" if classification else "regression", seed=seed)
-    explainer.fit(background)
-    result = explainer.explain(x, nsamples=samples, silent=True)
+    with model_errors_surface():
+        first = predict(x)
+        classification = first.ndim == 2
+        explainer = KernelShap(predict, link="identity", feature_names=space.names,
+                               task="classification" if classification else "regression", seed=seed)
+        explainer.fit(background)
+        result = explainer.explain(x, nsamples=samples, silent=True)
     shap_values = result.shap_values
     expected = np.atleast_1d(result.expected_value)
     if classification:
@@ -175,12 +144,13 @@ def explain_with_shap(
         f"{name} ({'+' if v >= 0 else '-'}{abs(v):.3g})" for name, v in top) + "."
     return Explanation(kind="shap", model=ref.name, source="computed in the workbench", target=target,
                        summary=summary, attributions=attributions, base_value=base,
-                       feature_values={n: space.describe_value(j, x[0, j]) for j, n in enumerate(space.names)})
+                       feature_values={n: space.describe_value(j, x[0, j]) for j, n in enumerate(space.names)},
+                       calls=predict.calls, seconds=time.perf_counter() - started)
 
 
 def feature_effects(
     client: MDSClient, ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame, features: list[str],
-    *, rows: int = EFFECT_ROWS, grid: int = EFFECT_GRID, seed: int = 0,
+    *, rows: int = EFFECT_ROWS, grid: int = EFFECT_GRID, seed: int = 0, budget: Budget | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Partial dependence: per feature, the average output as that feature sweeps its values.
 
@@ -188,10 +158,11 @@ def feature_effects(
     (average probability) or ``prediction`` (regression).
     """
     space = _space_with_reference(ref, schema, reference, "compute feature effects for")
-    predict = _predictor(client, ref, schema, space)
+    predict = BlackBox(client, ref, schema, space, budget)
     base = space.encode(reference.sample(min(rows, len(reference)), random_state=seed))
     out: dict[str, pd.DataFrame] = {}
-    for name in features:
+    for done, name in enumerate(features):
+        predict.budget.progress(done / max(1, len(features)), f"Sweeping {name}")
         j = space.names.index(name)
         values = _grid(base[:, j], j, space, grid)
         stacked = np.repeat(base[None, :, :], len(values), axis=0)
@@ -226,21 +197,48 @@ def store(engine: Engine, explanation: Explanation, version: str, row: dict[str,
                       input_hash(explanation.model, version, explanation.kind, row), explanation.to_dict())
 
 
+METHODS = ("anchor", "shap", "occlusion")
+
+
+def default_method(ref: ModelRef, schema: ModelSchema | None) -> str:
+    if schema is not None and any(f.is_tensor for f in schema.features):
+        return "occlusion"
+    return "anchor" if ref.explainer is not None else "shap"
+
+
 def explain(
     engine: Engine | None, client: MDSClient, ref: ModelRef, schema: ModelSchema, row: pd.DataFrame,
-    reference: pd.DataFrame | None, *, kind: str = "auto",
+    reference: pd.DataFrame | None, *, kind: str = "auto", budget: Budget | None = None,
 ) -> Explanation:
-    """The best explanation available: the model's explainer server if any, else Kernel SHAP. Cached."""
-    chosen = kind if kind != "auto" else ("anchor" if ref.explainer is not None else "shap")
+    """One case explained, cached per (model, version, input, method).
+
+    ``anchor`` asks the model's explainer server when the catalog names one, else finds the
+    anchor here (black box); ``shap`` is Kernel SHAP; ``occlusion`` is for image models.
+    A cache hit makes no call to the model.
+    """
+    chosen = kind if kind != "auto" else default_method(ref, schema)
+    if chosen not in METHODS:
+        raise ExplainError(f"Unknown explanation method '{kind}' (use one of: {', '.join(METHODS)}).")
     plain_row = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.head(1).to_dict(orient="records")[0].items()}
     if engine is not None:
         hit = cached(engine, ref.name, ref.version, chosen, plain_row)
         if hit is not None:
+            hit.calls, hit.from_cache = 0, True
             return hit
-    if chosen == "anchor":
+    budget = budget or Budget(seconds=get_settings().explain_budget_s, model=ref.name)
+    reference = reference if reference is not None else pd.DataFrame()
+    if chosen == "anchor" and ref.explainer is not None:
         result = explain_with_server(client, ref, schema, row)
+    elif chosen == "anchor":
+        from workbench.explain.anchors import explain_with_anchor
+
+        result = explain_with_anchor(client, ref, schema, row, reference, budget=budget)
+    elif chosen == "occlusion":
+        from workbench.explain.image import explain_image
+
+        result = explain_image(client, ref, schema, row, reference, budget=budget)
     else:
-        result = explain_with_shap(client, ref, schema, row, reference if reference is not None else pd.DataFrame())
+        result = explain_with_shap(client, ref, schema, row, reference, budget=budget)
     if engine is not None:
         store(engine, result, ref.version, plain_row)
     return result
@@ -250,8 +248,20 @@ def explainable(schema: ModelSchema | None) -> str | None:
     """None when this model can be explained here, else why not in plain words."""
     if schema is None:
         return "This model publishes no feature schema, so its answers cannot be explained here."
+    if any(f.is_tensor for f in schema.features):
+        from workbench.explain.image import image_feature
+
+        try:
+            image_feature(schema)
+        except ExplainError as exc:
+            return exc.message
+        return None
     try:
         FeatureSpace.of(schema)
     except FeatureSpaceError as exc:
         return f"This view explains models whose inputs are a table of features, and {exc}."
     return None
+
+
+def is_image(schema: ModelSchema | None) -> bool:
+    return schema is not None and any(f.is_tensor for f in schema.features)

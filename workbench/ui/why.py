@@ -1,7 +1,12 @@
-"""The "Why" tab's glue: explain this input on demand (explanations take seconds) and draw the result."""
+"""The "Why" tab's glue: explain this input off the script thread, or ask what-if; draw the result.
+
+Anchor rules and SHAP values call the model hundreds of times, so they run as a background job
+with a time budget, progress and a cancel button; what-if is one call and runs at once.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pandas as pd
@@ -9,9 +14,34 @@ import streamlit as st
 
 from components.explanation_view import render_explanation
 from components.text import md, md_escape
-from mds_client import MDSError, ModelRef, ModelSchema
+from mds_client import ModelRef, ModelSchema
 from workbench.explain import service as explain_service
-from workbench.ui import resources
+from workbench.explain.explanation import Explanation
+from workbench.ui import explain_jobs, resources
+from workbench.ui.whatif import render_whatif_panel
+
+WHAT_IF = "What if..."
+
+
+def _methods(ref: ModelRef, schema: ModelSchema) -> dict[str, str]:
+    if explain_service.is_image(schema):
+        return {"Heat map over the image": "occlusion"}
+    anchor = ("Anchor rule (the model's explainer)" if ref.explainer is not None
+              else "Anchor rule (computed here)")
+    first = explain_service.default_method(ref, schema)
+    methods = {anchor: "anchor", "SHAP values": "shap"}
+    ordered = dict(sorted(methods.items(), key=lambda kv: kv[1] != first))
+    return {**ordered, WHAT_IF: "whatif"}
+
+
+def _help(method: str, ref: ModelRef) -> str:
+    return {
+        "anchor": ("A rule of a few conditions under which the model keeps this answer"
+                   + (f", from {ref.explainer.name}." if ref.explainer is not None
+                      else ", found by asking the model about similar cases.")),
+        "shap": "How much each input pushed this answer up or down, against the reference data.",
+        "occlusion": "Each pixel hidden in turn: the red ones are where the model looks.",
+    }[method]
 
 
 def render_why(ref: ModelRef, schema: ModelSchema | None, inputs: dict[str, Any] | None,
@@ -20,18 +50,24 @@ def render_why(ref: ModelRef, schema: ModelSchema | None, inputs: dict[str, Any]
     if problem or inputs is None or schema is None:
         st.caption(md_escape(problem or "Explanations need the inputs of the prediction."))
         return
-    how = (f"the model's explainer ({ref.explainer.name}, an anchor rule)" if ref.explainer is not None
-           else "SHAP values computed here against the reference data")
-    st.caption(md("Uses {}. It calls the model a few hundred times and takes a few seconds.", how))
-    row = pd.DataFrame([{n: inputs.get(n) for n in schema.names}])
-    cache_key = f"{key}.{ref.name}.{hash(tuple(map(str, row.iloc[0].tolist())))}"
+    methods = _methods(ref, schema)
+    choice = st.radio("Explain with", list(methods), horizontal=True, key=f"{key}.method.{ref.name}")
+    method = methods[choice]
+    if method == "whatif":
+        render_whatif_panel(ref, schema, inputs, reference, key=f"{key}.whatif")
+        return
+    columns = schema.table_columns() if explain_service.is_image(schema) else schema.names
+    row = pd.DataFrame([{n: inputs.get(n) for n in columns}])
+    budget = resources.settings().explain_budget_s
+    st.caption(f"{_help(method, ref)} Takes a few seconds; stops after {budget:g} s.")
+    digest = hashlib.sha256(row.to_json().encode()).hexdigest()[:16]
+    job_key = f"{key}.job.{ref.name}.{method}.{digest}"
     if st.button("Explain this prediction", key=f"{key}.run", icon=":material/lightbulb:"):
-        try:
-            with st.spinner("Explaining..."):
-                st.session_state[cache_key] = explain_service.explain(
-                    resources.engine(), resources.client(), ref, schema, row, reference)
-        except MDSError as exc:
-            st.error(md_escape(exc))
-    result = st.session_state.get(cache_key)
-    if result is not None:
+        engine, client = resources.engine(), resources.client()
+        explain_jobs.start(
+            job_key,
+            lambda b: explain_service.explain(engine, client, ref, schema, row, reference, kind=method, budget=b),
+            model=ref.name, label="Explaining...")
+    result = explain_jobs.result(job_key)
+    if isinstance(result, Explanation):
         render_explanation(result, key=f"{key}.view")

@@ -1,0 +1,81 @@
+"""What-if on screen: the answer as one feature sweeps (curves or bars), or a heat map for two.
+
+Draws only. The current value is marked with a dashed line and the points where the answer
+flips with dotted ones, so "how far from changing its mind" reads at a glance.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.prediction_view import class_colours
+from components.text import md_escape
+from workbench.explain.whatif import WhatIf, WhatIf2D
+
+CURRENT, FLIP = "#424242", "#ef6c00"
+
+
+def whatif_figure(w: WhatIf) -> go.Figure:
+    columns = w.classes or ["prediction"]
+    colours = class_colours(w.classes) if w.classes else {"prediction": "#1565c0"}
+    figure = go.Figure()
+    for column in columns:
+        if w.numeric:
+            figure.add_trace(go.Scatter(x=w.points["value"], y=w.points[column], name=str(column), mode="lines",
+                                        line={"color": colours[column], "width": 2.5},
+                                        hovertemplate=f"{w.feature} = %{{x:.4g}}<br>{column}: %{{y:.3f}}<extra></extra>"))
+        else:
+            figure.add_trace(go.Bar(x=[str(v) for v in w.points["value"]], y=w.points[column], name=str(column),
+                                    marker_color=colours[column]))
+    if w.numeric:
+        figure.add_vline(x=float(w.current), line={"color": CURRENT, "dash": "dash", "width": 2},
+                         annotation_text=f"this case: {float(w.current):.4g}", annotation_position="top")
+        for flip in w.flips[:6]:
+            middle = (float(flip["after"]) + float(flip["before"])) / 2
+            figure.add_vline(x=middle, line={"color": FLIP, "dash": "dot", "width": 2},
+                             annotation_text=f"flips to {flip['to']}", annotation_position="top right",
+                             annotation_font_color=FLIP)
+    else:
+        figure.add_annotation(x=str(w.current), y=1.0, yref="paper", text="this case", showarrow=True,
+                              arrowhead=2, ay=-24)
+    regression = not w.classes
+    figure.update_layout(
+        title=f"What if {w.feature} were different?<br><sup>"
+              + ("The predicted value" if regression else "Probability of each class") + "</sup>",
+        xaxis_title=w.feature, yaxis_title="Predicted value" if regression else "Probability",
+        yaxis={"range": [0, 1.02]} if not regression else {}, barmode="group", height=380,
+        legend={"orientation": "h", "y": -0.22}, margin={"l": 10, "r": 10, "t": 90, "b": 40})
+    return figure
+
+
+def whatif_2d_figure(w: WhatIf2D) -> go.Figure:
+    fx, fy = w.features
+    what = "Predicted value" if w.target == "value" else f"Probability of {w.target}"
+    figure = go.Figure(go.Heatmap(
+        x=[str(v) if isinstance(v, str) else v for v in w.x_values],
+        y=[str(v) if isinstance(v, str) else v for v in w.y_values], z=w.z, customdata=w.answers,
+        colorscale="Viridis", colorbar={"title": {"text": what, "side": "right"}},
+        zmin=None if w.target == "value" else 0, zmax=None if w.target == "value" else 1,
+        hovertemplate=f"{fx} = %{{x}}<br>{fy} = %{{y}}<br>{what}: %{{z:.3f}}<br>answer: %{{customdata}}<extra></extra>"))
+    figure.add_trace(go.Scatter(x=[w.current[0]], y=[w.current[1]], mode="markers", name="this case",
+                                marker={"symbol": "x", "size": 14, "color": "white",
+                                        "line": {"color": "black", "width": 2}}))
+    figure.update_layout(title=f"What if {fx} and {fy} were different?<br><sup>{what}</sup>", xaxis_title=fx,
+                         yaxis_title=fy, height=460, showlegend=False, margin={"l": 10, "r": 10, "t": 90, "b": 40})
+    return figure
+
+
+def render_whatif(w: WhatIf, *, key: str) -> None:
+    st.markdown(md_escape(w.summary))
+    st.plotly_chart(whatif_figure(w), key=f"{key}.chart", width="stretch")
+    with st.expander("Every swept value"):
+        st.dataframe(w.points, hide_index=True)
+    st.download_button("Download the sweep (CSV)", w.points.to_csv(index=False), f"what-if-{w.feature}.csv",
+                       "text/csv", key=f"{key}.csv")
+
+
+def render_whatif_2d(w: WhatIf2D, *, key: str) -> None:
+    st.plotly_chart(whatif_2d_figure(w), key=f"{key}.heat", width="stretch")
+    st.caption(f"{len(w.x_values) * len(w.y_values)} combinations, asked in {w.calls} call to the model; "
+               "the cross marks this case.")

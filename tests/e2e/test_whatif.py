@@ -1,0 +1,61 @@
+"""What-if in a real browser: Predict, the Why tab, sweep one feature, see the chart; then the heat map.
+Screenshots land in the test's tmp folder (what_if.png, what_if_2d.png) to be looked at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mds_client import FeatureKind
+from tests.e2e.conftest import settle
+from tests.e2e.test_journey import log_in
+from tests.workbench.picked_models import numeric_classifier
+
+pytestmark = pytest.mark.e2e
+__all__ = ["numeric_classifier"]
+
+
+def test_what_if_chart_in_the_browser(page: Page, app_url: str, tmp_path: Path, numeric_classifier):
+    m = numeric_classifier
+    name = m.ref.name
+    page.goto(app_url)
+    expect(page.get_by_text("These are demo users")).to_be_visible(timeout=120_000)  # 2 busy cores
+    log_in(page)
+    expect(page.get_by_role("heading", name="Find a model")).to_be_visible(timeout=60_000)
+    settle(page, 60_000)
+    page.locator(f".st-key-models-card-{name} button").click()
+    expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
+    settle(page)
+    page.locator(".st-key-predict-send button").click()
+    expect(page.locator(".st-key-predict-result-headline")).to_be_visible(timeout=60_000)
+    settle(page, 60_000)
+    try:
+        page.locator(f".st-key-predict-why-method-{name}").get_by_text("What if...").click()
+    except Exception:
+        page.screenshot(path=str(tmp_path / "why-tab.png"), full_page=True)  # kept by pytest for a look
+        raise
+    settle(page)
+    feature = next(f.name for f in m.schema.features if f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER))
+    page.locator(".st-key-predict-why-whatif-run button").click()
+    settle(page, 60_000)
+    chart = page.locator(".st-key-predict-why-whatif-view-chart .js-plotly-plot")
+    expect(chart).to_be_visible()
+    expect(chart).to_contain_text(f"What if {feature} were different?")
+    expect(chart).to_contain_text("this case")
+    page.wait_for_timeout(600)
+    chart.scroll_into_view_if_needed()
+    chart.screenshot(path=str(tmp_path / "what_if.png"))
+    page.screenshot(path=str(tmp_path / "what_if_page.png"), full_page=True)
+
+    second = page.locator(f".st-key-predict-why-whatif-second-{name}")
+    second.click()
+    page.get_by_role("option").nth(1).click()
+    settle(page)
+    page.locator(".st-key-predict-why-whatif-run button").click()
+    settle(page, 60_000)
+    heat = page.locator(".st-key-predict-why-whatif-view-heat .js-plotly-plot")
+    expect(heat).to_be_visible()
+    page.wait_for_timeout(600)
+    heat.screenshot(path=str(tmp_path / "what_if_2d.png"))
