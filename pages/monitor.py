@@ -14,7 +14,7 @@ from workbench.feedback import metrics as feedback_metrics
 from workbench.monitor import drift as drift_service
 from workbench.monitor import promql
 from workbench.monitor.estimated_accuracy import CALIBRATION_NOTE
-from workbench.monitor.timeline import SAMPLE_LIMIT, TOO_FEW, ranked_features
+from workbench.monitor.timeline import SAMPLE_LIMIT, TOO_FEW, ranked_features, sustained_drift
 from workbench.ui import monitor as glue
 from workbench.ui import resources
 from workbench.ui.model_picker import pick_model
@@ -77,10 +77,14 @@ with drift_tab:
     if tested.empty:
         st.info("No window has enough rows for a drift test yet.")
     else:
-        latest = tested.iloc[-1]
-        (st.error if latest["is_drift"] else st.success)(
-            f"Latest tested window ({latest['label']}): {latest['status']}; the most shifted feature is "
-            f"{md_escape(str(latest['top_feature']))} (p = {latest['min_p_value']:.3g}).")
+        sustained = sustained_drift(tl)
+        if sustained:
+            st.error("Drift: " + "; ".join(f"{md_escape(n)} in {k} windows running" for n, k in sustained.items()),
+                     icon=":material/warning:")
+        else:
+            once = int(tested["is_drift"].sum())
+            st.success(f"No sustained drift: no feature is under the threshold two windows running ({once} of "
+                       f"{len(tested)} windows crossed it once, as chance allows at 5% per window).")
         st.plotly_chart(charts.drift_timeline_figure(tl, ranked), key="monitor.timeline", width="stretch")
         st.caption("Each line is a feature (the six most shifted); a point under the dashed threshold means that "
                    "feature's values in that window are unlike the reference. One window under it can be chance "

@@ -120,3 +120,21 @@ def ranked_features(timeline: Timeline) -> list[str]:
     if timeline.p_values.empty or timeline.p_values.shape[1] == 0:
         return []
     return timeline.p_values.min(axis=1).sort_values(kind="stable").index.tolist()
+
+
+def sustained_drift(timeline: Timeline, run: int = 2) -> dict[str, int]:
+    """Features under the threshold in at least ``run`` consecutive tested windows -> their longest run.
+
+    Each window is tested at 5%: over 24 windows about one crosses the line by chance, so one
+    crossing is a thing to watch and a run of them is drift to act on. Ranked, longest run first.
+    """
+    found: dict[str, int] = {}
+    below = timeline.p_values.lt(timeline.threshold)
+    for name, flags in below.iterrows():
+        longest = current = 0
+        for flag in flags:
+            current = current + 1 if flag else 0
+            longest = max(longest, current)
+        if longest >= run:
+            found[str(name)] = longest
+    return dict(sorted(found.items(), key=lambda item: (-item[1], timeline.p_values.loc[item[0]].min())))

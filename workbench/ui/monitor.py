@@ -12,6 +12,7 @@ import streamlit as st
 from mds_client import MDSError, ModelRef, ModelSchema
 from workbench.monitor import drift as drift_service
 from workbench.monitor import prometheus_api, promql
+from workbench.monitor.prometheus_errors import PrometheusError
 from workbench.monitor.timeline import Timeline, build_timeline
 from workbench.store.traffic_windows import prediction_ids
 from workbench.ui import resources
@@ -39,8 +40,8 @@ def prometheus_view(model_label: str, hours: float) -> PrometheusView:
     """Totals and series of the model from Prometheus; a message instead when none answers."""
     try:
         api = prometheus_api.configured_api()
-    except MDSError as exc:
-        return PrometheusView(None, message=f"{exc} Service numbers below come from the request log.")
+    except PrometheusError as exc:
+        return PrometheusView(None, message=f"{exc} The service numbers below come from the request log.")
     view = PrometheusView(api.url)
     try:
         with api:
@@ -51,8 +52,8 @@ def prometheus_view(model_label: str, hours: float) -> PrometheusView:
             for query in PROM_PANELS:
                 label = None if query.per_server else model_label
                 view.series.append(api.series(query, start=start, end=end, model=label))
-    except MDSError as exc:
-        view.message = f"{exc} Service numbers below come from the request log."
+    except (PrometheusError, MDSError) as exc:
+        view.message = f"{exc} The service numbers below come from the request log."
     return view
 
 
