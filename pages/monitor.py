@@ -81,6 +81,10 @@ with drift_tab:
         if sustained:
             st.error("Drift: " + "; ".join(f"{md_escape(n)} in {k} windows running" for n, k in sustained.items()),
                      icon=":material/warning:")
+        elif tested["is_drift"].iloc[-1]:
+            latest = tested.iloc[-1]
+            st.warning(f"The latest window ({latest['label']}) drifted, most in {md_escape(str(latest['top_feature']))} "
+                       f"(p = {latest['min_p_value']:.3g}); one window can be chance: the next one confirms it.")
         else:
             once = int(tested["is_drift"].sum())
             st.success(f"No sustained drift: no feature is under the threshold two windows running ({once} of "
