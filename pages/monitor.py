@@ -1,104 +1,150 @@
-"""Monitor: is the model still seeing data like its training data, and is it healthy?"""
+"""Monitor: is the model still seeing data like its training data, and is it healthy? On all its traffic."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from components.drift_charts import health_figure, outlier_figure, p_value_figure, timeline_figure
+from components import timeline_charts as charts
+from components.drift_charts import outlier_figure, p_value_figure
+from components.prometheus_charts import series_figure
 from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.feedback import metrics as feedback_metrics
 from workbench.monitor import drift as drift_service
-from workbench.monitor import health as monitor_service
+from workbench.monitor import promql
+from workbench.monitor.estimated_accuracy import CALIBRATION_NOTE
+from workbench.monitor.timeline import SAMPLE_LIMIT, TOO_FEW, ranked_features, sustained_drift
+from workbench.ui import monitor as glue
 from workbench.ui import resources
 from workbench.ui.model_picker import pick_model
 
-SOURCES = ["Predictions made in the workbench", "A file", "The model's sample file"]
+SOURCES = {"All logged traffic": "all", "Workbench predictions only": "workbench", "A file": "file"}
 
 st.title("Watch a model's health")
 entry = pick_model("monitor")
 ref, schema = entry.ref, entry.schema
-catalog = str(resources.settings().catalog_path)
-reference = resources.reference_of(catalog, ref.name)
-engine = resources.engine()
+reference = resources.reference_of(str(resources.settings().catalog_path), ref.name)
+if schema is None or reference is None:
+    st.info(f"Model '{ref.name}' needs a schema and reference data (`reference_data:` in the catalog) "
+            "before its drift can be checked.", icon=":material/info:")
+    st.stop()
+source = SOURCES[st.radio("Traffic to watch", list(SOURCES), horizontal=True, key="monitor.source")]
 
-drift_tab, health_tab = st.tabs(["Drift and outliers", "Calls, errors and latency"])
-with drift_tab:
-    if schema is None or reference is None:
-        st.info(md("Model '{}' needs a schema and reference data (", ref.name)
-                + "`reference_data:` in the catalog) before its drift can be checked.", icon=":material/info:")
-    else:
-        days = 30
-        source = st.radio("Compare the reference data with", SOURCES, horizontal=True, key="monitor.source")
-        current: pd.DataFrame | None = None
-        if source == SOURCES[0]:
-            days = st.slider("Days of predictions", 1, 90, 30, key="monitor.days")
-            logged = monitor_service.logged_inputs(engine, ref.name, schema, days=days)
-            st.caption(md("{:,} predictions of {} logged in the last {} days.", len(logged), ref.name, days))
-            current = logged[schema.names] if not logged.empty else None
-        elif source == SOURCES[1]:
-            upload = st.file_uploader("Inputs (CSV)", type=["csv"], key="monitor.upload")
-            if upload is not None:
-                try:
-                    current = pd.read_csv(upload)
-                except (ValueError, UnicodeDecodeError) as exc:
-                    st.error(md("{} could not be read as CSV: {}", upload.name, exc))
-        elif ref.sample_data is not None and ref.sample_data.exists():
-            current = pd.read_csv(ref.sample_data)
+if source == "file":
+    upload = st.file_uploader("Inputs (CSV)", type=["csv"], key="monitor.upload")
+    if upload is not None:
+        try:
+            current = pd.read_csv(upload)
+            report = drift_service.detect_drift(schema, reference, current, model=ref.name)
+            scores = drift_service.outliers(schema, reference, current, model=ref.name)
+        except (ValueError, UnicodeDecodeError) as exc:
+            st.error(f"{upload.name} could not be read as CSV: {exc}")
+        except MDSError as exc:
+            st.error(str(exc))
         else:
-            st.info("This model has no sample file (`sample_data:` in the catalog).")
-        use_server = ref.drift is not None and st.toggle(
-            md("Use the model's drift detector ({})", ref.drift.name), value=ref.drift is not None, key="monitor.server")
-        if current is not None and st.button("Check drift", type="primary", key="monitor.run"):
-            missing = [c for c in schema.names if c not in current.columns]
-            if missing:
-                st.error(md("The data lacks the column(s) {} that {} needs.", ", ".join(missing), ref.name))
-            else:
-                try:
-                    with st.spinner("Comparing with the reference data..."):
-                        if use_server:
-                            report = drift_service.detect_drift_with_server(resources.client(), ref, schema, current)
-                        else:
-                            report = drift_service.detect_drift(schema, reference, current, model=ref.name)
-                        scores = drift_service.outliers(schema, reference, current, model=ref.name)
-                    st.session_state["monitor.result"] = (ref.name, report, scores)
-                except MDSError as exc:
-                    st.error(md_escape(exc))
-        saved = st.session_state.get("monitor.result")
-        if saved is not None and saved[0] == ref.name:
-            _, report, scores = saved
             (st.error if report.is_drift else st.success)(md_escape(report.summary))
-            st.caption(md("Method: {}; source: {}.", report.method, report.source))
+            st.caption(drift_service.correction_text(len(report.p_values)))
             st.plotly_chart(p_value_figure(report), key="monitor.pvalues", width="stretch")
-            st.download_button("Download per-feature results (CSV)", report.table().to_csv(index=False),
-                               f"drift-{ref.name}.csv", "text/csv", key="monitor.drift_csv")
-            flagged = int(scores["is_outlier"].sum())
-            st.metric("Outliers", md("{} of {}", flagged, len(scores)),
-                      help="Inputs stranger than 95% of the reference data (isolation forest).")
+            st.metric("Outliers", f"{int(scores['is_outlier'].sum())} of {len(scores)}")
             st.plotly_chart(outlier_figure(scores), key="monitor.outliers", width="stretch")
-        if source == SOURCES[0]:
-            logged = monitor_service.logged_inputs(engine, ref.name, schema, days=days)
-            try:
-                timeline = drift_service.drift_timeline(schema, reference, logged, model=ref.name)
-            except MDSError:
-                timeline = pd.DataFrame(columns=["window", "rows", "min_p_value", "is_drift"])
-            votes = feedback_metrics.feedback_frame(engine, feedback_metrics.FeedbackFilter(model=ref.name))
-            accuracy = feedback_metrics.accuracy_over_time(votes).rename(columns={"period": "window"})
-            if timeline["min_p_value"].notna().any() or not accuracy.empty:
-                st.plotly_chart(timeline_figure(timeline, accuracy), key="monitor.timeline", width="stretch")
-            else:
-                st.caption("Drift over time appears once a day has at least 20 logged predictions; "
-                           "accuracy appears once analysts give feedback.")
-with health_tab:
-    health = monitor_service.health(engine, ref.name)
-    if health.empty:
-        st.info(md("No calls to {} logged yet. Predictions made on the Predict and Batch pages show here.", ref.name))
+    st.stop()
+
+try:
+    tl = glue.timeline(resources.settings().database_url, ref.name, source, schema, reference)
+except MDSError as exc:
+    st.error(str(exc))
+    st.stop()
+if tl.empty:
+    st.info(f"No calls to {ref.name} logged yet. Calls through Seldon's request logger, `mds simulate` and the "
+            "Predict and Batch pages show here.", icon=":material/info:")
+    st.stop()
+w, plan = tl.windows, tl.plan
+tested = w[w["min_p_value"].notna()]
+st.caption(f"{int(w['calls'].sum()):,} calls in {len(w)} windows of one {plan.unit}, "
+           f"{plan.label(plan.start)} to {plan.label(plan.end)} (UTC). Drift is tested on up to {SAMPLE_LIMIT:,} "
+           f"rows per window (every k-th call, spread over the window). {tl.method_note}")
+st.info(f"Threshold for every view of drift on this page: {tl.correction}", icon=":material/rule:")
+few = w[w["status"] == TOO_FEW]
+if not few.empty:
+    st.warning(f"{len(few)} window(s) have fewer than {drift_service.MIN_ROWS} rows and are not tested "
+               f"(a p-value of a handful of rows is noise): {', '.join(few['label'].head(8))}.")
+
+drift_tab, outlier_tab, accuracy_tab, service_tab = st.tabs(
+    ["Drift over time", "Outliers", "Accuracy", "Calls, errors and latency"])
+with drift_tab:
+    ranked = ranked_features(tl)
+    if tested.empty:
+        st.info("No window has enough rows for a drift test yet.")
     else:
-        totals = st.columns(3)
-        totals[0].metric("Calls (30 days)", int(health["calls"].sum()))
-        totals[1].metric("Error rate", f"{health['errors'].sum() / max(1, health['calls'].sum()):.1%}")
-        totals[2].metric("Median latency", f"{health['p50_ms'].median():.0f} ms" if health["p50_ms"].notna().any() else "-")
-        st.plotly_chart(health_figure(health), key="monitor.health", width="stretch")
-        st.download_button("Download (CSV)", health.to_csv(index=False), f"health-{ref.name}.csv", "text/csv",
-                           key="monitor.health_csv")
+        sustained = sustained_drift(tl)
+        if sustained:
+            st.error("Drift: " + "; ".join(f"{md_escape(n)} in {k} windows running" for n, k in sustained.items()),
+                     icon=":material/warning:")
+        elif tested["is_drift"].iloc[-1]:
+            latest = tested.iloc[-1]
+            st.warning(f"The latest window ({latest['label']}) drifted, most in {md_escape(str(latest['top_feature']))} "
+                       f"(p = {latest['min_p_value']:.3g}); one window can be chance: the next one confirms it.")
+        else:
+            once = int(tested["is_drift"].sum())
+            st.success(f"No sustained drift: no feature is under the threshold two windows running ({once} of "
+                       f"{len(tested)} windows crossed it once, as chance allows at 5% per window).")
+        st.plotly_chart(charts.drift_timeline_figure(tl, ranked), key="monitor.timeline", width="stretch")
+        st.caption("Each line is a feature (the six most shifted); a point under the dashed threshold means that "
+                   "feature's values in that window are unlike the reference. One window under it can be chance "
+                   "the correction allows for; several in a row is drift to act on.")
+        st.plotly_chart(charts.heatmap_figure(tl, ranked), key="monitor.heatmap", width="stretch")
+        st.caption("Rows are features, most shifted first; red cells drifted. A red row that starts at one window "
+                   "says when that feature changed; a red column says everything changed at once (a new source).")
+        cols = st.columns(2)
+        feature = cols[0].selectbox("Feature", ranked, key="monitor.feature")
+        labels = {tl.windows["label"].iloc[k]: k for k in tl.matrices}
+        chosen = cols[1].selectbox("Window", list(labels)[::-1], key="monitor.window")
+        j = tl.feature_names.index(feature)
+        st.plotly_chart(charts.distribution_figure(tl.reference[:, j], tl.matrices[labels[chosen]][:, j], feature,
+                                                   chosen), key="monitor.distribution", width="stretch")
+        st.caption("Grey is what the model learned from, blue what it saw in the window: a shifted or reshaped "
+                   "blue shape is the drift the p-value measures.")
+        if ref.drift is not None and st.toggle(f"Ask the deployed drift detector ({ref.drift.name}) per window",
+                                               key="monitor.server"):
+            verdicts, message = glue.server_verdicts(ref, schema, tl)
+            if message:
+                st.warning(message)
+            st.dataframe(verdicts, hide_index=True, width="stretch")
+            st.caption("The detector server applies the same Bonferroni threshold; where it and the workbench "
+                       "disagree, the workbench tested a sample of the window.")
+with outlier_tab:
+    if tl.outliers.empty:
+        st.info("No window has enough rows to score yet.")
+    else:
+        st.plotly_chart(charts.outliers_over_time_figure(tl), key="monitor.outliers_time", width="stretch")
+        st.caption("Red points are stranger than 95% of the reference data (isolation forest). A few are expected; "
+                   "a cloud of red in one period means unusual inputs arrived then.")
+        st.dataframe(glue.case_links(ref.name, tl), hide_index=True, width="stretch", column_config={
+            "case": st.column_config.LinkColumn("Case", display_text="open case")})
+        st.caption("The strangest requests; those made in the workbench open their case.")
+with accuracy_tab:
+    votes = feedback_metrics.feedback_frame(resources.engine(), feedback_metrics.FeedbackFilter(model=ref.name))
+    freq = "D" if plan.width >= pd.Timedelta(days=1) else "h"
+    feedback = feedback_metrics.accuracy_over_time(votes, freq).rename(columns={"period": "window"})
+    if not feedback.empty:
+        feedback["window"] = pd.to_datetime(feedback["window"], utc=True) + pd.Timedelta(freq) / 2
+    st.plotly_chart(charts.accuracy_figure(tl, feedback), key="monitor.accuracy", width="stretch")
+    st.caption("Green: share of analyst verdicts 'correct'. Blue: accuracy expected from the model's confidence "
+               "(bars: two standard errors). A blue line that falls with drift warns before feedback arrives. "
+               + CALIBRATION_NOTE)
+with service_tab:
+    view = glue.prometheus_view(promql.metrics_name(ref), max(1.0, plan.width.total_seconds() * len(w) / 3600))
+    if view.message:
+        st.warning(view.message)
+    else:
+        st.metric("Calls since the model server started (Prometheus)", f"{view.totals.get('calls', 0):,.0f}")
+        st.caption(f"From {view.url}; every chart below is a query of `promql.QUERIES`.")
+        for k, series in enumerate(view.series):
+            st.plotly_chart(series_figure(series), key=f"monitor.prom.{k}", width="stretch")
+            st.caption(series.query.caption)
+    st.plotly_chart(charts.health_figure(tl), key="monitor.health", width="stretch")
+    st.caption("From the request log: every caller's calls per window, errors in red, mean latency (response time "
+               "minus request time). A rise in errors or latency is the service, not the data.")
+    st.download_button("Download per-window figures (CSV)", w.to_csv(index=False), f"monitor-{ref.name}.csv",
+                       "text/csv", key="monitor.health_csv")

@@ -1,13 +1,17 @@
 """Is the data the model sees still like the data it learned from? Drift and outliers as plain data.
 
-- ``detect_drift``: alibi-detect's TabularDrift (Kolmogorov-Smirnov per numeric feature,
-  chi-squared per categorical one, Bonferroni across features) between reference data and a
-  window of inputs, computed here;
-- ``detect_drift_with_server``: the same question to the catalog's drift detector
-  (MLServer's alibi-detect runtime), when one is configured;
+One correction and one threshold for every view of drift: a feature drifts when its p-value is
+below ``P_VALUE / n_features`` (Bonferroni; 0.05 / 13 = 0.00385 for 13 features), and a window
+drifts when any feature does. That is what alibi-detect's TabularDrift answers for
+``drift_type="batch"``, so the catalog's drift detector server (fitted with p_val 0.05) and the
+workbench read the same number on the same file; `CORRECTION` says it on the page.
+
+- ``Detector``: TabularDrift fitted once on the reference (K-S per numeric feature,
+  chi-squared per categorical one), then asked about any number of windows;
+- ``detect_drift``: one window, computed here; ``detect_drift_with_server``: the same question
+  to the catalog's drift detector (MLServer's alibi-detect runtime);
 - ``outliers``: alibi-detect's isolation forest fitted on the reference data, its threshold
-  set so that 5% of reference rows would be flagged;
-- ``drift_timeline``: drift per day of logged predictions, to put beside feedback accuracy.
+  set so that 5% of reference rows would be flagged.
 
 alibi_detect is imported inside the functions (seconds of import time).
 """
@@ -21,11 +25,22 @@ import numpy as np
 import pandas as pd
 
 from mds_client import MDSClient, ModelRef, ModelSchema
-from workbench.errors import DriftError, FeatureSpaceError
-from workbench.explain.feature_space import FeatureSpace
+from workbench.errors import DriftError
+
+from .drift_inputs import DriftInputs
 
 P_VALUE = 0.05
 MIN_ROWS = 20
+
+
+def threshold_for(n_features: int, p_val: float = P_VALUE) -> float:
+    """The per-feature p-value under which a feature drifts (Bonferroni)."""
+    return p_val / max(1, n_features)
+
+
+def correction_text(n_features: int, p_val: float = P_VALUE) -> str:
+    return (f"Bonferroni: a feature drifts when its p-value is below {p_val:g} / {n_features} features = "
+            f"{threshold_for(n_features, p_val):.3g}; a window drifts when any feature does.")
 
 
 @dataclass
@@ -59,50 +74,97 @@ class DriftReport:
         })
 
 
-def _space(schema: ModelSchema, model: str) -> FeatureSpace:
-    try:
-        return FeatureSpace.of(schema)
-    except FeatureSpaceError as exc:
-        raise DriftError(f"Cannot check drift for '{model}': {exc}.") from None
+class Detector:
+    """Drift of any number of windows against one reference, fitted once.
+
+    All-numeric inputs take the fast path: each reference column is sorted once, and a window's
+    two-sample K-S statistic and two-sided asymptotic p-value are computed exactly as
+    ``scipy.stats.ks_2samp(..., method="asymp")`` (alibi-detect's KSDrift call) does, without
+    re-sorting the reference per window and feature (`tests/workbench/monitor` checks equality).
+    With categories, alibi-detect's TabularDrift answers (K-S and chi-squared).
+    """
+
+    def __init__(self, inputs: DriftInputs, x_ref: np.ndarray, *, p_val: float = P_VALUE) -> None:
+        self.inputs, self.n_reference = inputs, len(x_ref)
+        self.threshold = threshold_for(x_ref.shape[1], p_val)
+        self._sorted: np.ndarray | None = None
+        self._detector: Any = None
+        if not inputs.categorical:
+            # One contiguous row per feature: sorting and searching along a C-order column strides memory.
+            self._sorted = np.sort(np.ascontiguousarray(np.asarray(x_ref, dtype=float).T), axis=1)
+            self._ref_cdf = np.stack([_at_or_below(row) for row in self._sorted]) / self._sorted.shape[1]
+            return
+        from alibi_detect.cd import TabularDrift
+
+        categories = {i: None for i in inputs.categorical}
+        self._detector = TabularDrift(x_ref, p_val=p_val, categories_per_feature=categories,
+                                      correction="bonferroni")
+
+    def _scores(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._sorted is None:
+            data = self._detector.predict(x, drift_type="batch", return_p_val=True, return_distance=True)["data"]
+            return np.ravel(data["p_val"]), np.ravel(data["distance"])
+        from scipy.stats import distributions
+
+        ref, cur = self._sorted, np.sort(np.ascontiguousarray(np.asarray(x, dtype=float).T), axis=1)
+        n1, n2 = ref.shape[1], cur.shape[1]
+        d = np.empty(len(ref))
+        for j in range(len(ref)):
+            # The two empirical CDFs at every point of both samples (what ks_2samp compares), each CDF at
+            # its own sample's points counted in one pass over the sorted run instead of a search.
+            gap = np.concatenate([self._ref_cdf[j] - np.searchsorted(cur[j], ref[j], side="right") / n2,
+                                  np.searchsorted(ref[j], cur[j], side="right") / n1 - _at_or_below(cur[j]) / n2])
+            d[j] = max(float(gap.max()), float(np.clip(-gap.min(), 0, 1)))
+        m, n = max(n1, n2), min(n1, n2)
+        p = np.clip(distributions.kstwo.sf(d, np.round(m * n / (m + n))), 0, 1)
+        return p, d
+
+    def test(self, x: np.ndarray, *, source: str = "computed in the workbench") -> DriftReport:
+        p_vals, dists = self._scores(x)
+        names = self.inputs.names
+        p_values = {n: float(p) for n, p in zip(names, p_vals, strict=True)}
+        distances = {n: float(d) for n, d in zip(names, dists, strict=True)}
+        drifted = sorted((n for n, p in p_values.items() if p < self.threshold), key=p_values.__getitem__)
+        return DriftReport(bool(drifted), "K-S per numeric feature, chi-squared per category (Bonferroni)",
+                           self.threshold, p_values, distances, self.n_reference, len(x), source=source,
+                           drifted=drifted)
 
 
-def _check_rows(reference: pd.DataFrame | None, current: pd.DataFrame, model: str) -> None:
+def _at_or_below(sorted_values: np.ndarray) -> np.ndarray:
+    """For each element of a sorted array, how many elements are <= it (ties counted to their run's end)."""
+    ends = np.r_[sorted_values[1:] != sorted_values[:-1], True]
+    run = np.cumsum(np.r_[0, ends[:-1]])
+    return (np.flatnonzero(ends) + 1)[run].astype(float)
+
+
+def _check_rows(reference: pd.DataFrame | None, n_current: int, model: str) -> None:
     if reference is None or reference.empty:
         raise DriftError(f"Model '{model}' has no reference data to compare with.")
-    if len(current) < MIN_ROWS:
-        raise DriftError(f"Only {len(current)} rows to compare for '{model}'; drift needs at least {MIN_ROWS}.")
+    if n_current < MIN_ROWS:
+        raise DriftError(f"Only {n_current} rows to compare for '{model}'; drift needs at least {MIN_ROWS}.")
 
 
 def detect_drift(
     schema: ModelSchema, reference: pd.DataFrame, current: pd.DataFrame, *, model: str = "", p_val: float = P_VALUE
 ) -> DriftReport:
-    space = _space(schema, model)
-    _check_rows(reference, current, model)
-    from alibi_detect.cd import TabularDrift
-
-    x_ref = space.encode(reference)
-    x_cur = space.encode(current)
-    categories = {i: None for i in space.categorical}
-    detector = TabularDrift(x_ref, p_val=p_val, categories_per_feature=categories or None)
-    data = detector.predict(x_cur, drift_type="feature", return_p_val=True, return_distance=True)["data"]
-    p_values = {n: float(p) for n, p in zip(space.names, np.ravel(data["p_val"]), strict=True)}
-    distances = {n: float(d) for n, d in zip(space.names, np.ravel(data["distance"]), strict=True)}
-    threshold = float(np.ravel([data["threshold"]])[0])
-    drifted = [n for n, flag in zip(space.names, np.ravel(data["is_drift"]), strict=True) if flag]
-    return DriftReport(bool(drifted), "TabularDrift (K-S / chi-squared, Bonferroni)", threshold, p_values,
-                       distances, len(x_ref), len(x_cur), drifted=drifted)
+    inputs = DriftInputs.of(schema, model)
+    _check_rows(reference, len(current), model)
+    return Detector(inputs, inputs.encode(reference), p_val=p_val).test(inputs.encode(current))
 
 
 def detect_drift_with_server(
-    client: MDSClient, ref: ModelRef, schema: ModelSchema, current: pd.DataFrame
+    client: MDSClient, ref: ModelRef, schema: ModelSchema, current: pd.DataFrame | np.ndarray
 ) -> DriftReport:
-    """Ask the catalog's drift detector (alibi-detect on MLServer) about a window of inputs."""
+    """Ask the catalog's drift detector (alibi-detect on MLServer) about a window of inputs.
+
+    ``current`` is a frame of the model's columns or an already encoded matrix.
+    """
     if ref.drift is None:
         raise DriftError(f"No drift detector is configured for model '{ref.name}'.")
-    space = _space(schema, ref.name)
+    inputs = DriftInputs.of(schema, ref.name)
     if len(current) < MIN_ROWS:
         raise DriftError(f"Only {len(current)} rows to compare for '{ref.name}'; drift needs at least {MIN_ROWS}.")
-    matrix = space.encode(current)
+    matrix = current if isinstance(current, np.ndarray) else inputs.encode(current)
     body = {"inputs": [{"name": "drift", "shape": list(matrix.shape), "datatype": "FP64",
                         "data": matrix.reshape(-1).tolist()}]}
     outputs = client.predict_body(ref.drift, body, n_rows=1).outputs
@@ -113,43 +175,35 @@ def detect_drift_with_server(
         is_drift = bool(np.ravel(outputs["is_drift"])[0])
     except KeyError as exc:
         raise DriftError(f"The drift detector of '{ref.name}' did not return {exc}.") from None
-    p_values = dict(zip(space.names, p_vals.tolist(), strict=False))
-    drifted = [n for n, p in p_values.items() if p < threshold]
+    p_values = dict(zip(inputs.names, p_vals.tolist(), strict=False))
+    drifted = sorted((n for n, p in p_values.items() if p < threshold), key=p_values.__getitem__)
     return DriftReport(is_drift, "TabularDrift on the drift detector server", threshold, p_values,
-                       dict(zip(space.names, distances.tolist(), strict=False)), 0, len(matrix),
+                       dict(zip(inputs.names, distances.tolist(), strict=False)), 0, len(matrix),
                        source="drift detector server", drifted=drifted)
+
+
+class OutlierScorer:
+    """Isolation forest fitted once on the reference; ``score`` rates any matrix (higher is stranger)."""
+
+    def __init__(self, x_ref: np.ndarray, *, percentile: float = 95.0, seed: int = 0) -> None:
+        from alibi_detect.od import IForest
+
+        np.random.seed(seed)  # IForest draws from numpy's global generator: fixed for repeatable scores
+        self._detector = IForest(n_estimators=100)
+        self._detector.fit(x_ref)
+        self._detector.infer_threshold(x_ref, threshold_perc=percentile)
+
+    def score(self, x: np.ndarray) -> pd.DataFrame:
+        data: dict[str, Any] = self._detector.predict(x)["data"]
+        return pd.DataFrame({"score": np.asarray(data["instance_score"], dtype=float),
+                             "is_outlier": np.asarray(data["is_outlier"]).astype(bool)})
 
 
 def outliers(schema: ModelSchema, reference: pd.DataFrame, current: pd.DataFrame, *, model: str = "",
              percentile: float = 95.0, seed: int = 0) -> pd.DataFrame:
     """One row per current input: ``score`` (higher is stranger) and ``is_outlier``."""
-    space = _space(schema, model)
+    inputs = DriftInputs.of(schema, model)
     if reference is None or reference.empty:
         raise DriftError(f"Model '{model}' has no reference data to learn what is normal.")
-    from alibi_detect.od import IForest
-
-    x_ref = space.encode(reference)
-    detector = IForest(n_estimators=100)
-    detector.fit(x_ref)
-    detector.infer_threshold(x_ref, threshold_perc=percentile)
-    data = detector.predict(space.encode(current))["data"]
-    return pd.DataFrame({"score": np.asarray(data["instance_score"], dtype=float),
-                         "is_outlier": np.asarray(data["is_outlier"]).astype(bool)}, index=current.index)
-
-
-def drift_timeline(
-    schema: ModelSchema, reference: pd.DataFrame, logged: pd.DataFrame, *, model: str = "", freq: str = "D"
-) -> pd.DataFrame:
-    """Per window of logged inputs (``created`` + feature columns): rows, smallest p-value, drift or not."""
-    rows: list[dict[str, Any]] = []
-    if logged.empty:
-        return pd.DataFrame(columns=["window", "rows", "min_p_value", "is_drift"])
-    windows = logged.groupby(pd.to_datetime(logged["created"], utc=True).dt.floor(freq))
-    for window, frame in windows:
-        if len(frame) < MIN_ROWS:
-            rows.append({"window": window, "rows": len(frame), "min_p_value": np.nan, "is_drift": None})
-            continue
-        report = detect_drift(schema, reference, frame[schema.names], model=model)
-        rows.append({"window": window, "rows": len(frame), "min_p_value": min(report.p_values.values()),
-                     "is_drift": report.is_drift})
-    return pd.DataFrame(rows)
+    scores = OutlierScorer(inputs.encode(reference), percentile=percentile, seed=seed).score(inputs.encode(current))
+    return scores.set_index(current.index)

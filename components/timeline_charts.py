@@ -1,0 +1,142 @@
+"""Charts of a model's traffic over time (drift, outliers, accuracy, health). Draws only; no network.
+
+Every chart takes a `workbench.monitor.timeline.Timeline` (or frames from it) and the window
+plan, and puts the time axis over the windows' whole span, so that all of them line up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from workbench.monitor.timeline import Timeline
+
+from .chart_axes import NUMBER, P_FLOOR, mode_for, p_value_axis, style
+
+RED, GREY, GREEN, BLUE = "#c62828", "#607d8b", "#2e7d32", "#1565c0"
+TOP_FEATURES = 6
+
+
+def _x_range(timeline: Timeline) -> tuple | None:
+    plan = timeline.plan
+    return None if plan is None else (plan.start, plan.end)
+
+
+def _width(timeline: Timeline):  # type: ignore[no-untyped-def]
+    return None if timeline.plan is None else timeline.plan.width
+
+
+def _centres(timeline: Timeline, starts: pd.Series) -> pd.Series:
+    # Points sit in the middle of their window, so that a bar and a point of one window line up.
+    return pd.to_datetime(starts) + (timeline.plan.width / 2 if timeline.plan else pd.Timedelta(0))
+
+
+def drift_timeline_figure(timeline: Timeline, features: list[str]) -> go.Figure:
+    """Per-feature p-value per window (the most drifted `features`), the threshold, drifted windows red."""
+    figure = go.Figure()
+    tested = timeline.p_values
+    x = _centres(timeline, pd.Series(list(tested.columns)))
+    for name in features[:TOP_FEATURES]:
+        y = tested.loc[name].astype(float).clip(lower=P_FLOOR).to_numpy()
+        figure.add_trace(go.Scatter(x=x, y=y, name=name, mode=mode_for(len(y)),
+                                    text=[f"{v:.2g}" for v in y], textposition="top center",
+                                    hovertemplate=f"{name}: p = %{{y:.3g}}<extra></extra>"))
+    figure.add_hline(y=timeline.threshold, line_dash="dash", line_color=RED,
+                     annotation_text=f"threshold {timeline.threshold:.3g}", annotation_position="bottom left")
+    style(figure, title="p-value per feature and window (below the dashed line: drift)",
+          width=_width(timeline), x_range=_x_range(timeline))
+    p_value_axis(figure)
+    return figure
+
+
+def heatmap_figure(timeline: Timeline, features: list[str]) -> go.Figure:
+    """Features x windows, coloured by -log10(p): dark where a feature drifted."""
+    table = timeline.p_values.loc[features] if features else timeline.p_values
+    z = -np.log10(table.astype(float).clip(lower=P_FLOOR).to_numpy())
+    labels = [timeline.plan.label(pd.Timestamp(c)) if timeline.plan else str(c) for c in table.columns]
+    limit = -np.log10(timeline.threshold)
+    figure = go.Figure(go.Heatmap(
+        z=z, x=labels, y=list(table.index), colorscale=[[0, "#eceff1"], [min(0.99, limit / 10), "#ffcc80"], [1, RED]],
+        zmin=0, zmax=10, customdata=table.to_numpy(), colorbar={"title": "-log10 p", "tickvals": [0, 2, limit, 10],
+                                                            "ticktext": ["p=1", "0.01", "threshold", "1e-10"]},
+        hovertemplate="%{y} in %{x}: p = %{customdata:.3g}<extra></extra>"))
+    style(figure, title="Drift by feature and window (red: drifted)", width=None,
+          height=max(300, 40 + 22 * len(table.index)))
+    figure.update_xaxes(type="category", tickangle=-45)
+    figure.update_yaxes(autorange="reversed", tickformat="")
+    return figure
+
+
+def distribution_figure(reference: np.ndarray, current: np.ndarray, feature: str, window_label: str) -> go.Figure:
+    figure = go.Figure()
+    for values, name, colour in ((reference, "reference", GREY), (current, f"window {window_label}", BLUE)):
+        figure.add_trace(go.Histogram(x=values, name=name, histnorm="probability", marker_color=colour,
+                                      opacity=0.6, nbinsx=40))
+    style(figure, title=f"{feature}: reference vs window {window_label}", width=None)
+    figure.update_layout(barmode="overlay")
+    figure.update_xaxes(title_text=feature, tickformat=NUMBER)
+    figure.update_yaxes(title_text="Share of rows")
+    return figure
+
+
+def outliers_over_time_figure(timeline: Timeline) -> go.Figure:
+    scores = timeline.outliers
+    figure = go.Figure()
+    for flag, name, colour in ((False, "normal", GREY), (True, "outlier", RED)):
+        part = scores[scores["is_outlier"] == flag]
+        figure.add_trace(go.Scatter(x=part["time"], y=part["score"], name=name, mode="markers",
+                                    marker={"color": colour, "size": 5, "opacity": 0.7},
+                                    hovertemplate="score %{y:.3g}<extra></extra>"))
+    style(figure, title="Outlier score of sampled requests (higher is stranger)", width=_width(timeline),
+          x_range=_x_range(timeline))
+    figure.update_yaxes(title_text="Outlier score")
+    return figure
+
+
+def accuracy_figure(timeline: Timeline, feedback: pd.DataFrame | None) -> go.Figure:
+    """Accuracy from feedback and estimated from confidence, on the drift chart's time axis."""
+    figure = go.Figure()
+    w = timeline.windows
+    est = w[w["estimated_accuracy"].notna()] if not w.empty else w
+    if not est.empty:
+        x = _centres(timeline, est["window"])
+        figure.add_trace(go.Scatter(
+            x=x, y=est["estimated_accuracy"], name="estimated from confidence", mode=mode_for(len(est)),
+            line={"color": BLUE, "dash": "dot"}, text=[f"{v:.0%}" for v in est["estimated_accuracy"]],
+            textposition="top center", error_y={"array": 2 * est["estimated_se"], "visible": True},
+            hovertemplate="estimated %{y:.1%}<extra></extra>"))
+    if feedback is not None and not feedback.empty:
+        figure.add_trace(go.Scatter(
+            x=feedback["window"], y=feedback["accuracy"], name="from feedback", mode=mode_for(len(feedback)),
+            line={"color": GREEN}, text=[f"{v:.0%} of {n}" for v, n in zip(feedback["accuracy"],
+                                                                       feedback["labelled"], strict=True)],
+            textposition="bottom center", hovertemplate="%{text}<extra></extra>"))
+    style(figure, title="Accuracy: from feedback and estimated without labels", width=_width(timeline),
+          x_range=_x_range(timeline))
+    figure.update_yaxes(title_text="Accuracy", range=[0, 1.05], tickformat=".0%")
+    return figure
+
+
+def health_figure(timeline: Timeline) -> go.Figure:
+    """Calls (bars, errors red) and mean latency per window."""
+    w = timeline.windows
+    x = _centres(timeline, w["window"])
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure.add_trace(go.Bar(x=x, y=w["calls"] - w["errors"], name="answered", marker_color="#90a4ae",
+                            hovertemplate="%{y} answered<extra></extra>"))
+    figure.add_trace(go.Bar(x=x, y=w["errors"], name="errors", marker_color=RED,
+                            hovertemplate="%{y} errors<extra></extra>"))
+    lat = w[w["mean_latency_ms"].notna()]
+    if not lat.empty:
+        figure.add_trace(go.Scatter(x=_centres(timeline, lat["window"]), y=lat["mean_latency_ms"],
+                                    name="mean latency (ms)", mode=mode_for(len(lat)), line={"color": "#ef6c00"},
+                                    text=[f"{v:.3g} ms" for v in lat["mean_latency_ms"]], textposition="top center",
+                                    hovertemplate="%{y:.3g} ms<extra></extra>"), secondary_y=True)
+    unit = timeline.plan.unit if timeline.plan else "window"
+    style(figure, title=f"Calls, errors and latency per {unit}", width=_width(timeline), x_range=_x_range(timeline))
+    figure.update_layout(barmode="stack", bargap=0.15)
+    figure.update_yaxes(title_text="Calls", secondary_y=False, rangemode="tozero")
+    figure.update_yaxes(title_text="Latency (ms)", secondary_y=True, rangemode="tozero", showgrid=False)
+    return figure

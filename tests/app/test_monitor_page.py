@@ -1,0 +1,118 @@
+"""The Monitor page in AppTest after `mds simulate` into a real sink, against the embedded MDS.
+
+Drift shifted into one feature on the last day is ranked first and called sustained; without a
+shift nothing is; Prometheus's numbers on the page equal a direct PromQL query; Prometheus down
+and the drift detector server down each leave the page working with a message.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from mds_client import read_reference
+from tests.app.helpers import dead_url, derived_catalog, texts
+from tests.workbench.logsink.conftest import start_sink, stop_sink
+from tests.workbench.monitor.conftest import prometheus  # noqa: F401  (the session fixture)
+from workbench.logsink.simulate import Drift, simulate
+from workbench.monitor import promql
+from workbench.settings import get_settings
+
+
+def tabular_model(refs, *, with_drift_detector: bool = False):  # type: ignore[no-untyped-def]
+    """A served tabular model with reference data and numeric features, whatever it is called."""
+    for ref in refs.values():
+        if "test" in ref.tags or ref.reference_data is None or (with_drift_detector and ref.drift is None):
+            continue
+        reference = read_reference(ref.reference_data)
+        numeric = [c for c in reference.columns if reference[c].dtype.kind == "f" and reference[c].std() > 0]
+        if reference.shape[1] <= 64 and len(numeric) >= 3:
+            return ref, numeric[1]
+    pytest.fail("the embedded MDS serves no tabular model with numeric features")
+
+
+@pytest.fixture
+def traffic(app_env, monkeypatch, catalog_path):  # type: ignore[no-untyped-def]
+    """A function (ref, drift) that simulates two days of traffic into a sink writing the app's store."""
+    sink = start_sink(app_env, catalog_path)
+    monkeypatch.setenv("WORKBENCH_DATABASE_URL", sink.database_url)
+    get_settings.cache_clear()
+
+    def run(ref, drift: Drift | None, rows: int = 960):  # type: ignore[no-untyped-def]
+        result = simulate(ref, rows=rows, rate=500, sink_url=sink.url, drift=drift, days=2, seed=7, batch=8)
+        assert result.events_rejected == 0 and result.rows == rows, result.rejects[:3]
+        return result
+
+    yield run
+    stop_sink(sink)
+
+
+def open_monitor(no_auth, name: str):  # type: ignore[no-untyped-def]
+    at = no_auth("monitor")
+    at.selectbox(key="monitor.model").select(name).run(timeout=120)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_drift_in_the_shifted_feature_is_ranked_first(traffic, no_auth, refs):
+    ref, feature = tabular_model(refs)
+    traffic(ref, Drift(feature, 3.0))
+    at = open_monitor(no_auth, ref.name)
+    shown = texts(at)
+    assert "windows of one 2 hours" in shown or "windows of one hour" in shown
+    assert "Bonferroni" in shown
+    drift_messages = [e.value for e in at.error if str(e.value).startswith("Drift:")]
+    assert drift_messages and drift_messages[0].split(":", 1)[1].strip().replace("\\", "").startswith(feature)
+    assert at.selectbox(key="monitor.feature").options[0] == feature  # the distribution picker: most shifted first
+
+
+def test_no_drift_without_a_shift(traffic, no_auth, refs):
+    ref, _ = tabular_model(refs)
+    traffic(ref, None)
+    at = open_monitor(no_auth, ref.name)
+    assert not [e for e in at.error if str(e.value).startswith("Drift:")]
+    assert any("No sustained drift" in str(s.value) for s in at.success)
+
+
+def test_prometheus_numbers_equal_direct_promql(traffic, no_auth, refs, monkeypatch, prometheus):  # noqa: F811
+    ref, _ = tabular_model(refs)
+    traffic(ref, None, rows=160)
+    time.sleep(3)  # three scrapes at 1 s: the counters Prometheus holds are the servers' final ones
+    monkeypatch.setenv("WORKBENCH_PROMETHEUS_URL", prometheus.url)
+    get_settings.cache_clear()
+    at = open_monitor(no_auth, ref.name)
+    shown = {m.label: m.value for m in at.metric}
+    query = promql.REQUESTS_TOTAL.render(window="1h", model=promql.metrics_name(ref))
+    body = requests.post(f"{prometheus.url}/api/v1/query", data={"query": query}, timeout=5).json()
+    direct = sum(float(r["value"][1]) for r in body["data"]["result"])
+    assert direct >= 160
+    assert shown["Calls since the model server started (Prometheus)"] == f"{direct:,.0f}"
+    assert not [w for w in at.warning if "Prometheus" in str(w.value)]
+
+
+def test_prometheus_down_leaves_the_page_working(traffic, no_auth, refs, monkeypatch):
+    ref, _ = tabular_model(refs)
+    traffic(ref, None, rows=160)
+    monkeypatch.setenv("WORKBENCH_PROMETHEUS_URL", dead_url())
+    get_settings.cache_clear()
+    at = open_monitor(no_auth, ref.name)
+    assert any("come from the request log" in str(w.value) for w in at.warning)
+    # 160 calls over two days: every window has too few rows, and the page says so instead of testing
+    assert any("fewer than 20 rows and are not tested" in str(w.value) for w in at.warning)
+    assert "Calls, errors and latency per" in " ".join(str(c.proto) for c in at.get("plotly_chart"))
+
+
+def test_drift_server_down_leaves_the_page_working(traffic, no_auth, refs, monkeypatch, app_env, catalog_path):
+    ref, _ = tabular_model(refs, with_drift_detector=True)
+    traffic(ref, None, rows=960)
+    broken = derived_catalog(catalog_path, app_env / "catalog.yaml",
+                             {ref.name: {"drift": {"protocol": "v2", "url": dead_url(), "model": ref.drift.name}}})
+    monkeypatch.setenv("WORKBENCH_CATALOG", str(broken))
+    get_settings.cache_clear()
+    at = open_monitor(no_auth, ref.name)
+    at.toggle(key="monitor.server").set_value(True).run(timeout=60)
+    assert not at.exception, at.exception
+    assert any("did not answer" in str(w.value) for w in at.warning)
+    assert any("No sustained drift" in str(s.value) for s in at.success)  # the workbench's own test still shows

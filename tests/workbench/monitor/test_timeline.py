@@ -1,0 +1,132 @@
+"""Windows, drift per window, estimated accuracy and image drift over a real SQLite store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import ks_2samp
+
+from mds_client import ModelSchema
+from mds_client.features import Feature, FeatureKind
+from workbench.monitor.drift import Detector, threshold_for
+from workbench.monitor.drift_inputs import DriftInputs
+from workbench.monitor.estimated_accuracy import estimate
+from workbench.monitor.timeline import TOO_FEW, build_timeline, ranked_features, sustained_drift
+from workbench.monitor.windows import plan_windows
+from workbench.store.request_log import LogWrite, log_row, store_log
+from workbench.store.traffic_windows import window_sample, window_stats
+
+NAMES = [f"x{i}" for i in range(5)]
+SCHEMA = ModelSchema(tuple(Feature(n, FeatureKind.NUMBER) for n in NAMES))
+NOW = datetime(2026, 11, 30, 18, 30, tzinfo=UTC)
+
+
+def fill(engine, n: int, days: float, *, shift_last_day: float = 0.0, seed: int = 0, sparse_hour: bool = False):
+    rng = np.random.default_rng(seed)
+    start = NOW - timedelta(days=days)
+    write = LogWrite()
+    for i in range(n):
+        t = start + (NOW - start) * (i / n)
+        values = rng.normal(size=len(NAMES))
+        if t >= NOW - timedelta(days=1):
+            values[2] += shift_last_day
+        write.rows.append(log_row(model="m", request_id=f"r{i}", row_index=0, source="simulate", time=t,
+                                  inputs=dict(zip(NAMES, values.tolist(), strict=True)), label="a",
+                                  confidence=0.8, status="error" if i % 50 == 0 else "ok",
+                                  response_time=t + timedelta(milliseconds=20)))
+    if sparse_hour:  # five calls an hour after the rest: a window with too few rows
+        for i in range(5):
+            t = NOW + timedelta(hours=1, minutes=i)
+            write.rows.append(log_row(model="m", request_id=f"late{i}", row_index=0, source="simulate", time=t,
+                                      inputs=dict(zip(NAMES, rng.normal(size=5).tolist(), strict=True)), status="ok"))
+    store_log(engine, write)
+
+
+def reference() -> pd.DataFrame:
+    return pd.DataFrame(np.random.default_rng(99).normal(size=(3000, len(NAMES))), columns=NAMES)
+
+
+def test_windows_adapt_to_the_span():
+    day = plan_windows(NOW - timedelta(days=1), NOW)
+    month = plan_windows(NOW - timedelta(days=30), NOW)
+    assert (day.width, month.width) == (timedelta(hours=1), timedelta(days=1))
+    assert 24 <= day.count <= 26 and 30 <= month.count <= 32
+    assert day.start.minute == 0 and month.start.hour == 0  # windows start on whole hours / days
+    assert day.label(day.start) == day.start.strftime("%d %b %H:%M") and month.label(month.start).count(":") == 0
+
+
+def test_shifted_feature_ranked_first_and_none_without_drift(engine):
+    fill(engine, 3000, days=6, shift_last_day=1.5)
+    tl = build_timeline(engine, "m", SCHEMA, reference())
+    assert tl.plan.width == timedelta(hours=6)
+    assert ranked_features(tl)[0] == "x2"
+    drifted = tl.windows[tl.windows["is_drift"] == True]  # noqa: E712
+    assert not drifted.empty and (drifted["window"] >= NOW - timedelta(days=1, hours=6)).all()
+    assert set(drifted["top_feature"]) == {"x2"} and list(sustained_drift(tl)) == ["x2"]
+    assert tl.threshold == pytest.approx(0.05 / 5) and "0.05 / 5 features = 0.01" in tl.correction
+
+
+def test_no_drift_without_shift(engine):
+    fill(engine, 3000, days=6, seed=1)
+    tl = build_timeline(engine, "m", SCHEMA, reference())
+    # each window is tested at 5%: a single crossing is chance, and no feature drifts two windows running
+    assert sustained_drift(tl) == {} and tl.windows["is_drift"].dropna().sum() <= 2
+    assert tl.windows["estimated_accuracy"].dropna().round(6).eq(0.8).all()
+
+
+def test_window_with_too_few_rows_says_so(engine):
+    fill(engine, 400, days=0.5, sparse_hour=True)
+    tl = build_timeline(engine, "m", SCHEMA, reference())
+    last = tl.windows.iloc[-1]
+    assert last["calls"] == 5 and last["status"] == TOO_FEW and np.isnan(last["min_p_value"])
+
+
+def test_counts_errors_latency_and_the_stated_sample(engine):
+    fill(engine, 1000, days=1)
+    plan = plan_windows(NOW - timedelta(days=1), NOW)
+    stats = window_stats(engine, "m", plan.start, plan.width.total_seconds(), plan.count)
+    assert sum(s.calls for s in stats) == 1000 and sum(s.errors for s in stats) == 20
+    assert all(s.mean_latency_ms == pytest.approx(20, abs=0.01) for s in stats if s.calls)
+    busy = max(range(len(stats)), key=lambda k: stats[k].calls)
+    sample = window_sample(engine, "m", *plan.bounds(busy), limit=10, total=stats[busy].calls)
+    assert sample.sampled and sample.total == stats[busy].calls and 5 <= len(sample.rows) <= 10
+    full = window_sample(engine, "m", *plan.bounds(busy), limit=10_000, total=stats[busy].calls)
+    assert not full.sampled and len(full.rows) == stats[busy].calls
+
+
+def test_fast_ks_equals_scipy_with_ties():
+    rng = np.random.default_rng(5)
+    x_ref = rng.integers(0, 7, size=(2000, 3)).astype(float)  # many ties
+    x = rng.integers(0, 8, size=(500, 3)).astype(float)
+    inputs = DriftInputs.of(ModelSchema(tuple(Feature(f"f{i}", FeatureKind.NUMBER) for i in range(3))))
+    report = Detector(inputs, x_ref).test(x)
+    for j, name in enumerate(inputs.names):
+        expected = ks_2samp(x_ref[:, j], x[:, j], method="asymp")
+        assert report.p_values[name] == pytest.approx(expected.pvalue, rel=1e-12)
+        assert report.distances[name] == pytest.approx(expected.statistic, rel=1e-12)
+    assert report.threshold == threshold_for(3)
+
+
+def test_estimated_accuracy_is_mean_confidence_with_its_error():
+    guess = estimate([0.9, 0.6, None, 1.0])
+    assert guess.accuracy == pytest.approx(2.5 / 3) and guess.rows == 3
+    assert guess.standard_error == pytest.approx(np.sqrt(0.09 + 0.24) / 3)
+    assert estimate([None]) is None
+
+
+def test_image_drift_on_summaries_sees_a_darker_camera():
+    schema = ModelSchema((Feature("image", FeatureKind.TENSOR, shape=(8, 8)),))
+    inputs = DriftInputs.of(schema)
+    rng = np.random.default_rng(2)
+    ref = pd.DataFrame(rng.uniform(0, 16, size=(500, 64)), columns=schema.tensor_columns(schema.features[0]))
+    darker = [{"image": (rng.uniform(0, 16, size=(8, 8)) * 0.7).tolist()} for _ in range(200)]
+    same = [{"image": rng.uniform(0, 16, size=(8, 8)).tolist()} for _ in range(200)]
+    detector = Detector(inputs, inputs.encode(ref))
+    dark_matrix, kept = inputs.from_logged([*darker, {"other": 1}])
+    assert dark_matrix.shape == (200, 6) and len(kept) == 200
+    report = detector.test(dark_matrix)
+    assert report.is_drift and report.drifted[0] in ("mean intensity", "contrast (std)")
+    assert not detector.test(inputs.from_logged(same)[0]).is_drift

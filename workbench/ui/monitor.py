@@ -1,0 +1,86 @@
+"""The Monitor page's glue: cached reads of the traffic timeline, the Prometheus numbers and the drift
+detector server's verdicts, each failing on its own with a message while the rest of the page works."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from mds_client import MDSError, ModelRef, ModelSchema
+from workbench.monitor import drift as drift_service
+from workbench.monitor import prometheus_api, promql
+from workbench.monitor.prometheus_errors import PrometheusError
+from workbench.monitor.timeline import Timeline, build_timeline
+from workbench.store.traffic_windows import prediction_ids
+from workbench.ui import resources
+
+TTL_SECONDS = 60
+PROM_PANELS = (promql.REQUEST_RATE, promql.ERROR_RATE, promql.LATENCY_MEAN, promql.FEEDBACK_REWARD_SUM)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner="Reading the traffic by window...")
+def timeline(database_url: str, model: str, source: str, _schema: ModelSchema, _reference: pd.DataFrame) -> Timeline:
+    """Cached per (database, model, source) for a minute: a rerun (a widget moved) reads nothing."""
+    return build_timeline(resources.engine(), model, _schema, _reference, source=source)
+
+
+@dataclass
+class PrometheusView:
+    url: str | None
+    totals: dict[str, float] = field(default_factory=dict)
+    series: list[prometheus_api.MetricSeries] = field(default_factory=list)
+    message: str = ""
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def prometheus_view(model_label: str, hours: float) -> PrometheusView:
+    """Totals and series of the model from Prometheus; a message instead when none answers."""
+    try:
+        api = prometheus_api.configured_api()
+    except PrometheusError as exc:
+        return PrometheusView(None, message=f"{exc} The service numbers below come from the request log.")
+    view = PrometheusView(api.url)
+    try:
+        with api:
+            total = api.total(promql.REQUESTS_TOTAL, model=model_label)
+            view.totals["calls"] = float(total["value"].sum()) if not total.empty else 0.0
+            end = prometheus_api.now()
+            start = end - timedelta(hours=hours)
+            for query in PROM_PANELS:
+                label = None if query.per_server else model_label
+                view.series.append(api.series(query, start=start, end=end, model=label))
+    except (PrometheusError, MDSError) as exc:
+        view.message = f"{exc} The service numbers below come from the request log."
+    return view
+
+
+def server_verdicts(ref: ModelRef, schema: ModelSchema, tl: Timeline) -> tuple[pd.DataFrame, str]:
+    """The deployed drift detector's answer per tested window, or a message when it cannot answer."""
+    rows = []
+    for k, matrix in tl.matrices.items():
+        try:
+            report = drift_service.detect_drift_with_server(resources.client(), ref, schema, matrix)
+        except MDSError as exc:
+            return pd.DataFrame(rows), (f"The drift detector {ref.drift.name if ref.drift else ''} did not answer: "
+                                        f"{exc} The workbench's own test above is unaffected.")
+        start = tl.windows["window"].iloc[k]
+        rows.append({"window": tl.plan.label(start) if tl.plan else str(start),
+                     "detector says": "drift" if report.is_drift else "no drift",
+                     "workbench says": tl.windows["status"].iloc[k],
+                     "detector threshold": f"{report.threshold:.3g}",
+                     "smallest p-value": f"{min(report.p_values.values()):.3g}"})
+    return pd.DataFrame(rows), ""
+
+
+def case_links(model: str, tl: Timeline, n: int = 10) -> pd.DataFrame:
+    """The strangest sampled requests, each with a link to its case when it is a workbench prediction."""
+    if tl.outliers.empty:
+        return tl.outliers
+    top = tl.outliers.sort_values("score", ascending=False).head(n).copy()
+    ids = prediction_ids(resources.engine(), model, top["request_id"].astype(str).tolist())
+    top["case"] = [f"/history?prediction={ids[r]}" if r in ids else None for r in top["request_id"]]
+    top["score"] = top["score"].round(3)
+    return top[["time", "score", "is_outlier", "source", "request_id", "case"]]
