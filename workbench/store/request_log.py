@@ -26,7 +26,11 @@ class RequestLogRow(Base):
     """One instance of one logged call; inputs from the request event, outputs from the response."""
 
     __tablename__ = "request_log"
-    __table_args__ = (Index("ix_request_log_model_ts", "model", "event_ts"),)
+    __table_args__ = (
+        Index("ix_request_log_model_ts", "model", "event_ts"),
+        # covers the Monitor's per-window counts of calls, errors and latency (migration 0006)
+        Index("ix_request_log_windows", "model", "event_ts", "status", "response_ts"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     log_key: Mapped[str] = mapped_column(String(400), unique=True)

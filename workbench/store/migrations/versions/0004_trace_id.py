@@ -1,7 +1,7 @@
 """Trace ids on predictions (W3C traceparent sent with every call) and tags on logged calls (demo traffic).
 
 Revision ID: 0004
-Revises: 0002 (0003_login_attempts, on another branch, revises 0001; the lead re-chains at merge)
+Revises: 0003
 """
 
 from __future__ import annotations
