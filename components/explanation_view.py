@@ -93,7 +93,7 @@ def _anchor(explanation: Explanation, *, key: str) -> None:
     for title, rows in (("Cases that meet the rule and keep the answer", explanation.keeps),
                         ("Cases that meet the rule but get another answer", explanation.breaks)):
         if rows:
-            with st.expander(f"{title} ({len(rows)})"):
+            with st.expander(md("{} ({})", title, len(rows))):
                 st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"{key}.{title[:20]}")
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.numbers import count
 from components.prediction_view import class_colours
-from components.text import md_escape
+from components.text import md, md_escape
 from workbench.explain.whatif import WhatIf, WhatIf2D
 
 CURRENT, FLIP = "#424242", "#ef6c00"
@@ -77,5 +78,5 @@ def render_whatif(w: WhatIf, *, key: str) -> None:
 
 def render_whatif_2d(w: WhatIf2D, *, key: str) -> None:
     st.plotly_chart(whatif_2d_figure(w), key=f"{key}.heat", width="stretch")
-    st.caption(f"{len(w.x_values) * len(w.y_values)} combinations, asked in {w.calls} call to the model; "
-               "the cross marks this case.")
+    st.caption(md("{:,} combinations, asked in {} to the model; the cross marks this case.",
+                  len(w.x_values) * len(w.y_values), count(w.calls, "call")))

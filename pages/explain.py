@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.text import md, md_escape
 from workbench.explain import service as explain_service
 from workbench.ui import resources
 from workbench.ui.global_views import render_global_views

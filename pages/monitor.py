@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import timeline_charts as charts
 from components.drift_charts import outlier_figure, p_value_figure
+from components.numbers import count
 from components.prometheus_charts import series_figure
 from components.text import md, md_escape
 from mds_client import MDSError
@@ -26,10 +27,11 @@ entry = pick_model("monitor")
 ref, schema = entry.ref, entry.schema
 reference = resources.reference_of(str(resources.settings().catalog_path), ref.name)
 if schema is None or reference is None:
-    st.info(f"Model '{ref.name}' needs a schema and reference data (`reference_data:` in the catalog) "
+    st.info(md("Model '{}' needs a schema and reference data (", ref.name) + "`reference_data:` in the catalog) "
             "before its drift can be checked.", icon=":material/info:")
     st.stop()
-source = SOURCES[st.radio("Traffic to watch", list(SOURCES), horizontal=True, key="monitor.source")]
+source = SOURCES[st.radio("Traffic to watch", list(SOURCES), horizontal=True, key="monitor.source",
+                          format_func=md_escape)]
 
 if source == "file":
     upload = st.file_uploader("Inputs (CSV)", type=["csv"], key="monitor.upload")
@@ -39,12 +41,12 @@ if source == "file":
             report = drift_service.detect_drift(schema, reference, current, model=ref.name)
             scores = drift_service.outliers(schema, reference, current, model=ref.name)
         except (ValueError, UnicodeDecodeError) as exc:
-            st.error(f"{upload.name} could not be read as CSV: {exc}")
+            st.error(md("{} could not be read as CSV: {}", upload.name, exc))
         except MDSError as exc:
-            st.error(str(exc))
+            st.error(md_escape(exc))
         else:
             (st.error if report.is_drift else st.success)(md_escape(report.summary))
-            st.caption(drift_service.correction_text(len(report.p_values)))
+            st.caption(md_escape(drift_service.correction_text(len(report.p_values))))
             st.plotly_chart(p_value_figure(report), key="monitor.pvalues", width="stretch")
             st.metric("Outliers", f"{int(scores['is_outlier'].sum())} of {len(scores)}")
             st.plotly_chart(outlier_figure(scores), key="monitor.outliers", width="stretch")
@@ -53,22 +55,23 @@ if source == "file":
 try:
     tl = glue.timeline(resources.settings().database_url, ref.name, source, schema, reference)
 except MDSError as exc:
-    st.error(str(exc))
+    st.error(md_escape(exc))
     st.stop()
 if tl.empty:
-    st.info(f"No calls to {ref.name} logged yet. Calls through Seldon's request logger, `mds simulate` and the "
-            "Predict and Batch pages show here.", icon=":material/info:")
+    st.info(md("No calls to {} logged yet. ", ref.name) + "Calls through Seldon's request logger, `mds simulate` "
+            "and the Predict and Batch pages show here.", icon=":material/info:")
     st.stop()
 w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]
-st.caption(f"{int(w['calls'].sum()):,} calls in {len(w)} windows of one {plan.unit}, "
-           f"{plan.label(plan.start)} to {plan.label(plan.end)} (UTC). Drift is tested on up to {SAMPLE_LIMIT:,} "
-           f"rows per window (every k-th call, spread over the window). {tl.method_note}")
-st.info(f"Threshold for every view of drift on this page: {tl.correction}", icon=":material/rule:")
+st.caption(md("{:,} calls in {} windows of one {}, {} to {} (UTC). Drift is tested on up to {:,} rows per window "
+              "(every k-th call, spread over the window). {}", int(w["calls"].sum()), len(w), plan.unit,
+              plan.label(plan.start), plan.label(plan.end), SAMPLE_LIMIT, tl.method_note))
+st.info(md("Threshold for every view of drift on this page: {}", tl.correction), icon=":material/rule:")
 few = w[w["status"] == TOO_FEW]
 if not few.empty:
-    st.warning(f"{len(few)} window(s) have fewer than {drift_service.MIN_ROWS} rows and are not tested "
-               f"(a p-value of a handful of rows is noise): {', '.join(few['label'].head(8))}.")
+    st.warning(md("{} fewer than {} rows and are not tested (a p-value of a handful of rows is noise): {}.",
+                  count(len(few), "window has", "windows have"), drift_service.MIN_ROWS,
+                  ", ".join(few["label"].head(8))))
 
 drift_tab, outlier_tab, accuracy_tab, service_tab = st.tabs(
     ["Drift over time", "Outliers", "Accuracy", "Calls, errors and latency"])
@@ -79,16 +82,16 @@ with drift_tab:
     else:
         sustained = sustained_drift(tl)
         if sustained:
-            st.error("Drift: " + "; ".join(f"{md_escape(n)} in {k} windows running" for n, k in sustained.items()),
+            st.error("Drift: " + "; ".join(md("{} in {} windows running", n, k) for n, k in sustained.items()),
                      icon=":material/warning:")
         elif tested["is_drift"].iloc[-1]:
             latest = tested.iloc[-1]
-            st.warning(f"The latest window ({latest['label']}) drifted, most in {md_escape(str(latest['top_feature']))} "
-                       f"(p = {latest['min_p_value']:.3g}); one window can be chance: the next one confirms it.")
+            st.warning(md("The latest window ({}) drifted, most in {} (p = {:.3g}); one window can be chance: the "
+                          "next one confirms it.", latest["label"], latest["top_feature"], latest["min_p_value"]))
         else:
             once = int(tested["is_drift"].sum())
-            st.success(f"No sustained drift: no feature is under the threshold two windows running ({once} of "
-                       f"{len(tested)} windows crossed it once, as chance allows at 5% per window).")
+            st.success(md("No sustained drift: no feature is under the threshold two windows running ({} of {} "
+                          "crossed it once, as chance allows at 5% per window).", once, count(len(tested), "window")))
         st.plotly_chart(charts.drift_timeline_figure(tl, ranked), key="monitor.timeline", width="stretch")
         st.caption("Each line is a feature (the six most shifted); a point under the dashed threshold means that "
                    "feature's values in that window are unlike the reference. One window under it can be chance "
@@ -105,11 +108,11 @@ with drift_tab:
                                                    chosen), key="monitor.distribution", width="stretch")
         st.caption("Grey is what the model learned from, blue what it saw in the window: a shifted or reshaped "
                    "blue shape is the drift the p-value measures.")
-        if ref.drift is not None and st.toggle(f"Ask the deployed drift detector ({ref.drift.name}) per window",
+        if ref.drift is not None and st.toggle(md("Ask the deployed drift detector ({}) per window", ref.drift.name),
                                                key="monitor.server"):
             verdicts, message = glue.server_verdicts(ref, schema, tl)
             if message:
-                st.warning(message)
+                st.warning(md_escape(message))
             st.dataframe(verdicts, hide_index=True, width="stretch")
             st.caption("The detector server applies the same Bonferroni threshold; where it and the workbench "
                        "disagree, the workbench tested a sample of the window.")
@@ -136,13 +139,13 @@ with accuracy_tab:
 with service_tab:
     view = glue.prometheus_view(promql.metrics_name(ref), max(1.0, plan.width.total_seconds() * len(w) / 3600))
     if view.message:
-        st.warning(view.message)
+        st.warning(md_escape(view.message))
     else:
         st.metric("Calls since the model server started (Prometheus)", f"{view.totals.get('calls', 0):,.0f}")
-        st.caption(f"From {view.url}; every chart below is a query of `promql.QUERIES`.")
+        st.caption(md("From {}; every chart below is a query of ", view.url) + "`promql.QUERIES`.")
         for k, series in enumerate(view.series):
             st.plotly_chart(series_figure(series), key=f"monitor.prom.{k}", width="stretch")
-            st.caption(series.query.caption)
+            st.caption(md_escape(series.query.caption))
     st.plotly_chart(charts.health_figure(tl), key="monitor.health", width="stretch")
     st.caption("From the request log: every caller's calls per window, errors in red, mean latency (response time "
                "minus request time). A rise in errors or latency is the service, not the data.")

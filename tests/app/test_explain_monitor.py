@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from tests.app.helpers import texts
 from workbench.explain import jobs
-from workbench.monitor import drift as drift_service
-from workbench.predict import service as predict_service
-from workbench.settings import get_settings
-from workbench.store.engine import open_store
 
 
 def pick(at, page: str, model: str):

@@ -104,6 +104,19 @@ def _imported_modules(tree: ast.Module) -> set[str]:
     return names - {"st"}
 
 
+def _options_drawn_safely(call: ast.Call) -> int:
+    """The index of a choice widget's options when a safe ``format_func`` draws them (else 0)."""
+    fmt = next((k.value for k in call.keywords if k.arg == "format_func"), None)
+    name = _call_name(call.func)
+    if fmt is None or name not in ("radio", "selectbox", "multiselect", "select_slider") or len(call.args) < 2:
+        return 0
+    if isinstance(fmt, ast.Name) and (fmt.id in SAFE_CALLS or fmt.id.endswith("_md")):
+        return 1
+    if isinstance(fmt, ast.Lambda) and safe(fmt.body):
+        return 1
+    return 0
+
+
 def violations(source: str, filename: str = "<source>") -> list[str]:
     tree = ast.parse(source, filename)
     modules = _imported_modules(tree)
@@ -114,6 +127,8 @@ def violations(source: str, filename: str = "<source>") -> list[str]:
                 positions = MARKDOWN_ARGS[name]
                 keywords = MARKDOWN_KEYWORDS | (METRIC_KEYWORDS if name == "metric" else set())
                 args = [a for i, a in enumerate(node.args) if positions is None or i in positions]
+                if i_options := _options_drawn_safely(node):  # options go through format_func=md_escape
+                    args = [a for a in args if a is not node.args[i_options]]
                 args += [k.value for k in node.keywords if k.arg in keywords]
                 for arg in args:
                     if not safe(arg):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
-from mds_client.batch import row_errors
+from mds_client.batch_checks import row_errors
 from mds_client.batch_input import read_chunks
 
 SAMPLE_ROWS = 10_000

@@ -27,7 +27,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
-from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, BatchScorer, load_state
+from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, BatchScorer
+from mds_client.batch_checks import load_state
 from mds_client.batch_input import count_rows, file_format
 from workbench.batch.server_rate import server_rate
 from workbench.doctor.service import explain_failure, explain_reason

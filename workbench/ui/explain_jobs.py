@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.text import md, md_escape
 from workbench.explain import jobs
 from workbench.explain.budget import Budget
 from workbench.ui import resources
@@ -37,7 +38,7 @@ def _running(key: str) -> None:
         return
     if current.done:
         st.rerun()
-    st.progress(current.progress, text=f"{current.label} {current.message}".strip())
+    st.progress(current.progress, text=md("{} {}" if current.message else "{}", current.label, current.message))
     if st.button("Cancel", key=f"{key}.cancel", icon=":material/stop:"):
         current.cancel()
 
@@ -51,7 +52,7 @@ def result(key: str) -> Any:
         _running(key)
         return None
     if current.error:
-        st.error(current.error, icon=":material/hourglass_disabled:" if "too slow" in current.error
+        st.error(md_escape(current.error), icon=":material/hourglass_disabled:" if "too slow" in current.error
                  else ":material/error:")
         return None
     return current.result

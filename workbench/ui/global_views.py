@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.explanation_view import render_effects
 from components.global_view import render_ale, render_importance
+from components.text import md_escape
 from mds_client import FeatureKind, ModelRef, ModelSchema
 from workbench.explain import global_views
 from workbench.explain import service as explain_service
@@ -25,7 +26,7 @@ _HELP = {
 
 
 def render_global_views(ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame, *, key: str) -> None:
-    view = VIEWS[st.radio("View", list(VIEWS), horizontal=True, key=f"{key}.view")]
+    view = VIEWS[st.radio("View", list(VIEWS), horizontal=True, key=f"{key}.view", format_func=md_escape)]
     st.caption(_HELP[view])
     features: list[str] = []
     if view != "importance":

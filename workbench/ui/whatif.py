@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.text import md, md_escape
 from components.whatif_view import render_whatif, render_whatif_2d
 from mds_client import FeatureKind, MDSError, ModelRef, ModelSchema
 from workbench.explain import whatif as whatif_service
@@ -25,7 +26,7 @@ def render_whatif_panel(ref: ModelRef, schema: ModelSchema, inputs: dict[str, An
     st.caption("Change one input across its range, everything else as in this case; one call to the model.")
     cols = st.columns(2)
     feature = cols[0].selectbox("Feature to change", names, key=f"{key}.feature.{ref.name}",
-                                help=schema.feature(names[0]).description or None)
+                                help=md_escape(schema.feature(names[0]).description) or None)
     second = cols[1].selectbox("And a second one (heat map)", ["(none)", *[n for n in names if n != feature]],
                                key=f"{key}.second.{ref.name}")
     row = pd.DataFrame([{n: inputs.get(n) for n in schema.names}])
@@ -33,7 +34,7 @@ def render_whatif_panel(ref: ModelRef, schema: ModelSchema, inputs: dict[str, An
     if st.button("Show what if", key=f"{key}.run", icon=":material/tune:"):
         budget = Budget(seconds=resources.settings().explain_budget_s, model=ref.name)
         try:
-            with st.spinner(f"Asking {ref.name} about every value of {feature}..."):
+            with st.spinner(md("Asking {} about every value of {}...", ref.name, feature)):
                 if second == "(none)":
                     answer: Any = whatif_service.what_if(resources.client(), ref, schema, row, feature, reference,
                                                          budget=budget)
@@ -43,7 +44,7 @@ def render_whatif_panel(ref: ModelRef, schema: ModelSchema, inputs: dict[str, An
             st.session_state[saved_key] = (ref.name, row.to_json(), answer)
         except MDSError as exc:
             st.session_state.pop(saved_key, None)
-            st.error(str(exc))
+            st.error(md_escape(exc))
     saved = st.session_state.get(saved_key)
     if saved is None or saved[0] != ref.name or saved[1] != row.to_json():
         return

@@ -51,7 +51,8 @@ def render_why(ref: ModelRef, schema: ModelSchema | None, inputs: dict[str, Any]
         st.caption(md_escape(problem or "Explanations need the inputs of the prediction."))
         return
     methods = _methods(ref, schema)
-    choice = st.radio("Explain with", list(methods), horizontal=True, key=f"{key}.method.{ref.name}")
+    choice = st.radio("Explain with", list(methods), horizontal=True, key=f"{key}.method.{ref.name}",
+                      format_func=md_escape)
     method = methods[choice]
     if method == "whatif":
         render_whatif_panel(ref, schema, inputs, reference, key=f"{key}.whatif")
@@ -59,7 +60,7 @@ def render_why(ref: ModelRef, schema: ModelSchema | None, inputs: dict[str, Any]
     columns = schema.table_columns() if explain_service.is_image(schema) else schema.names
     row = pd.DataFrame([{n: inputs.get(n) for n in columns}])
     budget = resources.settings().explain_budget_s
-    st.caption(f"{_help(method, ref)} Takes a few seconds; stops after {budget:g} s.")
+    st.caption(md("{} Takes a few seconds; stops after {:g} s.", _help(method, ref), budget))
     digest = hashlib.sha256(row.to_json().encode()).hexdigest()[:16]
     job_key = f"{key}.job.{ref.name}.{method}.{digest}"
     if st.button("Explain this prediction", key=f"{key}.run", icon=":material/lightbulb:"):
