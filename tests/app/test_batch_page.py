@@ -179,5 +179,5 @@ def test_speed_against_the_servers_own_rate_and_the_job_runs_on_while_the_user_i
     metrics = {m.label: m.value for m in at.metric}
     rate, server = job.options["rows_per_s"], job.options["server_rows_per_s"]
     assert metrics["Speed"] == f"{rate:,.0f} rows/s" and server > 0
-    words = next(c.value for c in at.caption if "of the server's own rate" in c.value)
+    words = next(unescape(c.value) for c in at.caption if "of the server's own rate" in unescape(c.value))
     assert f"{server:,.0f} rows/s on one large request" in words and f"{rate / server:.0%}" in words
