@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from mds_client import FeatureKind
-from tests.app.helpers import texts
+from tests.app.helpers import texts, unescape
 from tests.workbench.picked_models import mixed_classifier, numeric_classifier
 from workbench.explain import jobs
 
@@ -70,7 +70,8 @@ def test_black_box_anchor_runs_off_the_script_thread(no_auth, numeric_classifier
     m = numeric_classifier
     at = no_auth("explain")
     at.selectbox(key="explain.model").select(m.ref.name).run()
-    anchor = next(o for o in at.radio(key=f"explain.case.method.{m.ref.name}").options if o.startswith("Anchor"))
+    options = at.radio(key=f"explain.case.method.{m.ref.name}").options  # as drawn: escaped Markdown
+    anchor = next(unescape(o) for o in options if o.startswith("Anchor"))
     at.radio(key=f"explain.case.method.{m.ref.name}").set_value(anchor).run()
     at.button(key="explain.case.run").click().run()
     # the click returns at once: the page is usable while the job runs
