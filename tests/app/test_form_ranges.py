@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from tests.app.helpers import unescape
+
 
 def ranges_app():
     import streamlit as st
@@ -22,10 +24,10 @@ def ranges_app():
 
 def test_an_observed_range_warns_and_a_declared_limit_blocks():
     at = AppTest.from_function(ranges_app).run()
-    assert "Range seen in the reference data: 11.03 to 14.83" in at.number_input(key="r.form.alcohol").help
+    assert "Range seen in the reference data: 11.03 to 14.83" in unescape(at.number_input(key="r.form.alcohol").help)
     at.number_input(key="r.form.alcohol").set_value(15.2).run()
     assert at.session_state["r.errors"] == {}
-    assert [w.value for w in at.warning] == [
+    assert [unescape(w.value) for w in at.warning] == [
         "alcohol: 15.2 is above the highest value seen in the reference data (14.83); the model still scores it."]
     at.number_input(key="r.form.size").set_value(9).run()
     assert at.session_state["r.errors"] == {"size": "size: 9 is above the maximum 6"}
