@@ -10,14 +10,17 @@ from plotly.subplots import make_subplots
 
 def accuracy_figure(over: pd.DataFrame, model: str) -> go.Figure:
     """Accuracy per period (line) over the number of labelled predictions (bars)."""
+    # Days as labels, not a time axis: one day of data must not read "00:00:00.0002" or fill the width.
+    days = pd.to_datetime(over["period"]).dt.strftime("%b %d")
     fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Bar(x=over["period"], y=over["labelled"], name="Labelled predictions", opacity=0.35),
+    fig.add_trace(go.Bar(x=days, y=over["labelled"], name="Labelled predictions", opacity=0.35, width=0.5),
                   secondary_y=True)
-    fig.add_trace(go.Scatter(x=over["period"], y=over["accuracy"], name="Accuracy", mode="lines+markers"))
+    fig.add_trace(go.Scatter(x=days, y=over["accuracy"], name="Accuracy", mode="lines+markers+text",
+                             text=[f"{a:.0%}" for a in over["accuracy"]], textposition="top center"))
     fig.update_layout(title=f"{model}: accuracy from feedback per day", height=340, legend_orientation="h")
     fig.update_yaxes(title_text="Accuracy (0 to 1)", range=[0, 1.05], secondary_y=False)
-    fig.update_yaxes(title_text="Labelled predictions", secondary_y=True)
-    fig.update_xaxes(title_text="Day")
+    fig.update_yaxes(title_text="Labelled predictions", secondary_y=True, rangemode="tozero", tickformat=",d")
+    fig.update_xaxes(title_text="Day", type="category")
     return fig
 
 

@@ -101,13 +101,16 @@ view = table[["case", "verdict", "predicted", "model_confidence", "true_answer",
                                                                             "forwarded": "sent"})
 view["sent"] = view["sent"].map(fm.DELIVERY_WORDS).fillna(view["sent"])
 # None -> NaN: an empty cell where nobody said how sure they were, not the word "None".
-view = view.astype({"predicted": str, "right answer": str, "model_confidence": float, "confidence": float})
+view = view.astype({"predicted": str, "right answer": str})
+view["right answer"] = view["right answer"].replace({"None": "", "nan": ""})
+for column in ("model_confidence", "confidence"):  # blank where unknown, not the word "None"
+    view[column] = [f"{float(v):.2f}" if v is not None and v == v else "" for v in view[column]]
 st.dataframe(view, hide_index=True, key="review.table",
              column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
-                            "model_confidence": st.column_config.NumberColumn(
-                                "Model's confidence", format="%.2f", help="how sure the model was of its answer"),
-                            "confidence": st.column_config.NumberColumn(
-                                "Reviewer's certainty", format="%.2f", help="how sure the person was (0 to 1)")})
+                            "model_confidence": st.column_config.TextColumn(
+                                "Model's confidence", help="how sure the model was of its answer (0 to 1)"),
+                            "confidence": st.column_config.TextColumn(
+                                "Reviewer's certainty", help="how sure the person was (0 to 1)")})
 
 export = fm.export_frame(shown)
 d1, d2 = st.columns(2)
