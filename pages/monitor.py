@@ -63,8 +63,8 @@ if tl.empty:
     st.stop()
 w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]
-st.caption(md("{:,} calls in {} windows of one {}, {} to {} (UTC). Drift is tested on up to {:,} rows per window "
-              "(every k-th call, spread over the window). {}", int(w["calls"].sum()), len(w), plan.unit,
+st.caption(md("{:,} calls in {} of one {}, {} to {} (UTC). Drift is tested on up to {:,} rows per window "
+              "(every k-th call, spread over the window). {}", int(w["calls"].sum()), count(len(w), "window"), plan.unit,
               plan.label(plan.start), plan.label(plan.end), SAMPLE_LIMIT, tl.method_note))
 st.info(md("Threshold for every view of drift on this page: {}", tl.correction), icon=":material/rule:")
 few = w[w["status"] == TOO_FEW]
