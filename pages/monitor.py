@@ -131,7 +131,7 @@ with accuracy_tab:
     freq = "D" if plan.width >= pd.Timedelta(days=1) else "h"
     feedback = feedback_metrics.accuracy_over_time(votes, freq).rename(columns={"period": "window"})
     if not feedback.empty:
-        feedback["window"] = pd.to_datetime(feedback["window"], utc=True) + pd.Timedelta(freq) / 2
+        feedback["window"] = pd.to_datetime(feedback["window"], utc=True) + pd.Timedelta(1, unit=freq) / 2
     st.plotly_chart(charts.accuracy_figure(tl, feedback), key="monitor.accuracy", width="stretch")
     st.caption("Green: share of analyst verdicts 'correct'. Blue: accuracy expected from the model's confidence "
                "(bars: two standard errors). A blue line that falls with drift warns before feedback arrives. "
