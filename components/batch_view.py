@@ -14,7 +14,7 @@ import streamlit as st
 
 from components.text import chart_text, md, md_escape, plain
 from workbench.batch.columns import ColumnPlan
-from workbench.batch.service import JobSummary, JobView
+from workbench.batch.views import JobSummary, JobView
 
 if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
     from workbench.store.batch_jobs import JobRecord

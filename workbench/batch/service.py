@@ -19,9 +19,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -31,6 +29,7 @@ from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress,
 from mds_client.batch_checks import load_state
 from mds_client.batch_input import count_rows, file_format
 from workbench.batch.server_rate import server_rate
+from workbench.batch.views import BatchRow, JobSummary, JobView
 from workbench.doctor.service import explain_failure, explain_reason
 from workbench.errors import BatchJobError
 from workbench.predict.batch_log import BatchLogWriter
@@ -43,51 +42,6 @@ ORPHAN_MESSAGE = "The app stopped while this job ran. Resume it to finish the re
 
 
 # --- jobs ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class JobView:
-    """A job as a page shows it."""
-
-    record: JobRecord
-    rows_per_s: float
-    eta_s: float | None
-    server_rows_per_s: float | None = None
-    """The server's own rate on one large request (None: not measured)."""
-
-    @property
-    def share_of_server(self) -> float | None:
-        return self.rows_per_s / self.server_rows_per_s if self.server_rows_per_s and self.rows_per_s else None
-
-    @property
-    def fraction(self) -> float:
-        total = self.record.rows_total
-        return min(1.0, self.record.rows_done / total) if total else 0.0
-
-
-@dataclass(frozen=True)
-class BatchRow:
-    """One scored (or rejected) row of a job, as the feedback box reads a prediction."""
-
-    row: int
-    prediction_id: int
-    status: str
-    error: str | None
-    inputs: dict[str, Any]
-    label: Any
-    value: Any
-    probabilities: dict[str, float] | None
-    task: str
-
-
-@dataclass(frozen=True)
-class JobSummary:
-    rows_scored: int
-    rows_rejected: int
-    reasons: dict[str, int]
-    labels: dict[str, int]
-    results_path: Path
-    rejects_path: Path
-
-
 class BatchService:
     """Runs batch jobs in background threads; every fact a page needs is in the store."""
 
