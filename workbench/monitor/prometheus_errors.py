@@ -1,18 +1,20 @@
 """Errors of reading metrics from Prometheus; each says which Prometheus, what failed and what to try.
 
-    PrometheusError
+    MDSError > WorkbenchError > PrometheusError   (drawn in workbench/errors.py)
      ├── PrometheusNotConfigured   no WORKBENCH_PROMETHEUS_URL and no embedded Prometheus running
      ├── PrometheusUnavailable     connection refused, timed out, or Prometheus answered 5xx
      ├── PrometheusQueryError      Prometheus rejected the query (bad PromQL, bad time range)
      └── PrometheusResponseError   the answer is not Prometheus API JSON (wrong URL?)
 
-Pages catch `PrometheusError` and show its message; the rest of the page keeps working.
+Pages catch `PrometheusError` (or any `MDSError`) and show its message; the rest of the page keeps working.
 """
 
 from __future__ import annotations
 
+from workbench.errors import WorkbenchError
 
-class PrometheusError(Exception):
+
+class PrometheusError(WorkbenchError):
     """Base class; `url` is the Prometheus asked (empty when none is configured)."""
 
     def __init__(self, message: str, *, url: str = "", query: str | None = None) -> None:
