@@ -1,18 +1,23 @@
-"""Request-log sink throughput, side by side with a bare Starlette endpoint, nothing lost.
+"""Request-log sink throughput, side by side with bare endpoints under the same uvicorn, nothing lost.
 
-Starts the real sink (``python -m workbench.logsink``: uvicorn, one process, a throwaway SQLite
-store) and a bare Starlette endpoint that only reads the body and answers 200 under the same uvicorn
-(``bench/_bare_sink.py``), one after the other on free ports. Each gets CALLS calls (a request and a
-response event each: binary CloudEvents with Seldon's executor headers, one wine-like 13-feature
-instance) from CONCURRENCY keep-alive connections. The client writes pre-built HTTP/1.1 requests on
-raw asyncio streams so that it costs far less than the servers it measures. Then the sink's rows are
-counted and each must be joined (status ok): lost = calls sent - calls stored joined.
+Starts the real sink (``python -m workbench.logsink``: uvicorn + httptools + uvloop, one process, a
+throwaway SQLite store with an fsync per group commit) and two baselines that only read the body and
+answer 200 (``bench/_bare_sink.py``: a bare Starlette endpoint, and a bare ASGI callable), one after
+the other on free ports. Each gets CALLS calls (a request and a response event each: binary
+CloudEvents with Seldon's executor headers, one wine-like 13-feature instance) from CONCURRENCY
+keep-alive connections. The client writes pre-built HTTP/1.1 requests on raw asyncio streams so that
+it costs far less than the servers it measures. Then the sink's rows are counted and each must be
+joined (status ok): lost = calls sent - calls stored joined.
 
-Prints events/s and logged calls/s of both, the ratio sink / bare, and the ratio to the 2,000
-logged calls/s goal; also the sink's pipeline without HTTP (parse + decode + group-committed upsert
-in process), which says how much of the cost is the HTTP server rather than the sink.
+Then the same calls once more, as the CloudEvents spec's batch mode (``application/cloudevents-batch
++json``, BATCH events per POST), which a relay in front of the sink could use.
 
-    PYTHONPATH=$PWD .venvs/app/bin/python bench/sink_throughput.py [CALLS] [CONCURRENCY]
+Prints events/s and logged calls/s of each, the server's CPU seconds per event (read from /proc, so
+that a machine shared with other work still says what one event costs), the ratios sink / bare and
+sink / the 2,000 logged calls/s goal, and the sink's pipeline without HTTP (parse + decode +
+group-committed upsert in process).
+
+    PYTHONPATH=$PWD .venvs/app/bin/python bench/sink_throughput.py [CALLS] [CONCURRENCY] [BATCH]
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from workbench.logsink.events import binary_headers
 GOAL_CALLS_PER_S = 2000.0
 NAMES = [f"f{j}" for j in range(13)]
 MODEL = "bench-model"
+BATCH_MODEL = "bench-batch"
 
 
 def bodies(rid: str) -> tuple[bytes, bytes]:
@@ -58,6 +64,29 @@ def raw_requests(calls: int, tag: str) -> list[bytes]:
     return out
 
 
+def raw_batches(calls: int, tag: str, per_post: int) -> list[bytes]:
+    """The same calls as structured events, ``per_post`` events (a call's two together) per batch POST."""
+    events = []
+    for i in range(calls):
+        rid = f"{tag}-{i}-{uuid.uuid4().hex[:8]}"
+        for kind, body in zip(("request", "response"), bodies(rid), strict=True):
+            headers = binary_headers(event_id=uuid.uuid4().hex, kind=kind, request_id=rid, service=BATCH_MODEL)
+            event = {k[3:].lower(): v for k, v in headers.items() if k.startswith("Ce-")}
+            events.append({**event, "datacontenttype": "application/json", "data": orjson.loads(body)})
+    out = []
+    for k in range(0, len(events), per_post):
+        body = orjson.dumps(events[k:k + per_post])
+        out.append(f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/cloudevents-batch+json\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _read_response(reader: asyncio.StreamReader) -> int:
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
@@ -69,9 +98,9 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def send_all(port: int, requests: list[bytes], concurrency: int) -> tuple[int, float]:
+async def send_all(port: int, requests: list[bytes], concurrency: int, per_call: int = 2) -> tuple[int, float]:
     """(non-200 answers, seconds). Requests are dealt round-robin; a call's two events go on one connection."""
-    pairs = [requests[i:i + 2] for i in range(0, len(requests), 2)]
+    pairs = [requests[i:i + per_call] for i in range(0, len(requests), per_call)]
     lanes = [[e for pair in pairs[k::concurrency] for e in pair] for k in range(concurrency)]
     failures = 0
 
@@ -89,14 +118,15 @@ async def send_all(port: int, requests: list[bytes], concurrency: int) -> tuple[
 
 
 def pipeline_only(calls: int, tmp: Path) -> float:
-    """Calls/s of parse + decode + one group-committed upsert per 500 events, no HTTP."""
+    """Calls/s of parse + decode + one group-committed (fsynced) upsert per 500 events, no HTTP."""
     from workbench.logsink.app import event_write
     from workbench.logsink.attribution import Attribution
     from workbench.logsink.events import parse_event
     from workbench.store import open_store
+    from workbench.store.engine import fsync_every_commit
     from workbench.store.request_log import LogWrite, store_log
 
-    engine = open_store(f"sqlite:///{tmp / 'pipeline.db'}")
+    engine = fsync_every_commit(open_store(f"sqlite:///{tmp / 'pipeline.db'}"))
     attribution = Attribution(None, refs=[])
     events = []
     for i in range(calls):
@@ -117,50 +147,79 @@ def pipeline_only(calls: int, tmp: Path) -> float:
     return calls / (time.perf_counter() - started)
 
 
-def stored_joined(engine) -> int:  # type: ignore[no-untyped-def]
+def stored_joined(engine, model: str = MODEL) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
     from workbench.store.request_log import RequestLogRow as R
 
     with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).where(R.model == MODEL, R.status == "ok",
+        return int(connection.execute(select(func.count()).where(R.model == model, R.status == "ok",
                                                                  R.inputs.is_not(None))).scalar_one())
+
+
+def run(port: int, pid: int, warm: list[bytes], load: list[bytes], concurrency: int,
+        per_call: int = 2) -> tuple[int, float, float]:
+    """(non-200 answers, seconds, server CPU seconds) of sending ``load`` after ``warm``."""
+    asyncio.run(send_all(port, warm, 4, per_call))
+    before = cpu_seconds(pid)
+    failures, seconds = asyncio.run(send_all(port, load, concurrency, per_call))
+    return failures, seconds, cpu_seconds(pid) - before
+
+
+def bare(kind: list[str], warm: list[bytes], load: list[bytes], concurrency: int) -> tuple[int, float, float]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("_bare_sink.py")), str(port), *kind],
+                               env={**os.environ})
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", process)
+        return run(port, process.pid, warm, load, concurrency)
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def main() -> None:
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
     concurrency = int(sys.argv[2]) if len(sys.argv) > 2 else 32
+    per_post = int(sys.argv[3]) if len(sys.argv) > 3 else 50
     warm, load = raw_requests(100, "warm"), raw_requests(calls, "load")
+    batch_warm, batch_load = raw_batches(100, "warm", per_post), raw_batches(calls, "load", per_post)
     with tempfile.TemporaryDirectory() as tmp:
         sink = start_sink(Path(tmp), None)
         try:
             port = int(sink.url.rsplit(":", 1)[1])
-            asyncio.run(send_all(port, warm, 4))
-            sink_failures, sink_seconds = asyncio.run(send_all(port, load, concurrency))
+            sink_failures, sink_seconds, sink_cpu = run(port, sink.process.pid, warm, load, concurrency)
             stored = stored_joined(sink.engine()) - 100
+            batch_failures, batch_seconds, batch_cpu = run(port, sink.process.pid, batch_warm, batch_load,
+                                                           max(1, concurrency // 4), per_call=1)
+            batch_stored = stored_joined(sink.engine(), BATCH_MODEL) - 100
         finally:
             stop_sink(sink)
-        port = free_port()
-        bare = subprocess.Popen([sys.executable, str(Path(__file__).with_name("_bare_sink.py")), str(port)],
-                                env={**os.environ})
-        try:
-            wait_http(f"http://127.0.0.1:{port}/health", bare)
-            asyncio.run(send_all(port, warm, 4))
-            bare_failures, bare_seconds = asyncio.run(send_all(port, load, concurrency))
-        finally:
-            bare.terminate()
-            bare.wait(10)
+        bare_failures, bare_seconds, bare_cpu = bare([], warm, load, concurrency)
+        raw_failures, raw_seconds, raw_cpu = bare(["raw"], warm, load, concurrency)
         pipeline = pipeline_only(min(calls, 4000), Path(tmp))
     events = 2 * calls
-    sink_calls, bare_calls = calls / sink_seconds, calls / bare_seconds
+    sink_calls, bare_calls, raw_calls = calls / sink_seconds, calls / bare_seconds, calls / raw_seconds
+    batch_calls = calls / batch_seconds
+
+    def cpu(seconds: float) -> str:
+        return f"server CPU {seconds / events * 1e6:4.0f} us/event (= {events / seconds / 2:6,.0f} calls/s per core)"
+
     print(f"{calls} calls ({events} events) from {concurrency} keep-alive connections, one uvicorn process each "
           f"(loop: {_loop()}), {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    print(f"  sink : {events / sink_seconds:8,.0f} events/s = {sink_calls:7,.0f} logged calls/s; "
+    print(f"  sink       : {events / sink_seconds:8,.0f} events/s = {sink_calls:7,.0f} logged calls/s; {cpu(sink_cpu)}; "
           f"{sink_failures} non-200, {stored} calls stored joined, lost: {calls - stored}")
-    print(f"  bare : {events / bare_seconds:8,.0f} events/s = {bare_calls:7,.0f} calls/s (Starlette, returns 200, "
-          f"{bare_failures} non-200)")
-    print(f"  ratio sink / bare: {sink_calls / bare_calls:.2f}; ratio to the {GOAL_CALLS_PER_S:,.0f} calls/s goal: "
-          f"{sink_calls / GOAL_CALLS_PER_S:.2f}x")
+    print(f"  sink batch : {events / batch_seconds:8,.0f} events/s = {batch_calls:7,.0f} logged calls/s; {cpu(batch_cpu)}; "
+          f"{per_post} events per POST, {batch_failures} non-200, {batch_stored} stored joined, "
+          f"lost: {calls - batch_stored}")
+    print(f"  bare Starlette: {events / bare_seconds:8,.0f} events/s = {bare_calls:7,.0f} calls/s; {cpu(bare_cpu)}; "
+          f"{bare_failures} non-200")
+    print(f"  bare ASGI  : {events / raw_seconds:8,.0f} events/s = {raw_calls:7,.0f} calls/s; {cpu(raw_cpu)}; "
+          f"{raw_failures} non-200")
+    print(f"  ratio sink / bare Starlette: {sink_calls / bare_calls:.2f} (CPU per event {bare_cpu / sink_cpu:.2f}); "
+          f"sink / bare ASGI: {sink_calls / raw_calls:.2f} (CPU {raw_cpu / sink_cpu:.2f})")
+    print(f"  ratio to the {GOAL_CALLS_PER_S:,.0f} calls/s goal: sink {sink_calls / GOAL_CALLS_PER_S:.2f}x, "
+          f"batch mode {batch_calls / GOAL_CALLS_PER_S:.2f}x, bare Starlette {bare_calls / GOAL_CALLS_PER_S:.2f}x")
     print(f"  sink pipeline without HTTP (parse + decode + group upsert): {pipeline:,.0f} calls/s")
 
 

@@ -28,14 +28,16 @@ def serve(host: str, port: int, *, catalog: Path | None = None, database_url: st
 
     from workbench.settings import get_settings
     from workbench.store import open_store
+    from workbench.store.engine import fsync_every_commit
 
     from .app import create_app
 
     settings = get_settings()
-    engine = open_store(database_url or settings.database_url)
+    engine = fsync_every_commit(open_store(database_url or settings.database_url))
     app = create_app(engine, catalog=catalog or settings.catalog_path)
     # One worker: the group writer is the only writer, which is what keeps SQLite fast and safe.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # No proxy-headers middleware: the sink never reads the client address, and it runs per request.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
     return 0
 
 

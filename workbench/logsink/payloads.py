@@ -176,12 +176,15 @@ def response_rows(body: Any, protocol: str, schema: ModelSchema | None = None) -
         raise MalformedEvent("bad_payload", f"The response payload does not read as {protocol}: {exc}.") from None
     rows = []
     matrix = decoded.proba_matrix
+    # One tolist() for the whole matrix and max() in Python: per-row numpy calls cost more than the
+    # arithmetic on the one-row answers the sink reads thousands of times a second.
+    proba_rows = matrix.tolist() if matrix is not None and matrix.size else None
     for i, label in enumerate(decoded.labels):
         probs = None
         confidence = None
-        if matrix is not None and matrix.size:
-            probs = {str(k): float(v) for k, v in zip(decoded.proba_names, matrix[i].tolist(), strict=True)}
-            confidence = float(matrix[i].max())
+        if proba_rows is not None:
+            probs = {str(k): float(v) for k, v in zip(decoded.proba_names, proba_rows[i], strict=True)}
+            confidence = max(probs.values())
         value = float(decoded.values[i]) if decoded.values is not None else None
         rows.append(RowOutput(label=_plain(label), value=value, probabilities=probs, confidence=confidence))
     return ResponseRows(rows=rows)

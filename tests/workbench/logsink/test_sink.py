@@ -118,6 +118,43 @@ def test_structured_mode(sink):
     assert len(rows) == 3 and rows[0].label == "setosa" and rows[0].inputs["sepal_length"] == 5.1
 
 
+def structured(kind: str, rid: str, data, *, moment: str = "2026-11-30T12:00:05Z") -> dict:  # type: ignore[no-untyped-def]
+    return {"specversion": "1.0", "id": uuid.uuid4().hex, "type": f"io.seldon.serving.inference.{kind}",
+            "source": "http://executor/", "time": moment, "requestid": rid, "inferenceservicename": "flowers",
+            "datacontenttype": "application/json", "data": data}
+
+
+BATCH = {"Content-Type": "application/cloudevents-batch+json"}
+
+
+def test_batch_mode_stores_every_event_once_joined(sink):
+    first, second = uuid.uuid4().hex, uuid.uuid4().hex
+    # out of order and with a duplicate inside the batch: still one joined row per instance
+    batch = [structured("response", first, PROBA_RESPONSE), structured("request", first, V1_REQUEST),
+             structured("request", second, V1_REQUEST), structured("request", second, V1_REQUEST),
+             structured("response", second, PROBA_RESPONSE)]
+    answer = post(sink, BATCH, batch)
+    assert answer.status_code == 200, answer.text
+    assert [e["request_id"] for e in answer.json()["events"]] == [first, first, second, second, second]
+    for rid in (first, second):
+        rows = [c for c in calls(sink, "flowers") if c.request_id == rid]
+        assert [(r.label, r.status) for r in rows] == [("setosa", "ok"), ("versicolor", "ok"), ("virginica", "ok")]
+        assert rows[0].inputs["sepal_length"] == 5.1
+
+
+def test_batch_with_one_malformed_event_stores_nothing_and_names_it(sink):
+    rid = uuid.uuid4().hex
+    bad = structured("request", rid, V1_REQUEST)
+    del bad["source"]
+    before = metric(sink, "mds_sink_events_rejected_total", reason="not_cloudevent")
+    answer = post(sink, BATCH, [structured("request", rid, V1_REQUEST), bad])
+    assert answer.status_code == 400 and answer.json()["error"] == "not_cloudevent"
+    assert "Event 2 of 2" in answer.json()["message"]
+    assert [c for c in calls(sink, "flowers") if c.request_id == rid] == []
+    assert metric(sink, "mds_sink_events_rejected_total", reason="not_cloudevent") == before + 1
+    assert post(sink, BATCH, b"{}").status_code == 400
+
+
 def test_duplicates_stored_once_and_response_before_request_joins(sink):
     rid = uuid.uuid4().hex
     response = seldon_headers("response", rid, service="flowers", model_id="m", moment=T0 + timedelta(seconds=2))
