@@ -299,7 +299,9 @@ def main() -> int:
         print(f"logs and screenshots of failed steps: {work}")
         lost = store["predictions lost"] + store["feedback lost"]
         failed = sum(len(log.errors) for log in logs)
-        print(f"lost = made - stored = {lost}" + ("" if lost == 0 else "  <- NOT ZERO"))
+        made = store["predictions seen"] + store["feedback seen"]
+        ratio = f"; stored / made {(made - lost) / made:.2f}" if made else ""
+        print(f"lost = made - stored = {lost}{ratio}" + ("" if lost == 0 else "  <- NOT ZERO"))
         if not store["predictions seen"]:
             print("no prediction was made: nothing was measured")
         return 1 if lost or failed or not store["predictions seen"] else 0
