@@ -153,5 +153,7 @@ def health_figure(timeline: Timeline) -> go.Figure:
     style(figure, title=f"Calls, errors and latency per {unit}", width=_width(timeline), x_range=_x_range(timeline))
     figure.update_layout(barmode="stack", bargap=0.15)
     figure.update_yaxes(title_text="Calls", secondary_y=False, rangemode="tozero")
-    figure.update_yaxes(title_text="Latency (ms)", secondary_y=True, rangemode="tozero", showgrid=False)
+    # An explicit range from 0: left to "tozero", Plotly's bottom tick read "-3.08e-15".
+    top = float(lat["mean_latency_ms"].max()) * 1.15 if not lat.empty else 1.0
+    figure.update_yaxes(title_text="Latency (ms)", secondary_y=True, range=[0, top or 1.0], showgrid=False)
     return figure
