@@ -1,9 +1,12 @@
 """Monitor page, server side, over 1,000,000 logged calls of a 20-feature model in 30 windows: cold vs warm.
 
 Rows are written straight through the store's bulk insert (`store_log`, the sink's own write), not
-over HTTP. Cold = `build_timeline` with nothing cached (windows counted by the database, each
-window's rows sampled, detectors fitted); warm = the page's `st.cache_data` answer for the same
-(model, source), as a rerun gets it. Goals: cold <= 2 s, warm <= 200 ms.
+over HTTP. Cold = the page's read with nothing cached (detectors fitted on the reference, windows
+counted by the database, each window's rows sampled and tested); "cold read" = the same once the
+reference's fit is cached (`st.cache_resource`, kept until the reference changes) but the traffic
+is read again, as on any visit after the minute's `st.cache_data` expired; warm = a rerun's cached
+answer. Wall and CPU time both: on a shared machine the wall time includes waiting for a core.
+Goals: cold <= 2 s, warm <= 200 ms.
 
     PYTHONPATH=$PWD .venvs/app/bin/python bench/monitor_page.py [--rows 1000000] [--db /tmp/mon-bench.db]
 """
@@ -78,21 +81,28 @@ def main() -> None:
 
     get_settings.cache_clear()
     build_timeline(engine, MODEL, schema(), reference.head(100))  # imports (alibi, sklearn) are not the page's read
-    st.cache_data.clear()
-    t0 = time.perf_counter()
-    tl = glue.timeline(os.environ["WORKBENCH_DATABASE_URL"], MODEL, "all", schema(), reference)
-    cold = time.perf_counter() - t0
-    warm_times = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        glue.timeline(os.environ["WORKBENCH_DATABASE_URL"], MODEL, "all", schema(), reference)
-        warm_times.append(time.perf_counter() - t0)
-    warm = float(np.median(warm_times))
-    print(f"{int(tl.windows['calls'].sum()):,} calls in {len(tl.windows)} windows of one {tl.plan.unit}, "
-          f"{int(tl.windows['tested_rows'].sum()):,} rows tested")
-    print(f"cold: {cold:.2f} s (goal <= 2 s)   warm: {warm * 1000:.1f} ms (goal <= 200 ms)   "
-          f"cold/warm = {cold / warm:.0f}x")
+    url = os.environ["WORKBENCH_DATABASE_URL"]
 
+    def timed() -> tuple[float, float]:
+        t0, c0 = time.perf_counter(), time.process_time()
+        glue.timeline(url, MODEL, "all", schema(), reference)
+        return time.perf_counter() - t0, time.process_time() - c0
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    cold = timed()  # nothing cached: the reference's detectors fitted, then every window read
+    st.cache_data.clear()
+    cold_read = timed()  # a visit after the minute's cache expired: the reference fit kept, the traffic read again
+    warm = sorted(timed() for _ in range(5))[2]
+    tl = glue.timeline(url, MODEL, "all", schema(), reference)
+    print(f"{int(tl.windows['calls'].sum()):,} calls in {len(tl.windows)} windows of one {tl.plan.unit}, "
+          f"{int(tl.windows['sampled_rows'].sum()):,} rows sampled, {int(tl.windows['tested_rows'].sum()):,} tested; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall time counts the wait for a core; "
+          "CPU time is this process's own work)")
+    for name, (wall, cpu) in (("cold, nothing cached", cold), ("cold read, reference fit cached", cold_read),
+                              ("warm", warm)):
+        print(f"{name:34s} wall {wall * 1000:8.1f} ms   CPU {cpu * 1000:8.1f} ms")
+    print(f"goals: cold <= 2000 ms, warm <= 200 ms   cold/warm (wall) = {cold[0] / warm[0]:.0f}x")
 
 if __name__ == "__main__":
     main()

@@ -1,9 +1,15 @@
 """Axes people read, for every Monitor chart: time ticks fitted to the window width, p-values on a log
-axis with decimal ticks, numbers to three significant digits, margins that never cut a label."""
+axis with decimal ticks, numbers to three significant digits, margins that never cut a label.
+
+Time ticks are placed here, not by Plotly: left to itself Plotly puts ticks 12 hours apart under a
+day-only format ("30 Nov, 30 Nov, 01 Dec") or 30 s apart under "%H:%M" ("14:00, 14:00, 14:01").
+`time_ticks` picks a spacing from a ladder of durations people read, never finer than the format
+shows, so that no two ticks read the same.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import plotly.graph_objects as go
 
@@ -16,11 +22,54 @@ LAYOUT = {"height": 360, "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
           "hoverlabel": {"namelength": -1}}
 
 
+MAX_TICKS = 12
+TICK_LADDER: tuple[timedelta, ...] = tuple(timedelta(seconds=s) for s in (
+    1, 5, 10, 15, 30, 60, 2 * 60, 5 * 60, 10 * 60, 15 * 60, 30 * 60, 3600, 2 * 3600, 3 * 3600, 6 * 3600,
+    12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400, 364 * 86400,
+))
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def time_format(width: timedelta | None) -> tuple[str, str]:
-    """(tick format, hover format) for windows of `width`."""
+    """(tick format, hover format) for windows (or tick spacing) of `width`."""
     if width is not None and width >= timedelta(days=1):
         return "%d %b", "%d %b %Y"
+    if width is not None and width < timedelta(minutes=1):
+        return "%H:%M:%S<br>%d %b", "%d %b %H:%M:%S"
     return "%H:%M<br>%d %b", "%d %b %H:%M"
+
+
+def tick_step(span: timedelta, width: timedelta | None = None, *, max_ticks: int = MAX_TICKS) -> timedelta:
+    """The tick spacing over `span`: a ladder step not finer than `width`, at most `max_ticks` ticks.
+
+    Days go in whole days (a day format under 12-hour ticks repeats every label), minutes in whole
+    minutes (the shortest thing "%H:%M" tells apart)."""
+    floor = width or TICK_LADDER[0]
+    if floor >= timedelta(days=1):
+        floor = timedelta(days=-(-floor // timedelta(days=1)))
+    elif floor >= timedelta(minutes=1):
+        floor = timedelta(minutes=-(-floor // timedelta(minutes=1)))
+    for step in TICK_LADDER:
+        if step >= floor and span / step <= max_ticks:
+            return step
+    return max(TICK_LADDER[-1], floor)
+
+
+def time_ticks(x_range: tuple, width: timedelta | None = None) -> dict:
+    """Plotly x-axis settings placing unique ticks over `x_range` (two datetimes) for windows of `width`."""
+    start, end = (_as_utc(v) for v in x_range)
+    step = tick_step(max(end - start, timedelta(seconds=1)), width)
+    tick0 = EPOCH + ((start - EPOCH) // step) * step  # whole hours, midnights: 14:00, not 14:07
+    tick, _hover = time_format(step)
+    return {"tickmode": "linear", "tick0": tick0.strftime("%Y-%m-%d %H:%M:%S"),
+            "dtick": step.total_seconds() * 1000, "tickformat": tick}
+
+
+def _as_utc(value: object) -> datetime:
+    import pandas as pd
+
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).to_pydatetime()
 
 
 def style(figure: go.Figure, *, title: str, width: timedelta | None, x_range: tuple | None = None,
@@ -29,9 +78,9 @@ def style(figure: go.Figure, *, title: str, width: timedelta | None, x_range: tu
     collapsing the axis to a millisecond (the "23:59:59.9996" ticks)."""
     tick, hover = time_format(width)
     figure.update_layout(**{**LAYOUT, "height": height}, title={"text": title, "x": 0, "xanchor": "left"})
-    figure.update_xaxes(tickformat=tick, hoverformat=hover, automargin=True, nticks=12)
+    figure.update_xaxes(tickformat=tick, hoverformat=hover, automargin=True, nticks=MAX_TICKS)
     if x_range is not None:
-        figure.update_xaxes(range=list(x_range))
+        figure.update_xaxes(range=list(x_range), **time_ticks(x_range, width))
     figure.update_yaxes(automargin=True, tickformat=NUMBER)
     return figure
 

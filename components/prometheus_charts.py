@@ -17,6 +17,7 @@ def series_figure(series: MetricSeries) -> go.Figure:
                                     mode=mode_for(len(part)), text=[f"{v:g}" for v in part["value"]],
                                     textposition="top center",
                                     hovertemplate=f"%{{y:.3g}} {series.query.unit}<extra></extra>"))
-    style(figure, title=series.query.title, width=series.step, height=300)
+    span = (frame["time"].min(), frame["time"].max()) if len(frame) > 1 else None
+    style(figure, title=series.query.title, width=series.step, height=300, x_range=span)
     figure.update_yaxes(title_text=series.query.unit, rangemode="tozero")
     return figure

@@ -69,9 +69,24 @@ def heatmap_figure(timeline: Timeline, features: list[str]) -> go.Figure:
     return figure
 
 
-def distribution_figure(reference: np.ndarray, current: np.ndarray, feature: str, window_label: str) -> go.Figure:
+def distribution_figure(reference: np.ndarray, current: np.ndarray, feature: str, window_label: str, *,
+                        categories: list[str] | None = None) -> go.Figure:
+    """Reference vs window: histograms of a number, or the share of each category named by its label."""
     figure = go.Figure()
-    for values, name, colour in ((reference, "reference", GREY), (current, f"window {window_label}", BLUE)):
+    pairs = ((reference, "reference", GREY), (current, f"window {window_label}", BLUE))
+    if categories:
+        for values, name, colour in pairs:
+            codes = np.asarray(values, dtype=float)
+            codes = codes[np.isfinite(codes)].astype(int)
+            shares = np.bincount(np.clip(codes, 0, len(categories) - 1), minlength=len(categories)) / max(1, len(codes))
+            figure.add_trace(go.Bar(x=list(categories), y=shares, name=name, marker_color=colour, opacity=0.8,
+                                    hovertemplate="%{x}: %{y:.1%}"))
+        style(figure, title=f"{feature}: reference vs window {window_label}", width=None)
+        figure.update_layout(barmode="group")
+        figure.update_xaxes(title_text=feature, type="category", tickformat="")
+        figure.update_yaxes(title_text="Share of rows", tickformat=".0%")
+        return figure
+    for values, name, colour in pairs:
         figure.add_trace(go.Histogram(x=values, name=name, histnorm="probability", marker_color=colour,
                                       opacity=0.6, nbinsx=40))
     style(figure, title=f"{feature}: reference vs window {window_label}", width=None)
@@ -138,5 +153,7 @@ def health_figure(timeline: Timeline) -> go.Figure:
     style(figure, title=f"Calls, errors and latency per {unit}", width=_width(timeline), x_range=_x_range(timeline))
     figure.update_layout(barmode="stack", bargap=0.15)
     figure.update_yaxes(title_text="Calls", secondary_y=False, rangemode="tozero")
-    figure.update_yaxes(title_text="Latency (ms)", secondary_y=True, rangemode="tozero", showgrid=False)
+    # An explicit range from 0: left to "tozero", Plotly's bottom tick read "-3.08e-15".
+    top = float(lat["mean_latency_ms"].max()) * 1.15 if not lat.empty else 1.0
+    figure.update_yaxes(title_text="Latency (ms)", secondary_y=True, range=[0, top or 1.0], showgrid=False)
     return figure

@@ -63,9 +63,9 @@ if tl.empty:
     st.stop()
 w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]
-st.caption(md("{:,} calls in {} of one {}, {} to {} (UTC). Drift is tested on up to {:,} rows per window "
-              "(every k-th call, spread over the window). {}", int(w["calls"].sum()), count(len(w), "window"), plan.unit,
-              plan.label(plan.start), plan.label(plan.end), SAMPLE_LIMIT, tl.method_note))
+st.caption(md("{:,} calls in {} of one {}, {} to {} (UTC). {} {}", int(w["calls"].sum()), count(len(w), "window"),
+              plan.unit, plan.label(plan.start), plan.label(plan.end), glue.sample_note(tl, SAMPLE_LIMIT),
+              tl.method_note))
 st.info(md("Threshold for every view of drift on this page: {}", tl.correction), icon=":material/rule:")
 few = w[w["status"] == TOO_FEW]
 if not few.empty:
@@ -103,9 +103,11 @@ with drift_tab:
         feature = cols[0].selectbox("Feature", ranked, key="monitor.feature")
         labels = {tl.windows["label"].iloc[k]: k for k in tl.matrices}
         chosen = cols[1].selectbox("Window", list(labels)[::-1], key="monitor.window")
-        j = tl.feature_names.index(feature)
-        st.plotly_chart(charts.distribution_figure(tl.reference[:, j], tl.matrices[labels[chosen]][:, j], feature,
-                                                   chosen), key="monitor.distribution", width="stretch")
+        j, k = tl.feature_names.index(feature), labels[chosen]
+        st.plotly_chart(charts.distribution_figure(tl.reference[:, j], tl.matrices[k][:, j], feature, chosen,
+                                                   categories=tl.category_labels.get(j)),
+                        key="monitor.distribution", width="stretch")
+        st.caption(md_escape(glue.window_sample_text(tl, k)))
         st.caption("Grey is what the model learned from, blue what it saw in the window: a shifted or reshaped "
                    "blue shape is the drift the p-value measures.")
         if ref.drift is not None and st.toggle(md("Ask the deployed drift detector ({}) per window", ref.drift.name),
@@ -136,6 +138,12 @@ with accuracy_tab:
     st.caption("Green: share of analyst verdicts 'correct'. Blue: accuracy expected from the model's confidence "
                "(bars: two standard errors). A blue line that falls with drift warns before feedback arrives. "
                + CALIBRATION_NOTE)
+    seldon = glue.seldon_feedback(promql.metrics_name(ref), plan.start, plan.end, plan.width.total_seconds())
+    if seldon.message:
+        st.info(md_escape(seldon.message), icon=":material/info:")
+    for k, series in enumerate(seldon.series):
+        st.plotly_chart(series_figure(series), key=f"monitor.seldon_feedback.{k}", width="stretch")
+        st.caption(md_escape(series.query.caption) + md(" Read from {} (Prometheus).", seldon.url))
 with service_tab:
     view = glue.prometheus_view(promql.metrics_name(ref), max(1.0, plan.width.total_seconds() * len(w) / 3600))
     if view.message:

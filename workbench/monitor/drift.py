@@ -80,7 +80,8 @@ class Detector:
     All-numeric inputs take the fast path: each reference column is sorted once, and a window's
     two-sample K-S statistic and two-sided asymptotic p-value are computed exactly as
     ``scipy.stats.ks_2samp(..., method="asymp")`` (alibi-detect's KSDrift call) does, without
-    re-sorting the reference per window and feature (`tests/workbench/monitor` checks equality).
+    re-sorting the reference per window and feature, and searching only the window's points in it
+    (`_ks_statistic`; `tests/workbench/monitor` checks equality).
     With categories, alibi-detect's TabularDrift answers (K-S and chi-squared).
     """
 
@@ -92,7 +93,6 @@ class Detector:
         if not inputs.categorical:
             # One contiguous row per feature: sorting and searching along a C-order column strides memory.
             self._sorted = np.sort(np.ascontiguousarray(np.asarray(x_ref, dtype=float).T), axis=1)
-            self._ref_cdf = np.stack([_at_or_below(row) for row in self._sorted]) / self._sorted.shape[1]
             return
         from alibi_detect.cd import TabularDrift
 
@@ -110,11 +110,7 @@ class Detector:
         n1, n2 = ref.shape[1], cur.shape[1]
         d = np.empty(len(ref))
         for j in range(len(ref)):
-            # The two empirical CDFs at every point of both samples (what ks_2samp compares), each CDF at
-            # its own sample's points counted in one pass over the sorted run instead of a search.
-            gap = np.concatenate([self._ref_cdf[j] - np.searchsorted(cur[j], ref[j], side="right") / n2,
-                                  np.searchsorted(ref[j], cur[j], side="right") / n1 - _at_or_below(cur[j]) / n2])
-            d[j] = max(float(gap.max()), float(np.clip(-gap.min(), 0, 1)))
+            d[j] = _ks_statistic(ref[j], cur[j], n1, n2)
         m, n = max(n1, n2), min(n1, n2)
         p = np.clip(distributions.kstwo.sf(d, np.round(m * n / (m + n))), 0, 1)
         return p, d
@@ -128,6 +124,32 @@ class Detector:
         return DriftReport(bool(drifted), "K-S per numeric feature, chi-squared per category (Bonferroni)",
                            self.threshold, p_values, distances, self.n_reference, len(x), source=source,
                            drifted=drifted)
+
+
+def _ks_statistic(ref: np.ndarray, cur: np.ndarray, n1: int, n2: int) -> float:
+    """``ks_2samp``'s two-sided D of two sorted samples, looking only at the window's points.
+
+    ks_2samp takes ``F_ref - F_cur`` (right-continuous) at every point of both samples. Between two
+    window values ``F_cur`` stands still while ``F_ref`` climbs, so that difference is largest just
+    before the next window value (``F_ref`` there counts the reference strictly below it) and smallest
+    at a window value itself: two searches of the window's n2 points in the reference, not of the
+    reference's n1 points in the window. The same counts divided the same way give the same floats.
+    """
+    below_ref = np.searchsorted(ref, cur, side="left") / n1
+    upto_ref = np.searchsorted(ref, cur, side="right") / n1
+    upto_cur = _at_or_below(cur)
+    below_cur = upto_cur - _run_lengths(cur)
+    top = max(0.0, float((below_ref - below_cur / n2).max()))
+    bottom = float((upto_cur / n2 - upto_ref).max())
+    return max(top, float(np.clip(bottom, 0, 1)))
+
+
+def _run_lengths(sorted_values: np.ndarray) -> np.ndarray:
+    """For each element of a sorted array, the length of its run of equal values."""
+    ends = np.r_[sorted_values[1:] != sorted_values[:-1], True]
+    stops = np.flatnonzero(ends) + 1
+    sizes = np.diff(np.r_[0, stops])
+    return np.repeat(sizes, sizes).astype(float)
 
 
 def _at_or_below(sorted_values: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mds_client import ModelSchema
+from mds_client import FeatureKind, ModelSchema
 from workbench.errors import DriftError, FeatureSpaceError
 from workbench.explain.feature_space import FeatureSpace
 
@@ -53,6 +53,15 @@ class DriftInputs:
         return {} if self.image else FeatureSpace(self.schema).categorical
 
     @property
+    def all_numeric(self) -> bool:
+        return not self.image and all(f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) for f in self.schema.features)
+
+    @property
+    def category_labels(self) -> dict[int, list[str]]:
+        """Column index -> the labels of its codes (0, 1, ...), for categorical and boolean features."""
+        return {} if self.image else FeatureSpace(self.schema).category_names()
+
+    @property
     def method_note(self) -> str:
         if self.image:
             return ("Images are compared through summary statistics per image (mean intensity, contrast, "
@@ -83,6 +92,12 @@ class DriftInputs:
         """Logged input dicts as the matrix, and the positions of the rows that could be read."""
         if not self.image:
             names = self.schema.names
+            if self.all_numeric:
+                try:  # one array of every row at once; any row that is not a dict of numbers takes the long way
+                    return np.array([[row[n] for n in names] for row in inputs], dtype=float).reshape(
+                        len(inputs), len(names)), list(range(len(inputs)))
+                except (KeyError, TypeError, ValueError):
+                    pass
             kept = [i for i, row in enumerate(inputs) if isinstance(row, dict) and all(n in row for n in names)]
             frame = pd.DataFrame.from_records([{n: inputs[i][n] for n in names} for i in kept], columns=names)
             return (FeatureSpace(self.schema).encode(frame) if kept else np.empty((0, len(names)))), kept

@@ -1,10 +1,11 @@
 """Drift, outliers, health and estimated accuracy per window of a model's logged traffic.
 
 `build_timeline` reads per-window counts by the database (`store.traffic_windows`), then one
-window's rows at a time, at most ``sample_limit`` of them (every k-th; the frame says how many
-of how many). A window with fewer than ``MIN_ROWS`` rows is marked "too few rows" and not tested:
-a p-value of 12 rows is noise. The reference is encoded and the detectors fitted once for all
-windows. Everything returned is plain data (frames, arrays), so the page can cache it.
+window's rows at a time, at most ``sample_limit`` of them (every k-th by id; ``sampled_rows`` of
+``calls`` says how many of how many, and the page says it beside the result). A window with fewer
+than ``MIN_ROWS`` rows is marked "too few rows" and not tested: a p-value of 12 rows is noise. The
+reference is encoded and the detectors fitted once for all windows (`fit_reference`, which the page
+caches across visits). Everything returned is plain data (frames, arrays), so the page can cache it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from mds_client import ModelSchema
+from workbench.store.request_log import as_time
 from workbench.store.traffic import WORKBENCH, time_span
 from workbench.store.traffic_windows import window_sample, window_stats
 
@@ -26,7 +28,7 @@ from .estimated_accuracy import estimate
 from .windows import MAX_WINDOWS, WindowPlan, plan_windows
 
 SOURCES: dict[str, tuple[str, ...] | None] = {"all": None, "workbench": (WORKBENCH,)}
-SAMPLE_LIMIT = 2_000
+SAMPLE_LIMIT = 1_000  # per window; K-S on 1,000 rows vs the reference sees a shift of 0.15 sd
 OUTLIERS_PER_WINDOW = 100
 TOO_FEW = "too few rows"
 
@@ -35,8 +37,9 @@ TOO_FEW = "too few rows"
 class Timeline:
     plan: WindowPlan | None
     windows: pd.DataFrame
-    """window, label, calls, errors, error_rate, mean_latency_ms, tested_rows, status, min_p_value,
-    is_drift, top_feature, estimated_accuracy, estimated_se"""
+    """window, label, calls, errors, error_rate, mean_latency_ms, sampled_rows (read of ``calls``),
+    tested_rows (of those, the answered ones with readable inputs), status, min_p_value, is_drift,
+    top_feature, estimated_accuracy, estimated_se"""
     p_values: pd.DataFrame
     """features x windows (window start as columns); NaN where a window was not tested"""
     threshold: float
@@ -48,25 +51,55 @@ class Timeline:
     """tested window index -> its sampled input matrix (for distributions and the detector server)"""
     reference: np.ndarray | None = None
     feature_names: list[str] = field(default_factory=list)
+    category_labels: dict[int, list[str]] = field(default_factory=dict)
+    """Column index -> the labels of its codes, for categorical and boolean features."""
 
     @property
     def empty(self) -> bool:
         return self.windows.empty or int(self.windows["calls"].sum()) == 0
 
 
+@dataclass
+class ReferenceFit:
+    """What a model's reference data gives every timeline: its matrix, the drift detector and the outlier
+    scorer fitted on it. The reference does not change between visits; the traffic does: the page caches
+    this (`workbench.ui.monitor`) and fits again only when the reference data changes."""
+
+    inputs: DriftInputs
+    x_ref: np.ndarray
+    detector: Detector
+    _scorer: OutlierScorer | None = None
+
+    @property
+    def scorer(self) -> OutlierScorer:
+        """Fitted at its first use (a forest of 100 trees: most of a cold page when there is traffic)."""
+        if self._scorer is None:
+            self._scorer = OutlierScorer(self.x_ref)
+        return self._scorer
+
+
+def fit_reference(schema: ModelSchema, reference: pd.DataFrame, model: str = "") -> ReferenceFit:
+    inputs = DriftInputs.of(schema, model)
+    x_ref = inputs.encode(reference)
+    return ReferenceFit(inputs, x_ref, Detector(inputs, x_ref))
+
+
 def _empty(inputs: DriftInputs, threshold: float) -> Timeline:
     return Timeline(None, pd.DataFrame(), pd.DataFrame(), threshold, correction_text(len(inputs.names)),
-                    inputs.method_note, pd.DataFrame(), feature_names=inputs.names)
+                    inputs.method_note, pd.DataFrame(), feature_names=inputs.names,
+                    category_labels=inputs.category_labels)
 
 
 def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: pd.DataFrame, *,
                    source: str = "all", sample_limit: int = SAMPLE_LIMIT, max_windows: int = MAX_WINDOWS,
-                   span: tuple[datetime, datetime] | None = None) -> Timeline:
-    """The model's traffic from ``source`` ("all" or "workbench") in windows fitted to its span."""
-    inputs = DriftInputs.of(schema, model)
+                   span: tuple[datetime, datetime] | None = None, fitted: ReferenceFit | None = None) -> Timeline:
+    """The model's traffic from ``source`` ("all" or "workbench") in windows fitted to its span.
+
+    ``fitted``: the reference already fitted (`fit_reference`); fitted here when not given.
+    """
+    fit = fitted or fit_reference(schema, reference, model)
+    inputs, detector = fit.inputs, fit.detector
     sources = SOURCES[source]
-    x_ref = inputs.encode(reference)
-    detector = Detector(inputs, x_ref)
     first, last = span or time_span(engine, model)
     if first is None or last is None:
         return _empty(inputs, detector.threshold)
@@ -77,18 +110,19 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
         start, end = plan.bounds(k)
         row = {"window": start, "label": plan.label(start), "calls": stat.calls, "errors": stat.errors,
                "error_rate": stat.errors / stat.calls if stat.calls else np.nan,
-               "mean_latency_ms": stat.mean_latency_ms, "tested_rows": 0, "status": "no calls",
-               "min_p_value": np.nan, "is_drift": None, "top_feature": "", "estimated_accuracy": np.nan,
-               "estimated_se": np.nan}
+               "mean_latency_ms": stat.mean_latency_ms, "sampled_rows": 0, "tested_rows": 0,
+               "status": "no calls", "min_p_value": np.nan, "is_drift": None, "top_feature": "",
+               "estimated_accuracy": np.nan, "estimated_se": np.nan}
         rows.append(row)
         if stat.calls == 0:
             continue
         sample = window_sample(engine, model, start, end, limit=sample_limit, total=stat.calls, sources=sources)
-        ok = [r for r in sample.rows if r.status != "error"]
-        guess = estimate(r.confidence for r in ok)
+        row["sampled_rows"] = len(sample)
+        ok = [i for i, status in enumerate(sample.statuses) if status != "error"]
+        guess = estimate(sample.confidences[i] for i in ok)
         if guess is not None:
             row["estimated_accuracy"], row["estimated_se"] = guess.accuracy, guess.standard_error
-        matrix, kept = inputs.from_logged([r.inputs for r in ok])
+        matrix, kept = inputs.from_logged([sample.inputs[i] for i in ok])
         row["tested_rows"] = len(matrix)
         if len(matrix) < MIN_ROWS:
             row["status"] = TOO_FEW
@@ -99,20 +133,19 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
         p_columns[start] = report.p_values
         matrices[k] = matrix
         step = max(1, len(matrix) // OUTLIERS_PER_WINDOW)
-        picked = list(range(0, len(matrix), step))
-        chosen = [ok[kept[i]] for i in picked]
-        to_score.append(matrix[picked])
-        outlier_parts.append(pd.DataFrame({"time": [r.time for r in chosen], "window": start,
-                                           "source": [r.source for r in chosen],
-                                           "request_id": [r.request_id for r in chosen]}))
+        chosen = [ok[kept[i]] for i in range(0, len(matrix), step)]
+        to_score.append(matrix[::step])
+        outlier_parts.append(pd.DataFrame({"time": [as_time(sample.times[i]) for i in chosen], "window": start,
+                                           "source": [sample.sources[i] for i in chosen],
+                                           "request_id": [sample.request_ids[i] for i in chosen]}))
     if to_score:  # one call for all windows: the forest's per-call cost is its 100 trees, not the rows
-        scores = OutlierScorer(x_ref).score(np.vstack(to_score))
+        scores = fit.scorer.score(np.vstack(to_score))
         outlier_parts = [pd.concat([pd.concat(outlier_parts, ignore_index=True), scores], axis=1)]
     p_values = pd.DataFrame(p_columns, index=inputs.names) if p_columns else pd.DataFrame(index=inputs.names)
     outliers = pd.concat(outlier_parts, ignore_index=True) if outlier_parts else pd.DataFrame(
         columns=["score", "is_outlier", "time", "window", "source", "request_id"])
     return Timeline(plan, pd.DataFrame(rows), p_values, detector.threshold, correction_text(len(inputs.names)),
-                    inputs.method_note, outliers, matrices, x_ref, inputs.names)
+                    inputs.method_note, outliers, matrices, fit.x_ref, inputs.names, inputs.category_labels)
 
 
 def ranked_features(timeline: Timeline) -> list[str]:

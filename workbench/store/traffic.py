@@ -139,10 +139,20 @@ def source_totals(engine: Engine, model: str, *, include_workbench: bool = True)
 
 
 def time_span(engine: Engine, model: str, *, include_workbench: bool = True) -> tuple[datetime | None, datetime | None]:
-    traffic = _traffic_ts(engine, model, None, None, include_workbench, None)
+    """The first and last call's time. The log's ends are two index seeks: one ``min`` and one ``max``
+    per query (SQLite answers ``min(), max()`` together, or over a union, by scanning every row)."""
+    log = RequestLogRow.__table__.c
+    ends: list[float] = []
     with session_scope(engine) as session:
-        first, last = session.execute(select(func.min(traffic.c.ts), func.max(traffic.c.ts))).one()
-    return as_time(first), as_time(last)
+        for agg in (func.min, func.max):
+            value = session.scalar(select(agg(log.event_ts)).where(log.model == model))
+            if value is not None:
+                ends.append(float(value))
+        if include_workbench:
+            ts, where = _workbench_only(model, engine.dialect.name)
+            first, last = session.execute(select(func.min(ts), func.max(ts)).where(where)).one()
+            ends += [float(v) for v in (first, last) if v is not None]
+    return (as_time(min(ends)), as_time(max(ends))) if ends else (None, None)
 
 
 def log_summary(engine: Engine, model: str, *, include_workbench: bool = True) -> LogSummary:

@@ -4,7 +4,7 @@ detector server's verdicts, each failing on its own with a message while the res
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -13,18 +13,26 @@ from mds_client import MDSError, ModelRef, ModelSchema
 from workbench.monitor import drift as drift_service
 from workbench.monitor import prometheus_api, promql
 from workbench.monitor.prometheus_errors import PrometheusError
-from workbench.monitor.timeline import Timeline, build_timeline
+from workbench.monitor.timeline import ReferenceFit, Timeline, build_timeline, fit_reference
 from workbench.store.traffic_windows import prediction_ids
 from workbench.ui import resources
 
 TTL_SECONDS = 60
-PROM_PANELS = (promql.REQUEST_RATE, promql.ERROR_RATE, promql.LATENCY_MEAN, promql.FEEDBACK_REWARD_SUM)
+PROM_PANELS = (promql.REQUEST_RATE, promql.ERROR_RATE, promql.LATENCY_MEAN)
+FEEDBACK_PANELS = (promql.FEEDBACK_REWARD_SUM, promql.FEEDBACK_COUNT)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Fitting the drift and outlier detectors on the reference data...")
+def reference_fit(model: str, _schema: ModelSchema, reference: pd.DataFrame) -> ReferenceFit:
+    """The detectors fitted on a model's reference data, kept until that data changes (hashed by Streamlit)."""
+    return fit_reference(_schema, reference, model)
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner="Reading the traffic by window...")
 def timeline(database_url: str, model: str, source: str, _schema: ModelSchema, _reference: pd.DataFrame) -> Timeline:
     """Cached per (database, model, source) for a minute: a rerun (a widget moved) reads nothing."""
-    return build_timeline(resources.engine(), model, _schema, _reference, source=source)
+    fitted = reference_fit(model, _schema, _reference)
+    return build_timeline(resources.engine(), model, _schema, _reference, source=source, fitted=fitted)
 
 
 @dataclass
@@ -57,6 +65,32 @@ def prometheus_view(model_label: str, hours: float) -> PrometheusView:
     return view
 
 
+@st.cache_data(ttl=15, show_spinner=False)
+def seldon_feedback(model_label: str, start: datetime, end: datetime, step_seconds: float) -> PrometheusView:
+    """Seldon's feedback reward and count per window over the timeline's span, from Prometheus; a message
+    instead when none is configured, none answers, or Seldon counted no reward for this model."""
+    try:
+        api = prometheus_api.configured_api()
+    except PrometheusError as exc:
+        return PrometheusView(None, message=f"{exc} Seldon's feedback reward cannot be shown without it.")
+    view = PrometheusView(api.url)
+    try:
+        with api:
+            for query in FEEDBACK_PANELS:
+                series = api.series(query, start=start, end=end, model=model_label,
+                                    step=timedelta(seconds=step_seconds))
+                if not series.frame.empty:
+                    view.series.append(series)
+    except (PrometheusError, MDSError) as exc:
+        view.message = f"{exc} Seldon's feedback reward cannot be shown; analyst feedback above is unaffected."
+        return view
+    if not view.series:
+        view.message = (f"Prometheus ({api.url}) holds no Seldon feedback reward for {model_label} in this period: "
+                        "Seldon counts only feedback with a non-zero reward, and a model served by MLServer alone "
+                        "publishes no feedback metric.")
+    return view
+
+
 def server_verdicts(ref: ModelRef, schema: ModelSchema, tl: Timeline) -> tuple[pd.DataFrame, str]:
     """The deployed drift detector's answer per tested window, or a message when it cannot answer."""
     rows = []
@@ -84,3 +118,22 @@ def case_links(model: str, tl: Timeline, n: int = 10) -> pd.DataFrame:
     top["case"] = [f"/history?prediction={ids[r]}" if r in ids else None for r in top["request_id"]]
     top["score"] = top["score"].round(3)
     return top[["time", "score", "is_outlier", "source", "request_id", "case"]]
+
+
+def sample_note(tl: Timeline, limit: int) -> str:
+    """What the drift numbers were computed on, in words: every call, or a sample of how many of how many."""
+    w = tl.windows
+    sampled = w[w["sampled_rows"] < w["calls"]]
+    if sampled.empty:
+        return "Drift is tested on every call of each window."
+    return (f"Drift is tested on a sample of each window with more than {limit:,} calls: every k-th call, spread over "
+            f"the window ({int(w['sampled_rows'].sum()):,} of {int(w['calls'].sum()):,} calls in all; the counts, "
+            "errors and latency are of every call).")
+
+
+def window_sample_text(tl: Timeline, k: int) -> str:
+    row = tl.windows.iloc[k]
+    if row["sampled_rows"] < row["calls"]:
+        return (f"Drift in window {row['label']} on a sample of {int(row['tested_rows']):,} of its "
+                f"{int(row['calls']):,} calls (every k-th call, spread over the window).")
+    return f"Drift in window {row['label']} on all {int(row['tested_rows']):,} of its answered calls."

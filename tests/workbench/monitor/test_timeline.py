@@ -130,3 +130,28 @@ def test_image_drift_on_summaries_sees_a_darker_camera():
     report = detector.test(dark_matrix)
     assert report.is_drift and report.drifted[0] in ("mean intensity", "contrast (std)")
     assert not detector.test(inputs.from_logged(same)[0]).is_drift
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_ks_equals_scipy_bit_for_bit(seed):
+    """Ties, tiny and lopsided samples: the window-points-only statistic is ks_2samp's, to the last bit."""
+    rng = np.random.default_rng(seed)
+    n1, n2 = int(rng.integers(1, 400)), int(rng.integers(1, 400))
+    x_ref = rng.normal(size=(n1, 2)).round(seed % 3)
+    x = (rng.normal(size=(n2, 2)) + 0.2).round(seed % 3)
+    inputs = DriftInputs.of(ModelSchema((Feature("a", FeatureKind.NUMBER), Feature("b", FeatureKind.NUMBER))))
+    report = Detector(inputs, x_ref).test(x)
+    for j, name in enumerate(inputs.names):
+        expected = ks_2samp(x_ref[:, j], x[:, j], method="asymp")
+        assert (report.distances[name], report.p_values[name]) == (expected.statistic, expected.pvalue)
+
+
+def test_sample_reads_every_row_once_with_its_inputs(engine):
+    fill(engine, 600, days=1)
+    plan = plan_windows(NOW - timedelta(days=1), NOW)
+    stats = window_stats(engine, "m", plan.start, plan.width.total_seconds(), plan.count)
+    samples = [window_sample(engine, "m", *plan.bounds(k), limit=10_000, total=s.calls) for k, s in enumerate(stats)]
+    assert sum(len(s) for s in samples) == 600
+    rows = [r for s in samples for r in s.rows]
+    assert sorted(int(r.request_id[1:]) for r in rows) == list(range(600))
+    assert all(set(r.inputs) == set(NAMES) for r in rows) and all(r.latency_ms == pytest.approx(20) for r in rows)
