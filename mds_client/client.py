@@ -101,11 +101,14 @@ class MDSClient:
         *,
         validate: bool = True,
         timeout: Timeout | None = None,
+        rows_as_tensor: bool = False,
     ) -> Prediction:
         """Score every row of ``frame`` in one call.
 
         With ``validate`` the rows are checked against the schema first and an
-        ``InputError`` names every bad cell; nothing is sent then.
+        ``InputError`` names every bad cell; nothing is sent then. ``rows_as_tensor`` sends the rows
+        as one numeric tensor when, and only when, the model's V2 metadata declares it takes that
+        (``schema.takes_numeric_rows``); otherwise the usual body.
         """
         schema = schema or ModelSchema()
         if len(frame) == 0:
@@ -118,7 +121,10 @@ class MDSClient:
                 raise InputError(f"Input for model '{ref.name}' does not fit its schema: {shown}{more}.")
         codec = codec_for(ref.protocol)
         request_id = uuid.uuid4().hex
-        body = codec.encode(frame, schema, request_id=request_id)
+        if rows_as_tensor and ref.protocol == "v2" and schema.takes_numeric_rows:
+            body = codec.encode_rows_tensor(frame, schema, request_id=request_id)  # type: ignore[attr-defined]
+        else:
+            body = codec.encode(frame, schema, request_id=request_id)
         return self._send_predict(ref, body, schema, n_rows=len(frame), request_id=request_id, timeout=timeout)
 
     def predict_body(
