@@ -16,6 +16,7 @@ def start_local_mds(**kwargs):
     from workbench.embedded import local_mds
 
     home = Path(tempfile.mkdtemp(prefix="mds-bench-"))
-    running = local_mds.up(home, LocalPorts.free(), alibi=False, **kwargs)
+    kwargs.setdefault("alibi", False)  # a caller may ask for the alibi servers (explain_anchor.py does)
+    running = local_mds.up(home, LocalPorts.free(), **kwargs)
     atexit.register(local_mds.down, home)
     return running

@@ -2,13 +2,18 @@
 
 1. AnchorTabular for one instance of a tabular model that has a deployed explainer:
    a. the workbench: AnchorTabular here, the model called through mds_client (pooled session,
-      up to a few hundred rows per request);
+      up to a few hundred rows per request; rows as one FP64 tensor when the model's V2 metadata
+      declares ``content_type: np``);
+   a0. the same with one V2 input per column (the wire before that change), for before/after;
    b. MLServer's alibi-explain runtime (the catalog's explainer) for the same instance;
-   c. a direct Alibi call whose predictor posts with a new ``requests.post`` (new connection) per call.
+   c. a direct Alibi call whose predictor posts our per-column body with a new ``requests.post``
+      (new connection) per call (the baseline as first defined);
+   c1. the same posting the tensor body: what pooling alone is worth.
    Goals: a/b <= 1.0, a/c <= 0.8.
 2. A what-if sweep of 50 points: one request; its time in ms.
 
-    PYTHONPATH=. .venvs/app/bin/python bench/explain_anchor.py [--catalog CATALOG] [--rounds 3]
+    cd bench && PYTHONPATH=.. ../.venvs/app/bin/python explain_anchor.py [--catalog CATALOG] [--rounds 3]
+    (or from the repo root: PYTHONPATH=. .venvs/app/bin/python bench/explain_anchor.py)
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from workbench.explain.anchors import FIT_ROWS, THRESHOLD, explain_with_anchor
 from workbench.explain.feature_space import FeatureSpace
 
 
-def direct_alibi(ref, schema, row: pd.DataFrame, reference: pd.DataFrame) -> tuple[float, int]:
+def direct_alibi(ref, schema, row: pd.DataFrame, reference: pd.DataFrame, *, tensor: bool) -> tuple[float, int]:
     """What a notebook would do: Alibi with a predictor that posts afresh on every call."""
     from alibi.explainers import AnchorTabular
 
@@ -44,8 +49,9 @@ def direct_alibi(ref, schema, row: pd.DataFrame, reference: pd.DataFrame) -> tup
         nonlocal calls
         calls += 1
         frame = space.decode(matrix)
-        body = dump_json(codec.encode(frame, schema, request_id=""))
-        answer = requests.post(ref.predict_url, data=body, headers={"Content-Type": "application/json"}, timeout=30)
+        body = codec.encode_rows_tensor(frame, schema) if tensor else codec.encode(frame, schema, request_id="")
+        answer = requests.post(ref.predict_url, data=dump_json(body), headers={"Content-Type": "application/json"},
+                               timeout=30)
         decoded = codec.decode(answer.json(), schema, n_rows=len(frame))
         return np.argmax(np.asarray(decoded.proba_matrix), axis=1)
 
@@ -58,6 +64,12 @@ def direct_alibi(ref, schema, row: pd.DataFrame, reference: pd.DataFrame) -> tup
     return time.perf_counter() - started, calls
 
 
+def timed(fn):
+    started = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - started, out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--catalog", help="a running MDS's catalog (default: start one with the alibi server)")
@@ -66,42 +78,53 @@ def main() -> None:
     catalog = args.catalog or start_local_mds(alibi=True).catalog_path
     refs = load_catalog(catalog)
     client = MDSClient()
-    ref = next((r for r in refs if r.explainer is not None and r.reference_data), None)
+    ref = next((r for r in refs if r.explainer is not None and r.protocol == "v2" and r.reference_data), None)
     if ref is None:
-        raise SystemExit("no model with a deployed explainer in the catalog")
+        raise SystemExit("no V2 model with a deployed explainer in the catalog")
     schema = client.schema(ref)
+    if not schema.takes_numeric_rows:
+        print(f"note: {ref.name}'s metadata does not declare content_type np: (a) and (a0) send the same wire")
+    columns_schema = replace(schema, request_content_type="")  # the wire before: one input per column
     reference = pd.read_csv(ref.reference_data)
     row = reference.iloc[[0]][schema.names]
+    bare = replace(ref, explainer=None)
     import alibi.explainers  # noqa: F401 - loaded once, outside every timing
 
-    ours, server, direct = [], [], []
+    times: dict[str, list[float]] = {k: [] for k in ("a", "a0", "b", "c", "c1")}
     for _ in range(args.rounds):  # interleaved: every path sees the same server state
-        t = time.perf_counter()
-        mine = explain_with_anchor(client, replace(ref, explainer=None), schema, row, reference)
-        ours.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        theirs = explain_service.explain_with_server(client, ref, schema, row)
-        server.append(time.perf_counter() - t)
-        seconds, direct_calls = direct_alibi(ref, schema, row, reference)
-        direct.append(seconds)
-    a, b, c = statistics.median(ours), statistics.median(server), statistics.median(direct)
-    print(f"model with an explainer: {ref.name} ({len(schema.names)} features), instance 0 of its reference data")
-    print(f"  workbench black-box anchor: {a:.2f} s, {mine.calls} requests, precision {mine.precision:.2f}, "
-          f"rule: {mine.rule}")
-    print(f"  MLServer alibi-explain:     {b:.2f} s, precision {theirs.precision or 0:.2f}, rule: {theirs.rule}")
-    print(f"  direct Alibi, new POST/call: {c:.2f} s, {direct_calls} requests")
-    print(f"  ratio workbench / MLServer explainer: {a / b:.2f} (goal <= 1.0)")
-    print(f"  ratio workbench / direct new-connection Alibi: {a / c:.2f} (goal <= 0.8)")
+        t, mine = timed(lambda: explain_with_anchor(client, bare, schema, row, reference))
+        times["a"].append(t)
+        t, before = timed(lambda: explain_with_anchor(client, bare, columns_schema, row, reference))
+        times["a0"].append(t)
+        t, theirs = timed(lambda: explain_service.explain_with_server(client, ref, schema, row))
+        times["b"].append(t)
+        seconds, direct_calls = direct_alibi(ref, schema, row, reference, tensor=False)
+        times["c"].append(seconds)
+        seconds, _ = direct_alibi(ref, schema, row, reference, tensor=True)
+        times["c1"].append(seconds)
+    m = {k: statistics.median(v) for k, v in times.items()}
+    print(f"model with an explainer: {ref.name} ({len(schema.names)} features), instance 0 of its reference data, "
+          f"median of {args.rounds} interleaved rounds")
+    print(f"  a  workbench anchor, rows as one tensor:   {m['a']:.2f} s, {mine.calls} requests, "
+          f"precision {mine.precision:.2f}, rule: {mine.rule}")
+    print(f"  a0 workbench anchor, one input per column: {m['a0']:.2f} s, {before.calls} requests, rule: {before.rule}")
+    print(f"  b  MLServer alibi-explain:                 {m['b']:.2f} s, precision {theirs.precision or 0:.2f}, "
+          f"rule: {theirs.rule}")
+    print(f"  c  direct Alibi, new POST/call, per column: {m['c']:.2f} s, {direct_calls} requests")
+    print(f"  c1 direct Alibi, new POST/call, tensor:     {m['c1']:.2f} s")
+    print(f"  before: a0/b {m['a0'] / m['b']:.2f}, a0/c {m['a0'] / m['c']:.2f}")
+    print(f"  ratio workbench / MLServer explainer: {m['a'] / m['b']:.2f} (goal <= 1.0)")
+    print(f"  ratio workbench / direct new-connection Alibi: {m['a'] / m['c']:.2f} (goal <= 0.8); "
+          f"same wire (a/c1, pooling alone): {m['a'] / m['c1']:.2f}")
 
     feature = schema.names[0]
-    times, calls = [], set()
+    sweep_ms, calls = [], set()
     for _ in range(20):
-        t = time.perf_counter()
-        sweep = whatif.what_if(client, ref, schema, row, feature, reference, points=50)
-        times.append((time.perf_counter() - t) * 1000)
+        t, sweep = timed(lambda: whatif.what_if(client, ref, schema, row, feature, reference, points=50))
+        sweep_ms.append(t * 1000)
         calls.add(sweep.calls)
     print(f"what-if sweep of {len(sweep.points)} points over {feature}: {sorted(calls)} request(s), "
-          f"median {statistics.median(times):.1f} ms, min {min(times):.1f} ms")
+          f"median {statistics.median(sweep_ms):.1f} ms, min {min(sweep_ms):.1f} ms")
     client.close()
 
 

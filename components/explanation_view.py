@@ -67,7 +67,10 @@ def render_explanation(explanation: Explanation, *, key: str) -> None:
     if explanation.from_cache:
         how += " (saved earlier: no call to the model)"
     elif explanation.calls:
-        how += f" ({explanation.calls} calls to the model, {explanation.seconds:.1f} s)"
+        how += (f" ({explanation.calls} call{'s' if explanation.calls != 1 else ''} to the model, "
+                f"{explanation.seconds:.1f} s)")
+    elif explanation.seconds:
+        how += f" ({explanation.seconds:.1f} s)"
     st.caption(md("{}.", how))
     if explanation.summary:
         st.markdown(md_escape(explanation.summary))

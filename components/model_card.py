@@ -22,7 +22,8 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
         st.text(plain(ref.description))
     facts = {"Protocol": "Seldon v1" if ref.protocol == "seldon" else "V2 (Open Inference Protocol)",
              "Version": ref.version or "n/a", "Status": ref.status + (f" ({ref.status_reason})" if ref.status_reason else ""),
-             "Endpoint": ref.predict_url, "Tags": ", ".join(ref.tags) or "none"}
+             "Endpoint": ref.predict_url, "Tags": ", ".join(ref.tags) or "none",
+             "Explainer": ref.explainer.explain_url if ref.explainer is not None else "none deployed"}
     if ref.kind in ("experiment", "pipeline"):
         facts = {"Kind": f"Seldon Core v2 {ref.kind}", **facts}
     st.dataframe(pd.DataFrame({"": list(facts), "value": [plain(v) for v in facts.values()]}), hide_index=True,

@@ -101,11 +101,14 @@ class MDSClient:
         *,
         validate: bool = True,
         timeout: Timeout | None = None,
+        rows_as_tensor: bool = False,
     ) -> Prediction:
         """Score every row of ``frame`` in one call.
 
         With ``validate`` the rows are checked against the schema first and an
-        ``InputError`` names every bad cell; nothing is sent then.
+        ``InputError`` names every bad cell; nothing is sent then. ``rows_as_tensor`` sends the rows
+        as one numeric tensor when, and only when, the model's V2 metadata declares it takes that
+        (``schema.takes_numeric_rows``); otherwise the usual body.
         """
         schema = schema or ModelSchema()
         if len(frame) == 0:
@@ -118,7 +121,10 @@ class MDSClient:
                 raise InputError(f"Input for model '{ref.name}' does not fit its schema: {shown}{more}.")
         codec = codec_for(ref.protocol)
         request_id = uuid.uuid4().hex
-        body = codec.encode(frame, schema, request_id=request_id)
+        if rows_as_tensor and ref.protocol == "v2" and schema.takes_numeric_rows:
+            body = codec.encode_rows_tensor(frame, schema, request_id=request_id)  # type: ignore[attr-defined]
+        else:
+            body = codec.encode(frame, schema, request_id=request_id)
         return self._send_predict(ref, body, schema, n_rows=len(frame), request_id=request_id, timeout=timeout)
 
     def predict_body(
@@ -183,6 +189,26 @@ class MDSClient:
             trace_id=trace_id,
         )
 
+    # -- explainers ----------------------------------------------------------------------
+    def explain(self, explainer: ModelRef, body: dict[str, Any], *, timeout: Timeout | None = None) -> dict[str, Any]:
+        """Ask a deployed explainer; the answer is Alibi's Explanation document (``meta``, ``data``).
+
+        Seldon v1 explainers take a v1 message at ``/api/v1.0/explain`` and answer the document
+        itself; V2 ones (MLServer's alibi-explain runtime) take an inference request and answer it
+        as JSON text in a BYTES output named ``explanation``.
+        """
+        url = explainer.explain_url
+        # Not retried: an explainer that ran out of time would only run out of it again.
+        response = self.transport.send("POST", url, body=dump_json(body), headers=explainer.headers,
+                                       model=explainer.name, timeout=timeout, retry=NO_RETRY)
+        doc = response.json(model=explainer.name)
+        if explainer.protocol == "v2":
+            doc = _explanation_output(doc)
+        if not isinstance(doc, dict) or not isinstance(doc.get("data"), dict):
+            raise ProtocolError(f"The explainer '{explainer.name}' answered without an Alibi explanation "
+                                "(a JSON object with 'data').", model=explainer.name, url=url)
+        return doc
+
     # -- feedback ------------------------------------------------------------------------
     def send_feedback(
         self,
@@ -241,6 +267,20 @@ def _rows_in_body(body: dict[str, Any]) -> int:
     if isinstance(body.get("jsonData"), list):
         return len(body["jsonData"])
     return 1
+
+
+def _explanation_output(doc: Any) -> Any:
+    """The JSON text in a V2 answer's ``explanation`` output, parsed (None when absent)."""
+    outputs = doc.get("outputs") if isinstance(doc, dict) else None
+    for out in outputs if isinstance(outputs, list) else []:
+        if isinstance(out, dict) and out.get("name") == "explanation" and out.get("data"):
+            data = out["data"]
+            text = data[0] if isinstance(data, list) else data
+            try:
+                return json.loads(text)
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def _task_of(decoded: Any) -> str:

@@ -90,6 +90,14 @@ class ModelRef:
         return self.url(self._v2_model_path() + "/infer")
 
     @property
+    def explain_url(self) -> str:
+        """Where an explainer takes a row: Seldon v1 ``/api/v1.0/explain``; V2 explainers (MLServer's
+        alibi-explain runtime, Seldon v2) answer at the model's ``/infer``."""
+        if self.protocol == "seldon":
+            return self.url("/api/v1.0/explain")
+        return self.predict_url
+
+    @property
     def metadata_url(self) -> str:
         if self.protocol == "seldon":
             return self.url("/api/v1.0/metadata")

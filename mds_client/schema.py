@@ -61,6 +61,9 @@ class ModelSchema:
     """Where the facts came from: v2-metadata, seldon-metadata, prediction-schema, reference-data, ..."""
     messagetype: str = ""
     """For Seldon v1: the payload field the model expects (ndarray, tensor, jsonData, strData)."""
+    request_content_type: str = ""
+    """The request content type the serving model's own V2 metadata declares (model-level
+    ``parameters.content_type``, e.g. ``np``: one numeric tensor); never taken from a catalog schema."""
 
     # -- shape of the schema -------------------------------------------------
     @property
@@ -87,6 +90,13 @@ class ModelSchema:
         if len(self.features) == 1 and self.features[0].is_tensor:
             return self.features[0]
         return None
+
+    @property
+    def takes_numeric_rows(self) -> bool:
+        """The model declared (V2 ``content_type: np``) that it takes rows as one numeric [n, k] tensor,
+        and every feature is a number: what explanations send their thousands of rows as."""
+        return (self.request_content_type == "np" and bool(self.features)
+                and all(f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) for f in self.features))
 
     @property
     def class_names(self) -> tuple[str, ...]:

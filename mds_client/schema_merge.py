@@ -23,11 +23,14 @@ def resolve(candidates: list[ModelSchema], server_outputs: tuple[Output, ...] | 
     first V2-metadata candidate's); output wire names come only from them.
     """
     usable = [c for c in candidates if not c.is_empty]
+    # Like output wire names, how the model takes a request comes from its own V2 metadata only.
+    content_type = next((c.request_content_type for c in candidates if c.source == "v2-metadata"), "")
     if not usable:
         outputs = next((c.outputs for c in candidates if c.outputs), ())
         if server_outputs is None:
             server_outputs = next((c.outputs for c in candidates if c.source == "v2-metadata"), ())
-        return ModelSchema((), map_wire_names(outputs, server_outputs), source="none")
+        return ModelSchema((), map_wire_names(outputs, server_outputs), source="none",
+                           request_content_type=content_type)
     base, rest = usable[0], usable[1:]
     features = []
     for feature in base.features:
@@ -43,7 +46,8 @@ def resolve(candidates: list[ModelSchema], server_outputs: tuple[Output, ...] | 
         server_outputs = next((c.outputs for c in candidates if c.source == "v2-metadata"), ())
     outputs = map_wire_names(outputs, server_outputs)
     messagetype = base.messagetype or next((c.messagetype for c in rest if c.messagetype), "")
-    return replace(base, features=tuple(features), outputs=outputs, messagetype=messagetype)
+    return replace(base, features=tuple(features), outputs=outputs, messagetype=messagetype,
+                   request_content_type=content_type)
 
 
 def _fill(feature: Feature, other: Feature) -> Feature:

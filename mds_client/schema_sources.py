@@ -66,7 +66,9 @@ def from_v2_metadata(meta: dict[str, Any]) -> ModelSchema:
         raise SchemaError("V2 metadata is not a JSON object")
     features = [_v2_feature(i) for i in meta.get("inputs") or []]
     outputs = [_v2_output(o) for o in meta.get("outputs") or []]
-    return ModelSchema(tuple(features), tuple(outputs), source="v2-metadata")
+    params = meta.get("parameters") if isinstance(meta.get("parameters"), dict) else {}
+    return ModelSchema(tuple(features), tuple(outputs), source="v2-metadata",
+                       request_content_type=str(params.get("content_type") or ""))
 
 
 def _v2_feature(spec: dict[str, Any]) -> Feature:

@@ -8,6 +8,8 @@ timeouts and 502/503/504 only for idempotent calls.
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -213,6 +215,10 @@ def server_message(content: bytes) -> str:
         doc = orjson.loads(content)
     except orjson.JSONDecodeError:
         text = content.decode("utf-8", "replace").strip()
+        # Tornado's error page (Seldon's alibiexplainer, KServe): the reason is its <title>.
+        title = re.search(r"<title>\s*(?:\d{3}:\s*)?(.*?)\s*</title>", text, re.S | re.I)
+        if title and title.group(1):
+            text = html.unescape(title.group(1))
         return text[:300] or "(empty answer)"
     if isinstance(doc, dict):
         if isinstance(doc.get("error"), str):

@@ -8,7 +8,7 @@ from components.model_card import kind_caption, render_model_card
 from components.text import md, md_escape, plain_frame
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
-from workbench.catalog.service import catalogue_table
+from workbench.catalog.service import catalogue_table, explainer_note
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
 from workbench.ui.model_picker import model_picker, status_badge_md
@@ -33,7 +33,8 @@ for row_start in range(0, len(entries), 3):
             st.caption(md_escape(entry.ref.description or "No description in the catalog."))
             proto = "Seldon v1" if entry.ref.protocol == "seldon" else "V2"
             features = f"{entry.n_features} input{'s' if entry.n_features != 1 else ''}" if entry.n_features else "no schema"
-            st.caption(md("{} · version {} · {}", proto, entry.ref.version or "n/a", features))
+            st.caption(md("{} · version {} · {}", proto, entry.ref.version or "n/a", features)
+                       + (md(" · {}", note) if (note := explainer_note(entry.ref)) else ""))
             if kind := kind_caption(entry.ref):
                 st.caption(md_escape(kind))
             if not entry.ready:

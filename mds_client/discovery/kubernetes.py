@@ -45,9 +45,12 @@ def refs_from_seldon_deployment(obj: dict[str, Any], ingress_url: str) -> list[M
     version = str(labels.get("version") or (predictor.get("labels") or {}).get("version") or "")
     explainer = None
     if predictor.get("explainer", {}).get("type"):
+        # Seldon v1 serves the explainer as its own service under the predictor's name:
+        # <ingress>/seldon/<ns>/<name>-explainer/<predictor>/api/v1.0/explain (v2: .../v2/models/<m>/infer).
+        unit = predictor.get("name") or "default"
         explainer = ModelRef(
             name=f"{name}-explainer", protocol=protocol,
-            endpoint=f"{ingress_url.rstrip('/')}/seldon/{namespace}/{name}-explainer",
+            endpoint=f"{ingress_url.rstrip('/')}/seldon/{namespace}/{name}-explainer/{unit}",
             model_name=str(graph.get("name") or name), namespace=namespace, source="kubernetes",
         )
     return [ModelRef(

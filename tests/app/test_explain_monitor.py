@@ -25,7 +25,22 @@ def test_explain_one_case_with_the_explainer_server(no_auth):
     finish(at)
     assert not at.exception, at.exception
     shown = texts(at)
-    assert "anchor rule from the explainer server" in shown.lower() and "The model predicts" in shown
+    assert "anchor rule from the explainer server" in shown.lower() and "the model answered" in shown
+    assert {m.label for m in at.metric} >= {"Precision", "Coverage"}
+
+
+def test_explain_one_case_with_a_seldon_v1_explainer(no_auth, refs):
+    v1 = next((r for r in refs.values() if r.protocol == "seldon" and r.explainer is not None), None)
+    assert v1 is not None, "the embedded MDS serves a Seldon v1 model with a v1 explainer"
+    at = pick(no_auth("explain"), "explain", v1.name)
+    first = at.radio(key=f"explain.case.method.{v1.name}").options[0]  # options come back Markdown-escaped
+    assert first.replace("\\", "") == "Anchor rule (the model's explainer)"
+    at.button(key="explain.case.run").click().run(timeout=90)
+    finish(at)
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert f"anchor rule from the explainer server {v1.explainer.name}" in shown.lower()
+    assert "IF " in shown and "the model answered" in shown
     assert {m.label for m in at.metric} >= {"Precision", "Coverage"}
 
 

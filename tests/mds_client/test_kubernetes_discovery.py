@@ -95,7 +95,7 @@ def test_seldon_v1_and_v2_resources_become_refs(api_client):
     assert income.protocol == "seldon" and income.status == "ready" and income.version == "2"
     assert income.predict_url == "https://mds.example/seldon/seldon/income/api/v1.0/predictions"
     assert income.description == "Predicts income above 50k." and income.card == {"owner": "risk-ds"}
-    assert income.explainer.endpoint == "https://mds.example/seldon/seldon/income-explainer"
+    assert income.explainer.explain_url == "https://mds.example/seldon/seldon/income-explainer/default/api/v1.0/explain"
     iris = refs["seldon/iris"]
     assert iris.protocol == "v2" and iris.status == "not ready" and "minimum availability" in iris.status_reason
     assert iris.predict_url == "https://mds.example/seldon/seldon/iris/v2/models/iris/infer"

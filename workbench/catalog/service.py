@@ -85,6 +85,14 @@ def offline_schema(ref: ModelRef) -> ModelSchema:
     return resolve(candidates) if candidates else ModelSchema()
 
 
+def explainer_note(ref: ModelRef) -> str:
+    """'explainer deployed (Seldon v1, at .../api/v1.0/explain)' when the model has one, else ''."""
+    if ref.explainer is None:
+        return ""
+    protocol = "Seldon v1" if ref.explainer.protocol == "seldon" else "V2"
+    return f"explainer deployed ({protocol}, {ref.explainer.name})"
+
+
 def catalogue_table(entries: list[ModelEntry]) -> pd.DataFrame:
     """The catalogue as a table: one row per model."""
     return pd.DataFrame(
@@ -96,11 +104,12 @@ def catalogue_table(entries: list[ModelEntry]) -> pd.DataFrame:
                 "protocol": "Seldon v1" if e.ref.protocol == "seldon" else "V2",
                 "version": e.ref.version,
                 "features": e.n_features,
+                "explainer": e.ref.explainer.explain_url if e.ref.explainer is not None else "",
                 "description": e.ref.description,
             }
             for e in entries
         ],
-        columns=["model", "status", "reason", "protocol", "version", "features", "description"],
+        columns=["model", "status", "reason", "protocol", "version", "features", "explainer", "description"],
     )
 
 

@@ -15,6 +15,7 @@ Format (other code parses it; paths are relative to the catalog file)::
         schema: schemas/wine-v1.json    # optional: Seldon ML prediction schema
         headers: {}
         explainer: {protocol: v2, url: http://127.0.0.1:9520, model: wine-explainer}   # optional
+        # a Seldon v1 model's explainer: {name: wine-v1-explainer, protocol: seldon, url: http://127.0.0.1:9523}
         drift: {protocol: v2, url: http://127.0.0.1:9520, model: wine-drift}           # optional
         card: {owner: ..., intended_use: ..., limitations: ..., training_data: ..., metrics: {...}}
         tags: [demo, classification]
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.embedded.layout import HomeLayout
+from workbench.embedded.seldon_explainer import EXPLAINER as V1_EXPLAINER
 from workbench.embedded.server_specs import ALIBI, MLSERVER, SINK
 
 HEADER = "# written by the embedded MDS\n"
@@ -121,8 +123,11 @@ def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_t
                 entry.drift = {"protocol": "v2", "url": alibi["url"], "model": "wine-drift"}
         entries.append(entry)
     if "wine-v1" in by_name:
-        entries.append(entry_from_card(layout, "wine-v1", protocol="seldon", url=by_name["wine-v1"]["url"],
-                                       model=None, data_name="wine"))
+        v1 = entry_from_card(layout, "wine-v1", protocol="seldon", url=by_name["wine-v1"]["url"],
+                             model=None, data_name="wine")
+        if V1_EXPLAINER in by_name:  # a Seldon v1 explainer: POST {url}/api/v1.0/explain
+            v1.explainer = {"name": V1_EXPLAINER, "protocol": "seldon", "url": by_name[V1_EXPLAINER]["url"]}
+        entries.append(v1)
     if include_test_models:
         if "echo" in core["models"]:
             entries.append(CatalogEntry(name="echo", protocol="v2", url=core["url"], model="echo",

@@ -26,7 +26,7 @@ from workbench.embedded.layout import HomeLayout, write_json
 from workbench.embedded.model_cards import MODEL_CARDS
 
 # Bump when a model, its schema or its files change: prepare() retrains when the stamp differs.
-TRAINING_VERSION = 3
+TRAINING_VERSION = 4  # 4: all-numeric models declare content_type np (rows as one tensor)
 MODEL_VERSION = "1"
 
 DEMO_MODELS = ("wine", "tips", "tip-amount", "digits")
@@ -46,11 +46,19 @@ class TrainedModel:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
+NUMERIC_KINDS = ("number", "integer")
+
+
 def model_settings(trained: TrainedModel) -> dict[str, Any]:
+    parameters: dict[str, Any] = {"uri": "./model.joblib", "version": MODEL_VERSION}
+    if all((entry.get("parameters") or {}).get("kind") in NUMERIC_KINDS for entry in trained.inputs):
+        # Declared in the metadata (MLServer returns it): this model also takes its rows as one numeric
+        # tensor, which explanations use; one input per column stays the form shown to people.
+        parameters["content_type"] = "np"
     return {
         "name": trained.name,
         "implementation": "mlserver_sklearn.SKLearnModel",
-        "parameters": {"uri": "./model.joblib", "version": MODEL_VERSION},
+        "parameters": parameters,
         "inputs": trained.inputs,
         "outputs": trained.outputs,
     }

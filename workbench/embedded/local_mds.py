@@ -15,6 +15,9 @@ Servers (default ports; ``LocalPorts`` changes them):
   It is optional: if it cannot be prepared or started, ``up`` keeps the core running, records why
   in ``LocalMDS.failures`` / state.json ``failed`` and leaves ``explainer``/``drift`` out of the
   catalog. A taken alibi port is such a failure too, not an exception.
+- ``wine-v1-explainer``: a Seldon v1 explainer (``served.v1_explainer``: AnchorTabular at
+  ``/api/v1.0/explain``, black box over ``wine-v1``) on 9523; optional like ``alibi``, and
+  prepared and started with it (``alibi=False`` leaves both out).
 - ``prometheus``: Debian's ``/usr/bin/prometheus`` on 9530 scraping every server's metrics port
   (``workbench.embedded.prometheus``); optional in the same way (``up(prometheus=False)`` skips it).
 
@@ -94,6 +97,8 @@ class Prepared:
     seldon_services: list[str]
     alibi_models: list[str] = field(default_factory=list)
     alibi_error: str | None = None
+    v1_explainers: list[str] = field(default_factory=list)
+    v1_explainer_error: str | None = None
     trained: bool = False
     sink: bool = False
 
@@ -168,6 +173,14 @@ def prepare(
             prepared.alibi_models = validate_mlserver_folder(layout.alibi_models)
         except Exception as error:  # optional server: never blocks the core
             prepared.alibi_error = f"{type(error).__name__}: {error}"
+        try:
+            from workbench.embedded.seldon_explainer import prepare_v1_explainer
+
+            http, _ = ports.seldon(services.index("wine-v1"))
+            prepared.v1_explainers = prepare_v1_explainer(
+                layout, f"http://{ports.host}:{http}/api/v1.0/predictions")
+        except Exception as error:  # optional, like alibi
+            prepared.v1_explainer_error = f"{type(error).__name__}: {error}"
     return prepared
 
 
@@ -198,6 +211,8 @@ def up(
     failures: dict[str, str] = {}
     if alibi and prepared.alibi_error:
         failures[ALIBI] = prepared.alibi_error
+    if alibi and prepared.v1_explainer_error:
+        failures["wine-v1-explainer"] = prepared.v1_explainer_error
     specs = build_specs(prepared, ports)
     if prometheus:  # optional, like alibi: scrapes every server above (see embedded/prometheus.py)
         from workbench.embedded.prometheus import prometheus_spec

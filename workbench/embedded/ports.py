@@ -23,6 +23,7 @@ class LocalPorts:
     alibi_http: int = 9520
     alibi_grpc: int = 9521
     alibi_metrics: int = 9522
+    v1_explainer_http: int = 9523
     sink_http: int = 9530
     prometheus_http: int = 9540
 
@@ -34,7 +35,7 @@ class LocalPorts:
     def from_base(cls, base: int, host: str = "127.0.0.1") -> LocalPorts:
         """The default layout shifted to start at `base` (base..base+40)."""
         return cls(host, base, base + 1, base + 2, base + 10, base + 11, base + 20, base + 21, base + 22,
-                   sink_http=base + 30, prometheus_http=base + 40)
+                   v1_explainer_http=base + 23, sink_http=base + 30, prometheus_http=base + 40)
 
     @classmethod
     def free(cls, host: str = "127.0.0.1", span: int = 41, start: int = 20000, stop: int = 32000) -> LocalPorts:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 MLSERVER = "mlserver"
 ALIBI = "alibi"
+V1_EXPLAINER_KIND = "explainer"
 SINK = "sink"
 SELDON_SKLEARN_CLASS = "workbench.embedded.served.seldon_model.SklearnModel"
 SELDON_ECHO_CLASS = "workbench.embedded.served.seldon_model.Echo"
@@ -109,9 +110,27 @@ def build_specs(prepared: Prepared, ports: LocalPorts) -> list[ServerSpec]:
             load_early=[m for m in prepared.alibi_models if m not in CALLS_CORE],
             load_after_core=[m for m in prepared.alibi_models if m in CALLS_CORE],
         ))
+    for name in prepared.v1_explainers:
+        specs.append(v1_explainer_spec(prepared, ports, name))
     if prepared.sink:
         specs.append(sink_spec(prepared, ports))
     return specs
+
+
+def v1_explainer_spec(prepared: Prepared, ports: LocalPorts, name: str) -> ServerSpec:
+    """The Seldon v1 explainer (``served.v1_explainer``, app venv: Tornado and alibi), optional.
+
+    Ready once it has loaded its explainer, which needs the v1 model to answer.
+    """
+    from workbench.embedded.layout import app_python
+
+    config = prepared.layout.seldon_dir(name) / "explainer.json"
+    return ServerSpec(
+        name=name, kind=V1_EXPLAINER_KIND, host=ports.host, ports={"http": ports.v1_explainer_http},
+        ready_paths=["/health/ready"], models=[name], core=False,
+        argv=[str(app_python()), "-m", "workbench.embedded.served.v1_explainer", "--config", str(config),
+              "--host", ports.host, "--port", str(ports.v1_explainer_http)],
+    )
 
 
 def sink_spec(prepared: Prepared, ports: LocalPorts) -> ServerSpec:

@@ -53,25 +53,44 @@ def explain_with_anchor(client: MDSClient, ref: ModelRef, schema: ModelSchema, r
                                   dtype=np.float64, seed=seed)
         explainer.fit(train, disc_perc=(25, 50, 75))
         result = explainer.explain(x, threshold=threshold, batch_size=200, coverage_samples=5000)
-    data = result.data
+    return anchor_explanation(result.data, ref, schema, space, x[0], source="computed in the workbench",
+                              calls=box.calls, seconds=time.perf_counter() - started)
+
+
+def anchor_explanation(data: dict[str, Any], ref: ModelRef, schema: ModelSchema, space: FeatureSpace,
+                       x: np.ndarray, *, source: str, calls: int = 0, seconds: float = 0.0) -> Explanation:
+    """An ``Explanation`` from the ``data`` of Alibi's AnchorTabular explanation, wherever it was made.
+
+    The same for an explainer run here (numpy arrays) and for a deployed one's JSON (lists): the
+    rule, its conditions as data, precision, coverage and the examples that keep and break it.
+    """
+    raw = data.get("raw") or {}
     names = list(schema.class_names)
-    predicted = int(np.ravel(data["raw"]["prediction"])[0])
-    target = names[predicted] if 0 <= predicted < len(names) else str(predicted)
+    predicted = np.ravel(raw.get("prediction") if raw.get("prediction") is not None else [])
+    target = ""
+    if predicted.size:
+        k = int(predicted[0])
+        target = names[k] if 0 <= k < len(names) else str(k)
     anchor = [str(a) for a in data.get("anchor") or []]
-    precision, coverage = float(np.ravel(data["precision"])[0]), float(np.ravel(data["coverage"])[0])
-    examples = (data["raw"].get("examples") or [{}])[-1] if anchor else {}
+    precision, coverage = _number(data.get("precision")), _number(data.get("coverage"))
+    examples = (raw.get("examples") or [{}])[-1] if anchor else {}
     keeps = _examples(space, examples.get("covered_true"))
     breaks = _examples(space, examples.get("covered_false"))
     if anchor:
         summary = (f"IF {' AND '.join(anchor)} THEN {target}: the model answered {target} for "
-                   f"{precision:.0%} of cases meeting the rule, which covers {coverage:.0%} of cases.")
+                   f"{precision or 0:.0%} of cases meeting the rule, which covers {coverage or 0:.0%} of cases.")
     else:
         summary = f"No short rule is needed: the model answers {target} across most inputs."
-    return Explanation(kind="anchor", model=ref.name, source="computed in the workbench", target=target,
+    return Explanation(kind="anchor", model=ref.name, source=source, target=target,
                        summary=summary, anchor=anchor, precision=precision, coverage=coverage,
                        conditions=[c for a in anchor for c in parse_condition(a, schema)], keeps=keeps, breaks=breaks,
-                       feature_values={n: space.describe_value(j, x[0, j]) for j, n in enumerate(space.names)},
-                       calls=box.calls, seconds=time.perf_counter() - started)
+                       feature_values={n: space.describe_value(j, x[j]) for j, n in enumerate(space.names)},
+                       calls=calls, seconds=seconds)
+
+
+def _number(value: Any) -> float | None:
+    flat = np.ravel(value if value is not None else [])
+    return float(flat[0]) if flat.size else None
 
 
 def _examples(space: FeatureSpace, rows: Any) -> list[dict[str, Any]]:

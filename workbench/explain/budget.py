@@ -98,7 +98,7 @@ class BlackBox:
             chunk = frame.iloc[start:start + MAX_ROWS_PER_CALL]
             try:
                 prediction = self.client.predict(self.ref, chunk, self.schema, validate=False,
-                                                 timeout=self._timeout())
+                                                 timeout=self._timeout(), rows_as_tensor=True)
             except RequestTimeout:
                 self.budget.check()
                 raise ExplanationTimeout(

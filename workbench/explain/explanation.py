@@ -15,7 +15,7 @@ class Explanation:
     """anchor | shap | occlusion"""
     model: str
     source: str
-    """'explainer server' or 'computed in the workbench'"""
+    """'explainer server <its name>' or 'computed in the workbench'"""
     target: str = ""
     """The class (or 'value') explained."""
     summary: str = ""

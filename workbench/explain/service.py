@@ -2,8 +2,9 @@
 
 Three sources, all black-box (the model stays where it is served; we only call it):
 
-- the model's own explainer server, when the catalog names one (MLServer's alibi-explain
-  runtime; an AnchorTabular answers "as long as these conditions hold, the prediction stays");
+- the model's own explainer server, when the catalog names one (a Seldon v1 explainer at
+  ``/api/v1.0/explain`` or MLServer's alibi-explain runtime; an AnchorTabular answers "as long as
+  these conditions hold, the prediction stays");
 - Kernel SHAP computed here with alibi over calls to the model (how much each feature pushed
   this prediction up or down, against reference data);
 - feature effects (partial dependence) computed here: the average prediction as one feature
@@ -23,9 +24,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from mds_client import MDSClient, ModelRef, ModelSchema
-from mds_client.errors import ProtocolError
-from workbench.errors import ExplainError, FeatureSpaceError
+from mds_client import MDSClient, ModelRef, ModelSchema, Timeout
+from mds_client.errors import RequestTimeout
+from workbench.errors import ExplainError, ExplanationTimeout, FeatureSpaceError
 from workbench.explain.budget import BlackBox, Budget, model_errors_surface
 from workbench.explain.explanation import Explanation
 from workbench.explain.feature_space import FeatureSpace
@@ -44,54 +45,38 @@ def input_hash(model: str, version: str, kind: str, row: dict[str, Any]) -> str:
 
 
 # --- the explainer server ------------------------------------------------------------------
-def explain_with_server(client: MDSClient, ref: ModelRef, schema: ModelSchema, row: pd.DataFrame) -> Explanation:
-    """Ask the catalog's explainer (MLServer alibi-explain) about one row."""
-    if ref.explainer is None:
+def explain_with_server(client: MDSClient, ref: ModelRef, schema: ModelSchema, row: pd.DataFrame,
+                        *, budget: Budget | None = None) -> Explanation:
+    """Ask the catalog's explainer about one row: a Seldon v1 explainer (``/api/v1.0/explain``, a v1
+    message) or a V2 one (MLServer's alibi-explain runtime, one FP64 tensor); both answer Alibi's
+    Explanation, read here into the same rule, precision, coverage and examples as a computed anchor."""
+    from workbench.explain.anchors import anchor_explanation
+
+    explainer = ref.explainer
+    if explainer is None:
         raise ExplainError(f"No explainer is configured for model '{ref.name}'.")
     space = FeatureSpace.of(schema)
     matrix = space.encode(row.head(1))
-    body = {"inputs": [{"name": "explain", "shape": list(matrix.shape), "datatype": "FP64",
-                        "data": matrix.reshape(-1).tolist()}]}
-    prediction = client.predict_body(ref.explainer, body, n_rows=1)
-    raw = prediction.outputs.get("explanation")
-    try:
-        text = raw.reshape(-1)[0] if isinstance(raw, np.ndarray) else raw[0]
-        doc = json.loads(text)
-        data = doc["data"]
-    except (TypeError, ValueError, KeyError, IndexError):
-        raise ProtocolError(
-            f"The explainer of '{ref.name}' answered without an 'explanation' output holding JSON.",
-            model=ref.explainer.name, url=ref.explainer.predict_url,
-        ) from None
-    anchor = [str(a) for a in data.get("anchor") or []]
-    precision = _opt(data.get("precision"))
-    coverage = _opt(data.get("coverage"))
-    names = schema.class_names
-    raw_pred = (data.get("raw") or {}).get("prediction")
-    target = _class_of(raw_pred, names)
-    if anchor:
-        summary = (f"The model predicts {target or 'this'} whenever " + " AND ".join(anchor)
-                   + f" (precision {precision:.2f}, covers {coverage:.0%} of cases)."
-                   if precision is not None and coverage is not None else "")
+    if explainer.protocol == "seldon":
+        body: dict[str, Any] = {"data": {"names": space.names, "ndarray": matrix.tolist()}}
     else:
-        summary = "No short rule explains this prediction: it holds across most inputs."
-    return Explanation(kind="anchor", model=ref.name, source="explainer server", target=target, summary=summary,
-                       anchor=anchor, precision=precision, coverage=coverage,
-                       feature_values={n: space.describe_value(j, matrix[0, j]) for j, n in enumerate(space.names)})
-
-
-def _opt(value: Any) -> float | None:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return None if value is None else float(value)
-
-
-def _class_of(raw: Any, names: tuple[str, ...]) -> str:
-    if isinstance(raw, list):
-        raw = raw[0] if raw else None
-    if isinstance(raw, (int, float)) and names and 0 <= int(raw) < len(names):
-        return names[int(raw)]
-    return "" if raw is None else str(raw)
+        body = {"inputs": [{"name": "explain", "shape": list(matrix.shape), "datatype": "FP64",
+                            "data": matrix.reshape(-1).tolist()}]}
+    timeout = None
+    if budget is not None and budget.seconds != float("inf"):
+        budget.start_clock()
+        timeout = Timeout(client.transport.timeout.connect, max(1.0, budget.remaining))
+    started = time.perf_counter()
+    try:
+        doc = client.explain(explainer, body, timeout=timeout)
+    except RequestTimeout as exc:
+        if budget is None:
+            raise
+        raise ExplanationTimeout(f"The explainer of '{ref.name}' ({explainer.name}) did not answer within "
+                                 f"{budget.seconds:g} s.") from exc
+    # calls counts requests to the model; the one request here went to its explainer.
+    return anchor_explanation(doc["data"], ref, schema, space, matrix[0], source=f"explainer server {explainer.name}",
+                              seconds=time.perf_counter() - started)
 
 
 # --- black-box explanations computed here -------------------------------------------------
@@ -228,7 +213,7 @@ def explain(
     budget = budget or Budget(seconds=get_settings().explain_budget_s, model=ref.name)
     reference = reference if reference is not None else pd.DataFrame()
     if chosen == "anchor" and ref.explainer is not None:
-        result = explain_with_server(client, ref, schema, row)
+        result = explain_with_server(client, ref, schema, row, budget=budget)
     elif chosen == "anchor":
         from workbench.explain.anchors import explain_with_anchor
 

@@ -81,3 +81,18 @@ def test_usage_mistakes_are_named(capsys, tmp_path, store_url, catalog_path, num
     code, _, err = run(capsys, "--catalog", str(catalog_path), "explain", numeric_classifier.ref.name,
                        *[a.format(row=row) for a in args])
     assert code == 1 and message in err
+
+
+def test_anchor_of_a_v1_model_comes_from_its_seldon_explainer(capsys, tmp_path, store_url, catalog_path, refs):
+    import pandas as pd
+
+    ref = next((r for r in refs.values() if r.protocol == "seldon" and r.explainer is not None), None)
+    assert ref is not None, "the embedded MDS serves a Seldon v1 model with a v1 explainer"
+    row = tmp_path / "row.json"
+    row.write_text(pd.read_csv(ref.reference_data).iloc[[2]].to_json(orient="records")[1:-1])
+    code, out, err = run(capsys, "--catalog", str(catalog_path), "explain", ref.name, "--row", str(row),
+                         "--method", "anchor", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["source"] == f"explainer server {ref.explainer.name}"
+    assert doc["anchor"] and 0 < doc["precision"] <= 1 and 0 <= doc["coverage"] <= 1 and doc["rule"].startswith("IF ")

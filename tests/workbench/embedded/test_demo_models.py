@@ -43,7 +43,9 @@ def test_model_settings_follow_the_convention(layout, name):
     body = settings(layout, name)
     assert body["name"] == name
     assert body["implementation"] == "mlserver_sklearn.SKLearnModel"
-    assert body["parameters"] == {"uri": "./model.joblib", "version": "1"}
+    numeric = all(entry["parameters"]["kind"] in ("number", "integer") for entry in body["inputs"])
+    # an all-numeric model declares it also takes its rows as one numeric tensor (explanations send that)
+    assert body["parameters"] == {"uri": "./model.joblib", "version": "1", **({"content_type": "np"} if numeric else {})}
     for entry in body["inputs"]:
         params = entry["parameters"]
         assert entry["datatype"] in DATATYPES
