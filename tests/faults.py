@@ -44,6 +44,8 @@ class FaultProxy:
     mode: str = "pass"
     delay_s: float = 3.0
     trickle_s: float = 0.05
+    healthy_left: int = 0
+    """Requests still relayed untouched before ``mode`` applies (a fault that starts mid-job)."""
     url: str = ""
     seen: Counter = field(default_factory=Counter)
     relayed: Counter = field(default_factory=Counter)
@@ -136,6 +138,9 @@ async def _handle(proxy: FaultProxy, reader: asyncio.StreamReader, writer: async
             head, body, path = request
             proxy.seen[path] += 1
             mode = proxy.mode
+            if proxy.healthy_left > 0:
+                proxy.healthy_left -= 1
+                mode = "pass"
             if mode == "drop":
                 break
             if mode == "reset":
