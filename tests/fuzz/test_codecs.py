@@ -12,7 +12,6 @@ import requests
 import urllib3
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import pandas as hpd
 
 from mds_client import MDSClient, ModelRef, ModelSchema, Transport, codec_for
 from mds_client.prediction import dump_json
@@ -106,7 +105,7 @@ def test_any_json_answer_is_a_prediction_or_a_typed_error(doc, protocol, status)
     with memory_capped():
         prediction = typed_only(lambda: client.predict(ref, FRAME, ModelSchema()))
     if prediction is not None:
-        prediction.to_frame(), prediction.request_json(), prediction.response_json()  # noqa: B018
+        prediction.to_frame(), prediction.request_json(), prediction.response_json()
 
 
 @FUZZ
