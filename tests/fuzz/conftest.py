@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 settings.register_profile(
-    "fuzz", max_examples=120, deadline=2000, suppress_health_check=[HealthCheck.too_slow], derandomize=False,
+    "fuzz", max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.too_slow], derandomize=False,
 )
 FUZZ = settings.get_profile("fuzz")
 MEMORY_CAP = 64 * 1024 * 1024
