@@ -8,6 +8,7 @@ from .codecs import codec_for
 from .discovery import CatalogDiscovery, RepositoryDiscovery, load_catalog
 from .errors import (
     CatalogError,
+    IncompleteAnswer,
     InputError,
     MDSError,
     ModelNotFound,
@@ -33,6 +34,7 @@ __all__ = [
     "CellError",
     "Feature",
     "FeatureKind",
+    "IncompleteAnswer",
     "InputError",
     "MDSClient",
     "MDSError",

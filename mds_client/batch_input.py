@@ -98,9 +98,13 @@ def count_rows(path: Path | str) -> int | None:
     path = Path(path)
     fmt = file_format(path)
     if fmt == "parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(path).metadata.num_rows
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except (pa.ArrowException, OSError, ValueError) as exc:  # a corrupt upload, found before any thread
+            raise InputError(f"{path.name} could not be read as PARQUET: {exc}") from None
     if fmt == "json":
         return None
     with open(path, "rb") as handle:

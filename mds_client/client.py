@@ -17,7 +17,7 @@ import pandas as pd
 
 from .codecs import codec_for
 from .discovery.seldon_v2 import answered_by
-from .errors import InputError, MDSError, ProtocolError, RequestError, SchemaError
+from .errors import IncompleteAnswer, InputError, MDSError, ProtocolError, RequestError, SchemaError
 from .prediction import Prediction, dump_json
 from .refs import ModelRef
 from .schema import ModelSchema
@@ -228,10 +228,20 @@ class MDSClient:
             body["reward"] = float(reward)
         if truth is not None:
             body["truth"] = {"data": {"ndarray": [truth if isinstance(truth, list) else [truth]]}}
-        answer = self.transport.send(
-            "POST", url, body=dump_json(body), headers=ref.headers, model=ref.name, idempotent=False
-        )
-        doc = answer.json(model=ref.name) if answer.content else {}
+        try:
+            answer = self.transport.send(
+                "POST", url, body=dump_json(body), headers=ref.headers, model=ref.name, idempotent=False
+            )
+        except IncompleteAnswer as exc:
+            if exc.status is not None and exc.status < 300:
+                # The server took it (its 2xx arrived); only the echo broke off. Sending it again would
+                # count this feedback twice, and Seldon's endpoint has no idempotency key.
+                return {"accepted": True, "answer": "incomplete"}
+            raise
+        try:
+            doc = answer.json(model=ref.name) if answer.content else {}
+        except ProtocolError:
+            return {"accepted": True, "answer": answer.content[:200].decode("utf-8", "replace")}
         return doc if isinstance(doc, dict) else {"answer": doc}
 
     def close(self) -> None:

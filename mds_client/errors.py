@@ -15,6 +15,7 @@ show ``str(error)``, which is written for people, not for logs.
         ├── PayloadRejected   4xx: the server refused the payload (its message is kept)
         ├── ServerError       5xx: the model or server failed while answering
         └── ProtocolError     the answer is not what the protocol promises
+            └── IncompleteAnswer  the server began answering (its status is known) but the body broke off
 """
 
 from __future__ import annotations
@@ -91,3 +92,13 @@ class ServerError(RequestError):
 
 class ProtocolError(RequestError):
     hint = "The server answered something the protocol does not allow: check the catalog's protocol."
+
+
+class IncompleteAnswer(ProtocolError):
+    """The status line arrived, the body did not (truncated, reset or trickled past the deadline).
+
+    ``status`` is what the server began to answer: for a call that is not idempotent, a 2xx here
+    means the server took the request.
+    """
+
+    hint = "The connection broke while the answer arrived: try again; if it keeps happening, check the network."

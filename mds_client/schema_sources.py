@@ -10,6 +10,8 @@ in facts it lacks (categories, bounds, descriptions).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -22,6 +24,41 @@ __all__ = [
     "from_prediction_schema", "from_reference", "from_seldon_metadata", "from_v2_metadata",
     "map_wire_names", "resolve",
 ]
+
+def _document(what: str) -> Callable[[Callable[..., ModelSchema]], Callable[..., ModelSchema]]:
+    """A parser of a document a server or a file sent: a part of the wrong shape (a string where an object
+    belongs, a number where a list does) is a ``SchemaError`` naming the document, never a crash."""
+
+    def wrap(parse: Callable[..., ModelSchema]) -> Callable[..., ModelSchema]:
+        @functools.wraps(parse)
+        def parsed(doc: Any) -> ModelSchema:
+            try:
+                return parse(doc)
+            except SchemaError:
+                raise
+            except (TypeError, AttributeError, ValueError, KeyError, IndexError, OverflowError) as exc:
+                raise SchemaError(f"The {what} has a part of an unexpected shape ({type(exc).__name__}: "
+                                  f"{str(exc)[:120]}).") from None
+        return parsed
+
+    return wrap
+
+
+def _items(value: Any, what: str) -> list[Any]:
+    if value is None or value == [] or value == {}:
+        return []
+    if not isinstance(value, list):
+        raise SchemaError(f"{what} must be a list, not a JSON {type(value).__name__}.")
+    return value
+
+
+def _mapping(value: Any, what: str) -> dict[Any, Any]:
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise SchemaError(f"{what} must be an object, not a JSON {type(value).__name__}.")
+    return value
+
 
 _V2_KIND_BY_DATATYPE = {
     "BOOL": FeatureKind.BOOLEAN,
@@ -61,11 +98,12 @@ def _instance_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 # --- V2 (Open Inference Protocol) ---------------------------------------------------
+@_document("V2 metadata")
 def from_v2_metadata(meta: dict[str, Any]) -> ModelSchema:
     if not isinstance(meta, dict):
         raise SchemaError("V2 metadata is not a JSON object")
-    features = [_v2_feature(i) for i in meta.get("inputs") or []]
-    outputs = [_v2_output(o) for o in meta.get("outputs") or []]
+    features = [_v2_feature(i) for i in _items(meta.get("inputs"), "V2 metadata 'inputs'")]
+    outputs = [_v2_output(_mapping(o, "a V2 output")) for o in _items(meta.get("outputs"), "V2 metadata 'outputs'")]
     params = meta.get("parameters") if isinstance(meta.get("parameters"), dict) else {}
     return ModelSchema(tuple(features), tuple(outputs), source="v2-metadata",
                        request_content_type=str(params.get("content_type") or ""))
@@ -77,7 +115,7 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
     except (KeyError, TypeError) as exc:
         raise SchemaError(f"V2 input without a name: {spec!r}") from exc
     datatype = str(spec.get("datatype") or "").upper()
-    params = spec.get("parameters") or {}
+    params = _mapping(spec.get("parameters"), f"{name} parameters")
     shape = _instance_shape(_as_shape(spec.get("shape"), f"{name} shape"))
     kind_text = params.get("kind")
     if kind_text:
@@ -117,7 +155,7 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
 
 def _v2_output(spec: dict[str, Any]) -> Output:
     name = str(spec.get("name") or "output")
-    params = spec.get("parameters") or {}
+    params = _mapping(spec.get("parameters"), f"{name} parameters")
     kind = params.get("kind")
     class_names = tuple(str(c) for c in params.get("class_names") or ())
     if not kind:
@@ -167,6 +205,7 @@ _JSON_SCHEMA_KIND = {
 }
 
 
+@_document("Seldon metadata")
 def from_seldon_metadata(meta: dict[str, Any]) -> ModelSchema:
     if not isinstance(meta, dict):
         raise SchemaError("Seldon metadata is not a JSON object")
@@ -225,6 +264,7 @@ def _seldon_features(spec: dict[str, Any]) -> list[Feature]:
 
 
 # --- Seldon's ML prediction schema -------------------------------------------------
+@_document("ML prediction schema")
 def from_prediction_schema(doc: dict[str, Any]) -> ModelSchema:
     if not isinstance(doc, dict) or "requests" not in doc:
         raise SchemaError("an ML prediction schema needs a 'requests' list")

@@ -18,9 +18,11 @@ from urllib.parse import urlsplit
 
 import orjson
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from .errors import (
+    IncompleteAnswer,
     ModelNotFound,
     ModelUnavailable,
     PayloadRejected,
@@ -38,8 +40,15 @@ class Timeout:
     connect: float = 3.0
     read: float = 30.0
 
+    answer: float | None = None
+    """Seconds for the whole answer once the call is sent (default ``connect + 2 * read``)."""
+
     def as_tuple(self) -> tuple[float, float]:
         return (self.connect, self.read)
+
+    @property
+    def answer_s(self) -> float:
+        return self.answer if self.answer is not None else self.connect + 2 * self.read
 
 
 @dataclass(frozen=True)
@@ -160,7 +169,10 @@ class Transport:
                 time.sleep(retry.delay(attempt - 1))
             started = time.perf_counter()
             try:
-                raw = session.request(method, url, data=body, headers=sent_headers, timeout=timeout.as_tuple())
+                # stream=True: the body is read below against a whole-answer deadline, since a server
+                # that trickles a byte at a time never trips the per-read timeout.
+                raw = session.request(method, url, data=body, headers=sent_headers, timeout=timeout.as_tuple(),
+                                      stream=True)
             except requests.exceptions.ConnectTimeout:
                 last = ModelUnavailable(
                     f"{_who(model)} not reachable (no answer to connect within {timeout.connect:g} s at {_where(url)}).",
@@ -176,14 +188,23 @@ class Transport:
                     continue
                 raise last from None
             except requests.exceptions.ConnectionError as exc:
-                last = ModelUnavailable(
-                    f"{_who(model)} not reachable ({_reason(exc)} at {_where(url)}).", model=model, url=url
-                )
-                continue
+                reason = _reason(exc)
+                error = ProtocolError if reason == NOT_HTTP else ModelUnavailable
+                last = error(f"{_who(model)} not reachable ({reason} at {_where(url)}).", model=model, url=url)
+                if idempotent or _nothing_sent(exc):
+                    continue
+                raise last from None  # the request may have arrived: sending it again could count it twice
             except requests.exceptions.RequestException as exc:
                 raise ModelUnavailable(f"{_who(model)}: the call failed: {exc}", model=model, url=url) from None
+            try:
+                content = _read_answer(raw, started + timeout.answer_s, model=model, url=url)
+            except RequestError as exc:
+                last = exc
+                if idempotent:
+                    continue
+                raise
             elapsed = (time.perf_counter() - started) * 1000.0
-            response = Response(raw.status_code, dict(raw.headers), raw.content, elapsed, url)
+            response = Response(raw.status_code, dict(raw.headers), content, elapsed, url)
             if raw.status_code < 400:
                 return response
             last = error_for(response, model=model)
@@ -209,16 +230,24 @@ def error_for(response: Response, *, model: str = "") -> RequestError:
     return ServerError(f"{who} failed while answering (HTTP {status}): {message}", **kwargs)
 
 
+_HTML = re.compile(r"\s*(<!doctype html|<html|<head|<body|<title|<h1)", re.I)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+
+
 def server_message(content: bytes) -> str:
     """What the server said, from the shapes MLServer, FastAPI and Seldon use."""
     try:
         doc = orjson.loads(content)
     except orjson.JSONDecodeError:
         text = content.decode("utf-8", "replace").strip()
-        # Tornado's error page (Seldon's alibiexplainer, KServe): the reason is its <title>.
-        title = re.search(r"<title>\s*(?:\d{3}:\s*)?(.*?)\s*</title>", text, re.S | re.I)
-        if title and title.group(1):
-            text = html.unescape(title.group(1))
+        if _HTML.match(text):
+            # An HTML error page: a proxy's (nginx, an ingress) or Tornado's (Seldon's alibiexplainer,
+            # KServe). Its title says it ("502 Bad Gateway", "400: Bad Request"), not its markup.
+            title = _TITLE.search(text)
+            text = " ".join(html.unescape(title.group(1) if title else _TAG.sub(" ", text)).split())
+            tornado = re.match(r"\d{3}:\s*(.+)", text)  # "400: <reason>": the server itself said why
+            text = tornado.group(1) if tornado else text + " (an HTML page, likely from a proxy in front of the model)"
         return text[:300] or "(empty answer)"
     if isinstance(doc, dict):
         if isinstance(doc.get("error"), str):
@@ -246,12 +275,57 @@ def _where(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
+NOT_HTTP = "the answer was not HTTP (bytes from something else on that port?)"
+
+
 def _reason(exc: Exception) -> str:
     text = str(exc)
     if "Connection refused" in text or "Errno 111" in text:
         return "connection refused"
     if "Name or service not known" in text or "nodename nor servname" in text or "Failed to resolve" in text:
         return "host name not found"
-    if "RemoteDisconnected" in text or "Connection aborted" in text:
+    if "BadStatusLine" in text or "InvalidChunkLength" in text or "LineTooLong" in text:
+        return NOT_HTTP
+    if "Connection reset" in text or "Errno 104" in text:
+        return "the connection was reset"
+    if "RemoteDisconnected" in text or "without response" in text:
+        return "the server closed the connection without answering"
+    if "Connection aborted" in text:
         return "the server closed the connection"
     return "connection failed"
+
+
+def _nothing_sent(exc: Exception) -> bool:
+    """True when the call failed before the request left (refused, unknown host): safe to send again."""
+    text = str(exc)
+    return any(mark in text for mark in ("NewConnectionError", "NameResolutionError", "Failed to establish",
+                                         "Connection refused", "Errno 111", "Failed to resolve"))
+
+
+def _read_answer(raw: requests.Response, deadline: float, *, model: str, url: str) -> bytes:
+    """The whole body by ``deadline`` (``time.perf_counter``), or the typed error saying how it broke off."""
+    parts: list[bytes] = []
+    received = 0
+    expected = raw.headers.get("Content-Length", "")
+    of = f" of {expected}" if expected.isdigit() else ""
+    try:
+        while True:
+            if time.perf_counter() > deadline:
+                raise IncompleteAnswer(
+                    f"{_who(model)} began answering (HTTP {raw.status_code}) but sent only {received}{of} bytes "
+                    f"before the deadline ({_where(url)}): the server or the network in between is trickling.",
+                    model=model, url=url, status=raw.status_code, hint=RequestTimeout.hint)
+            chunk = raw.raw.read1(65536, decode_content=True)
+            if not chunk:
+                return b"".join(parts)
+            parts.append(chunk)
+            received += len(chunk)
+    except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as exc:
+        timed_out = isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError)
+        broke = "stopped sending" if timed_out else "closed the connection"
+        raise IncompleteAnswer(
+            f"{_who(model)} began answering (HTTP {raw.status_code}) but {broke} after {received}{of} bytes, "
+            f"before the answer was complete ({_where(url)}).",
+            model=model, url=url, status=raw.status_code) from None
+    finally:
+        raw.close()

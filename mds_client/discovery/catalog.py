@@ -45,6 +45,9 @@ def load_catalog(path: Path | str) -> list[ModelRef]:
         raise CatalogError(f"The catalog file {path} does not exist.") from None
     except OSError as exc:
         raise CatalogError(f"Cannot read the catalog file {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"The catalog file {path} is not UTF-8 text (byte {exc.start} is not); "
+                           "save it as UTF-8.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""

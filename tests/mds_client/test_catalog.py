@@ -65,7 +65,7 @@ def test_missing_catalog(tmp_path: Path):
 def test_public_surface_is_pinned():
     assert set(mds_client.__all__) == {
         "DEFAULT_RETRY", "DEFAULT_TIMEOUT", "Auth", "CatalogDiscovery", "CatalogError", "CellError", "Feature",
-        "FeatureKind", "InputError", "MDSClient", "MDSError", "ModelNotFound", "ModelRef", "ModelSchema",
+        "FeatureKind", "IncompleteAnswer", "InputError", "MDSClient", "MDSError", "ModelNotFound", "ModelRef", "ModelSchema",
         "ModelUnavailable", "Output", "PayloadRejected", "Prediction", "ProtocolError", "RepositoryDiscovery",
         "RequestError", "RequestTimeout", "Retry", "SchemaError", "ServerError", "Timeout", "Transport",
         "codec_for", "jsonable", "load_catalog", "load_prediction_schema", "read_reference",

@@ -25,9 +25,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
-from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress, BatchScorer
+from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_RETRY_FOR_S, DEFAULT_WORKERS, BatchProgress, BatchScorer
 from mds_client.batch_checks import load_state
-from mds_client.batch_input import count_rows, file_format
+from mds_client.batch_input import DEFAULT_CHUNK_ROWS, count_rows, file_format
 from workbench.batch.server_rate import server_rate
 from workbench.batch.views import BatchRow, JobSummary, JobView
 from workbench.doctor.service import explain_failure, explain_reason
@@ -45,8 +45,10 @@ ORPHAN_MESSAGE = "The app stopped while this job ran. Resume it to finish the re
 class BatchService:
     """Runs batch jobs in background threads; every fact a page needs is in the store."""
 
-    def __init__(self, engine: Engine, client: MDSClient, home: Path | str, *, log_predictions: bool = True) -> None:
+    def __init__(self, engine: Engine, client: MDSClient, home: Path | str, *, log_predictions: bool = True,
+                 retry_for_s: float = DEFAULT_RETRY_FOR_S, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
         self.engine = engine
+        self.retry_for_s, self.chunk_rows = retry_for_s, chunk_rows  # how long a job rides out a fault; checkpoints
         self.client = client
         self.home = Path(home)
         self.jobs_dir = self.home / "jobs"
@@ -251,7 +253,8 @@ class BatchService:
         try:
             scorer = BatchScorer(self.client, ref, schema, batch_size=int(opts.get("batch_size") or DEFAULT_BATCH_SIZE),
                                  workers=int(opts.get("workers") or DEFAULT_WORKERS),
-                                 column_map=opts.get("column_map") or None)
+                                 column_map=opts.get("column_map") or None, retry_for_s=self.retry_for_s,
+                                 chunk_rows=self.chunk_rows)
             try:
                 result = scorer.run(source, results, resume=resume, progress=on_progress,
                                     should_stop=stop.is_set, on_rows=on_rows)
@@ -272,7 +275,10 @@ class BatchService:
                                   options={"reasons": reasons, "rows_per_s": round(result.rows_per_s, 1),
                                            "elapsed_s": round(result.elapsed_s, 2)})
         except MDSError as exc:
-            batch_jobs.update_job(self.engine, job_id, state="failed", error=explain_failure(exc, schema))
+            done = self._job(job_id).rows_done
+            kept = (f" {done:,} of {job.rows_total:,} rows are scored and kept; resume the job to score the rest "
+                    "once the server answers again.") if job.rows_total else ""
+            batch_jobs.update_job(self.engine, job_id, state="failed", error=explain_failure(exc, schema) + kept)
         except Exception as exc:  # a background thread must leave a trace in the store
             batch_jobs.update_job(self.engine, job_id, state="failed", error=f"Unexpected error: {exc!r}")
             raise

@@ -8,7 +8,8 @@ compare-and-set update, so two deliverers (the app's thread and ``mds feedback -
 never send the same item; it is marked ``delivered`` in its own commit right after the 2xx and never
 sent again. A process killed between the server's 2xx and that commit leaves the item ``sending``;
 after ``CLAIM_LEASE`` it is sent again (the only window for a duplicate, as Seldon's endpoint has no
-idempotency key). Transient failures (connection refused, timeouts, 5xx) keep the item ``pending``
+idempotency key; an answer that breaks off after its 2xx arrived counts as delivered, see
+``MDSClient.send_feedback``). Transient failures (connection refused, timeouts, 5xx) keep the item ``pending``
 with ``attempts`` and ``last_error`` and an exponential backoff before the next try; a 4xx refusal
 marks it ``failed`` (the same payload would be refused again).
 """
