@@ -1,21 +1,23 @@
 """Errors of the request-log sink, the Elasticsearch reader and the simulator.
 
-    LogSinkError
-    ├── MalformedEvent      an event the sink cannot read (HTTP 4xx); ``reason`` is its metric label
-    ├── StoreUnavailable    the store did not commit the write (HTTP 503: the logger should retry)
-    ├── ElasticReadError    Elasticsearch could not be read (down, refused, not Elasticsearch)
-    └── SimulateError       ``mds simulate`` cannot run (model unknown, no reference data, bad --drift)
+    MDSError → WorkbenchError (workbench.errors)
+    └── LogSinkError
+        ├── MalformedEvent      an event the sink cannot read (HTTP 4xx); ``reason`` is its metric label
+        ├── StoreUnavailable    the store did not commit the write (HTTP 503: the logger should retry)
+        ├── ElasticReadError    Elasticsearch could not be read (down, refused, not Elasticsearch)
+        └── SimulateError       ``mds simulate`` cannot run (model unknown, no reference data, bad --drift)
 """
 
 from __future__ import annotations
 
+from workbench.errors import WorkbenchError
 
-class LogSinkError(Exception):
-    """Base of every error this package raises on purpose; ``str()`` is written for people."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class LogSinkError(WorkbenchError):
+    """Base of every error this package raises on purpose; ``str()`` is written for people.
+
+    Under the app's tree so that a page or the CLI needs one ``except MDSError``.
+    """
 
 
 class MalformedEvent(LogSinkError):
