@@ -53,3 +53,30 @@ def test_problems_show_next_to_the_field():
     errors = at.session_state["t.errors"]
     assert errors == {"weight": "weight: 250.0 is above the maximum 200", "note": "note: value is missing"}
     assert [unescape(e.value) for e in at.error] == list(errors.values())
+
+
+def explanation_app():
+    import streamlit as st
+
+    from components.explanation_view import render_explanation
+    from workbench.explain.explanation import Explanation
+
+    render_explanation(Explanation(**st.session_state["e.args"]), key="e")
+
+
+def test_the_explanation_says_where_it_came_from_in_a_sentence():
+    import pytest
+
+    cases = [
+        ({"kind": "shap", "model": "m", "source": "computed in the workbench", "calls": 1, "seconds": 0.25},
+         "SHAP values computed in the workbench (1 call to the model, 0.2 s)."),
+        ({"kind": "anchor", "model": "m", "source": "explainer server", "calls": 12, "seconds": 1.5},
+         "Anchor rule from the model's explainer server (12 calls to the model, 1.5 s)."),
+    ]
+    for args, words in cases:
+        at = AppTest.from_function(explanation_app)
+        at.session_state["e.args"] = args
+        at.run()
+        if at.exception:
+            pytest.fail(str(at.exception))
+        assert unescape(at.caption[0].value) == words
