@@ -142,7 +142,7 @@ def _label_md(f: Feature) -> str:
     return md("{} ({})", f.name, f.unit) if f.unit else md_escape(f.name)
 
 
-def _field(f: Feature, widget_key: str, usual_decimals: int = 0) -> Any:
+def _field(f: Feature, widget_key: str, usual_decimals: int | None = None) -> Any:
     if f.kind == FeatureKind.BOOLEAN:
         return st.checkbox(_label_md(f), key=widget_key, help=_help_md(f))
     if f.kind == FeatureKind.CATEGORY and f.categories:
@@ -150,10 +150,10 @@ def _field(f: Feature, widget_key: str, usual_decimals: int = 0) -> Any:
     if f.kind == FeatureKind.INTEGER:
         return st.number_input(_label_md(f), key=widget_key, step=int(f.step or 1), help=_help_md(f))
     if f.kind == FeatureKind.NUMBER:
-        step = float(f.step) if f.step else _step_for(f)
+        step = float(f.step) if f.step else _step_for(f, usual_decimals)
         # The box shows the decimals of the value it holds (4.68 as "4.68", not "4.7" nor "4.680000"),
         # padded to the step's and the reference data's usual precision: the value on screen is the value sent.
-        decimals = max(usual_decimals, decimals_of(st.session_state.get(widget_key)))
+        decimals = max(usual_decimals or 0, decimals_of(st.session_state.get(widget_key)))
         return st.number_input(_label_md(f), key=widget_key, step=step, format=_format_for(step, decimals),
                                help=_help_md(f))
     if f.kind == FeatureKind.TEXT:
@@ -161,11 +161,12 @@ def _field(f: Feature, widget_key: str, usual_decimals: int = 0) -> Any:
     return st.text_input(_label_md(f), key=widget_key, help=_help_md(f))
 
 
-def _step_for(f: Feature) -> float:
+def _step_for(f: Feature, usual_decimals: int | None = None) -> float:
+    """About a hundredth of the range, but never finer than the data is written (magnesium 97, not 97.0)."""
+    step = 0.01
     if f.minimum is not None and f.maximum is not None and f.maximum > f.minimum:
-        span = f.maximum - f.minimum
-        return float(10 ** np.floor(np.log10(span / 100))) if span > 0 else 0.01
-    return 0.01
+        step = float(10 ** np.floor(np.log10((f.maximum - f.minimum) / 100)))
+    return max(step, 10.0 ** -usual_decimals) if usual_decimals is not None else step
 
 
 def _format_for(step: float, at_least: int = 0) -> str:
@@ -185,16 +186,16 @@ def decimals_of(value: Any) -> int:
     return min(MAX_DECIMALS, len(text.split(".")[1]) if "." in text else 0)
 
 
-def _usual_decimals(reference: pd.DataFrame | None, column: str) -> int:
-    """The decimals most values of ``column`` have in the reference data (its 90th percentile), 0 without.
+def _usual_decimals(reference: pd.DataFrame | None, column: str) -> int | None:
+    """The decimals most values of ``column`` have in the reference data (its 90th percentile), None without.
 
     Not the most: one stray 9.899999 in a column of 4.68s must not write every value with six decimals.
     """
     if reference is None or column not in reference.columns:
-        return 0
+        return None
     values = pd.to_numeric(reference[column], errors="coerce").dropna().head(500)
     if values.empty:
-        return 0
+        return None
     return int(np.percentile([decimals_of(v) for v in values], 90, method="lower"))
 
 

@@ -17,10 +17,14 @@ def numbers_app():
     schema = ModelSchema(features=(
         Feature("intensity", FeatureKind.NUMBER, minimum=1.28, maximum=13.0, bounds_declared=False),
         Feature("ratio", FeatureKind.NUMBER),
+        Feature("count", FeatureKind.NUMBER, minimum=70.0, maximum=162.0),
+        Feature("share", FeatureKind.NUMBER, minimum=0.13, maximum=0.66),
     ))
     # one stray value with six decimals among two-decimal values: it must not set every box to six
-    reference = pd.DataFrame({"intensity": [4.68, 5.64, 3.9, 9.899999] + [2.25] * 20, "ratio": [0.5] * 24})
-    state = render_schema_form(schema, key="n.form", defaults={"intensity": 4.68, "ratio": 0.123456789},
+    reference = pd.DataFrame({"intensity": [4.68, 5.64, 3.9, 9.899999] + [2.25] * 20, "ratio": [0.5] * 24,
+                              "count": [97.0, 120.0] * 12, "share": [0.34, 0.5] * 12})
+    state = render_schema_form(schema, key="n.form", defaults={"intensity": 4.68, "ratio": 0.123456789,
+                                                                  "count": 97.0, "share": 0.34},
                                reference=reference)
     st.session_state["n.sent"] = state.values
 
@@ -51,3 +55,12 @@ def test_a_typed_value_is_shown_and_sent_as_typed(typed, text):
     assert not at.exception, at.exception
     assert shown(at, "n.form.intensity") == text
     assert at.session_state["n.sent"]["intensity"] == typed
+
+
+def test_a_box_is_never_finer_than_its_data_is_written():
+    """Whole numbers in the data show whole (97, not 97.0); two-decimal data steps by 0.01 and shows 0.34."""
+    at = AppTest.from_function(numbers_app).run()
+    assert shown(at, "n.form.count") == "97"
+    assert at.number_input(key="n.form.count").step == 1
+    assert shown(at, "n.form.share") == "0.34"
+    assert at.number_input(key="n.form.share").step == 0.01
