@@ -100,6 +100,12 @@ def render_schema_form(
 ) -> FormState:
     """The form's current values (keyed by table column) and per-field errors."""
     typical = typical_values(schema, reference)
+    # Predict and Compare share these keys, but a widget's state is tied to the page that drew it: on the
+    # other page the box would start at 0.0 while the key still "exists". Claiming each value as the
+    # app's own (not a widget's) carries it to whichever page draws the form next.
+    for f in schema.features:
+        if (k := _state_key(f, key)) in st.session_state:
+            st.session_state[k] = st.session_state[k]
     # Widget state is dropped when the user visits another page: refill from the saved values then.
     if any(_state_key(f, key) not in st.session_state for f in schema.features):
         _load(schema, key, {**typical, **(defaults or {})})
