@@ -80,3 +80,13 @@ def test_the_explanation_says_where_it_came_from_in_a_sentence():
         if at.exception:
             pytest.fail(str(at.exception))
         assert unescape(at.caption[0].value) == words
+
+
+def test_a_shown_table_leaves_missing_text_blank():
+    import pandas as pd
+
+    from components.text import plain_frame
+
+    shown = plain_frame(pd.DataFrame({"reason": [None, "down", float("nan")], "n": [1, 2, 3]}))
+    assert shown["reason"].tolist() == ["", "down", ""]
+    assert shown["n"].tolist() == [1, 2, 3]

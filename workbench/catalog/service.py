@@ -95,12 +95,13 @@ def catalogue_table(entries: list[ModelEntry]) -> pd.DataFrame:
                 "reason": e.ref.status_reason,
                 "protocol": "Seldon v1" if e.ref.protocol == "seldon" else "V2",
                 "version": e.ref.version,
-                "features": e.n_features,
+                # as the model cards say it; a model without a schema says so instead of a blank "None"
+                "inputs": "no schema" if e.n_features is None else str(e.n_features),
                 "description": e.ref.description,
             }
             for e in entries
         ],
-        columns=["model", "status", "reason", "protocol", "version", "features", "description"],
+        columns=["model", "status", "reason", "protocol", "version", "inputs", "description"],
     )
 
 
