@@ -40,7 +40,7 @@ form = render_schema_form(base.schema, key=f"predict.form.{base.name}", defaults
                           reference=reference)
 state.set_form_values(base.name, form.values)
 chosen = [base] + [e for e in with_form if e.name in others]
-clicked = st.button(f"Send to {count(len(chosen), 'model')}", type="primary", key="compare.send",
+clicked = st.button(md("Send to {}", count(len(chosen), "model")), type="primary", key="compare.send",
                     disabled=not form.valid or len(chosen) < 2)
 if clicked:
     with st.spinner("Asking the models..."):

@@ -61,11 +61,11 @@ def _walk_at(browser: Browser, url: str, state: str, width: int, users: tuple[st
         for key, _file, title, _icon in PAGE_SPECS:
             if not can_open(role, key):
                 continue
-            page.get_by_role("link", name=title, exact=True).first.click()
             try:
+                page.get_by_role("link", name=title, exact=True).first.click(timeout=90_000)
                 settle(page, timeout=90_000)  # 2 cores shared by several agents: a first chart render is slow
             except PlaywrightTimeout:
-                problems.append(f"{state}{suffix}/{user}/{key}: still running after 90 s")
+                problems.append(f"{state}{suffix}/{user}/{key}: not opened or still running after 90 s")
             page.wait_for_timeout(400)  # charts draw after the script run
             target = OUT / f"{state}{suffix}" / f"{user}-{key}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
