@@ -90,3 +90,22 @@ def test_a_shown_table_leaves_missing_text_blank():
     shown = plain_frame(pd.DataFrame({"reason": [None, "down", float("nan")], "n": [1, 2, 3]}))
     assert shown["reason"].tolist() == ["", "down", ""]
     assert shown["n"].tolist() == [1, 2, 3]
+
+
+def history_app():
+    from datetime import UTC, datetime
+
+    from components.history_table import render_history
+    from workbench.store.predictions import LoggedPrediction
+
+    row = LoggedPrediction(1, "r1", "m", "1", "v2", "ana", {f"feature_{i}": i * 1.5 for i in range(13)}, {"y": 1},
+                           {}, {}, 12.0, "ok", None, "workbench", datetime(2026, 1, 1, tzinfo=UTC))
+    render_history([row], key="h")
+
+
+def test_long_inputs_leave_room_for_the_other_history_columns():
+    import json
+
+    at = AppTest.from_function(history_app).run()
+    assert not at.exception, at.exception
+    assert json.loads(at.dataframe[0].proto.columns)["inputs"]["width"] == "medium"
