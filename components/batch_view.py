@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from components.numbers import count
 from components.text import chart_text, md, md_escape, plain
 from workbench.batch.columns import ColumnPlan
 from workbench.batch.views import JobSummary, JobView
@@ -78,7 +79,7 @@ def render_summary(job: JobRecord, summary: JobSummary, *, key: str) -> None:
     if job.state == "failed":
         st.error(md("The job failed: {}", job.error), icon=":material/error:")
     elif job.state == "cancelled":
-        st.warning(f"Cancelled after {job.rows_done:,} rows; the rows scored so far are in the results.",
+        st.warning(md("Cancelled after {}; the rows scored so far are in the results.", count(job.rows_done, "row")),
                    icon=":material/stop_circle:")
     a, b, c, d = st.columns(4)
     a.metric("Rows scored", f"{summary.rows_scored:,}")

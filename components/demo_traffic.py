@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from components.numbers import count
 from components.text import md, md_escape
 
 
@@ -41,14 +42,20 @@ def render_live_status(status: dict | None, *, key: str) -> bool:
     if status is None:
         return False
     if status["running"]:
-        st.info(md("Sending to {}: {} calls so far at {:g}/s for {} s, drift {}. Open Monitor to watch it arrive.",
-                   status["model"], status["calls"], status["rate"], status["seconds"], status["drift"]))
+        st.info(md("Sending to {}: {} so far at {:g} a second for {}, {}. Open Monitor to watch it arrive.",
+                   status["model"], count(status["calls"], "call"), status["rate"], count(status["seconds"], "second"),
+                   _drift_words(status["drift"])))
         return st.button("Stop the simulation", key=f"{key}.stop")
     if status["error"]:
         st.error(md_escape(status["error"]))
     else:
-        st.caption(md("Last simulation: {} calls to {}, drift {}.", status["calls"], status["model"], status["drift"]))
+        st.caption(md("Last simulation: {} to {}, {}.", count(status["calls"], "call"), status["model"],
+                      _drift_words(status["drift"])))
     return False
+
+
+def _drift_words(drift: str) -> str:
+    return "no drift" if drift == "none" else f"drift in {drift}"
 
 
 def render_clear_demo(*, key: str) -> bool:

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.numbers import count
 from components.prediction_view import class_colours
 from components.text import chart_text, md, md_escape
 from workbench.explain.explanation import Explanation
@@ -63,12 +64,13 @@ def image_figure(explanation: Explanation) -> go.Figure:
 
 def render_explanation(explanation: Explanation, *, key: str) -> None:
     names = {"anchor": "Anchor rule", "shap": "SHAP values", "occlusion": "Occlusion heat map"}
-    how = f"{names.get(explanation.kind, explanation.kind)} from the {explanation.source}"
+    # the source is a phrase ("explainer server", "computed in the workbench"): a sentence around each
+    where = "from the model's explainer server" if explanation.source == "explainer server" else explanation.source
+    how = f"{names.get(explanation.kind, explanation.kind)} {where}"
     if explanation.from_cache:
         how += " (saved earlier: no call to the model)"
     elif explanation.calls:
-        how += (f" ({explanation.calls} call{'s' if explanation.calls != 1 else ''} to the model, "
-                f"{explanation.seconds:.1f} s)")
+        how += f" ({count(explanation.calls, 'call')} to the model, {explanation.seconds:.1f} s)"
     elif explanation.seconds:
         how += f" ({explanation.seconds:.1f} s)"
     st.caption(md("{}.", how))

@@ -52,7 +52,9 @@ def render_history(rows: list[LoggedPrediction], feedback: dict[int, FeedbackIte
     frame = history_frame(rows, feedback)
     st.dataframe(
         frame, hide_index=True, width="stretch", key=f"{key}.table",
-        column_config={"link": st.column_config.LinkColumn("permalink", display_text="open"),
+        # the inputs are long: a medium column keeps latency, feedback and the permalink on screen
+        column_config={"inputs": st.column_config.TextColumn("inputs", width="medium"),
+                       "link": st.column_config.LinkColumn("permalink", display_text="open"),
                        "when": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm:ss")},
     )
     st.download_button("Download (CSV)", frame.to_csv(index=False), "predictions.csv", "text/csv", key=f"{key}.dl")

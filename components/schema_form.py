@@ -25,6 +25,7 @@ from workbench.predict.image_input import tensor_values
 from workbench.predict.service import random_values, typical_values
 
 _TRUE = {"true", "yes", "y", "1", "t"}
+MAX_DECIMALS = 6  # a number box shows at most this many; values loaded into the form are rounded to it
 _seed = itertools.count(1)
 
 
@@ -56,7 +57,8 @@ def widget_value(feature: Feature, value: Any) -> Any:
             return None
     if feature.kind in (FeatureKind.NUMBER, FeatureKind.TENSOR, FeatureKind.IMAGE):
         try:
-            return float(value)
+            # at most the decimals the box can show, so the value on screen is the value sent
+            return round(float(value), MAX_DECIMALS)
         except (TypeError, ValueError):
             return None
     return str(value)
@@ -98,6 +100,12 @@ def render_schema_form(
 ) -> FormState:
     """The form's current values (keyed by table column) and per-field errors."""
     typical = typical_values(schema, reference)
+    # Predict and Compare share these keys, but a widget's state is tied to the page that drew it: on the
+    # other page the box would start at 0.0 while the key still "exists". Claiming each value as the
+    # app's own (not a widget's) carries it to whichever page draws the form next.
+    for f in schema.features:
+        if (k := _state_key(f, key)) in st.session_state:
+            st.session_state[k] = st.session_state[k]
     # Widget state is dropped when the user visits another page: refill from the saved values then.
     if any(_state_key(f, key) not in st.session_state for f in schema.features):
         _load(schema, key, {**typical, **(defaults or {})})
@@ -115,7 +123,7 @@ def render_schema_form(
     grid = st.columns(columns)
     for i, f in enumerate(schema.features):
         with grid[i % columns]:
-            value = _field(f, f"{key}.{f.name}", _decimals_in(reference, f.name))
+            value = _field(f, f"{key}.{f.name}", _usual_decimals(reference, f.name))
             state.values[f.name] = value
             problem = check_value(f, value)
             if problem:
@@ -140,7 +148,7 @@ def _label_md(f: Feature) -> str:
     return md("{} ({})", f.name, f.unit) if f.unit else md_escape(f.name)
 
 
-def _field(f: Feature, widget_key: str, decimals: int = 0) -> Any:
+def _field(f: Feature, widget_key: str, usual_decimals: int | None = None) -> Any:
     if f.kind == FeatureKind.BOOLEAN:
         return st.checkbox(_label_md(f), key=widget_key, help=_help_md(f))
     if f.kind == FeatureKind.CATEGORY and f.categories:
@@ -148,8 +156,10 @@ def _field(f: Feature, widget_key: str, decimals: int = 0) -> Any:
     if f.kind == FeatureKind.INTEGER:
         return st.number_input(_label_md(f), key=widget_key, step=int(f.step or 1), help=_help_md(f))
     if f.kind == FeatureKind.NUMBER:
-        step = float(f.step) if f.step else _step_for(f)
-        # Show every decimal the data has: the value on screen is the value sent (4.68 is not shown as 4.7).
+        step = float(f.step) if f.step else _step_for(f, usual_decimals)
+        # The box shows the decimals of the value it holds (4.68 as "4.68", not "4.7" nor "4.680000"),
+        # padded to the step's and the reference data's usual precision: the value on screen is the value sent.
+        decimals = max(usual_decimals or 0, decimals_of(st.session_state.get(widget_key)))
         return st.number_input(_label_md(f), key=widget_key, step=step, format=_format_for(step, decimals),
                                help=_help_md(f))
     if f.kind == FeatureKind.TEXT:
@@ -157,28 +167,42 @@ def _field(f: Feature, widget_key: str, decimals: int = 0) -> Any:
     return st.text_input(_label_md(f), key=widget_key, help=_help_md(f))
 
 
-def _step_for(f: Feature) -> float:
+def _step_for(f: Feature, usual_decimals: int | None = None) -> float:
+    """About a hundredth of the range, but never finer than the data is written (magnesium 97, not 97.0)."""
+    step = 0.01
     if f.minimum is not None and f.maximum is not None and f.maximum > f.minimum:
-        span = f.maximum - f.minimum
-        return float(10 ** np.floor(np.log10(span / 100))) if span > 0 else 0.01
-    return 0.01
+        step = float(10 ** np.floor(np.log10((f.maximum - f.minimum) / 100)))
+    return max(step, 10.0 ** -usual_decimals) if usual_decimals is not None else step
 
 
 def _format_for(step: float, at_least: int = 0) -> str:
-    decimals = max(0, min(6, int(-np.floor(np.log10(step))))) if step > 0 else 2
-    return f"%.{max(decimals, min(6, at_least))}f"
+    decimals = decimals_of(step) if step > 0 else 2
+    return f"%.{min(MAX_DECIMALS, max(decimals, at_least))}f"
 
 
-def _decimals_in(reference: pd.DataFrame | None, column: str) -> int:
-    """The most decimals a value of ``column`` has in the reference data (at most 6), 0 without data."""
-    if reference is None or column not in reference.columns:
+def decimals_of(value: Any) -> int:
+    """How many decimals ``value`` has when written as briefly as it round-trips (4.68 -> 2, 5.0 -> 0)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
         return 0
+    if not np.isfinite(x):
+        return 0
+    text = np.format_float_positional(x, trim="-")
+    return min(MAX_DECIMALS, len(text.split(".")[1]) if "." in text else 0)
+
+
+def _usual_decimals(reference: pd.DataFrame | None, column: str) -> int | None:
+    """The decimals most values of ``column`` have in the reference data (its 90th percentile), None without.
+
+    Not the most: one stray 9.899999 in a column of 4.68s must not write every value with six decimals.
+    """
+    if reference is None or column not in reference.columns:
+        return None
     values = pd.to_numeric(reference[column], errors="coerce").dropna().head(500)
-    most = 0
-    for value in values:
-        text = f"{float(value):.6f}".rstrip("0")
-        most = max(most, len(text.split(".")[1]) if "." in text else 0)
-    return most
+    if values.empty:
+        return None
+    return int(np.percentile([decimals_of(v) for v in values], 90, method="lower"))
 
 
 def _image_field(schema: ModelSchema, f: Feature, key: str, state: FormState) -> None:

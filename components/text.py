@@ -69,10 +69,12 @@ def md(template: str, /, *values: Any, **named: Any) -> str:
 
 
 def plain_frame(frame: Any, *, limit: int = 500) -> Any:
-    """A copy of a table for ``st.dataframe``: text cells through ``plain`` (downloads keep the original)."""
+    """A copy of a table for ``st.dataframe``: text cells through ``plain``, missing text blank rather than
+    Streamlit's grey "None" (downloads keep the original)."""
     shown = frame.copy()
     for column in shown.select_dtypes(include="object").columns:
-        shown[column] = shown[column].map(lambda v: plain(v, limit=limit) if isinstance(v, str) else v)
+        shown[column] = shown[column].map(lambda v: plain(v, limit=limit) if isinstance(v, str)
+                                          else "" if v is None or (isinstance(v, float) and v != v) else v)
     shown.columns = [plain(c, limit=limit) if isinstance(c, str) else c for c in shown.columns]
     return shown
 

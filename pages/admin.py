@@ -10,6 +10,7 @@ from workbench.auth import PAGE_ROLES, ROLE_NAMES, load_users
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import catalogue_table
 from workbench.errors import UsersFileError
+from workbench.navigation import PAGE_SPECS
 from workbench.ui import resources
 from workbench.ui.catalog import load_entries
 from workbench.ui.live_simulation import live_simulation_section
@@ -43,7 +44,10 @@ else:
         st.warning("These are the demo users with public passwords. Use your own users file before sharing the app.")
     frame = pd.DataFrame([{"username": u.username, "name": u.name, "role": ROLE_NAMES[u.role]} for u in users.users.values()])
     st.dataframe(frame, hide_index=True, width="stretch", key="admin.users")
-st.caption(md("Pages per role: {}", "; ".join(f"{page}: {ROLE_NAMES[role]} and up" for page, role in PAGE_ROLES.items())))
+titles: dict[str, list[str]] = {}  # lowest role -> the pages' titles as the sidebar shows them
+for page_key, _file, title, _icon in PAGE_SPECS:
+    titles.setdefault(PAGE_ROLES.get(page_key, "admin"), []).append(title)
+st.caption(md("Who opens which page: {}.", "; ".join(f"{ROLE_NAMES[r]} and up: {', '.join(t)}" for r, t in titles.items())))
 
 st.subheader("Simulated traffic")
 live_simulation_section()

@@ -6,22 +6,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.batch_view import (
-    render_column_plan,
-    render_job_list,
-    render_progress,
-    render_rejects,
-    render_row_picker,
-    render_summary,
-)
+from components.batch_view import render_column_plan, render_job_list
 from components.text import md, md_escape
 from mds_client import MDSError
 from mds_client.batch import BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, DEFAULT_WORKERS
 from workbench.batch.columns import plan_columns, read_head
 from workbench.batch.service import MAX_WORKERS
 from workbench.ui import batch_jobs, state
+from workbench.ui.batch_job_view import show_job
 from workbench.ui.catalog import load_entries
-from workbench.ui.feedback import feedback_tab
 from workbench.ui.model_picker import model_picker
 
 UPLOAD_TYPES = ["csv", "txt", "parquet", "pq", "jsonl", "ndjson"]
@@ -35,54 +28,6 @@ entry = model_picker(entries, page="batch")
 assert entry is not None
 ref, schema = entry.ref, entry.schema
 service = batch_jobs.service()
-
-
-def show_job(job_id: str) -> None:
-    try:
-        view = service.get(job_id)
-    except MDSError as exc:
-        st.error(md_escape(exc), icon=":material/error:")
-        batch_jobs.set_current_job(None)
-        return
-    job = view.record
-    st.subheader(md("{} with {}", job.input_name, job.model))
-    if job.active:
-        _live(job_id)
-        return
-    render_summary(job, service.summary(job_id), key="batch.summary")
-    job_entry = next((e for e in entries if e.name == job.model), None)
-    if job.state in ("failed", "cancelled") and job_entry is not None and job_entry.schema is not None:
-        if st.button("Resume", key="batch.resume", icon=":material/replay:",
-                     help="Score the rows not done yet; the rows already scored are kept, none is scored twice."):
-            try:
-                service.resume(job_id, ref=job_entry.ref, schema=job_entry.schema)
-            except MDSError as exc:
-                st.error(md_escape(exc), icon=":material/error:")
-            else:
-                st.rerun()
-    render_rejects(service.rejected_rows(job_id, schema=job_entry.schema if job_entry else None), job.rows_rejected,
-                   key="batch.rejects")
-    row = render_row_picker(service.preview(job_id), job.rows_done, key=f"batch.rows.{job_id}")
-    if row is not None:
-        try:
-            scored = service.row(job_id, row)
-        except MDSError as exc:
-            st.error(md_escape(exc), icon=":material/error:")
-            return
-        if scored.status != "ok":
-            st.info(md("Row {} was rejected ({}), so there is no answer to judge.", row, scored.error), icon=":material/info:")
-        else:
-            feedback_tab(scored, job_entry.schema if job_entry else None, key=f"batch.feedback.{job_id}")
-
-
-@st.fragment(run_every=1.0)
-def _live(job_id: str) -> None:
-    view = service.get(job_id)
-    if not view.record.active:
-        st.rerun()  # the whole page: the summary replaces the progress bar
-    if render_progress(view, key="batch.progress"):
-        service.cancel(job_id)
-        st.toast("Stopping after the rows in flight; what is scored so far is kept.")
 
 
 if schema is None or schema.is_empty:
@@ -138,7 +83,7 @@ if source_path is not None and schema is not None:
 current = batch_jobs.current_job()
 if current:
     st.divider()
-    show_job(current)
+    show_job(current, entries)
 
 st.divider()
 st.subheader("Your batch jobs")

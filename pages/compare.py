@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.comparison_view import render_comparison
+from components.numbers import count
 from components.schema_form import render_schema_form
 from components.text import md
 from workbench.predict import service as predict_service
@@ -39,7 +40,7 @@ form = render_schema_form(base.schema, key=f"predict.form.{base.name}", defaults
                           reference=reference)
 state.set_form_values(base.name, form.values)
 chosen = [base] + [e for e in with_form if e.name in others]
-clicked = st.button(f"Send to {len(chosen)} models", type="primary", key="compare.send",
+clicked = st.button(md("Send to {}", count(len(chosen), "model")), type="primary", key="compare.send",
                     disabled=not form.valid or len(chosen) < 2)
 if clicked:
     with st.spinner("Asking the models..."):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.model_card import kind_caption, render_model_card
+from components.numbers import count
 from components.text import md, md_escape, plain_frame
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
@@ -24,7 +25,7 @@ if entries is None:
     st.stop()
 
 ready = sum(e.ready for e in entries)
-st.caption(md("{} models, {} ready.", len(entries), ready))
+st.caption(md("{}, {} ready.", count(len(entries), "model"), ready))
 for row_start in range(0, len(entries), 3):
     cols = st.columns(3)
     for col, entry in zip(cols, entries[row_start:row_start + 3], strict=False):

@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from components import timeline_charts as charts
-from components.drift_charts import outlier_figure, p_value_figure
 from components.numbers import count
 from components.prometheus_charts import series_figure
 from components.text import md, md_escape
@@ -19,6 +18,7 @@ from workbench.monitor.timeline import SAMPLE_LIMIT, TOO_FEW, ranked_features, s
 from workbench.ui import monitor as glue
 from workbench.ui import resources
 from workbench.ui.model_picker import pick_model
+from workbench.ui.monitor_file import render_file_check
 
 SOURCES = {"All logged traffic": "all", "Workbench predictions only": "workbench", "A file": "file"}
 
@@ -34,22 +34,7 @@ source = SOURCES[st.radio("Traffic to watch", list(SOURCES), horizontal=True, ke
                           format_func=md_escape)]
 
 if source == "file":
-    upload = st.file_uploader("Inputs (CSV)", type=["csv"], key="monitor.upload")
-    if upload is not None:
-        try:
-            current = pd.read_csv(upload)
-            report = drift_service.detect_drift(schema, reference, current, model=ref.name)
-            scores = drift_service.outliers(schema, reference, current, model=ref.name)
-        except (ValueError, UnicodeDecodeError) as exc:
-            st.error(md("{} could not be read as CSV: {}", upload.name, exc))
-        except MDSError as exc:
-            st.error(md_escape(exc))
-        else:
-            (st.error if report.is_drift else st.success)(md_escape(report.summary))
-            st.caption(md_escape(drift_service.correction_text(len(report.p_values))))
-            st.plotly_chart(p_value_figure(report), key="monitor.pvalues", width="stretch")
-            st.metric("Outliers", f"{int(scores['is_outlier'].sum())} of {len(scores)}")
-            st.plotly_chart(outlier_figure(scores), key="monitor.outliers", width="stretch")
+    render_file_check(ref, schema, reference)
     st.stop()
 
 try:

@@ -38,7 +38,7 @@ def test_admin_live_simulation_runs_bounded_and_stops(logged_in, sink_for_app):
         time.sleep(0.5)
     assert run.calls >= 3, run.error
     at.run()
-    assert any("calls so far" in i.value for i in at.info)
+    assert any("so far" in i.value for i in at.info)
     at.button(key="admin.live.stop").click().run()
     assert not at.exception, at.exception
     assert not run.running and run.calls < 300, "stopped long before its 30 s at 10/s"
@@ -54,3 +54,34 @@ def test_live_simulation_refuses_unbounded_runs(refs):
         live_simulation.start(ref, rate=1000, seconds=10)
     with pytest.raises(MDSError, match="at most"):
         live_simulation.start(ref, rate=5, seconds=100_000)
+
+
+def test_the_status_redraws_itself_only_while_a_run_goes():
+    running = {"model": "m", "rate": 5.0, "seconds": 30, "drift": "none", "calls": 1, "running": True, "error": ""}
+    assert live_simulation.refresh_every(running) == live_simulation.REFRESH_SECONDS
+    assert live_simulation.refresh_every({**running, "running": False}) is None
+    assert live_simulation.refresh_every(None) is None
+
+
+def status_app():
+    import streamlit as st
+
+    from components.demo_traffic import render_live_status
+
+    render_live_status(st.session_state["s.status"], key="s")
+
+
+@pytest.mark.parametrize(("calls", "drift", "words"), [
+    (1, "none", "Sending to m: 1 call so far at 5 a second for 30 seconds, no drift."),
+    (12, "alcohol +2 sd", "Sending to m: 12 calls so far at 5 a second for 30 seconds, drift in alcohol +2 sd."),
+])
+def test_the_live_status_reads_as_a_sentence(calls, drift, words):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.helpers import unescape
+
+    at = AppTest.from_function(status_app)
+    at.session_state["s.status"] = {"model": "m", "rate": 5.0, "seconds": 30, "drift": drift, "calls": calls,
+                                    "running": True, "error": ""}
+    at.run()
+    assert unescape(at.info[0].value).startswith(words)

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP, PAGES, TIMEOUT, page_path
-from tests.app.helpers import texts
+from tests.app.helpers import texts, unescape
 from workbench.auth import VISITORS, authorisation_matrix, can, can_open
 from workbench.feedback import metrics as fm
 from workbench.feedback.capture import record_feedback
@@ -131,3 +131,12 @@ def test_export_and_admin_per_role(logged_in, role):
 
 def test_every_visitor_column_is_tried():
     assert set(VISITORS) == {"anonymous", *USERS}
+
+
+def test_admin_names_pages_as_the_sidebar_does(logged_in):
+    """Who opens which page, in the pages' titles (no 'feedback_review' keys), grouped by role."""
+    at = logged_in("admin", "admin")
+    assert not at.exception, at.exception
+    caption = next(unescape(c.value) for c in at.caption if "Who opens which page" in c.value)
+    assert "Feedback review" in caption and "feedback_review" not in caption
+    assert "Data scientist and up: " in caption

@@ -137,3 +137,19 @@ def test_models_page_try_it_opens_predict(logged_in):
     assert at.title[0].value == "Run a prediction"
     assert at.selectbox(key="predict.model").value == "digits"
     assert at.file_uploader
+
+
+def test_compare_shows_the_values_predict_was_left_with(logged_in):
+    """One form, two pages: the numbers typed on Predict are the numbers Compare shows and sends."""
+    at = logged_in("analyst")
+    at.session_state["models.selected"] = "wine"
+    at.switch_page("../pages/predict.py").run()
+    first = at.number_input[0]
+    first.set_value(first.value + 1).run()
+    on_predict = {n.key: n.value for n in at.number_input}
+    at.switch_page("../pages/compare.py").run()
+    assert not at.exception, at.exception
+    on_compare = {n.key: n.value for n in at.number_input}
+    assert on_compare == on_predict
+    at.switch_page("../pages/predict.py").run()
+    assert {n.key: n.value for n in at.number_input} == on_predict

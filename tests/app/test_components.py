@@ -53,3 +53,59 @@ def test_problems_show_next_to_the_field():
     errors = at.session_state["t.errors"]
     assert errors == {"weight": "weight: 250.0 is above the maximum 200", "note": "note: value is missing"}
     assert [unescape(e.value) for e in at.error] == list(errors.values())
+
+
+def explanation_app():
+    import streamlit as st
+
+    from components.explanation_view import render_explanation
+    from workbench.explain.explanation import Explanation
+
+    render_explanation(Explanation(**st.session_state["e.args"]), key="e")
+
+
+def test_the_explanation_says_where_it_came_from_in_a_sentence():
+    import pytest
+
+    cases = [
+        ({"kind": "shap", "model": "m", "source": "computed in the workbench", "calls": 1, "seconds": 0.25},
+         "SHAP values computed in the workbench (1 call to the model, 0.2 s)."),
+        ({"kind": "anchor", "model": "m", "source": "explainer server", "calls": 12, "seconds": 1.5},
+         "Anchor rule from the model's explainer server (12 calls to the model, 1.5 s)."),
+    ]
+    for args, words in cases:
+        at = AppTest.from_function(explanation_app)
+        at.session_state["e.args"] = args
+        at.run()
+        if at.exception:
+            pytest.fail(str(at.exception))
+        assert unescape(at.caption[0].value) == words
+
+
+def test_a_shown_table_leaves_missing_text_blank():
+    import pandas as pd
+
+    from components.text import plain_frame
+
+    shown = plain_frame(pd.DataFrame({"reason": [None, "down", float("nan")], "n": [1, 2, 3]}))
+    assert shown["reason"].tolist() == ["", "down", ""]
+    assert shown["n"].tolist() == [1, 2, 3]
+
+
+def history_app():
+    from datetime import UTC, datetime
+
+    from components.history_table import render_history
+    from workbench.store.predictions import LoggedPrediction
+
+    row = LoggedPrediction(1, "r1", "m", "1", "v2", "ana", {f"feature_{i}": i * 1.5 for i in range(13)}, {"y": 1},
+                           {}, {}, 12.0, "ok", None, "workbench", datetime(2026, 1, 1, tzinfo=UTC))
+    render_history([row], key="h")
+
+
+def test_long_inputs_leave_room_for_the_other_history_columns():
+    import json
+
+    at = AppTest.from_function(history_app).run()
+    assert not at.exception, at.exception
+    assert json.loads(at.dataframe[0].proto.columns)["inputs"]["width"] == "medium"

@@ -1,7 +1,8 @@
 """Every page x role x state (no data, one record, many records) in Chromium, saved as full-page screenshots.
 
 The screenshots land in ``tests/artifacts/screenshots/<state>/<role>-<page>.png`` (or
-``$WORKBENCH_SCREENSHOTS_DIR``) for a person to look at; the test itself asserts what a person would notice
+``$WORKBENCH_SCREENSHOTS_DIR``) for a person to look at, and the admin's (who opens every page) again at a
+laptop's 1024 px in ``<state>-1024/``; the test itself asserts what a person would notice
 at once: a page that shows Streamlit's error box, a Python traceback, or no title.
 """
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import REPO, running_app, settle
 from tests.e2e.test_journey import log_in
@@ -32,10 +34,22 @@ def fresh_app(catalog_path, tmp_path_factory):
         yield url, f"sqlite:///{home / 'wb.db'}"
 
 
+NARROW = 1024  # a laptop: nothing a person needs may be cut off here either
+WALKS = ((1400, tuple(ROLES), ""), (NARROW, ("admin",), f"-{NARROW}"))
+
+
 def _walk(browser: Browser, url: str, state: str) -> list[str]:
     problems = []
-    for user, (password, role) in ROLES.items():
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    for width, users, suffix in WALKS:
+        problems += _walk_at(browser, url, state, width, users, suffix)
+    return problems
+
+
+def _walk_at(browser: Browser, url: str, state: str, width: int, users: tuple[str, ...], suffix: str) -> list[str]:
+    problems = []
+    for user in users:
+        password, role = ROLES[user]
+        context = browser.new_context(viewport={"width": width, "height": 1000})
         page: Page = context.new_page()
         page.set_default_timeout(30_000)
         expect.set_options(timeout=30_000)  # 2 busy cores: a login rerun can take longer than 5 s
@@ -47,19 +61,32 @@ def _walk(browser: Browser, url: str, state: str) -> list[str]:
         for key, _file, title, _icon in PAGE_SPECS:
             if not can_open(role, key):
                 continue
-            page.get_by_role("link", name=title, exact=True).first.click()
-            settle(page)
+            try:
+                page.get_by_role("link", name=title, exact=True).first.click(timeout=90_000)
+                settle(page, timeout=90_000)  # 2 cores shared by several agents: a first chart render is slow
+            except PlaywrightTimeout:
+                problems.append(f"{state}{suffix}/{user}/{key}: not opened or still running after 90 s")
             page.wait_for_timeout(400)  # charts draw after the script run
-            target = OUT / state / f"{user}-{key}.png"
+            target = OUT / f"{state}{suffix}" / f"{user}-{key}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(target), full_page=True)
+            _shoot_whole_page(page, width, target)
             text = page.locator("[data-testid='stMain']").inner_text()
             if page.locator("[data-testid='stException']").count() or "Traceback" in text:
-                problems.append(f"{state}/{user}/{key}: an exception on screen")
+                problems.append(f"{state}{suffix}/{user}/{key}: an exception on screen")
             if not page.locator("h1").count():
-                problems.append(f"{state}/{user}/{key}: no title")
+                problems.append(f"{state}{suffix}/{user}/{key}: no title")
         context.close()
     return problems
+
+
+def _shoot_whole_page(page: Page, width: int, target: Path) -> None:
+    """Streamlit scrolls inside its main block, so ``full_page`` alone stops at the window: grow the window
+    to the content's height first (capped), shoot, and shrink it back."""
+    height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\")?.scrollHeight || 1000")
+    page.set_viewport_size({"width": width, "height": min(max(1000, int(height) + 40), 6000)})
+    page.wait_for_timeout(400)  # the charts re-lay out at the new size
+    page.screenshot(path=str(target), full_page=True)
+    page.set_viewport_size({"width": width, "height": 1000})
 
 
 def _add_records(db_url: str, refs: dict, n: int) -> None:

@@ -103,13 +103,14 @@ def catalogue_table(entries: list[ModelEntry]) -> pd.DataFrame:
                 "reason": e.ref.status_reason,
                 "protocol": "Seldon v1" if e.ref.protocol == "seldon" else "V2",
                 "version": e.ref.version,
-                "features": e.n_features,
+                # as the model cards say it; a model without a schema says so instead of a blank "None"
+                "inputs": "no schema" if e.n_features is None else str(e.n_features),
                 "explainer": e.ref.explainer.explain_url if e.ref.explainer is not None else "",
                 "description": e.ref.description,
             }
             for e in entries
         ],
-        columns=["model", "status", "reason", "protocol", "version", "features", "explainer", "description"],
+        columns=["model", "status", "reason", "protocol", "version", "inputs", "explainer", "description"],
     )
 
 

@@ -109,7 +109,7 @@ def trust_warnings(correct: int, wrong: int) -> list[str]:
     judged = correct + wrong
     warnings = []
     if judged < MIN_ITEMS:
-        warnings.append(f"Only {judged} predictions have a right/wrong verdict (fewer than {MIN_ITEMS}): "
+        warnings.append(f"Only {judged} {'prediction has' if judged == 1 else 'predictions have'} a right/wrong verdict (fewer than {MIN_ITEMS}): "
                         "accuracy from feedback is not reliable yet.")
     if judged and max(correct, wrong) / judged > ONE_SIDED:
         side = "wrong" if wrong > correct else "correct"

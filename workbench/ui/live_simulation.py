@@ -14,6 +14,7 @@ from mds_client import MDSError, ModelRef
 
 MAX_RATE = 20.0
 MAX_SECONDS = 600
+REFRESH_SECONDS = 1.0  # the Admin page redraws the status this often while a run is going
 
 
 @dataclass
@@ -93,6 +94,11 @@ def status() -> dict | None:
             "running": run.running, "error": run.error}
 
 
+def refresh_every(now: dict | None) -> float | None:
+    """How often the status redraws itself: every second while a run is going, never otherwise."""
+    return REFRESH_SECONDS if now is not None and now["running"] else None
+
+
 def live_simulation_section() -> None:
     """The Admin page's section: start / stop a live run, remove the demo traffic."""
     import streamlit as st
@@ -115,9 +121,20 @@ def live_simulation_section() -> None:
             continue
         if schema.table_columns() and not any(f.is_tensor for f in schema.features):
             features[name] = numeric_features(schema)
-    if render_live_status(status(), key="admin.live"):
-        stop()
-        st.rerun()
+    every = refresh_every(status())
+
+    # A fragment that redraws itself while the run goes: the count climbs without a click, and when
+    # the run ends the whole page reruns once so the form is offered again and the timer stops.
+    @st.fragment(run_every=every)
+    def live_status() -> None:
+        now = status()
+        if every is not None and refresh_every(now) is None:
+            st.rerun(scope="app")
+        if render_live_status(now, key="admin.live"):
+            stop()
+            st.rerun(scope="app")
+
+    live_status()
     wanted = render_live_form(features, max_rate=MAX_RATE, max_seconds=MAX_SECONDS, key="admin.live")
     if wanted is not None:
         try:

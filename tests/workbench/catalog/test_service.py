@@ -42,3 +42,14 @@ def test_schema_table_reads_like_the_model(client, refs):
     assert table.set_index("feature").loc["total_bill"]["unit"] == "$"
     digits = schema_table(client.schema(refs["digits"]))
     assert digits.iloc[0]["allowed"].startswith("shape 8x8")
+
+
+def test_the_table_says_no_schema_rather_than_none():
+    from mds_client import Feature, FeatureKind, ModelRef, ModelSchema
+    from workbench.catalog.service import ModelEntry
+
+    with_schema = ModelEntry(ModelRef(name="a", protocol="v2", endpoint="http://127.0.0.1:1"),
+                             ModelSchema(features=(Feature("x", FeatureKind.NUMBER),)))
+    without = ModelEntry(ModelRef(name="b", protocol="v2", endpoint="http://127.0.0.1:1"), None)
+    table = catalogue_table([with_schema, without])
+    assert table["inputs"].tolist() == ["1", "no schema"]

@@ -199,6 +199,7 @@ def test_error_distribution_and_export(fixture_store):
 
 @pytest.mark.parametrize(("correct", "wrong", "expected"), [
     (10, 10, ["fewer than 30"]), (20, 20, []), (5, 35, ["say 'wrong'"]), (40, 2, ["say 'correct'"]),
+    (1, 0, ["Only 1 prediction has a right/wrong verdict", "say 'correct'"]),
 ])
 def test_trust_warnings(correct, wrong, expected):
     warnings = fm.trust_warnings(correct, wrong)
