@@ -27,11 +27,11 @@ def render_live_form(features: dict[str, list[str]], *, max_rate: float, max_sec
         return None
     model = st.selectbox("Model", list(features), key=f"{key}.model")
     left, right = st.columns(2)
-    rate = left.number_input("Calls per second", 0.5, max_rate, 5.0, 0.5, key=f"{key}.rate")
+    rate = left.number_input("Calls per second", 0.5, max_rate, 5.0, 0.5, format="%g", key=f"{key}.rate")
     seconds = right.number_input("Duration (seconds)", 10, max_seconds, 120, 10, key=f"{key}.seconds")
     left, right = st.columns(2)
     feature = left.selectbox("Drift on feature", ["(no drift)", *features[model]], key=f"{key}.feature.{model}")
-    shift = right.number_input("Shift (standard deviations)", -5.0, 5.0, 2.0, 0.5, key=f"{key}.shift")
+    shift = right.number_input("Shift (standard deviations)", -5.0, 5.0, 2.0, 0.5, format="%g", key=f"{key}.shift")
     if st.button("Start live simulation", key=f"{key}.start", type="primary"):
         return LiveRequest(model, float(rate), int(seconds), "" if feature == "(no drift)" else feature, float(shift))
     return None

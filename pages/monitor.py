@@ -48,14 +48,15 @@ if tl.empty:
     st.stop()
 w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]
-st.caption(md("{:,} calls in {} of one {}, {} to {} (UTC). {} {}", int(w["calls"].sum()), count(len(w), "window"),
+st.caption(md("{} in {} of one {}, {} to {} (UTC). {} {}", count(int(w["calls"].sum()), "call"), count(len(w), "window"),
               plan.unit, plan.label(plan.start), plan.label(plan.end), glue.sample_note(tl, SAMPLE_LIMIT),
               tl.method_note))
 st.info(md("Threshold for every view of drift on this page: {}", tl.correction), icon=":material/rule:")
 few = w[w["status"] == TOO_FEW]
 if not few.empty:
-    st.warning(md("{} fewer than {} rows and are not tested (a p-value of a handful of rows is noise): {}.",
+    st.warning(md("{} fewer than {} rows, so {} not tested (a p-value of a handful of rows is noise): {}.",
                   count(len(few), "window has", "windows have"), drift_service.MIN_ROWS,
+                  "it is" if len(few) == 1 else "they are",
                   ", ".join(few["label"].head(8))))
 
 drift_tab, outlier_tab, accuracy_tab, service_tab = st.tabs(

@@ -100,7 +100,7 @@ def test_prometheus_down_leaves_the_page_working(traffic, no_auth, refs, monkeyp
     at = open_monitor(no_auth, ref.name)
     assert any("come from the request log" in str(w.value) for w in at.warning)
     # 160 calls over two days: every window has too few rows, and the page says so instead of testing
-    assert any("fewer than 20 rows and are not tested" in str(w.value) for w in at.warning)
+    assert any("fewer than 20 rows, so they are not tested" in str(w.value) for w in at.warning)
     assert "Calls, errors and latency per" in " ".join(str(c.proto) for c in at.get("plotly_chart"))
 
 
