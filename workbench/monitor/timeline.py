@@ -116,7 +116,8 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
         rows.append(row)
         if stat.calls == 0:
             continue
-        sample = window_sample(engine, model, start, end, limit=sample_limit, total=stat.calls, sources=sources)
+        sample = window_sample(engine, model, start, end, limit=sample_limit, total=stat.calls, sources=sources,
+                               include_workbench=stat.workbench_calls > 0)
         row["sampled_rows"] = len(sample)
         ok = [i for i, status in enumerate(sample.statuses) if status != "error"]
         guess = estimate(sample.confidences[i] for i in ok)

@@ -34,6 +34,8 @@ class WindowStats:
     calls: int
     errors: int
     mean_latency_ms: float | None
+    workbench_calls: int = 0
+    """Of ``calls``, the workbench's own predictions no logger reported (none: its sample skips them)."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def window_stats(engine: Engine, model: str, start: datetime, width_seconds: flo
         raise ValueError("width_seconds must be positive and n_windows at least 1")
     t0 = start.timestamp()
     found: dict[int, list[float]] = {}
+    own: dict[int, int] = {}
 
     def add(k: int, n: int, e: float | None, lat_sum: float | None, lat_n: int | None) -> None:
         into = found.setdefault(k, [0, 0, 0.0, 0])
@@ -145,11 +148,12 @@ def window_stats(engine: Engine, model: str, start: datetime, width_seconds: flo
                     bucket, func.count(), func.sum(cast(part.c.is_error, Float)), func.sum(part.c.latency_ms),
                     func.count(part.c.latency_ms)).group_by(bucket)):
                 add(int(b), n, e, lat_sum, lat_n)
+                own[int(b)] = own.get(int(b), 0) + int(n)
     out = []
     for k in range(n_windows):
         n, e, lat_sum, lat_n = found.get(k, (0, 0, 0.0, 0))
         out.append(WindowStats(as_time(t0 + k * width_seconds), int(n), int(e),  # type: ignore[arg-type]
-                               lat_sum / lat_n if lat_n else None))
+                               lat_sum / lat_n if lat_n else None, own.get(k, 0)))
     return out
 
 
