@@ -14,6 +14,7 @@ shape: a tensor under the feature's name, or its flat columns (``image_0_0``...)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -94,7 +95,9 @@ class DriftInputs:
             names = self.schema.names
             if self.all_numeric:
                 try:  # one array of every row at once; any row that is not a dict of numbers takes the long way
-                    return np.array([[row[n] for n in names] for row in inputs], dtype=float).reshape(
+                    # itemgetter picks a row's values in C: a third of the time of a comprehension per row
+                    take = itemgetter(*names) if len(names) > 1 else (lambda row: tuple(row[n] for n in names))
+                    return np.array(list(map(take, inputs)), dtype=float).reshape(
                         len(inputs), len(names)), list(range(len(inputs)))
                 except (KeyError, TypeError, ValueError):
                     pass

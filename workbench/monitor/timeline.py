@@ -1,8 +1,8 @@
 """Drift, outliers, health and estimated accuracy per window of a model's logged traffic.
 
 `build_timeline` reads per-window counts by the database (`store.traffic_windows`), then one
-window's rows at a time, at most ``sample_limit`` of them (every k-th by id; ``sampled_rows`` of
-``calls`` says how many of how many, and the page says it beside the result). A window with fewer
+window's rows at a time, about ``sample_limit`` of them (drawn by the rows' fixed pseudo-random
+sample key; ``sampled_rows`` of ``calls`` says how many of how many, and the page says it beside the result). A window with fewer
 than ``MIN_ROWS`` rows is marked "too few rows" and not tested: a p-value of 12 rows is noise. The
 reference is encoded and the detectors fitted once for all windows (`fit_reference`, which the page
 caches across visits). Everything returned is plain data (frames, arrays), so the page can cache it.
@@ -116,7 +116,8 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
         rows.append(row)
         if stat.calls == 0:
             continue
-        sample = window_sample(engine, model, start, end, limit=sample_limit, total=stat.calls, sources=sources)
+        sample = window_sample(engine, model, start, end, limit=sample_limit, total=stat.calls, sources=sources,
+                               include_workbench=stat.workbench_calls > 0)
         row["sampled_rows"] = len(sample)
         ok = [i for i, status in enumerate(sample.statuses) if status != "error"]
         guess = estimate(sample.confidences[i] for i in ok)

@@ -9,6 +9,7 @@ counted by the database with the same arithmetic on SQLite and Postgres.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, Engine, Float, Index, Integer, String, Text, case, func, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from . import traffic_rollup as rollup
 from .models import Base, utcnow
 
 # SQL NULL, not the JSON text 'null', so that a response's upsert keeps the request's inputs (COALESCE).
@@ -30,12 +32,16 @@ class RequestLogRow(Base):
         Index("ix_request_log_model_ts", "model", "event_ts"),
         # covers the Monitor's per-window counts of calls, errors and latency (migration 0006)
         Index("ix_request_log_windows", "model", "event_ts", "status", "response_ts"),
+        # a window's sample: one seek per sample key below k, each a contiguous time range (migration 0008)
+        Index("ix_request_log_sample", "model", "sample_key", "event_ts"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     log_key: Mapped[str] = mapped_column(String(400), unique=True)
     request_id: Mapped[str] = mapped_column(String(128), index=True)
     row_index: Mapped[int] = mapped_column(Integer, default=0)
+    sample_key: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """``sample_key(log_key)``: 0..1023, pseudo-random and fixed per instance (the Monitor's samples)."""
     model: Mapped[str] = mapped_column(String(200))
     known_model: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(16))
@@ -60,13 +66,22 @@ class RequestLogRow(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-COLUMNS = ("log_key", "request_id", "row_index", "model", "known_model", "source", "namespace", "endpoint",
-           "event_ts", "event_time", "response_ts", "inputs", "outputs", "label", "value", "confidence",
+COLUMNS = ("log_key", "sample_key", "request_id", "row_index", "model", "known_model", "source", "namespace",
+           "endpoint", "event_ts", "event_time", "response_ts", "inputs", "outputs", "label", "value", "confidence",
            "status", "error", "tag", "created")
+
+
+SAMPLE_KEYS = 1024
 
 
 def log_key(model: str, request_id: str, row_index: int) -> str:
     return f"{model}|{request_id}|{row_index}"
+
+
+def sample_key(key: str) -> int:
+    """A fixed pseudo-random number in ``0..SAMPLE_KEYS-1`` for a ``log_key``: the rows with a key below k
+    are about k/1024 of any window, spread like a random draw (CRC-32, not Python's salted ``hash``)."""
+    return zlib.crc32(key.encode()) % SAMPLE_KEYS
 
 
 @dataclass
@@ -87,8 +102,9 @@ def log_row(*, model: str, request_id: str, row_index: int, source: str, time: d
             ) -> dict[str, Any]:
     """One row for ``store_log``: a request's (inputs) or a response's (outputs) part of an instance."""
     ts = time.timestamp()
+    key = log_key(model, request_id, row_index)
     return {
-        "log_key": log_key(model, request_id, row_index), "request_id": request_id, "row_index": row_index,
+        "log_key": key, "sample_key": sample_key(key), "request_id": request_id, "row_index": row_index,
         "model": model, "known_model": known_model, "source": source, "namespace": namespace, "endpoint": endpoint,
         "event_ts": ts, "event_time": time, "response_ts": response_time.timestamp() if response_time else None,
         "inputs": inputs, "outputs": outputs, "label": None if label is None else str(label)[:200], "value": value,
@@ -138,17 +154,40 @@ def store_log(engine: Engine, write: LogWrite) -> int:
         return 0
     table = RequestLogRow.__table__
     with engine.begin() as connection:  # core only: no ORM session is needed for an executemany
-        if write.rows and connection.dialect.name == "sqlite":
-            _sqlite_upsert(connection, write.rows)
-        elif write.rows:
-            connection.execute(_upsert(connection.dialect.name), write.rows)
-        for model, request_id, error in write.failures:
-            connection.execute(update(table).where(table.c.model == model, table.c.request_id == request_id)
-                               .values(status="error", error=func.coalesce(table.c.error, error)))
+        delta: rollup.Delta = {}
+        if write.rows:
+            _upsert_rows(connection, write.rows, delta)
+        if write.failures:
+            calls = list({(model, request_id) for model, request_id, _ in write.failures})
+            rollup.add_rows(delta, rollup.calls_state(connection, calls), -1)
+            for model, request_id, error in write.failures:
+                connection.execute(update(table).where(table.c.model == model, table.c.request_id == request_id)
+                                   .values(status="error", error=func.coalesce(table.c.error, error)))
+            rollup.add_rows(delta, rollup.calls_state(connection, calls), +1)
         for request_id, reward, truth in write.feedback:
             connection.execute(update(table).where(table.c.request_id == request_id)
                                .values(reward=reward, truth=truth))
+        rollup.apply(connection, delta)  # the counts change in the same transaction as the rows
     return len(write.rows)
+
+
+def _upsert_rows(connection: Any, rows: list[dict[str, Any]], delta: rollup.Delta) -> None:
+    """The upsert, with the rollup's difference: rows that existed (or repeat in this write) are read
+    before and after; a new row's contribution is its own values (no second read for most writes)."""
+    seen: dict[str, int] = {}
+    for row in rows:
+        seen[row["log_key"]] = seen.get(row["log_key"], 0) + 1
+    before = rollup.state_of(connection, list(seen))
+    rollup.add_rows(delta, before.values(), -1)
+    if connection.dialect.name == "sqlite":
+        _sqlite_upsert(connection, rows)
+    else:
+        connection.execute(_upsert(connection.dialect.name), rows)
+    again = [key for key, n in seen.items() if n > 1 or key in before]
+    rollup.add_rows(delta, rollup.state_of(connection, again).values(), +1)
+    wanted = set(again)
+    rollup.add_rows(delta, ((r["model"], r["source"], r["event_ts"], r["status"], r["response_ts"])
+                            for r in rows if r["log_key"] not in wanted), +1)
 
 
 _SQLITE_UPSERT: tuple[str, list[Any]] | None = None
@@ -212,8 +251,13 @@ def as_time(ts: float | None) -> datetime | None:
 
 def delete_tagged(engine: Engine, tag: str) -> int:
     """Remove every logged row carrying ``tag`` (the demo traffic); returns how many went."""
-    from sqlalchemy import delete
+    from sqlalchemy import delete, select
 
     table = RequestLogRow.__table__
+    c = table.c
     with engine.begin() as connection:
+        delta: rollup.Delta = {}
+        rollup.add_rows(delta, connection.execute(select(c.model, c.source, c.event_ts, c.status, c.response_ts)
+                                                  .where(c.tag == tag)), -1)
+        rollup.apply(connection, delta)
         return int(connection.execute(delete(table).where(table.c.tag == tag)).rowcount or 0)

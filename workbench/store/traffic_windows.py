@@ -1,27 +1,31 @@
 """Per-window reads of a model's traffic for the Monitor page: counts and health by the database, a
 bounded, stated sample of one window's rows.
 
-``window_stats`` is one ``GROUP BY`` over the request log (united with the workbench's own
-predictions that no logger reported, as in `traffic`): calls, errors and mean latency per window.
+``window_stats``: calls, errors and mean latency per window, from the 5-minute rollup
+(`traffic_rollup`) when the windows are made of its buckets, else from the log's covering index;
+united with the workbench's own predictions that no logger reported, as in `traffic`.
 ``window_sample`` reads the rows of one window only, and when the window holds more than ``limit``
-rows it takes every k-th row by id (deterministic, spread over the window) and says how many it
-took of how many: a drift test on 5,000 rows answers the same question as on 50,000, in a tenth
-of the time, and the page states the sample size beside the result.
+rows it takes those whose fixed pseudo-random ``sample_key`` is below k (about ``limit`` of them:
+k short ranges of an index, the same rows on every visit) and says how many it took of how many:
+a drift test on 5,000 rows answers the same question as on 50,000, in a tenth of the time, and
+the page states the sample size beside the result.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Float, Text, cast, func, select, type_coerce
+from sqlalchemy import Engine, Float, Text, case, cast, func, select, type_coerce
 
 from .engine import session_scope
 from .models import Prediction as PredictionRow
-from .request_log import RequestLogRow, as_time
+from .request_log import SAMPLE_KEYS, RequestLogRow, as_time
 from .traffic import WORKBENCH, _workbench_only
+from .traffic_rollup import aligned, rollup_windows
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class WindowStats:
     calls: int
     errors: int
     mean_latency_ms: float | None
+    workbench_calls: int = 0
+    """Of ``calls``, the workbench's own predictions no logger reported (none: its sample skips them)."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +81,15 @@ class WindowSample:
             self.statuses, self.latencies_ms, strict=True)]
 
 
+def _is_error(status: Any) -> Any:
+    # 1 or 0, not a boolean: Postgres cannot cast a boolean to a float to sum it
+    return case((status == "error", 1), else_=0)
+
+
 def _log_part(model: str, t0: float, t1: float, sources: tuple[str, ...] | None) -> Any:
     log = RequestLogRow.__table__.c
     latency = (log.response_ts - log.event_ts) * 1000.0
-    query = select(log.event_ts.label("ts"), (log.status == "error").label("is_error"),
+    query = select(log.event_ts.label("ts"), _is_error(log.status).label("is_error"),
                    cast(latency, Float).label("latency_ms")).where(
         log.model == model, log.event_ts >= t0, log.event_ts < t1)
     return query.where(log.source.in_(sources)) if sources else query
@@ -89,7 +100,7 @@ def _workbench_part(model: str, t0: float, t1: float, dialect: str) -> Any:
     ts, where = _workbench_only(model, dialect)
     # A batch row carries its whole call's latency; it says nothing about one call's speed.
     latency = func.nullif(pred.latency_ms * (pred.source != "batch"), 0)
-    return select(ts.label("ts"), (pred.status == "error").label("is_error"),
+    return select(ts.label("ts"), _is_error(pred.status).label("is_error"),
                   cast(latency, Float).label("latency_ms")).where(where, ts >= t0, ts < t1)
 
 
@@ -101,14 +112,16 @@ def window_stats(engine: Engine, model: str, start: datetime, width_seconds: flo
                  include_workbench: bool = True, sources: tuple[str, ...] | None = None) -> list[WindowStats]:
     """Calls, errors and mean latency per window ``[start + k*width, start + (k+1)*width)``, zeros too.
 
-    The log is read one range of its covering index per window (a ``GROUP BY`` over a computed
-    bucket sorts a temporary B-tree: three times the CPU on a million rows); the workbench's own
+    The log is read from the rollup, or (windows not made of its buckets) one range of its covering
+    index per window (a ``GROUP BY`` over a computed bucket sorts a temporary B-tree: three times
+    the CPU on a million rows); the workbench's own
     predictions, few, in one ``GROUP BY``; both added here.
     """
     if width_seconds <= 0 or n_windows < 1:
         raise ValueError("width_seconds must be positive and n_windows at least 1")
     t0 = start.timestamp()
     found: dict[int, list[float]] = {}
+    own: dict[int, int] = {}
 
     def add(k: int, n: int, e: float | None, lat_sum: float | None, lat_n: int | None) -> None:
         into = found.setdefault(k, [0, 0, 0.0, 0])
@@ -118,7 +131,10 @@ def window_stats(engine: Engine, model: str, start: datetime, width_seconds: flo
         into[3] += int(lat_n or 0)
 
     with session_scope(engine) as session:
-        for k in range(n_windows):
+        if aligned(t0, width_seconds):  # a few thousand bucket rows instead of a million index entries
+            for k, values in rollup_windows(session, model, t0, width_seconds, n_windows, sources).items():
+                add(k, *values)  # type: ignore[arg-type]
+        for k in range(n_windows if not aligned(t0, width_seconds) else 0):
             part = _log_part(model, t0 + k * width_seconds, t0 + (k + 1) * width_seconds, sources).subquery("logged")
             n, e, lat_sum, lat_n = session.execute(select(
                 func.count(), func.sum(cast(part.c.is_error, Float)), func.sum(part.c.latency_ms),
@@ -132,17 +148,18 @@ def window_stats(engine: Engine, model: str, start: datetime, width_seconds: flo
                     bucket, func.count(), func.sum(cast(part.c.is_error, Float)), func.sum(part.c.latency_ms),
                     func.count(part.c.latency_ms)).group_by(bucket)):
                 add(int(b), n, e, lat_sum, lat_n)
+                own[int(b)] = own.get(int(b), 0) + int(n)
     out = []
     for k in range(n_windows):
         n, e, lat_sum, lat_n = found.get(k, (0, 0, 0.0, 0))
         out.append(WindowStats(as_time(t0 + k * width_seconds), int(n), int(e),  # type: ignore[arg-type]
-                               lat_sum / lat_n if lat_n else None))
+                               lat_sum / lat_n if lat_n else None, own.get(k, 0)))
     return out
 
 
 def window_sample(engine: Engine, model: str, start: datetime, end: datetime, *, limit: int, total: int,
                   include_workbench: bool = True, sources: tuple[str, ...] | None = None) -> WindowSample:
-    """The rows of ``[start, end)`` (every k-th by id when ``total`` exceeds ``limit``), oldest first.
+    """The rows of ``[start, end)`` (those with ``sample_key`` below k when ``total`` exceeds ``limit``), oldest first.
 
     ``total`` is the window's count from `window_stats` (the caller has it; counting again costs a scan).
     The inputs are read as their stored text and parsed by one ``orjson.loads`` of them all: the JSON
@@ -151,22 +168,28 @@ def window_sample(engine: Engine, model: str, start: datetime, end: datetime, *,
     if limit < 1:
         raise ValueError("limit must be at least 1")
     stride = max(1, -(-total // limit))
+    # Keys below k hold about total * k / 1024 rows, a binomial draw: aim three standard deviations
+    # above ``limit`` so that the sample almost always has its full size, then keep ``limit`` of them.
+    wanted = limit + 3.0 * math.sqrt(limit)
+    keys = min(SAMPLE_KEYS, math.ceil(wanted * SAMPLE_KEYS / max(total, 1)))
     t0, t1 = start.timestamp(), end.timestamp()
     log = RequestLogRow.__table__.c
     raw = type_coerce(log.inputs, Text).label("inputs")
     query = (select(log.event_ts, log.source, log.request_id, raw, log.label, log.confidence, log.status,
-                    log.response_ts)
+                    log.response_ts, log.sample_key)
              .where(log.model == model, log.event_ts >= t0, log.event_ts < t1))
     if sources:
         query = query.where(log.source.in_(sources))
-    if stride > 1:
-        query = query.where(log.id % stride == 0)
+    if keys < SAMPLE_KEYS:  # an IN list, not "<": one seek per key on (model, sample_key, event_ts)
+        query = query.where(log.sample_key.in_(range(keys)))
     with session_scope(engine) as session:
         found = session.execute(query).all()
         extra = (_workbench_rows(session, engine.dialect.name, model, t0, t1, stride)
                  if _wants_workbench(include_workbench, sources) else [])
-    columns: list[list[Any]] = [list(c) for c in zip(*found, strict=True)] if found else [[] for _ in range(8)]
-    ts, src, rid, texts, label, conf, status, response = columns
+    if len(found) > limit:  # the draw came out above the limit: keep the smallest keys (still pseudo-random)
+        found = sorted(found, key=lambda r: r[-1])[:limit]
+    columns: list[list[Any]] = [list(c) for c in zip(*found, strict=True)] if found else [[] for _ in range(9)]
+    ts, src, rid, texts, label, conf, status, response, _keys = columns
     inputs = _decode_all(texts)
     latency = [None if r is None else (r - t) * 1000.0 for t, r in zip(ts, response, strict=True)]
     for row in extra:

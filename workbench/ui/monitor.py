@@ -126,8 +126,9 @@ def sample_note(tl: Timeline, limit: int) -> str:
     sampled = w[w["sampled_rows"] < w["calls"]]
     if sampled.empty:
         return "Drift is tested on every call of each window."
-    return (f"Drift is tested on a sample of each window with more than {limit:,} calls: every k-th call, spread over "
-            f"the window ({int(w['sampled_rows'].sum()):,} of {int(w['calls'].sum()):,} calls in all; the counts, "
+    return (f"Drift is tested on a sample of each window with more than {limit:,} calls: about {limit:,} calls "
+            "drawn pseudo-randomly by call id, the same ones on every visit "
+            f"({int(w['sampled_rows'].sum()):,} of {int(w['calls'].sum()):,} calls in all; the counts, "
             "errors and latency are of every call).")
 
 
@@ -135,5 +136,5 @@ def window_sample_text(tl: Timeline, k: int) -> str:
     row = tl.windows.iloc[k]
     if row["sampled_rows"] < row["calls"]:
         return (f"Drift in window {row['label']} on a sample of {int(row['tested_rows']):,} of its "
-                f"{int(row['calls']):,} calls (every k-th call, spread over the window).")
+                f"{int(row['calls']):,} calls (drawn pseudo-randomly by call id).")
     return f"Drift in window {row['label']} on all {int(row['tested_rows']):,} of its answered calls."

@@ -1,0 +1,125 @@
+"""Calls, errors and latency per model, source and 5-minute bucket, kept beside the request log.
+
+The Monitor page's windows (5 minutes to a week, starting on a multiple of their width) are unions
+of these buckets, so counting a month of traffic reads a few thousand rollup rows, not a million
+index entries. `store_log` keeps the rollup in its own transaction: it reads the rows its write
+may change (by ``log_key``) before and after, and adds the difference of their contributions with
+one upsert (``calls = calls + excluded.calls``, on SQLite and Postgres alike). That is exact for
+the sink's single writer; a window not aligned to the buckets is counted from the log instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Float, Integer, String, func, select, tuple_
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .models import Base
+
+BUCKET_SECONDS = 300
+_CHUNK = 500  # keys per IN (...): far under SQLite's bound-parameter limit
+
+
+class TrafficRollup(Base):
+    __tablename__ = "request_log_rollup"
+
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """Epoch seconds of the bucket's start, a multiple of ``BUCKET_SECONDS``."""
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    latency_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    """Milliseconds, over the rows that have a response time."""
+    latency_n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+Key = tuple[str, int, str]
+Delta = dict[Key, list[float]]
+
+
+def bucket_of(ts: float) -> int:
+    return math.floor(ts / BUCKET_SECONDS) * BUCKET_SECONDS
+
+
+def add_rows(delta: Delta, rows: Iterable[Any], sign: int) -> None:
+    """Add (or with ``sign=-1`` take away) rows' contributions: (model, source, event_ts, status, response_ts)."""
+    for model, source, ts, status, response_ts in rows:
+        into = delta.setdefault((model, bucket_of(ts), source), [0, 0, 0.0, 0])
+        into[0] += sign
+        into[1] += sign * (status == "error")
+        if response_ts is not None:
+            into[2] += sign * (response_ts - ts) * 1000.0
+            into[3] += sign
+
+
+def state_of(connection: Any, keys: list[str]) -> dict[str, tuple[Any, ...]]:
+    """log_key -> (model, source, event_ts, status, response_ts) of the rows that exist."""
+    # The DB-API's own statement: SQLAlchemy's expanding IN cost more than the upsert it accompanies.
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    out: dict[str, tuple[Any, ...]] = {}
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i:i + _CHUNK]
+        sql = ("SELECT log_key, model, source, event_ts, status, response_ts FROM request_log "
+               f"WHERE log_key IN ({', '.join([mark] * len(chunk))})")
+        for key, *rest in connection.exec_driver_sql(sql, tuple(chunk)):
+            out[key] = tuple(rest)
+    return out
+
+
+def calls_state(connection: Any, calls: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
+    """The rows of (model, request id) calls, as `add_rows` wants them."""
+    from .request_log import RequestLogRow
+
+    log = RequestLogRow.__table__.c
+    out: list[tuple[Any, ...]] = []
+    for i in range(0, len(calls), _CHUNK):
+        query = select(log.model, log.source, log.event_ts, log.status, log.response_ts) \
+            .where(tuple_(log.model, log.request_id).in_(calls[i:i + _CHUNK]))
+        out.extend(tuple(r) for r in connection.execute(query))
+    return out
+
+
+def apply(connection: Any, delta: Delta) -> None:
+    """Add ``delta`` to the rollup, one upsert for all its buckets."""
+    rows = [{"model": m, "bucket": b, "source": s, "calls": int(v[0]), "errors": int(v[1]),
+             "latency_sum": float(v[2]), "latency_n": int(v[3])}
+            for (m, b, s), v in delta.items() if any(v)]
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = TrafficRollup.__table__
+    stmt = insert(table)
+    new, old = stmt.excluded, table.c
+    connection.execute(stmt.on_conflict_do_update(index_elements=["model", "bucket", "source"], set_={
+        name: old[name] + new[name] for name in ("calls", "errors", "latency_sum", "latency_n")}), rows)
+
+
+def aligned(t0: float, width_seconds: float) -> bool:
+    return t0 % BUCKET_SECONDS == 0 and width_seconds % BUCKET_SECONDS == 0
+
+
+def rollup_windows(session: Any, model: str, t0: float, width_seconds: float, n_windows: int,
+                   sources: tuple[str, ...] | None) -> dict[int, list[float]]:
+    """window index -> [calls, errors, latency_sum, latency_n], from the buckets (``aligned`` windows only)."""
+    c = TrafficRollup.__table__.c
+    query = select(c.bucket, func.sum(c.calls), func.sum(c.errors), func.sum(c.latency_sum),
+                   func.sum(c.latency_n)).where(
+        c.model == model, c.bucket >= t0, c.bucket < t0 + width_seconds * n_windows).group_by(c.bucket)
+    if sources:
+        query = query.where(c.source.in_(sources))
+    found: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
+    for bucket, n, e, lat_sum, lat_n in session.execute(query):
+        into = found[int((bucket - t0) // width_seconds)]
+        into[0] += int(n or 0)
+        into[1] += int(e or 0)
+        into[2] += float(lat_sum or 0)
+        into[3] += int(lat_n or 0)
+    return dict(found)
