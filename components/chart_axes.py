@@ -9,13 +9,15 @@ shows, so that no two ticks read the same.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import plotly.graph_objects as go
 
 P_FLOOR = 1e-10
-P_TICKS = [1e-10, 1e-8, 1e-6, 1e-4, 0.001, 0.01, 0.05, 0.2, 1.0]
-P_TEXT = ["1e-10", "1e-8", "1e-6", "0.0001", "0.001", "0.01", "0.05", "0.2", "1"]
+# Six ticks, two decades apart: more crammed "0.2 0.05 0.01 0.001" into one corner of a small chart.
+P_TICKS = [1e-10, 1e-8, 1e-6, 1e-4, 0.01, 1.0]
+P_TEXT = ["1e-10", "1e-8", "1e-6", "0.0001", "0.01", "1"]
 NUMBER = ".3~g"
 LAYOUT = {"height": 360, "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
           "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
@@ -88,6 +90,17 @@ def style(figure: go.Figure, *, title: str, width: timedelta | None, x_range: tu
 def p_value_axis(figure: go.Figure, **where: object) -> None:
     figure.update_yaxes(type="log", tickvals=P_TICKS, ticktext=P_TEXT, range=[-10.5, 0.1],
                         title_text="p-value (log scale)", **where)
+
+
+def threshold_line(figure: go.Figure, y: float, text: str, *, colour: str = "#c62828") -> None:
+    """A dashed line at ``y`` on a log axis with its label on it.
+
+    Plotly places a shape's annotation in axis units, which on a log axis are decades: ``add_hline``'s own
+    label for 0.00385 lands at 10**0.00385, at the top of the chart, far from its line.
+    """
+    figure.add_hline(y=y, line_dash="dash", line_color=colour)
+    figure.add_annotation(x=0, xref="paper", xanchor="left", y=math.log10(y), yanchor="bottom", text=text,
+                          showarrow=False, font={"color": colour})
 
 
 def mode_for(n_points: int) -> str:

@@ -9,13 +9,15 @@ from plotly.subplots import make_subplots
 
 from workbench.monitor.drift import DriftReport
 
+from .chart_axes import threshold_line
+
 
 def p_value_figure(report: DriftReport) -> go.Figure:
     table = report.table().sort_values("p_value")
     colours = ["#c62828" if d else "#607d8b" for d in table["drifted"]]
     figure = go.Figure(go.Bar(x=table["feature"], y=table["p_value"].clip(lower=1e-12), marker_color=colours,
                               hovertemplate="%{x}: p-value %{y:.3g}<extra></extra>"))
-    figure.add_hline(y=report.threshold, line_dash="dash", annotation_text=f"threshold {report.threshold:.3g}")
+    threshold_line(figure, report.threshold, f"threshold {report.threshold:.3g}")
     figure.update_layout(title="Per-feature p-value (red: drifted)", yaxis_type="log",
                          yaxis_title="p-value (log scale)", xaxis_title="Feature",
                          height=360, margin={"l": 10, "r": 10, "t": 50, "b": 40})

@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 from workbench.monitor.timeline import Timeline
 
-from .chart_axes import NUMBER, P_FLOOR, mode_for, p_value_axis, style
+from .chart_axes import NUMBER, P_FLOOR, mode_for, p_value_axis, style, threshold_line
 
 RED, GREY, GREEN, BLUE = "#c62828", "#607d8b", "#2e7d32", "#1565c0"
 TOP_FEATURES = 6
@@ -43,8 +43,7 @@ def drift_timeline_figure(timeline: Timeline, features: list[str]) -> go.Figure:
         figure.add_trace(go.Scatter(x=x, y=y, name=name, mode=mode_for(len(y)),
                                     text=[f"{v:.2g}" for v in y], textposition="top center",
                                     hovertemplate=f"{name}: p = %{{y:.3g}}<extra></extra>"))
-    figure.add_hline(y=timeline.threshold, line_dash="dash", line_color=RED,
-                     annotation_text=f"threshold {timeline.threshold:.3g}", annotation_position="bottom left")
+    threshold_line(figure, timeline.threshold, f"threshold {timeline.threshold:.3g}", colour=RED)
     style(figure, title="p-value per feature and window (below the dashed line: drift)",
           width=_width(timeline), x_range=_x_range(timeline))
     p_value_axis(figure)
@@ -59,8 +58,8 @@ def heatmap_figure(timeline: Timeline, features: list[str]) -> go.Figure:
     limit = -np.log10(timeline.threshold)
     figure = go.Figure(go.Heatmap(
         z=z, x=labels, y=list(table.index), colorscale=[[0, "#eceff1"], [min(0.99, limit / 10), "#ffcc80"], [1, RED]],
-        zmin=0, zmax=10, customdata=table.to_numpy(), colorbar={"title": "-log10 p", "tickvals": [0, 2, limit, 10],
-                                                            "ticktext": ["p=1", "0.01", "threshold", "1e-10"]},
+        zmin=0, zmax=10, customdata=table.to_numpy(), colorbar={"title": "p-value", "tickvals": [0, limit, 10],
+                                                            "ticktext": ["1 (alike)", "threshold", "1e-10"]},
         hovertemplate="%{y} in %{x}: p = %{customdata:.3g}<extra></extra>"))
     style(figure, title="Drift by feature and window (red: drifted)", width=None,
           height=max(300, 40 + 22 * len(table.index)))

@@ -135,6 +135,6 @@ def sample_note(tl: Timeline, limit: int) -> str:
 def window_sample_text(tl: Timeline, k: int) -> str:
     row = tl.windows.iloc[k]
     if row["sampled_rows"] < row["calls"]:
-        return (f"Drift in window {row['label']} on a sample of {int(row['tested_rows']):,} of its "
+        return (f"Window {row['label']}: drift tested on a sample of {int(row['tested_rows']):,} of its "
                 f"{int(row['calls']):,} calls (drawn pseudo-randomly by call id).")
-    return f"Drift in window {row['label']} on all {int(row['tested_rows']):,} of its answered calls."
+    return f"Window {row['label']}: drift tested on all {int(row['tested_rows']):,} of its answered calls."
