@@ -56,7 +56,7 @@ def render_comparison(outcomes: list[Outcome], *, key: str) -> None:
             answer = f"{r.value:.2f}{' ' + r.unit if r.unit else ''}" if r.task == "regression" and r.value is not None else label_text(r.label)
             st.metric(md_escape(o.model), md_escape(answer), help="The model's answer")
             if r.confidence is not None:
-                st.caption(f"confidence {confidence(r.confidence)} · {r.latency_ms or 0:.0f} ms")
+                st.caption(md("confidence {} · {:.0f} ms", confidence(r.confidence), r.latency_ms or 0))
             else:
                 st.caption(f"{r.latency_ms or 0:.0f} ms")
     fig = comparison_figure(outcomes)

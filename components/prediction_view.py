@@ -54,7 +54,7 @@ def render_result(result: Result, *, key: str) -> None:
             c2.metric("Model", md_escape(result.model))
         else:
             c1.metric("Prediction", md_escape(label_text(result.label)))
-            c2.metric("Confidence", confidence(result.confidence) or "n/a",
+            c2.metric("Confidence", md_escape(confidence(result.confidence) or "n/a"),
                       help="Probability the model gives to its answer.")
         c3.metric("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "n/a",
                   help="Time from sending the request to reading the answer.")

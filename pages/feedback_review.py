@@ -62,10 +62,10 @@ in_range = fm.verdict_counts(frame)  # the same dates, model, version and person
 m = st.columns(4)
 m[0].metric("Feedback in range", int(in_range["items"]), help=md("on {predictions} predictions; {wrong} wrong, "
                                                                  "{correct} correct, {unsure} unsure", **in_range))
-m[1].metric("Accuracy from feedback", percent(summary.accuracy),
+m[1].metric("Accuracy from feedback", md_escape(percent(summary.accuracy)),
             help="correct / (correct + wrong), one vote per prediction (the newest)")
 m[2].metric("Labelled predictions", md("{} of {}", summary.labelled, n_predictions))
-m[3].metric("Coverage", percent(summary.coverage),
+m[3].metric("Coverage", md_escape(percent(summary.coverage)),
             help="labelled predictions / predictions of this model in the chosen dates")
 for warning in summary.warnings:
     st.warning(md_escape(warning), icon=":material/warning:")

@@ -14,6 +14,7 @@ def test_compare_wine_with_its_v1_twin(logged_in, app_env):
     others = at.multiselect(key="compare.others.wine")
     assert "wine-v1" in others.options
     others.set_value(["wine-v1"]).run()
+    assert unescape(at.button(key="compare.send").label) == "Send to wine and wine-v1"  # names, not "2 models"
     at.button(key="compare.send").click().run()
     assert not at.exception, at.exception
     metrics = metric_values(at)

@@ -43,3 +43,10 @@ def test_count_ticks_are_whole_numbers():
     assert same.layout.coloraxis.showscale is False
     mixed = confusion_figure(pd.DataFrame([[1, 2], [0, 3]], index=["a", "b"], columns=["a", "b"]), "m")
     assert mixed.layout.coloraxis.colorbar.dtick == 1
+
+
+def test_model_card_metrics_read_as_people_read_them():
+    from components.model_card import metric_text
+    assert metric_text("accuracy", 1.0) == "100%" and metric_text("Accuracy", 0.9444) == "94%"
+    assert metric_text("r2", 0.4567891) == "0.457" and metric_text("mae", 12.3456) == "12.3"
+    assert metric_text("note", "n/a") == "n/a"
