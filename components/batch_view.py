@@ -111,7 +111,7 @@ def render_summary(job: JobRecord, summary: JobSummary, *, key: str) -> None:
 def render_job_list(jobs: list[JobRecord], *, key: str) -> str | None:
     """The person's past jobs; returns the id of the one they open."""
     if not jobs:
-        st.caption("No batch jobs yet. Upload a file above and press Start to score it.")
+        st.caption("No batch jobs yet. Upload a file above; a Start button appears under it.")
         return None
     table = pd.DataFrame([{
         "started": j.created.strftime("%Y-%m-%d %H:%M") if j.created else "", "model": j.model, "file": j.input_name,

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.numbers import confidence
 from components.prediction_view import label_text
 from components.text import chart_text, md, md_escape
 from workbench.predict.service import Outcome
@@ -18,7 +19,7 @@ def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
         rows.append({
             "model": o.model,
             "answer": label_text(r.value if r and r.task == "regression" else r.label) if r else "",
-            "confidence": round(r.confidence, 3) if r and r.confidence is not None else None,
+            "confidence": confidence(r.confidence) if r and r.confidence is not None else "",
             "latency (ms)": round(r.latency_ms or 0, 1) if r else None,
             "request id": r.request_id if r else "",
             "problem": o.error or "",
@@ -55,7 +56,7 @@ def render_comparison(outcomes: list[Outcome], *, key: str) -> None:
             answer = f"{r.value:.2f}{' ' + r.unit if r.unit else ''}" if r.task == "regression" and r.value is not None else label_text(r.label)
             st.metric(md_escape(o.model), md_escape(answer), help="The model's answer")
             if r.confidence is not None:
-                st.caption(f"confidence {r.confidence:.2f} · {r.latency_ms or 0:.0f} ms")
+                st.caption(md("confidence {} · {:.0f} ms", confidence(r.confidence), r.latency_ms or 0))
             else:
                 st.caption(f"{r.latency_ms or 0:.0f} ms")
     fig = comparison_figure(outcomes)

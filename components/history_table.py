@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.case_view import feedback_summary
+from components.numbers import confidence
 from components.prediction_view import label_text
 
 if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
@@ -36,7 +37,7 @@ def history_frame(rows: list[LoggedPrediction], feedback: dict[int, FeedbackItem
             "model": r.model,
             "inputs": _inputs_text(r.inputs),
             "answer": label_text(answer) if r.ok and answer is not None else "",
-            "confidence": round(max(probs.values()), 3) if probs else None,
+            "confidence": confidence(max(probs.values())) if probs else "",
             "latency (ms)": round(r.latency_ms, 1) if r.latency_ms is not None else None,
             "status": r.status,
             "problem": r.error or "",

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.numbers import number, percent
 from components.text import md, md_escape, plain, plain_frame
 from mds_client import ModelRef
 from workbench.catalog.service import ModelEntry, schema_table
@@ -41,7 +42,7 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
         if isinstance(metrics, dict) and metrics:
             st.markdown("**Metrics** (on held-out data)")
             st.dataframe(pd.DataFrame({"metric": [plain(m) for m in metrics],
-                                       "value": [plain(v) for v in metrics.values()]}),
+                                       "value": [metric_text(m, v) for m, v in metrics.items()]}),
                          hide_index=True, width="stretch", key=f"{key}.metrics")
     st.markdown("**Inputs**")
     if entry.schema is None or entry.schema.is_empty:
@@ -57,6 +58,19 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
     if metadata:
         with st.expander("Server metadata (as the server sends it)"):
             st.json(metadata, expanded=False)
+
+
+# Metrics that are shares of cases: read as a percent ("100%"), not "1.0".
+SHARE_METRICS = ("accuracy", "precision", "recall", "balanced_accuracy")
+
+
+def metric_text(name: Any, value: Any) -> str:
+    """One model-card metric for people: shares as percents, everything else rounded (components.numbers)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return plain(value)
+    if str(name).lower().replace(" ", "_") in SHARE_METRICS and 0 <= value <= 1:
+        return percent(value)
+    return number(value)
 
 
 def kind_caption(ref: ModelRef) -> str:

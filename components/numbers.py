@@ -28,3 +28,28 @@ def number(value: Any, unit: str = "", *, digits: int = 3) -> str:
         decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
         text = f"{x:,.{decimals}f}".rstrip("0").rstrip(".")
     return f"{text} {unit}".strip() if unit and unit != "$" else (f"${text}" if unit == "$" else text)
+
+
+def percent(share: Any) -> str:
+    """A share 0..1 as a whole percent (0.598 -> "60%"); "n/a" when unknown.
+
+    A share that is not exactly 0 or 1 never reads "0%" or "100%": it reads "<1%" or ">99%".
+    """
+    try:
+        x = float(share)
+    except (TypeError, ValueError):
+        return "n/a"
+    if not math.isfinite(x):
+        return "n/a"
+    if 0 < x < 0.005:
+        return "<1%"
+    if 0.995 <= x < 1:
+        return ">99%"
+    return f"{x:.0%}"
+
+
+def confidence(value: Any) -> str:
+    """A model's confidence (0..1) the one way every page shows it: a whole percent; blank when unknown."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return "" if percent(value) == "n/a" else percent(value)

@@ -35,7 +35,7 @@ def render_payload_source(*, key: str) -> str | bytes:
         upload = st.file_uploader("A JSON file (v1 or V2 body) or a text file holding a curl command",
                                   type=["json", "txt", "sh"], key=f"{key}.upload")
         return upload.getvalue() if upload is not None else ""
-    text = st.text_area("Paste a request body (v1 or V2 JSON) or a whole curl command", key=f"{key}.text", height=240,
+    text = st.text_area("Paste a request body (Seldon v1 or V2 JSON) or a whole curl command", key=f"{key}.text", height=240,
                         max_chars=MAX_PAYLOAD_BYTES,
                         placeholder='{"inputs": [...]}   or   curl -X POST ... -d \'{"data": {...}}\'',
                         help="Nothing is sent while you check. A URL in a curl command is never used: "

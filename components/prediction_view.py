@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.colors import qualitative
 
+from components.numbers import confidence
 from components.text import chart_text, md, md_escape
 from workbench.predict.service import Result
 
@@ -53,9 +54,8 @@ def render_result(result: Result, *, key: str) -> None:
             c2.metric("Model", md_escape(result.model))
         else:
             c1.metric("Prediction", md_escape(label_text(result.label)))
-            confidence = result.confidence
-            c2.metric("Confidence", f"{confidence:.2f}" if confidence is not None else "n/a",
-                      help="Probability the model gives to its answer (0 to 1).")
+            c2.metric("Confidence", md_escape(confidence(result.confidence) or "n/a"),
+                      help="Probability the model gives to its answer.")
         c3.metric("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "n/a",
                   help="Time from sending the request to reading the answer.")
         st.caption(md("Request id: {} · model {}", result.request_id or "none", result.model)

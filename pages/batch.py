@@ -45,7 +45,8 @@ if schema is not None and not schema.is_empty:
         source_path = Path(ref.sample_data)
         st.caption(md("Sample file: {}", source_path.name))
     else:
-        upload = st.file_uploader("CSV, Parquet or JSON lines; one row per case, one column per feature",
+        upload = st.file_uploader("CSV or text (.csv, .txt), Parquet (.parquet, .pq) or JSON lines (.jsonl, .ndjson); one row per case, "
+                                  "one column per feature",
                                   type=UPLOAD_TYPES, key="batch.upload")
         if upload is not None:
             source_path = batch_jobs.save_upload(upload.name, upload.getvalue())

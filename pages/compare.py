@@ -22,7 +22,7 @@ if not with_form:
     st.info("No model here has a schema that a form can show, so there is nothing to compare.")
     st.stop()
 
-base = model_picker(with_form, page="compare", label="The input follows the form of")
+base = model_picker(with_form, page="compare", label="Model whose inputs to use")
 assert base is not None and base.schema is not None
 # Models that take the same inputs can answer the same question.
 columns = set(base.schema.table_columns())
@@ -40,7 +40,9 @@ form = render_schema_form(base.schema, key=f"predict.form.{base.name}", defaults
                           reference=reference)
 state.set_form_values(base.name, form.values)
 chosen = [base] + [e for e in with_form if e.name in others]
-clicked = st.button(md("Send to {}", count(len(chosen), "model")), type="primary", key="compare.send",
+names = [e.name for e in chosen]
+to = " and ".join([", ".join(names[:-1]), names[-1]]) if 1 < len(names) <= 3 else count(len(names), "model")
+clicked = st.button(md("Send to {}", to), type="primary", key="compare.send",
                     disabled=not form.valid or len(chosen) < 2)
 if clicked:
     with st.spinner("Asking the models..."):

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from components.numbers import count
+from components.numbers import confidence, count, percent
 from components.review_charts import accuracy_figure, confusion_figure, error_figure
 from components.text import md, md_escape
 from mds_client import MDSError
@@ -57,15 +57,15 @@ frame = fm.feedback_frame(engine, filters)
 shown = frame if verdict == "all" else frame[frame["verdict"] == verdict]
 n_predictions = fm.count_predictions(engine, model=model, version=filters.version, since=since, until=until)
 summary = fm.summarize(frame, n_predictions)
-week = fm.week_counts(fm.feedback_frame(engine, fm.FeedbackFilter(model=model, user=filters.user)))
+in_range = fm.verdict_counts(frame)  # the same dates, model, version and person as everything below
 
 m = st.columns(4)
-m[0].metric("Feedback this week", int(week["items"]), help=md("on {predictions} predictions; {wrong} wrong, "
-                                                              "{correct} correct, {unsure} unsure", **week))
-m[1].metric("Accuracy from feedback", "n/a" if summary.accuracy is None else f"{summary.accuracy:.0%}",
+m[0].metric("Feedback in range", int(in_range["items"]), help=md("on {predictions} predictions; {wrong} wrong, "
+                                                                 "{correct} correct, {unsure} unsure", **in_range))
+m[1].metric("Accuracy from feedback", md_escape(percent(summary.accuracy)),
             help="correct / (correct + wrong), one vote per prediction (the newest)")
 m[2].metric("Labelled predictions", md("{} of {}", summary.labelled, n_predictions))
-m[3].metric("Coverage", "n/a" if summary.coverage is None else f"{summary.coverage:.1%}",
+m[3].metric("Coverage", md_escape(percent(summary.coverage)),
             help="labelled predictions / predictions of this model in the chosen dates")
 for warning in summary.warnings:
     st.warning(md_escape(warning), icon=":material/warning:")
@@ -103,12 +103,13 @@ view["sent"] = view["sent"].map(fm.DELIVERY_WORDS).fillna(view["sent"])
 # None -> NaN: an empty cell where nobody said how sure they were, not the word "None".
 view = view.astype({"predicted": str, "right answer": str})
 view["right answer"] = view["right answer"].replace({"None": "", "nan": ""})
-for column in ("model_confidence", "confidence"):  # blank where unknown, not the word "None"
-    view[column] = [f"{float(v):.2f}" if v is not None and v == v else "" for v in view[column]]
+# Blank where unknown, not the word "None"; the model's confidence as on every page, a whole percent.
+view["model_confidence"] = [confidence(v) for v in view["model_confidence"]]
+view["confidence"] = [f"{float(v):.2f}" if v is not None and v == v else "" for v in view["confidence"]]
 st.dataframe(view, hide_index=True, key="review.table",
              column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
                             "model_confidence": st.column_config.TextColumn(
-                                "Model's confidence", help="how sure the model was of its answer (0 to 1)"),
+                                "Model's confidence", help="how sure the model was of its answer"),
                             "confidence": st.column_config.TextColumn(
                                 "Reviewer's certainty", help="how sure the person was (0 to 1)")})
 
@@ -118,5 +119,5 @@ d1.download_button("Download labelled cases (CSV)", fm.to_csv_bytes(export), f"{
                    key="review.csv", icon=":material/download:")
 d2.download_button("Download labelled cases (Parquet)", fm.to_parquet_bytes(export), f"{model}-feedback.parquet",
                    "application/octet-stream", key="review.parquet", icon=":material/download:")
-st.caption(md("{} with their inputs, the model's answer and the right one, ready for retraining. {} to {}.",
-              count(len(export), "case"), pd.Timestamp(since).date(), pd.Timestamp(until).date() - timedelta(days=1)))
+st.caption(md("{} with {} inputs, the model's answer and the right one, ready for retraining. {} to {}.",
+              count(len(export), "case"), "its" if len(export) == 1 else "their", pd.Timestamp(since).date(), pd.Timestamp(until).date() - timedelta(days=1)))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from components.history_table import render_history
+from components.numbers import count
+from components.text import md
 from workbench.auth import can
-from workbench.store import recent_predictions
+from workbench.store import count_others_predictions, recent_predictions
 from workbench.store.feedback import latest_verdicts
 from workbench.ui import resources, state
 from workbench.ui.case import render_case
@@ -26,7 +28,11 @@ if wanted:
     st.divider()
 
 rows = recent_predictions(engine, None if everyone else user, limit=100)
-if not rows:
+others = count_others_predictions(engine, user) if sees_all and not everyone and not rows else 0
+if others:
+    st.info(md("You have no predictions yet; tick 'Everyone's predictions' to see {} by others.",
+               count(others, "prediction")), icon=":material/info:")
+elif not rows:
     st.info("No predictions yet. Run one on the Predict page and it will show here, with a link you can share.")
 else:
     render_history(rows, latest_verdicts(engine, [r.id for r in rows]), key="history.list")

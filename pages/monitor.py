@@ -43,17 +43,22 @@ except MDSError as exc:
     st.error(md_escape(exc))
     st.stop()
 if tl.empty:
-    st.info(md("No calls to {} logged yet. ", ref.name) + "Calls through Seldon's request logger, `mds simulate` "
-            "and the Predict and Batch pages show here.", icon=":material/info:")
+    st.info(md("No calls to {} logged yet. ", ref.name) + "Calls show here once Seldon's request logger sends "
+            "them, or after predictions on the Predict and Batch pages (an admin can start simulated traffic on "
+            "Admin).", icon=":material/info:")
     st.stop()
 w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]
-st.caption(md("{} in {} of one {}, {} to {} (UTC). {} {}", count(int(w["calls"].sum()), "call"), count(len(w), "window"),
-              plan.unit, plan.label(plan.start), plan.label(plan.end), glue.sample_note(tl, SAMPLE_LIMIT),
-              tl.method_note))
-st.info(md("Threshold for every view of drift on this page: {}", tl.correction), icon=":material/rule:")
+windows = f"one {plan.window_name} window" if len(w) == 1 else f"{len(w):,} {plan.window_name} windows"
+st.caption(md("{} in {}, {} to {} (UTC). {} {}", count(int(w["calls"].sum()), "call"), windows,
+              plan.label(plan.start), plan.label(plan.end), glue.sample_note(tl, SAMPLE_LIMIT), tl.method_note))
 few = w[w["status"] == TOO_FEW]
-if not few.empty:
+if tested.empty:  # one message, and no threshold box for tests that were not run
+    st.warning(md("Not enough calls yet to test for drift: a window needs {}, the busiest has {}.",
+                  drift_service.MIN_ROWS, int(w["tested_rows"].max())), icon=":material/hourglass_empty:")
+else:
+    st.info(md("Threshold for every view of drift on this page: {}", tl.correction), icon=":material/rule:")
+if not few.empty and not tested.empty:
     st.warning(md("{} fewer than {} rows, so {} not tested (a p-value of a handful of rows is noise): {}.",
                   count(len(few), "window has", "windows have"), drift_service.MIN_ROWS,
                   "it is" if len(few) == 1 else "they are",
@@ -64,7 +69,7 @@ drift_tab, outlier_tab, accuracy_tab, service_tab = st.tabs(
 with drift_tab:
     ranked = ranked_features(tl)
     if tested.empty:
-        st.info("No window has enough rows for a drift test yet.")
+        st.caption("The drift charts appear once a window has enough calls (see above).")
     else:
         sustained = sustained_drift(tl)
         if sustained:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.app.helpers import metric_values, texts, unescape
-from workbench.store import open_store, recent_predictions
+from workbench.store import log_prediction, open_store, recent_predictions
 
 
 def test_compare_wine_with_its_v1_twin(logged_in, app_env):
@@ -14,6 +14,7 @@ def test_compare_wine_with_its_v1_twin(logged_in, app_env):
     others = at.multiselect(key="compare.others.wine")
     assert "wine-v1" in others.options
     others.set_value(["wine-v1"]).run()
+    assert unescape(at.button(key="compare.send").label) == "Send to wine and wine-v1"  # names, not "2 models"
     at.button(key="compare.send").click().run()
     assert not at.exception, at.exception
     metrics = metric_values(at)
@@ -127,6 +128,18 @@ def test_analysts_cannot_open_each_others_cases():
 def test_empty_history_teaches(logged_in):
     at = logged_in("scientist", page="history")
     assert "No predictions yet" in texts(at)
+
+
+def test_empty_own_history_points_to_everyones(logged_in, app_env):
+    engine = open_store(f"sqlite:///{app_env / 'wb.db'}")
+    for _ in range(2):
+        log_prediction(engine, user="someone-else", model="any-model", inputs={"x": 1}, outputs={"label": "a"})
+    at = logged_in("scientist", page="history")
+    assert "You have no predictions yet; tick 'Everyone's predictions' to see 2 predictions by others." in texts(at)
+    assert "No predictions yet. Run one" not in texts(at)
+    at.toggle(key="history.everyone").set_value(True).run()
+    assert not at.exception, at.exception
+    assert "You have no predictions yet" not in texts(at) and len(at.dataframe[0].value) == 2
 
 
 def test_models_page_try_it_opens_predict(logged_in):

@@ -84,6 +84,9 @@ def test_scientists_review_everyone(logged_in, app_env):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Accuracy from feedback"] == "67%" and metrics["Labelled predictions"] == "3 of 3"
     assert any("fewer than 30" in w.value for w in at.warning)
+    assert not any("one-sided" in w.value for w in at.warning)  # 3 verdicts: too few to call one-sided
+    assert metrics["Feedback in range"] == "3" and metrics["Coverage"].endswith("%")
+    assert "." not in metrics["Coverage"]  # one percent format beside accuracy's "67%"
     table = at.dataframe[0].value
     assert table["verdict"].iloc[0] == "wrong" and table["case"].iloc[0].startswith("/history?prediction=")
     assert len(at.get("download_button")) == 2

@@ -30,7 +30,7 @@ def _journey(page: Page, app_url: str, tmp_path: Path, v1) -> None:
     expect(page.get_by_role("heading", name="Find a model")).to_be_visible(timeout=60_000)
     settle(page, 60_000)
     card = page.locator(f".st-key-models-card-{v1.name}")
-    expect(card).to_contain_text(f"explainer deployed (Seldon v1, {v1.explainer.name})")
+    expect(card).to_contain_text(f"explanations from a deployed explainer ({v1.explainer.name})")
     card.locator("button").click()
     expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
     settle(page)

@@ -86,11 +86,10 @@ def offline_schema(ref: ModelRef) -> ModelSchema:
 
 
 def explainer_note(ref: ModelRef) -> str:
-    """'explainer deployed (Seldon v1, at .../api/v1.0/explain)' when the model has one, else ''."""
+    """'explanations from a deployed explainer (wine-explainer)' when the model has one, else ''."""
     if ref.explainer is None:
         return ""
-    protocol = "Seldon v1" if ref.explainer.protocol == "seldon" else "V2"
-    return f"explainer deployed ({protocol}, {ref.explainer.name})"
+    return f"explanations from a deployed explainer ({ref.explainer.name})"
 
 
 def catalogue_table(entries: list[ModelEntry]) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from workbench.store.predictions import predicted_of
 
 DELIVERY_WORDS = {
     "delivered": "sent to the model server", "pending": "waiting to be sent", "sending": "being sent",
-    "failed": "refused by the model server", "not_applicable": "kept here (no feedback endpoint)",
+    "failed": "refused by the model server", "not_applicable": "saved in the workbench only (this model has no feedback endpoint)",
 }
 """A feedback item's delivery state in words, for tables people read."""
 MIN_ITEMS = 30
@@ -111,7 +111,8 @@ def trust_warnings(correct: int, wrong: int) -> list[str]:
     if judged < MIN_ITEMS:
         warnings.append(f"Only {judged} {'prediction has' if judged == 1 else 'predictions have'} a right/wrong verdict (fewer than {MIN_ITEMS}): "
                         "accuracy from feedback is not reliable yet.")
-    if judged and max(correct, wrong) / judged > ONE_SIDED:
+    # Below MIN_ITEMS the small-sample warning already says it; "100% say correct" of 1 verdict is noise.
+    if judged >= MIN_ITEMS and max(correct, wrong) / judged > ONE_SIDED:
         side = "wrong" if wrong > correct else "correct"
         warnings.append(f"{max(correct, wrong) / judged:.0%} of the verdicts say '{side}': people mostly flag "
                         "mistakes, so this feedback is one-sided and accuracy from it is biased.")
@@ -227,9 +228,15 @@ def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
 def week_counts(frame: pd.DataFrame, now: Any = None) -> dict[str, int]:
     """Feedback given in the last 7 days, by verdict, and the predictions it covers."""
     if frame.empty:
-        return {"items": 0, "predictions": 0, "correct": 0, "wrong": 0, "unsure": 0}
+        return verdict_counts(frame)
     now = pd.Timestamp(now or pd.Timestamp.now(tz="UTC"))
-    recent = frame[frame["created"] >= now - pd.Timedelta(days=7)]
-    counts = recent["verdict"].value_counts()
-    return {"items": len(recent), "predictions": int(recent["prediction_id"].nunique()),
+    return verdict_counts(frame[frame["created"] >= now - pd.Timedelta(days=7)])
+
+
+def verdict_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Feedback items of ``frame`` by verdict, and the predictions they cover."""
+    if frame.empty:
+        return {"items": 0, "predictions": 0, "correct": 0, "wrong": 0, "unsure": 0}
+    counts = frame["verdict"].value_counts()
+    return {"items": len(frame), "predictions": int(frame["prediction_id"].nunique()),
             **{v: int(counts.get(v, 0)) for v in ("correct", "wrong", "unsure")}}

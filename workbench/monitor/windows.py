@@ -39,6 +39,12 @@ class WindowPlan:
                 return name if n == 1 else f"{n} {name}s"
         return f"{seconds} seconds"
 
+    @property
+    def window_name(self) -> str:
+        """The width as it reads before "window": "5-minute", "hour", "day", "2-hour"."""
+        n, _, name = self.unit.partition(" ")
+        return f"{n}-{name.removesuffix('s')}" if name else self.unit
+
     def label(self, when: datetime) -> str:
         """A window's start as people read it: a date for days, a date and time for shorter windows."""
         if self.width >= timedelta(days=1):

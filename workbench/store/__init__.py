@@ -3,7 +3,7 @@
 from .engine import make_engine, migrate, open_store, session_scope
 from .models import Base, BatchChunk, BatchJob, DriftRun, Explanation, Feedback, FeedbackEvent
 from .models import Prediction as PredictionRow
-from .predictions import LoggedPrediction, get_prediction, log_prediction, recent_predictions
+from .predictions import LoggedPrediction, count_others_predictions, get_prediction, log_prediction, recent_predictions
 
 __all__ = [
     "Base",
@@ -15,6 +15,7 @@ __all__ = [
     "FeedbackEvent",
     "LoggedPrediction",
     "PredictionRow",
+    "count_others_predictions",
     "get_prediction",
     "log_prediction",
     "make_engine",

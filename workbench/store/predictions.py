@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from .engine import session_scope
 from .models import Prediction as PredictionRow
@@ -93,6 +93,13 @@ def recent_predictions(engine: Engine, user: str | None, limit: int = 50, *, mod
         query = query.where(PredictionRow.model == model)
     with session_scope(engine) as session:
         return [_plain(row) for row in session.scalars(query)]
+
+
+def count_others_predictions(engine: Engine, user: str) -> int:
+    """How many predictions people other than ``user`` made (what "Everyone's predictions" would add)."""
+    query = select(func.count(PredictionRow.id)).where(PredictionRow.user != user)
+    with session_scope(engine) as session:
+        return int(session.scalar(query) or 0)
 
 
 def get_prediction(engine: Engine, prediction_id: int) -> LoggedPrediction | None:

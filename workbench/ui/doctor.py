@@ -39,7 +39,7 @@ def doctor_page_body(entry: ModelEntry, *, key: str = PAGE) -> None:
             st.caption(f"The curl command's URL ({md_escape(checked.url)}) is not used: Send it calls "
                        f"{md_escape(ref.name)} at its catalog address.")
     findings_tab, payloads_tab, send_tab, expects_tab = st.tabs(
-        ["What the doctor says", "Corrected and converted", "Send it", "What the model expects"])
+        ["Findings", "Corrected and converted", "Send it", "What the model expects"])
     with findings_tab:
         if checked is None:
             st.caption("Paste or upload a payload above: the findings show here, one per line.")

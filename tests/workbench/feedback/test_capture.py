@@ -199,7 +199,8 @@ def test_error_distribution_and_export(fixture_store):
 
 @pytest.mark.parametrize(("correct", "wrong", "expected"), [
     (10, 10, ["fewer than 30"]), (20, 20, []), (5, 35, ["say 'wrong'"]), (40, 2, ["say 'correct'"]),
-    (1, 0, ["Only 1 prediction has a right/wrong verdict", "say 'correct'"]),
+    (1, 0, ["Only 1 prediction has a right/wrong verdict"]),  # one-sided only from 30 verdicts on
+    (29, 0, ["fewer than 30"]), (30, 0, ["100% of the verdicts say 'correct'"]),
 ])
 def test_trust_warnings(correct, wrong, expected):
     warnings = fm.trust_warnings(correct, wrong)
@@ -212,6 +213,7 @@ def test_week_counts(fixture_store):
     engine, _, _ = fixture_store
     counts = fm.week_counts(fm.feedback_frame(engine))
     assert counts["items"] == 9 and counts["wrong"] == 4
+    assert fm.verdict_counts(fm.feedback_frame(engine)) == counts  # the fixture's feedback is all recent
 
 
 def test_records_exist_as_rows(engine):

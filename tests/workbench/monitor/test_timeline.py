@@ -15,7 +15,7 @@ from workbench.monitor.drift import Detector, threshold_for
 from workbench.monitor.drift_inputs import DriftInputs
 from workbench.monitor.estimated_accuracy import estimate
 from workbench.monitor.timeline import TOO_FEW, build_timeline, ranked_features, sustained_drift
-from workbench.monitor.windows import plan_windows
+from workbench.monitor.windows import WindowPlan, plan_windows
 from workbench.store.request_log import LogWrite, log_row, store_log
 from workbench.store.traffic_windows import window_sample, window_stats
 
@@ -155,3 +155,9 @@ def test_sample_reads_every_row_once_with_its_inputs(engine):
     rows = [r for s in samples for r in s.rows]
     assert sorted(int(r.request_id[1:]) for r in rows) == list(range(600))
     assert all(set(r.inputs) == set(NAMES) for r in rows) and all(r.latency_ms == pytest.approx(20) for r in rows)
+
+
+@pytest.mark.parametrize(("width", "name"), [(timedelta(minutes=5), "5-minute"), (timedelta(hours=1), "hour"),
+                                             (timedelta(days=1), "day"), (timedelta(hours=2), "2-hour")])
+def test_a_window_is_named_as_people_say_it(width, name):
+    assert WindowPlan(datetime(2026, 1, 1, tzinfo=UTC), width, 1).window_name == name
