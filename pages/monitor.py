@@ -14,7 +14,7 @@ from workbench.feedback import metrics as feedback_metrics
 from workbench.monitor import drift as drift_service
 from workbench.monitor import promql
 from workbench.monitor.estimated_accuracy import CALIBRATION_NOTE
-from workbench.monitor.timeline import SAMPLE_LIMIT, TOO_FEW, ranked_features, sustained_drift
+from workbench.monitor.timeline import SAMPLE_LIMIT, TOO_FEW, ranked_features
 from workbench.ui import monitor as glue
 from workbench.ui import resources
 from workbench.ui.model_picker import pick_model
@@ -71,25 +71,12 @@ with drift_tab:
     if tested.empty:
         st.caption("The drift charts appear once a window has enough calls (see above).")
     else:
-        sustained = sustained_drift(tl)
-        if sustained:
-            st.error("Drift: " + "; ".join(md("{} in {} windows running", n, k) for n, k in sustained.items()),
-                     icon=":material/warning:")
-        elif tested["is_drift"].iloc[-1]:
-            latest = tested.iloc[-1]
-            st.warning(md("The latest window ({}) drifted, most in {} (p = {:.3g}); one window can be chance: the "
-                          "next one confirms it.", latest["label"], latest["top_feature"], latest["min_p_value"]))
+        glue.drift_verdict(tl, tested)
+        if len(tested) < 2:  # a chart over time of one window is a lone stack of dots: say it, draw the window
+            st.caption("The charts over time start once two windows are tested; below, the window against the "
+                       "reference, feature by feature.")
         else:
-            once = int(tested["is_drift"].sum())
-            st.success(md("No sustained drift: no feature is under the threshold two windows running ({} of {} "
-                          "crossed it once, as chance allows at 5% per window).", once, count(len(tested), "window")))
-        st.plotly_chart(charts.drift_timeline_figure(tl, ranked), key="monitor.timeline", width="stretch")
-        st.caption("Each line is a feature (the six most shifted); a point under the dashed threshold means that "
-                   "feature's values in that window are unlike the reference. One window under it can be chance "
-                   "the correction allows for; several in a row is drift to act on.")
-        st.plotly_chart(charts.heatmap_figure(tl, ranked), key="monitor.heatmap", width="stretch")
-        st.caption("Rows are features, most shifted first; red cells drifted. A red row that starts at one window "
-                   "says when that feature changed; a red column says everything changed at once (a new source).")
+            glue.drift_over_time(tl, ranked)
         cols = st.columns(2)
         feature = cols[0].selectbox("Feature", ranked, key="monitor.feature")
         labels = {tl.windows["label"].iloc[k]: k for k in tl.matrices}

@@ -9,11 +9,14 @@ from datetime import datetime, timedelta
 import pandas as pd
 import streamlit as st
 
+from components import timeline_charts as charts
+from components.numbers import count
+from components.text import md
 from mds_client import MDSError, ModelRef, ModelSchema
 from workbench.monitor import drift as drift_service
 from workbench.monitor import prometheus_api, promql
 from workbench.monitor.prometheus_errors import PrometheusError
-from workbench.monitor.timeline import ReferenceFit, Timeline, build_timeline, fit_reference
+from workbench.monitor.timeline import ReferenceFit, Timeline, build_timeline, fit_reference, sustained_drift
 from workbench.store.traffic_windows import prediction_ids
 from workbench.ui import resources
 
@@ -138,3 +141,33 @@ def window_sample_text(tl: Timeline, k: int) -> str:
         return (f"Window {row['label']}: drift tested on a sample of {int(row['tested_rows']):,} of its "
                 f"{int(row['calls']):,} calls (drawn pseudo-randomly by call id).")
     return f"Window {row['label']}: drift tested on all {int(row['tested_rows']):,} of its answered calls."
+
+
+def drift_over_time(tl: Timeline, ranked: list[str]) -> None:
+    """The p-value timeline and the features x windows heat map, each with what to conclude."""
+    st.plotly_chart(charts.drift_timeline_figure(tl, ranked), key="monitor.timeline", width="stretch")
+    st.caption("Each line is a feature (the six most shifted); a point under the dashed threshold means that "
+               "feature's values in that window are unlike the reference. One window under it can be chance "
+               "the correction allows for; several in a row is drift to act on.")
+    st.plotly_chart(charts.heatmap_figure(tl, ranked), key="monitor.heatmap", width="stretch")
+    st.caption("Rows are features, most shifted first; red cells drifted. A red row that starts at one window "
+               "says when that feature changed; a red column says everything changed at once (a new source).")
+
+
+def drift_verdict(tl: Timeline, tested: pd.DataFrame) -> None:
+    """One sentence on drift: sustained, in the latest window only, in the one window tested, or none."""
+    sustained = sustained_drift(tl)
+    if sustained:
+        st.error("Drift: " + "; ".join(md("{} in {} windows running", n, k) for n, k in sustained.items()),
+                 icon=":material/warning:")
+    elif tested["is_drift"].iloc[-1]:
+        latest = tested.iloc[-1]
+        st.warning(md("The latest window ({}) drifted, most in {} (p = {:.3g}); one window can be chance: the "
+                      "next one confirms it.", latest["label"], latest["top_feature"], latest["min_p_value"]))
+    elif len(tested) == 1:
+        st.success(md("No drift in the one window tested so far ({}); whether drift lasts is judged from the "
+                      "second window on.", tested["label"].iloc[0]))
+    else:
+        once = int(tested["is_drift"].sum())
+        st.success(md("No sustained drift: no feature is under the threshold two windows running ({} of {} "
+                      "crossed it once, as chance allows at 5% per window).", once, count(len(tested), "window")))
