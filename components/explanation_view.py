@@ -65,7 +65,7 @@ def image_figure(explanation: Explanation) -> go.Figure:
 def render_explanation(explanation: Explanation, *, key: str) -> None:
     names = {"anchor": "Anchor rule", "shap": "SHAP values", "occlusion": "Occlusion heat map"}
     # the source is a phrase ("explainer server", "computed in the workbench"): a sentence around each
-    where = "from the model's explainer server" if explanation.source == "explainer server" else explanation.source
+    where = f"from the {explanation.source}" if explanation.source.startswith("explainer server") else explanation.source
     how = f"{names.get(explanation.kind, explanation.kind)} {where}"
     if explanation.from_cache:
         how += " (saved earlier: no call to the model)"

@@ -70,8 +70,8 @@ def test_the_explanation_says_where_it_came_from_in_a_sentence():
     cases = [
         ({"kind": "shap", "model": "m", "source": "computed in the workbench", "calls": 1, "seconds": 0.25},
          "SHAP values computed in the workbench (1 call to the model, 0.2 s)."),
-        ({"kind": "anchor", "model": "m", "source": "explainer server", "calls": 12, "seconds": 1.5},
-         "Anchor rule from the model's explainer server (12 calls to the model, 1.5 s)."),
+        ({"kind": "anchor", "model": "m", "source": "explainer server wine-explainer", "calls": 12, "seconds": 1.5},
+         "Anchor rule from the explainer server wine-explainer (12 calls to the model, 1.5 s)."),
     ]
     for args, words in cases:
         at = AppTest.from_function(explanation_app)
