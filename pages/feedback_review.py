@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.numbers import count
 from components.review_charts import accuracy_figure, confusion_figure, error_figure
+from components.tables import render_table
 from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.auth import can_see_all_feedback
@@ -105,7 +106,7 @@ view = view.astype({"predicted": str, "right answer": str})
 view["right answer"] = view["right answer"].replace({"None": "", "nan": ""})
 for column in ("model_confidence", "confidence"):  # blank where unknown, not the word "None"
     view[column] = [f"{float(v):.2f}" if v is not None and v == v else "" for v in view[column]]
-st.dataframe(view, hide_index=True, key="review.table",
+render_table(view, key="review.table",
              column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
                             "model_confidence": st.column_config.TextColumn(
                                 "Model's confidence", help="how sure the model was of its answer (0 to 1)"),

@@ -1,0 +1,70 @@
+"""Tables people can read whole: one rule for every ``st.dataframe`` the pages draw.
+
+- a column empty in every row is left out (a column of blanks says nothing and pushes the rest off screen);
+- a text column with long values gets a wide column (``width="large"``) so descriptions, URLs and inputs
+  read to their end instead of "Predicts the cultiv";
+- the table is as tall as its rows up to ``MAX_ROWS``, then scrolls: no row is cut in half;
+- one record with many fields reads as a two-column field / value table (``record_frame``), not one wide row;
+- text cells go through ``plain`` (bidi controls visible, no "None").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components.text import plain, plain_frame
+
+LONG_TEXT = 24   # characters: a value longer than this gets a wide column
+MAX_ROWS = 20    # rows shown before the table scrolls
+ROW_PX = 35      # Streamlit's row (and header) height in pixels
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+
+
+def empty_columns(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> list[str]:
+    """Columns with no value in any row (none when the table has no rows: its headers say what would be there)."""
+    if frame.empty:
+        return []
+    kept = set(keep)
+    return [c for c in frame.columns if c not in kept and all(_blank(v) for v in frame[c])]
+
+
+def fit_height(rows: int) -> int:
+    """Pixels that show ``rows`` rows and the header whole, up to ``MAX_ROWS`` rows."""
+    return (min(max(rows, 1), MAX_ROWS) + 1) * ROW_PX + 3
+
+
+def long_text_columns(frame: pd.DataFrame) -> list[str]:
+    """Text columns with a value longer than ``LONG_TEXT`` characters."""
+    return [c for c in frame.select_dtypes(include="object").columns
+            if frame[c].map(lambda v: len(str(v)) if not _blank(v) else 0).max() > LONG_TEXT]
+
+
+def record_frame(record: Mapping[str, Any], names: tuple[str, str] = ("feature", "value")) -> pd.DataFrame:
+    """One record as rows of (name, value): a case with 13 features reads down, not off the right edge."""
+    return pd.DataFrame({names[0]: [str(k) for k in record],
+                         names[1]: ["" if _blank(v) else plain(v) for v in record.values()]})
+
+
+def shown_table(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFrame:
+    """``frame`` as the screen shows it: empty columns out, text plain."""
+    return plain_frame(frame.drop(columns=empty_columns(frame, keep=keep)))
+
+
+def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: dict[str, Any] | None = None,
+                 keep: Iterable[str] = (), **options: Any) -> pd.DataFrame:
+    """Draw ``frame`` by the rules above and return the table as shown (downloads use the original)."""
+    shown = shown_table(frame, keep=keep)
+    config = {c: st.column_config.TextColumn(c, width="large") for c in long_text_columns(shown)}
+    config.update({c: v for c, v in (column_config or {}).items() if c in shown.columns})
+    options.setdefault("hide_index", True)
+    options.setdefault("width", "stretch")
+    options.setdefault("height", fit_height(len(shown)))
+    st.dataframe(shown, key=key, column_config=config, **options)
+    return shown
