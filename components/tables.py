@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.text import plain, plain_frame
+from components.text import md_escape, plain, plain_frame
 
 LONG_TEXT = 24   # characters: a value longer than this gets a wide column
 MAX_ROWS = 20    # rows shown before the table scrolls
@@ -41,9 +41,10 @@ def fit_height(rows: int) -> int:
 
 
 def long_text_columns(frame: pd.DataFrame) -> list[str]:
-    """Text columns with a value longer than ``LONG_TEXT`` characters."""
+    """Text columns with a value longer than ``LONG_TEXT`` characters, but the first: it names the row, and
+    widening it pushes the values off screen."""
     return [c for c in frame.select_dtypes(include="object").columns
-            if frame[c].map(lambda v: len(str(v)) if not _blank(v) else 0).max() > LONG_TEXT]
+            if c != frame.columns[0] and frame[c].map(lambda v: len(str(v)) if not _blank(v) else 0).max() > LONG_TEXT]
 
 
 def record_frame(record: Mapping[str, Any], names: tuple[str, str] = ("feature", "value")) -> pd.DataFrame:
@@ -58,9 +59,11 @@ def shown_table(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFram
 
 
 def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: dict[str, Any] | None = None,
-                 keep: Iterable[str] = (), **options: Any) -> pd.DataFrame:
-    """Draw ``frame`` by the rules above and return the table as shown (downloads use the original)."""
-    shown = shown_table(frame, keep=keep)
+                 keep: Iterable[str] = (), drop_empty: bool = True, **options: Any) -> pd.DataFrame:
+    """Draw ``frame`` by the rules above and return the table as shown (downloads use the original).
+
+    ``drop_empty=False`` for a person's own data (a preview, rejected rows): there an empty column is news."""
+    shown = shown_table(frame, keep=keep) if drop_empty else plain_frame(frame)
     config = {c: st.column_config.TextColumn(c, width="large") for c in long_text_columns(shown)}
     config.update({c: v for c, v in (column_config or {}).items() if c in shown.columns})
     options.setdefault("hide_index", True)
@@ -68,3 +71,10 @@ def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: 
     options.setdefault("height", fit_height(len(shown)))
     st.dataframe(shown, key=key, column_config=config, **options)
     return shown
+
+
+def render_facts(record: Mapping[str, Any], names: tuple[str, str] = ("setting", "value")) -> None:
+    """A few facts with long values (paths, URLs) as a static table that wraps them: nothing cut at 1024 px.
+    ``st.table`` reads Markdown, so every cell is escaped."""
+    frame = record_frame(record, names)
+    st.table(frame.map(md_escape), hide_index=True)

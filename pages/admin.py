@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.tables import render_table
+from components.tables import render_facts, render_table
 from components.text import md, md_escape
 from workbench.auth import PAGE_ROLES, ROLE_NAMES, load_users
 from workbench.catalog.discovery import describe_discovery
@@ -27,7 +27,7 @@ facts = {
     "Users file (WORKBENCH_USERS_FILE)": str(settings.users_file),
     "Timeouts": f"connect {settings.connect_timeout:g} s, read {settings.read_timeout:g} s",
 }
-render_table(pd.DataFrame({"setting": list(facts), "value": list(facts.values())}), key="admin.settings")
+render_facts(facts)  # long paths wrap instead of being cut
 
 st.subheader("Models in the catalog")
 entries = load_entries()

@@ -68,3 +68,17 @@ def test_form_uses_two_columns_only_for_a_few_short_labels():
     assert form_columns(schema("total_bill", "size", "day")) == 2
     assert form_columns(schema("alcohol", "nonflavanoid_phenols")) == 1  # breaks mid-word in a half box
     assert form_columns(schema(*[f"f{i}" for i in range(13)])) == 1
+
+
+def facts_app():
+    from components.tables import render_facts
+
+    render_facts({"Catalog file": "/a/very/long/path/that/would/be/cut/at/1024/pixels/catalog.yaml", "Link": "**x**"})
+
+
+def test_facts_wrap_in_a_static_table_with_markdown_escaped():
+    at = AppTest.from_function(facts_app).run()
+    assert not at.exception, at.exception
+    cells = at.table[0].value
+    assert list(cells.columns) == ["setting", "value"]
+    assert cells["value"].tolist()[1] == "\\*\\*x\\*\\*"  # st.table reads Markdown: shown literally
