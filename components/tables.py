@@ -1,7 +1,7 @@
 """Tables people can read whole: one rule for every ``st.dataframe`` the pages draw.
 
 - a column empty in every row is left out (a column of blanks says nothing and pushes the rest off screen);
-- a text column with long values gets a wide column (``width="large"``) so descriptions, URLs and inputs
+- a text column with long values gets a column as wide as its longest value (at most ``WIDEST``, "large") so descriptions, URLs and inputs
   read to their end instead of "Predicts the cultiv";
 - the table is as tall as its rows up to ``MAX_ROWS``, then scrolls: no row is cut in half;
 - one record with many fields reads as a two-column field / value table (``record_frame``), not one wide row;
@@ -18,7 +18,8 @@ import streamlit as st
 
 from components.text import md_escape, plain, plain_frame
 
-LONG_TEXT = 24   # characters: a value longer than this gets a wide column
+LONG_TEXT = 24   # characters: a value longer than this gets a column sized to it
+CHAR_PX, WIDEST = 7, 400  # about 7 px a character in the grid's font; Streamlit's "large" is 400 px
 MAX_ROWS = 20    # rows shown before the table scrolls
 ROW_PX = 35      # Streamlit's row (and header) height in pixels
 
@@ -47,6 +48,12 @@ def long_text_columns(frame: pd.DataFrame) -> list[str]:
             if c != frame.columns[0] and frame[c].map(lambda v: len(str(v)) if not _blank(v) else 0).max() > LONG_TEXT]
 
 
+def text_width(column: pd.Series) -> int:
+    """Pixels that show the column's longest value whole, at most ``WIDEST`` (then the cell cuts, the grid scrolls)."""
+    longest = max([len(str(column.name))] + [len(str(v)) for v in column if not _blank(v)])
+    return min(longest * CHAR_PX + 24, WIDEST)
+
+
 def record_frame(record: Mapping[str, Any], names: tuple[str, str] = ("feature", "value")) -> pd.DataFrame:
     """One record as rows of (name, value): a case with 13 features reads down, not off the right edge."""
     return pd.DataFrame({names[0]: [str(k) for k in record],
@@ -64,7 +71,7 @@ def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: 
 
     ``drop_empty=False`` for a person's own data (a preview, rejected rows): there an empty column is news."""
     shown = shown_table(frame, keep=keep) if drop_empty else plain_frame(frame)
-    config = {c: st.column_config.TextColumn(c, width="large") for c in long_text_columns(shown)}
+    config = {c: st.column_config.TextColumn(c, width=text_width(shown[c])) for c in long_text_columns(shown)}
     config.update({c: v for c, v in (column_config or {}).items() if c in shown.columns})
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")

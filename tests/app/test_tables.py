@@ -8,7 +8,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from components.schema_form import form_columns
-from components.tables import MAX_ROWS, fit_height, record_frame
+from components.tables import MAX_ROWS, WIDEST, fit_height, record_frame
 from mds_client import Feature, FeatureKind, ModelSchema
 
 
@@ -27,7 +27,7 @@ def test_tables_leave_out_empty_columns_widen_long_text_and_show_every_row():
     assert not at.exception, at.exception
     shown = at.dataframe[0]
     assert list(shown.value.columns) == ["name", "description"]
-    assert json.loads(shown.proto.columns)["description"]["width"] == "large"
+    assert json.loads(shown.proto.columns)["description"]["width"] == 50 * 7 + 24  # as wide as its text
     # AppTest does not expose a table's height: the rule itself, 13 rows and the header, none cut in half
     assert fit_height(13) == 14 * 35 + 3
     assert fit_height(500) == fit_height(MAX_ROWS)  # then it scrolls
@@ -58,7 +58,7 @@ def test_model_card_names_its_fact_column_and_shows_every_input():
     assert list(facts.value.columns) == ["fact", "value"]  # no blank header beside "value"
     inputs = next(t for t in at.dataframe if len(t.value) == 13)
     assert "unit" not in inputs.value.columns  # no feature has one
-    assert json.loads(inputs.proto.columns)["description"]["width"] == "large"
+    assert 24 * 7 < json.loads(inputs.proto.columns)["description"]["width"] <= WIDEST  # sized to its text
 
 
 def test_form_uses_two_columns_only_for_a_few_short_labels():
