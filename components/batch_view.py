@@ -13,6 +13,7 @@ import plotly.express as px
 import streamlit as st
 
 from components.numbers import count
+from components.tables import render_table
 from components.text import chart_text, md, md_escape, plain
 from workbench.batch.columns import ColumnPlan
 from workbench.batch.views import JobSummary, JobView
@@ -101,7 +102,7 @@ def render_summary(job: JobRecord, summary: JobSummary, *, key: str) -> None:
     if summary.reasons:
         reasons = pd.DataFrame({"column": list(summary.reasons), "rows rejected": list(summary.reasons.values())})
         st.caption("Why rows were rejected (by column; the rejects file has each row's reason in plain words)")
-        st.dataframe(reasons, hide_index=True, key=f"{key}.reasons")
+        render_table(reasons, key=f"{key}.reasons")
     left, right = st.columns(2)
     _download(left, "Download results (CSV)", summary.results_path, f"{job.model}-results-{job.id}.csv", f"{key}.res")
     _download(right, "Download rejects (CSV)", summary.rejects_path, f"{job.model}-rejects-{job.id}.csv",
@@ -118,7 +119,7 @@ def render_job_list(jobs: list[JobRecord], *, key: str) -> str | None:
         "state": STATE_WORDS.get(j.state, j.state), "rows": j.rows_total, "scored": j.rows_scored,
         "rejected": j.rows_rejected, "id": j.id,
     } for j in jobs])
-    st.dataframe(table, hide_index=True, key=f"{key}.table")
+    render_table(table, key=f"{key}.table")
     labels = {j.id: plain(f"{j.model} · {j.input_name} · {STATE_WORDS.get(j.state, j.state)} ({j.id[:8]})", limit=120)
               for j in jobs}
     chosen = st.selectbox("Open a job", list(labels), format_func=labels.__getitem__, key=f"{key}.pick")
@@ -141,7 +142,7 @@ def render_rejects(rejects: pd.DataFrame, total: int, *, key: str) -> None:
         return
     shown = f"the first {len(rejects):,} of {total:,}" if total > len(rejects) else f"all {total:,}"
     st.markdown(md("**Rejected rows** ({}; download the rejects file for every one)", shown))
-    st.dataframe(rejects, hide_index=True, key=f"{key}.table")
+    render_table(rejects, key=f"{key}.table", drop_empty=False)
 
 
 def render_row_picker(preview: pd.DataFrame, rows_done: int, *, key: str) -> int | None:
@@ -151,7 +152,7 @@ def render_row_picker(preview: pd.DataFrame, rows_done: int, *, key: str) -> int
     st.markdown("**Was a row scored right? Tell us**")
     if not preview.empty:
         st.caption(f"The first {len(preview):,} rows of the results (row = its number in the results file)")
-        st.dataframe(preview, hide_index=True, key=f"{key}.preview")
+        render_table(preview, key=f"{key}.preview", drop_empty=False)
     number = st.number_input(f"Row number (1 to {rows_done:,})", min_value=1, max_value=rows_done, value=None, step=1,
                              key=f"{key}.number", placeholder="Type the number of a row",
                              help="1 is the first data row of the results file.")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from components.tables import record_frame, render_table
 from components.text import md
 
 if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
@@ -26,8 +27,7 @@ def render_inputs(inputs: Any, *, key: str) -> None:
     if not isinstance(inputs, dict) or not inputs:
         return
     st.markdown("**Inputs**")
-    table = pd.DataFrame({"feature": [str(k) for k in inputs], "value": [str(v) for v in inputs.values()]})
-    st.dataframe(table, hide_index=True, width="stretch", key=key)
+    render_table(record_frame(inputs), key=key)
 
 
 def render_feedback_items(items: list[FeedbackItem], *, key: str) -> None:
@@ -41,7 +41,7 @@ def render_feedback_items(items: list[FeedbackItem], *, key: str) -> None:
         "certainty": i.confidence, "comment": i.comment, "delivery": i.state_text,
         "when": i.updated,
     } for i in items])
-    st.dataframe(table, hide_index=True, width="stretch", key=key,
+    render_table(table, key=key,
                  column_config={"certainty": st.column_config.NumberColumn("certainty (0-1)", format="%.2f"),
                                 "when": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm")})
 

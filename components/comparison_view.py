@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.numbers import confidence
 from components.prediction_view import label_text
+from components.tables import render_table
 from components.text import chart_text, md, md_escape
 from workbench.predict.service import Outcome
 
@@ -62,5 +63,5 @@ def render_comparison(outcomes: list[Outcome], *, key: str) -> None:
     fig = comparison_figure(outcomes)
     if fig is not None:
         st.plotly_chart(fig, key=f"{key}.chart", config={"displayModeBar": False})
-    st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.table")
+    render_table(table, key=f"{key}.table")
     st.download_button("Download (CSV)", table.to_csv(index=False), "comparison.csv", "text/csv", key=f"{key}.dl")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.numbers import count
 from components.prediction_view import class_colours
+from components.tables import render_table
 from components.text import chart_text, md, md_escape
 from workbench.explain.explanation import Explanation
 
@@ -99,7 +100,7 @@ def _anchor(explanation: Explanation, *, key: str) -> None:
                         ("Cases that meet the rule but get another answer", explanation.breaks)):
         if rows:
             with st.expander(md("{} ({})", title, len(rows))):
-                st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"{key}.{title[:20]}")
+                render_table(pd.DataFrame(rows), key=f"{key}.{title[:20]}", drop_empty=False)
 
 
 def render_effects(effects: dict[str, pd.DataFrame], class_names: list[str], *, key: str) -> None:

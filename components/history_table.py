@@ -10,18 +10,28 @@ import streamlit as st
 from components.case_view import feedback_summary
 from components.numbers import confidence
 from components.prediction_view import label_text
+from components.tables import render_table
 
 if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
     from workbench.store import LoggedPrediction
     from workbench.store.feedback import FeedbackItem
 
 
-def _inputs_text(inputs: Any, limit: int = 80) -> str:
-    """A short, plain summary of a prediction's inputs for one table cell."""
+def _inputs_text(inputs: Any, limit: int = 56) -> str:
+    """A short, plain summary of a prediction's inputs for one table cell: whole ``name=value`` pairs that fit
+    a wide column (about 56 characters), then how many more; the case page shows them all."""
     if not isinstance(inputs, dict):
         return ""
-    text = ", ".join(f"{k}={v}" for k, v in inputs.items())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    pairs = [f"{k}={v}" for k, v in inputs.items()]
+    shown: list[str] = []
+    for pair in pairs:
+        if shown and len(", ".join([*shown, pair])) > limit:
+            break
+        shown.append(pair)
+    if len(shown) == 1 and len(shown[0]) > limit:  # one long value: cut it, say so
+        shown = [shown[0][: limit - 1] + "…"]
+    more = len(pairs) - len(shown)
+    return ", ".join(shown) + (f" … (+{more} more)" if more else "")
 
 
 def history_frame(rows: list[LoggedPrediction], feedback: dict[int, FeedbackItem] | None = None) -> pd.DataFrame:
@@ -51,11 +61,10 @@ def history_frame(rows: list[LoggedPrediction], feedback: dict[int, FeedbackItem
 def render_history(rows: list[LoggedPrediction], feedback: dict[int, FeedbackItem] | None = None, *,
                    key: str) -> None:
     frame = history_frame(rows, feedback)
-    st.dataframe(
-        frame, hide_index=True, width="stretch", key=f"{key}.table",
-        # the inputs are long: a medium column keeps latency, feedback and the permalink on screen
-        column_config={"inputs": st.column_config.TextColumn("inputs", width="medium"),
-                       "link": st.column_config.LinkColumn("permalink", display_text="open"),
+    render_table(
+        frame, key=f"{key}.table",
+        # the permalink column wide enough for its header; an empty "problem" column is left out
+        column_config={"link": st.column_config.LinkColumn("permalink", display_text="open", width=90),
                        "when": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm:ss")},
     )
     st.download_button("Download (CSV)", frame.to_csv(index=False), "predictions.csv", "text/csv", key=f"{key}.dl")

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from components.numbers import number, percent
-from components.text import md, md_escape, plain, plain_frame
+from components.tables import record_frame, render_table
+from components.text import md, md_escape, plain
 from mds_client import ModelRef
 from workbench.catalog.service import ModelEntry, schema_table
 
@@ -27,8 +28,7 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
              "Explainer": ref.explainer.explain_url if ref.explainer is not None else "none deployed"}
     if ref.kind in ("experiment", "pipeline"):
         facts = {"Kind": f"Seldon Core v2 {ref.kind}", **facts}
-    st.dataframe(pd.DataFrame({"": list(facts), "value": [plain(v) for v in facts.values()]}), hide_index=True,
-                 width="stretch", key=f"{key}.facts")
+    render_table(record_frame(facts, ("fact", "value")), key=f"{key}.facts")
     render_routing(ref, key=key)
     card = ref.card or {}
     left, right = st.columns(2)
@@ -41,16 +41,15 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
         metrics = card.get("metrics")
         if isinstance(metrics, dict) and metrics:
             st.markdown("**Metrics** (on held-out data)")
-            st.dataframe(pd.DataFrame({"metric": [plain(m) for m in metrics],
-                                       "value": [metric_text(m, v) for m, v in metrics.items()]}),
-                         hide_index=True, width="stretch", key=f"{key}.metrics")
+            shown = {m: metric_text(m, v) for m, v in metrics.items()}
+            render_table(record_frame(shown, ("metric", "value")), key=f"{key}.metrics")
     st.markdown("**Inputs**")
     if entry.schema is None or entry.schema.is_empty:
         st.info("This model publishes no input schema. Predict falls back to a raw JSON payload."
                 + (md(" ({})", entry.schema_error) if entry.schema_error else ""))
     else:
         table = schema_table(entry.schema)
-        st.dataframe(plain_frame(table), hide_index=True, width="stretch", key=f"{key}.schema")
+        render_table(table, key=f"{key}.schema")
         st.download_button("Download schema (CSV)", table.to_csv(index=False), f"{ref.name}-schema.csv", "text/csv",
                            key=f"{key}.dl_schema")
         if entry.schema.class_names:
@@ -108,7 +107,7 @@ def render_routing(ref: ModelRef, *, key: str) -> None:
         if table is None:
             st.info("This experiment lists no candidates.")
         else:
-            st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.candidates")
+            render_table(table, key=f"{key}.candidates")
         if ref.mirror:
             st.caption(md("Mirror: {}% of calls are also copied to {}; its answers are never returned.",
                           ref.mirror.percent, ref.mirror.name))
@@ -119,4 +118,4 @@ def render_routing(ref: ModelRef, *, key: str) -> None:
     if table is None:
         st.info("This pipeline lists no steps.")
     else:
-        st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.steps")
+        render_table(table, key=f"{key}.steps")

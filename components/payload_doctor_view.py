@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from components.numbers import count
+from components.tables import render_table
 from components.text import md, md_escape
 from mds_client.doctor import MAX_PAYLOAD_BYTES, Finding, Report
 
@@ -121,7 +122,7 @@ def render_expectations(schema_table: pd.DataFrame | None, examples: dict[str, d
     if schema_table is None or schema_table.empty:
         st.info("This model publishes no input schema: the doctor checks only the wire format.", icon=":material/info:")
     else:
-        st.dataframe(schema_table, hide_index=True, width="stretch", key=f"{key}.schema")
+        render_table(schema_table, key=f"{key}.schema")
     columns = st.columns(max(len(examples), 1))
     for column, (protocol, example) in zip(columns, examples.items(), strict=False):
         with column:
@@ -150,6 +151,6 @@ def render_send_choice(choices: list[str], model: str, *, key: str) -> tuple[str
 def render_rows(rows: pd.DataFrame, model: str, *, key: str) -> None:
     """Every row's answer, with a download."""
     st.markdown(f"**All {len(rows):,} answers**")
-    st.dataframe(rows, hide_index=True, width="stretch", key=f"{key}.table")
+    render_table(rows, key=f"{key}.table", drop_empty=False)
     st.download_button("Download the answers (CSV)", rows.to_csv(index=False), f"{model}-answers.csv", "text/csv",
                        key=f"{key}.download", icon=":material/download:")

@@ -90,13 +90,24 @@ def _load(schema: ModelSchema, key: str, values: dict[str, Any]) -> None:
 
 
 
+SHORT_LABEL = 14   # characters that fit one line above a box half the form wide at 1024 px
+MAX_PAIRED = 12    # more fields than this read better down one column
+
+
+def form_columns(schema: ModelSchema) -> int:
+    """Two columns of boxes for a few short labels, else one: Streamlit cannot read the window's width, and
+    at 1024 px a half-width box is ~140 px, where a longer label breaks mid-word and +/- buttons vanish."""
+    names = [f.name for f in schema.features]
+    return 2 if len(names) <= MAX_PAIRED and max(map(len, names), default=0) <= SHORT_LABEL else 1
+
+
 def render_schema_form(
     schema: ModelSchema,
     *,
     key: str,
     defaults: dict[str, Any] | None = None,
     reference: pd.DataFrame | None = None,
-    columns: int = 2,
+    columns: int | None = None,
 ) -> FormState:
     """The form's current values (keyed by table column) and per-field errors."""
     typical = typical_values(schema, reference)
@@ -120,6 +131,7 @@ def render_schema_form(
     if tensor is not None:
         _image_field(schema, tensor, key, state)
         return state
+    columns = columns or form_columns(schema)
     grid = st.columns(columns)
     for i, f in enumerate(schema.features):
         with grid[i % columns]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.text import md, md_escape, plain_frame
+from components.tables import render_facts, render_table
+from components.text import md, md_escape
 from workbench.auth import PAGE_ROLES, ROLE_NAMES, load_users
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import catalogue_table
@@ -26,13 +27,12 @@ facts = {
     "Users file (WORKBENCH_USERS_FILE)": str(settings.users_file),
     "Timeouts": f"connect {settings.connect_timeout:g} s, read {settings.read_timeout:g} s",
 }
-st.dataframe(pd.DataFrame({"setting": list(facts), "value": list(facts.values())}), hide_index=True,
-             width="stretch", key="admin.settings")
+render_facts(facts)  # long paths wrap instead of being cut
 
 st.subheader("Models in the catalog")
 entries = load_entries()
 if entries is not None:
-    st.dataframe(plain_frame(catalogue_table(entries)), hide_index=True, width="stretch", key="admin.models")
+    render_table(catalogue_table(entries), key="admin.models")
 
 st.subheader("Users and roles")
 try:
@@ -43,7 +43,7 @@ else:
     if users.demo:
         st.warning("These are the demo users with public passwords. Use your own users file before sharing the app.")
     frame = pd.DataFrame([{"username": u.username, "name": u.name, "role": ROLE_NAMES[u.role]} for u in users.users.values()])
-    st.dataframe(frame, hide_index=True, width="stretch", key="admin.users")
+    render_table(frame, key="admin.users")
 titles: dict[str, list[str]] = {}  # lowest role -> the pages' titles as the sidebar shows them
 for page_key, _file, title, _icon in PAGE_SPECS:
     titles.setdefault(PAGE_ROLES.get(page_key, "admin"), []).append(title)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.tables import record_frame, render_table
 from components.text import md, md_escape
 from workbench.explain import service as explain_service
 from workbench.ui import resources
@@ -33,7 +34,7 @@ with tabs[0]:
     index = st.number_input("Case (row of the reference data)", 1, len(reference), 1, key="explain.row") - 1
     inputs = reference.iloc[int(index)][columns].to_dict()
     if not image:
-        st.dataframe(reference.iloc[[int(index)]][columns], hide_index=True)
+        render_table(record_frame(inputs), key="explain.case_table")  # one case reads down, feature by feature
     render_why(ref, schema, inputs, reference, key="explain.case")
 if not image:
     with tabs[1]:

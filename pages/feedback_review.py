@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.numbers import confidence, count, percent
 from components.review_charts import accuracy_figure, confusion_figure, error_figure
+from components.tables import render_table
 from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.auth import can_see_all_feedback
@@ -106,7 +107,7 @@ view["right answer"] = view["right answer"].replace({"None": "", "nan": ""})
 # Blank where unknown, not the word "None"; the model's confidence as on every page, a whole percent.
 view["model_confidence"] = [confidence(v) for v in view["model_confidence"]]
 view["confidence"] = [f"{float(v):.2f}" if v is not None and v == v else "" for v in view["confidence"]]
-st.dataframe(view, hide_index=True, key="review.table",
+render_table(view, key="review.table",
              column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
                             "model_confidence": st.column_config.TextColumn(
                                 "Model's confidence", help="how sure the model was of its answer"),

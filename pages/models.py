@@ -6,7 +6,8 @@ import streamlit as st
 
 from components.model_card import kind_caption, render_model_card
 from components.numbers import count
-from components.text import md, md_escape, plain_frame
+from components.tables import render_table
+from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import catalogue_table, explainer_note
@@ -16,7 +17,7 @@ from workbench.ui.model_picker import model_picker, status_badge_md
 
 st.title("Find a model")
 top = st.columns([4, 1])
-top[0].caption(md("From the {}", describe_discovery(resources.settings())))
+top[0].caption(md("From the {}", describe_discovery(resources.settings(), full_path=state.role() == "admin")))
 if top[1].button("Refresh", icon=":material/refresh:", key="models.refresh", help="Check every model again."):
     resources.refresh()
 
@@ -48,7 +49,7 @@ for row_start in range(0, len(entries), 3):
 
 table = catalogue_table(entries)
 with st.expander("All models as a table"):
-    st.dataframe(plain_frame(table), hide_index=True, width="stretch", key="models.table")
+    render_table(table, key="models.table")
     st.download_button("Download (CSV)", table.to_csv(index=False), "models.csv", "text/csv", key="models.dl")
 
 st.divider()

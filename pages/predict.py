@@ -28,7 +28,7 @@ if not entry.ready:
 
 reference = resources.reference_of(catalog, ref.name)
 use_form = schema is not None and predict_service.form_supported(schema)
-form_col, result_col = st.columns([1, 1], gap="large")
+form_col, result_col = st.columns([3, 2], gap="large")  # room for two boxes of ~150 px at 1024 px
 with form_col:
     if use_form:
         mode = st.segmented_control("Input", ["Form", "Raw JSON"], default="Form", key=f"predict.mode.{ref.name}")

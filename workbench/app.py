@@ -123,7 +123,9 @@ def main() -> None:
     st.session_state[state.PAGES] = pages
     with st.sidebar:
         if settings.auth_enabled:
-            st.caption(md("Signed in as **{}** ({})", st.session_state.get("name") or state.username(), ROLE_NAMES[role]))
+            # the role on its own line: "(Data / scientist)" broke in two in the narrow sidebar
+            st.caption(md("Signed in as **{}**  \nRole: {}", st.session_state.get("name") or state.username(),
+                          ROLE_NAMES[role]))
             if st.button("Log out", key="auth.logout"):
                 login.log_out(settings)
             login.keep_cookie(settings)

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP, PAGES, TIMEOUT, page_path
 from tests.app.helpers import texts, unescape
-from workbench.auth import VISITORS, authorisation_matrix, can, can_open
+from workbench.auth import ROLE_NAMES, VISITORS, authorisation_matrix, can, can_open
 from workbench.feedback import metrics as fm
 from workbench.feedback.capture import record_feedback
 from workbench.store import log_prediction, open_store
@@ -140,3 +140,14 @@ def test_admin_names_pages_as_the_sidebar_does(logged_in):
     caption = next(unescape(c.value) for c in at.caption if "Who opens which page" in c.value)
     assert "Feedback review" in caption and "feedback_review" not in caption
     assert "Data scientist and up: " in caption
+
+
+@pytest.mark.parametrize("role", ["analyst", "admin"])
+def test_sidebar_role_on_its_own_line_and_catalog_path_for_admins_only(logged_in, catalog_path, role):
+    at = logged_in(USERS[role], "models")
+    assert not at.exception, at.exception
+    signed = next(c.value for c in at.sidebar.caption if "Signed in as" in c.value)
+    assert unescape(signed).endswith(f"**  \nRole: {ROLE_NAMES[role]}")  # own line, not "(Data / scientist)"
+    source = next(unescape(c.value) for c in at.caption if c.value.startswith("From the"))
+    assert catalog_path.name in source
+    assert (str(catalog_path.parent) in source) == (role == "admin")  # where the file sits is for admins

@@ -108,4 +108,11 @@ def test_long_inputs_leave_room_for_the_other_history_columns():
 
     at = AppTest.from_function(history_app).run()
     assert not at.exception, at.exception
-    assert json.loads(at.dataframe[0].proto.columns)["inputs"]["width"] == "medium"
+    columns = json.loads(at.dataframe[0].proto.columns)
+    assert columns["inputs"]["width"] >= 56 * 7  # long text reads in a wide column, the grid scrolls sideways
+    assert columns["link"]["width"] == 90  # "permalink" whole, not "permalinl"
+    shown = at.dataframe[0].value
+    assert "problem" not in shown.columns  # empty in every row: left out
+    # whole name=value pairs, then how many more: never cut mid-word
+    assert shown["inputs"][0].endswith("more)") and ", feature_" in shown["inputs"][0]
+    assert all("=" in pair for pair in shown["inputs"][0].split(" … ")[0].split(", "))

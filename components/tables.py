@@ -1,0 +1,87 @@
+"""Tables people can read whole: one rule for every ``st.dataframe`` the pages draw.
+
+- a column empty in every row is left out (a column of blanks says nothing and pushes the rest off screen);
+- a text column with long values gets a column as wide as its longest value (at most ``WIDEST``, "large") so descriptions, URLs and inputs
+  read to their end instead of "Predicts the cultiv";
+- the table is as tall as its rows up to ``MAX_ROWS``, then scrolls: no row is cut in half;
+- one record with many fields reads as a two-column field / value table (``record_frame``), not one wide row;
+- text cells go through ``plain`` (bidi controls visible, no "None").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from components.text import md_escape, plain, plain_frame
+
+LONG_TEXT = 24   # characters: a value longer than this gets a column sized to it
+CHAR_PX, WIDEST = 7, 400  # about 7 px a character in the grid's font; Streamlit's "large" is 400 px
+MAX_ROWS = 20    # rows shown before the table scrolls
+ROW_PX = 35      # Streamlit's row (and header) height in pixels
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
+
+
+def empty_columns(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> list[str]:
+    """Columns with no value in any row (none when the table has no rows: its headers say what would be there)."""
+    if frame.empty:
+        return []
+    kept = set(keep)
+    return [c for c in frame.columns if c not in kept and all(_blank(v) for v in frame[c])]
+
+
+def fit_height(rows: int) -> int:
+    """Pixels that show ``rows`` rows and the header whole, up to ``MAX_ROWS`` rows."""
+    return (min(max(rows, 1), MAX_ROWS) + 1) * ROW_PX + 3
+
+
+def long_text_columns(frame: pd.DataFrame) -> list[str]:
+    """Text columns with a value longer than ``LONG_TEXT`` characters, but the first: it names the row, and
+    widening it pushes the values off screen."""
+    return [c for c in frame.select_dtypes(include="object").columns
+            if c != frame.columns[0] and frame[c].map(lambda v: len(str(v)) if not _blank(v) else 0).max() > LONG_TEXT]
+
+
+def text_width(column: pd.Series) -> int:
+    """Pixels that show the column's longest value whole, at most ``WIDEST`` (then the cell cuts, the grid scrolls)."""
+    longest = max([len(str(column.name))] + [len(str(v)) for v in column if not _blank(v)])
+    return min(longest * CHAR_PX + 24, WIDEST)
+
+
+def record_frame(record: Mapping[str, Any], names: tuple[str, str] = ("feature", "value")) -> pd.DataFrame:
+    """One record as rows of (name, value): a case with 13 features reads down, not off the right edge."""
+    return pd.DataFrame({names[0]: [str(k) for k in record],
+                         names[1]: ["" if _blank(v) else plain(v) for v in record.values()]})
+
+
+def shown_table(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFrame:
+    """``frame`` as the screen shows it: empty columns out, text plain."""
+    return plain_frame(frame.drop(columns=empty_columns(frame, keep=keep)))
+
+
+def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: dict[str, Any] | None = None,
+                 keep: Iterable[str] = (), drop_empty: bool = True, **options: Any) -> pd.DataFrame:
+    """Draw ``frame`` by the rules above and return the table as shown (downloads use the original).
+
+    ``drop_empty=False`` for a person's own data (a preview, rejected rows): there an empty column is news."""
+    shown = shown_table(frame, keep=keep) if drop_empty else plain_frame(frame)
+    config = {c: st.column_config.TextColumn(c, width=text_width(shown[c])) for c in long_text_columns(shown)}
+    config.update({c: v for c, v in (column_config or {}).items() if c in shown.columns})
+    options.setdefault("hide_index", True)
+    options.setdefault("width", "stretch")
+    options.setdefault("height", fit_height(len(shown)))
+    st.dataframe(shown, key=key, column_config=config, **options)
+    return shown
+
+
+def render_facts(record: Mapping[str, Any], names: tuple[str, str] = ("setting", "value")) -> None:
+    """A few facts with long values (paths, URLs) as a static table that wraps them: nothing cut at 1024 px.
+    ``st.table`` reads Markdown, so every cell is escaped."""
+    frame = record_frame(record, names)
+    st.table(frame.map(md_escape), hide_index=True)

@@ -1,0 +1,84 @@
+"""The one rule for tables (components/tables.py): empty columns out, long text wide, every row shown up to 20,
+one case as feature / value rows; and the form's column rule."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from components.schema_form import form_columns
+from components.tables import MAX_ROWS, WIDEST, fit_height, record_frame
+from mds_client import Feature, FeatureKind, ModelSchema
+
+
+def table_app():
+    import pandas as pd
+
+    from components.tables import render_table
+
+    render_table(pd.DataFrame({"name": [f"f{i}" for i in range(13)], "unit": [""] * 13, "reason": [None] * 13,
+                               "description": ["Predicts the cultivar of a wine from its chemistry"] * 13}),
+                 key="t")
+
+
+def test_tables_leave_out_empty_columns_widen_long_text_and_show_every_row():
+    at = AppTest.from_function(table_app).run()
+    assert not at.exception, at.exception
+    shown = at.dataframe[0]
+    assert list(shown.value.columns) == ["name", "description"]
+    assert json.loads(shown.proto.columns)["description"]["width"] == 50 * 7 + 24  # as wide as its text
+    # AppTest does not expose a table's height: the rule itself, 13 rows and the header, none cut in half
+    assert fit_height(13) == 14 * 35 + 3
+    assert fit_height(500) == fit_height(MAX_ROWS)  # then it scrolls
+
+
+def test_one_case_reads_down_as_feature_and_value():
+    frame = record_frame({"alcohol": 13.2, "color_intensity": 4.68, "note": None}, ("fact", "value"))
+    assert list(frame.columns) == ["fact", "value"]
+    assert frame.values.tolist() == [["alcohol", "13.2"], ["color_intensity", "4.68"], ["note", ""]]
+
+
+def model_card_app():
+    from components.model_card import render_model_card
+    from mds_client import Feature, FeatureKind, ModelRef, ModelSchema
+    from workbench.catalog.service import ModelEntry
+
+    schema = ModelSchema(features=tuple(Feature(f"feature_{i}", FeatureKind.NUMBER, minimum=0, maximum=9,
+                                                description="A long description of what this input measures")
+                                        for i in range(13)))
+    render_model_card(ModelEntry(ref=ModelRef("m", "v2", "http://127.0.0.1:1"), schema=schema), metadata=None,
+                      key="card")
+
+
+def test_model_card_names_its_fact_column_and_shows_every_input():
+    at = AppTest.from_function(model_card_app).run()
+    assert not at.exception, at.exception
+    facts = at.dataframe[0]
+    assert list(facts.value.columns) == ["fact", "value"]  # no blank header beside "value"
+    inputs = next(t for t in at.dataframe if len(t.value) == 13)
+    assert "unit" not in inputs.value.columns  # no feature has one
+    assert 24 * 7 < json.loads(inputs.proto.columns)["description"]["width"] <= WIDEST  # sized to its text
+
+
+def test_form_uses_two_columns_only_for_a_few_short_labels():
+    def schema(*names: str) -> ModelSchema:
+        return ModelSchema(features=tuple(Feature(n, FeatureKind.NUMBER) for n in names))
+
+    assert form_columns(schema("total_bill", "size", "day")) == 2
+    assert form_columns(schema("alcohol", "nonflavanoid_phenols")) == 1  # breaks mid-word in a half box
+    assert form_columns(schema(*[f"f{i}" for i in range(13)])) == 1
+
+
+def facts_app():
+    from components.tables import render_facts
+
+    render_facts({"Catalog file": "/a/very/long/path/that/would/be/cut/at/1024/pixels/catalog.yaml", "Link": "**x**"})
+
+
+def test_facts_wrap_in_a_static_table_with_markdown_escaped():
+    at = AppTest.from_function(facts_app).run()
+    assert not at.exception, at.exception
+    cells = at.table[0].value
+    assert list(cells.columns) == ["setting", "value"]
+    assert cells["value"].tolist()[1] == "\\*\\*x\\*\\*"  # st.table reads Markdown: shown literally
