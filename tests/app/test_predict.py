@@ -57,7 +57,8 @@ def test_predict_shows_answer_request_snippets_and_logs(logged_in, app_env):
     assert not at.exception, at.exception
     metrics = metric_values(at)
     assert metrics["Prediction"] in ("generous", "standard")
-    assert 0.5 <= float(metrics["Confidence"]) <= 1.0
+    shown = metrics["Confidence"]  # a whole percent, as on every page: "59%", ">99%"
+    assert shown.endswith("%") and 50 <= float(shown.lstrip("<>").rstrip("%")) <= 100
     assert metrics["Latency"].endswith(" ms")
     assert at.get("plotly_chart"), "no probability chart"
     code = [c.value for c in at.code]
