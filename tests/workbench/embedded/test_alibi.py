@@ -44,7 +44,7 @@ def infer(url: str, model: str, rows: np.ndarray, **parameters) -> dict:
 def test_alibi_server_runs_beside_the_core(mds):
     assert mds.failures == {}
     assert {row.server: row.ready for row in local_mds.status(mds.home)} == {
-        "mlserver": True, "wine-v1": True, "alibi": True}
+        "mlserver": True, "wine-v1": True, "alibi": True, "wine-v1-explainer": True}
 
 
 def test_catalog_links_explainer_and_drift_to_wine(mds):
@@ -89,7 +89,8 @@ def test_a_broken_explainer_leaves_the_core_running(mds, tmp_path):
     running = local_mds.up(home, LocalPorts.free(), timeout=60, prometheus=False)
     try:
         assert "wine-explainer" in running.failures["alibi"]
-        assert [row.server for row in local_mds.status(home)] == ["mlserver", "wine-v1"]
+        # the Seldon v1 explainer is its own server, calling wine-v1: a broken V2 explainer leaves it up
+        assert [row.server for row in local_mds.status(home)] == ["mlserver", "wine-v1", "wine-v1-explainer"]
         assert all(row.ready for row in local_mds.status(home))
         entries = yaml.safe_load(HomeLayout(home).catalog.read_text())["models"]
         assert "explainer" not in entries[0] and "drift" not in entries[0]
@@ -109,6 +110,6 @@ def test_a_taken_alibi_port_is_reported_not_fatal(mds, tmp_path):
         running = local_mds.up(home, ports, timeout=60, prometheus=False)
     try:
         assert f"port {ports.alibi_metrics}" in running.failures["alibi"]
-        assert [s["name"] for s in running.servers] == ["mlserver", "wine-v1"]
+        assert [s["name"] for s in running.servers] == ["mlserver", "wine-v1", "wine-v1-explainer"]
     finally:
         local_mds.down(home)
