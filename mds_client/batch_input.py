@@ -94,7 +94,11 @@ def sniff_delimiter(path: Path) -> str:
 
 
 def count_rows(path: Path | str) -> int | None:
-    """Data rows in a CSV/JSONL file (fast line count), or Parquet metadata; None if unknown."""
+    """Data rows in a CSV/JSONL file (fast line count), or Parquet metadata; None if unknown.
+
+    For progress and ETA only: a CSV whose quoted cells hold line breaks counts high (each break is a
+    line). A finished job's total is the rows it read, never this estimate.
+    """
     path = Path(path)
     fmt = file_format(path)
     if fmt == "parquet":

@@ -52,7 +52,10 @@ def test_any_frame_written_is_read_back_whole(tmp_path_factory, frame, fmt):
     # Known limit: pandas writes a lone "\r" inside a text cell unquoted and reads it back as a line end.
     text = frame.select_dtypes("object")
     if fmt != "csv" or not text.map(lambda v: v == "" or "\r" in v).any().any():
-        assert read is not None and len(read) == len(frame) and count_rows(path) in (None, len(frame))
+        assert read is not None and len(read) == len(frame)
+        counted = count_rows(path)
+        # the fast count is exact, except a CSV's quoted line breaks count high (it only feeds progress)
+        assert counted is None or counted == len(frame) or (fmt == "csv" and counted > len(frame))
 
 
 SCHEMA = from_v2_metadata({"inputs": [
