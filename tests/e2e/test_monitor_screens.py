@@ -74,7 +74,7 @@ def test_monitor_screens(browser, catalog_path, refs, tmp_path: Path, days: int,
             page.wait_for_timeout(1500)
             page.screenshot(path=str(tmp_path / f"monitor-{days}d-{width}-health.png"), full_page=True)
             unit = "hour" if days == 1 else "day"
-            expect(page.get_by_text(f"windows of one {unit}")).to_be_visible()
+            expect(page.get_by_text(f" {unit} windows,")).to_be_visible()
             page.context.close()
             if os.environ.get("SCREEN_DIR"):
                 for png in tmp_path.glob("*.png"):

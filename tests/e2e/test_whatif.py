@@ -50,7 +50,7 @@ def test_what_if_chart_in_the_browser(page: Page, app_url: str, tmp_path: Path, 
     page.screenshot(path=str(tmp_path / "what_if_page.png"), full_page=True)
 
     second = page.locator(f".st-key-predict-why-whatif-second-{name}")
-    second.click()
+    second.get_by_role("combobox").click()  # the box itself: its label wraps in a narrow column
     page.get_by_role("option").nth(1).click()
     settle(page)
     page.locator(".st-key-predict-why-whatif-run button").click()
