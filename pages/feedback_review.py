@@ -93,8 +93,8 @@ with right:
         else:
             st.plotly_chart(confusion_figure(matrix, model), key="review.confusion")
 
-st.subheader("Cases, wrong ones first")
 order = {"wrong": 0, "unsure": 1, "correct": 2}
+st.subheader("Cases, wrong and unsure first" if shown["verdict"].isin(["wrong", "unsure"]).any() else "Cases")
 table = shown.assign(_o=shown["verdict"].map(order)).sort_values(["_o", "created"], ascending=[True, False])
 table = table.assign(case="/history?prediction=" + table["prediction_id"].astype(str))
 view = table[["case", "verdict", "predicted", "model_confidence", "true_answer", "user", "confidence", "comment",
