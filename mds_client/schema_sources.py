@@ -10,55 +10,19 @@ in facts it lacks (categories, bounds, descriptions).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
 from .errors import SchemaError
 from .schema import Feature, FeatureKind, ModelSchema, Output
+from .schema_documents import as_int, as_shape, document, instance_shape, items, mapping
 from .schema_merge import map_wire_names, resolve
 
 __all__ = [
     "from_prediction_schema", "from_reference", "from_seldon_metadata", "from_v2_metadata",
     "map_wire_names", "resolve",
 ]
-
-def _document(what: str) -> Callable[[Callable[..., ModelSchema]], Callable[..., ModelSchema]]:
-    """A parser of a document a server or a file sent: a part of the wrong shape (a string where an object
-    belongs, a number where a list does) is a ``SchemaError`` naming the document, never a crash."""
-
-    def wrap(parse: Callable[..., ModelSchema]) -> Callable[..., ModelSchema]:
-        @functools.wraps(parse)
-        def parsed(doc: Any) -> ModelSchema:
-            try:
-                return parse(doc)
-            except SchemaError:
-                raise
-            except (TypeError, AttributeError, ValueError, KeyError, IndexError, OverflowError) as exc:
-                raise SchemaError(f"The {what} has a part of an unexpected shape ({type(exc).__name__}: "
-                                  f"{str(exc)[:120]}).") from None
-        return parsed
-
-    return wrap
-
-
-def _items(value: Any, what: str) -> list[Any]:
-    if value is None or value == [] or value == {}:
-        return []
-    if not isinstance(value, list):
-        raise SchemaError(f"{what} must be a list, not a JSON {type(value).__name__}.")
-    return value
-
-
-def _mapping(value: Any, what: str) -> dict[Any, Any]:
-    if not value:
-        return {}
-    if not isinstance(value, dict):
-        raise SchemaError(f"{what} must be an object, not a JSON {type(value).__name__}.")
-    return value
-
 
 _V2_KIND_BY_DATATYPE = {
     "BOOL": FeatureKind.BOOLEAN,
@@ -69,41 +33,13 @@ _V2_KIND_BY_DATATYPE = {
 }
 
 
-def _as_int(value: Any, what: str) -> int:
-    # Seldon's schema tooling writes n_categories and shapes as strings at times.
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError) as exc:
-        raise SchemaError(f"{what}: {value!r} is not a whole number") from exc
-
-
-def _as_shape(value: Any, what: str) -> tuple[int, ...]:
-    if value is None or value == "":
-        return ()
-    if isinstance(value, str):
-        text = value.strip().strip("[]()")
-        parts = [p for p in text.replace(" ", "").split(",") if p]
-        return tuple(_as_int(p, what) for p in parts)
-    if isinstance(value, (int, float)):
-        return (_as_int(value, what),)
-    return tuple(_as_int(v, what) for v in value)
-
-
-def _instance_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Drop the batch dimension and trailing 1s: [-1, 8, 8] -> (8, 8); [-1, 1] -> ()."""
-    dims = list(shape[1:]) if shape and shape[0] in (-1, 0, None) else list(shape)
-    while dims and dims[-1] == 1:
-        dims.pop()
-    return tuple(dims)
-
-
 # --- V2 (Open Inference Protocol) ---------------------------------------------------
-@_document("V2 metadata")
+@document("V2 metadata")
 def from_v2_metadata(meta: dict[str, Any]) -> ModelSchema:
     if not isinstance(meta, dict):
         raise SchemaError("V2 metadata is not a JSON object")
-    features = [_v2_feature(i) for i in _items(meta.get("inputs"), "V2 metadata 'inputs'")]
-    outputs = [_v2_output(_mapping(o, "a V2 output")) for o in _items(meta.get("outputs"), "V2 metadata 'outputs'")]
+    features = [_v2_feature(i) for i in items(meta.get("inputs"), "V2 metadata 'inputs'")]
+    outputs = [_v2_output(mapping(o, "a V2 output")) for o in items(meta.get("outputs"), "V2 metadata 'outputs'")]
     params = meta.get("parameters") if isinstance(meta.get("parameters"), dict) else {}
     return ModelSchema(tuple(features), tuple(outputs), source="v2-metadata",
                        request_content_type=str(params.get("content_type") or ""))
@@ -115,8 +51,8 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
     except (KeyError, TypeError) as exc:
         raise SchemaError(f"V2 input without a name: {spec!r}") from exc
     datatype = str(spec.get("datatype") or "").upper()
-    params = _mapping(spec.get("parameters"), f"{name} parameters")
-    shape = _instance_shape(_as_shape(spec.get("shape"), f"{name} shape"))
+    params = mapping(spec.get("parameters"), f"{name} parameters")
+    shape = instance_shape(as_shape(spec.get("shape"), f"{name} shape"))
     kind_text = params.get("kind")
     if kind_text:
         try:
@@ -155,7 +91,7 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
 
 def _v2_output(spec: dict[str, Any]) -> Output:
     name = str(spec.get("name") or "output")
-    params = _mapping(spec.get("parameters"), f"{name} parameters")
+    params = mapping(spec.get("parameters"), f"{name} parameters")
     kind = params.get("kind")
     class_names = tuple(str(c) for c in params.get("class_names") or ())
     if not kind:
@@ -172,7 +108,7 @@ def _v2_output(spec: dict[str, Any]) -> Output:
         kind=kind,
         class_names=class_names,
         datatype=str(spec.get("datatype") or ""),
-        shape=_instance_shape(_as_shape(spec.get("shape"), f"{name} shape")),
+        shape=instance_shape(as_shape(spec.get("shape"), f"{name} shape")),
         unit=str(params.get("unit") or ""),
         description=str(params.get("description") or ""),
         wire_name=name,
@@ -205,7 +141,7 @@ _JSON_SCHEMA_KIND = {
 }
 
 
-@_document("Seldon metadata")
+@document("Seldon metadata")
 def from_seldon_metadata(meta: dict[str, Any]) -> ModelSchema:
     if not isinstance(meta, dict):
         raise SchemaError("Seldon metadata is not a JSON object")
@@ -253,7 +189,7 @@ def _seldon_features(spec: dict[str, Any]) -> list[Feature]:
     if messagetype == "strData":
         return [Feature(name="text", kind=FeatureKind.TEXT)]
     names = [str(n) for n in schema.get("names") or ()]
-    shape = _as_shape(schema.get("shape"), "input shape")
+    shape = as_shape(schema.get("shape"), "input shape")
     if names:
         return [Feature(name=n, kind=FeatureKind.NUMBER) for n in names]
     if shape:
@@ -264,7 +200,7 @@ def _seldon_features(spec: dict[str, Any]) -> list[Feature]:
 
 
 # --- Seldon's ML prediction schema -------------------------------------------------
-@_document("ML prediction schema")
+@document("ML prediction schema")
 def from_prediction_schema(doc: dict[str, Any]) -> ModelSchema:
     if not isinstance(doc, dict) or "requests" not in doc:
         raise SchemaError("an ML prediction schema needs a 'requests' list")
@@ -282,7 +218,7 @@ def _ps_categories(spec: dict[str, Any], name: str) -> tuple[tuple[Any, ...], di
         names = [str(s.get("name")) for s in spec["schema"]]
         return tuple(range(len(names))), dict(enumerate(names))
     if spec.get("n_categories") not in (None, ""):
-        n = _as_int(spec["n_categories"], f"{name} n_categories")
+        n = as_int(spec["n_categories"], f"{name} n_categories")
         return tuple(range(n)), {}
     return (), {}
 
@@ -315,7 +251,7 @@ def _ps_feature(spec: dict[str, Any]) -> Feature:
     if ftype == "TEXT":
         return Feature(kind=FeatureKind.TEXT, **common)
     if ftype == "TENSOR":
-        return Feature(kind=FeatureKind.TENSOR, shape=_as_shape(spec.get("shape"), f"{name} shape"), **common)
+        return Feature(kind=FeatureKind.TENSOR, shape=as_shape(spec.get("shape"), f"{name} shape"), **common)
     raise SchemaError(f"{name}: unknown prediction-schema type {ftype!r}")
 
 
@@ -331,7 +267,7 @@ def _ps_output(spec: dict[str, Any]) -> Output:
     if ftype == "TEXT":
         return Output(name=name, kind="text")
     if ftype == "TENSOR":
-        return Output(name=name, kind="tensor", shape=_as_shape(spec.get("shape"), f"{name} shape"))
+        return Output(name=name, kind="tensor", shape=as_shape(spec.get("shape"), f"{name} shape"))
     return Output(name=name, kind="value")
 
 

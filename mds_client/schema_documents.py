@@ -1,0 +1,76 @@
+"""Reading a document a server or a file sent about a model: its parts checked for shape, so that a string
+where an object belongs or a number where a list does is a ``SchemaError`` naming the document, never a
+crash. Used by the parsers in ``schema_sources``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from .errors import SchemaError
+from .schema import ModelSchema
+
+
+def document(what: str) -> Callable[[Callable[..., ModelSchema]], Callable[..., ModelSchema]]:
+    """A parser of a document a server or a file sent: a part of the wrong shape (a string where an object
+    belongs, a number where a list does) is a ``SchemaError`` naming the document, never a crash."""
+
+    def wrap(parse: Callable[..., ModelSchema]) -> Callable[..., ModelSchema]:
+        @functools.wraps(parse)
+        def parsed(doc: Any) -> ModelSchema:
+            try:
+                return parse(doc)
+            except SchemaError:
+                raise
+            except (TypeError, AttributeError, ValueError, KeyError, IndexError, OverflowError) as exc:
+                raise SchemaError(f"The {what} has a part of an unexpected shape ({type(exc).__name__}: "
+                                  f"{str(exc)[:120]}).") from None
+        return parsed
+
+    return wrap
+
+
+def items(value: Any, what: str) -> list[Any]:
+    if value is None or value == [] or value == {}:
+        return []
+    if not isinstance(value, list):
+        raise SchemaError(f"{what} must be a list, not a JSON {type(value).__name__}.")
+    return value
+
+
+def mapping(value: Any, what: str) -> dict[Any, Any]:
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise SchemaError(f"{what} must be an object, not a JSON {type(value).__name__}.")
+    return value
+
+
+def as_int(value: Any, what: str) -> int:
+    # Seldon's schema tooling writes n_categories and shapes as strings at times.
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError) as exc:
+        raise SchemaError(f"{what}: {value!r} is not a whole number") from exc
+
+
+def as_shape(value: Any, what: str) -> tuple[int, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        text = value.strip().strip("[]()")
+        parts = [p for p in text.replace(" ", "").split(",") if p]
+        return tuple(as_int(p, what) for p in parts)
+    if isinstance(value, (int, float)):
+        return (as_int(value, what),)
+    return tuple(as_int(v, what) for v in value)
+
+
+def instance_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Drop the batch dimension and trailing 1s: [-1, 8, 8] -> (8, 8); [-1, 1] -> ()."""
+    dims = list(shape[1:]) if shape and shape[0] in (-1, 0, None) else list(shape)
+    while dims and dims[-1] == 1:
+        dims.pop()
+    return tuple(dims)
