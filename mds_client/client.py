@@ -128,13 +128,14 @@ class MDSClient:
         return self._send_predict(ref, body, schema, n_rows=len(frame), request_id=request_id, timeout=timeout)
 
     def predict_body(
-        self, ref: ModelRef, body: dict[str, Any], schema: ModelSchema | None = None, *, n_rows: int | None = None
+        self, ref: ModelRef, body: dict[str, Any], schema: ModelSchema | None = None, *, n_rows: int | None = None,
+        timeout: Timeout | None = None,
     ) -> Prediction:
-        """Send a body written by hand (the raw JSON editor) and decode the answer."""
+        """Send a body written by hand (the raw JSON editor) or by a codec, and decode the answer."""
         if not isinstance(body, dict):
             raise InputError("The payload must be a JSON object.")
         rows = n_rows if n_rows is not None else _rows_in_body(body)
-        return self._send_predict(ref, body, schema or ModelSchema(), n_rows=rows, request_id="")
+        return self._send_predict(ref, body, schema or ModelSchema(), n_rows=rows, request_id="", timeout=timeout)
 
     def _send_predict(
         self,

@@ -51,7 +51,12 @@ class V2Codec:
     def encode_rows_tensor(self, frame: pd.DataFrame, schema: ModelSchema, *, request_id: str = "") -> dict[str, Any]:
         """All rows as one FP64 [n, k] tensor in the schema's feature order, for a model whose V2
         metadata declares numpy requests (``schema.takes_numeric_rows``); request-level ``np``."""
-        matrix = np.ascontiguousarray(frame[schema.names].to_numpy(dtype=np.float64))
+        return self.encode_matrix(frame[schema.names].to_numpy(dtype=np.float64), schema, request_id=request_id)
+
+    def encode_matrix(self, matrix: np.ndarray, schema: ModelSchema, *, request_id: str = "") -> dict[str, Any]:
+        """``encode_rows_tensor`` of a numeric [n, k] matrix already in the schema's feature order (an
+        explainer's perturbations), with no DataFrame in between."""
+        matrix = np.ascontiguousarray(matrix, dtype=np.float64)
         body: dict[str, Any] = {"id": request_id} if request_id else {}
         body["parameters"] = {"content_type": "np"}
         body["inputs"] = [{"name": "input-0", "shape": list(matrix.shape), "datatype": "FP64",

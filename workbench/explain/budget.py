@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, Timeout
+from mds_client import FeatureKind, MDSClient, MDSError, ModelRef, ModelSchema, Prediction, Timeout
+from mds_client.codecs.v2 import V2Codec
 from mds_client.errors import RequestTimeout
 from workbench.errors import ExplainError, ExplanationCancelled, ExplanationTimeout
 from workbench.explain.feature_space import FeatureSpace
@@ -79,26 +80,43 @@ class BlackBox:
     """The served model as ``matrix -> probabilities`` (classification) or ``-> values`` (regression).
 
     Rows are encoded with the model's ``FeatureSpace``; each call of this object is one request
-    (split only above ``MAX_ROWS_PER_CALL`` rows), through the client's pooled transport.
+    (split only above ``MAX_ROWS_PER_CALL`` rows), through the client's pooled transport. A V2 model
+    that takes numeric rows (``schema.takes_numeric_rows``) gets the matrix as one tensor directly,
+    with no DataFrame in between.
+
+    With ``remember`` (one box per explanation) each row's answer is kept, keyed by the row's bytes,
+    and a row asked again is answered from memory, never sent twice: AnchorTabular perturbs by drawing
+    from the reference rows, so about a quarter of what it asks repeats. That assumes the served model
+    is deterministic (the same row always gets the same answer), as a model serving fixed weights is;
+    the memory lives only as long as the explanation. ``calls`` and ``rows`` count what was truly
+    sent, ``asked`` the rows asked, so "N calls, M rows" stays what the model saw.
     """
 
     def __init__(self, client: MDSClient, ref: ModelRef, schema: ModelSchema, space: FeatureSpace | None,
-                 budget: Budget | None = None, *, labels: bool = False) -> None:
+                 budget: Budget | None = None, *, labels: bool = False, remember: bool = False) -> None:
         self.client, self.ref, self.schema, self.space = client, ref, schema, space
         self.budget = budget or unlimited(ref.name)
         self.labels = labels
         self.calls = 0
         self.rows = 0
+        self.asked = 0
+        self._memo: dict[bytes, np.ndarray] | None = {} if remember else None
+        self._deferred: list[np.ndarray] | None = None
+        self._tensor = ref.protocol == "v2" and schema.takes_numeric_rows
+        self._integers = [j for j, f in enumerate(schema.features) if f.kind == FeatureKind.INTEGER]
 
     def frames(self, frame: pd.DataFrame) -> np.ndarray:
         """Score an already decoded frame: one request per ``MAX_ROWS_PER_CALL`` rows."""
+        return self._score(frame)
+
+    def _score(self, rows: pd.DataFrame | np.ndarray) -> np.ndarray:
         outs = []
-        for start in range(0, len(frame), MAX_ROWS_PER_CALL):
+        for start in range(0, len(rows), MAX_ROWS_PER_CALL):
             self.budget.check()
-            chunk = frame.iloc[start:start + MAX_ROWS_PER_CALL]
+            chunk = rows[start:start + MAX_ROWS_PER_CALL] if isinstance(rows, np.ndarray) else \
+                rows.iloc[start:start + MAX_ROWS_PER_CALL]
             try:
-                prediction = self.client.predict(self.ref, chunk, self.schema, validate=False,
-                                                 timeout=self._timeout(), rows_as_tensor=True)
+                prediction = self._send(chunk)
             except RequestTimeout:
                 self.budget.check()
                 raise ExplanationTimeout(
@@ -107,11 +125,9 @@ class BlackBox:
             self.calls += 1
             self.rows += len(chunk)
             if self.budget.seconds != float("inf"):
-                self.budget.progress(self.budget.elapsed / self.budget.seconds,
-                                     f"{self.calls} calls to the model, {self.rows:,} rows, "
-                                     f"{self.budget.elapsed:.1f} s of {self.budget.seconds:g} s")
-            if prediction.probabilities is not None:
-                outs.append(prediction.probabilities.to_numpy(dtype=float))
+                self.budget.progress(self.budget.elapsed / self.budget.seconds, self.progress_message())
+            if prediction.proba_matrix is not None:
+                outs.append(np.asarray(prediction.proba_matrix, dtype=float))
             elif prediction.values is not None:
                 outs.append(np.asarray(prediction.values, dtype=float).reshape(len(chunk)))
             else:
@@ -121,6 +137,24 @@ class BlackBox:
             return np.argmax(out, axis=1)
         return out
 
+    def progress_message(self) -> str:
+        repeats = self.asked - self.rows if self._memo is not None else 0
+        again = f" ({repeats:,} repeated rows answered from memory)" if repeats > 0 else ""
+        return (f"{self.calls} calls to the model, {self.rows:,} rows{again}, "
+                f"{self.budget.elapsed:.1f} s of {self.budget.seconds:g} s")
+
+    def _send(self, chunk: pd.DataFrame | np.ndarray) -> Prediction:
+        if isinstance(chunk, pd.DataFrame):
+            return self.client.predict(self.ref, chunk, self.schema, validate=False, timeout=self._timeout(),
+                                       rows_as_tensor=True)
+        if self._tensor:
+            wire = chunk.copy()
+            # what decode then encode would send: integers rounded, as float64
+            wire[:, self._integers] = np.rint(wire[:, self._integers]).astype(np.int64)
+            body = V2Codec().encode_matrix(wire, self.schema)
+            return self.client.predict_body(self.ref, body, self.schema, n_rows=len(chunk), timeout=self._timeout())
+        return self._send(self.space.decode(chunk))  # type: ignore[union-attr]
+
     def _timeout(self) -> Timeout | None:
         if self.budget.seconds == float("inf"):
             return None
@@ -128,10 +162,37 @@ class BlackBox:
         attempts = max(1, self.client.transport.retry.attempts)
         return Timeout(self.client.transport.timeout.connect, max(0.2, self.budget.remaining / attempts))
 
+    @contextmanager
+    def deferring(self) -> Iterator[list[np.ndarray]]:
+        """Within this block, record the matrices asked instead of sending them and answer placeholder
+        labels (-1); the caller sends the recorded rows later, together (``anchor_rounds``)."""
+        self._deferred = recorded = []
+        try:
+            yield recorded
+        finally:
+            self._deferred = None
+
     def __call__(self, matrix: np.ndarray) -> np.ndarray:
         if self.space is None:
             raise ExplainError(f"Model '{self.ref.name}' has no tabular feature space.")
-        return self.frames(self.space.decode(matrix))
+        if self._deferred is not None:
+            self._deferred.append(np.array(matrix, copy=True))
+            return np.full(len(matrix), -1)
+        matrix = np.atleast_2d(np.asarray(matrix, dtype=float))
+        self.asked += len(matrix)
+        if self._memo is None:
+            return self._score(matrix)
+        memo = self._memo
+        row_bytes = np.dtype((np.void, matrix.dtype.itemsize * matrix.shape[1]))
+        keys: list[bytes] = np.ascontiguousarray(matrix).view(row_bytes).ravel().tolist()
+        new: dict[bytes, int] = {}  # rows neither remembered nor met earlier in this matrix -> first index
+        for i, k in enumerate(keys):
+            if k not in memo and k not in new:
+                new[k] = i
+        if new:
+            for k, answer in zip(new, self._score(matrix[list(new.values())]), strict=True):
+                memo[k] = answer
+        return np.asarray([memo[k] for k in keys])
 
 
 @contextmanager
