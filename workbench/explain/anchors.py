@@ -1,9 +1,10 @@
 """Black-box anchors for any tabular model: Alibi's AnchorTabular calling the served model.
 
 No explainer needs to be deployed: AnchorTabular is fitted here on the reference data and asks
-the model about perturbed rows through ``mds_client`` (pooled session, up to a few hundred rows
-per request). The rule comes back as text ("proline > 673.00") and as data (``conditions``), so
-it can be applied to any frame (``rule_mask``) to check the precision that is shown.
+the model about perturbed rows through ``mds_client`` (pooled session, each round of the search in
+one request, a repeated row never sent twice). The rule comes back as text ("proline > 673.00")
+and as data (``conditions``), so it can be applied to any frame (``rule_mask``) to check the
+precision that is shown.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 
 from mds_client import FeatureKind, MDSClient, ModelRef, ModelSchema
 from workbench.errors import ExplainError, FeatureSpaceError
+from workbench.explain.anchor_rounds import RoundSampler
 from workbench.explain.budget import BlackBox, Budget, model_errors_surface
 from workbench.explain.explanation import Explanation
 from workbench.explain.feature_space import FeatureSpace
@@ -29,8 +31,13 @@ _NUM = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
 
 def explain_with_anchor(client: MDSClient, ref: ModelRef, schema: ModelSchema, row: pd.DataFrame,
                         reference: pd.DataFrame, *, budget: Budget | None = None, threshold: float = THRESHOLD,
-                        seed: int = 0) -> Explanation:
-    """An anchor rule for one row, found by calling the model as a black box."""
+                        seed: int = 0, reuse: bool = True) -> Explanation:
+    """An anchor rule for one row, found by calling the model as a black box.
+
+    With ``reuse`` (the default) a row asked again is answered from this explanation's memory (the
+    served model is taken to be deterministic, see ``BlackBox``) and each round of the search goes as
+    one request (``anchor_rounds``); the result is the same as without, for the same seed.
+    """
     try:
         space = FeatureSpace.of(schema)
     except FeatureSpaceError as exc:
@@ -45,13 +52,15 @@ def explain_with_anchor(client: MDSClient, ref: ModelRef, schema: ModelSchema, r
         budget.start_clock()
 
     started = time.perf_counter()
-    box = BlackBox(client, ref, schema, space, budget, labels=True)
+    box = BlackBox(client, ref, schema, space, budget, labels=True, remember=reuse)
     train = space.encode(reference.sample(min(FIT_ROWS, len(reference)), random_state=seed))
     x = space.encode(row.head(1))
     with model_errors_surface():
         explainer = AnchorTabular(box, feature_names=space.names, categorical_names=space.category_names(),
                                   dtype=np.float64, seed=seed)
         explainer.fit(train, disc_perc=(25, 50, 75))
+        if reuse:
+            explainer.samplers = [RoundSampler(explainer.samplers[0], box), *explainer.samplers[1:]]
         result = explainer.explain(x, threshold=threshold, batch_size=200, coverage_samples=5000)
     return anchor_explanation(result.data, ref, schema, space, x[0], source="computed in the workbench",
                               calls=box.calls, seconds=time.perf_counter() - started)
