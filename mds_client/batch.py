@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from .batch_checks import State, check_columns, row_errors
-from .batch_input import DEFAULT_CHUNK_ROWS, count_rows, read_chunks
+from .batch_input import DEFAULT_CHUNK_ROWS, count_rows, input_file, read_chunks
 from .batch_output import OutputSink, open_output
 from .batch_output import progress_path as progress_path  # re-exported: callers and tests use it
 from .client import MDSClient
@@ -132,7 +132,7 @@ class BatchScorer:
         on_rows: RowsCallback | None = None,
     ) -> BatchResult:
         """Score the file ``source`` into ``output``: a file path, a ``URL::table`` or any sink."""
-        source = Path(source)
+        source = input_file(source)
         sink = open_output(output)
         state = State.of(sink.begin(resume=resume))
         total = count_rows(source)

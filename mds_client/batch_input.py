@@ -93,6 +93,15 @@ def sniff_delimiter(path: Path) -> str:
     return best if counts[best] > 0 else ","
 
 
+def input_file(source: Path | str) -> Path:
+    """``source`` as a path to an existing file, else ``InputError``; a URL is a path here, never downloaded."""
+    path = Path(source)
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise InputError(f"The input file {source} {what}; give a local CSV, Parquet or JSON-lines file.")
+    return path
+
+
 def count_rows(path: Path | str) -> int | None:
     """Data rows in a CSV/JSONL file (fast line count), or Parquet metadata; None if unknown.
 

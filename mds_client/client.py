@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .codecs import codec_for
+from .codecs.seldon import with_tag
 from .discovery.seldon_v2 import answered_by
 from .errors import IncompleteAnswer, InputError, MDSError, ProtocolError, RequestError, SchemaError
 from .prediction import Prediction, dump_json
@@ -219,11 +220,18 @@ class MDSClient:
         response: dict[str, Any],
         reward: float | None = None,
         truth: Any = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Seldon v1's ``/api/v1.0/feedback``. Not idempotent: retried only when nothing was sent."""
+        """Seldon v1's ``/api/v1.0/feedback``. Not idempotent: retried only when nothing was sent.
+
+        ``idempotency_key`` (one per item, the same on every retry) goes as the ``Idempotency-Key`` header
+        and in ``response.meta.tags`` (kept by Seldon's request logger); Seldon itself counts every call.
+        """
         url = ref.feedback_url
         if url is None:
             raise MDSError(f"Model '{ref.name}' speaks V2, which has no feedback endpoint; feedback stays in the workbench.")
+        headers = {**ref.headers, "Idempotency-Key": idempotency_key} if idempotency_key else ref.headers
+        response = with_tag(response, "idempotency_key", idempotency_key) if idempotency_key else response
         body: dict[str, Any] = {"request": request, "response": response}
         if reward is not None:
             body["reward"] = float(reward)
@@ -231,7 +239,7 @@ class MDSClient:
             body["truth"] = {"data": {"ndarray": [truth if isinstance(truth, list) else [truth]]}}
         try:
             answer = self.transport.send(
-                "POST", url, body=dump_json(body), headers=ref.headers, model=ref.name, idempotent=False
+                "POST", url, body=dump_json(body), headers=headers, model=ref.name, idempotent=False
             )
         except IncompleteAnswer as exc:
             if exc.status is not None and exc.status < 300:

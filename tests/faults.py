@@ -16,9 +16,12 @@ Modes (``FAULTS`` lists the failing ones):
   html_5xx  answer ``502 Bad Gateway`` with an HTML page, as nginx does (nothing reaches the server)
   truncate  relay, then send the server's status and headers and only half its body, and close
   trickle   relay, then send the server's status and headers, and its body one byte every ``proxy.trickle_s`` s
+  lose_answer  relay (the server takes the request), then close without a byte of its answer: the lost
+            response after which a client cannot know it arrived (not in ``FAULTS``: a retry repeats it)
 
 Counts, for "nothing lost, nothing twice" checks: ``proxy.seen`` (requests received, by path),
-``proxy.relayed`` (requests the server answered, by path, with its status).
+``proxy.relayed`` (requests the server answered, by path, with its status), ``proxy.keys`` (relayed
+requests by path and ``Idempotency-Key`` header).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class FaultProxy:
     seen: Counter = field(default_factory=Counter)
     relayed: Counter = field(default_factory=Counter)
     """(path, status) -> how many requests the server answered through the proxy."""
+    keys: Counter = field(default_factory=Counter)
+    """(path, Idempotency-Key header or "") -> how many requests the server answered through the proxy."""
     _loop: asyncio.AbstractEventLoop | None = None
     _server: asyncio.AbstractServer | None = None
     _thread: threading.Thread | None = None
@@ -108,7 +113,16 @@ async def _relay(proxy: FaultProxy, head: bytes, body: bytes, path: str) -> byte
     writer.close()
     status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
     proxy.relayed[(path, status)] += 1
+    proxy.keys[(path, _header(head, "idempotency-key"))] += 1
     return answer
+
+
+def _header(head: bytes, name: str) -> str:
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name:
+            return value.strip()
+    return ""
 
 
 def _rst(writer: asyncio.StreamWriter) -> None:
@@ -158,6 +172,8 @@ async def _handle(proxy: FaultProxy, reader: asyncio.StreamReader, writer: async
             if mode == "delay" and await _client_gone(reader, proxy.delay_s):
                 break
             answer = await _relay(proxy, head, body, path)
+            if mode == "lose_answer":
+                break
             if mode == "truncate":
                 split = answer.find(b"\r\n\r\n") + 4
                 writer.write(answer[: split + max(1, (len(answer) - split) // 2)])

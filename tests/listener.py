@@ -48,3 +48,27 @@ def start_listener() -> tuple[Listener, ThreadingHTTPServer]:
     threading.Thread(target=server.serve_forever, name="listener", daemon=True).start()
     listener = Listener(f"http://127.0.0.1:{server.server_address[1]}", recorded)
     return listener, server
+
+
+def naming(url: str) -> dict:
+    """Catalog entry fields that name ``url`` everywhere but the model's own endpoint: description, tags,
+    model-card text, links, images and metadata URLs, the explainer, the drift detector and the logger.
+    Merged into an entry (``tests/app/helpers.derived_catalog``), none of them may be fetched by loading,
+    listing or showing the model; the explainer, detector and logger are the catalog's endpoints, called
+    only when someone asks for an explanation, a drift check or simulated traffic."""
+    return {
+        "description": f"See ![card]({url}/description.png) and [docs]({url}/description-link) or {url}/bare",
+        "tags": [f"{url}/tag", "docs"],
+        "card": {"owner": f"[owner]({url}/owner)", "intended_use": f"<img src='{url}/card-html.png'>",
+                 "limitations": f"![x]({url}/card-image.png)", "training_data": f"{url}/training-data.csv",
+                 "link": f"{url}/card-link", "image": f"{url}/card-image.png", "documentation": f"{url}/docs",
+                 "metadata_url": f"{url}/metadata", "metrics": {f"[m]({url}/metric)": f"{url}/metric-value"}},
+        "explainer": {"protocol": "v2", "url": f"{url}/explainer", "model": "relay-explainer"},
+        "drift": {"protocol": "v2", "url": f"{url}/drift", "model": "relay-drift"},
+        "logger": {"url": f"{url}/logger"},
+    }
+
+
+def files_at(url: str) -> dict:
+    """Catalog file fields (schema, reference and sample data) given as URLs: read as paths, never fetched."""
+    return {"schema": f"{url}/schema.json", "reference_data": f"{url}/reference.csv", "sample_data": f"{url}/sample.csv"}

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     """Seconds an explanation may take before it stops with a plain message."""
     status_ttl: float = 30.0
     """Seconds a model's ready/not ready status is cached."""
+    sink_header_seconds: float = 10.0
+    """Seconds the request-log sink waits for a request's headers before answering 408 and closing."""
+    sink_body_seconds: float = 30.0
+    """Seconds the request-log sink waits for a request's body (after its headers) before closing."""
     env: Literal["development", "production"] = "development"
     """``production``: the app refuses to start with the demo users, the demo cookie key or login off."""
     login_free_failures: int = 3

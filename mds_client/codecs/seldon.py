@@ -122,3 +122,12 @@ def _expand_one_hot(frame: pd.DataFrame, schema: ModelSchema) -> pd.DataFrame:
         for value in feature.categories:
             parts[feature.label_of(value)] = (frame[col] == value).astype(float)
     return pd.DataFrame(parts, index=frame.index)
+
+
+def with_tag(message: Any, name: str, value: str) -> Any:
+    """A copy of a SeldonMessage with ``meta.tags[name] = value`` (a non-dict is returned as it is)."""
+    if not isinstance(message, dict):
+        return message
+    meta = message.get("meta") if isinstance(message.get("meta"), dict) else {}
+    tags = meta.get("tags") if isinstance(meta.get("tags"), dict) else {}
+    return {**message, "meta": {**meta, "tags": {**tags, name: value}}}

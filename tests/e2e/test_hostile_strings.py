@@ -26,7 +26,7 @@ MODEL = "hostile-model"
 
 @pytest.fixture(scope="module")
 def hostile_setup(catalog_path, tmp_path_factory):
-    from tests.listener import start_listener
+    from tests.listener import naming, start_listener
 
     listener, server = start_listener()
     strings = hostile_strings(listener.url)
@@ -40,6 +40,11 @@ def hostile_setup(catalog_path, tmp_path_factory):
              "schema": str(work / "schema.json"), "tags": names[:3],
              "card": {"owner": strings["bold_link_image"], "intended_use": everything,
                       "limitations": strings["md_image"], "metrics": {strings["js_link"]: strings["html_image"]}}}
+    # Card links, images and metadata URLs, and an explainer, detector and logger at the listener (no open
+    # relay): none may become a live link or image, and loading the pages calls none of them.
+    named = naming(listener.url)
+    entry["card"].update({k: named["card"][k] for k in ("link", "image", "documentation", "metadata_url")})
+    entry.update({k: named[k] for k in ("explainer", "drift", "logger")})
     catalog = derived_catalog(catalog_path, work / "catalog.yaml", {}, [entry])
     with running_app(catalog, work) as url:
         yield url, listener, strings

@@ -6,12 +6,20 @@ claims, outcomes) is ``workbench.store.outbox``.
 Delivery is at most one send per claim: an item is claimed (``pending`` -> ``sending``) with a
 compare-and-set update, so two deliverers (the app's thread and ``mds feedback --retry-pending``)
 never send the same item; it is marked ``delivered`` in its own commit right after the 2xx and never
-sent again. A process killed between the server's 2xx and that commit leaves the item ``sending``;
-after ``CLAIM_LEASE`` it is sent again (the only window for a duplicate, as Seldon's endpoint has no
-idempotency key; an answer that breaks off after its 2xx arrived counts as delivered, see
-``MDSClient.send_feedback``). Transient failures (connection refused, timeouts, 5xx) keep the item ``pending``
-with ``attempts`` and ``last_error`` and an exponential backoff before the next try; a 4xx refusal
-marks it ``failed`` (the same payload would be refused again).
+sent again. An answer that breaks off after its 2xx arrived counts as delivered (``MDSClient.send_feedback``).
+
+Two cases are sent again although the server may have counted them (at least once, not exactly once):
+an answer lost entirely (the server applied the call, then the connection dropped, reset or timed out
+before a byte came back: the workbench cannot tell this from a call that never arrived, so the item stays
+pending), and a process killed between the 2xx and the commit (the claim is due again after
+``CLAIM_LEASE``). Seldon v1's feedback endpoint takes no idempotency key and counts every call, so every
+send of one version of an item carries the same key (``Delivery.key``: the ``Idempotency-Key`` header and
+``response.meta.tags.idempotency_key``, which Seldon's request logger keeps); a server or log reader that
+dedupes on it counts the feedback once. An edit gets a new key.
+
+Transient failures (connection refused, timeouts, 5xx) keep the item ``pending`` with ``attempts`` and
+``last_error`` and an exponential backoff before the next try; a 4xx refusal marks it ``failed`` (the same
+payload would be refused again).
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class SeldonFeedbackSink:
             request, response = seldon_exchange(delivery.inputs, delivery.outputs, delivery.request_id,
                                                 self._schema(ref))
         self.client.send_feedback(ref, request=request, response=response,
-                                  reward=delivery.reward, truth=delivery.truth)
+                                  reward=delivery.reward, truth=delivery.truth, idempotency_key=delivery.key)
 
     def _schema(self, ref: ModelRef) -> ModelSchema:
         if ref.name not in self._schemas:

@@ -31,13 +31,16 @@ def serve(host: str, port: int, *, catalog: Path | None = None, database_url: st
     from workbench.store.engine import fsync_every_commit
 
     from .app import create_app
+    from .server import deadline_protocol
 
     settings = get_settings()
     engine = fsync_every_commit(open_store(database_url or settings.database_url))
     app = create_app(engine, catalog=catalog or settings.catalog_path)
     # One worker: the group writer is the only writer, which is what keeps SQLite fast and safe.
     # No proxy-headers middleware: the sink never reads the client address, and it runs per request.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False)
+    # Deadlines on reading each request (server.py): a slowloris client cannot hold a connection.
+    http = deadline_protocol(settings.sink_header_seconds, settings.sink_body_seconds)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False, http=http)
     return 0
 
 

@@ -7,12 +7,13 @@ send the same item; ``mark_delivered`` commits right after the server's 2xx. A c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 
 from workbench.store.engine import session_scope
 from workbench.store.models import Feedback, FeedbackEvent, utcnow
@@ -38,6 +39,8 @@ class Delivery:
     verdict: str
     inputs: Any = None
     outputs: Any = None
+    key: str = ""
+    """The same for every send of this version of the item (``Idempotency-Key``); new after an edit."""
 
 
 
@@ -49,8 +52,11 @@ def due(engine: Engine, limit: int | None, ids: Sequence[int] | None,
     last try (``None``: due at once).
     """
     stale = utcnow() - CLAIM_LEASE
+    version = (select(func.max(FeedbackEvent.id))  # its last created/edited event: kept by a retry, new after an edit
+               .where(FeedbackEvent.feedback_id == Feedback.id, FeedbackEvent.action.in_(("created", "edited")))
+               .scalar_subquery())
     query = (
-        select(Feedback, PredictionRow)
+        select(Feedback, PredictionRow, version)
         .join(PredictionRow, PredictionRow.id == Feedback.prediction_id)
         .where(Feedback.withdrawn.is_(False))
         .where(or_(Feedback.forwarded == "pending", (Feedback.forwarded == SENDING) & (Feedback.updated < stale)))
@@ -61,17 +67,23 @@ def due(engine: Engine, limit: int | None, ids: Sequence[int] | None,
     now = utcnow()
     out: list[Delivery] = []
     with session_scope(engine) as session:
-        for row, prediction in session.execute(query):
+        for row, prediction, last_event in session.execute(query):
             if wait is not None and row.attempts and _aware(row.updated) + timedelta(
                     seconds=wait(row.attempts)) > now:
                 continue
             truth = row.truth if row.truth is not None else (predicted_of(prediction) if row.verdict == "correct" else None)
             out.append(Delivery(row.id, prediction.model, prediction.protocol, prediction.request_id,
                                 prediction.request, prediction.response, row.reward, truth, row.verdict,
-                                prediction.inputs, prediction.outputs))
+                                prediction.inputs, prediction.outputs,
+                                idempotency_key(prediction.request_id or str(prediction.id), row.id, last_event or 0)))
             if limit is not None and len(out) >= limit:
                 break
     return out
+
+
+def idempotency_key(request_id: str, feedback_id: int, version: int) -> str:
+    """``mds-workbench-<request id>-<feedback id>-<version>``, safe as an HTTP header value."""
+    return f"mds-workbench-{re.sub(r'[^A-Za-z0-9._-]', '_', request_id)[:100]}-{feedback_id}-{version}"
 
 
 def _aware(moment: datetime) -> datetime:
