@@ -18,6 +18,7 @@ GROUPS = ["browser (Chromium)", "Playwright driver", "app server (streamlit)", "
           "mds simulate", "bench driver"]
 SERVER_GROUPS = ("app server (streamlit)", "model servers", "sink")
 CLIENT_GROUPS = ("browser (Chromium)", "Playwright driver", "bench driver")
+STEPS_PER_ITERATION = 3.7  # predict, why, feedback, and one time in three history and back to predict
 
 
 def _classify(cmd: str) -> str | None:
@@ -134,18 +135,21 @@ def cpu_report(cpu: dict[str, float], *, iterations: int, page_loads: int, wall:
                  + (f"{total / page_loads:13.3f}" if page_loads else f"{'-':>13}"))
     lines.append(f"({iterations} iterations of predict + why + feedback, {page_loads} page loads = timed steps; "
                  f"the machine's {cores} cores could give {cores * wall:.0f} CPU s in that time)")
-    if not iterations:
+    if not page_loads:
         return lines
-    server = sum(cpu.get(g, 0.0) for g in SERVER_GROUPS) / iterations
-    client = sum(cpu.get(g, 0.0) for g in CLIENT_GROUPS) / iterations
-    period = wall * users / iterations  # the seconds one user took per iteration here
-    lines.append(f"per iteration: server side (app + model servers + sink) {server:.2f} CPU s, "
-                 f"browser side (Chromium + Playwright + driver) {client:.2f} CPU s; "
-                 f"one user took {period:.0f} s of wall time per iteration")
-    lines.append(f"capacity at 70% of {cores} cores, each user one iteration every T s "
-                 "(T = the bench's pace, or an analyst who reads the answer for a while):")
-    for label, t in ((f"T = {period:.0f} s (this run)", period), ("T = 30 s", 30.0), ("T = 60 s", 60.0),
-                     *(((f"T = {think:.0f} s (--think)", think),) if think else ())):
-        lines.append(f"  {label:<22} server alone {capacity(server, t, cores):6.1f} users;"
-                     f"  server + their browsers here {capacity(server + client, t, cores):6.1f} users")
+    rounds, how = float(iterations), "per iteration"
+    if not iterations:  # none finished: estimate one from the page loads it has (predict, why, feedback, 1/3 history)
+        rounds, how = page_loads / STEPS_PER_ITERATION, f"per iteration (estimated as {STEPS_PER_ITERATION} page loads)"
+    server = sum(cpu.get(g, 0.0) for g in SERVER_GROUPS) / rounds
+    client = sum(cpu.get(g, 0.0) for g in CLIENT_GROUPS) / rounds
+    period = wall * users / rounds  # the seconds one user took per iteration here
+    lines.append(f"{how}: server side (app + model servers + sink) {server:.2f} CPU s, "
+                 f"browser side (Chromium + Playwright + driver) {client:.2f} CPU s; here one user took "
+                 f"{period:.0f} s per iteration (wall: depends on the machine's other load)")
+    lines.append(f"capacity at 70% of {cores} cores if each user does one iteration every T s (the model servers and "
+                 "the sink also served mds simulate: the server's CPU is an upper bound, its capacity a lower one):")
+    for t in sorted({30.0, 60.0, 120.0, *((think,) if think else ())}):
+        lines.append(f"  T = {t:4.0f} s{' (--think)' if t == think else '':<10} server alone "
+                     f"{capacity(server, t, cores):6.1f} users;  server + their browsers on this machine "
+                     f"{capacity(server + client, t, cores):6.1f} users")
     return lines

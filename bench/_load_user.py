@@ -77,11 +77,12 @@ class User:
 
     def __init__(self, browser: Any, url: str, model: str, feature_values: dict[str, list[float]],
                  log: UserLog, *, seed: int, shots: Path | None, credentials: tuple[str, str],
-                 context: dict[str, Any] | None = None, think: float = 0.0, meter: Any = None) -> None:
+                 context: dict[str, Any] | None = None, init_script: str | None = None, think: float = 0.0,
+                 meter: Any = None) -> None:
         self.browser, self.url, self.model, self.values = browser, url, model, feature_values
         self.log, self.rng, self.shots, self.credentials = log, random.Random(seed), shots, credentials
         self.context_options = context or {"viewport": {"width": 1400, "height": 1000}}
-        self.think, self.meter = think, meter  # meter: a CpuMeter when this user is alone (per-step CPU)
+        self.init_script, self.think, self.meter = init_script, think, meter  # meter: a CpuMeter when this user is alone (per-step CPU)
         self.page: Any = None
         self.last_id = ""
 
@@ -121,6 +122,8 @@ class User:
 
     async def start(self) -> None:
         context = await self.browser.new_context(**self.context_options)
+        if self.init_script:
+            await context.add_init_script(self.init_script)
         self.page = await context.new_page()
         self.page.set_default_timeout(60_000)
         user, password = self.credentials
