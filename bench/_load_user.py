@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench._cpu import CLIENT_GROUPS, SERVER_GROUPS
+
 STEP_TIMEOUT_MS = {"login": 120_000, "open_predict": 60_000, "predict": 60_000, "explain": 120_000,
                    "feedback": 60_000, "history": 60_000}
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -61,6 +63,7 @@ class UserLog:
     feedback: dict[int, int] = field(default_factory=dict)  # feedback id -> prediction id
     unconfirmed_feedback: list[int] = field(default_factory=list)  # prediction ids sent without an answer seen
     iterations: int = 0
+    cpu: dict[str, list[tuple[float, float, float]]] = field(default_factory=dict)  # (app, models + sink, browser)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -73,18 +76,29 @@ class User:
     """One browser context logged in as an analyst, driving the app until ``deadline``."""
 
     def __init__(self, browser: Any, url: str, model: str, feature_values: dict[str, list[float]],
-                 log: UserLog, *, seed: int, shots: Path | None, credentials: tuple[str, str]) -> None:
+                 log: UserLog, *, seed: int, shots: Path | None, credentials: tuple[str, str],
+                 context: dict[str, Any] | None = None, init_script: str | None = None, think: float = 0.0,
+                 meter: Any = None) -> None:
         self.browser, self.url, self.model, self.values = browser, url, model, feature_values
         self.log, self.rng, self.shots, self.credentials = log, random.Random(seed), shots, credentials
+        self.context_options = context or {"viewport": {"width": 1400, "height": 1000}}
+        self.init_script, self.think, self.meter = init_script, think, meter  # meter: a CpuMeter when this user is alone (per-step CPU)
         self.page: Any = None
         self.last_id = ""
 
     async def _timed(self, kind: str, action, done) -> Any:
         """Run ``action`` (the click), then ``done`` (the wait); keep the seconds between them."""
+        before = self.meter.snapshot() if self.meter is not None else None
         await action()
         started = time.perf_counter()
         answer = await done()
         self.log.timings.setdefault(kind, []).append(time.perf_counter() - started)
+        if before is not None:
+            after = self.meter.snapshot()
+            spent = {g: after[g] - before.get(g, 0.0) for g in after}
+            self.log.cpu.setdefault(kind, []).append((spent["app server (streamlit)"],
+                                                      sum(spent[g] for g in SERVER_GROUPS[1:]),
+                                                      sum(spent[g] for g in CLIENT_GROUPS)))
         return answer
 
     async def _settle(self, timeout: int = 60_000) -> None:
@@ -95,7 +109,11 @@ class User:
         handle = await self.page.wait_for_function(script, arg=arg, timeout=STEP_TIMEOUT_MS[kind], polling=100)
         answer = await handle.json_value()
         if not answer.startswith(("id:", "ok:")):
-            raise StepError(answer.split(":", 1)[0] + ": " + answer.split(":", 1)[1].strip().splitlines()[0][:200])
+            kind, text = answer.split(":", 1)
+            lines = [line for line in text.strip().splitlines() if line.strip()] or [""]
+            if len(lines) > 1 and re.fullmatch(r"[a-z_]+", lines[0]):
+                lines = lines[1:]  # the alert's icon (a Material ligature such as "error"), not its message
+            raise StepError(f"{kind}: {' '.join(lines)[:200]}")
         return answer.split(":", 1)[1]
 
     async def _nav(self, title: str) -> None:
@@ -103,7 +121,9 @@ class User:
         await link.first.click()
 
     async def start(self) -> None:
-        context = await self.browser.new_context(viewport={"width": 1400, "height": 1000})
+        context = await self.browser.new_context(**self.context_options)
+        if self.init_script:
+            await context.add_init_script(self.init_script)
         self.page = await context.new_page()
         self.page.set_default_timeout(60_000)
         user, password = self.credentials
@@ -222,6 +242,8 @@ class User:
                     step = "open_predict"
                     await self._back_to_predict()
                 self.log.iterations += 1
+                if self.think:
+                    await asyncio.sleep(self.think)  # the analyst reads the answer
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

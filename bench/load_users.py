@@ -10,39 +10,36 @@ on screen; errors grouped by message; made / stored / lost. Exits 1 if anything 
 (2 if it could not start). The app serves one page before the users arrive (a warm-up), and the users
 arrive over ``--ramp`` seconds. Every process it started is stopped at the end, and after ``--hard-timeout``.
 
-    .venvs/app/bin/python bench/load_users.py [--users 20] [--duration 180] [--rate 10] [--model NAME]
+A table of CPU seconds per group of processes (browser, Playwright, app server, model servers, sink,
+``mds simulate``, the driver) follows each level, with the users two cores could hold derived from it;
+``--users 5,10,20`` ramps through levels against the same servers and stops at the first that does not
+hold (an error, a loss, or p95 predict over ``--p95-goal``).
+
+    .venvs/app/bin/python bench/load_users.py [--users 20 | --users 5,10,20] [--duration 180] [--rate 10]
+        [--ramp 60] [--think 0] [--model NAME]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench._cpu import CpuMeter, cpu_report  # noqa: E402
+from bench._load_report import ANALYST, check_store, last_prediction_id, percentile, report  # noqa: E402
 from bench._load_user import User, UserLog  # noqa: E402
+from bench._procs import Processes, kill_group  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy  # noqa: E402
-
-ANALYST = ("analyst", "analyst-demo")  # the demo users (README); a deployment's own users are not load-tested
-STEPS = ["login", "open_predict", "predict", "explain", "feedback", "history"]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def pick_model(catalog: Path, wanted: str | None):
@@ -73,64 +70,19 @@ def pick_model(catalog: Path, wanted: str | None):
     return name, values
 
 
-class Processes:
-    """What this run started: stopped in ``stop`` (and by the watchdog), each by its own process group."""
-
-    def __init__(self) -> None:
-        self.groups: list[subprocess.Popen] = []
-        self.mds_home: Path | None = None
-        self.lock = threading.Lock()
-        self.stopped = False
-
-    def start(self, argv: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
-        with open(log, "wb") as out:
-            process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
-        self.groups.append(process)
-        return process
-
-    def stop(self) -> None:
-        with self.lock:
-            if self.stopped:
-                return
-            self.stopped = True
-        for process in self.groups:
-            _kill_group(process)
-        if self.mds_home is not None:
-            from workbench.embedded import local_mds
-
-            local_mds.down(self.mds_home)
-        for pid in _descendants(os.getpid()):  # Playwright's driver and Chromium, if still there
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-    except OSError:
-        pass
-
-
-def _descendants(root: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            parents[int(stat.parent.name)] = int(fields[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    found, frontier = [], [root]
-    while frontier:
-        children = [pid for pid, ppid in parents.items() if ppid in frontier]
-        found += children
-        frontier = children
-    return found
+# Cuts the browser's own work without touching what is measured (the app's JS runs as for a person):
+# no smooth scrolling or animations to paint, no GPU emulation, nothing fetched besides the app.
+LOAD_CHROMIUM_ARGS = [*CHROMIUM_ARGS, "--disable-smooth-scrolling", "--disable-software-rasterizer",
+                      "--disable-extensions", "--mute-audio", "--disable-features=Translate,MediaRouter"]
+CONTEXT = {"viewport": {"width": 1280, "height": 900}, "reduced_motion": "reduce"}
+# CSS animations and transitions off: in a headless browser with software raster a spinner repaints every
+# frame (20 s of st.spinner: Chromium 3.1 CPU s as is, 2.7 with reduced motion, 1.3 with this as well). Paint
+# only: the DOM, the app's JS and the moment the answer appears are unchanged, so the timings are too.
+NO_ANIMATION = """addEventListener("DOMContentLoaded", () => {
+  const style = document.createElement("style");
+  style.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
+  document.head.appendChild(style);
+});"""
 
 
 async def warm_up(browser: Any, url: str) -> float:
@@ -140,7 +92,8 @@ async def warm_up(browser: Any, url: str) -> float:
     twenty people behind that one import would measure the import, not the load. Returns its seconds.
     """
     started = time.monotonic()
-    context = await browser.new_context()
+    context = await browser.new_context(**CONTEXT)
+    await context.add_init_script(NO_ANIMATION)
     try:
         page = await context.new_page()
         await page.goto(url, timeout=300_000)
@@ -151,14 +104,18 @@ async def warm_up(browser: Any, url: str) -> float:
 
 
 async def drive(url: str, model: str, values: dict, users: int, duration: float, shots: Path,
-                ramp: float = 60.0) -> list[UserLog]:
+                ramp: float = 60.0, think: float = 0.0) -> tuple[list[UserLog], dict[str, float], float]:
+    """Run ``users`` for ``duration`` s; returns their logs, CPU seconds per group and wall seconds."""
     from playwright.async_api import async_playwright
 
     logs = [UserLog(f"user{i:02d}") for i in range(users)]
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=LOAD_CHROMIUM_ARGS)
         print(f"warm-up: the first page took {await warm_up(browser, url):.1f} s", flush=True)
-        people = [User(browser, url, model, values, log, seed=i, shots=shots, credentials=ANALYST)
+        meter = CpuMeter().start()  # after the warm-up: the import of a fresh process is not the load
+        started = time.monotonic()
+        people = [User(browser, url, model, values, log, seed=i, shots=shots, credentials=ANALYST,
+                       context=CONTEXT, init_script=NO_ANIMATION, think=think, meter=meter if users == 1 else None)
                   for i, log in enumerate(logs)]
         deadline = time.monotonic() + duration
         gap = ramp / max(1, users - 1) if users > 1 else 0.0
@@ -176,88 +133,80 @@ async def drive(url: str, model: str, values: dict, users: int, duration: float,
             if task in pending:
                 log.errors.append(("cut off", "still busy 240 s after the end"))
         await asyncio.gather(*pending, return_exceptions=True)
+        cpu, wall = meter.stop(), time.monotonic() - started  # before the contexts close: their exit is not load
         await asyncio.gather(*(person.close() for person in people))
         await browser.close()
-    return logs
+    return logs, cpu, wall
 
 
-def last_prediction_id(database_url: str) -> int:
-    from sqlalchemy import func, select
-
-    from workbench.store import open_store
-    from workbench.store.models import Prediction
-
-    with open_store(database_url).connect() as conn:
-        return conn.execute(select(func.max(Prediction.id))).scalar() or 0
-
-
-def check_store(database_url: str, logs: list[UserLog], model: str, since: int) -> dict[str, int]:
-    """Look every prediction and feedback the users saw up in the store."""
-    from sqlalchemy import func, select
-
-    from workbench.store import get_prediction, open_store
-    from workbench.store.feedback import feedback_for_prediction, get_feedback
-    from workbench.store.models import Prediction
-    from workbench.store.traffic import log_summary
-
-    engine = open_store(database_url)
-    seen_p = [pid for log in logs for pid in log.predictions]
-    stored_p = sum(1 for pid in seen_p if (row := get_prediction(engine, pid)) is not None
-                   and row.user == ANALYST[0] and row.model == model)
-    seen_f = {fid: pid for log in logs for fid, pid in log.feedback.items()}
-    stored_f = 0
-    for fid, pid in seen_f.items():
-        try:
-            item = get_feedback(engine, fid)
-        except Exception:
-            continue
-        stored_f += item.prediction_id == pid and item.user == ANALYST[0]
-    unconfirmed = [pid for log in logs for pid in log.unconfirmed_feedback]
-    with engine.connect() as conn:
-        rows_total = conn.execute(select(func.count()).select_from(Prediction).where(
-            Prediction.model == model, Prediction.user == ANALYST[0], Prediction.id > since)).scalar_one()
-    return {"predictions seen": len(seen_p), "predictions stored": stored_p,
-            "predictions lost": len(seen_p) - stored_p, "prediction rows in the store": rows_total,
-            "feedback seen": len(seen_f), "feedback stored": stored_f, "feedback lost": len(seen_f) - stored_f,
-            "feedback sent, no answer seen": len(unconfirmed),
-            "  of those stored": sum(1 for pid in unconfirmed if feedback_for_prediction(engine, pid, ANALYST[0])),
-            "request-log instances (sink)": log_summary(engine, model).total}
-
-
-def report(logs: list[UserLog], store: dict[str, int], args: argparse.Namespace, seconds: float,
-           load: tuple[str, str], simulate: str) -> None:
-    print(f"\n{args.users} users, {seconds:.0f} s, model {args.model_used}; load average before {load[0]}, "
-          f"after {load[1]} ({os.cpu_count()} cores)")
-    print(f"{'step':<14}{'count':>7}{'errors':>8}{'p50 s':>8}{'p95 s':>8}{'max s':>8}")
-    errors = Counter(kind for log in logs for kind, _ in log.errors)
-    for kind in STEPS:
-        times = [t for log in logs for t in log.timings.get(kind, [])]
-        if times or errors[kind]:
-            stats = (f"{_percentile(times, .5):8.2f}{_percentile(times, .95):8.2f}{max(times):8.2f}"
-                     if times else f"{'-':>8}" * 3)
-            print(f"{kind:<14}{len(times):>7}{errors[kind]:>8}{stats}")
-    print(f"iterations (predict + why + feedback): {sum(log.iterations for log in logs)}")
-    grouped = Counter((kind, message) for log in logs for kind, message in log.errors)
-    print(f"errors: {sum(grouped.values())}")
-    for (kind, message), count in grouped.most_common():
-        print(f"  {count:>4} x {kind}: {message}")
-    print(f"mds simulate: {simulate}")
-    for name, value in store.items():
-        print(f"{name:<34}{value:>7}")
+def run_level(users: int, args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any]:
+    """One level of load against the running servers: its report, CPU table and verdict."""
+    work, catalog, env, procs = ctx["work"], ctx["catalog"], ctx["env"], ctx["procs"]
+    since = last_prediction_id(ctx["database_url"])
+    simulate = None
+    if args.rate > 0:
+        simulate = procs.start([sys.executable, "-m", "workbench.cli", "--catalog", str(catalog), "simulate",
+                                args.model_used, "--rows", str(int(args.rate * args.duration)),
+                                "--rate", str(args.rate)], env=env, log=work / f"simulate-{users}.log")
+    load_before = os.getloadavg()[0]
+    started = time.monotonic()
+    shots = work / f"screenshots-{users}"
+    shots.mkdir()
+    logs, cpu, wall = asyncio.run(drive(ctx["url"], args.model_used, ctx["values"], users, args.duration, shots,
+                                        args.ramp, args.think))
+    seconds = time.monotonic() - started
+    load_after = os.getloadavg()[0]
+    sim_text = "not run"
+    if simulate is not None:
+        if simulate.poll() is None:
+            kill_group(simulate)
+            sim_text = "still sending at the end (stopped); "
+        else:
+            sim_text = f"exit {simulate.returncode}; "
+        text = (work / f"simulate-{users}.log").read_text().strip()
+        sim_text += text.splitlines()[-1][:160] if text else "no output"
+    store = check_store(ctx["database_url"], logs, args.model_used, since)
+    report(logs, store, users, args.model_used, seconds, (f"{load_before:.1f}", f"{load_after:.1f}"), sim_text)
+    iterations = sum(log.iterations for log in logs)
+    loads = sum(len(t) for log in logs for t in log.timings.values())
+    print("\n".join(cpu_report(cpu, iterations=iterations, page_loads=loads, wall=wall, users=users,
+                               think=args.think)))
+    lost = store["predictions lost"] + store["feedback lost"]
+    failed = sum(len(log.errors) for log in logs)
+    made = store["predictions seen"] + store["feedback seen"]
+    ratio = f"; stored / made {(made - lost) / made:.2f}" if made else ""
+    print(f"lost = made - stored = {lost}{ratio}" + ("" if lost == 0 else "  <- NOT ZERO"))
+    predict = [t for log in logs for t in log.timings.get("predict", [])]
+    p95 = percentile(predict, .95) if predict else float("inf")
+    holds = not lost and not failed and bool(predict) and p95 <= args.p95_goal
+    print(f"{users} users {'HOLD' if holds else 'do not hold'}: {failed} errors, p95 predict "
+          f"{p95:.1f} s (goal {args.p95_goal:g} s), lost {lost}; load average {load_before:.1f} -> {load_after:.1f}")
+    if not predict:
+        print("no prediction was made: nothing was measured")
+    return {"users": users, "holds": holds, "lost": lost, "failed": failed, "p95": p95,
+            "load": (load_before, load_after)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--duration", type=float, default=180.0, help="seconds of load")
+    parser.add_argument("--users", default="20", help="users, or levels to ramp through: 5,10,20 (stops at the "
+                        "first level that does not hold)")
+    parser.add_argument("--duration", type=float, default=180.0, help="seconds of load per level")
     parser.add_argument("--rate", type=float, default=10.0, help="mds simulate calls per second (0: none)")
     parser.add_argument("--ramp", type=float, default=60.0, help="seconds over which the users arrive")
+    parser.add_argument("--think", type=float, default=0.0, help="seconds a user waits between iterations")
+    parser.add_argument("--p95-goal", type=float, default=10.0, help="a level holds if p95 predict is under this")
+    parser.add_argument("--keep-going", action="store_true", help="run every level, also after one that did not hold")
     parser.add_argument("--model", default=None, help="default: a ready tabular model with an explainer")
     parser.add_argument("--catalog", type=Path, default=None, help="reuse a running embedded MDS (its catalog.yaml)")
     parser.add_argument("--app-url", default=None, help="reuse a running app (needs --database-url)")
     parser.add_argument("--database-url", default=None, help="the reused app's store")
-    parser.add_argument("--hard-timeout", type=float, default=None, help="default: duration + 600 s")
+    parser.add_argument("--hard-timeout", type=float, default=None, help="default: levels x (duration + 300) + 300 s")
     args = parser.parse_args()
+    try:
+        levels = [int(n) for n in args.users.split(",")]
+    except ValueError:
+        parser.error(f"--users takes a number or numbers with commas (5,10,20), not {args.users!r}")
     if args.app_url and not args.database_url:
         parser.error("--app-url needs --database-url: the store to check")
     work = Path(tempfile.mkdtemp(prefix="load-users-"))
@@ -272,7 +221,7 @@ def main() -> int:
         procs.stop()
         os._exit(3)
 
-    hard = args.hard_timeout or args.duration + 600
+    hard = args.hard_timeout or len(levels) * (args.duration + 300) + 300
     watchdog = threading.Timer(hard, hard_stop)
     watchdog.daemon = True
     watchdog.start()
@@ -295,39 +244,23 @@ def main() -> int:
                                "--browser.gatherUsageStats", "false"], env=env, log=work / "streamlit.log")
             url = f"http://127.0.0.1:{port}"
             wait_healthy(url, app, timeout=120)
-        since = last_prediction_id(database_url)
-        simulate = None
-        if args.rate > 0:
-            simulate = procs.start([sys.executable, "-m", "workbench.cli", "--catalog", str(catalog), "simulate",
-                                    args.model_used, "--rows", str(int(args.rate * args.duration)),
-                                    "--rate", str(args.rate)], env=env, log=work / "simulate.log")
-        load_before = os.getloadavg()[0]
-        started = time.monotonic()
-        shots = work / "screenshots"
-        shots.mkdir()
-        logs = asyncio.run(drive(url, args.model_used, values, args.users, args.duration, shots, args.ramp))
-        seconds = time.monotonic() - started
-        load_after = os.getloadavg()[0]
-        sim_text = "not run"
-        if simulate is not None:
-            if simulate.poll() is None:
-                _kill_group(simulate)
-                sim_text = "still sending at the end (stopped); "
-            else:
-                sim_text = f"exit {simulate.returncode}; "
-            sim_text += (work / "simulate.log").read_text().strip().splitlines()[-1:][0][:160] \
-                if (work / "simulate.log").read_text().strip() else "no output"
-        store = check_store(database_url, logs, args.model_used, since)
-        report(logs, store, args, seconds, (f"{load_before:.1f}", f"{load_after:.1f}"), sim_text)
+        ctx = {"work": work, "catalog": catalog, "env": env, "procs": procs, "url": url, "values": values,
+               "database_url": database_url}
+        results = []
+        for users in levels:
+            results.append(run_level(users, args, ctx))
+            if not results[-1]["holds"] and not args.keep_going:
+                break
         print(f"logs and screenshots of failed steps: {work}")
-        lost = store["predictions lost"] + store["feedback lost"]
-        failed = sum(len(log.errors) for log in logs)
-        made = store["predictions seen"] + store["feedback seen"]
-        ratio = f"; stored / made {(made - lost) / made:.2f}" if made else ""
-        print(f"lost = made - stored = {lost}{ratio}" + ("" if lost == 0 else "  <- NOT ZERO"))
-        if not store["predictions seen"]:
-            print("no prediction was made: nothing was measured")
-        return 1 if lost or failed or not store["predictions seen"] else 0
+        if len(levels) > 1:
+            held = [r["users"] for r in results if r["holds"]]
+            print(f"largest level that held: {max(held) if held else 'none'} users "
+                  f"(tried {', '.join(str(r['users']) for r in results)})")
+        if any(r["lost"] for r in results):
+            return 1
+        if len(levels) == 1:
+            return 1 if results[0]["failed"] or results[0]["p95"] == float("inf") else 0
+        return 0 if results[0]["holds"] else 1
     finally:
         procs.stop()
         watchdog.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import plotly.graph_objects as go
@@ -41,6 +42,14 @@ def probability_figure(probabilities: dict[str, float], *, title: str = "How sur
     return fig
 
 
+@lru_cache(maxsize=512)
+def _shared_figure(items: tuple[tuple[str, float], ...]) -> go.Figure:
+    # Building a Plotly figure validates every property (~0.1 CPU s); an answer's chart is the same on every
+    # rerun of the page (each widget change, each tab), so it is built once and shared. Read-only:
+    # st.plotly_chart serialises a copy (to_dict) and never changes it.
+    return probability_figure(dict(items))
+
+
 def label_text(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
@@ -65,4 +74,4 @@ def render_result(result: Result, *, key: str) -> None:
                        + (md("**{}**", result.served_by) if result.served_by else "a model the server did not name"),
                        help="The mesh's x-seldon-route header (or the answer's model_name) names the model that answered.")
     if result.probabilities:
-        st.plotly_chart(probability_figure(result.probabilities), key=f"{key}.chart", config={"displayModeBar": False})
+        st.plotly_chart(_shared_figure(tuple(result.probabilities.items())), key=f"{key}.chart", config={"displayModeBar": False})

@@ -110,7 +110,7 @@ def render_schema_form(
     columns: int | None = None,
 ) -> FormState:
     """The form's current values (keyed by table column) and per-field errors."""
-    typical = typical_values(schema, reference)
+    typical, decimals = _hints(schema, reference)
     # Predict and Compare share these keys, but a widget's state is tied to the page that drew it: on the
     # other page the box would start at 0.0 while the key still "exists". Claiming each value as the
     # app's own (not a widget's) carries it to whichever page draws the form next.
@@ -135,7 +135,7 @@ def render_schema_form(
     grid = st.columns(columns)
     for i, f in enumerate(schema.features):
         with grid[i % columns]:
-            value = _field(f, f"{key}.{f.name}", _usual_decimals(reference, f.name))
+            value = _field(f, f"{key}.{f.name}", decimals.get(f.name))
             state.values[f.name] = value
             problem = check_value(f, value)
             if problem:
@@ -202,6 +202,22 @@ def decimals_of(value: Any) -> int:
         return 0
     text = np.format_float_positional(x, trim="-")
     return min(MAX_DECIMALS, len(text.split(".")[1]) if "." in text else 0)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_hints(_schema: ModelSchema, reference: pd.DataFrame | None,
+                  schema_hash: int) -> tuple[dict[str, Any], dict[str, int | None]]:
+    return typical_values(_schema, reference), {f.name: _usual_decimals(reference, f.name) for f in _schema.features}
+
+
+def _hints(schema: ModelSchema, reference: pd.DataFrame | None) -> tuple[dict[str, Any], dict[str, int | None]]:
+    """The typical example and each field's usual decimals: pandas over the reference data, the same on every
+    rerun (each widget change), so computed once per schema and reference (Streamlit hashes the frame)."""
+    try:
+        schema_hash = hash(schema)
+    except TypeError:  # a schema holding something unhashable: compute each time
+        return typical_values(schema, reference), {f.name: _usual_decimals(reference, f.name) for f in schema.features}
+    return _cached_hints(schema, reference, schema_hash)
 
 
 def _usual_decimals(reference: pd.DataFrame | None, column: str) -> int | None:
