@@ -154,6 +154,8 @@ def store_log(engine: Engine, write: LogWrite) -> int:
         return 0
     table = RequestLogRow.__table__
     with engine.begin() as connection:  # core only: no ORM session is needed for an executemany
+        if connection.dialect.name == "sqlite":
+            _begin_immediate(connection)
         delta: rollup.Delta = {}
         if write.rows:
             _upsert_rows(connection, write.rows, delta)
@@ -169,6 +171,18 @@ def store_log(engine: Engine, write: LogWrite) -> int:
                                .values(reward=reward, truth=truth))
         rollup.apply(connection, delta)  # the counts change in the same transaction as the rows
     return len(write.rows)
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock before the rollup's first read, not at the upsert as pysqlite would.
+
+    pysqlite opens its transaction only at the first INSERT, so the rows read before it could change
+    under another writer (a second sink process) before the upsert; then the rollup's difference
+    would be wrong. BEGIN IMMEDIATE makes read, upsert and rollup one serialised transaction (the
+    busy timeout waits for the other writer's commit)."""
+    driver = connection.connection.driver_connection
+    if not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE")
 
 
 def _upsert_rows(connection: Any, rows: list[dict[str, Any]], delta: rollup.Delta) -> None:
@@ -214,7 +228,11 @@ def _sqlite_upsert(connection: Any, rows: list[dict[str, Any]]) -> None:
                 getters.append(_bound_getter(name, table.c[name].type.bind_processor(connection.dialect)))
         _SQLITE_UPSERT = (compiled.string, getters)
     sql, getters = _SQLITE_UPSERT
-    connection.exec_driver_sql(sql, [tuple(get(row) for get in getters) for row in rows])
+    cursor = connection.connection.cursor()  # the DB-API's own executemany, without SQLAlchemy's wrapping
+    try:
+        cursor.executemany(sql, [tuple(get(row) for get in getters) for row in rows])
+    finally:
+        cursor.close()
 
 
 def _constant(value: Any) -> Any:
