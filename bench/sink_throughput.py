@@ -13,9 +13,11 @@ Then the same calls once more, as the CloudEvents spec's batch mode (``applicati
 +json``, BATCH events per POST), which a relay in front of the sink could use.
 
 Prints events/s and logged calls/s of each, the server's CPU seconds per event (read from /proc, so
-that a machine shared with other work still says what one event costs), the ratios sink / bare and
-sink / the 2,000 logged calls/s goal, and the sink's pipeline without HTTP (parse + decode +
-group-committed upsert in process).
+that a machine shared with other work still says what one event costs), the sink's group commits
+(events per commit, milliseconds per commit, beside a bare fsynced SQLite commit on the same disk:
+with CONCURRENCY connections each waiting for its commit, events/s cannot pass CONCURRENCY / commit
+time, whatever the CPU), the ratios sink / bare and sink / the 2,000 logged calls/s goal, and the
+sink's pipeline without HTTP (parse + decode + group-committed upsert in process).
 
     PYTHONPATH=$PWD .venvs/app/bin/python bench/sink_throughput.py [CALLS] [CONCURRENCY] [BATCH]
 """
@@ -147,6 +149,38 @@ def pipeline_only(calls: int, tmp: Path) -> float:
     return calls / (time.perf_counter() - started)
 
 
+def commit_stats(url: str) -> tuple[float, float]:
+    """(group commits, seconds in them) so far, from the sink's own /metrics."""
+    import httpx
+
+    values = {}
+    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in ("mds_sink_commits_total", "mds_sink_write_seconds_sum"):
+            values[name] = float(value)
+    return values.get("mds_sink_commits_total", 0.0), values.get("mds_sink_write_seconds_sum", 0.0)
+
+
+def fsync_latency(tmp: Path, commits: int = 100) -> float:
+    """Median seconds of one fsynced SQLite commit (WAL, synchronous=FULL) on this disk, now: the floor
+    of a group commit, so with C connections waiting for theirs, events/s <= C / commit time."""
+    import sqlite3
+
+    connection = sqlite3.connect(tmp / "fsync.db", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("CREATE TABLE t (x)")
+    times = []
+    for i in range(commits):
+        started = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("INSERT INTO t VALUES (?)", (i,))
+        connection.execute("COMMIT")
+        times.append(time.perf_counter() - started)
+    connection.close()
+    return sorted(times)[len(times) // 2]
+
+
 def stored_joined(engine, model: str = MODEL) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
@@ -188,7 +222,9 @@ def main() -> None:
         sink = start_sink(Path(tmp), None)
         try:
             port = int(sink.url.rsplit(":", 1)[1])
+            commits_before = commit_stats(sink.url)
             sink_failures, sink_seconds, sink_cpu = run(port, sink.process.pid, warm, load, concurrency)
+            commits_after = commit_stats(sink.url)
             stored = stored_joined(sink.engine()) - 100
             batch_failures, batch_seconds, batch_cpu = run(port, sink.process.pid, batch_warm, batch_load,
                                                            max(1, concurrency // 4), per_call=1)
@@ -198,6 +234,9 @@ def main() -> None:
         bare_failures, bare_seconds, bare_cpu = bare([], warm, load, concurrency)
         raw_failures, raw_seconds, raw_cpu = bare(["raw"], warm, load, concurrency)
         pipeline = pipeline_only(min(calls, 4000), Path(tmp))
+        fsync_seconds = fsync_latency(Path(tmp))
+    commits = commits_after[0] - commits_before[0]
+    commit_seconds = (commits_after[1] - commits_before[1]) / max(commits, 1)
     events = 2 * calls
     sink_calls, bare_calls, raw_calls = calls / sink_seconds, calls / bare_seconds, calls / raw_seconds
     batch_calls = calls / batch_seconds
@@ -209,6 +248,9 @@ def main() -> None:
           f"(loop: {_loop()}), {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"  sink       : {events / sink_seconds:8,.0f} events/s = {sink_calls:7,.0f} logged calls/s; {cpu(sink_cpu)}; "
           f"{sink_failures} non-200, {stored} calls stored joined, lost: {calls - stored}")
+    print(f"  sink group commits: {commits:,.0f} ({events / max(commits, 1):.1f} events each), "
+          f"{commit_seconds * 1e3:.1f} ms each; an fsynced SQLite commit on this disk now: "
+          f"{fsync_seconds * 1e3:.1f} ms (median)")
     print(f"  sink batch : {events / batch_seconds:8,.0f} events/s = {batch_calls:7,.0f} logged calls/s; {cpu(batch_cpu)}; "
           f"{per_post} events per POST, {batch_failures} non-200, {batch_stored} stored joined, "
           f"lost: {calls - batch_stored}")

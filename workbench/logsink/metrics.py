@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 _TYPE_LABEL_MAX = 80  # an unknown Ce-Type is a label too: keep it short
+_TYPE_CACHE_MAX = 64  # Ce-Types whose counter is kept at hand (the known ones and a few more)
 
 
 class SinkMetrics:
@@ -22,9 +25,15 @@ class SinkMetrics:
         self.write_seconds = Histogram(
             "mds_sink_write_seconds", "Seconds per group commit.", registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
+        self._by_type: dict[str, Any] = {}
 
     def received(self, ce_type: str) -> None:
-        self.events.labels(type=(ce_type or "none")[:_TYPE_LABEL_MAX]).inc()
+        child = self._by_type.get(ce_type)
+        if child is None:  # labels() resolves the child on every call: once per type is enough
+            child = self.events.labels(type=(ce_type or "none")[:_TYPE_LABEL_MAX])
+            if len(self._by_type) < _TYPE_CACHE_MAX:
+                self._by_type[ce_type] = child
+        child.inc()
 
     def rejected(self, reason: str) -> None:
         self.rejects.labels(reason=reason).inc()

@@ -164,7 +164,7 @@ def response_rows(body: Any, protocol: str, schema: ModelSchema | None = None) -
     failure = _failure(body)
     if failure:
         return ResponseRows(rows=[], error=failure)
-    schema = schema or ModelSchema()
+    schema = schema or _NO_SCHEMA
     try:
         if protocol == "kserve-v1":
             return ResponseRows(rows=[_prediction_row(p) for p in body["predictions"]])
@@ -188,6 +188,9 @@ def response_rows(body: Any, protocol: str, schema: ModelSchema | None = None) -
         value = float(decoded.values[i]) if decoded.values is not None else None
         rows.append(RowOutput(label=_plain(label), value=value, probabilities=probs, confidence=confidence))
     return ResponseRows(rows=rows)
+
+
+_NO_SCHEMA = ModelSchema()  # frozen: one for every response of a model without a schema
 
 
 def _failure(body: dict[str, Any]) -> str | None:

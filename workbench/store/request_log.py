@@ -152,23 +152,60 @@ def store_log(engine: Engine, write: LogWrite) -> int:
     """Write a group of events in one transaction; returns the rows upserted. Idempotent."""
     if not (write.rows or write.failures or write.feedback):
         return 0
-    table = RequestLogRow.__table__
     with engine.begin() as connection:  # core only: no ORM session is needed for an executemany
-        delta: rollup.Delta = {}
-        if write.rows:
-            _upsert_rows(connection, write.rows, delta)
-        if write.failures:
-            calls = list({(model, request_id) for model, request_id, _ in write.failures})
-            rollup.add_rows(delta, rollup.calls_state(connection, calls), -1)
-            for model, request_id, error in write.failures:
-                connection.execute(update(table).where(table.c.model == model, table.c.request_id == request_id)
-                                   .values(status="error", error=func.coalesce(table.c.error, error)))
-            rollup.add_rows(delta, rollup.calls_state(connection, calls), +1)
-        for request_id, reward, truth in write.feedback:
-            connection.execute(update(table).where(table.c.request_id == request_id)
-                               .values(reward=reward, truth=truth))
-        rollup.apply(connection, delta)  # the counts change in the same transaction as the rows
+        if connection.dialect.name == "sqlite":
+            begin_immediate(connection)
+        write_log(connection, write)
     return len(write.rows)
+
+
+def write_log(connection: Any, write: LogWrite) -> None:
+    """``store_log``'s statements inside the caller's transaction, rows and rollup together (the sink's
+    group writer runs them on its event loop and only the fsyncing commit in a thread)."""
+    table = RequestLogRow.__table__
+    delta: rollup.Delta = {}
+    if write.rows:
+        _upsert_rows(connection, write.rows, delta)
+    if write.failures:
+        calls = list({(model, request_id) for model, request_id, _ in write.failures})
+        rollup.add_rows(delta, rollup.calls_state(connection, calls), -1)
+        for model, request_id, error in write.failures:
+            connection.execute(update(table).where(table.c.model == model, table.c.request_id == request_id)
+                               .values(status="error", error=func.coalesce(table.c.error, error)))
+        rollup.add_rows(delta, rollup.calls_state(connection, calls), +1)
+    for request_id, reward, truth in write.feedback:
+        connection.execute(update(table).where(table.c.request_id == request_id)
+                           .values(reward=reward, truth=truth))
+    rollup.apply(connection, delta)  # the counts change in the same transaction as the rows
+
+
+def begin_immediate(connection: Any, *, wait: bool = True) -> bool:
+    """Take SQLite's write lock before the rollup's first read, not at the upsert as pysqlite would.
+
+    pysqlite opens its transaction only at the first INSERT, so the rows read before it could change
+    under another writer (a second sink process, ``mds logs clear-demo``) before the upsert; then the
+    rollup's difference would be wrong. BEGIN IMMEDIATE makes read, upsert and rollup one serialised
+    transaction. ``wait=False`` returns False at once instead of waiting (the busy timeout) for
+    another writer's commit: the sink tries that on its event loop and waits in a thread only then."""
+    driver = connection.connection.driver_connection
+    if driver.in_transaction:
+        return True
+    if wait:
+        driver.execute("BEGIN IMMEDIATE")
+        return True
+    import sqlite3
+
+    timeout = driver.execute("PRAGMA busy_timeout").fetchone()[0]
+    driver.execute("PRAGMA busy_timeout = 0")
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+        return True
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        return False
+    finally:
+        driver.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 def _upsert_rows(connection: Any, rows: list[dict[str, Any]], delta: rollup.Delta) -> None:
@@ -214,7 +251,11 @@ def _sqlite_upsert(connection: Any, rows: list[dict[str, Any]]) -> None:
                 getters.append(_bound_getter(name, table.c[name].type.bind_processor(connection.dialect)))
         _SQLITE_UPSERT = (compiled.string, getters)
     sql, getters = _SQLITE_UPSERT
-    connection.exec_driver_sql(sql, [tuple(get(row) for get in getters) for row in rows])
+    cursor = connection.connection.cursor()  # the DB-API's own executemany, without SQLAlchemy's wrapping
+    try:
+        cursor.executemany(sql, [tuple(get(row) for get in getters) for row in rows])
+    finally:
+        cursor.close()
 
 
 def _constant(value: Any) -> Any:

@@ -117,3 +117,42 @@ def test_upgrade_from_0006_fills_the_rollup_and_the_sample_keys(tmp_path):
     with engine.connect() as c:
         keys = dict(c.execute(text("SELECT log_key, sample_key FROM request_log")).all())
     assert keys == {r["log_key"]: sample_key(r["log_key"]) for r in rows}
+
+
+def test_two_writers_on_one_sqlite_file_keep_the_rollup_exact(tmp_path):
+    # two sink processes (or the sink and `mds logs clear-demo`) write the same file: BEGIN IMMEDIATE
+    # serialises read, upsert and rollup, so a row read as new cannot be inserted meanwhile by the other
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    engines = [open_store(url), make_engine(url)]
+
+    def writer(k: int) -> None:
+        for i in range(60):  # the same calls from both sides: one writes requests, the other responses
+            moment = T0 + timedelta(seconds=i)
+            part = request_part(f"c{i}", moment) if k == 0 else response_part(f"c{i}", moment)
+            store_log(engines[k], LogWrite(rows=[part]))
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert rollup(engines[1]) == recomputed(engines[1])
+    assert sum(v[0] for v in rollup(engines[1]).values()) == 60
+
+
+def test_begin_immediate_without_waiting_says_when_another_writer_holds_the_lock(tmp_path):
+    from workbench.store.request_log import begin_immediate
+
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    holder, other = open_store(url), make_engine(url)
+    with holder.connect() as held:
+        held.exec_driver_sql("BEGIN IMMEDIATE")
+        with other.connect() as connection:
+            assert begin_immediate(connection, wait=False) is False
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000  # put back
+        held.exec_driver_sql("ROLLBACK")
+    with other.connect() as connection:
+        assert begin_immediate(connection, wait=False) is True
+        connection.connection.driver_connection.rollback()
