@@ -15,7 +15,7 @@ from workbench.monitor.timeline import Timeline
 
 from .chart_axes import NUMBER, P_FLOOR, mode_for, p_value_axis, style, threshold_line
 
-RED, GREY, GREEN, BLUE = "#c62828", "#607d8b", "#2e7d32", "#1565c0"
+RED, GREY, GREEN, BLUE, ORANGE = "#c62828", "#607d8b", "#2e7d32", "#1565c0", "#ef6c00"
 TOP_FEATURES = 6
 
 
@@ -109,27 +109,46 @@ def outliers_over_time_figure(timeline: Timeline) -> go.Figure:
     return figure
 
 
-def accuracy_figure(timeline: Timeline, feedback: pd.DataFrame | None) -> go.Figure:
-    """Accuracy from feedback and estimated from confidence, on the drift chart's time axis."""
-    figure = go.Figure()
+def accuracy_figure(timeline: Timeline, feedback: pd.DataFrame | None,
+                    reward: pd.DataFrame | None = None) -> go.Figure:
+    """Accuracy from feedback and estimated from confidence per window; with Seldon's `reward` per window
+    (columns window, reward, rewarded), a second row under them sharing their time axis."""
+    with_reward = reward is not None and not reward.empty
+    figure = make_subplots(rows=2 if with_reward else 1, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                           row_heights=[0.62, 0.38] if with_reward else None)
     w = timeline.windows
     est = w[w["estimated_accuracy"].notna()] if not w.empty else w
     if not est.empty:
-        x = _centres(timeline, est["window"])
         figure.add_trace(go.Scatter(
-            x=x, y=est["estimated_accuracy"], name="estimated from confidence", mode=mode_for(len(est)),
-            line={"color": BLUE, "dash": "dot"}, text=[f"{v:.0%}" for v in est["estimated_accuracy"]],
-            textposition="top center", error_y={"array": 2 * est["estimated_se"], "visible": True},
-            hovertemplate="estimated %{y:.1%}<extra></extra>"))
+            x=_centres(timeline, est["window"]), y=est["estimated_accuracy"], name="estimated from confidence",
+            mode=mode_for(len(est)), line={"color": BLUE, "dash": "dot"},
+            text=[f"{v:.0%}" for v in est["estimated_accuracy"]], textposition="top center",
+            error_y={"array": 2 * est["estimated_se"], "visible": True},
+            hovertemplate="estimated %{y:.1%}<extra></extra>"), row=1, col=1)
     if feedback is not None and not feedback.empty:
         figure.add_trace(go.Scatter(
-            x=feedback["window"], y=feedback["accuracy"], name="from feedback", mode=mode_for(len(feedback)),
-            line={"color": GREEN}, text=[f"{v:.0%} of {n}" for v, n in zip(feedback["accuracy"],
-                                                                       feedback["labelled"], strict=True)],
-            textposition="bottom center", hovertemplate="%{text}<extra></extra>"))
-    style(figure, title="Accuracy: from feedback and estimated without labels", width=_width(timeline),
-          x_range=_x_range(timeline))
-    figure.update_yaxes(title_text="Accuracy", range=[0, 1.05], tickformat=".0%")
+            x=_centres(timeline, feedback["window"]), y=feedback["accuracy"], name="from analyst feedback",
+            mode=mode_for(len(feedback)), line={"color": GREEN}, marker={"size": 8},
+            text=[f"{v:.0%} of {n}" for v, n in zip(feedback["accuracy"], feedback["labelled"], strict=True)],
+            textposition="bottom center", hovertemplate="%{text}<extra></extra>"), row=1, col=1)
+    if with_reward:
+        x = _centres(timeline, reward["window"])
+        figure.add_trace(go.Bar(
+            x=x, y=reward["reward"], name="Seldon feedback reward", marker_color=ORANGE,
+            text=[f"{v:.3g}" for v in reward["reward"]], textposition="outside", cliponaxis=False,
+            customdata=reward["rewarded"], hovertemplate="reward %{y:.3g} from %{customdata:.3g} feedback<extra></extra>"),
+            row=2, col=1)
+    height = 520 if with_reward else 360
+    title = ("Accuracy, from feedback and estimated without labels, and Seldon's reward" if with_reward
+             else "Accuracy: from feedback and estimated without labels")
+    style(figure, title=title, width=_width(timeline), x_range=_x_range(timeline), height=height)
+    figure.update_yaxes(title_text="Accuracy", range=[0, 1.08], tickformat=".0%", row=1, col=1)
+    if with_reward:
+        figure.update_layout(legend={"y": -0.12}, bargap=0.15)
+        top = float(reward["reward"].max()) * 1.3 or 1.0
+        figure.update_yaxes(title_text="Reward per window", range=[0, top], rangemode="tozero", row=2, col=1)
+        figure.update_xaxes(showticklabels=False, row=1, col=1)
+        figure.update_xaxes(showticklabels=True, row=2, col=1)
     return figure
 
 

@@ -113,14 +113,18 @@ def server_verdicts(ref: ModelRef, schema: ModelSchema, tl: Timeline) -> tuple[p
 
 
 def case_links(model: str, tl: Timeline, n: int = 10) -> pd.DataFrame:
-    """The strangest sampled requests, each with a link to its case when it is a workbench prediction."""
+    """The strangest sampled requests, each with a link to its case when it is a workbench prediction;
+    times to the second, scores to three digits, columns named for people."""
     if tl.outliers.empty:
         return tl.outliers
     top = tl.outliers.sort_values("score", ascending=False).head(n).copy()
     ids = prediction_ids(resources.engine(), model, top["request_id"].astype(str).tolist())
-    top["case"] = [f"/history?prediction={ids[r]}" if r in ids else None for r in top["request_id"]]
-    top["score"] = top["score"].round(3)
-    return top[["time", "score", "is_outlier", "source", "request_id", "case"]]
+    return pd.DataFrame({
+        "time (UTC)": pd.to_datetime(top["time"], utc=True).dt.strftime("%d %b %H:%M:%S"),
+        "outlier score": top["score"].astype(float).round(3),
+        "outlier": ["yes" if flag else "no" for flag in top["is_outlier"]],
+        "source": top["source"], "request id": top["request_id"].astype(str),
+        "case": [f"/history?prediction={ids[r]}" if r in ids else None for r in top["request_id"]]})
 
 
 def sample_note(tl: Timeline, limit: int) -> str:
