@@ -33,6 +33,14 @@ def _centres(timeline: Timeline, starts: pd.Series) -> pd.Series:
     return pd.to_datetime(starts) + (timeline.plan.width / 2 if timeline.plan else pd.Timedelta(0))
 
 
+def _beside(timeline: Timeline, x: pd.Series, vertical: str) -> list[str]:
+    """Text positions that keep a point's label inside the chart: to the left of points in the right half."""
+    if timeline.plan is None or len(x) == 0:
+        return [f"{vertical} center"] * len(x)
+    middle = pd.Timestamp(timeline.plan.start) + timeline.plan.width * timeline.plan.count / 2
+    return [f"{vertical} left" if pd.Timestamp(v) > middle else f"{vertical} right" for v in x]
+
+
 def drift_timeline_figure(timeline: Timeline, features: list[str]) -> go.Figure:
     """Per-feature p-value per window (the most drifted `features`), the threshold, drifted windows red."""
     figure = go.Figure()
@@ -122,20 +130,25 @@ def accuracy_figure(timeline: Timeline, feedback: pd.DataFrame | None,
         figure.add_trace(go.Scatter(
             x=_centres(timeline, est["window"]), y=est["estimated_accuracy"], name="estimated from confidence",
             mode=mode_for(len(est)), line={"color": BLUE, "dash": "dot"},
-            text=[f"{v:.0%}" for v in est["estimated_accuracy"]], textposition="top center",
+            text=[f"{v:.0%}" for v in est["estimated_accuracy"]], cliponaxis=False,
+            textposition=_beside(timeline, _centres(timeline, est["window"]), "top"),
             error_y={"array": 2 * est["estimated_se"], "visible": True},
             hovertemplate="estimated %{y:.1%}<extra></extra>"), row=1, col=1)
     if feedback is not None and not feedback.empty:
         figure.add_trace(go.Scatter(
             x=_centres(timeline, feedback["window"]), y=feedback["accuracy"], name="from analyst feedback",
             mode=mode_for(len(feedback)), line={"color": GREEN}, marker={"size": 8},
-            text=[f"{v:.0%} of {n}" for v, n in zip(feedback["accuracy"], feedback["labelled"], strict=True)],
-            textposition="bottom center", hovertemplate="%{text}<extra></extra>"), row=1, col=1)
+            text=[f"{v:.0%} of {n:,} verdicts" for v, n in zip(feedback["accuracy"], feedback["labelled"], strict=True)],
+            textposition=_beside(timeline, _centres(timeline, feedback["window"]), "bottom"), cliponaxis=False,
+            hovertemplate="%{text}<extra></extra>"), row=1, col=1)
     if with_reward:
         x = _centres(timeline, reward["window"])
         figure.add_trace(go.Bar(
             x=x, y=reward["reward"], name="Seldon feedback reward", marker_color=ORANGE,
+            # one bar alone on a time axis is drawn a hair wide: give every bar most of its window
+            width=[_width(timeline).total_seconds() * 1000 * 0.8] * len(reward) if timeline.plan else None,
             text=[f"{v:.3g}" for v in reward["reward"]], textposition="outside", cliponaxis=False,
+            textfont={"size": 12}, constraintext="none",
             customdata=reward["rewarded"], hovertemplate="reward %{y:.3g} from %{customdata:.3g} feedback<extra></extra>"),
             row=2, col=1)
     height = 520 if with_reward else 360
@@ -173,5 +186,7 @@ def health_figure(timeline: Timeline) -> go.Figure:
     figure.update_yaxes(title_text="Calls", secondary_y=False, rangemode="tozero")
     # An explicit range from 0: left to "tozero", Plotly's bottom tick read "-3.08e-15".
     top = float(lat["mean_latency_ms"].max()) * 1.15 if not lat.empty else 1.0
-    figure.update_yaxes(title_text="Latency (ms)", secondary_y=True, range=[0, top or 1.0], showgrid=False)
+    # tickmode "auto": left to sync with the calls axis, its ticks read "18.9 37.7 56.6".
+    figure.update_yaxes(title_text="Latency (ms)", secondary_y=True, range=[0, top or 1.0], showgrid=False,
+                        tickmode="auto", nticks=6)
     return figure

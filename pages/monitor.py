@@ -113,7 +113,7 @@ with accuracy_tab:
 with service_tab:
     view = glue.prometheus_view(promql.metrics_name(ref), max(1.0, plan.width.total_seconds() * len(w) / 3600))
     if view.message:
-        st.warning(md_escape(view.message))
+        (st.info if view.informational else st.warning)(md_escape(view.message))
     else:
         st.metric("Calls since the model server started (Prometheus)", f"{view.totals.get('calls', 0):,.0f}")
         st.caption(md("From {}; every chart below is a query of ", view.url) + "`promql.QUERIES`.")

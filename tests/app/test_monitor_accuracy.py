@@ -94,6 +94,10 @@ def test_seldon_reward_shares_the_accuracy_time_axis(traffic, no_auth, refs, mon
     shown = texts(at)
     assert "Orange, under the same windows" in shown and unescape(f"Reward read from {prometheus.url}") in shown
     assert not [i for i in at.info if "feedback reward" in str(i.value)]
+    # a Seldon v1 microservice publishes no calls or latency: one line says so, no empty grids are drawn
+    assert any("holds no calls, errors or latency" in unescape(str(i.value)) for i in at.info)
+    titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart")]
+    assert promql.REQUEST_RATE.title not in titles and any(t.startswith("Calls, errors and latency") for t in titles)
 
 
 def test_no_reward_for_the_model_says_so_in_one_line(traffic, no_auth, refs, monkeypatch, prometheus):  # noqa: F811

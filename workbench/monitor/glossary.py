@@ -17,7 +17,7 @@ TERMS: dict[str, str] = {
                    "as drifted."),
     "outlier_score": ("The outlier score says how easily an isolation forest (many random splits of the "
                       "reference data) sets a request apart from the data the model learned from: the higher, "
-                      "the stranger; red points score above 95% of the reference rows."),
+                      "the stranger."),
     "estimated_accuracy": ("Accuracy estimated without labels (CBPE, confidence-based performance estimation): "
                            "if the model is 90% sure of each answer and its confidence is honest, about 9 in 10 "
                            "answers are right, so the estimate is the window's average confidence."),

@@ -44,6 +44,7 @@ class PrometheusView:
     totals: dict[str, float] = field(default_factory=dict)
     series: list[prometheus_api.MetricSeries] = field(default_factory=list)
     message: str = ""
+    informational: bool = False  # the message is a fact (no series for this model), not a fault
 
 
 @st.cache_data(ttl=15, show_spinner=False)
@@ -65,6 +66,14 @@ def prometheus_view(model_label: str, hours: float) -> PrometheusView:
                 view.series.append(api.series(query, start=start, end=end, model=label))
     except (PrometheusError, MDSError) as exc:
         view.message = f"{exc} The service numbers below come from the request log."
+        return view
+    # A chart of no series is an empty grid with axes from -1 to 6: leave it out, and say so when all are.
+    view.series = [s for s in view.series if not s.frame.empty]
+    if not view.series:
+        view.message = (f"Prometheus ({api.url}) holds no calls, errors or latency of {model_label}: a model served "
+                        "by a Seldon v1 microservice publishes only feedback counters (in a cluster, Seldon's "
+                        "executor publishes its calls). The service numbers below come from the request log.")
+        view.informational = True
     return view
 
 
