@@ -27,7 +27,8 @@ WHAT_TO_CONCLUDE = ("Green: share of analyst verdicts 'correct' on the answers o
 REWARD_CONCLUDE = ("Orange, under the same windows: the reward Seldon was sent in each window (counted when the "
                    "feedback reached it). With rewards of 1 for right and 0 for wrong it is the number of answers "
                    "confirmed right: a reward that drops while traffic holds agrees with a falling green line "
-                   "and says other callers see the model wrong too.")
+                   "and says other callers see the model wrong too. Prometheus estimates each window's increase from its "
+                   "samples, so 3 rewards can read 3.1.")
 
 
 def render_accuracy(ref: ModelRef, tl: Timeline) -> None:
