@@ -15,7 +15,7 @@ from workbench.monitor.timeline import Timeline
 
 from .chart_axes import NUMBER, P_FLOOR, mode_for, p_value_axis, style, threshold_line
 
-RED, GREY, GREEN, BLUE = "#c62828", "#607d8b", "#2e7d32", "#1565c0"
+RED, GREY, GREEN, BLUE, ORANGE = "#c62828", "#607d8b", "#2e7d32", "#1565c0", "#ef6c00"
 TOP_FEATURES = 6
 
 
@@ -31,6 +31,14 @@ def _width(timeline: Timeline):  # type: ignore[no-untyped-def]
 def _centres(timeline: Timeline, starts: pd.Series) -> pd.Series:
     # Points sit in the middle of their window, so that a bar and a point of one window line up.
     return pd.to_datetime(starts) + (timeline.plan.width / 2 if timeline.plan else pd.Timedelta(0))
+
+
+def _beside(timeline: Timeline, x: pd.Series, vertical: str) -> list[str]:
+    """Text positions that keep a point's label inside the chart: to the left of points in the right half."""
+    if timeline.plan is None or len(x) == 0:
+        return [f"{vertical} center"] * len(x)
+    middle = pd.Timestamp(timeline.plan.start) + timeline.plan.width * timeline.plan.count / 2
+    return [f"{vertical} left" if pd.Timestamp(v) > middle else f"{vertical} right" for v in x]
 
 
 def drift_timeline_figure(timeline: Timeline, features: list[str]) -> go.Figure:
@@ -109,27 +117,51 @@ def outliers_over_time_figure(timeline: Timeline) -> go.Figure:
     return figure
 
 
-def accuracy_figure(timeline: Timeline, feedback: pd.DataFrame | None) -> go.Figure:
-    """Accuracy from feedback and estimated from confidence, on the drift chart's time axis."""
-    figure = go.Figure()
+def accuracy_figure(timeline: Timeline, feedback: pd.DataFrame | None,
+                    reward: pd.DataFrame | None = None) -> go.Figure:
+    """Accuracy from feedback and estimated from confidence per window; with Seldon's `reward` per window
+    (columns window, reward, rewarded), a second row under them sharing their time axis."""
+    with_reward = reward is not None and not reward.empty
+    figure = make_subplots(rows=2 if with_reward else 1, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                           row_heights=[0.62, 0.38] if with_reward else None)
     w = timeline.windows
     est = w[w["estimated_accuracy"].notna()] if not w.empty else w
     if not est.empty:
-        x = _centres(timeline, est["window"])
         figure.add_trace(go.Scatter(
-            x=x, y=est["estimated_accuracy"], name="estimated from confidence", mode=mode_for(len(est)),
-            line={"color": BLUE, "dash": "dot"}, text=[f"{v:.0%}" for v in est["estimated_accuracy"]],
-            textposition="top center", error_y={"array": 2 * est["estimated_se"], "visible": True},
-            hovertemplate="estimated %{y:.1%}<extra></extra>"))
+            x=_centres(timeline, est["window"]), y=est["estimated_accuracy"], name="estimated from confidence",
+            mode=mode_for(len(est)), line={"color": BLUE, "dash": "dot"},
+            text=[f"{v:.0%}" for v in est["estimated_accuracy"]], cliponaxis=False,
+            textposition=_beside(timeline, _centres(timeline, est["window"]), "top"),
+            error_y={"array": 2 * est["estimated_se"], "visible": True},
+            hovertemplate="estimated %{y:.1%}<extra></extra>"), row=1, col=1)
     if feedback is not None and not feedback.empty:
         figure.add_trace(go.Scatter(
-            x=feedback["window"], y=feedback["accuracy"], name="from feedback", mode=mode_for(len(feedback)),
-            line={"color": GREEN}, text=[f"{v:.0%} of {n}" for v, n in zip(feedback["accuracy"],
-                                                                       feedback["labelled"], strict=True)],
-            textposition="bottom center", hovertemplate="%{text}<extra></extra>"))
-    style(figure, title="Accuracy: from feedback and estimated without labels", width=_width(timeline),
-          x_range=_x_range(timeline))
-    figure.update_yaxes(title_text="Accuracy", range=[0, 1.05], tickformat=".0%")
+            x=_centres(timeline, feedback["window"]), y=feedback["accuracy"], name="from analyst feedback",
+            mode=mode_for(len(feedback)), line={"color": GREEN}, marker={"size": 8},
+            text=[f"{v:.0%} of {n:,} verdicts" for v, n in zip(feedback["accuracy"], feedback["labelled"], strict=True)],
+            textposition=_beside(timeline, _centres(timeline, feedback["window"]), "bottom"), cliponaxis=False,
+            hovertemplate="%{text}<extra></extra>"), row=1, col=1)
+    if with_reward:
+        x = _centres(timeline, reward["window"])
+        figure.add_trace(go.Bar(
+            x=x, y=reward["reward"], name="Seldon feedback reward", marker_color=ORANGE,
+            # one bar alone on a time axis is drawn a hair wide: give every bar most of its window
+            width=[_width(timeline).total_seconds() * 1000 * 0.8] * len(reward) if timeline.plan else None,
+            text=[f"{v:.3g}" for v in reward["reward"]], textposition="outside", cliponaxis=False,
+            textfont={"size": 12}, constraintext="none",
+            customdata=reward["rewarded"], hovertemplate="reward %{y:.3g} from %{customdata:.3g} feedback<extra></extra>"),
+            row=2, col=1)
+    height = 520 if with_reward else 360
+    title = ("Accuracy, from feedback and estimated without labels, and Seldon's reward" if with_reward
+             else "Accuracy: from feedback and estimated without labels")
+    style(figure, title=title, width=_width(timeline), x_range=_x_range(timeline), height=height)
+    figure.update_yaxes(title_text="Accuracy", range=[0, 1.08], tickformat=".0%", row=1, col=1)
+    if with_reward:
+        figure.update_layout(legend={"y": -0.12}, bargap=0.15)
+        top = float(reward["reward"].max()) * 1.3 or 1.0
+        figure.update_yaxes(title_text="Reward per window", range=[0, top], rangemode="tozero", row=2, col=1)
+        figure.update_xaxes(showticklabels=False, row=1, col=1)
+        figure.update_xaxes(showticklabels=True, row=2, col=1)
     return figure
 
 
@@ -154,5 +186,7 @@ def health_figure(timeline: Timeline) -> go.Figure:
     figure.update_yaxes(title_text="Calls", secondary_y=False, rangemode="tozero")
     # An explicit range from 0: left to "tozero", Plotly's bottom tick read "-3.08e-15".
     top = float(lat["mean_latency_ms"].max()) * 1.15 if not lat.empty else 1.0
-    figure.update_yaxes(title_text="Latency (ms)", secondary_y=True, range=[0, top or 1.0], showgrid=False)
+    # tickmode "auto": left to sync with the calls axis, its ticks read "18.9 37.7 56.6".
+    figure.update_yaxes(title_text="Latency (ms)", secondary_y=True, range=[0, top or 1.0], showgrid=False,
+                        tickmode="auto", nticks=6)
     return figure

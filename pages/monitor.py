@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from components import timeline_charts as charts
 from components.numbers import count
 from components.prometheus_charts import series_figure
+from components.tables import render_table
 from components.text import md, md_escape
 from mds_client import MDSError
-from workbench.feedback import metrics as feedback_metrics
 from workbench.monitor import drift as drift_service
 from workbench.monitor import promql
-from workbench.monitor.estimated_accuracy import CALIBRATION_NOTE
+from workbench.monitor.glossary import TERMS
 from workbench.monitor.timeline import SAMPLE_LIMIT, TOO_FEW, ranked_features
 from workbench.ui import monitor as glue
 from workbench.ui import resources
 from workbench.ui.model_picker import pick_model
+from workbench.ui.monitor_accuracy import render_accuracy
 from workbench.ui.monitor_file import render_file_check
 
 SOURCES = {"All logged traffic": "all", "Workbench predictions only": "workbench", "A file": "file"}
@@ -51,13 +51,15 @@ w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]
 windows = f"one {plan.window_name} window" if len(w) == 1 else f"{len(w):,} {plan.window_name} windows"
 st.caption(md("{} in {}, {} to {} (UTC). {} {}", count(int(w["calls"].sum()), "call"), windows,
-              plan.label(plan.start), plan.label(plan.end), glue.sample_note(tl, SAMPLE_LIMIT), tl.method_note))
+              plan.label(plan.start), plan.label(plan.end), glue.sample_note(tl, SAMPLE_LIMIT), tl.method_note),
+           help=md_escape(TERMS["ks"]))
 few = w[w["status"] == TOO_FEW]
 if tested.empty:  # one message, and no threshold box for tests that were not run
     st.warning(md("Not enough calls yet to test for drift: a window needs {}, the busiest has {}.",
                   drift_service.MIN_ROWS, int(w["tested_rows"].max())), icon=":material/hourglass_empty:")
 else:
     st.info(md("Threshold for every view of drift on this page: {}", tl.correction), icon=":material/rule:")
+    st.caption(md_escape(TERMS["p_value"]) + " " + md_escape(TERMS["bonferroni"]))
 if not few.empty and not tested.empty:
     st.warning(md("{} fewer than {} rows, so {} not tested (a p-value of a handful of rows is noise): {}.",
                   count(len(few), "window has", "windows have"), drift_service.MIN_ROWS,
@@ -93,7 +95,7 @@ with drift_tab:
             verdicts, message = glue.server_verdicts(ref, schema, tl)
             if message:
                 st.warning(md_escape(message))
-            st.dataframe(verdicts, hide_index=True, width="stretch")
+            render_table(verdicts, key="monitor.verdicts")
             st.caption("The detector server applies the same Bonferroni threshold; where it and the workbench "
                        "disagree, the workbench tested a sample of the window.")
 with outlier_tab:
@@ -101,31 +103,17 @@ with outlier_tab:
         st.info("No window has enough rows to score yet.")
     else:
         st.plotly_chart(charts.outliers_over_time_figure(tl), key="monitor.outliers_time", width="stretch")
-        st.caption("Red points are stranger than 95% of the reference data (isolation forest). A few are expected; "
-                   "a cloud of red in one period means unusual inputs arrived then.")
-        st.dataframe(glue.case_links(ref.name, tl), hide_index=True, width="stretch", column_config={
-            "case": st.column_config.LinkColumn("Case", display_text="open case")})
+        st.caption("Red points are stranger than 95% of the reference data. A few are expected; a cloud of red in "
+                   "one period means unusual inputs arrived then. " + md_escape(TERMS["outlier_score"]))
+        render_table(glue.case_links(ref.name, tl), key="monitor.strangest", column_config={
+            "case": st.column_config.LinkColumn("case", display_text="open case")})
         st.caption("The strangest requests; those made in the workbench open their case.")
 with accuracy_tab:
-    votes = feedback_metrics.feedback_frame(resources.engine(), feedback_metrics.FeedbackFilter(model=ref.name))
-    freq = "D" if plan.width >= pd.Timedelta(days=1) else "h"
-    feedback = feedback_metrics.accuracy_over_time(votes, freq).rename(columns={"period": "window"})
-    if not feedback.empty:
-        feedback["window"] = pd.to_datetime(feedback["window"], utc=True) + pd.Timedelta(1, unit=freq) / 2
-    st.plotly_chart(charts.accuracy_figure(tl, feedback), key="monitor.accuracy", width="stretch")
-    st.caption("Green: share of analyst verdicts 'correct'. Blue: accuracy expected from the model's confidence "
-               "(bars: two standard errors). A blue line that falls with drift warns before feedback arrives. "
-               + CALIBRATION_NOTE)
-    seldon = glue.seldon_feedback(promql.metrics_name(ref), plan.start, plan.end, plan.width.total_seconds())
-    if seldon.message:
-        st.info(md_escape(seldon.message), icon=":material/info:")
-    for k, series in enumerate(seldon.series):
-        st.plotly_chart(series_figure(series), key=f"monitor.seldon_feedback.{k}", width="stretch")
-        st.caption(md_escape(series.query.caption) + md(" Read from {} (Prometheus).", seldon.url))
+    render_accuracy(ref, tl)
 with service_tab:
     view = glue.prometheus_view(promql.metrics_name(ref), max(1.0, plan.width.total_seconds() * len(w) / 3600))
     if view.message:
-        st.warning(md_escape(view.message))
+        (st.info if view.informational else st.warning)(md_escape(view.message))
     else:
         st.metric("Calls since the model server started (Prometheus)", f"{view.totals.get('calls', 0):,.0f}")
         st.caption(md("From {}; every chart below is a query of ", view.url) + "`promql.QUERIES`.")

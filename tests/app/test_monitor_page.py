@@ -40,8 +40,8 @@ def traffic(app_env, monkeypatch, catalog_path):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", sink.database_url)
     get_settings.cache_clear()
 
-    def run(ref, drift: Drift | None, rows: int = 960):  # type: ignore[no-untyped-def]
-        result = simulate(ref, rows=rows, rate=500, sink_url=sink.url, drift=drift, days=2, seed=7, batch=8)
+    def run(ref, drift: Drift | None, rows: int = 960, days: float | None = 2):  # type: ignore[no-untyped-def]
+        result = simulate(ref, rows=rows, rate=500, sink_url=sink.url, drift=drift, days=days, seed=7, batch=8)
         assert result.events_rejected == 0 and result.rows == rows, result.rejects[:3]
         return result
 

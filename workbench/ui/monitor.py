@@ -44,6 +44,7 @@ class PrometheusView:
     totals: dict[str, float] = field(default_factory=dict)
     series: list[prometheus_api.MetricSeries] = field(default_factory=list)
     message: str = ""
+    informational: bool = False  # the message is a fact (no series for this model), not a fault
 
 
 @st.cache_data(ttl=15, show_spinner=False)
@@ -65,6 +66,14 @@ def prometheus_view(model_label: str, hours: float) -> PrometheusView:
                 view.series.append(api.series(query, start=start, end=end, model=label))
     except (PrometheusError, MDSError) as exc:
         view.message = f"{exc} The service numbers below come from the request log."
+        return view
+    # A chart of no series is an empty grid with axes from -1 to 6: leave it out, and say so when all are.
+    view.series = [s for s in view.series if not s.frame.empty]
+    if not view.series:
+        view.message = (f"Prometheus ({api.url}) holds no calls, errors or latency of {model_label}: a model served "
+                        "by a Seldon v1 microservice publishes only feedback counters (in a cluster, Seldon's "
+                        "executor publishes its calls). The service numbers below come from the request log.")
+        view.informational = True
     return view
 
 
@@ -113,14 +122,18 @@ def server_verdicts(ref: ModelRef, schema: ModelSchema, tl: Timeline) -> tuple[p
 
 
 def case_links(model: str, tl: Timeline, n: int = 10) -> pd.DataFrame:
-    """The strangest sampled requests, each with a link to its case when it is a workbench prediction."""
+    """The strangest sampled requests, each with a link to its case when it is a workbench prediction;
+    times to the second, scores to three digits, columns named for people."""
     if tl.outliers.empty:
         return tl.outliers
     top = tl.outliers.sort_values("score", ascending=False).head(n).copy()
     ids = prediction_ids(resources.engine(), model, top["request_id"].astype(str).tolist())
-    top["case"] = [f"/history?prediction={ids[r]}" if r in ids else None for r in top["request_id"]]
-    top["score"] = top["score"].round(3)
-    return top[["time", "score", "is_outlier", "source", "request_id", "case"]]
+    return pd.DataFrame({
+        "time (UTC)": pd.to_datetime(top["time"], utc=True).dt.strftime("%d %b %H:%M:%S"),
+        "outlier score": top["score"].astype(float).round(3),
+        "outlier": ["yes" if flag else "no" for flag in top["is_outlier"]],
+        "source": top["source"], "request id": top["request_id"].astype(str),
+        "case": [f"/history?prediction={ids[r]}" if r in ids else None for r in top["request_id"]]})
 
 
 def sample_note(tl: Timeline, limit: int) -> str:

@@ -12,6 +12,7 @@ from components.drift_charts import outlier_figure, p_value_figure
 from components.text import md, md_escape
 from mds_client import MDSError, ModelRef, ModelSchema
 from workbench.monitor import drift as drift_service
+from workbench.monitor.glossary import TERMS
 
 
 def render_file_check(ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame) -> None:
@@ -28,7 +29,9 @@ def render_file_check(ref: ModelRef, schema: ModelSchema, reference: pd.DataFram
             st.error(md_escape(exc))
         else:
             (st.error if report.is_drift else st.success)(md_escape(report.summary))
-            st.caption(md_escape(drift_service.correction_text(len(report.p_values))))
+            st.caption(md_escape(drift_service.correction_text(len(report.p_values))) + " " + md_escape(TERMS["p_value"])
+                       + " " + md_escape(TERMS["bonferroni"]), help=md_escape(TERMS["ks"]))
             st.plotly_chart(p_value_figure(report), key="monitor.pvalues", width="stretch")
-            st.metric("Outliers", f"{int(scores['is_outlier'].sum())} of {len(scores)}")
+            st.metric("Outliers", f"{int(scores['is_outlier'].sum())} of {len(scores)}",
+                      help=md_escape(TERMS["outlier_score"]))
             st.plotly_chart(outlier_figure(scores), key="monitor.outliers", width="stretch")

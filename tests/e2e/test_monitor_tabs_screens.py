@@ -1,0 +1,90 @@
+"""Every tab of the Monitor page in Chromium, on a Seldon v1 model with simulated traffic, analyst feedback
+and Seldon feedback rewards read from a real Prometheus; screenshots kept for a person to look at.
+
+They land in ``tests/artifacts/screenshots/monitor/<days>d-<width>-<tab>.png`` (or under
+``$WORKBENCH_SCREENSHOTS_DIR``). The test asserts what a person would notice at once: an exception, the
+reward missing from the accuracy chart, a tab with no chart.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import REPO, running_app, settle
+from tests.e2e.test_monitor_screens import fill
+from tests.workbench.monitor.conftest import SCRAPE_SECONDS, prometheus  # noqa: F401  (the session fixture)
+
+pytestmark = pytest.mark.e2e
+OUT = Path(os.environ.get("WORKBENCH_SCREENSHOTS_DIR") or REPO / "tests" / "artifacts" / "screenshots") / "monitor"
+TABS = ("Drift over time", "Outliers", "Accuracy", "Calls, errors and latency")
+
+
+def seldon_model(refs):  # type: ignore[no-untyped-def]
+    return next(r for r in refs.values() if r.protocol == "seldon" and r.reference_data is not None
+                and "test" not in r.tags)
+
+
+def predictions_with_feedback(db: str, ref, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Real predictions of the analyst through the real server, and a verdict on most of them."""
+    from mds_client import MDSClient
+    from workbench.feedback.capture import record_feedback
+    from workbench.predict import service as predict_service
+    from workbench.store import open_store
+
+    engine, client = open_store(db), MDSClient()
+    schema = client.schema(ref)
+    for i, row in enumerate(pd.read_csv(ref.reference_data).head(n).to_dict(orient="records")):
+        outcome = predict_service.predict(client, engine, ref, schema, row, user="analyst")
+        if outcome.prediction_id is not None and i % 4:
+            record_feedback(engine, outcome.prediction_id, "analyst", "correct" if i % 3 else "wrong", schema=schema)
+    client.close()
+
+
+def send_rewards(ref, n: int) -> None:  # type: ignore[no-untyped-def]
+    body = {"request": {"data": {"ndarray": [[0.0]]}}, "response": {"data": {"ndarray": [[0.0]]}}, "reward": 1.0}
+    for _ in range(n):
+        assert requests.post(ref.feedback_url, json=body, timeout=10).ok
+        time.sleep(SCRAPE_SECONDS)  # one scrape apart: increase() sees every one after the first
+
+
+@pytest.mark.parametrize("days,rows", [(1, 1500), (30, 6000)])
+def test_monitor_tabs(browser, catalog_path, refs, prometheus, tmp_path: Path, days: int, rows: int):  # noqa: F811
+    ref = seldon_model(refs)
+    db = f"sqlite:///{tmp_path / 'wb.db'}"
+    fill(db, ref, days, rows)
+    send_rewards(ref, 4)
+    predictions_with_feedback(db, ref, 16)
+    time.sleep(3 * SCRAPE_SECONDS)
+    with running_app(catalog_path, tmp_path, WORKBENCH_AUTH="off", WORKBENCH_DATABASE_URL=db,
+                     WORKBENCH_PROMETHEUS_URL=prometheus.url) as url:
+        for width in (1400, 1024):
+            page = browser.new_context(viewport={"width": width, "height": 1000}).new_page()
+            page.set_default_timeout(120_000)
+            page.goto(f"{url}/monitor")
+            expect(page.get_by_role("heading", name="Watch a model's health")).to_be_visible(timeout=60_000)
+            page.get_by_test_id("stSelectbox").first.click()
+            page.get_by_role("option", name=ref.name, exact=True).click()
+            settle(page, timeout=120_000)
+            expect(page.get_by_text("Threshold for every view of drift")).to_be_visible(timeout=120_000)
+            for tab in TABS:
+                page.get_by_role("tab", name=tab).click()
+                settle(page, timeout=120_000)
+                page.wait_for_timeout(1500)  # plotly draws after the script run
+                height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+                page.set_viewport_size({"width": width, "height": min(max(1000, int(height) + 40), 6000)})
+                page.wait_for_timeout(800)
+                target = OUT / f"{days}d-{width}-{tab.split()[0].strip(',').lower()}.png"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(target), full_page=True)
+                page.set_viewport_size({"width": width, "height": 1000})
+                assert not page.locator("[data-testid='stException']").count(), f"{tab}: an exception"
+                if tab == "Accuracy":
+                    expect(page.locator(".legendtext", has_text="Seldon feedback reward").first).to_be_attached()
+            page.context.close()
