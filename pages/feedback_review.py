@@ -97,20 +97,22 @@ order = {"wrong": 0, "unsure": 1, "correct": 2}
 st.subheader("Cases, wrong and unsure first" if shown["verdict"].isin(["wrong", "unsure"]).any() else "Cases")
 table = shown.assign(_o=shown["verdict"].map(order)).sort_values(["_o", "created"], ascending=[True, False])
 table = table.assign(case="/history?prediction=" + table["prediction_id"].astype(str))
-view = table[["case", "verdict", "predicted", "model_confidence", "true_answer", "user", "confidence", "comment",
-              "tags", "forwarded", "attempts", "created"]].rename(columns={"true_answer": "right answer",
-                                                                            "forwarded": "sent"})
+view = table[["case", "verdict", "predicted", "true_answer", "model_confidence", "created", "user", "confidence",
+              "comment", "tags", "forwarded", "attempts"]].rename(columns={"true_answer": "right answer",
+                                                                          "forwarded": "sent"})
 view["sent"] = view["sent"].map(fm.DELIVERY_WORDS).fillna(view["sent"])
-# None -> NaN: an empty cell where nobody said how sure they were, not the word "None".
 view = view.astype({"predicted": str, "right answer": str})
-view["right answer"] = view["right answer"].replace({"None": "", "nan": ""})
-# Blank where unknown, not the word "None"; the model's confidence as on every page, a whole percent.
-view["model_confidence"] = [confidence(v) for v in view["model_confidence"]]
+view["right answer"] = view["right answer"].replace({"None": "", "nan": ""})  # blank where unknown, not "None"
+view["model_confidence"] = [confidence(v) for v in view["model_confidence"]]  # a whole percent, as on every page
 view["confidence"] = [f"{float(v):.2f}" if v is not None and v == v else "" for v in view["confidence"]]
-render_table(view, key="review.table",
+view["created"] = pd.to_datetime(view["created"]).dt.strftime("%d %b %H:%M")
+# What a reviewer scans stays in the grid (it fits at 1024 px); who, how sure, comment and delivery open per row.
+render_table(view, key="review.table", details=["user", "confidence", "comment", "tags", "sent", "attempts"],
              column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
                             "model_confidence": st.column_config.TextColumn(
-                                "Model's confidence", help="how sure the model was of its answer"),
+                                "Confidence", help="how sure the model was of its answer"),
+                            "created": st.column_config.TextColumn("When (UTC)"),
+                            "user": st.column_config.TextColumn("Given by"),
                             "confidence": st.column_config.TextColumn(
                                 "Reviewer's certainty", help="how sure the person was (0 to 1)")})
 

@@ -109,7 +109,7 @@ def test_the_review_page_shows_an_analyst_only_their_own(app_env, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert list(at.selectbox(key="review.user").options) == ["analyst"]
-    assert at.dataframe[0].value["user"].tolist() == ["analyst"]
+    assert at.dataframe[0].value["verdict"].tolist() == ["correct"]  # the analyst's one, not the scientist's "wrong"
     monkeypatch.setenv("WORKBENCH_ANALYSTS_SEE_ALL_FEEDBACK", "true")
     _reset_caches()
     at.run()

@@ -82,3 +82,34 @@ def test_facts_wrap_in_a_static_table_with_markdown_escaped():
     cells = at.table[0].value
     assert list(cells.columns) == ["setting", "value"]
     assert cells["value"].tolist()[1] == "\\*\\*x\\*\\*"  # st.table reads Markdown: shown literally
+
+
+def detail_app():
+    import pandas as pd
+
+    from components.tables import render_table
+
+    render_table(pd.DataFrame({"case": [1, 2], "verdict": ["wrong", "correct"],
+                               "comment": ["", "the tip was a round ten, which the model never sees"]}),
+                 key="t", details=["comment"])
+
+
+def test_low_value_columns_open_in_a_detail_view_of_the_picked_row():
+    at = AppTest.from_function(detail_app).run()
+    assert not at.exception, at.exception
+    assert [list(d.value.columns) for d in at.dataframe] == [["case", "verdict"]]  # nothing more side by side
+    at.session_state["t"] = {"selection": {"rows": [1], "columns": [], "cells": []}}  # a click on row 2
+    at.run()
+    detail = at.dataframe[1].value
+    assert detail.values.tolist() == [["case", "2"], ["verdict", "correct"],
+                                      ["comment", "the tip was a round ten, which the model never sees"]]
+
+
+def test_a_table_too_wide_for_a_laptop_is_measured_as_such():
+    import pandas as pd
+
+    from components.tables import FITS_PX, table_width
+
+    narrow = pd.DataFrame({"case": [1], "verdict": ["wrong"]})
+    wide = pd.DataFrame({f"column {i}": ["saved in the workbench only"] for i in range(4)})
+    assert table_width(narrow) < FITS_PX < table_width(wide)
