@@ -112,6 +112,9 @@ render_table(view, key="review.table", details=["user", "confidence", "comment",
                             "model_confidence": st.column_config.TextColumn(
                                 "Confidence", help="how sure the model was of its answer"),
                             "created": st.column_config.TextColumn("When (UTC)"),
+                            "verdict": st.column_config.TextColumn("Verdict"),
+                            "predicted": st.column_config.TextColumn("Model's answer"),
+                            "right answer": st.column_config.TextColumn("Right answer"),
                             "user": st.column_config.TextColumn("Given by"),
                             "confidence": st.column_config.TextColumn(
                                 "Reviewer's certainty", help="how sure the person was (0 to 1)")})
