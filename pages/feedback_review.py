@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
+from components.case_view import VERDICT_WORDS
 from components.numbers import confidence, count, percent
 from components.review_charts import accuracy_figure, confusion_figure, error_figure
 from components.tables import render_table
@@ -35,16 +36,18 @@ except MDSError:  # the catalog cannot be read: review what there is, unmarked
     catalogued = with_feedback
 # Models of the catalog first; a model that got feedback but has left the catalog is still reviewable, marked.
 choices = sorted(with_feedback & catalogued) + sorted(with_feedback - catalogued)
-cols = st.columns(5)
+cols = st.columns(3)  # five filters in one row cut the dates at 1400 px and everything at 1024
 model = cols[0].selectbox("Model", choices, key="review.model",
                           format_func=lambda m: m if m in catalogued else f"{m} (no longer in the catalog)")
 versions = sorted(v for v in everything.loc[everything["model"] == model, "version"].unique() if v)
 version = cols[1].selectbox("Version", ["all", *versions], key="review.version")
 people = sorted(everything["user"].unique())
 who = cols[2].selectbox("Given by", ["everyone", *people] if sees_all else [user], key="review.user")
-verdict = cols[3].selectbox("Verdict", ["all", "wrong", "correct", "unsure"], key="review.verdict")
+rest = st.columns([1, 2])
+verdict = rest[0].selectbox("Verdict", ["all", "wrong", "correct", "unsure"], key="review.verdict",
+                            format_func=lambda v: VERDICT_WORDS.get(v, v))  # the words History and the case use
 today = datetime.now(UTC).date()
-picked = cols[4].date_input("Dates", (today - timedelta(days=30), today), key="review.dates")
+picked = rest[1].date_input("Dates", (today - timedelta(days=30), today), key="review.dates")
 if isinstance(picked, date):
     start = end = picked
 else:
@@ -63,8 +66,8 @@ in_range = fm.verdict_counts(frame)  # the same dates, model, version and person
 m = st.columns(4)
 m[0].metric("Feedback in range", int(in_range["items"]), help=md("on {predictions} predictions; {wrong} wrong, "
                                                                  "{correct} correct, {unsure} unsure", **in_range))
-m[1].metric("Accuracy from feedback", md_escape(percent(summary.accuracy)),
-            help="correct / (correct + wrong), one vote per prediction (the newest)")
+m[1].metric("Accuracy", md_escape(percent(summary.accuracy)),
+            help="from feedback: correct / (correct + wrong), one vote per prediction (the newest)")
 m[2].metric("Labelled predictions", md("{} of {}", summary.labelled, n_predictions))
 m[3].metric("Coverage", md_escape(percent(summary.coverage)),
             help="labelled predictions / predictions of this model in the chosen dates")
@@ -101,6 +104,7 @@ view = table[["case", "verdict", "predicted", "true_answer", "model_confidence",
               "comment", "tags", "forwarded", "attempts"]].rename(columns={"true_answer": "right answer",
                                                                           "forwarded": "sent"})
 view["sent"] = view["sent"].map(fm.DELIVERY_WORDS).fillna(view["sent"])
+view["verdict"] = view["verdict"].map(VERDICT_WORDS).fillna(view["verdict"])
 view = view.astype({"predicted": str, "right answer": str})
 view["right answer"] = view["right answer"].replace({"None": "", "nan": ""})  # blank where unknown, not "None"
 view["model_confidence"] = [confidence(v) for v in view["model_confidence"]]  # a whole percent, as on every page

@@ -138,7 +138,7 @@ def test_empty_own_history_points_to_everyones(logged_in, app_env):
     for _ in range(2):
         log_prediction(engine, user="someone-else", model="any-model", inputs={"x": 1}, outputs={"label": "a"})
     at = logged_in("scientist", page="history")
-    assert "You have no predictions yet; tick 'Everyone's predictions' to see 2 predictions by others." in texts(at)
+    assert "You have no predictions yet; turn on 'Everyone's predictions' to see 2 predictions by others." in texts(at)
     assert "No predictions yet. Run one" not in texts(at)
     at.toggle(key="history.everyone").set_value(True).run()
     assert not at.exception, at.exception

@@ -11,7 +11,7 @@ from mds_client import FeatureKind
 from tests.app.helpers import texts, unescape
 from tests.workbench.picked_models import mixed_classifier, numeric_classifier
 from workbench.explain import jobs
-from workbench.ui.why import WHAT_IF
+from workbench.ui.why import RULE_HERE, RULE_OWN, WHAT_IF
 
 __all__ = ["mixed_classifier", "numeric_classifier"]
 
@@ -84,7 +84,7 @@ def test_black_box_anchor_runs_off_the_script_thread(no_auth, numeric_classifier
     at = no_auth("explain")
     at.selectbox(key="explain.model").select(m.ref.name).run()
     options = at.radio(key=f"explain.case.method.{m.ref.name}").options  # as drawn: escaped Markdown
-    anchor = next(unescape(o) for o in options if o.startswith("Anchor"))
+    anchor = next(unescape(o) for o in options if unescape(o) in (RULE_OWN, RULE_HERE))
     at.radio(key=f"explain.case.method.{m.ref.name}").set_value(anchor).run()
     at.button(key="explain.case.run").click().run()
     # the click returns at once: the page is usable while the job runs

@@ -129,13 +129,15 @@ def _add_records(db_url: str, refs: dict, n: int) -> None:
 
     engine = open_store(db_url)
     client = MDSClient()
-    for name in [r for r in ("tips", "wine", "wine-v1") if r in refs]:
-        ref = refs[name]
-        schema = client.schema(ref)
-        classes = list(schema.class_names)
-        rows = pd.read_csv(ref.reference_data).head(n)
-        for i, row in enumerate(rows.to_dict(orient="records")):
-            outcome = predict_service.predict(client, engine, ref, schema, row, user="analyst")
+    # One row of each model in turn, as people switch between models, not 40 of one then 40 of the next.
+    models = [(refs[n], client.schema(refs[n])) for n in ("tips", "wine", "wine-v1") if n in refs]
+    frames = {ref.name: pd.read_csv(ref.reference_data).head(n).to_dict(orient="records") for ref, _ in models}
+    for i in range(n):
+        for ref, schema in models:
+            if i >= len(frames[ref.name]):
+                continue
+            classes = list(schema.class_names)
+            outcome = predict_service.predict(client, engine, ref, schema, frames[ref.name][i], user="analyst")
             if outcome.prediction_id is None or i % 3:
                 continue
             answer = (outcome.result.label if outcome.result is not None else None) if classes else None

@@ -20,16 +20,19 @@ from workbench.explain.explanation import Explanation
 from workbench.ui import explain_jobs, resources
 from workbench.ui.whatif import render_whatif_panel
 
+# Said as what each shows, the method's name after it for those who know it.
+RULE_OWN = "A rule that keeps this answer (from the model's explainer)"
+RULE_HERE = "A rule that keeps this answer (anchor, computed here)"
+SHAP = "How much each input counted (SHAP)"
 WHAT_IF = "What if an input changed"
 
 
 def _methods(ref: ModelRef, schema: ModelSchema, *, what_if: bool) -> dict[str, str]:
     if explain_service.is_image(schema):
         return {"Heat map over the image": "occlusion"}
-    anchor = ("Anchor rule (the model's explainer)" if ref.explainer is not None
-              else "Anchor rule (computed here)")
+    anchor = RULE_OWN if ref.explainer is not None else RULE_HERE
     first = explain_service.default_method(ref, schema)
-    methods = {anchor: "anchor", "SHAP values": "shap"}
+    methods = {anchor: "anchor", SHAP: "shap"}
     ordered = dict(sorted(methods.items(), key=lambda kv: kv[1] != first))
     return {**ordered, WHAT_IF: "whatif"} if what_if else ordered
 
