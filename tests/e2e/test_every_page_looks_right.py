@@ -96,9 +96,11 @@ OVERFLOW_JS = """() => {
       out.push(`table ${i + 1} runs ${scroller.scrollWidth - scroller.clientWidth} px past the right edge (${head})`);
     }
   });
-  document.querySelectorAll("[data-testid='stTable']").forEach((table, i) => {
-    if (table.clientWidth && table.scrollWidth > table.clientWidth + 1)
-      out.push(`static table ${i + 1} runs ${table.scrollWidth - table.clientWidth} px past the right edge`);
+  document.querySelectorAll("[data-testid='stTable']").forEach((box, i) => {
+    const table = box.querySelector("table");  // wider than its box: cut off or scrolled inside it
+    if (!table || !box.clientWidth) return;
+    const over = Math.round(table.getBoundingClientRect().right - box.getBoundingClientRect().right);
+    if (over > 1) out.push(`static table ${i + 1} runs ${over} px past the right edge`);
   });
   return out;
 }"""
