@@ -61,10 +61,16 @@ def history_frame(rows: list[LoggedPrediction], feedback: dict[int, FeedbackItem
 def render_history(rows: list[LoggedPrediction], feedback: dict[int, FeedbackItem] | None = None, *,
                    key: str) -> None:
     frame = history_frame(rows, feedback)
+    shown = frame.assign(id=frame["link"]).drop(columns=["link"])  # the id is the permalink: one column, not two
+    shown["when"] = pd.to_datetime(shown["when"]).dt.strftime("%Y-%m-%d %H:%M")
+    # What a person scans stays in the grid (it fits at 1024 px); inputs, latency, status and problem open per row.
     render_table(
-        frame, key=f"{key}.table",
-        # the permalink column wide enough for its header; an empty "problem" column is left out
-        column_config={"link": st.column_config.LinkColumn("permalink", display_text="open", width=90),
-                       "when": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm:ss")},
+        shown, key=f"{key}.table", details=["inputs", "latency (ms)", "status", "problem"],
+        column_config={"id": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)",
+                                                         help="opens the prediction's page, a link you can share"),
+                       "when": st.column_config.TextColumn("When (UTC)"),
+                       "model": st.column_config.TextColumn("Model"), "answer": st.column_config.TextColumn("Answer"),
+                       "confidence": st.column_config.TextColumn("Confidence", help="how sure the model was"),
+                       "feedback": st.column_config.TextColumn("Feedback", help="the newest verdict given on it")},
     )
     st.download_button("Download (CSV)", frame.to_csv(index=False), "predictions.csv", "text/csv", key=f"{key}.dl")

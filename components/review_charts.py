@@ -20,7 +20,7 @@ def accuracy_figure(over: pd.DataFrame, model: str) -> go.Figure:
     fig.add_trace(go.Scatter(x=days, y=over["accuracy"], name="Accuracy", mode="lines+markers+text",
                              text=[f"{a:.0%}" for a in over["accuracy"]], textposition="top center"))
     # The legend sits above the plot, so it covers neither the day ticks nor the axis title "Day".
-    fig.update_layout(title=f"{model}: accuracy from feedback per day", height=360, margin={"t": 90},
+    fig.update_layout(title=f"{model}: accuracy per day<br><sup>from feedback</sup>", height=380, margin={"t": 120},
                       legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"})
     # Head room over 1 so the "100%" label over a point at the top is not cut by the plot's edge.
     fig.update_yaxes(title_text="Accuracy (0 to 1)", range=[0, 1.18], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1],
@@ -38,7 +38,7 @@ def count_ticks(largest: float) -> dict:
 
 
 def error_figure(errors: pd.DataFrame, model: str) -> go.Figure:
-    fig = px.histogram(errors, x="error", nbins=30, title=f"{model}: predicted minus true value")
+    fig = px.histogram(errors, x="error", nbins=30, title=f"{model}: predicted minus true<br><sup>from feedback</sup>")
     fig.update_layout(xaxis_title="Error (predicted - true)", yaxis_title="Predictions", height=340)
     return fig
 
@@ -46,7 +46,7 @@ def error_figure(errors: pd.DataFrame, model: str) -> go.Figure:
 def confusion_figure(matrix: pd.DataFrame, model: str) -> go.Figure:
     fig = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues",
                     labels={"x": "Predicted class", "y": "True class", "color": "Predictions"},
-                    title=f"{model}: true vs predicted class (from feedback)")
+                    title=f"{model}: true vs predicted class<br><sup>from feedback</sup>")
     fig.update_layout(height=340)
     values = matrix.to_numpy()
     if values.size and values.min() == values.max():

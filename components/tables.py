@@ -5,6 +5,9 @@
   read to their end instead of "Predicts the cultiv";
 - the table is as tall as its rows up to ``MAX_ROWS``, then scrolls: no row is cut in half;
 - one record with many fields reads as a two-column field / value table (``record_frame``), not one wide row;
+- a table fits the page at 1024 px (about ``FITS_PX`` of grid): a few rows too wide become a static table
+  that wraps its text; a long one keeps the columns a person scans and moves the rest (``details=``) to a
+  detail view of the row picked, so nothing runs past the right edge;
 - text cells go through ``plain`` (bidi controls visible, no "None").
 """
 
@@ -21,6 +24,7 @@ from components.text import md_escape, plain, plain_frame
 LONG_TEXT = 24   # characters: a value longer than this gets a column sized to it
 CHAR_PX, WIDEST = 7, 400  # about 7 px a character in the grid's font; Streamlit's "large" is 400 px
 MAX_ROWS = 20    # rows shown before the table scrolls
+FITS_PX = 560    # the main column's width at a 1024 px window with the sidebar open
 ROW_PX = 35      # Streamlit's row (and header) height in pixels
 
 
@@ -54,10 +58,25 @@ def text_width(column: pd.Series) -> int:
     return min(longest * CHAR_PX + 24, WIDEST)
 
 
+def column_width(column: pd.Series) -> int:
+    """About the pixels the grid gives ``column`` unconfigured: its longest value or header, at most ``WIDEST``."""
+    return text_width(column.astype(str))
+
+
+def table_width(frame: pd.DataFrame) -> int:
+    """About the pixels ``frame`` needs side by side; over ``FITS_PX`` it runs past the edge at 1024 px."""
+    return sum(column_width(frame[c]) for c in frame.columns)
+
+
 def record_frame(record: Mapping[str, Any], names: tuple[str, str] = ("feature", "value")) -> pd.DataFrame:
     """One record as rows of (name, value): a case with 13 features reads down, not off the right edge."""
     return pd.DataFrame({names[0]: [str(k) for k in record],
-                         names[1]: ["" if _blank(v) else plain(v) for v in record.values()]})
+                         names[1]: ["" if _blank(v) else plain(_whole(v)) for v in record.values()]})
+
+
+def _whole(value: Any) -> Any:
+    """110.0 reads as 110 (a float column's whole numbers); every other value as it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e15 else value
 
 
 def shown_table(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFrame:
@@ -66,18 +85,64 @@ def shown_table(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFram
 
 
 def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: dict[str, Any] | None = None,
-                 keep: Iterable[str] = (), drop_empty: bool = True, **options: Any) -> pd.DataFrame:
+                 keep: Iterable[str] = (), drop_empty: bool = True, details: Iterable[str] = (),
+                 **options: Any) -> pd.DataFrame:
     """Draw ``frame`` by the rules above and return the table as shown (downloads use the original).
 
-    ``drop_empty=False`` for a person's own data (a preview, rejected rows): there an empty column is news."""
+    ``drop_empty=False`` for a person's own data (a preview, rejected rows): there an empty column is news.
+    ``details``: columns left out of the grid and shown, with every other column, for the row a person picks."""
+    moved = [c for c in details if c in frame.columns]
+    if not moved:
+        return _draw(frame, key, column_config, keep, drop_empty, options)[0]
+    if key is None:
+        raise ValueError("a table with a detail view needs a key (the picked row is kept under it)")
+    whole = frame.reset_index(drop=True)
+    st.caption("Tick a row's box to see all of it below.")
+    shown, event = _draw(whole.drop(columns=moved), key, column_config, keep, drop_empty,
+                         {**options, "on_select": "rerun", "selection_mode": "single-row"})
+    rows = list(event.selection.rows) if hasattr(event, "selection") else []
+    if rows and rows[0] < len(whole):
+        labels = {c: (v or {}).get("label") or c for c, v in (column_config or {}).items()}
+        record = {labels.get(c, c): v for c, v in whole.iloc[rows[0]].to_dict().items()}
+        _draw(record_frame(record, ("field", "value")), f"{key}.detail", None, (), True, {})
+    return shown
+
+
+def _draw(frame: pd.DataFrame, key: str | None, column_config: dict[str, Any] | None, keep: Iterable[str],
+          drop_empty: bool, options: dict[str, Any]) -> tuple[pd.DataFrame, Any]:
     shown = shown_table(frame, keep=keep) if drop_empty else plain_frame(frame)
     config = {c: st.column_config.TextColumn(c, width=text_width(shown[c])) for c in long_text_columns(shown)}
     config.update({c: v for c, v in (column_config or {}).items() if c in shown.columns})
+    if _wraps(shown, config, options):
+        labels = {c: v.get("label") or c for c, v in config.items() if isinstance(v, dict)}
+        static = _static_cells(shown, config).rename(columns=labels)
+        # st.table reads Markdown: every cell and header escaped; it wraps long text inside the page's width.
+        st.table(static.map(lambda v: md_escape(_whole(v))).rename(columns=md_escape), hide_index=True)
+        return shown, None
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")
     options.setdefault("height", fit_height(len(shown)))
-    st.dataframe(shown, key=key, column_config=config, **options)
-    return shown
+    return shown, st.dataframe(shown, key=key, column_config=config, **options)
+
+
+def _static_cells(shown: pd.DataFrame, config: dict[str, Any]) -> pd.DataFrame:
+    """The grid's formats for a static table: times to the minute, numbers as their column says (``%.2f``)."""
+    out = shown.copy()
+    for column in out.columns:
+        kind = ((config.get(column) or {}).get("type_config") or {}) if isinstance(config.get(column), dict) else {}
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M").fillna("")
+        elif kind.get("type") == "number" and str(kind.get("format") or "").startswith("%"):
+            out[column] = [kind["format"] % v if not _blank(v) else "" for v in out[column]]
+    return out
+
+
+def _wraps(shown: pd.DataFrame, config: dict[str, Any], options: dict[str, Any]) -> bool:
+    """A few rows too wide for a laptop, with nothing to click (links, a row to pick): a static table that
+    wraps its text reads whole; a grid would run past the right edge."""
+    links = any(isinstance(v, dict) and (v.get("type_config") or {}).get("type") == "link" for v in config.values())
+    return (not links and "on_select" not in options and 0 < len(shown) <= MAX_ROWS
+            and table_width(shown) > FITS_PX)
 
 
 def render_facts(record: Mapping[str, Any], names: tuple[str, str] = ("setting", "value")) -> None:

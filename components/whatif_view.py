@@ -11,6 +11,7 @@ import streamlit as st
 
 from components.numbers import count
 from components.prediction_view import class_colours
+from components.tables import render_table
 from components.text import md, md_escape
 from workbench.explain.whatif import WhatIf, WhatIf2D
 
@@ -71,7 +72,7 @@ def render_whatif(w: WhatIf, *, key: str) -> None:
     st.markdown(md_escape(w.summary))
     st.plotly_chart(whatif_figure(w), key=f"{key}.chart", width="stretch")
     with st.expander("Every swept value"):
-        st.dataframe(w.points, hide_index=True)
+        render_table(w.points.round(3), key=f"{key}.points", drop_empty=False)  # the CSV below keeps every digit
     st.download_button("Download the sweep (CSV)", w.points.to_csv(index=False), f"what-if-{w.feature}.csv",
                        "text/csv", key=f"{key}.csv")
 

@@ -28,14 +28,14 @@ if reference is None or reference.empty:
 
 image = explain_service.is_image(schema)
 columns = schema.table_columns() if image else schema.names
-tabs = st.tabs(["One case"] if image else ["One case", "What if", "Across the data"])
+tabs = st.tabs(["Why this answer"] if image else ["Why this answer", "What if an input changed", "Across all the data"])
 with tabs[0]:
     st.write("Pick a case from the reference data; to explain your own input, use the Why tab on Predict.")
     index = st.number_input("Case (row of the reference data)", 1, len(reference), 1, key="explain.row") - 1
     inputs = reference.iloc[int(index)][columns].to_dict()
     if not image:
         render_table(record_frame(inputs), key="explain.case_table")  # one case reads down, feature by feature
-    render_why(ref, schema, inputs, reference, key="explain.case")
+    render_why(ref, schema, inputs, reference, key="explain.case", what_if=False)  # what-if has its own tab
 if not image:
     with tabs[1]:
         st.write(f"Case {int(index) + 1} of the reference data, one input changed at a time.")

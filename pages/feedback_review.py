@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
+from components.case_view import VERDICT_WORDS
 from components.numbers import confidence, count, percent
 from components.review_charts import accuracy_figure, confusion_figure, error_figure
 from components.tables import render_table
@@ -35,16 +36,18 @@ except MDSError:  # the catalog cannot be read: review what there is, unmarked
     catalogued = with_feedback
 # Models of the catalog first; a model that got feedback but has left the catalog is still reviewable, marked.
 choices = sorted(with_feedback & catalogued) + sorted(with_feedback - catalogued)
-cols = st.columns(5)
+cols = st.columns(3)  # five filters in one row cut the dates at 1400 px and everything at 1024
 model = cols[0].selectbox("Model", choices, key="review.model",
                           format_func=lambda m: m if m in catalogued else f"{m} (no longer in the catalog)")
 versions = sorted(v for v in everything.loc[everything["model"] == model, "version"].unique() if v)
 version = cols[1].selectbox("Version", ["all", *versions], key="review.version")
 people = sorted(everything["user"].unique())
 who = cols[2].selectbox("Given by", ["everyone", *people] if sees_all else [user], key="review.user")
-verdict = cols[3].selectbox("Verdict", ["all", "wrong", "correct", "unsure"], key="review.verdict")
+rest = st.columns([1, 2])
+verdict = rest[0].selectbox("Verdict", ["all", "wrong", "correct", "unsure"], key="review.verdict",
+                            format_func=lambda v: VERDICT_WORDS.get(v, v))  # the words History and the case use
 today = datetime.now(UTC).date()
-picked = cols[4].date_input("Dates", (today - timedelta(days=30), today), key="review.dates")
+picked = rest[1].date_input("Dates", (today - timedelta(days=30), today), key="review.dates")
 if isinstance(picked, date):
     start = end = picked
 else:
@@ -63,8 +66,8 @@ in_range = fm.verdict_counts(frame)  # the same dates, model, version and person
 m = st.columns(4)
 m[0].metric("Feedback in range", int(in_range["items"]), help=md("on {predictions} predictions; {wrong} wrong, "
                                                                  "{correct} correct, {unsure} unsure", **in_range))
-m[1].metric("Accuracy from feedback", md_escape(percent(summary.accuracy)),
-            help="correct / (correct + wrong), one vote per prediction (the newest)")
+m[1].metric("Accuracy", md_escape(percent(summary.accuracy)),
+            help="from feedback: correct / (correct + wrong), one vote per prediction (the newest)")
 m[2].metric("Labelled predictions", md("{} of {}", summary.labelled, n_predictions))
 m[3].metric("Coverage", md_escape(percent(summary.coverage)),
             help="labelled predictions / predictions of this model in the chosen dates")
@@ -97,20 +100,26 @@ order = {"wrong": 0, "unsure": 1, "correct": 2}
 st.subheader("Cases, wrong and unsure first" if shown["verdict"].isin(["wrong", "unsure"]).any() else "Cases")
 table = shown.assign(_o=shown["verdict"].map(order)).sort_values(["_o", "created"], ascending=[True, False])
 table = table.assign(case="/history?prediction=" + table["prediction_id"].astype(str))
-view = table[["case", "verdict", "predicted", "model_confidence", "true_answer", "user", "confidence", "comment",
-              "tags", "forwarded", "attempts", "created"]].rename(columns={"true_answer": "right answer",
-                                                                            "forwarded": "sent"})
+view = table[["case", "verdict", "predicted", "true_answer", "model_confidence", "created", "user", "confidence",
+              "comment", "tags", "forwarded", "attempts"]].rename(columns={"true_answer": "right answer",
+                                                                          "forwarded": "sent"})
 view["sent"] = view["sent"].map(fm.DELIVERY_WORDS).fillna(view["sent"])
-# None -> NaN: an empty cell where nobody said how sure they were, not the word "None".
+view["verdict"] = view["verdict"].map(VERDICT_WORDS).fillna(view["verdict"])
 view = view.astype({"predicted": str, "right answer": str})
-view["right answer"] = view["right answer"].replace({"None": "", "nan": ""})
-# Blank where unknown, not the word "None"; the model's confidence as on every page, a whole percent.
-view["model_confidence"] = [confidence(v) for v in view["model_confidence"]]
+view["right answer"] = view["right answer"].replace({"None": "", "nan": ""})  # blank where unknown, not "None"
+view["model_confidence"] = [confidence(v) for v in view["model_confidence"]]  # a whole percent, as on every page
 view["confidence"] = [f"{float(v):.2f}" if v is not None and v == v else "" for v in view["confidence"]]
-render_table(view, key="review.table",
+view["created"] = pd.to_datetime(view["created"]).dt.strftime("%d %b %H:%M")
+# What a reviewer scans stays in the grid (it fits at 1024 px); who, how sure, comment and delivery open per row.
+render_table(view, key="review.table", details=["user", "confidence", "comment", "tags", "sent", "attempts"],
              column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
                             "model_confidence": st.column_config.TextColumn(
-                                "Model's confidence", help="how sure the model was of its answer"),
+                                "Confidence", help="how sure the model was of its answer"),
+                            "created": st.column_config.TextColumn("When (UTC)"),
+                            "verdict": st.column_config.TextColumn("Verdict"),
+                            "predicted": st.column_config.TextColumn("Model's answer"),
+                            "right answer": st.column_config.TextColumn("Right answer"),
+                            "user": st.column_config.TextColumn("Given by"),
                             "confidence": st.column_config.TextColumn(
                                 "Reviewer's certainty", help="how sure the person was (0 to 1)")})
 

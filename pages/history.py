@@ -30,7 +30,7 @@ if wanted:
 rows = recent_predictions(engine, None if everyone else user, limit=100)
 others = count_others_predictions(engine, user) if sees_all and not everyone and not rows else 0
 if others:
-    st.info(md("You have no predictions yet; tick 'Everyone's predictions' to see {} by others.",
+    st.info(md("You have no predictions yet; turn on 'Everyone's predictions' to see {} by others.",
                count(others, "prediction")), icon=":material/info:")
 elif not rows:
     st.info("No predictions yet. Run one on the Predict page and it will show here, with a link you can share.")

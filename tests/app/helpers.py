@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 from pathlib import Path
@@ -46,6 +47,23 @@ def texts(at: AppTest) -> str:
     (Markdown escapes removed: the app escapes every value it did not write, see ``components/text.py``)."""
     parts = [e.value for e in (*at.markdown, *at.caption, *at.error, *at.warning, *at.info, *at.success)]
     return unescape("\n".join(str(p) for p in parts))
+
+
+def shown_tables(at: AppTest) -> list[Any]:
+    """Every table on screen as a frame: grids, and the static tables a wide few rows become (unescaped)."""
+    static = [_typed(t.value.map(lambda v: unescape(str(v))).rename(columns=lambda c: unescape(str(c))))
+              for t in at.table]
+    return [d.value for d in at.dataframe] + static
+
+
+def _typed(frame: Any) -> Any:
+    """A static table's cells are text: columns of numbers back to numbers, as the grid would hold them."""
+    import pandas as pd
+
+    for column in frame.columns:
+        with contextlib.suppress(ValueError, TypeError):  # a text column stays text
+            frame[column] = pd.to_numeric(frame[column])
+    return frame
 
 
 def unescape(markdown: str) -> str:

@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import pytest
 
-from tests.app.helpers import texts, unescape
+from tests.app.helpers import shown_tables, texts, unescape
 from workbench.settings import get_settings
 from workbench.store import open_store
 from workbench.store.batch_jobs import get_job, list_jobs
@@ -62,7 +62,7 @@ def test_upload_run_summary_downloads_and_past_jobs(logged_in, batch_env, refs):
     downloads = at.get("download_button")
     assert len(downloads) == 2
     assert "cellar.csv" in texts(at) or any("cellar.csv" in unescape(str(s.value)) for s in at.subheader)
-    assert at.dataframe, "past jobs are listed"
+    assert shown_tables(at), "past jobs are listed"
     assert at.query_params.get("job") in ([job.id], job.id)
 
 
@@ -110,7 +110,7 @@ def test_rejected_rows_are_listed_and_a_scored_row_takes_feedback(logged_in, bat
     at.run()
     at.button(key="batch.start").click().run()
     job = _wait_done(at, batch_env)
-    rejects = next(d.value for d in at.dataframe if "reason" in d.value.columns)
+    rejects = next(t for t in shown_tables(at) if "reason" in t.columns)
     assert len(rejects) == 1 and "proline" in rejects.loc[0, "reason"]
     assert not any(b.key == "batch.resume" for b in at.button), "a finished job offers no Resume"
     at.number_input(key=f"batch.rows.{job.id}.number").set_value(5).run()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.app.helpers import metric_values, texts, unescape
+from tests.app.helpers import metric_values, shown_tables, texts, unescape
 from workbench.store import log_prediction, open_store, recent_predictions
 
 
@@ -63,7 +63,7 @@ def test_history_lists_and_permalink_reopens(logged_in):
     assert not at.exception, at.exception
     assert at.title[0].value == "Your recent predictions"
     table = at.dataframe[0].value
-    assert list(table["model"]) == ["tips"] and table["link"].iloc[0].endswith("?prediction=1")
+    assert list(table["model"]) == ["tips"] and table["id"].iloc[0].endswith("?prediction=1")
     at.query_params["prediction"] = "1"
     at.run()
     assert not at.exception, at.exception
@@ -87,7 +87,10 @@ def test_a_case_shows_inputs_answer_and_feedback_and_a_data_scientist_can_open_i
     assert not at.exception, at.exception
     at.switch_page("../pages/history.py").run()
     listed = at.dataframe[0].value
-    assert listed["feedback"].iloc[0] == "Correct" and "total_bill=" in listed["inputs"].iloc[0]
+    assert listed["feedback"].iloc[0] == "Correct"
+    at.session_state["history.list.table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}  # row 1 picked
+    at.run()
+    assert "total_bill=" in dict(at.dataframe[1].value.values.tolist())["inputs"]  # its inputs, in the detail
 
     other = logged_in("scientist")  # the feedback review links to everyone's cases
     other.switch_page("../pages/history.py")
@@ -95,7 +98,7 @@ def test_a_case_shows_inputs_answer_and_feedback_and_a_data_scientist_can_open_i
     other.run()
     assert not other.exception, other.exception
     assert "Prediction 1: tips" in [unescape(s.value) for s in other.subheader]
-    tables = {tuple(d.value.columns): d.value for d in other.dataframe}
+    tables = {tuple(t.columns): t for t in shown_tables(other)}  # grids, and the feedback's wrapped table
     inputs = tables[("feature", "value")]
     assert dict(zip(inputs["feature"], inputs["value"], strict=True)) == {k: str(v) for k, v in sent.items()}
     feedback = next(t for cols, t in tables.items() if "verdict" in cols)
@@ -135,7 +138,7 @@ def test_empty_own_history_points_to_everyones(logged_in, app_env):
     for _ in range(2):
         log_prediction(engine, user="someone-else", model="any-model", inputs={"x": 1}, outputs={"label": "a"})
     at = logged_in("scientist", page="history")
-    assert "You have no predictions yet; tick 'Everyone's predictions' to see 2 predictions by others." in texts(at)
+    assert "You have no predictions yet; turn on 'Everyone's predictions' to see 2 predictions by others." in texts(at)
     assert "No predictions yet. Run one" not in texts(at)
     at.toggle(key="history.everyone").set_value(True).run()
     assert not at.exception, at.exception

@@ -103,16 +103,15 @@ def history_app():
     render_history([row], key="h")
 
 
-def test_long_inputs_leave_room_for_the_other_history_columns():
-    import json
-
+def test_history_fits_a_laptop_and_opens_a_rows_inputs_whole():
     at = AppTest.from_function(history_app).run()
     assert not at.exception, at.exception
-    columns = json.loads(at.dataframe[0].proto.columns)
-    assert columns["inputs"]["width"] >= 56 * 7  # long text reads in a wide column, the grid scrolls sideways
-    assert columns["link"]["width"] == 90  # "permalink" whole, not "permalinl"
     shown = at.dataframe[0].value
-    assert "problem" not in shown.columns  # empty in every row: left out
+    assert "inputs" not in shown.columns and "problem" not in shown.columns  # in the row's detail, not side by side
+    assert shown["id"][0] == "./history?prediction=1"  # the id is the permalink
+    at.session_state["h.table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    detail = dict(at.dataframe[1].value.values.tolist())
     # whole name=value pairs, then how many more: never cut mid-word
-    assert shown["inputs"][0].endswith("more)") and ", feature_" in shown["inputs"][0]
-    assert all("=" in pair for pair in shown["inputs"][0].split(" … ")[0].split(", "))
+    assert detail["inputs"].endswith("more)") and ", feature_" in detail["inputs"]
+    assert all("=" in pair for pair in detail["inputs"].split(" … ")[0].split(", "))

@@ -16,7 +16,7 @@ import pytest
 
 from mds_client.doctor import example_payload
 from mds_client.schema import FeatureKind
-from tests.app.helpers import metric_values
+from tests.app.helpers import metric_values, shown_tables
 from workbench.store import open_store, recent_predictions
 
 MODEL = "tips"
@@ -73,7 +73,7 @@ def labels_of(feature):
 def test_a_right_payload_is_accepted_and_the_model_expectations_are_shown(logged_in, model):
     at = paste(open_doctor(logged_in), json.dumps(model["good"]))
     assert f"{MODEL} will accept this payload as it is (V2 (Open Inference Protocol), 1 row)." in lines(at)
-    assert any(set(model["names"]) <= set(d.value.iloc[:, 0]) for d in at.dataframe), "no schema table"
+    assert any(set(model["names"]) <= set(d.iloc[:, 0]) for d in shown_tables(at)), "no schema table"
     codes = [c.value for c in at.code]
     assert any('"inputs"' in c for c in codes) and any('"jsonData"' in c or '"ndarray"' in c for c in codes)
 
@@ -154,7 +154,7 @@ def test_send_it_answers_with_the_corrected_payload_and_explains_a_refusal(logge
     at.button(key="doctor.send.send").click().run()
     assert not at.exception, at.exception
     assert "Prediction" in metric_values(at) or "Predicted value" in metric_values(at)
-    answers = [d.value for d in at.dataframe if {"row", "prediction"} <= set(d.value.columns)]
+    answers = [t for t in shown_tables(at) if {"row", "prediction"} <= set(t.columns)]
     assert len(answers) == 1 and list(answers[0]["row"]) == [1, 2]
     at.radio(key="doctor.send.choice").set_value("My payload, as it is").run()
     at.button(key="doctor.send.send").click().run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.app.helpers import texts
 from workbench.explain import jobs
+from workbench.ui.why import RULE_OWN
 
 
 def pick(at, page: str, model: str):
@@ -34,7 +35,7 @@ def test_explain_one_case_with_a_seldon_v1_explainer(no_auth, refs):
     assert v1 is not None, "the embedded MDS serves a Seldon v1 model with a v1 explainer"
     at = pick(no_auth("explain"), "explain", v1.name)
     first = at.radio(key=f"explain.case.method.{v1.name}").options[0]  # options come back Markdown-escaped
-    assert first.replace("\\", "") == "Anchor rule (the model's explainer)"
+    assert first.replace("\\", "") == RULE_OWN
     at.button(key="explain.case.run").click().run(timeout=90)
     finish(at)
     assert not at.exception, at.exception

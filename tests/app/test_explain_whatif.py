@@ -11,6 +11,7 @@ from mds_client import FeatureKind
 from tests.app.helpers import texts, unescape
 from tests.workbench.picked_models import mixed_classifier, numeric_classifier
 from workbench.explain import jobs
+from workbench.ui.why import RULE_HERE, RULE_OWN, WHAT_IF
 
 __all__ = ["mixed_classifier", "numeric_classifier"]
 
@@ -30,7 +31,7 @@ def test_what_if_on_predicts_why_tab(logged_in, numeric_classifier):
     at.switch_page("../pages/predict.py").run()
     at.button(key="predict.send").click().run()
     assert not at.exception, at.exception
-    at.radio(key=f"predict.why.method.{m.ref.name}").set_value("What if...").run()
+    at.radio(key=f"predict.why.method.{m.ref.name}").set_value(WHAT_IF).run()
     feature = _first_number(m.schema)
     at.selectbox(key=f"predict.why.whatif.feature.{m.ref.name}").set_value(feature).run()
     charts_before = len(at.get("plotly_chart"))
@@ -66,12 +67,24 @@ def test_what_if_on_the_explain_page(no_auth, mixed_classifier):
     assert bars["data"][0]["x"] == [category.label_of(c) for c in category.categories]
 
 
+def test_the_explain_page_offers_what_if_once(no_auth, mixed_classifier):
+    """Explain has a what-if tab, so its "Explain with" choice does not offer what-if again (Predict's does)."""
+    m = mixed_classifier
+    at = no_auth("explain")
+    at.selectbox(key="explain.model").select(m.ref.name).run()
+    assert not at.exception, at.exception
+    labels = [t.label for t in at.tabs]
+    assert sum("what if" in label.lower() for label in labels) == 1, labels
+    options = [unescape(o) for o in at.radio(key=f"explain.case.method.{m.ref.name}").options]
+    assert options and not any("what if" in o.lower() for o in options), options
+
+
 def test_black_box_anchor_runs_off_the_script_thread(no_auth, numeric_classifier):
     m = numeric_classifier
     at = no_auth("explain")
     at.selectbox(key="explain.model").select(m.ref.name).run()
     options = at.radio(key=f"explain.case.method.{m.ref.name}").options  # as drawn: escaped Markdown
-    anchor = next(unescape(o) for o in options if o.startswith("Anchor"))
+    anchor = next(unescape(o) for o in options if unescape(o) in (RULE_OWN, RULE_HERE))
     at.radio(key=f"explain.case.method.{m.ref.name}").set_value(anchor).run()
     at.button(key="explain.case.run").click().run()
     # the click returns at once: the page is usable while the job runs

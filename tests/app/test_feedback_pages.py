@@ -82,13 +82,13 @@ def test_scientists_review_everyone(logged_in, app_env):
     assert at.title[0].value == "Review feedback"
     assert set(at.selectbox(key="review.user").options) == {"everyone", "analyst", "scientist", "admin"}
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Accuracy from feedback"] == "67%" and metrics["Labelled predictions"] == "3 of 3"
+    assert metrics["Accuracy"] == "67%" and metrics["Labelled predictions"] == "3 of 3"
     assert any("fewer than 30" in w.value for w in at.warning)
     assert not any("one-sided" in w.value for w in at.warning)  # 3 verdicts: too few to call one-sided
     assert metrics["Feedback in range"] == "3" and metrics["Coverage"].endswith("%")
     assert "." not in metrics["Coverage"]  # one percent format beside accuracy's "67%"
     table = at.dataframe[0].value
-    assert table["verdict"].iloc[0] == "wrong" and table["case"].iloc[0].startswith("/history?prediction=")
+    assert table["verdict"].iloc[0] == "Wrong" and table["case"].iloc[0].startswith("/history?prediction=")
     assert len(at.get("download_button")) == 2
     at.selectbox(key="review.user").set_value("scientist").run()
     assert len(at.dataframe[0].value) == 1
@@ -109,7 +109,7 @@ def test_the_review_page_shows_an_analyst_only_their_own(app_env, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert list(at.selectbox(key="review.user").options) == ["analyst"]
-    assert at.dataframe[0].value["user"].tolist() == ["analyst"]
+    assert at.dataframe[0].value["verdict"].tolist() == ["Correct"]  # the analyst's one, not the scientist's "wrong"
     monkeypatch.setenv("WORKBENCH_ANALYSTS_SEE_ALL_FEEDBACK", "true")
     _reset_caches()
     at.run()

@@ -14,6 +14,7 @@ import pytest
 
 from mds_client.doctor import example_payload
 from mds_client.schema import FeatureKind
+from tests.app.helpers import shown_tables
 
 MODEL = "tips"
 EDITOR = f"predict.raw.{MODEL}.text"
@@ -69,7 +70,7 @@ def test_every_row_of_a_5000_row_payload_is_answered_and_shown(logged_in, model)
     assert not at.exception, at.exception
     assert not at.error, said(at)
     # (Streamlit gives a table this large no element id, so it is found by its columns)
-    table = next(d.value for d in at.dataframe if {"row", "prediction"} <= set(d.value.columns))
+    table = next(t for t in shown_tables(at) if {"row", "prediction"} <= set(t.columns))
     assert len(table) == 5000 and list(table["row"][:3]) == [1, 2, 3]
     assert table["prediction"].notna().all()
     assert any(m.label == "Prediction" for m in at.metric)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from mds_client import MDSClient, ModelSchema
+from tests.app.helpers import shown_tables
 from tests.mds_client.test_seldon_v2_discovery import refs, replay  # noqa: F401  (fixtures)
 from workbench.catalog.service import ModelEntry
 from workbench.predict.service import result_of
@@ -32,7 +33,7 @@ def result_app(result):
 
 def table_with(at, column: str):
     """The one table on screen with `column` (AppTest's dataframes carry no key), or None."""
-    found = [d.value for d in at.dataframe if column in d.value.columns]
+    found = [t for t in shown_tables(at) if column in t.columns]
     assert len(found) <= 1
     return found[0] if found else None
 

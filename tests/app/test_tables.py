@@ -8,8 +8,9 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from components.schema_form import form_columns
-from components.tables import MAX_ROWS, WIDEST, fit_height, record_frame
+from components.tables import MAX_ROWS, fit_height, record_frame
 from mds_client import Feature, FeatureKind, ModelSchema
+from tests.app.helpers import unescape
 
 
 def table_app():
@@ -56,9 +57,33 @@ def test_model_card_names_its_fact_column_and_shows_every_input():
     assert not at.exception, at.exception
     facts = at.dataframe[0]
     assert list(facts.value.columns) == ["fact", "value"]  # no blank header beside "value"
-    inputs = next(t for t in at.dataframe if len(t.value) == 13)
+    # 13 inputs with long descriptions are too wide for a grid at 1024 px: a static table that wraps them
+    inputs = next(t for t in at.table if len(t.value) == 13)
     assert "unit" not in inputs.value.columns  # no feature has one
-    assert 24 * 7 < json.loads(inputs.proto.columns)["description"]["width"] <= WIDEST  # sized to its text
+    assert inputs.value["description"].iloc[0] == "A long description of what this input measures"  # whole
+
+
+def wide_few_app():
+    import pandas as pd
+    import streamlit as st
+
+    from components.tables import render_table
+
+    render_table(pd.DataFrame({"feature": ["alcohol"], "allowed": ["any (seen 11.03 to 14.83)"],
+                               "description": ["Alcohol content of the wine in percent by volume, as labelled."],
+                               "n": [110.0], "when": pd.to_datetime(["2026-11-30 09:15:42"], utc=True),
+                               "sure": [0.8]}), key="w",
+                 column_config={"sure": st.column_config.NumberColumn("sure", format="%.2f")})
+    render_table(pd.DataFrame({"feature": ["alcohol"], "description": ["Alcohol content of the wine"]}), key="n")
+
+
+def test_a_few_rows_too_wide_for_a_laptop_wrap_and_a_narrow_table_stays_a_grid():
+    at = AppTest.from_function(wide_few_app).run()
+    assert not at.exception, at.exception
+    assert [list(t.value.columns) for t in at.table] == [["feature", "allowed", "description", "n", "when", "sure"]]
+    row = at.table[0].value.iloc[0].map(unescape)  # the cells are escaped Markdown
+    assert row["n"] == "110" and row["when"] == "2026-11-30 09:15" and row["sure"] == "0.80"  # as the grid shows
+    assert [list(d.value.columns) for d in at.dataframe] == [["feature", "description"]]
 
 
 def test_form_uses_two_columns_only_for_a_few_short_labels():
@@ -82,3 +107,34 @@ def test_facts_wrap_in_a_static_table_with_markdown_escaped():
     cells = at.table[0].value
     assert list(cells.columns) == ["setting", "value"]
     assert cells["value"].tolist()[1] == "\\*\\*x\\*\\*"  # st.table reads Markdown: shown literally
+
+
+def detail_app():
+    import pandas as pd
+
+    from components.tables import render_table
+
+    render_table(pd.DataFrame({"case": [1, 2], "verdict": ["wrong", "correct"],
+                               "comment": ["", "the tip was a round ten, which the model never sees"]}),
+                 key="t", details=["comment"])
+
+
+def test_low_value_columns_open_in_a_detail_view_of_the_picked_row():
+    at = AppTest.from_function(detail_app).run()
+    assert not at.exception, at.exception
+    assert [list(d.value.columns) for d in at.dataframe] == [["case", "verdict"]]  # nothing more side by side
+    at.session_state["t"] = {"selection": {"rows": [1], "columns": [], "cells": []}}  # a click on row 2
+    at.run()
+    detail = at.dataframe[1].value
+    assert detail.values.tolist() == [["case", "2"], ["verdict", "correct"],
+                                      ["comment", "the tip was a round ten, which the model never sees"]]
+
+
+def test_a_table_too_wide_for_a_laptop_is_measured_as_such():
+    import pandas as pd
+
+    from components.tables import FITS_PX, table_width
+
+    narrow = pd.DataFrame({"case": [1], "verdict": ["wrong"]})
+    wide = pd.DataFrame({f"column {i}": ["saved in the workbench only"] for i in range(4)})
+    assert table_width(narrow) < FITS_PX < table_width(wide)

@@ -8,6 +8,7 @@ at once: a page that shows Streamlit's error box, a Python traceback, or no titl
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -67,6 +68,9 @@ def _walk_at(browser: Browser, url: str, state: str, width: int, users: tuple[st
             except PlaywrightTimeout:
                 problems.append(f"{state}{suffix}/{user}/{key}: not opened or still running after 90 s")
             page.wait_for_timeout(400)  # charts draw after the script run
+            with contextlib.suppress(PlaywrightTimeout):  # a form still grey (skeletons) is not what people see
+                page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")",
+                                       timeout=30_000)
             target = OUT / f"{state}{suffix}" / f"{user}-{key}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             _shoot_whole_page(page, width, target)
@@ -75,8 +79,36 @@ def _walk_at(browser: Browser, url: str, state: str, width: int, users: tuple[st
                 problems.append(f"{state}{suffix}/{user}/{key}: an exception on screen")
             if not page.locator("h1").count():
                 problems.append(f"{state}{suffix}/{user}/{key}: no title")
+            problems += [f"{state}{suffix}/{user}/{key}: {wide}" for wide in _past_the_right_edge(page)]
         context.close()
     return problems
+
+
+OVERFLOW_JS = """() => {
+  const out = [];
+  const main = document.querySelector("[data-testid='stMain']");
+  if (main && main.scrollWidth > main.clientWidth + 1) out.push(`the page is ${main.scrollWidth - main.clientWidth} px wider than the window`);
+  document.querySelectorAll("[data-testid='stDataFrame']").forEach((table, i) => {
+    const scroller = table.querySelector(".dvn-scroller");
+    if (!scroller || scroller.clientWidth === 0) return;  // a table in a closed expander
+    if (scroller.scrollWidth > scroller.clientWidth + 1) {
+      const head = table.innerText.split("\\n")[0].slice(0, 40);
+      out.push(`table ${i + 1} runs ${scroller.scrollWidth - scroller.clientWidth} px past the right edge (${head})`);
+    }
+  });
+  document.querySelectorAll("[data-testid='stTable']").forEach((box, i) => {
+    const table = box.querySelector("table");  // wider than its box: cut off or scrolled inside it
+    if (!table || !box.clientWidth) return;
+    const over = Math.round(table.getBoundingClientRect().right - box.getBoundingClientRect().right);
+    if (over > 1) out.push(`static table ${i + 1} runs ${over} px past the right edge`);
+  });
+  return out;
+}"""
+
+
+def _past_the_right_edge(page: Page) -> list[str]:
+    """Every table fits the page: its grid has nothing to scroll sideways, nor the page itself."""
+    return page.evaluate(OVERFLOW_JS)
 
 
 def _shoot_whole_page(page: Page, width: int, target: Path) -> None:
@@ -90,7 +122,8 @@ def _shoot_whole_page(page: Page, width: int, target: Path) -> None:
 
 
 def _add_records(db_url: str, refs: dict, n: int) -> None:
-    """Real predictions of the analyst (through the real servers) and feedback on some of them."""
+    """Real predictions of the analyst (through the real servers) and feedback on some of them: right, unsure,
+    and now and then wrong with the right answer and a comment, as people give it."""
     from mds_client import MDSClient
     from workbench.feedback.capture import record_feedback
     from workbench.predict import service as predict_service
@@ -98,16 +131,51 @@ def _add_records(db_url: str, refs: dict, n: int) -> None:
 
     engine = open_store(db_url)
     client = MDSClient()
-    for name in [r for r in ("tips", "wine", "wine-v1") if r in refs]:
-        ref = refs[name]
-        schema = client.schema(ref)
-        rows = pd.read_csv(ref.reference_data).head(n)
-        for i, row in enumerate(rows.to_dict(orient="records")):
-            outcome = predict_service.predict(client, engine, ref, schema, row, user="analyst")
-            if outcome.prediction_id is not None and i % 3 == 0:
-                verdict = "correct" if i % 2 == 0 else "unsure"
-                record_feedback(engine, outcome.prediction_id, "analyst", verdict, schema=schema)
+    # One row of each model in turn, as people switch between models, not 40 of one then 40 of the next.
+    models = [(refs[n], client.schema(refs[n])) for n in ("tips", "wine", "wine-v1") if n in refs]
+    frames = {ref.name: pd.read_csv(ref.reference_data).head(n).to_dict(orient="records") for ref, _ in models}
+    for i in range(n):
+        for ref, schema in models:
+            if i >= len(frames[ref.name]):
+                continue
+            classes = list(schema.class_names)
+            outcome = predict_service.predict(client, engine, ref, schema, frames[ref.name][i], user="analyst")
+            if outcome.prediction_id is None or i % 3:
+                continue
+            answer = (outcome.result.label if outcome.result is not None else None) if classes else None
+            if classes and answer in classes and i % 9 == 6:
+                truth = next(c for c in classes if c != answer)
+                record_feedback(engine, outcome.prediction_id, "analyst", "wrong", truth=truth, confidence=0.8,
+                                comment="the customer told us otherwise", schema=schema)
+            else:
+                record_feedback(engine, outcome.prediction_id, "analyst", "correct" if i % 2 == 0 else "unsure",
+                                schema=schema)
     client.close()
+    _spread_over_days(engine)
+
+
+def _spread_over_days(engine, days: int = 6) -> None:
+    """Seeded rows are made in seconds; people make them over days, in office hours. Give every prediction a
+    time in the last ``days`` days (oldest first, as made) and its feedback a few minutes to hours later, so
+    History, the review and the case pages look like real use, not one timestamp repeated."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select, update
+
+    from workbench.store.models import Feedback, Prediction
+
+    rng = random.Random(7)  # the same spread on every run: screenshots comparable from run to run
+    now = datetime.now(UTC).replace(microsecond=0)
+    with engine.begin() as db:
+        ids = list(db.scalars(select(Prediction.id).order_by(Prediction.id)))
+        times = sorted(now - timedelta(days=days) + timedelta(days=rng.uniform(0, days - 0.1)) for _ in ids)
+        times = [t.replace(hour=8 + (t.hour % 10)) for t in times]  # office hours, 08:00 to 17:59
+        times = sorted(t if t <= now else t - timedelta(days=1) for t in times)  # never in the future
+        for pid, when in zip(ids, times, strict=True):
+            db.execute(update(Prediction).where(Prediction.id == pid).values(created=when))
+            later = min(now, when + timedelta(minutes=rng.randint(2, 240)))
+            db.execute(update(Feedback).where(Feedback.prediction_id == pid).values(created=later, updated=later))
 
 
 def test_every_page_in_every_state_as_every_role(browser, fresh_app, refs):

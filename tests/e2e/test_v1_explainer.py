@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import running_app, settle
 from tests.e2e.test_journey import log_in
+from workbench.ui.why import RULE_OWN
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +38,7 @@ def _journey(page: Page, app_url: str, tmp_path: Path, v1) -> None:
     page.locator(".st-key-predict-send button").click()
     expect(page.locator(".st-key-predict-result-headline")).to_be_visible(timeout=60_000)
     settle(page, 60_000)
-    page.locator(f".st-key-predict-why-method-{v1.name}").get_by_text("Anchor rule (the model's explainer)").click()
+    page.locator(f".st-key-predict-why-method-{v1.name}").get_by_text(RULE_OWN).click()
     settle(page)
     page.locator(".st-key-predict-why-run button").click()
     expect(page.get_by_text(f"Anchor rule from the explainer server {v1.explainer.name}")).to_be_visible(

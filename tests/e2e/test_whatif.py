@@ -12,6 +12,7 @@ from mds_client import FeatureKind
 from tests.e2e.conftest import settle
 from tests.e2e.test_journey import log_in
 from tests.workbench.picked_models import numeric_classifier
+from workbench.ui.why import WHAT_IF
 
 pytestmark = pytest.mark.e2e
 __all__ = ["numeric_classifier"]
@@ -32,7 +33,7 @@ def test_what_if_chart_in_the_browser(page: Page, app_url: str, tmp_path: Path, 
     expect(page.locator(".st-key-predict-result-headline")).to_be_visible(timeout=60_000)
     settle(page, 60_000)
     try:
-        page.locator(f".st-key-predict-why-method-{name}").get_by_text("What if...").click()
+        page.locator(f".st-key-predict-why-method-{name}").get_by_text(WHAT_IF).click()
     except Exception:
         page.screenshot(path=str(tmp_path / "why-tab.png"), full_page=True)  # kept by pytest for a look
         raise

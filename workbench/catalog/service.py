@@ -104,7 +104,8 @@ def catalogue_table(entries: list[ModelEntry]) -> pd.DataFrame:
                 "version": e.ref.version,
                 # as the model cards say it; a model without a schema says so instead of a blank "None"
                 "inputs": "no schema" if e.n_features is None else str(e.n_features),
-                "explainer": e.ref.explainer.explain_url if e.ref.explainer is not None else "",
+                # its name: a URL cannot wrap and pushes the description off a laptop's screen (the card has it)
+                "explainer": e.ref.explainer.name if e.ref.explainer is not None else "",
                 "description": e.ref.description,
             }
             for e in entries

@@ -20,18 +20,21 @@ from workbench.explain.explanation import Explanation
 from workbench.ui import explain_jobs, resources
 from workbench.ui.whatif import render_whatif_panel
 
-WHAT_IF = "What if..."
+# Said as what each shows, the method's name after it for those who know it.
+RULE_OWN = "A rule that keeps this answer (from the model's explainer)"
+RULE_HERE = "A rule that keeps this answer (anchor, computed here)"
+SHAP = "How much each input counted (SHAP)"
+WHAT_IF = "What if an input changed"
 
 
-def _methods(ref: ModelRef, schema: ModelSchema) -> dict[str, str]:
+def _methods(ref: ModelRef, schema: ModelSchema, *, what_if: bool) -> dict[str, str]:
     if explain_service.is_image(schema):
         return {"Heat map over the image": "occlusion"}
-    anchor = ("Anchor rule (the model's explainer)" if ref.explainer is not None
-              else "Anchor rule (computed here)")
+    anchor = RULE_OWN if ref.explainer is not None else RULE_HERE
     first = explain_service.default_method(ref, schema)
-    methods = {anchor: "anchor", "SHAP values": "shap"}
+    methods = {anchor: "anchor", SHAP: "shap"}
     ordered = dict(sorted(methods.items(), key=lambda kv: kv[1] != first))
-    return {**ordered, WHAT_IF: "whatif"}
+    return {**ordered, WHAT_IF: "whatif"} if what_if else ordered
 
 
 def _help(method: str, ref: ModelRef) -> str:
@@ -45,12 +48,13 @@ def _help(method: str, ref: ModelRef) -> str:
 
 
 def render_why(ref: ModelRef, schema: ModelSchema | None, inputs: dict[str, Any] | None,
-               reference: pd.DataFrame | None, *, key: str) -> None:
+               reference: pd.DataFrame | None, *, key: str, what_if: bool = True) -> None:
+    """``what_if=False`` where the page has its own what-if tab (Explain): each thing is offered once."""
     problem = explain_service.explainable(schema)
     if problem or inputs is None or schema is None:
         st.caption(md_escape(problem or "Explanations need the inputs of the prediction."))
         return
-    methods = _methods(ref, schema)
+    methods = _methods(ref, schema, what_if=what_if)
     choice = st.radio("Explain with", list(methods), horizontal=True, key=f"{key}.method.{ref.name}",
                       format_func=md_escape)
     method = methods[choice]
