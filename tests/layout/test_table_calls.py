@@ -19,9 +19,6 @@ ALLOWED = {
     "components/tables.py": TABLE_CALLS,
     # An input, not a table to read: the 8x8 digit's cells are ticked to draw ink.
     "components/image_field.py": {"data_editor"},
-    # TEMPORARY: the Monitor page is being reworked on another branch, which routes its two tables through
-    # render_table; delete this line when it lands.
-    "pages/monitor.py": {"dataframe"},
 }
 
 
