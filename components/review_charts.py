@@ -23,8 +23,8 @@ def accuracy_figure(over: pd.DataFrame, model: str) -> go.Figure:
     fig.update_layout(title=f"{model}: accuracy per day<br><sup>from feedback</sup>", height=380, margin={"t": 120},
                       legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"})
     # Head room over 1 so the "100%" label over a point at the top is not cut by the plot's edge.
-    fig.update_yaxes(title_text="Accuracy (0 to 1)", range=[0, 1.18], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1],
-                     secondary_y=False)
+    fig.update_yaxes(title_text="Accuracy", range=[0, 1.18], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1],
+                     tickformat=".0%", secondary_y=False)  # percent, as the point labels read
     fig.update_yaxes(title_text="Labelled predictions", secondary_y=True,
                      range=[0, max(1, float(over["labelled"].max())) * 1.18], **count_ticks(over["labelled"].max()))
     fig.update_xaxes(title_text="Day", type="category")
