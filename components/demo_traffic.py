@@ -59,5 +59,5 @@ def _drift_words(drift: str) -> str:
 
 
 def render_clear_demo(*, key: str) -> bool:
-    st.caption("The traffic seeded on first start is tagged demo; removing it leaves every other call.")
+    st.caption("Traffic seeded at first start is tagged 'demo'; removing it keeps every other call.")
     return st.button("Remove the demo traffic", key=f"{key}.clear")

@@ -47,7 +47,8 @@ else:
 titles: dict[str, list[str]] = {}  # lowest role -> the pages' titles as the sidebar shows them
 for page_key, _file, title, _icon in PAGE_SPECS:
     titles.setdefault(PAGE_ROLES.get(page_key, "admin"), []).append(title)
-st.caption(md("Who opens which page: {}.", "; ".join(f"{ROLE_NAMES[r]} and up: {', '.join(t)}" for r, t in titles.items())))
+st.caption(md("Who opens which page: {}.", "; ".join(f"{ROLE_NAMES[r]}{' only' if r == 'admin' else ' and up'}: {', '.join(t)}"
+                                                for r, t in titles.items())))
 
 st.subheader("Simulated traffic")
 live_simulation_section()

@@ -37,6 +37,9 @@ except MDSError:  # the catalog cannot be read: review what there is, unmarked
 # Models of the catalog first; a model that got feedback but has left the catalog is still reviewable, marked.
 choices = sorted(with_feedback & catalogued) + sorted(with_feedback - catalogued)
 cols = st.columns(3)  # five filters in one row cut the dates at 1400 px and everything at 1024
+shared = state.selected_model()  # the model picked on the other pages, when it has feedback to review
+if "review.model" not in st.session_state and shared in choices:
+    st.session_state["review.model"] = shared
 model = cols[0].selectbox("Model", choices, key="review.model",
                           format_func=lambda m: m if m in catalogued else f"{m} (no longer in the catalog)")
 versions = sorted(v for v in everything.loc[everything["model"] == model, "version"].unique() if v)
@@ -75,26 +78,31 @@ for warning in summary.warnings:
     st.warning(md_escape(warning), icon=":material/warning:")
 
 task = frame["task"].mode().iloc[0] if not frame.empty else "other"
-left, right = st.columns(2)
-with left:
-    over = fm.accuracy_over_time(frame)
-    if over.empty:
-        st.caption("No right/wrong verdicts in these dates, so no accuracy over time.")
-    else:
-        st.plotly_chart(accuracy_figure(over, model), key="review.accuracy")
-with right:
-    if task == "regression":
-        errors = fm.error_distribution(frame)
-        if errors.empty:
-            st.caption("No true values given yet, so no error distribution.")
+FEW = 5  # below this many labelled predictions a chart is one bar and a 1x1 grid: say it instead
+if summary.labelled < FEW:
+    st.caption(md("Charts of accuracy per day and of true against predicted answers appear from {} labelled "
+                  "predictions on; there {} so far.", FEW, "is 1" if summary.labelled == 1 else f"are {summary.labelled}"))
+if summary.labelled >= FEW:
+    left, right = st.columns(2)
+    with left:
+        over = fm.accuracy_over_time(frame)
+        if over.empty:
+            st.caption("No right/wrong verdicts in these dates, so no accuracy over time.")
         else:
-            st.plotly_chart(error_figure(errors, model), key="review.errors")
-    else:
-        matrix = fm.confusion_matrix(frame)
-        if matrix.empty:
-            st.caption("No verdicts that name the true class yet, so no confusion matrix.")
+            st.plotly_chart(accuracy_figure(over, model), key="review.accuracy")
+    with right:
+        if task == "regression":
+            errors = fm.error_distribution(frame)
+            if errors.empty:
+                st.caption("No true values given yet, so no error distribution.")
+            else:
+                st.plotly_chart(error_figure(errors, model), key="review.errors")
         else:
-            st.plotly_chart(confusion_figure(matrix, model), key="review.confusion")
+            matrix = fm.confusion_matrix(frame)
+            if matrix.empty:
+                st.caption("No verdicts that name the true class yet, so no confusion matrix.")
+            else:
+                st.plotly_chart(confusion_figure(matrix, model), key="review.confusion")
 
 order = {"wrong": 0, "unsure": 1, "correct": 2}
 st.subheader("Cases, wrong and unsure first" if shown["verdict"].isin(["wrong", "unsure"]).any() else "Cases")
@@ -129,5 +137,8 @@ d1.download_button("Download labelled cases (CSV)", fm.to_csv_bytes(export), f"{
                    key="review.csv", icon=":material/download:")
 d2.download_button("Download labelled cases (Parquet)", fm.to_parquet_bytes(export), f"{model}-feedback.parquet",
                    "application/octet-stream", key="review.parquet", icon=":material/download:")
-st.caption(md("{} with {} inputs, the model's answer and the right one, ready for retraining. {} to {}.",
-              count(len(export), "case"), "its" if len(export) == 1 else "their", pd.Timestamp(since).date(), pd.Timestamp(until).date() - timedelta(days=1)))
+with_truth = int(export["truth"].notna().sum()) if "truth" in export else 0
+st.caption(md("{} from {:%d %b %Y} to {:%d %b %Y}, {} a right answer, with {} inputs and the model's answer, "
+              "ready for retraining.", count(len(export), "case"), pd.Timestamp(since),
+              pd.Timestamp(until) - timedelta(days=1), f"{with_truth:,} with" if with_truth < len(export) else "each with",
+              "its" if len(export) == 1 else "their"))

@@ -8,7 +8,7 @@ from components.history_table import render_history
 from components.numbers import count
 from components.text import md
 from workbench.auth import can
-from workbench.store import count_others_predictions, recent_predictions
+from workbench.store import count_others_predictions, count_predictions, recent_predictions
 from workbench.store.feedback import latest_verdicts
 from workbench.ui import resources, state
 from workbench.ui.case import render_case
@@ -27,7 +27,8 @@ if wanted:
         st.rerun()
     st.divider()
 
-rows = recent_predictions(engine, None if everyone else user, limit=100)
+SHOWN = 100  # the latest; a case further back opens by its link or id (?prediction=ID)
+rows = recent_predictions(engine, None if everyone else user, limit=SHOWN)
 others = count_others_predictions(engine, user) if sees_all and not everyone and not rows else 0
 if others:
     st.info(md("You have no predictions yet; turn on 'Everyone's predictions' to see {} by others.",
@@ -35,9 +36,11 @@ if others:
 elif not rows:
     st.info("No predictions yet. Run one on the Predict page and it will show here, with a link you can share.")
 else:
+    if len(rows) == SHOWN and (total := count_predictions(engine, None if everyone else user)) > SHOWN:
+        st.caption(md("The latest {:,} of {:,} predictions; an older one opens from its link.", SHOWN, total))
     render_history(rows, latest_verdicts(engine, [r.id for r in rows]), key="history.list")
     ids = [r.id for r in rows]
-    pick = st.selectbox("Open a prediction", ids, index=None, key="history.pick", placeholder="Choose an id",
+    pick = st.selectbox("Open a prediction", ids, index=None, key="history.pick", placeholder="Choose a case",
                         format_func=lambda i: f"{i}: {next(r.model for r in rows if r.id == i)}")
     if pick is not None and str(pick) != wanted:
         st.query_params["prediction"] = str(pick)

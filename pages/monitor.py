@@ -55,7 +55,7 @@ st.caption(md("{} in {}, {} to {} (UTC). {} {}", count(int(w["calls"].sum()), "c
            help=md_escape(TERMS["ks"]))
 few = w[w["status"] == TOO_FEW]
 if tested.empty:  # one message, and no threshold box for tests that were not run
-    st.warning(md("Not enough calls yet to test for drift: a window needs {}, the busiest has {}.",
+    st.warning(md("Not enough calls yet to test for drift: a window needs {} calls, the busiest has {}.",
                   drift_service.MIN_ROWS, int(w["tested_rows"].max())), icon=":material/hourglass_empty:")
 else:
     st.info(md("Threshold for every view of drift on this page: {}", tl.correction), icon=":material/rule:")

@@ -3,7 +3,14 @@
 from .engine import make_engine, migrate, open_store, session_scope
 from .models import Base, BatchChunk, BatchJob, DriftRun, Explanation, Feedback, FeedbackEvent
 from .models import Prediction as PredictionRow
-from .predictions import LoggedPrediction, count_others_predictions, get_prediction, log_prediction, recent_predictions
+from .predictions import (
+    LoggedPrediction,
+    count_others_predictions,
+    count_predictions,
+    get_prediction,
+    log_prediction,
+    recent_predictions,
+)
 
 __all__ = [
     "Base",
@@ -16,6 +23,7 @@ __all__ = [
     "LoggedPrediction",
     "PredictionRow",
     "count_others_predictions",
+    "count_predictions",
     "get_prediction",
     "log_prediction",
     "make_engine",

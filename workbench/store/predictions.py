@@ -102,6 +102,15 @@ def count_others_predictions(engine: Engine, user: str) -> int:
         return int(session.scalar(query) or 0)
 
 
+def count_predictions(engine: Engine, user: str | None) -> int:
+    """How many predictions ``user`` made (everyone's when ``user`` is None): what a capped list leaves out."""
+    query = select(func.count(PredictionRow.id))
+    if user is not None:
+        query = query.where(PredictionRow.user == user)
+    with session_scope(engine) as session:
+        return int(session.scalar(query) or 0)
+
+
 def get_prediction(engine: Engine, prediction_id: int) -> LoggedPrediction | None:
     with session_scope(engine) as session:
         row = session.get(PredictionRow, prediction_id)
