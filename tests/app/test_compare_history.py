@@ -169,3 +169,14 @@ def test_compare_shows_the_values_predict_was_left_with(logged_in):
     assert on_compare == on_predict
     at.switch_page("../pages/predict.py").run()
     assert {n.key: n.value for n in at.number_input} == on_predict
+
+
+def test_history_says_when_it_shows_only_the_latest(logged_in, app_env):
+    """No silent limit: past 100 predictions the list says how many it leaves out."""
+    engine = open_store(f"sqlite:///{app_env / 'wb.db'}")
+    for i in range(103):
+        log_prediction(engine, user="scientist", model="any-model", inputs={"x": i}, outputs={"label": "a"})
+    at = logged_in("scientist", page="history")
+    assert not at.exception, at.exception
+    assert "The latest 100 of 103 predictions; an older one opens from its link." in texts(at)
+    assert len(at.dataframe[0].value) == 100
