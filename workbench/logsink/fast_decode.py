@@ -20,6 +20,7 @@ from mds_client import ModelSchema
 # (flat values, shape, kind): kind "f" float, "i" integer, "s" str in a numpy str array, "o" str in an
 # object array (V2 BYTES); only "f" matters to the codecs' guesses, the rest keeps the types apart.
 _Array = tuple[list[Any], tuple[int, ...], str]
+_Row = tuple[Any, float | None, dict[str, float] | None, float | None]
 
 _SMALL = 256  # looks_like_probabilities' plain-Python limit; above it numpy sums, which may round apart
 _EXACT_INT = 2**53  # ints numpy and float() turn into the same double
@@ -32,8 +33,9 @@ class _Unsupported(Exception):
     """Not a shape this module reads: the codec path decides."""
 
 
-def fast_rows(body: dict[str, Any], protocol: str, schema: ModelSchema) -> list[Any] | None:
-    """``response_rows``' rows for a small Seldon v1 or V2 answer; None when the codec path must read it."""
+def fast_rows(body: dict[str, Any], protocol: str, schema: ModelSchema) -> list[_Row] | None:
+    """(label, value, probabilities, confidence) per instance of a small Seldon v1 or V2 answer, as
+    ``response_rows`` makes its ``RowOutput``s; None when the codec path must read it."""
     try:
         if protocol == "v2":
             arrays, n_rows, names = _v2_arrays(body), _v2_rows_count(body), None
@@ -165,10 +167,8 @@ def _number(value: Any) -> float:
     raise _Unsupported
 
 
-def _interpret(arrays: dict[str, _Array], schema: ModelSchema, n_rows: int, names: list[str] | None) -> list[Any]:
+def _interpret(arrays: dict[str, _Array], schema: ModelSchema, n_rows: int, names: list[str] | None) -> list[_Row]:
     """``mds_client.codecs.base.interpret`` followed by ``response_rows``' per-row step."""
-    from .payloads import RowOutput
-
     if n_rows <= 0:
         raise _Unsupported
     by_name = {o.name: o for o in schema.outputs}
@@ -215,7 +215,7 @@ def _interpret(arrays: dict[str, _Array], schema: ModelSchema, n_rows: int, name
         value = values_out[i] if values_out is not None else None
         if type(label) is float and label != label:
             label = None
-        rows.append(RowOutput(label=label, value=value, probabilities=probs, confidence=confidence))
+        rows.append((label, value, probs, confidence))
     return rows
 
 

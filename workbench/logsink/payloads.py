@@ -169,7 +169,7 @@ def response_rows(body: Any, protocol: str, schema: ModelSchema | None = None) -
     schema = schema or _NO_SCHEMA
     fast = fast_rows(body, protocol, schema)  # the small common answers, without numpy
     if fast is not None:
-        return ResponseRows(rows=fast)
+        return ResponseRows(rows=[RowOutput(label, value, probs, confidence) for label, value, probs, confidence in fast])
     try:
         if protocol == "kserve-v1":
             return ResponseRows(rows=[_prediction_row(p) for p in body["predictions"]])

@@ -53,6 +53,7 @@ def same(a: Any, b: Any) -> bool:
 def check(body: dict[str, Any], protocol: str, schema: ModelSchema | None = None) -> bool:
     """True when the fast path answered (and agreed); False when it left the body to the codecs."""
     fast = fast_rows(body, protocol, schema or ModelSchema())
+    fast = None if fast is None else [RowOutput(*row) for row in fast]
     slow = codec_rows(body, protocol, schema)
     if fast is None:
         return False
