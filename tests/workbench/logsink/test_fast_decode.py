@@ -127,7 +127,9 @@ def test_seldon_tensor_reads_as_the_codec_reads_it(values: list[Any], shape: lis
     check({"data": {"names": ["a", "b"], "tensor": {"shape": shape, "values": values}}}, "seldon", schema)
 
 
-datatypes = st.sampled_from(["FP64", "FP32", "INT64", "INT32", "INT8", "UINT8", "BYTES", "BOOL", "FP16", "", "X"])
+# the datatypes servers send most, more often; the rest so that declining them is tried too
+datatypes = st.sampled_from(["FP64", "FP64", "FP64", "FP32", "FP32", "INT64", "INT64", "INT32", "INT8", "UINT8",
+                             "BYTES", "BYTES", "BOOL", "FP16", "", "X"])
 
 
 @st.composite
@@ -193,3 +195,27 @@ def test_the_common_answers_take_the_fast_path_and_agree(body: dict[str, Any], p
 def test_other_answers_are_left_to_the_codecs(body: dict[str, Any]) -> None:
     assert fast_rows(body, "seldon", ModelSchema()) is None
     assert not check(body, "seldon")
+
+
+@st.composite
+def served_outputs(draw: Any) -> dict[str, Any]:
+    """Outputs as MLServer and Triton send them: the shape fits, the data fits its datatype."""
+    n, width = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    datatype = draw(st.sampled_from(["FP64", "FP32", "INT64", "INT32", "BYTES"]))
+    if datatype.startswith("FP"):
+        rows = [draw(probabilities(width)) if width > 1 and draw(st.booleans())
+                else draw(st.lists(st.one_of(floats, unit), min_size=width, max_size=width)) for _ in range(n)]
+        data = [v for row in rows for v in row]
+    elif datatype.startswith("INT"):
+        data = draw(st.lists(small_ints, min_size=n * width, max_size=n * width))
+    else:
+        data = draw(st.lists(texts, min_size=n * width, max_size=n * width))
+    return {"name": draw(st.sampled_from(["predict", "predict_proba", "out"])), "datatype": datatype,
+            "shape": [n, width] if width > 1 or draw(st.booleans()) else [n], "data": data}
+
+
+@relaxed
+@given(outputs=st.lists(served_outputs(), min_size=1, max_size=2), schema=schemas())
+def test_served_v2_outputs_take_the_fast_path_as_the_codec_reads_them(outputs: list[dict[str, Any]],
+                                                                       schema: Any) -> None:
+    check({"model_name": "m", "outputs": outputs}, "v2", schema)
