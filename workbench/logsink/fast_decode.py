@@ -171,25 +171,31 @@ def _interpret(arrays: dict[str, _Array], schema: ModelSchema, n_rows: int, name
     """``mds_client.codecs.base.interpret`` followed by ``response_rows``' per-row step."""
     if n_rows <= 0:
         raise _Unsupported
-    by_name = {o.name: o for o in schema.outputs}
-    by_name.update({o.wire_name: o for o in schema.outputs if o.wire_name})
+    by_name = {}
+    if schema.outputs:
+        by_name = {o.name: o for o in schema.outputs}
+        by_name.update({o.wire_name: o for o in schema.outputs if o.wire_name})
     kinds: dict[str, tuple[str, tuple[str, ...]]] = {}
+    first: dict[str, str] = {}  # kind -> the first output of that kind, as interpret's next(...) finds it
     for name, array in arrays.items():
         out = by_name.get(name)
         kinds[name] = (out.kind, out.class_names) if out is not None else _guess(array, schema, names)
+    for name, (kind, _) in kinds.items():
+        first.setdefault(kind, name)
     class_names = schema.class_names
     proba_rows = proba_names = None
-    proba_name = next((n for n, (kind, _) in kinds.items() if kind == "proba"), None)
+    proba_name = first.get("proba")
     if proba_name is not None:
         values, _, kind = arrays[proba_name]
         if kind not in ("f", "i") or len(values) % n_rows:
             raise _Unsupported
         width = len(values) // n_rows
-        proba_rows = [[float(v) for v in values[i * width:(i + 1) * width]] for i in range(n_rows)]
+        if kind == "i":
+            values = [float(v) for v in values]
+        proba_rows = [values] if n_rows == 1 else [values[i * width:(i + 1) * width] for i in range(n_rows)]
         names_for = kinds[proba_name][1] or class_names or tuple(names or ())
         proba_names = [str(c) for c in names_for] if len(names_for) == width else [str(i) for i in range(width)]
-    label_name = next((n for n, (kind, _) in kinds.items() if kind == "label"), None)
-    value_name = next((n for n, (kind, _) in kinds.items() if kind == "value"), None)
+    label_name, value_name = first.get("label"), first.get("value")
     values_out = None
     if label_name is not None:
         names_for = kinds[label_name][1] or class_names
@@ -232,7 +238,7 @@ def _guess(array: _Array, schema: ModelSchema, names: list[str] | None) -> tuple
 def _looks_like_probabilities(values: list[Any], shape: tuple[int, ...], kind: str) -> bool:
     if shape[1] < 2 or kind != "f":
         return False
-    rows = [values[i * shape[1]:(i + 1) * shape[1]] for i in range(shape[0])]
+    rows = [values] if shape[0] == 1 else [values[i * shape[1]:(i + 1) * shape[1]] for i in range(shape[0])]
     # the very expression mds_client.prediction.looks_like_probabilities evaluates on small matrices
     if min(min(r) for r in rows) < -1e-9 or max(max(r) for r in rows) > 1 + 1e-9:
         return False
