@@ -65,9 +65,12 @@ def create_app(engine: Engine, *, catalog: Path | str | None = None, attribution
                 if attributed.known and schema is None:
                     schema = await asyncio.to_thread(attribution.load_schema, attributed)
                 write = event_write(event, attributed, schema)
-                merged.rows.extend(write.rows)
-                merged.failures.extend(write.failures)
-                merged.feedback.extend(write.feedback)
+                if len(events) == 1:
+                    merged = write  # one event (what loggers send): its write as it is
+                else:
+                    merged.rows.extend(write.rows)
+                    merged.failures.extend(write.failures)
+                    merged.feedback.extend(write.feedback)
                 answers.append({"stored": len(write.rows), "model": attributed.model,
                                 "known_model": attributed.known, "request_id": event.request_id,
                                 "kind": event.kind})

@@ -4,7 +4,8 @@ A request body becomes one dict of feature values per instance: Seldon v1
 (``data.names`` + ``ndarray`` | ``tensor``, ``jsonData`` records), Open Inference Protocol V2
 (one input per column, or one tensor of shape ``[n, ...]``) and KServe v1 (``instances``).
 A response body becomes one ``RowOutput`` per instance, decoded with ``mds_client``'s own codecs,
-so a logged call reads exactly as the workbench reads a call it made itself.
+so a logged call reads exactly as the workbench reads a call it made itself (small answers through
+``fast_decode``, which gives the same rows without numpy).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from mds_client import ModelSchema, codec_for
 
 from .errors import MalformedEvent
+from .fast_decode import fast_rows
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,9 @@ def response_rows(body: Any, protocol: str, schema: ModelSchema | None = None) -
     if failure:
         return ResponseRows(rows=[], error=failure)
     schema = schema or _NO_SCHEMA
+    fast = fast_rows(body, protocol, schema)  # the small common answers, without numpy
+    if fast is not None:
+        return ResponseRows(rows=[RowOutput(label, value, probs, confidence) for label, value, probs, confidence in fast])
     try:
         if protocol == "kserve-v1":
             return ResponseRows(rows=[_prediction_row(p) for p in body["predictions"]])

@@ -48,7 +48,7 @@ class GroupWriter:
         """Rows stored once committed; ``StoreUnavailable`` if the transaction failed."""
         assert self._queue is not None, "GroupWriter.start() was not awaited"
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        await self._queue.put((write, future))
+        self._queue.put_nowait((write, future))  # unbounded: never waits, and no coroutine per event
         return await future
 
     async def _run(self) -> None:
