@@ -17,7 +17,7 @@ from workbench.ui.model_picker import model_picker, status_badge_md
 
 st.title("Find a model")
 top = st.columns([4, 1])
-top[0].caption(md("Models from the {}", describe_discovery(resources.settings(), full_path=state.role() == "admin")))
+top[0].caption(md("From the {}", describe_discovery(resources.settings(), full_path=state.role() == "admin")))
 if top[1].button("Refresh", icon=":material/refresh:", key="models.refresh", help="Check every model again."):
     resources.refresh()
 

@@ -36,7 +36,7 @@ def make_discovery(settings: Settings, *, transport: Transport | None = None, ap
 
 
 def describe_discovery(settings: Settings, *, full_path: bool = True) -> str:
-    """Where the models come from, in words for a caption ("catalog file /x.yaml", "repository index of ...").
+    """Where the models come from, in words for a caption ("catalog /x.yaml", "repository index of ...").
 
     ``full_path=False`` names only the catalog file: where it sits on the server is for admins."""
     if settings.discovery == "repository":
@@ -44,4 +44,4 @@ def describe_discovery(settings: Settings, *, full_path: bool = True) -> str:
     if settings.discovery == "kubernetes":
         where = f"namespace {settings.kube_namespace}" if settings.kube_namespace else "all namespaces"
         return f"Kubernetes ({where})"
-    return f"catalog file {settings.catalog_path if full_path else settings.catalog_path.name}"
+    return f"catalog {settings.catalog_path if full_path else settings.catalog_path.name}"

@@ -17,7 +17,7 @@ def test_catalog_is_the_default(catalog_path):
     assert settings.discovery == "catalog"
     assert isinstance(make_discovery(settings), CatalogDiscovery)
     assert [r.name for r in discover_models(settings)] == [r.name for r in load_catalog(catalog_path)]
-    assert describe_discovery(settings) == f"catalog file {catalog_path}"
+    assert describe_discovery(settings) == f"catalog {catalog_path}"
 
 
 def test_settings_come_from_the_environment(monkeypatch):
