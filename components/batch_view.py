@@ -6,7 +6,6 @@ Each takes plain data from ``workbench.batch.service`` and never calls a server.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.express as px
@@ -17,10 +16,7 @@ from components.tables import render_table
 from components.text import chart_text, md, md_escape, plain
 from workbench.batch.columns import ColumnPlan
 from workbench.batch.views import JobSummary, JobView
-
-if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
-    from workbench.store.batch_jobs import JobRecord
-
+from workbench.records import JobRecord
 
 NOT_MAPPED = "(not mapped)"
 STATE_WORDS = {"queued": "Queued", "running": "Running", "done": "Done", "failed": "Failed", "cancelled": "Cancelled"}

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from components.tables import record_frame, render_table
 from components.text import md
-
-if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
-    from workbench.store import LoggedPrediction
-    from workbench.store.feedback import FeedbackItem
+from workbench.records import FeedbackItem, LoggedPrediction
 
 VERDICT_WORDS = {"correct": "Correct", "wrong": "Wrong", "unsure": "Not sure"}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -11,10 +11,7 @@ from components.case_view import feedback_summary
 from components.numbers import confidence
 from components.prediction_view import label_text
 from components.tables import render_table
-
-if TYPE_CHECKING:  # plain data the widget draws; the widget never reads the store
-    from workbench.store import LoggedPrediction
-    from workbench.store.feedback import FeedbackItem
+from workbench.records import FeedbackItem, LoggedPrediction
 
 
 def _inputs_text(inputs: Any, limit: int = 56) -> str:

@@ -7,44 +7,20 @@ transaction as the chunk row and the job's counters, so the log and the counters
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Engine, func, select
 from sqlalchemy.orm import Session
 
+from workbench.records import ACTIVE_STATES, JobRecord
+
 from .engine import session_scope
 from .models import BatchChunk, BatchJob, utcnow
 from .models import Prediction as PredictionRow
 
-ACTIVE_STATES = ("queued", "running")
 FINAL_STATES = ("done", "failed", "cancelled")
 
-
-@dataclass(frozen=True)
-class JobRecord:
-    """A batch_job row as plain data."""
-
-    id: str
-    user: str
-    model: str
-    input_name: str
-    output_path: str
-    state: str
-    rows_total: int
-    rows_done: int
-    rows_scored: int
-    rows_rejected: int
-    options: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    created: datetime | None = None
-    updated: datetime | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.state in ACTIVE_STATES
 
 
 def _plain(row: BatchJob) -> JobRecord:

@@ -9,14 +9,13 @@ caller's transaction commits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from workbench.errors import FeedbackError, InvalidFeedback, PredictionNotFound
+from workbench.records import FeedbackItem
 from workbench.store import batch_log
 from workbench.store.engine import session_scope
 from workbench.store.models import Feedback, FeedbackEvent, utcnow
@@ -26,45 +25,6 @@ EDITABLE = ("verdict", "truth", "confidence", "comment", "tags", "reward")
 Check = Callable[[PredictionRow, dict[str, Any]], dict[str, Any]]
 """Given the prediction and the proposed values, the values to store (or raise ``InvalidFeedback``)."""
 
-
-@dataclass(frozen=True)
-class FeedbackItem:
-    """A feedback row as plain data, with the facts of its prediction that pages show."""
-
-    id: int
-    prediction_id: int
-    user: str
-    verdict: str
-    truth: Any
-    confidence: float | None
-    comment: str
-    tags: tuple[str, ...]
-    reward: float | None
-    forwarded: str
-    attempts: int
-    last_error: str | None
-    delivered_at: datetime | None
-    created: datetime
-    updated: datetime
-    withdrawn: bool
-    model: str = ""
-    protocol: str = ""
-    request_id: str = ""
-
-    @property
-    def state_text(self) -> str:
-        """The delivery state in words, for people."""
-        if self.withdrawn:
-            return "withdrawn"
-        if self.forwarded == "delivered":
-            return "sent to the model server"
-        if self.forwarded == "not_applicable":
-            return "kept in the workbench (this model's protocol takes no feedback)"
-        if self.forwarded == "failed":
-            return f"refused by the model server: {self.last_error or 'no reason given'}"
-        if self.attempts:
-            return f"waiting to be sent (tried {self.attempts}x: {self.last_error or 'no answer'})"
-        return "waiting to be sent"
 
 
 def record(store: Engine | Session, prediction_id: int, user: str, values: dict[str, Any], check: Check) -> FeedbackItem:

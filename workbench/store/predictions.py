@@ -6,40 +6,14 @@ before anything else can go wrong, so the audit trail never misses a call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from workbench.records import LoggedPrediction
+
 from .engine import session_scope
 from .models import Prediction as PredictionRow
-
-
-@dataclass(frozen=True)
-class LoggedPrediction:
-    """A prediction row as plain data (safe to cache and to hand to components)."""
-
-    id: int
-    request_id: str
-    model: str
-    version: str
-    protocol: str
-    user: str
-    inputs: Any
-    outputs: Any
-    request: Any
-    response: Any
-    latency_ms: float | None
-    status: str
-    error: str | None
-    source: str
-    created: datetime
-    trace_id: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 def log_prediction(
