@@ -8,8 +8,6 @@ timeouts and 502/503/504 only for idempotent calls.
 
 from __future__ import annotations
 
-import html
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from .errors import (
     ServerError,
 )
 from .retry import Backoff
+from .server_answers import server_message
 from .tracing import HEADER, new_traceparent
 
 
@@ -228,43 +227,6 @@ def error_for(response: Response, *, model: str = "") -> RequestError:
     if 400 <= status < 500:
         return PayloadRejected(f"{who} refused the request (HTTP {status}): {message}", **kwargs)
     return ServerError(f"{who} failed while answering (HTTP {status}): {message}", **kwargs)
-
-
-_HTML = re.compile(r"\s*(<!doctype html|<html|<head|<body|<title|<h1)", re.I)
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-_TAG = re.compile(r"<[^>]*>")
-
-
-def server_message(content: bytes) -> str:
-    """What the server said, from the shapes MLServer, FastAPI and Seldon use."""
-    try:
-        doc = orjson.loads(content)
-    except orjson.JSONDecodeError:
-        text = content.decode("utf-8", "replace").strip()
-        if _HTML.match(text):
-            # An HTML error page: a proxy's (nginx, an ingress) or Tornado's (Seldon's alibiexplainer,
-            # KServe). Its title says it ("502 Bad Gateway", "400: Bad Request"), not its markup.
-            title = _TITLE.search(text)
-            text = " ".join(html.unescape(title.group(1) if title else _TAG.sub(" ", text)).split())
-            tornado = re.match(r"\d{3}:\s*(.+)", text)  # "400: <reason>": the server itself said why
-            text = tornado.group(1) if tornado else text + " (an HTML page, likely from a proxy in front of the model)"
-        return text[:300] or "(empty answer)"
-    if isinstance(doc, dict):
-        if isinstance(doc.get("error"), str):
-            return doc["error"]
-        status = doc.get("status")
-        if isinstance(status, dict) and (status.get("info") or status.get("reason")):
-            parts = [str(status.get("info") or ""), str(status.get("reason") or "")]
-            return " / ".join(p for p in parts if p)
-        detail = doc.get("detail")
-        if isinstance(detail, list):
-            return "; ".join(
-                f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg', '')}" if isinstance(d, dict) else str(d)
-                for d in detail
-            )
-        if detail:
-            return str(detail)
-    return orjson.dumps(doc).decode()[:300]
 
 
 def _who(model: str) -> str:
