@@ -60,9 +60,7 @@ def client():
 @pytest.fixture
 def listener():
     """A loopback listener that must stay untouched (``tests/listener.py``)."""
-    from tests.listener import start_listener
+    from tests.listener import listening
 
-    found, server = start_listener()
-    yield found
-    server.shutdown()
-    server.server_close()
+    with listening() as found:
+        yield found

@@ -7,6 +7,8 @@ model card or a catalog, do the action, then ``listener.assert_untouched()``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -48,6 +50,17 @@ def start_listener() -> tuple[Listener, ThreadingHTTPServer]:
     threading.Thread(target=server.serve_forever, name="listener", daemon=True).start()
     listener = Listener(f"http://127.0.0.1:{server.server_address[1]}", recorded)
     return listener, server
+
+
+@contextmanager
+def listening() -> Iterator[Listener]:
+    """A started listener, shut down on leaving (what the ``listener`` fixtures yield)."""
+    found, server = start_listener()
+    try:
+        yield found
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def naming(url: str) -> dict:

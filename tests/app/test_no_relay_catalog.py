@@ -18,7 +18,7 @@ import pytest
 
 from tests.app.conftest import PAGES, _reset_caches
 from tests.app.helpers import dead_url, derived_catalog
-from tests.listener import files_at, naming, start_listener
+from tests.listener import files_at, listening, naming
 
 VISITED = [p for p in PAGES if p != "models"]
 # A page that stops early for a model still counts: it was opened with that model chosen.
@@ -26,10 +26,8 @@ VISITED = [p for p in PAGES if p != "models"]
 
 @pytest.fixture
 def endpoint():
-    found, server = start_listener()
-    yield found
-    server.shutdown()
-    server.server_close()
+    with listening() as found:
+        yield found
 
 
 @pytest.fixture
