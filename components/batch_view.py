@@ -17,6 +17,7 @@ from components.text import chart_text, md, md_escape, plain
 from workbench.batch.columns import ColumnPlan
 from workbench.batch.views import JobSummary, JobView
 from workbench.records import JobRecord
+from workbench.time_text import when
 
 NOT_MAPPED = "(not mapped)"
 STATE_WORDS = {"queued": "Queued", "running": "Running", "done": "Done", "failed": "Failed", "cancelled": "Cancelled"}
@@ -111,7 +112,7 @@ def render_job_list(jobs: list[JobRecord], *, key: str) -> str | None:
         st.caption("No batch jobs yet. Upload a file above; a Start button appears under it.")
         return None
     table = pd.DataFrame([{
-        "started": j.created.strftime("%Y-%m-%d %H:%M") if j.created else "", "model": j.model, "file": j.input_name,
+        "started": when(j.created), "model": j.model, "file": j.input_name,
         "state": STATE_WORDS.get(j.state, j.state), "rows": j.rows_total, "scored": j.rows_scored,
         "rejected": j.rows_rejected, "id": j.id,
     } for j in jobs])

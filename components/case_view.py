@@ -10,13 +10,14 @@ import streamlit as st
 from components.tables import record_frame, render_table
 from components.text import md
 from workbench.records import FeedbackItem, LoggedPrediction
+from workbench.time_text import SECOND, when
 
 VERDICT_WORDS = {"correct": "Correct", "wrong": "Wrong", "unsure": "Not sure"}
 
 
 def render_case_facts(row: LoggedPrediction, *, key: str) -> None:
     status = "answered" if row.ok else "failed"
-    st.caption(md("By {} on {:%Y-%m-%d %H:%M:%S} · {} · from {} · request id {}", row.user, row.created, status,
+    st.caption(md("By {} on {} UTC · {} · from {} · request id {}", row.user, when(row.created, SECOND), status,
                   row.source, row.request_id or "none"))
 
 

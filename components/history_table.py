@@ -12,6 +12,7 @@ from components.numbers import confidence
 from components.prediction_view import label_text
 from components.tables import render_table
 from workbench.records import FeedbackItem, LoggedPrediction
+from workbench.time_text import whens
 
 
 def _inputs_text(inputs: Any, limit: int = 56) -> str:
@@ -59,7 +60,7 @@ def render_history(rows: list[LoggedPrediction], feedback: dict[int, FeedbackIte
                    key: str) -> None:
     frame = history_frame(rows, feedback)
     shown = frame.assign(id=frame["link"]).drop(columns=["link"])  # the id is the permalink: one column, not two
-    shown["when"] = pd.to_datetime(shown["when"]).dt.strftime("%Y-%m-%d %H:%M")
+    shown["when"] = whens(shown["when"])
     # What a person scans stays in the grid (it fits at 1024 px); inputs, latency, status and problem open per row.
     render_table(
         shown, key=f"{key}.table", details=["inputs", "latency (ms)", "status", "problem"],

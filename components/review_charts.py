@@ -7,11 +7,13 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from workbench.time_text import SHORT_DAY, whens
+
 
 def accuracy_figure(over: pd.DataFrame, model: str) -> go.Figure:
     """Accuracy per period (line) over the number of labelled predictions (bars)."""
     # Days as labels, not a time axis: one day of data must not read "00:00:00.0002" or fill the width.
-    days = pd.to_datetime(over["period"]).dt.strftime("%b %d")
+    days = whens(over["period"], SHORT_DAY)
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     # A narrow bar: one day of data must read as one day, not a block filling the chart.
     width = min(0.5, 0.15 * len(days))

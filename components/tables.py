@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from components.text import md_escape, plain, plain_frame
+from workbench.time_text import whens
 
 LONG_TEXT = 24   # characters: a value longer than this gets a column sized to it
 CHAR_PX, WIDEST = 7, 400  # about 7 px a character in the grid's font; Streamlit's "large" is 400 px
@@ -131,7 +132,7 @@ def _static_cells(shown: pd.DataFrame, config: dict[str, Any]) -> pd.DataFrame:
     for column in out.columns:
         kind = ((config.get(column) or {}).get("type_config") or {}) if isinstance(config.get(column), dict) else {}
         if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M").fillna("")
+            out[column] = whens(out[column])
         elif kind.get("type") == "number" and str(kind.get("format") or "").startswith("%"):
             out[column] = [kind["format"] % v if not _blank(v) else "" for v in out[column]]
     return out

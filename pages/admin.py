@@ -32,7 +32,9 @@ render_facts(facts)  # long paths wrap instead of being cut
 st.subheader("Models in the catalog")
 entries = load_entries()
 if entries is not None:
-    render_table(catalogue_table(entries), key="admin.models")
+    # The grid a person scans fits at 1024 px (a hyphenated name no longer breaks in a squeezed column);
+    # why a model is down, its explainer and description open per row.
+    render_table(catalogue_table(entries), key="admin.models", details=["reason", "explainer", "description"])
 
 st.subheader("Users and roles")
 try:

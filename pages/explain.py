@@ -1,4 +1,8 @@
-"""Explain: why a model answers as it does, for one case, what if it changed, and across the data."""
+"""Explain: why a model answers as it does for one row of its reference data, what if it changed, and across the data.
+
+A "case" elsewhere is a logged prediction (its own page); here the rows come from the reference data, so
+they are called reference rows, not cases.
+"""
 
 from __future__ import annotations
 
@@ -30,15 +34,15 @@ image = explain_service.is_image(schema)
 columns = schema.table_columns() if image else schema.names
 tabs = st.tabs(["Why this answer"] if image else ["Why this answer", "What if an input changed", "Across all the data"])
 with tabs[0]:
-    st.write("Pick a case from the reference data; to explain your own input, use the Why tab on Predict.")
-    index = st.number_input("Case (row of the reference data)", 1, len(reference), 1, key="explain.row") - 1
+    st.write("Pick a row of the model's reference data; to explain your own input, use the Why tab on Predict.")
+    index = st.number_input(f"Reference row (1 to {len(reference):,})", 1, len(reference), 1, key="explain.row") - 1
     inputs = reference.iloc[int(index)][columns].to_dict()
     if not image:
-        render_table(record_frame(inputs), key="explain.case_table")  # one case reads down, feature by feature
+        render_table(record_frame(inputs), key="explain.case_table")  # one row reads down, feature by feature
     render_why(ref, schema, inputs, reference, key="explain.case", what_if=False)  # what-if has its own tab
 if not image:
     with tabs[1]:
-        st.write(f"Case {int(index) + 1} of the reference data, one input changed at a time.")
+        st.write(f"Reference row {int(index) + 1:,}, one input changed at a time.")
         render_whatif_panel(ref, schema, inputs, reference, key="explain.whatif")
     with tabs[2]:
         render_global_views(ref, schema, reference, key="explain.global")

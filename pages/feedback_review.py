@@ -15,6 +15,7 @@ from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.auth import can_see_all_feedback
 from workbench.feedback import metrics as fm
+from workbench.time_text import DAY, when, whens
 from workbench.ui import resources, state
 
 st.title("Review feedback")
@@ -117,7 +118,7 @@ view = view.astype({"predicted": str, "right answer": str})
 view["right answer"] = view["right answer"].replace({"None": "", "nan": ""})  # blank where unknown, not "None"
 view["model_confidence"] = [confidence(v) for v in view["model_confidence"]]  # a whole percent, as on every page
 view["confidence"] = [f"{float(v):.2f}" if v is not None and v == v else "" for v in view["confidence"]]
-view["created"] = pd.to_datetime(view["created"]).dt.strftime("%d %b %H:%M")
+view["created"] = whens(view["created"])
 # What a reviewer scans stays in the grid (it fits at 1024 px); who, how sure, comment and delivery open per row.
 render_table(view, key="review.table", details=["user", "confidence", "comment", "tags", "sent", "attempts"],
              column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
@@ -138,7 +139,7 @@ d1.download_button("Download labelled cases (CSV)", fm.to_csv_bytes(export), f"{
 d2.download_button("Download labelled cases (Parquet)", fm.to_parquet_bytes(export), f"{model}-feedback.parquet",
                    "application/octet-stream", key="review.parquet", icon=":material/download:")
 with_truth = int(export["truth"].notna().sum()) if "truth" in export else 0
-st.caption(md("{} from {:%d %b %Y} to {:%d %b %Y}, {} a right answer, with {} inputs and the model's answer, "
-              "ready for retraining.", count(len(export), "case"), pd.Timestamp(since),
-              pd.Timestamp(until) - timedelta(days=1), f"{with_truth:,} with" if with_truth < len(export) else "each with",
+st.caption(md("{} from {} to {}, {} a right answer, with {} inputs and the model's answer, "
+              "ready for retraining.", count(len(export), "case"), when(since, DAY),
+              when(pd.Timestamp(until) - timedelta(days=1), DAY), f"{with_truth:,} with" if with_truth < len(export) else "each with",
               "its" if len(export) == 1 else "their"))

@@ -17,7 +17,7 @@ from workbench.ui.model_picker import model_picker, status_badge_md
 
 st.title("Find a model")
 top = st.columns([4, 1])
-top[0].caption(md("From the {}", describe_discovery(resources.settings(), full_path=state.role() == "admin")))
+top[0].caption(md("From {}", describe_discovery(resources.settings(), full_path=state.role() == "admin")))
 if top[1].button("Refresh", icon=":material/refresh:", key="models.refresh", help="Check every model again."):
     resources.refresh()
 
@@ -49,7 +49,7 @@ for row_start in range(0, len(entries), 3):
 
 table = catalogue_table(entries)
 with st.expander("All models as a table"):
-    render_table(table, key="models.table")
+    render_table(table, key="models.table", details=["reason", "explainer", "description"])
     st.download_button("Download (CSV)", table.to_csv(index=False), "models.csv", "text/csv", key="models.dl")
 
 st.divider()

@@ -38,7 +38,9 @@ def main() -> int:
     if problems:
         print("MDS Workbench will not start with WORKBENCH_ENV=production:", *problems, sep="\n  ", file=sys.stderr)
         return 2
-    env = dict(os.environ)
+    # A crash in a C extension (pandas' parser, pyarrow) then prints every thread's Python stack, not just
+    # "Segmentation fault": what an operator needs to report it.
+    env = {"PYTHONFAULTHANDLER": "1", **os.environ}
     started_here = False
     home = default_home()
     if not env.get("WORKBENCH_CATALOG"):

@@ -148,6 +148,6 @@ def test_sidebar_role_on_its_own_line_and_catalog_path_for_admins_only(logged_in
     assert not at.exception, at.exception
     signed = next(c.value for c in at.sidebar.caption if "Signed in as" in c.value)
     assert unescape(signed).endswith(f"**  \nRole: {ROLE_NAMES[role]}")  # own line, not "(Data / scientist)"
-    source = next(unescape(c.value) for c in at.caption if c.value.startswith("From the"))
+    source = next(unescape(c.value) for c in at.caption if c.value.startswith("From the catalog file "))
     assert catalog_path.name in source
     assert (str(catalog_path.parent) in source) == (role == "admin")  # where the file sits is for admins

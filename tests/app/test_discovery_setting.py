@@ -40,6 +40,6 @@ def test_models_page_explains_a_missing_url(app_env, no_auth, monkeypatch):
 def test_catalog_path_is_unchanged_by_default(app_env, no_auth, catalog_path):
     at = no_auth("models")
     assert not at.exception
-    assert any(f"catalog {catalog_path}" in unescape(c.value) for c in at.caption)
+    assert any(f"From the catalog file {catalog_path}" in unescape(c.value) for c in at.caption)
     markdown = unescape(" ".join(m.value for m in at.markdown))  # names are markdown-escaped
     assert all(ref.name in markdown for ref in load_catalog(catalog_path))

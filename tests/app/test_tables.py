@@ -82,7 +82,7 @@ def test_a_few_rows_too_wide_for_a_laptop_wrap_and_a_narrow_table_stays_a_grid()
     assert not at.exception, at.exception
     assert [list(t.value.columns) for t in at.table] == [["feature", "allowed", "description", "n", "when", "sure"]]
     row = at.table[0].value.iloc[0].map(unescape)  # the cells are escaped Markdown
-    assert row["n"] == "110" and row["when"] == "2026-11-30 09:15" and row["sure"] == "0.80"  # as the grid shows
+    assert row["n"] == "110" and row["when"] == "30 Nov 2026 09:15" and row["sure"] == "0.80"  # as the grid shows
     assert [list(d.value.columns) for d in at.dataframe] == [["feature", "description"]]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -46,7 +47,9 @@ def running_app(catalog: Path, home: Path, **env_overrides: str) -> Iterator[str
     """``streamlit run workbench/app.py`` on a free port with ``catalog``; yields its URL, stops it by process group."""
     port = free_port()
     env = {**os.environ, "WORKBENCH_CATALOG": str(catalog), "WORKBENCH_AUTH": "on", "WORKBENCH_HOME": str(home),
-           "WORKBENCH_DATABASE_URL": f"sqlite:///{home / 'wb.db'}", "PYTHONPATH": str(REPO), **env_overrides}
+           "WORKBENCH_DATABASE_URL": f"sqlite:///{home / 'wb.db'}", "PYTHONPATH": str(REPO),
+           # A crash in a C extension then leaves every thread's Python stack in the log, printed below.
+           "PYTHONFAULTHANDLER": "1", **env_overrides}
     log = open(home / "streamlit.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "workbench/app.py", "--server.headless", "true",
@@ -58,12 +61,17 @@ def running_app(catalog: Path, home: Path, **env_overrides: str) -> Iterator[str
         wait_healthy(url, process)
         yield url
     finally:
+        died = process.poll()
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
+        if died is not None:  # it died under the tests: say how, with the end of its log
+            tail = (home / "streamlit.log").read_text(errors="replace").splitlines()[-60:]
+            print(f"streamlit exited with {died} during the tests; the end of its log:", *tail, sep="\n",
+                  file=sys.stderr)
 
 
 @pytest.fixture(scope="session")
@@ -102,3 +110,20 @@ def settle(page, timeout: float = 30_000) -> None:
     """Wait until the app has finished its current script run (a click during a rerun can be lost)."""
     page.wait_for_timeout(200)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+
+
+def choose(page, key: str, name: str, option: str | re.Pattern[str] | None = None) -> None:
+    """Pick ``name`` in the select box of widget ``key``, typing it first.
+
+    The dropdown is a virtualised list: with more models than it shows, an option further down is not in
+    the DOM until scrolled to, so clicking it by name can wait forever. Typing filters the list to it.
+    ``option`` is the option's accessible name when it differs from ``name`` (a "(not ready)" suffix).
+    """
+    box = page.locator(f".st-key-{key}").get_by_role("combobox")
+    box.click()
+    box.fill(name)
+    if option is None:
+        page.get_by_role("option", name=name, exact=True).click()
+    else:
+        page.get_by_role("option", name=option).click()
+

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import choose
 from tests.e2e.test_journey import log_in
 
 pytestmark = pytest.mark.e2e
@@ -22,8 +23,7 @@ def test_upload_a_csv_and_download_the_results(page: Page, app_url: str, refs, t
     expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
     page.get_by_role("link", name="Batch").click()
     expect(page.get_by_role("heading", name="Score a file")).to_be_visible()
-    page.locator(".st-key-batch-model").get_by_role("combobox").click()
-    page.get_by_role("option", name="wine", exact=True).click()
+    choose(page, "batch-model", "wine")
 
     page.locator(".st-key-batch-upload input[type='file']").set_input_files(str(source))
     expect(page.get_by_text("13 of 13")).to_be_visible()

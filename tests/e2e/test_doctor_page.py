@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import settle
+from tests.e2e.conftest import choose, settle
 from tests.e2e.test_journey import log_in
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +31,7 @@ def test_doctor_page_shows_findings_and_the_corrected_payload(page: Page, app_ur
     settle(page)
     page.get_by_role("link", name="Check a payload").click()
     expect(page.get_by_role("heading", name="Check a payload")).to_be_visible()
-    page.locator(".st-key-doctor-model").get_by_role("combobox").click()
-    page.get_by_role("option", name="tips", exact=True).click()
+    choose(page, "doctor-model", "tips")
     settle(page)
     area = page.locator(".st-key-doctor-source-text textarea")
     area.fill(json.dumps(broken))

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.app.helpers import dead_url, derived_catalog
-from tests.e2e.conftest import running_app, settle
+from tests.e2e.conftest import choose, running_app, settle
 from tests.e2e.test_journey import log_in
 from tests.hostile import PWNED, hostile_strings, short_hostile_strings
 
@@ -80,8 +80,7 @@ def test_models_page_and_card(page: Page, hostile_setup):
     log_in(page)
     expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
     settle(page)
-    page.locator(".st-key-models-model").get_by_role("combobox").click()
-    page.get_by_role("option", name=HOSTILE_OPTION).click()
+    choose(page, "models-model", MODEL, HOSTILE_OPTION)
     settle(page)
     expect(page.get_by_text("\\u202e", exact=False).first).to_be_visible()  # the override, shown as text
     expect(page.get_by_text("**PWNED**", exact=False).first).to_be_attached()  # literal, not bold
@@ -94,8 +93,7 @@ def test_predict_form_labels(page: Page, hostile_setup):
     page.goto(url + "/predict")
     log_in(page)
     settle(page)
-    page.locator(".st-key-predict-model").get_by_role("combobox").click()
-    page.get_by_role("option", name=HOSTILE_OPTION).click()
+    choose(page, "predict-model", MODEL, HOSTILE_OPTION)
     settle(page)
     expect(page.get_by_text("<script>", exact=False).first).to_be_attached()
     assert_inert(page, listener, strings)
@@ -110,8 +108,7 @@ def test_batch_column_names_and_file_name(page: Page, hostile_setup, refs, tmp_p
     page.goto(url + "/batch")
     log_in(page)
     settle(page)
-    page.locator(".st-key-batch-model").get_by_role("combobox").click()
-    page.get_by_role("option", name="wine", exact=True).click()
+    choose(page, "batch-model", "wine")
     settle(page)
     page.locator(".st-key-batch-upload input[type='file']").set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": frame.to_csv(index=False).encode()}])

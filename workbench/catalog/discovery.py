@@ -36,12 +36,12 @@ def make_discovery(settings: Settings, *, transport: Transport | None = None, ap
 
 
 def describe_discovery(settings: Settings, *, full_path: bool = True) -> str:
-    """Where the models come from, in words for a caption ("catalog /x.yaml", "repository index of ...").
+    """Where the models come from, in words that follow "from" ("the catalog file /x.yaml", "Kubernetes (...)").
 
     ``full_path=False`` names only the catalog file: where it sits on the server is for admins."""
     if settings.discovery == "repository":
-        return f"repository index of {settings.repository_url or '(no URL set)'}"
+        return f"the repository index of {settings.repository_url or '(no URL set)'}"
     if settings.discovery == "kubernetes":
         where = f"namespace {settings.kube_namespace}" if settings.kube_namespace else "all namespaces"
         return f"Kubernetes ({where})"
-    return f"catalog {settings.catalog_path if full_path else settings.catalog_path.name}"
+    return f"the catalog file {settings.catalog_path if full_path else settings.catalog_path.name}"

@@ -3,7 +3,9 @@
 `build_timeline` reads per-window counts by the database (`store.traffic_windows`), then one
 window's rows at a time, about ``sample_limit`` of them (drawn by the rows' fixed pseudo-random
 sample key; ``sampled_rows`` of ``calls`` says how many of how many, and the page says it beside the result). A window with fewer
-than ``MIN_ROWS`` rows is marked "too few rows" and not tested: a p-value of 12 rows is noise. The
+than ``MIN_ROWS`` rows is marked "too few rows" and not tested: a p-value of 12 rows is noise. Sparse
+traffic gets fewer, wider windows (about ``2 * MIN_ROWS`` calls each on average, ``widened``), so that 160
+calls over two days are four tested half-days rather than thirty windows of "too few". The
 reference is encoded and the detectors fitted once for all windows (`fit_reference`, which the page
 caches across visits). Everything returned is plain data (frames, arrays), so the page can cache it.
 """
@@ -53,6 +55,8 @@ class Timeline:
     feature_names: list[str] = field(default_factory=list)
     category_labels: dict[int, list[str]] = field(default_factory=dict)
     """Column index -> the labels of its codes, for categorical and boolean features."""
+    widened: bool = False
+    """the windows are wider than the span alone would give, so that each holds enough calls to test"""
 
     @property
     def empty(self) -> bool:
@@ -105,6 +109,11 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
         return _empty(inputs, detector.threshold)
     plan = plan_windows(first, last, max_windows=max_windows)
     stats = window_stats(engine, model, plan.start, plan.width.total_seconds(), plan.count, sources=sources)
+    fitting = max(1, sum(stat.calls for stat in stats) // (2 * MIN_ROWS))
+    widened = fitting < plan.count
+    if widened:  # one more aggregate query: cheap beside testing windows
+        plan = plan_windows(first, last, max_windows=fitting)
+        stats = window_stats(engine, model, plan.start, plan.width.total_seconds(), plan.count, sources=sources)
     rows, p_columns, outlier_parts, matrices, to_score = [], {}, [], {}, []
     for k, stat in enumerate(stats):
         start, end = plan.bounds(k)
@@ -146,7 +155,8 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
     outliers = pd.concat(outlier_parts, ignore_index=True) if outlier_parts else pd.DataFrame(
         columns=["score", "is_outlier", "time", "window", "source", "request_id"])
     return Timeline(plan, pd.DataFrame(rows), p_values, detector.threshold, correction_text(len(inputs.names)),
-                    inputs.method_note, outliers, matrices, fit.x_ref, inputs.names, inputs.category_labels)
+                    inputs.method_note, outliers, matrices, fit.x_ref, inputs.names, inputs.category_labels,
+                    widened)
 
 
 def ranked_features(timeline: Timeline) -> list[str]:

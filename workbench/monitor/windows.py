@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from workbench.time_text import SHORT_DAY, SHORT_MINUTE
+
 from .range_steps import choose_step
 
 MAX_WINDOWS = 30
@@ -48,8 +50,8 @@ class WindowPlan:
     def label(self, when: datetime) -> str:
         """A window's start as people read it: a date for days, a date and time for shorter windows."""
         if self.width >= timedelta(days=1):
-            return when.strftime("%d %b")
-        return when.strftime("%d %b %H:%M")
+            return when.strftime(SHORT_DAY)
+        return when.strftime(SHORT_MINUTE)
 
 
 def plan_windows(first: datetime, last: datetime, *, max_windows: int = MAX_WINDOWS,

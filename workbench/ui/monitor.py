@@ -18,6 +18,7 @@ from workbench.monitor import prometheus_api, promql
 from workbench.monitor.prometheus_errors import PrometheusError
 from workbench.monitor.timeline import ReferenceFit, Timeline, build_timeline, fit_reference, sustained_drift
 from workbench.store.traffic_windows import prediction_ids
+from workbench.time_text import SECOND, whens
 from workbench.ui import resources
 
 TTL_SECONDS = 60
@@ -129,7 +130,7 @@ def case_links(model: str, tl: Timeline, n: int = 10) -> pd.DataFrame:
     top = tl.outliers.sort_values("score", ascending=False).head(n).copy()
     ids = prediction_ids(resources.engine(), model, top["request_id"].astype(str).tolist())
     return pd.DataFrame({
-        "time (UTC)": pd.to_datetime(top["time"], utc=True).dt.strftime("%d %b %H:%M:%S"),
+        "time (UTC)": whens(top["time"], SECOND),
         "outlier score": top["score"].astype(float).round(3),
         "outlier": ["yes" if flag else "no" for flag in top["is_outlier"]],
         "source": top["source"], "request id": top["request_id"].astype(str),

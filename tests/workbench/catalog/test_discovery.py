@@ -17,7 +17,7 @@ def test_catalog_is_the_default(catalog_path):
     assert settings.discovery == "catalog"
     assert isinstance(make_discovery(settings), CatalogDiscovery)
     assert [r.name for r in discover_models(settings)] == [r.name for r in load_catalog(catalog_path)]
-    assert describe_discovery(settings) == f"catalog {catalog_path}"
+    assert describe_discovery(settings) == f"the catalog file {catalog_path}"
 
 
 def test_settings_come_from_the_environment(monkeypatch):
@@ -46,7 +46,7 @@ def test_repository_discovery_lists_the_real_mlserver(refs, client):
     # the refs it returns are usable as they are: status and schema from that server only
     entry = {e.name: e for e in check_models(client, [found["wine"]])}["wine"]
     assert entry.ready and entry.n_features == 13
-    assert describe_discovery(settings) == f"repository index of {url}"
+    assert describe_discovery(settings) == f"the repository index of {url}"
 
 
 def test_repository_discovery_needs_a_url():

@@ -37,9 +37,9 @@ def fill(engine, n: int, days: float, *, shift_last_day: float = 0.0, seed: int 
                                   inputs=dict(zip(NAMES, values.tolist(), strict=True)), label="a",
                                   confidence=0.8, status="error" if i % 50 == 0 else "ok",
                                   response_time=t + timedelta(milliseconds=20)))
-    if sparse_hour:  # five calls an hour after the rest: a window with too few rows
+    if sparse_hour:  # five calls hours after the rest: a window with too few rows, however wide the windows
         for i in range(5):
-            t = NOW + timedelta(hours=1, minutes=i)
+            t = NOW + timedelta(hours=6, minutes=i)
             write.rows.append(log_row(model="m", request_id=f"late{i}", row_index=0, source="simulate", time=t,
                                       inputs=dict(zip(NAMES, rng.normal(size=5).tolist(), strict=True)), status="ok"))
     store_log(engine, write)
@@ -82,6 +82,23 @@ def test_window_with_too_few_rows_says_so(engine):
     tl = build_timeline(engine, "m", SCHEMA, reference())
     last = tl.windows.iloc[-1]
     assert last["calls"] == 5 and last["status"] == TOO_FEW and np.isnan(last["min_p_value"])
+
+
+def test_sparse_traffic_gets_wider_windows_that_can_be_tested(engine):
+    fill(engine, 160, days=2)
+    tl = build_timeline(engine, "m", SCHEMA, reference())
+    busy = tl.windows[tl.windows["calls"] > 0]
+    assert tl.widened and 2 <= len(tl.windows) <= 5, tl.windows[["label", "calls"]]
+    # Windows start on whole half-days, so the first and last may hold part of one; the others are tested.
+    inner = busy.iloc[1:-1]
+    assert len(inner) >= 2 and (inner["status"] != TOO_FEW).all() and inner["min_p_value"].notna().all()
+    assert busy["calls"].sum() == 160
+
+
+def test_busy_traffic_keeps_the_windows_the_span_gives(engine):
+    fill(engine, 3000, days=2)
+    tl = build_timeline(engine, "m", SCHEMA, reference())
+    assert not tl.widened and tl.plan == plan_windows(tl.plan.start, NOW)
 
 
 def test_counts_errors_latency_and_the_stated_sample(engine):
