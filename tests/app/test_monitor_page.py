@@ -112,6 +112,7 @@ def test_too_few_calls_to_test_say_so_once(traffic, no_auth, refs):
     assert [w for w in at.warning if "Not enough calls yet to test for drift: a window needs 20" in str(w.value)]
     assert not [w for w in at.warning if "not tested" in str(w.value)]  # one message, not one per window
     assert "Bonferroni" not in texts(at)  # no threshold box for tests that were not run
+    assert "Drift is tested on" not in texts(at)  # and no word on what the tests that were not run used
 
 
 def test_drift_server_down_leaves_the_page_working(traffic, no_auth, refs, monkeypatch, app_env, catalog_path):

@@ -141,6 +141,8 @@ def sample_note(tl: Timeline, limit: int) -> str:
     """What the drift numbers were computed on, in words: every call, or a sample of how many of how many."""
     w = tl.windows
     sampled = w[w["sampled_rows"] < w["calls"]]
+    if w["min_p_value"].isna().all():  # nothing was tested: the page says why just below
+        return ""
     if sampled.empty:
         return "Drift is tested on every call of each window."
     return (f"Drift is tested on a sample of each window with more than {limit:,} calls: about {limit:,} calls "
