@@ -1,7 +1,9 @@
-"""``python -m workbench.logsink [--host H] [--port P] [--catalog FILE] [--database-url URL]``: run the sink.
+"""``python -m workbench.logsink [--host H] [--port P] [--catalog FILE] [--database-url URL] [--workers N]``.
 
 What ``mds logs serve`` and the embedded MDS run. The store is the workbench's
 (``WORKBENCH_DATABASE_URL``, else the SQLite file under the MDS home), migrated at start.
+``--workers N`` runs N sink processes on the one port (``workers.py``); ``--fd`` is how such a worker
+is told the listening socket it inherits.
 """
 
 from __future__ import annotations
@@ -19,11 +21,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--catalog", type=Path, default=None)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--workers", type=int, default=1, help="sink processes sharing the port (default 1)")
+    parser.add_argument("--fd", type=int, default=None, help=argparse.SUPPRESS)  # a worker's inherited socket
     args = parser.parse_args(argv)
-    return serve(args.host, args.port, catalog=args.catalog, database_url=args.database_url)
+    if args.workers > 1:
+        from .workers import supervise
+
+        return supervise(args.host, args.port, args.workers, catalog=args.catalog, database_url=args.database_url)
+    return serve(args.host, args.port, catalog=args.catalog, database_url=args.database_url, fd=args.fd)
 
 
-def serve(host: str, port: int, *, catalog: Path | None = None, database_url: str | None = None) -> int:
+def serve(host: str, port: int, *, catalog: Path | None = None, database_url: str | None = None,
+          fd: int | None = None) -> int:
+    """Run one sink process on ``host:port``, or on the inherited listening socket ``fd`` (a worker)."""
+    import socket
+
     import uvicorn
 
     from workbench.settings import get_settings
@@ -39,11 +51,15 @@ def serve(host: str, port: int, *, catalog: Path | None = None, database_url: st
     settings = get_settings()
     engine = fsync_every_commit(open_store(database_url or settings.database_url))
     app = create_app(engine, catalog=catalog or settings.catalog_path)
-    # One worker: the group writer is the only writer, which is what keeps SQLite fast and safe.
+    # In one process the group writer is the only writer; several (workers.py) serialise on the store's lock.
     # No proxy-headers middleware: the sink never reads the client address, and it runs per request.
     # Deadlines on reading each request (server.py): a slowloris client cannot hold a connection.
     http = deadline_protocol(settings.sink_header_seconds, settings.sink_body_seconds)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False, http=http)
+    if fd is None:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False, http=http)
+        return 0
+    config = uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False, http=http)
+    uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
     return 0
 
 

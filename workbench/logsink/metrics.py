@@ -1,7 +1,13 @@
-"""The sink's own Prometheus metrics, on a registry per app (so tests can start many sinks)."""
+"""The sink's own Prometheus metrics, on a registry per app (so tests can start many sinks).
+
+Under ``--workers N`` (``workers.py``) each process counts into prometheus_client's multiprocess
+files (``PROMETHEUS_MULTIPROC_DIR``, set by the supervisor before the workers import the client), and
+``render`` sums every process's: a scrape answered by any worker says what all of them received.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -44,4 +50,11 @@ class SinkMetrics:
         self.write_seconds.observe(seconds)
 
     def render(self) -> tuple[bytes, str]:
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if not folder:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        from prometheus_client import multiprocess
+
+        every_process = CollectorRegistry()
+        multiprocess.MultiProcessCollector(every_process, path=folder)
+        return generate_latest(every_process), CONTENT_TYPE_LATEST

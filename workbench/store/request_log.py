@@ -164,6 +164,10 @@ def write_log(connection: Any, write: LogWrite) -> None:
     group writer runs them on its event loop and only the fsyncing commit in a thread)."""
     table = RequestLogRow.__table__
     delta: rollup.Delta = {}
+    if connection.dialect.name == "postgresql":
+        # Several sinks (replicas, --workers) write at once: the rollup's read-before / read-after is
+        # exact only if their transactions do not interleave, as BEGIN IMMEDIATE makes them on SQLite.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK_KEY})")
     if write.rows:
         _upsert_rows(connection, write.rows, delta)
     if write.failures:
@@ -177,6 +181,9 @@ def write_log(connection: Any, write: LogWrite) -> None:
         connection.execute(update(table).where(table.c.request_id == request_id)
                            .values(reward=reward, truth=truth))
     rollup.apply(connection, delta)  # the counts change in the same transaction as the rows
+
+
+_PG_WRITE_LOCK_KEY = 0x4D_44_53_4C  # "MDSL": shared by every process writing the request log
 
 
 def begin_immediate(connection: Any, *, wait: bool = True) -> bool:
