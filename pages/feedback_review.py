@@ -81,8 +81,8 @@ for warning in summary.warnings:
 task = frame["task"].mode().iloc[0] if not frame.empty else "other"
 FEW = 5  # below this many labelled predictions a chart is one bar and a 1x1 grid: say it instead
 if summary.labelled < FEW:
-    st.caption(md("Charts of accuracy per day and of true against predicted answers appear from {} labelled "
-                  "predictions on; there {} so far.", FEW, "is 1" if summary.labelled == 1 else f"are {summary.labelled}"))
+    st.caption(md("Charts of accuracy per day and of true against predicted answers appear once {} predictions "
+                  "are labelled (so far: {}).", FEW, summary.labelled))
 if summary.labelled >= FEW:
     left, right = st.columns(2)
     with left:
@@ -124,7 +124,7 @@ render_table(view, key="review.table", details=["user", "confidence", "comment",
              column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
                             "model_confidence": st.column_config.TextColumn(
                                 "Confidence", help="how sure the model was of its answer"),
-                            "created": st.column_config.TextColumn("When (UTC)"),
+                            "created": st.column_config.TextColumn("Feedback given (UTC)"),
                             "verdict": st.column_config.TextColumn("Verdict"),
                             "predicted": st.column_config.TextColumn("Model's answer"),
                             "right answer": st.column_config.TextColumn("Right answer"),
@@ -139,7 +139,10 @@ d1.download_button("Download labelled cases (CSV)", fm.to_csv_bytes(export), f"{
 d2.download_button("Download labelled cases (Parquet)", fm.to_parquet_bytes(export), f"{model}-feedback.parquet",
                    "application/octet-stream", key="review.parquet", icon=":material/download:")
 with_truth = int(export["truth"].notna().sum()) if "truth" in export else 0
+if len(export) == 1:  # "1 case ..., each with" reads wrong
+    truth_words = "with" if with_truth else "without"
+else:
+    truth_words = f"{with_truth:,} with" if with_truth < len(export) else "each with"
 st.caption(md("{} from {} to {}, {} a right answer, with {} inputs and the model's answer, "
               "ready for retraining.", count(len(export), "case"), when(since, DAY),
-              when(pd.Timestamp(until) - timedelta(days=1), DAY), f"{with_truth:,} with" if with_truth < len(export) else "each with",
-              "its" if len(export) == 1 else "their"))
+              when(pd.Timestamp(until) - timedelta(days=1), DAY), truth_words, "its" if len(export) == 1 else "their"))

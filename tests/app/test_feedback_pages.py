@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.helpers import texts
+from tests.app.helpers import texts, unescape
 from workbench.feedback import metrics as fm
 from workbench.feedback.capture import record_feedback
 from workbench.store import log_prediction, open_store
@@ -87,6 +87,9 @@ def test_scientists_review_everyone(logged_in, app_env):
     assert not any("one-sided" in w.value for w in at.warning)  # 3 verdicts: too few to call one-sided
     assert metrics["Feedback in range"] == "3" and metrics["Coverage"].endswith("%")
     assert "." not in metrics["Coverage"]  # one percent format beside accuracy's "67%"
+    captions = unescape(" ".join(c.value for c in at.caption))
+    assert "appear once 5 predictions are labelled (so far: 3)" in captions  # 3 labelled: no one-bar chart
+    assert "3 cases from " in captions and ", each with a right answer" in captions
     table = at.dataframe[0].value
     assert table["verdict"].iloc[0] == "Wrong" and table["case"].iloc[0].startswith("/history?prediction=")
     assert len(at.get("download_button")) == 2
