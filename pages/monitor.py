@@ -50,10 +50,10 @@ if tl.empty:
 w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]
 windows = f"one {plan.window_name} window" if len(w) == 1 else f"{len(w):,} {plan.window_name} windows"
-widened = md(" Windows are this wide because calls are sparse: a window needs {} to be tested.",
+widened_md = md(" Windows are this wide because calls are sparse: a window needs {} to be tested.",
               count(drift_service.MIN_ROWS, "call")) if tl.widened else ""
 st.caption(md("{} in {}, {} to {} (UTC).", count(int(w["calls"].sum()), "call"), windows, plan.label(plan.start),
-              plan.label(plan.end)) + widened + md(" {} {}", glue.sample_note(tl, SAMPLE_LIMIT), tl.method_note),
+              plan.label(plan.end)) + widened_md + md(" {} {}", glue.sample_note(tl, SAMPLE_LIMIT), tl.method_note),
            help=md_escape(TERMS["ks"]))
 few = w[w["status"] == TOO_FEW]
 if tested.empty:  # one message, and no threshold box for tests that were not run
