@@ -124,7 +124,8 @@ render_table(view, key="review.table", details=["user", "confidence", "comment",
              column_config={"case": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)"),
                             "model_confidence": st.column_config.TextColumn(
                                 "Confidence", help="how sure the model was of its answer"),
-                            "created": st.column_config.TextColumn("Feedback given (UTC)"),
+                            "created": st.column_config.TextColumn(
+                                "Given (UTC)", help="when the feedback was given; the prediction's time is on its case"),
                             "verdict": st.column_config.TextColumn("Verdict"),
                             "predicted": st.column_config.TextColumn("Model's answer"),
                             "right answer": st.column_config.TextColumn("Right answer"),
