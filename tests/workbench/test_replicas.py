@@ -96,7 +96,7 @@ def sinks(tmp_path, postgres_db):
         stop(process)
 
 
-def events(n: int) -> list[tuple[dict[str, str], bytes]]:
+def events(n: int, *, service: str = "replicated-sdep", model_id: str = "classifier") -> list[tuple[dict[str, str], bytes]]:
     """A request and a response event per call, as Seldon v1's executor sends them."""
     out = []
     for i in range(n):
@@ -104,7 +104,7 @@ def events(n: int) -> list[tuple[dict[str, str], bytes]]:
         for kind, body in (("request", {"data": {"names": ["x"], "ndarray": [[float(i)]]}, "meta": {"puid": rid}}),
                            ("response", {"data": {"names": ["yes", "no"], "ndarray": [[0.7, 0.3]]},
                                          "meta": {"puid": rid}})):
-            headers = seldon_headers(kind, rid, service="replicated-sdep", model_id="classifier",
+            headers = seldon_headers(kind, rid, service=service, model_id=model_id,
                                      moment=T0 + timedelta(seconds=i))
             out.append((headers, json.dumps(body).encode()))
     return out

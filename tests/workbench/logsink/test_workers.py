@@ -9,38 +9,23 @@ process join deterministically.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import subprocess
 import sys
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
 
 from tests.workbench.logsink.conftest import REPO, free_port, wait_http
-from tests.workbench.logsink.test_sink import T0, seldon_headers
+from tests.workbench.test_replicas import events
 from workbench.store import make_engine
 from workbench.store.request_log import RequestLogRow
 from workbench.store.traffic_rollup import TrafficRollup
 
 CALLS = 120
-
-
-def _events(n: int) -> list[tuple[dict[str, str], bytes]]:
-    out = []
-    for i in range(n):
-        rid = uuid.uuid4().hex
-        for kind, body in (("request", {"data": {"names": ["x"], "ndarray": [[float(i)]]}, "meta": {"puid": rid}}),
-                           ("response", {"data": {"names": ["yes", "no"], "ndarray": [[0.7, 0.3]]},
-                                         "meta": {"puid": rid}})):
-            out.append((seldon_headers(kind, rid, service="workers-sdep", model_id="clf",
-                                       moment=T0 + timedelta(seconds=i)), json.dumps(body).encode()))
-    return out
 
 
 def _start(tmp: Path, db: str, *extra: str) -> tuple[str, subprocess.Popen]:
@@ -94,7 +79,7 @@ def test_two_workers_join_dedupe_and_count_as_one_sink(tmp_path):
         children = Path(f"/proc/{supervisor.pid}/task/{supervisor.pid}/children").read_text().split()
         assert len(children) == 2, children
         rng = random.Random(6)
-        sent = _events(CALLS)
+        sent = events(CALLS, service="workers-sdep", model_id="clf")
         routed = [(url, h, b) for h, b in sent] + [(url, h, b) for h, b in rng.sample(sent, len(sent) // 5)]
         rng.shuffle(routed)
         with ThreadPoolExecutor(16) as pool:
@@ -117,7 +102,7 @@ def test_request_and_response_at_different_processes_join_on_sqlite(tmp_path):
     first, a = _start(tmp_path, db)
     second, b = _start(tmp_path, db)
     try:
-        sent = _events(CALLS)
+        sent = events(CALLS, service="workers-sdep", model_id="clf")
         # the request always to one process, the response to the other, and each redelivered to the other
         routed = [((first, second)[(i % 2) ^ ((i // 2) % 2)], h, body) for i, (h, body) in enumerate(sent)]
         routed += [(second if url == first else first, h, body) for url, h, body in routed[::3]]
