@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import plotly.graph_objects as go
 
 P_FLOOR = 1e-10
@@ -106,3 +107,19 @@ def threshold_line(figure: go.Figure, y: float, text: str, *, colour: str = "#c6
 def mode_for(n_points: int) -> str:
     """A single point drawn as a point with its value; more as a line with markers."""
     return "markers+text" if n_points == 1 else "lines+markers"
+
+
+def shared_bins(*samples: np.ndarray, count: int = 40) -> dict | None:
+    """Plotly ``xbins`` covering every sample with the same ``count`` bins (None when there are no numbers).
+
+    Left to itself, Plotly bins each trace on its own range, so a reference and a window overlaid have
+    bars of different widths, and their shares cannot be compared bar by bar."""
+    values = [np.asarray(s, dtype=float).ravel() for s in samples]
+    finite = np.concatenate([v[np.isfinite(v)] for v in values]) if values else np.array([])
+    if finite.size == 0:
+        return None
+    low, high = float(finite.min()), float(finite.max())
+    if high == low:
+        return {"start": low - 0.5, "end": high + 0.5, "size": 1.0}
+    size = (high - low) / count
+    return {"start": low, "end": high + size * 1e-6, "size": size}

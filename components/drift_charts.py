@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from workbench.monitor.drift import DriftReport
 
-from .chart_axes import threshold_line
+from .chart_axes import shared_bins, threshold_line
 
 
 def p_value_figure(report: DriftReport) -> go.Figure:
@@ -26,9 +26,10 @@ def p_value_figure(report: DriftReport) -> go.Figure:
 
 def outlier_figure(scores: pd.DataFrame) -> go.Figure:
     figure = go.Figure()
+    bins = shared_bins(scores["score"].to_numpy(), count=30)  # normal and outlier bars of one width
     for flag, name, colour in ((False, "normal", "#607d8b"), (True, "outlier", "#c62828")):
         part = scores[scores["is_outlier"] == flag]
-        figure.add_trace(go.Histogram(x=part["score"], name=name, marker_color=colour, opacity=0.8))
+        figure.add_trace(go.Histogram(x=part["score"], name=name, marker_color=colour, opacity=0.8, xbins=bins))
     figure.update_layout(title="Outlier score per input (isolation forest)", barmode="overlay",
                          xaxis_title="Outlier score (higher is stranger)", yaxis_title="Inputs", height=320,
                          margin={"l": 10, "r": 10, "t": 50, "b": 40})

@@ -11,7 +11,7 @@ from components.numbers import number, percent
 from components.tables import record_frame, render_table
 from components.text import md, md_escape, plain
 from mds_client import ModelRef
-from workbench.catalog.service import ModelEntry, schema_table
+from workbench.catalog.service import ModelEntry, schema_table, status_text
 
 CARD_FIELDS = [("owner", "Owner"), ("intended_use", "Intended use"), ("limitations", "Limitations"),
                ("training_data", "Training data")]
@@ -23,7 +23,7 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
     if ref.description:
         st.text(plain(ref.description))
     facts = {"Protocol": "Seldon v1" if ref.protocol == "seldon" else "V2 (Open Inference Protocol)",
-             "Version": ref.version or "n/a", "Status": ref.status + (f" ({ref.status_reason})" if ref.status_reason else ""),
+             "Version": ref.version or "n/a", "Status": status_text(ref.status) + (f" ({ref.status_reason})" if ref.status_reason else ""),
              "Endpoint": ref.predict_url, "Tags": ", ".join(ref.tags) or "none",
              "Explainer": ref.explainer.explain_url if ref.explainer is not None else "none deployed"}
     if ref.kind in ("experiment", "pipeline"):
@@ -49,7 +49,7 @@ def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key
                 + (md(" ({})", entry.schema_error) if entry.schema_error else ""))
     else:
         table = schema_table(entry.schema)
-        render_table(table, key=f"{key}.schema")
+        render_table(table, key=f"{key}.schema", keep_whole=("kind", "allowed", "unit"))
         st.download_button("Download schema (CSV)", table.to_csv(index=False), f"{ref.name}-schema.csv", "text/csv",
                            key=f"{key}.dl_schema")
         if entry.schema.class_names:

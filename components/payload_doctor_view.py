@@ -122,7 +122,7 @@ def render_expectations(schema_table: pd.DataFrame | None, examples: dict[str, d
     if schema_table is None or schema_table.empty:
         st.info("This model publishes no input schema: the doctor checks only the wire format.", icon=":material/info:")
     else:
-        render_table(schema_table, key=f"{key}.schema")
+        render_table(schema_table, key=f"{key}.schema", keep_whole=("kind", "allowed", "unit"))
     columns = st.columns(max(len(examples), 1))
     for column, (protocol, example) in zip(columns, examples.items(), strict=False):
         with column:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -11,25 +13,30 @@ from workbench.time_text import SHORT_DAY, whens
 
 
 def accuracy_figure(over: pd.DataFrame, model: str) -> go.Figure:
-    """Accuracy per period (line) over the number of labelled predictions (bars)."""
+    """Accuracy per period (line, top row) over the number of labelled predictions (bars, a row of its own).
+
+    Two rows, not two y axes on one plot: sharing one plot's gridlines, a bar of 1 prediction on a 0-2
+    count axis sat on the 50% line and read as "50%"."""
     # Days as labels, not a time axis: one day of data must not read "00:00:00.0002" or fill the width.
     days = whens(over["period"], SHORT_DAY)
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.68, 0.32])
+    fig.add_trace(go.Scatter(x=days, y=over["accuracy"], name="Accuracy", mode="lines+markers+text",
+                             text=[f"{a:.0%}" for a in over["accuracy"]], textposition="top center",
+                             showlegend=False), row=1, col=1)
     # A narrow bar: one day of data must read as one day, not a block filling the chart.
     width = min(0.5, 0.15 * len(days))
-    fig.add_trace(go.Bar(x=days, y=over["labelled"], name="Labelled predictions", opacity=0.35, width=width),
-                  secondary_y=True)
-    fig.add_trace(go.Scatter(x=days, y=over["accuracy"], name="Accuracy", mode="lines+markers+text",
-                             text=[f"{a:.0%}" for a in over["accuracy"]], textposition="top center"))
-    # The legend sits above the plot, so it covers neither the day ticks nor the axis title "Day".
-    fig.update_layout(title=f"{model}: accuracy per day<br><sup>from feedback</sup>", height=380, margin={"t": 120},
-                      legend={"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"})
+    fig.add_trace(go.Bar(x=days, y=over["labelled"], name="Labelled predictions", opacity=0.5, width=width,
+                         text=[f"{int(n):,}" for n in over["labelled"]], textposition="outside", cliponaxis=False,
+                         showlegend=False), row=2, col=1)
+    fig.update_layout(title=f"{model}: accuracy per day<br><sup>from feedback</sup>", height=420,
+                      margin={"t": 80})
     # Head room over 1 so the "100%" label over a point at the top is not cut by the plot's edge.
-    fig.update_yaxes(title_text="Accuracy", range=[0, 1.18], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1],
-                     tickformat=".0%", secondary_y=False)  # percent, as the point labels read
-    fig.update_yaxes(title_text="Labelled predictions", secondary_y=True,
-                     range=[0, max(1, float(over["labelled"].max())) * 1.18], **count_ticks(over["labelled"].max()))
-    fig.update_xaxes(title_text="Day", type="category")
+    fig.update_yaxes(title_text="Accuracy", range=[0, 1.18], tickvals=[0, 0.5, 1], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(title_text="Labelled", row=2, col=1,
+                     range=[0, max(1, float(over["labelled"].max())) * 1.35], tickformat=",d",
+                     dtick=max(1, math.ceil(float(over["labelled"].max()) / 2)))  # 3 ticks at most: a short row
+    fig.update_xaxes(type="category", row=1, col=1)
+    fig.update_xaxes(title_text="Day", type="category", row=2, col=1)
     return fig
 
 
@@ -46,7 +53,8 @@ def error_figure(errors: pd.DataFrame, model: str) -> go.Figure:
 
 
 def confusion_figure(matrix: pd.DataFrame, model: str) -> go.Figure:
-    fig = px.imshow(matrix, text_auto=True, color_continuous_scale="Blues",
+    # aspect "auto": a square matrix in a half-width column at 1024 px shrank to about 60 px.
+    fig = px.imshow(matrix, text_auto=True, aspect="auto", color_continuous_scale="Blues",
                     labels={"x": "Predicted class", "y": "True class", "color": "Predictions"},
                     title=f"{model}: true vs predicted class<br><sup>from feedback</sup>")
     fig.update_layout(height=340)

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.text import md_escape, plain, plain_frame
+from components.text import md_escape, plain, plain_frame, unbroken
 from workbench.time_text import whens
 
 LONG_TEXT = 24   # characters: a value longer than this gets a column sized to it
@@ -87,14 +87,16 @@ def shown_table(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFram
 
 def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: dict[str, Any] | None = None,
                  keep: Iterable[str] = (), drop_empty: bool = True, details: Iterable[str] = (),
-                 **options: Any) -> pd.DataFrame:
+                 keep_whole: Iterable[str] = (), **options: Any) -> pd.DataFrame:
     """Draw ``frame`` by the rules above and return the table as shown (downloads use the original).
 
     ``drop_empty=False`` for a person's own data (a preview, rejected rows): there an empty column is news.
-    ``details``: columns left out of the grid and shown, with every other column, for the row a person picks."""
+    ``details``: columns left out of the grid and shown, with every other column, for the row a person picks.
+    ``keep_whole``: short columns whose values must not wrap inside themselves when the table is static
+    ("any (seen 11.03 to 14.83)" split over two lines); the other columns wrap to make room."""
     moved = [c for c in details if c in frame.columns]
     if not moved:
-        return _draw(frame, key, column_config, keep, drop_empty, options)[0]
+        return _draw(frame, key, column_config, keep, drop_empty, {**options, "keep_whole": tuple(keep_whole)})[0]
     if key is None:
         raise ValueError("a table with a detail view needs a key (the picked row is kept under it)")
     whole = frame.reset_index(drop=True)
@@ -111,12 +113,16 @@ def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: 
 
 def _draw(frame: pd.DataFrame, key: str | None, column_config: dict[str, Any] | None, keep: Iterable[str],
           drop_empty: bool, options: dict[str, Any]) -> tuple[pd.DataFrame, Any]:
+    keep_whole = options.pop("keep_whole", ())
     shown = shown_table(frame, keep=keep) if drop_empty else plain_frame(frame)
     config = {c: st.column_config.TextColumn(c, width=text_width(shown[c])) for c in long_text_columns(shown)}
     config.update({c: v for c, v in (column_config or {}).items() if c in shown.columns})
     if _wraps(shown, config, options):
         labels = {c: v.get("label") or c for c, v in config.items() if isinstance(v, dict)}
-        static = _static_cells(shown, config).rename(columns=labels)
+        static = _static_cells(shown, config)
+        for column in (c for c in keep_whole if c in static.columns):
+            static[column] = [unbroken(v) if isinstance(v, str) else v for v in static[column]]
+        static = static.rename(columns=labels)
         # st.table reads Markdown: every cell and header escaped; it wraps long text inside the page's width.
         st.table(static.map(lambda v: md_escape(_whole(v))).rename(columns=md_escape), hide_index=True)
         return shown, None

@@ -55,6 +55,16 @@ def md_escape(value: Any, *, limit: int = MAX_SHOWN) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+_UNBROKEN = str.maketrans({" ": "\u00a0", "-": "\u2011"})
+
+
+def unbroken(value: Any) -> str:
+    """A short value that must not wrap inside itself ("no schema", "(wine-v1-explainer)", "11.03 to 14.83"):
+    no-break spaces and hyphens, so a narrow column or tile moves it to the next line whole. Display only:
+    a value people copy (a path, an id) keeps its own characters."""
+    return str(value).translate(_UNBROKEN)
+
+
 class _EscapingFormatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         return md_escape(super().format_field(value, format_spec))

@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 from workbench.monitor.timeline import Timeline
 
-from .chart_axes import NUMBER, P_FLOOR, mode_for, p_value_axis, style, threshold_line
+from .chart_axes import NUMBER, P_FLOOR, mode_for, p_value_axis, shared_bins, style, threshold_line
 
 RED, GREY, GREEN, BLUE, ORANGE = "#c62828", "#607d8b", "#2e7d32", "#1565c0", "#ef6c00"
 TOP_FEATURES = 6
@@ -93,9 +93,10 @@ def distribution_figure(reference: np.ndarray, current: np.ndarray, feature: str
         figure.update_xaxes(title_text=feature, type="category", tickformat="")
         figure.update_yaxes(title_text="Share of rows", tickformat=".0%")
         return figure
+    bins = shared_bins(reference, current)  # one set of bins: shares of rows are comparable bar by bar
     for values, name, colour in pairs:
         figure.add_trace(go.Histogram(x=values, name=name, histnorm="probability", marker_color=colour,
-                                      opacity=0.6, nbinsx=40))
+                                      opacity=0.6, xbins=bins))
     style(figure, title=f"{feature}: reference vs window {window_label}", width=None)
     figure.update_layout(barmode="overlay")
     figure.update_xaxes(title_text=feature, tickformat=NUMBER)

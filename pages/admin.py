@@ -19,15 +19,19 @@ from workbench.ui.live_simulation import live_simulation_section
 st.title("See how the workbench is set up")
 settings = resources.settings()
 store_url = resources.engine().url.render_as_string(hide_password=True)
+# Short names, so that the values (paths, URLs) get the width and wrap at their spaces, not inside a path.
 facts = {
-    "Models from (WORKBENCH_DISCOVERY)": describe_discovery(settings),
-    "Catalog file (WORKBENCH_CATALOG)": str(settings.catalog_path),
-    "Store (WORKBENCH_DATABASE_URL)": store_url,
-    "Login (WORKBENCH_AUTH)": settings.auth,
-    "Users file (WORKBENCH_USERS_FILE)": str(settings.users_file),
+    "Models from": describe_discovery(settings),
+    "Catalog file": str(settings.catalog_path),
+    "Store": store_url,
+    "Login": settings.auth,
+    "Users file": str(settings.users_file),
     "Timeouts": f"connect {settings.connect_timeout:g} s, read {settings.read_timeout:g} s",
 }
-render_facts(facts)  # long paths wrap instead of being cut
+render_facts(facts)
+st.caption("Set by environment variables: Models from by `WORKBENCH_DISCOVERY`, Catalog file by `WORKBENCH_CATALOG`, "
+           "Store by `WORKBENCH_DATABASE_URL`, Login by `WORKBENCH_AUTH`, Users file by `WORKBENCH_USERS_FILE`, "
+           "Timeouts by `WORKBENCH_CONNECT_TIMEOUT` and `WORKBENCH_READ_TIMEOUT` (seconds).")
 
 st.subheader("Models in the catalog")
 entries = load_entries()

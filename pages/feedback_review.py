@@ -84,26 +84,24 @@ if summary.labelled < FEW:
     st.caption(md("Charts of accuracy per day and of true against predicted answers appear once {} predictions "
                   "are labelled (so far: {}).", FEW, summary.labelled))
 if summary.labelled >= FEW:
-    left, right = st.columns(2)
-    with left:
-        over = fm.accuracy_over_time(frame)
-        if over.empty:
-            st.caption("No right/wrong verdicts in these dates, so no accuracy over time.")
+    # One chart per row: side by side at 1024 px the confusion matrix shrank to about 60 px, its labels vertical.
+    over = fm.accuracy_over_time(frame)
+    if over.empty:
+        st.caption("No right/wrong verdicts in these dates, so no accuracy over time.")
+    else:
+        st.plotly_chart(accuracy_figure(over, model), key="review.accuracy")
+    if task == "regression":
+        errors = fm.error_distribution(frame)
+        if errors.empty:
+            st.caption("No true values given yet, so no error distribution.")
         else:
-            st.plotly_chart(accuracy_figure(over, model), key="review.accuracy")
-    with right:
-        if task == "regression":
-            errors = fm.error_distribution(frame)
-            if errors.empty:
-                st.caption("No true values given yet, so no error distribution.")
-            else:
-                st.plotly_chart(error_figure(errors, model), key="review.errors")
+            st.plotly_chart(error_figure(errors, model), key="review.errors")
+    else:
+        matrix = fm.confusion_matrix(frame)
+        if matrix.empty:
+            st.caption("No verdicts that name the true class yet, so no confusion matrix.")
         else:
-            matrix = fm.confusion_matrix(frame)
-            if matrix.empty:
-                st.caption("No verdicts that name the true class yet, so no confusion matrix.")
-            else:
-                st.plotly_chart(confusion_figure(matrix, model), key="review.confusion")
+            st.plotly_chart(confusion_figure(matrix, model), key="review.confusion")
 
 order = {"wrong": 0, "unsure": 1, "correct": 2}
 st.subheader("Cases, wrong and unsure first" if shown["verdict"].isin(["wrong", "unsure"]).any() else "Cases")
@@ -140,10 +138,12 @@ d1.download_button("Download labelled cases (CSV)", fm.to_csv_bytes(export), f"{
 d2.download_button("Download labelled cases (Parquet)", fm.to_parquet_bytes(export), f"{model}-feedback.parquet",
                    "application/octet-stream", key="review.parquet", icon=":material/download:")
 with_truth = int(export["truth"].notna().sum()) if "truth" in export else 0
-if len(export) == 1:  # "1 case ..., each with" reads wrong
-    truth_words = "with" if with_truth else "without"
+if with_truth == len(export):
+    truth_words = ", with the right answer"
+elif with_truth:
+    truth_words = f", with the right answer for {with_truth:,} of them"
 else:
-    truth_words = f"{with_truth:,} with" if with_truth < len(export) else "each with"
-st.caption(md("{} from {} to {}, {} a right answer, with {} inputs and the model's answer, "
-              "ready for retraining.", count(len(export), "case"), when(since, DAY),
-              when(pd.Timestamp(until) - timedelta(days=1), DAY), truth_words, "its" if len(export) == 1 else "their"))
+    truth_words = " (no right answer given yet)"
+st.caption(md("{} from {} to {}: {} inputs and the model's answer{}. Ready for retraining.",
+              count(len(export), "case"), when(since, DAY), when(pd.Timestamp(until) - timedelta(days=1), DAY),
+              "its" if len(export) == 1 else "their", truth_words))

@@ -24,8 +24,16 @@ if wanted:
     render_case(wanted)
     if st.button("Back to the list", key="history.back"):
         st.query_params.clear()
+        for key in ("history.pick", "history.by_id"):  # else the case they chose would open again at once
+            st.session_state.pop(key, None)
         st.rerun()
     st.divider()
+
+def open_case(key: str) -> None:
+    chosen = str(st.session_state.get(key) or "").strip()
+    if chosen.isdigit():
+        st.query_params["prediction"] = chosen
+
 
 SHOWN = 100  # the latest; a case further back opens by its link or id (?prediction=ID)
 rows = recent_predictions(engine, None if everyone else user, limit=SHOWN)
@@ -36,12 +44,17 @@ if others:
 elif not rows:
     st.info("No predictions yet. Run one on the Predict page and it will show here, with a link you can share.")
 else:
-    if len(rows) == SHOWN and (total := count_predictions(engine, None if everyone else user)) > SHOWN:
-        st.caption(md("The latest {:,} of {:,} predictions; an older one opens from its link.", SHOWN, total))
+    older = len(rows) == SHOWN and (total := count_predictions(engine, None if everyone else user)) > SHOWN
+    if older:
+        st.caption(md("The latest {:,} of {:,} predictions; open an older one by its number below.", SHOWN, total))
     render_history(rows, latest_verdicts(engine, [r.id for r in rows]), key="history.list")
     ids = [r.id for r in rows]
-    pick = st.selectbox("Open a prediction", ids, index=None, key="history.pick", placeholder="Choose a case",
-                        format_func=lambda i: f"{i}: {next(r.model for r in rows if r.id == i)}")
-    if pick is not None and str(pick) != wanted:
-        st.query_params["prediction"] = str(pick)
-        st.rerun()
+    # Opened by the widget's change (a callback), so a choice left in a box never reopens a case by itself.
+    st.selectbox("Open a prediction", ids, index=None, key="history.pick", placeholder="Choose a case",
+                 format_func=lambda i: f"{i}: {next(r.model for r in rows if r.id == i)}",
+                 on_change=open_case, args=("history.pick",))
+    if older:
+        typed = st.text_input("Or open a prediction by its number", key="history.by_id",
+                              placeholder="the number in the Case column", on_change=open_case, args=("history.by_id",))
+        if typed.strip() and not typed.strip().isdigit():
+            st.warning(md("'{}' is not a prediction number: it is the number in the Case column.", typed[:40]))

@@ -7,10 +7,10 @@ import streamlit as st
 from components.model_card import kind_caption, render_model_card
 from components.numbers import count
 from components.tables import render_table
-from components.text import md, md_escape
+from components.text import md, md_escape, unbroken
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
-from workbench.catalog.service import catalogue_table, explainer_note
+from workbench.catalog.service import catalogue_table
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
 from workbench.ui.model_picker import model_picker, status_badge_md
@@ -35,8 +35,11 @@ for row_start in range(0, len(entries), 3):
             st.caption(md_escape(entry.ref.description or "No description in the catalog."))
             proto = "Seldon v1" if entry.ref.protocol == "seldon" else "V2"
             features = f"{entry.n_features} input{'s' if entry.n_features != 1 else ''}" if entry.n_features else "no schema"
-            st.caption(md("{} · version {} · {}", proto, entry.ref.version or "n/a", features)
-                       + (md(" · {}", note) if (note := explainer_note(entry.ref)) else ""))
+            # Each fact whole on a line of a narrow tile (1024 px): "no" / "schema" split apart read as nonsense.
+            st.caption(" · ".join(md_escape(unbroken(fact)) for fact in
+                                  (proto, f"version {entry.ref.version or 'n/a'}", features)))
+            if entry.ref.explainer is not None:
+                st.caption(md("Explanations from a deployed explainer ({})", unbroken(entry.ref.explainer.name)))
             if kind := kind_caption(entry.ref):
                 st.caption(md_escape(kind))
             if not entry.ready:

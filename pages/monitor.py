@@ -49,7 +49,8 @@ if tl.empty:
     st.stop()
 w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]
-windows = f"one {plan.window_name} window" if len(w) == 1 else f"{len(w):,} {plan.window_name} windows"
+one_window = f"one-{plan.window_name}" if plan.window_name.isalpha() else plan.window_name  # "a one-week window"
+windows = f"a {one_window} window" if len(w) == 1 else f"{len(w):,} {plan.window_name} windows"
 widened_md = md(" Windows are this wide because calls are sparse: a window needs {} to be tested.",
               count(drift_service.MIN_ROWS, "call")) if tl.widened else ""
 st.caption(md("{} in {}, {} to {} (UTC).", count(int(w["calls"].sum()), "call"), windows, plan.label(plan.start),

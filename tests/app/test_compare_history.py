@@ -178,5 +178,23 @@ def test_history_says_when_it_shows_only_the_latest(logged_in, app_env):
         log_prediction(engine, user="scientist", model="any-model", inputs={"x": i}, outputs={"label": "a"})
     at = logged_in("scientist", page="history")
     assert not at.exception, at.exception
-    assert "The latest 100 of 103 predictions; an older one opens from its link." in texts(at)
+    assert "The latest 100 of 103 predictions; open an older one by its number below." in texts(at)
     assert len(at.dataframe[0].value) == 100
+
+
+def test_history_opens_an_older_case_by_number_and_back_stays_on_the_list(logged_in, app_env):
+    engine = open_store(f"sqlite:///{app_env / 'wb.db'}")
+    ids = [log_prediction(engine, user="scientist", model="any-model", inputs={"x": i}, outputs={"label": "a"})
+           for i in range(103)]
+    at = logged_in("scientist", page="history")
+    at.text_input(key="history.by_id").set_value("abc").run()
+    assert any("is not a prediction number" in w.value for w in at.warning)
+    at.text_input(key="history.by_id").set_value(str(ids[0])).run()  # the oldest: not in the list of 100
+    assert not at.exception, at.exception
+    assert at.query_params["prediction"] in (str(ids[0]), [str(ids[0])])
+    assert any(f"Prediction {ids[0]}" in unescape(s.value) for s in at.subheader)
+    at.button(key="history.back").click().run()
+    assert not at.exception, at.exception
+    assert "prediction" not in at.query_params and not at.subheader  # the list, not the case again
+    at.selectbox(key="history.pick").set_value(ids[-1]).run()
+    assert at.query_params["prediction"] in (str(ids[-1]), [str(ids[-1])])

@@ -89,7 +89,7 @@ def test_scientists_review_everyone(logged_in, app_env):
     assert "." not in metrics["Coverage"]  # one percent format beside accuracy's "67%"
     captions = unescape(" ".join(c.value for c in at.caption))
     assert "appear once 5 predictions are labelled (so far: 3)" in captions  # 3 labelled: no one-bar chart
-    assert "3 cases from " in captions and ", each with a right answer" in captions
+    assert "3 cases from " in captions and "their inputs and the model's answer, with the right answer." in captions
     table = at.dataframe[0].value
     assert table["verdict"].iloc[0] == "Wrong" and table["case"].iloc[0].startswith("/history?prediction=")
     assert len(at.get("download_button")) == 2

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from components.chart_axes import time_ticks
+from components.drift_charts import outlier_figure
 from components.timeline_charts import distribution_figure
 
 START = datetime(2026, 11, 30, 14, 7, tzinfo=UTC)
@@ -48,3 +49,24 @@ def test_a_category_is_drawn_by_its_label():
     assert [list(bar.x) for bar in figure.data] == [["red", "green", "blue"]] * 2
     assert list(figure.data[1].y) == pytest.approx([0, 1 / 3, 2 / 3])
     assert pd.Series(figure.data[0].y).sum() == pytest.approx(1)
+
+
+def test_reference_and_window_are_binned_alike():
+    """Bars of one width for both: a window shifted off the reference must not get finer or coarser bars."""
+    rng = np.random.default_rng(0)
+    figure = distribution_figure(rng.normal(0, 1, 500), rng.normal(4, 0.2, 60), "x", "30 Nov")
+    reference, window = (trace.xbins for trace in figure.data)
+    assert reference == window and reference.size > 0
+    everything = np.concatenate([trace.x for trace in figure.data])
+    assert reference.start <= everything.min() and reference.end > everything.max()  # covers both samples
+
+
+def test_outlier_bars_share_their_bins():
+    scores = pd.DataFrame({"score": [0.1, 0.12, 0.2, 0.3, 0.9, 0.95], "is_outlier": [False] * 4 + [True] * 2})
+    normal, outlier = outlier_figure(scores).data
+    assert normal.xbins == outlier.xbins and normal.xbins.size == pytest.approx(0.85 / 30)
+
+
+def test_no_numbers_leave_the_bins_to_plotly():
+    figure = distribution_figure(np.array([np.nan]), np.array([]), "x", "30 Nov")
+    assert all(trace.xbins.size is None for trace in figure.data)

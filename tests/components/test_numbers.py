@@ -38,7 +38,10 @@ def test_count_ticks_are_whole_numbers():
     from components.review_charts import accuracy_figure, confusion_figure
     fig = accuracy_figure(pd.DataFrame({"period": ["2026-12-01"], "labelled": [1], "accuracy": [1.0]}), "m")
     assert fig.layout.yaxis2.dtick == 1 and fig.layout.yaxis2.tickformat == ",d"
-    assert fig.data[0].width < 0.5 and fig.layout.legend.y > 1  # a narrow bar; legend above the plot
+    bars = next(t for t in fig.data if t.type == "bar")
+    assert bars.width < 0.5 and bars.yaxis == "y2"  # a narrow bar, on a row of its own
+    assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]  # counts under accuracy, not on its gridlines
+    assert list(fig.layout.yaxis.tickvals) == [0, 0.5, 1] and fig.layout.yaxis.tickformat == ".0%"
     same = confusion_figure(pd.DataFrame([[1]], index=["a"], columns=["a"]), "m")
     assert same.layout.coloraxis.showscale is False
     mixed = confusion_figure(pd.DataFrame([[1, 2], [0, 3]], index=["a", "b"], columns=["a", "b"]), "m")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from components.text import unbroken
 from tests.e2e.conftest import running_app, settle
 from tests.e2e.test_journey import log_in
 from workbench.ui.why import RULE_OWN
@@ -31,7 +32,7 @@ def _journey(page: Page, app_url: str, tmp_path: Path, v1) -> None:
     expect(page.get_by_role("heading", name="Find a model")).to_be_visible(timeout=60_000)
     settle(page, 60_000)
     card = page.locator(f".st-key-models-card-{v1.name}")
-    expect(card).to_contain_text(f"explanations from a deployed explainer ({v1.explainer.name})")
+    expect(card).to_contain_text(f"Explanations from a deployed explainer ({unbroken(v1.explainer.name)})")
     card.locator("button").click()
     expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
     settle(page)

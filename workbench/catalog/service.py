@@ -85,11 +85,12 @@ def offline_schema(ref: ModelRef) -> ModelSchema:
     return resolve(candidates) if candidates else ModelSchema()
 
 
-def explainer_note(ref: ModelRef) -> str:
-    """'explanations from a deployed explainer (wine-explainer)' when the model has one, else ''."""
-    if ref.explainer is None:
-        return ""
-    return f"explanations from a deployed explainer ({ref.explainer.name})"
+STATUS_WORDS = {"ready": "Ready", "not ready": "Not ready"}  # as the Models page's badges read
+
+
+def status_text(status: str) -> str:
+    """A model's status as people read it, the same in badges, tables and cards: "Ready", "Not ready"."""
+    return STATUS_WORDS.get(status, status.capitalize() if status else "Unknown")
 
 
 def catalogue_table(entries: list[ModelEntry]) -> pd.DataFrame:
@@ -98,7 +99,7 @@ def catalogue_table(entries: list[ModelEntry]) -> pd.DataFrame:
         [
             {
                 "model": e.name,
-                "status": e.ref.status,
+                "status": status_text(e.ref.status),
                 "reason": e.ref.status_reason,
                 "protocol": "Seldon v1" if e.ref.protocol == "seldon" else "V2",
                 "version": e.ref.version,
