@@ -7,6 +7,7 @@ messages): it goes through ``md_escape`` or ``st.code``, never as live Markdown 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +35,8 @@ def render_payload_source(*, key: str) -> str | bytes:
     how = st.segmented_control("Payload", ["Paste", "Upload a file"], default="Paste", key=f"{key}.how")
     if how == "Upload a file":
         upload = st.file_uploader("A JSON file (v1 or V2 body) or a text file holding a curl command",
-                                  type=["json", "txt", "sh"], key=f"{key}.upload")
+                                  type=["json", "txt", "sh"], key=f"{key}.upload",
+                                  max_upload_size=math.ceil(MAX_PAYLOAD_BYTES / 1e6))  # the paste's limit, not 1 GB
         return upload.getvalue() if upload is not None else ""
     text = st.text_area("Paste a request body (Seldon v1 or V2 JSON) or a whole curl command", key=f"{key}.text", height=240,
                         max_chars=MAX_PAYLOAD_BYTES,
