@@ -21,7 +21,7 @@ settings = resources.settings()
 store_url = resources.engine().url.render_as_string(hide_password=True)
 # Short names, so that the values (paths, URLs) get the width and wrap at their spaces, not inside a path.
 facts = {
-    "Models from": describe_discovery(settings),
+    "Models from": describe_discovery(settings, full_path=False),  # the whole path is the next row
     "Catalog file": str(settings.catalog_path),
     "Store": store_url,
     "Login": settings.auth,
