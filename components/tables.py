@@ -96,7 +96,7 @@ def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: 
     ("any (seen 11.03 to 14.83)" split over two lines); the other columns wrap to make room."""
     moved = [c for c in details if c in frame.columns]
     if not moved:
-        return _draw(frame, key, column_config, keep, drop_empty, {**options, "keep_whole": tuple(keep_whole)})[0]
+        return _draw(frame, key, column_config, keep, drop_empty, options, keep_whole=tuple(keep_whole))[0]
     if key is None:
         raise ValueError("a table with a detail view needs a key (the picked row is kept under it)")
     whole = frame.reset_index(drop=True)
@@ -112,8 +112,7 @@ def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: 
 
 
 def _draw(frame: pd.DataFrame, key: str | None, column_config: dict[str, Any] | None, keep: Iterable[str],
-          drop_empty: bool, options: dict[str, Any]) -> tuple[pd.DataFrame, Any]:
-    keep_whole = options.pop("keep_whole", ())
+          drop_empty: bool, options: dict[str, Any], *, keep_whole: tuple[str, ...] = ()) -> tuple[pd.DataFrame, Any]:
     shown = shown_table(frame, keep=keep) if drop_empty else plain_frame(frame)
     config = {c: st.column_config.TextColumn(c, width=text_width(shown[c])) for c in long_text_columns(shown)}
     config.update({c: v for c, v in (column_config or {}).items() if c in shown.columns})

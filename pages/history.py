@@ -13,6 +13,14 @@ from workbench.store.feedback import latest_verdicts
 from workbench.ui import resources, state
 from workbench.ui.case import render_case
 
+
+def open_case(key: str) -> None:
+    """Open the case a select box or the number box names (their on_change: only a new choice opens one)."""
+    chosen = str(st.session_state.get(key) or "").strip()
+    if chosen.isdigit():
+        st.query_params["prediction"] = chosen
+
+
 st.title("Your recent predictions")
 engine = resources.engine()
 user = state.username()
@@ -24,16 +32,10 @@ if wanted:
     render_case(wanted)
     if st.button("Back to the list", key="history.back"):
         st.query_params.clear()
-        for key in ("history.pick", "history.by_id"):  # else the case they chose would open again at once
+        for key in ("history.pick", "history.by_id"):  # the boxes start empty on the list again
             st.session_state.pop(key, None)
         st.rerun()
     st.divider()
-
-def open_case(key: str) -> None:
-    chosen = str(st.session_state.get(key) or "").strip()
-    if chosen.isdigit():
-        st.query_params["prediction"] = chosen
-
 
 SHOWN = 100  # the latest; a case further back opens by its link or id (?prediction=ID)
 rows = recent_predictions(engine, None if everyone else user, limit=SHOWN)

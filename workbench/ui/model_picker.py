@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from components.text import md_escape, plain
-from workbench.catalog.service import ModelEntry
+from workbench.catalog.service import ModelEntry, status_text
 from workbench.ui import state
 
-BADGES = {"ready": ":green-badge[Ready]", "not ready": ":red-badge[Not ready]"}
+BADGES = {"ready": f":green-badge[{status_text('ready')}]", "not ready": f":red-badge[{status_text('not ready')}]"}
 
 
 def status_badge_md(status: str) -> str:
