@@ -68,6 +68,31 @@ def as_shape(value: Any, what: str) -> tuple[int, ...]:
     return tuple(as_int(v, what) for v in value)
 
 
+MAX_TENSOR_CELLS = 1 << 20   # a form or a CSV row of a million cells is already more than anyone fills in
+
+
+def form_shape(shape: tuple[int, ...], what: str) -> tuple[int, ...]:
+    """The shape of one input's instance, checked for what a form and a CSV row need: fixed sizes.
+
+    A variable dimension (-1) inside an instance, a size below 1 or more than ``MAX_TENSOR_CELLS`` cells is a
+    ``SchemaError`` saying so: the model stays callable with a payload written by hand, it has no form.
+    """
+    for dim in shape:
+        if dim == -1:
+            raise SchemaError(f"{what}: {list(shape)} has a variable dimension (-1), so the workbench cannot lay "
+                              "the input out as a form or as CSV columns. Declare a fixed shape in the "
+                              "catalog's schema for this model, or send a payload written by hand.")
+        if dim < 1:
+            raise SchemaError(f"{what}: {dim} in {list(shape)} is not a size (sizes are whole numbers from 1).")
+    cells = 1
+    for dim in shape:
+        cells *= dim
+        if cells > MAX_TENSOR_CELLS:
+            raise SchemaError(f"{what}: {list(shape)} is more than {MAX_TENSOR_CELLS:,} values per row, too many "
+                              "for a form or a CSV row.")
+    return shape
+
+
 def instance_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     """Drop the batch dimension and trailing 1s: [-1, 8, 8] -> (8, 8); [-1, 1] -> ()."""
     dims = list(shape[1:]) if shape and shape[0] in (-1, 0, None) else list(shape)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .errors import SchemaError
 from .schema import Feature, FeatureKind, ModelSchema, Output
-from .schema_documents import as_int, as_shape, document, instance_shape, items, mapping
+from .schema_documents import as_int, as_shape, document, form_shape, instance_shape, items, mapping
 from .schema_merge import map_wire_names, resolve
 
 __all__ = [
@@ -75,7 +75,7 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
         name=name,
         kind=kind,
         datatype=datatype,
-        shape=shape if kind in (FeatureKind.TENSOR, FeatureKind.IMAGE) else (),
+        shape=form_shape(shape, f"{name} shape") if kind in (FeatureKind.TENSOR, FeatureKind.IMAGE) else (),
         minimum=_opt_float(params.get("min")),
         maximum=_opt_float(params.get("max")),
         bounds_declared=declared,
@@ -189,7 +189,7 @@ def _seldon_features(spec: dict[str, Any]) -> list[Feature]:
     if messagetype == "strData":
         return [Feature(name="text", kind=FeatureKind.TEXT)]
     names = [str(n) for n in schema.get("names") or ()]
-    shape = as_shape(schema.get("shape"), "input shape")
+    shape = form_shape(as_shape(schema.get("shape"), "input shape"), "input shape")
     if names:
         return [Feature(name=n, kind=FeatureKind.NUMBER) for n in names]
     if shape:
@@ -251,7 +251,8 @@ def _ps_feature(spec: dict[str, Any]) -> Feature:
     if ftype == "TEXT":
         return Feature(kind=FeatureKind.TEXT, **common)
     if ftype == "TENSOR":
-        return Feature(kind=FeatureKind.TENSOR, shape=as_shape(spec.get("shape"), f"{name} shape"), **common)
+        return Feature(kind=FeatureKind.TENSOR, shape=form_shape(as_shape(spec.get("shape"), f"{name} shape"),
+                                                                 f"{name} shape"), **common)
     raise SchemaError(f"{name}: unknown prediction-schema type {ftype!r}")
 
 

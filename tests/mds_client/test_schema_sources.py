@@ -67,6 +67,26 @@ def test_v2_plain_sklearn_metadata_without_parameters():
     assert schema.outputs[0].kind == "value"
 
 
+@pytest.mark.parametrize("shape,needle", [
+    ([-1, -1], "variable dimension"),          # a sequence of any length: no form can be laid out
+    ([-1, 8, -1], "variable dimension"),
+    (-2, "not a size"),
+    ([-1, 0, 3], "not a size"),
+    (9_223_372_036_854_775_808, "values per row"),
+    ([-1, 4096, 4096], "values per row"),
+])
+def test_v2_tensor_shapes_without_a_form_are_a_schema_error_naming_the_input(shape, needle):
+    meta = {"name": "m", "inputs": [{"name": "tokens", "datatype": "INT64", "shape": shape}]}
+    with pytest.raises(SchemaError, match=needle) as caught:
+        from_v2_metadata(meta)
+    assert "tokens shape" in str(caught.value)
+
+
+def test_prediction_schema_tensor_shapes_are_checked_too():
+    with pytest.raises(SchemaError, match="not a size"):
+        from_prediction_schema({"requests": [{"name": "t", "type": "TENSOR", "shape": [3, -4]}]})
+
+
 def test_seldon_metadata_ndarray_and_json_schema():
     meta = {"name": "wine", "versions": ["1"], "platform": "seldon",
             "inputs": [{"messagetype": "ndarray", "schema": {"names": ["a", "b"], "shape": [2]}}],
