@@ -139,7 +139,7 @@ def render_rejects(rejects: pd.DataFrame, total: int, *, key: str) -> None:
         return
     shown = f"the first {len(rejects):,} of {total:,}" if total > len(rejects) else f"all {total:,}"
     st.markdown(md("**Rejected rows** ({}; download the rejects file for every one)", shown))
-    render_table(rejects, key=f"{key}.table", drop_empty=False)
+    render_table(rejects, key=f"{key}.table", drop_empty=False, own_headers=False)
 
 
 def render_row_picker(preview: pd.DataFrame, rows_done: int, *, key: str) -> int | None:
@@ -149,7 +149,7 @@ def render_row_picker(preview: pd.DataFrame, rows_done: int, *, key: str) -> int
     st.markdown("**Was a row scored right? Tell us**")
     if not preview.empty:
         st.caption(f"The first {len(preview):,} rows of the results (row = its number in the results file)")
-        render_table(preview, key=f"{key}.preview", drop_empty=False)
+        render_table(preview, key=f"{key}.preview", drop_empty=False, own_headers=False)
     number = st.number_input(f"Row number (1 to {rows_done:,})", min_value=1, max_value=rows_done, value=None, step=1,
                              key=f"{key}.number", placeholder="Type the number of a row",
                              help="1 is the first data row of the results file.")

@@ -100,7 +100,8 @@ def _anchor(explanation: Explanation, *, key: str) -> None:
                         ("Cases that meet the rule but get another answer", explanation.breaks)):
         if rows:
             with st.expander(md("{} ({})", title, len(rows))):
-                render_table(pd.DataFrame(rows), key=f"{key}.{title[:20]}", drop_empty=False)
+                render_table(pd.DataFrame(rows), key=f"{key}.{title[:20]}", drop_empty=False,
+                             own_headers=False)
 
 
 def render_effects(effects: dict[str, pd.DataFrame], class_names: list[str], *, key: str) -> None:

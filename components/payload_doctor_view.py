@@ -153,6 +153,6 @@ def render_send_choice(choices: list[str], model: str, *, key: str) -> tuple[str
 def render_rows(rows: pd.DataFrame, model: str, *, key: str) -> None:
     """Every row's answer, with a download."""
     st.markdown(f"**All {len(rows):,} answers**")
-    render_table(rows, key=f"{key}.table", drop_empty=False)
+    render_table(rows, key=f"{key}.table", drop_empty=False, own_headers=False)
     st.download_button("Download the answers (CSV)", rows.to_csv(index=False), f"{model}-answers.csv", "text/csv",
                        key=f"{key}.download", icon=":material/download:")

@@ -8,7 +8,9 @@
 - a table fits the page at 1024 px (about ``FITS_PX`` of grid): a few rows too wide become a static table
   that wraps its text; a long one keeps the columns a person scans and moves the rest (``details=``) to a
   detail view of the row picked, so nothing runs past the right edge;
-- text cells go through ``plain`` (bidi controls visible, no "None").
+- text cells go through ``plain`` (bidi controls visible, no "None");
+- headers the workbench names read as words ("rows rejected" -> "Rows rejected", "request id" -> "Request ID");
+  a table whose columns are a person's or a model's names (``own_headers=False``) keeps them as they are.
 """
 
 from __future__ import annotations
@@ -69,6 +71,16 @@ def table_width(frame: pd.DataFrame) -> int:
     return sum(column_width(frame[c]) for c in frame.columns)
 
 
+_ACRONYMS = {"id": "ID", "url": "URL", "ms": "ms", "utc": "UTC", "csv": "CSV"}
+
+
+def heading(name: str) -> str:
+    """A column the workbench named, as a header: first letter up, underscores as spaces, acronyms in capitals."""
+    words = [_ACRONYMS.get(w.lower(), w) for w in str(name).replace("_", " ").split(" ")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
 def record_frame(record: Mapping[str, Any], names: tuple[str, str] = ("feature", "value")) -> pd.DataFrame:
     """One record as rows of (name, value): a case with 13 features reads down, not off the right edge."""
     return pd.DataFrame({names[0]: [str(k) for k in record],
@@ -87,14 +99,17 @@ def shown_table(frame: pd.DataFrame, *, keep: Iterable[str] = ()) -> pd.DataFram
 
 def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: dict[str, Any] | None = None,
                  keep: Iterable[str] = (), drop_empty: bool = True, details: Iterable[str] = (),
-                 keep_whole: Iterable[str] = (), **options: Any) -> pd.DataFrame:
+                 keep_whole: Iterable[str] = (), own_headers: bool = True, **options: Any) -> pd.DataFrame:
     """Draw ``frame`` by the rules above and return the table as shown (downloads use the original).
 
     ``drop_empty=False`` for a person's own data (a preview, rejected rows): there an empty column is news.
     ``details``: columns left out of the grid and shown, with every other column, for the row a person picks.
     ``keep_whole``: short columns whose values must not wrap inside themselves when the table is static
-    ("any (seen 11.03 to 14.83)" split over two lines); the other columns wrap to make room."""
+    ("any (seen 11.03 to 14.83)" split over two lines); the other columns wrap to make room.
+    ``own_headers=False``: the columns are feature or file column names, shown exactly as named."""
     moved = [c for c in details if c in frame.columns]
+    if own_headers:
+        column_config = _headed(frame.columns, column_config)
     if not moved:
         return _draw(frame, key, column_config, keep, drop_empty, options, keep_whole=tuple(keep_whole))[0]
     if key is None:
@@ -107,15 +122,30 @@ def render_table(frame: pd.DataFrame, *, key: str | None = None, column_config: 
     if rows and rows[0] < len(whole):
         labels = {c: (v or {}).get("label") or c for c, v in (column_config or {}).items()}
         record = {labels.get(c, c): v for c, v in whole.iloc[rows[0]].to_dict().items()}
-        _draw(record_frame(record, ("field", "value")), f"{key}.detail", None, (), True, {})
+        _draw(record_frame(record, ("field", "value")), f"{key}.detail", _headed(("field", "value"), None), (), True, {})
     return shown
+
+
+def _headed(columns: Iterable[Any], column_config: dict[str, Any] | None) -> dict[str, Any]:
+    """``column_config`` with a ``heading`` label for every column it leaves unlabelled (or labels as named)."""
+    config = dict(column_config or {})
+    for column in columns:
+        entry = config.get(column)
+        if entry is None:
+            config[column] = {"label": heading(column)}
+        elif isinstance(entry, dict) and entry.get("label") in (None, "", column):
+            config[column] = {**entry, "label": heading(column)}
+    return config
 
 
 def _draw(frame: pd.DataFrame, key: str | None, column_config: dict[str, Any] | None, keep: Iterable[str],
           drop_empty: bool, options: dict[str, Any], *, keep_whole: tuple[str, ...] = ()) -> tuple[pd.DataFrame, Any]:
     shown = shown_table(frame, keep=keep) if drop_empty else plain_frame(frame)
     config = {c: st.column_config.TextColumn(c, width=text_width(shown[c])) for c in long_text_columns(shown)}
-    config.update({c: v for c, v in (column_config or {}).items() if c in shown.columns})
+    for column, entry in (column_config or {}).items():
+        if column in shown.columns:  # a header alone keeps the width measured above; any other config replaces it
+            only_label = isinstance(entry, dict) and set(entry) == {"label"} and column in config
+            config[column] = {**config[column], **entry} if only_label else entry
     if _wraps(shown, config, options):
         labels = {c: v.get("label") or c for c, v in config.items() if isinstance(v, dict)}
         static = _static_cells(shown, config)
@@ -155,4 +185,4 @@ def render_facts(record: Mapping[str, Any], names: tuple[str, str] = ("setting",
     """A few facts with long values (paths, URLs) as a static table that wraps them: nothing cut at 1024 px.
     ``st.table`` reads Markdown, so every cell is escaped."""
     frame = record_frame(record, names)
-    st.table(frame.map(md_escape), hide_index=True)
+    st.table(frame.map(md_escape).rename(columns=heading), hide_index=True)

@@ -72,7 +72,7 @@ def render_whatif(w: WhatIf, *, key: str) -> None:
     st.markdown(md_escape(w.summary))
     st.plotly_chart(whatif_figure(w), key=f"{key}.chart", width="stretch")
     with st.expander("Every swept value"):
-        render_table(w.points.round(3), key=f"{key}.points", drop_empty=False)  # the CSV below keeps every digit
+        render_table(w.points.round(3), key=f"{key}.points", drop_empty=False, own_headers=False)  # the CSV below keeps every digit
     st.download_button("Download the sweep (CSV)", w.points.to_csv(index=False), f"what-if-{w.feature}.csv",
                        "text/csv", key=f"{key}.csv")
 

@@ -72,9 +72,15 @@ class MDSClient:
                 metadata = None
         if metadata is not None:
             parse = from_seldon_metadata if ref.protocol == "seldon" else from_v2_metadata
-            candidates.append(parse(metadata))
-            # Output names on the wire come from the serving model's own V2 metadata, nothing else.
-            server_outputs = candidates[-1].outputs if ref.protocol == "v2" else ()
+            try:
+                candidates.append(parse(metadata))
+                # Output names on the wire come from the serving model's own V2 metadata, nothing else.
+                server_outputs = candidates[-1].outputs if ref.protocol == "v2" else ()
+            except SchemaError:
+                # Metadata no form can be built from ([-1, -1] inputs): the catalog's own schema, when it has
+                # one, is how the model is described; without one, the model says why it has no form.
+                if ref.schema_path is None:
+                    raise
         if reference is None and ref.reference_data is not None and Path(ref.reference_data).exists():
             reference = read_reference(ref.reference_data)
         if reference is not None:

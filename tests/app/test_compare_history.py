@@ -90,7 +90,7 @@ def test_a_case_shows_inputs_answer_and_feedback_and_a_data_scientist_can_open_i
     assert listed["feedback"].iloc[0] == "Correct"
     at.session_state["history.list.table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}  # row 1 picked
     at.run()
-    assert "total_bill=" in dict(at.dataframe[1].value.values.tolist())["inputs"]  # its inputs, in the detail
+    assert "total_bill=" in dict(at.dataframe[1].value.values.tolist())["Inputs"]  # its inputs, in the detail
 
     other = logged_in("scientist")  # the feedback review links to everyone's cases
     other.switch_page("../pages/history.py")
@@ -101,9 +101,9 @@ def test_a_case_shows_inputs_answer_and_feedback_and_a_data_scientist_can_open_i
     tables = {tuple(t.columns): t for t in shown_tables(other)}  # grids, and the feedback's wrapped table
     inputs = tables[("feature", "value")]
     assert dict(zip(inputs["feature"], inputs["value"], strict=True)) == {k: str(v) for k, v in sent.items()}
-    feedback = next(t for cols, t in tables.items() if "verdict" in cols)
-    assert feedback["verdict"].tolist() == ["Correct"] and feedback["from"].tolist() == ["analyst"]
-    assert "kept in the workbench" in feedback["delivery"].iloc[0]
+    feedback = next(t for cols, t in tables.items() if "Verdict" in cols)
+    assert feedback["Verdict"].tolist() == ["Correct"] and feedback["From"].tolist() == ["analyst"]
+    assert "kept in the workbench" in feedback["Delivery"].iloc[0]
 
 
 def test_permalink_of_someone_else_is_refused(logged_in):

@@ -113,5 +113,5 @@ def test_history_fits_a_laptop_and_opens_a_rows_inputs_whole():
     at.run()
     detail = dict(at.dataframe[1].value.values.tolist())
     # whole name=value pairs, then how many more: never cut mid-word
-    assert detail["inputs"].endswith("more)") and ", feature_" in detail["inputs"]
-    assert all("=" in pair for pair in detail["inputs"].split(" … ")[0].split(", "))
+    assert detail["Inputs"].endswith("more)") and ", feature_" in detail["Inputs"]
+    assert all("=" in pair for pair in detail["Inputs"].split(" … ")[0].split(", "))

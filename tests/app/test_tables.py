@@ -29,6 +29,7 @@ def test_tables_leave_out_empty_columns_widen_long_text_and_show_every_row():
     shown = at.dataframe[0]
     assert list(shown.value.columns) == ["name", "description"]
     assert json.loads(shown.proto.columns)["description"]["width"] == 50 * 7 + 24  # as wide as its text
+    assert json.loads(shown.proto.columns)["description"]["label"] == "Description"  # a header, as a word
     # AppTest does not expose a table's height: the rule itself, 13 rows and the header, none cut in half
     assert fit_height(13) == 14 * 35 + 3
     assert fit_height(500) == fit_height(MAX_ROWS)  # then it scrolls
@@ -59,8 +60,8 @@ def test_model_card_names_its_fact_column_and_shows_every_input():
     assert list(facts.value.columns) == ["fact", "value"]  # no blank header beside "value"
     # 13 inputs with long descriptions are too wide for a grid at 1024 px: a static table that wraps them
     inputs = next(t for t in at.table if len(t.value) == 13)
-    assert "unit" not in inputs.value.columns  # no feature has one
-    assert inputs.value["description"].iloc[0] == "A long description of what this input measures"  # whole
+    assert "Unit" not in inputs.value.columns  # no feature has one
+    assert inputs.value["Description"].iloc[0] == "A long description of what this input measures"  # whole
 
 
 def wide_few_app():
@@ -80,9 +81,9 @@ def wide_few_app():
 def test_a_few_rows_too_wide_for_a_laptop_wrap_and_a_narrow_table_stays_a_grid():
     at = AppTest.from_function(wide_few_app).run()
     assert not at.exception, at.exception
-    assert [list(t.value.columns) for t in at.table] == [["feature", "allowed", "description", "n", "when", "sure"]]
+    assert [list(t.value.columns) for t in at.table] == [["Feature", "Allowed", "Description", "N", "When", "Sure"]]
     row = at.table[0].value.iloc[0].map(unescape)  # the cells are escaped Markdown
-    assert row["n"] == "110" and row["when"] == "30 Nov 2026 09:15" and row["sure"] == "0.80"  # as the grid shows
+    assert row["N"] == "110" and row["When"] == "30 Nov 2026 09:15" and row["Sure"] == "0.80"  # as the grid shows
     assert [list(d.value.columns) for d in at.dataframe] == [["feature", "description"]]
 
 
@@ -105,8 +106,8 @@ def test_facts_wrap_in_a_static_table_with_markdown_escaped():
     at = AppTest.from_function(facts_app).run()
     assert not at.exception, at.exception
     cells = at.table[0].value
-    assert list(cells.columns) == ["setting", "value"]
-    assert cells["value"].tolist()[1] == "\\*\\*x\\*\\*"  # st.table reads Markdown: shown literally
+    assert list(cells.columns) == ["Setting", "Value"]
+    assert cells["Value"].tolist()[1] == "\\*\\*x\\*\\*"  # st.table reads Markdown: shown literally
 
 
 def detail_app():
@@ -126,8 +127,30 @@ def test_low_value_columns_open_in_a_detail_view_of_the_picked_row():
     at.session_state["t"] = {"selection": {"rows": [1], "columns": [], "cells": []}}  # a click on row 2
     at.run()
     detail = at.dataframe[1].value
-    assert detail.values.tolist() == [["case", "2"], ["verdict", "correct"],
-                                      ["comment", "the tip was a round ten, which the model never sees"]]
+    assert list(detail.columns) == ["field", "value"]
+    assert json.loads(at.dataframe[1].proto.columns)["field"]["label"] == "Field"
+    assert detail.values.tolist() == [["Case", "2"], ["Verdict", "correct"],
+                                      ["Comment", "the tip was a round ten, which the model never sees"]]
+
+
+def headers_app():
+    import pandas as pd
+    import streamlit as st
+
+    from components.tables import render_table
+
+    render_table(pd.DataFrame({"request id": ["r1"], "latency (ms)": [3.5], "rows_rejected": [0], "case": [1]}),
+                 key="ours", column_config={"case": st.column_config.NumberColumn("Case number")})
+    render_table(pd.DataFrame({"total_bill": [16.99], "sex": ["Female"]}), key="theirs", own_headers=False)
+
+
+def test_headers_we_name_read_as_words_and_a_persons_columns_keep_their_names():
+    at = AppTest.from_function(headers_app).run()
+    assert not at.exception, at.exception
+    ours, theirs = (json.loads(d.proto.columns) for d in at.dataframe)
+    assert [ours[c]["label"] for c in ("request id", "latency (ms)", "rows_rejected", "case")] == [
+        "Request ID", "Latency (ms)", "Rows rejected", "Case number"]  # a label given is kept
+    assert all(not v.get("label") or v["label"] == c for c, v in theirs.items())  # feature names as the model has them
 
 
 def test_a_table_too_wide_for_a_laptop_is_measured_as_such():

@@ -149,3 +149,18 @@ def test_reference_inference_and_resolve_fill_gaps():
     assert merged.feature("x").description == "an x"
     assert merged.feature("c").kind == FeatureKind.CATEGORY and merged.feature("c").categories == ("a", "b")
     assert resolve([]).is_empty
+
+
+def test_metadata_without_a_form_gives_way_to_the_catalogs_schema(tmp_path):
+    import json
+
+    from mds_client import MDSClient, ModelRef
+
+    meta = {"name": "seq", "inputs": [{"name": "tokens", "datatype": "INT64", "shape": [-1, -1]}]}
+    bare = ModelRef("seq", "v2", "http://127.0.0.1:9")
+    with pytest.raises(SchemaError, match=r"tokens shape.*variable dimension"):
+        MDSClient().schema(bare, metadata=meta)
+    declared = tmp_path / "schema.json"
+    declared.write_text(json.dumps({"requests": [{"name": "tokens", "type": "TENSOR", "shape": [16]}]}))
+    schema = MDSClient().schema(ModelRef("seq", "v2", "http://127.0.0.1:9", schema_path=declared), metadata=meta)
+    assert schema.features[0].shape == (16,) and len(schema.table_columns()) == 16
