@@ -31,7 +31,8 @@ def render_live_form(features: dict[str, list[str]], *, max_rate: float, max_sec
     seconds = right.number_input("Duration (seconds)", 10, max_seconds, 120, 10, key=f"{key}.seconds")
     left, right = st.columns(2)
     feature = left.selectbox("Drift on feature", ["(no drift)", *features[model]], key=f"{key}.feature.{model}")
-    shift = right.number_input("Shift (standard deviations)", -5.0, 5.0, 2.0, 0.5, format="%g", key=f"{key}.shift")
+    shift = right.number_input("Shift (standard deviations)", -5.0, 5.0, 2.0, 0.5, format="%g", key=f"{key}.shift",
+                               disabled=feature == "(no drift)", help="How far the drifting feature moves")
     if st.button("Start live simulation", key=f"{key}.start", type="primary"):
         return LiveRequest(model, float(rate), int(seconds), "" if feature == "(no drift)" else feature, float(shift))
     return None
@@ -58,6 +59,10 @@ def _drift_words(drift: str) -> str:
     return "no drift" if drift == "none" else f"drift in {drift}"
 
 
-def render_clear_demo(*, key: str) -> bool:
+def render_clear_demo(has_demo: bool, *, key: str) -> bool:
+    """The button that removes the demo traffic, offered only while there is some; True when pressed."""
+    if not has_demo:
+        st.caption("No demo traffic is logged: the traffic seeded at first start was removed, or never seeded.")
+        return False
     st.caption("Traffic seeded at first start is tagged 'demo'; removing it keeps every other call.")
     return st.button("Remove the demo traffic", key=f"{key}.clear")

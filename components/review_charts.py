@@ -21,23 +21,35 @@ def accuracy_figure(over: pd.DataFrame, model: str) -> go.Figure:
     days = whens(over["period"], SHORT_DAY)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.68, 0.32])
     fig.add_trace(go.Scatter(x=days, y=over["accuracy"], name="Accuracy", mode="lines+markers+text",
-                             text=[f"{a:.0%}" for a in over["accuracy"]], textposition="top center",
+                             text=[f"{a:.0%}" for a in over["accuracy"]], textposition=label_sides(over["accuracy"]),
                              showlegend=False), row=1, col=1)
     # A narrow bar: one day of data must read as one day, not a block filling the chart.
     width = min(0.5, 0.15 * len(days))
-    fig.add_trace(go.Bar(x=days, y=over["labelled"], name="Labelled predictions", opacity=0.5, width=width,
+    # The bars pale, their counts not: a trace's opacity would fade its text labels too.
+    fig.add_trace(go.Bar(x=days, y=over["labelled"], name="Labelled predictions", marker_opacity=0.5, width=width,
                          text=[f"{int(n):,}" for n in over["labelled"]], textposition="outside", cliponaxis=False,
                          showlegend=False), row=2, col=1)
     fig.update_layout(title=f"{model}: accuracy per day<br><sup>from feedback</sup>", height=420,
                       margin={"t": 80})
     # Head room over 1 so the "100%" label over a point at the top is not cut by the plot's edge.
-    fig.update_yaxes(title_text="Accuracy", range=[0, 1.18], tickvals=[0, 0.5, 1], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(title_text="Accuracy", range=[-0.14, 1.18], tickvals=[0, 0.5, 1], tickformat=".0%", row=1, col=1)
     fig.update_yaxes(title_text="Labelled", row=2, col=1,
                      range=[0, max(1, float(over["labelled"].max())) * 1.35], tickformat=",d",
                      dtick=max(1, math.ceil(float(over["labelled"].max()) / 2)))  # 3 ticks at most: a short row
     fig.update_xaxes(type="category", row=1, col=1)
     fig.update_xaxes(title_text="Day", type="category", row=2, col=1)
     return fig
+
+
+def label_sides(values: pd.Series) -> list[str]:
+    """Each point's label above it, except at a dip (lower than its neighbours), where the lines on both
+    sides rise through the space above: there it goes below."""
+    v = [float(x) for x in values]
+    sides = []
+    for i, x in enumerate(v):
+        around = [v[j] for j in (i - 1, i + 1) if 0 <= j < len(v)]
+        sides.append("bottom center" if around and all(x < y for y in around) else "top center")
+    return sides
 
 
 def count_ticks(largest: float) -> dict:

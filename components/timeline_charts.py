@@ -96,9 +96,10 @@ def distribution_figure(reference: np.ndarray, current: np.ndarray, feature: str
     bins = shared_bins(reference, current)  # one set of bins: shares of rows are comparable bar by bar
     for values, name, colour in pairs:
         figure.add_trace(go.Histogram(x=values, name=name, histnorm="probability", marker_color=colour,
-                                      opacity=0.6, xbins=bins))
+                                      opacity=0.85, xbins=bins))
     style(figure, title=f"{feature}: reference vs window {window_label}", width=None)
-    figure.update_layout(barmode="overlay")
+    # Side by side, not overlaid: two translucent colours over each other made a third the legend did not name.
+    figure.update_layout(barmode="group", bargap=0.15)
     figure.update_xaxes(title_text=feature, tickformat=NUMBER)
     figure.update_yaxes(title_text="Share of rows")
     return figure

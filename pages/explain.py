@@ -34,12 +34,14 @@ image = explain_service.is_image(schema)
 columns = schema.table_columns() if image else schema.names
 tabs = st.tabs(["Why this answer"] if image else ["Why this answer", "What if an input changed", "Across all the data"])
 with tabs[0]:
-    st.write("Pick a row of the model's reference data; to explain your own input, use the Why tab on Predict.")
+    st.write("Pick an example from the model's reference data (rows like those it was built on). To explain an "
+             "input of your own, run it on Predict and open the answer's Why tab.")
     index = st.number_input(f"Reference row (1 to {len(reference):,})", 1, len(reference), 1, key="explain.row") - 1
     inputs = reference.iloc[int(index)][columns].to_dict()
     if not image:
         render_table(record_frame(inputs), key="explain.case_table")  # one row reads down, feature by feature
-    render_why(ref, schema, inputs, reference, key="explain.case", what_if=False)  # what-if has its own tab
+    render_why(ref, schema, inputs, reference, key="explain.case", what_if=False,
+               action_md="Explain the answer for this row")  # what-if has its own tab
 if not image:
     with tabs[1]:
         st.write(f"Reference row {int(index) + 1:,}, one input changed at a time.")

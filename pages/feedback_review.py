@@ -67,10 +67,14 @@ n_predictions = fm.count_predictions(engine, model=model, version=filters.versio
 summary = fm.summarize(frame, n_predictions)
 in_range = fm.verdict_counts(frame)  # the same dates, model, version and person as everything below
 
+FEW = 5  # below this many labelled predictions a chart is one bar and a 1x1 grid, and a percent is noise: say it
 m = st.columns(4)
 m[0].metric("Feedback in range", int(in_range["items"]), help=md("on {predictions} predictions; {wrong} wrong, "
                                                                  "{correct} correct, {unsure} unsure", **in_range))
-m[1].metric("Accuracy", md_escape(percent(summary.accuracy)),
+# "100%" from one verdict reads as a verdict on the model; a count says what is known.
+accuracy = percent(summary.accuracy) if summary.labelled >= FEW or not summary.labelled else (
+    f"{summary.correct} of {summary.labelled} correct")
+m[1].metric("Accuracy", md_escape(accuracy),
             help="from feedback: correct / (correct + wrong), one vote per prediction (the newest)")
 m[2].metric("Labelled predictions", md("{} of {}", summary.labelled, n_predictions))
 m[3].metric("Coverage", md_escape(percent(summary.coverage)),
@@ -79,7 +83,6 @@ for warning in summary.warnings:
     st.warning(md_escape(warning), icon=":material/warning:")
 
 task = frame["task"].mode().iloc[0] if not frame.empty else "other"
-FEW = 5  # below this many labelled predictions a chart is one bar and a 1x1 grid: say it instead
 if summary.labelled < FEW:
     st.caption(md("Charts of accuracy per day and of true against predicted answers appear once {} predictions "
                   "are labelled (so far: {}).", FEW, summary.labelled))
@@ -90,6 +93,9 @@ if summary.labelled >= FEW:
         st.caption("No right/wrong verdicts in these dates, so no accuracy over time.")
     else:
         st.plotly_chart(accuracy_figure(over, model), key="review.accuracy")
+        st.caption("Each point is one day's share of right answers among the verdicts given on that day's "
+                   "predictions; the bars count those verdicts. A day of one or two verdicts swings between 0% and "
+                   "100%: read the trend over days with many, not a single point.")
     if task == "regression":
         errors = fm.error_distribution(frame)
         if errors.empty:
@@ -102,6 +108,11 @@ if summary.labelled >= FEW:
             st.caption("No verdicts that name the true class yet, so no confusion matrix.")
         else:
             st.plotly_chart(confusion_figure(matrix, model), key="review.confusion")
+            worst = fm.top_confusion(matrix)
+            st.caption("The diagonal holds the right answers, every other cell a mistake. " + (md(
+                "The most frequent: {} answered as {}, {} of {} among {}.", worst.true, worst.predicted, worst.count,
+                count(worst.mistakes, "mistake"), count(worst.total, "verdict")) if worst is not None
+                else "No mistakes among these verdicts."))
 
 order = {"wrong": 0, "unsure": 1, "correct": 2}
 st.subheader("Cases, wrong and unsure first" if shown["verdict"].isin(["wrong", "unsure"]).any() else "Cases")

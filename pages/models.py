@@ -33,11 +33,12 @@ for row_start in range(0, len(entries), 3):
         with col.container(border=True, key=f"models.card.{entry.name}"):
             st.markdown(md("**{}** ", entry.name) + status_badge_md(entry.ref.status))
             st.caption(md_escape(entry.ref.description or "No description in the catalog."))
-            proto = "Seldon v1" if entry.ref.protocol == "seldon" else "V2"
+            # "V2 · version 1" read as two versions at odds: the model's version first, the wire named as one
+            proto = "Seldon v1 protocol" if entry.ref.protocol == "seldon" else "V2 protocol"
             features = f"{entry.n_features} input{'s' if entry.n_features != 1 else ''}" if entry.n_features else "no schema"
             # Each fact whole on a line of a narrow tile (1024 px): "no" / "schema" split apart read as nonsense.
             st.caption(" · ".join(md_escape(unbroken(fact)) for fact in
-                                  (proto, f"version {entry.ref.version or 'n/a'}", features)))
+                                  (f"version {entry.ref.version or 'n/a'}", features, proto)))
             if entry.ref.explainer is not None:
                 st.caption(md("Explanations from a deployed explainer ({})", unbroken(entry.ref.explainer.name)))
             if kind := kind_caption(entry.ref):

@@ -43,28 +43,29 @@ except MDSError as exc:
     st.error(md_escape(exc))
     st.stop()
 if tl.empty:
-    st.info(md("No calls to {} logged yet. ", ref.name) + "Calls show here once Seldon's request logger sends "
-            "them, or after predictions on the Predict and Batch pages (an admin can start simulated traffic on "
-            "Admin).", icon=":material/info:")
+    st.info(md("No calls to {} logged yet. ", ref.name) + "Predictions made on the Predict and Batch pages show "
+            "here, and so do other applications' calls once the model's deployment sends its request logs to the "
+            "workbench (an admin can start simulated traffic on Admin).", icon=":material/info:")
     st.stop()
 w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]
-one_window = f"one-{plan.window_name}" if plan.window_name.isalpha() else plan.window_name  # "a one-week window"
-windows = f"a {one_window} window" if len(w) == 1 else f"{len(w):,} {plan.window_name} windows"
+# "in 2 windows of a week", never "2 week windows" (read as two weeks wide)
+windows = f"one window of {plan.width_words}" if len(w) == 1 else f"{len(w):,} windows of {plan.width_words}"
+first, last = tl.calls_span or (plan.start, plan.end)
 widened_md = md(" Windows are this wide because calls are sparse: a window needs {} to be tested.",
               count(drift_service.MIN_ROWS, "call")) if tl.widened else ""
-st.caption(md("{} in {}, {} to {} (UTC).", count(int(w["calls"].sum()), "call"), windows, plan.label(plan.start),
-              plan.label(plan.end)) + widened_md + md(" {} {}", glue.sample_note(tl, SAMPLE_LIMIT), tl.method_note),
+st.caption(md("{} from {} to {} (UTC), in {}.", count(int(w["calls"].sum()), "call"), plan.label(first),
+              plan.label(last), windows) + widened_md + md(" {} {}", glue.sample_note(tl, SAMPLE_LIMIT), tl.method_note),
            help=md_escape(TERMS["ks"]))
 few = w[w["status"] == TOO_FEW]
 if tested.empty:  # one message, and no threshold box for tests that were not run
     st.warning(md("Not enough calls yet to test for drift: a window needs {} calls, the busiest has {}.",
                   drift_service.MIN_ROWS, int(w["tested_rows"].max())), icon=":material/hourglass_empty:")
 else:
-    st.info(md("Threshold for every view of drift on this page: {}", tl.correction), icon=":material/rule:")
+    st.info(md("{} Every view of drift on this page uses this threshold.", tl.correction), icon=":material/rule:")
     st.caption(md_escape(TERMS["p_value"]) + " " + md_escape(TERMS["bonferroni"]))
 if not few.empty and not tested.empty:
-    st.warning(md("{} fewer than {} rows, so {} not tested (a p-value of a handful of rows is noise): {}.",
+    st.warning(md("{} fewer than {} calls, so {} not tested (a p-value of a handful of calls is noise): {}.",
                   count(len(few), "window has", "windows have"), drift_service.MIN_ROWS,
                   "it is" if len(few) == 1 else "they are",
                   ", ".join(few["label"].head(8))))
@@ -91,8 +92,9 @@ with drift_tab:
                                                    categories=tl.category_labels.get(j)),
                         key="monitor.distribution", width="stretch")
         st.caption(md_escape(glue.window_sample_text(tl, k)))
-        st.caption("Grey is what the model learned from, blue what it saw in the window: a shifted or reshaped "
-                   "blue shape is the drift the p-value measures.")
+        verdict_md = glue.feature_verdict_md(tl, feature, k)
+        st.caption("Grey bars are the reference data (what the model learned from), blue bars the window: where "
+                   "the blue bars stand away from the grey ones, the feature has moved. " + verdict_md)
         if ref.drift is not None and st.toggle(md("Ask the deployed drift detector ({}) per window", ref.drift.name),
                                                key="monitor.server"):
             verdicts, message = glue.server_verdicts(ref, schema, tl)

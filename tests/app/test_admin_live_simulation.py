@@ -85,3 +85,30 @@ def test_the_live_status_reads_as_a_sentence(calls, drift, words):
                                     "running": True, "error": ""}
     at.run()
     assert unescape(at.info[0].value).startswith(words)
+
+
+def test_admin_offers_to_remove_demo_traffic_only_while_there_is_some(logged_in):
+    from datetime import UTC, datetime
+
+    from workbench.store.request_log import LogWrite, log_row, store_log
+    from workbench.ui import resources
+
+    at = logged_in("admin", "admin")
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.key == "admin.demo.clear"]
+    assert any("No demo traffic is logged" in c.value for c in at.caption)
+
+    now = datetime.now(UTC)
+    store_log(resources.engine(), LogWrite(rows=[
+        log_row(model="m", request_id=f"d{i}", row_index=0, source="simulate", time=now, inputs={"x": i}, tag=tag)
+        for i, tag in enumerate(["demo", "demo", None])]))
+    at.run()
+    at.button(key="admin.demo.clear").click().run()
+    assert not at.exception, at.exception
+    assert any("Removed 2 demo instances" in s.value for s in at.success)
+    at.run()  # the one untagged call stays, and the button is gone with the demo traffic
+    assert not [b for b in at.button if b.key == "admin.demo.clear"]
+    assert at.number_input(key="admin.live.shift").proto.disabled  # no feature drifts: no shift to set
+    feature = at.selectbox(key=f"admin.live.feature.{at.selectbox(key='admin.live.model').value}")
+    feature.set_value(feature.options[1]).run()
+    assert not at.number_input(key="admin.live.shift").proto.disabled

@@ -82,7 +82,8 @@ def test_scientists_review_everyone(logged_in, app_env):
     assert at.title[0].value == "Review feedback"
     assert set(at.selectbox(key="review.user").options) == {"everyone", "analyst", "scientist", "admin"}
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Accuracy"] == "67%" and metrics["Labelled predictions"] == "3 of 3"
+    # 3 verdicts: a count, not "67%" (a percent of so few reads as a verdict on the model)
+    assert metrics["Accuracy"] == "2 of 3 correct" and metrics["Labelled predictions"] == "3 of 3"
     assert any("fewer than 30" in w.value for w in at.warning)
     assert not any("one-sided" in w.value for w in at.warning)  # 3 verdicts: too few to call one-sided
     assert metrics["Feedback in range"] == "3" and metrics["Coverage"].endswith("%")
@@ -124,3 +125,20 @@ def test_empty_review_teaches(logged_in, app_env):
     at.switch_page("../pages/feedback_review.py").run()
     assert not at.exception, at.exception
     assert "No feedback yet" in texts(at) and "mds feedback" in texts(at)
+
+
+def test_from_five_verdicts_accuracy_is_a_percent_with_its_charts(logged_in, app_env):
+    engine = _engine(app_env)
+    for i, verdict in enumerate(["correct", "correct", "wrong", "correct", "wrong", "correct"]):
+        pid = log_prediction(engine, user="analyst", model="tips", protocol="v2", request_id=f"f{i}",
+                             inputs={"total_bill": 10.0 + i},
+                             outputs={"task": "classification", "label": "standard",
+                                      "probabilities": {"generous": 0.2, "standard": 0.8}})
+        record_feedback(engine, pid, "analyst", verdict, truth="generous" if verdict == "wrong" else None)
+    at = logged_in("scientist")
+    at.switch_page("../pages/feedback_review.py").run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Accuracy"] == "67%" and metrics["Labelled predictions"] == "6 of 6"
+    assert not any("appear once" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 2  # accuracy per day, true against predicted

@@ -7,13 +7,14 @@ and the drift detector server down each leave the page working with a message.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 import requests
 
 from mds_client import read_reference
-from tests.app.helpers import dead_url, derived_catalog, texts
+from tests.app.helpers import dead_url, derived_catalog, texts, unescape
 from tests.workbench.logsink.conftest import start_sink, stop_sink
 from tests.workbench.monitor.conftest import prometheus  # noqa: F401  (the session fixture)
 from workbench.logsink.simulate import Drift, simulate
@@ -61,7 +62,7 @@ def test_drift_in_the_shifted_feature_is_ranked_first(traffic, no_auth, refs):
     traffic(ref, Drift(feature, 3.0))
     at = open_monitor(no_auth, ref.name)
     shown = texts(at)
-    assert "2-hour windows" in shown or "hour windows" in shown
+    assert "windows of 2 hours" in shown or "windows of an hour" in shown
     assert "Bonferroni" in shown  # windows were tested: the threshold they were tested against is shown
     drift_messages = [e.value for e in at.error if str(e.value).startswith("Drift:")]
     assert drift_messages and drift_messages[0].split(":", 1)[1].strip().replace("\\", "").startswith(feature)
@@ -102,6 +103,11 @@ def test_prometheus_down_leaves_the_page_working(traffic, no_auth, refs, monkeyp
     # 160 calls over two days: half-day windows instead of thirty windows of "too few", and the page says why
     assert "Windows are this wide because calls are sparse: a window needs 20 calls to be tested." in texts(at)
     assert "Bonferroni" in texts(at)  # windows were tested
+    # "160 calls from .. to .. (UTC), in 4 windows of 12 hours": never "4 12-hour windows", nor a future end
+    assert re.search(r"160 calls from .+ to .+ \(UTC\), in \d+ windows of (a day|\d+ hours)", texts(at))
+    # the chart of one feature in one window says what it concludes: its p-value against the threshold
+    assert re.search(r"Here .+ has (moved|not moved beyond chance): p-value [\d.e-]+, (under|above) the threshold",
+                     unescape(texts(at)))
     assert "Calls, errors and latency per" in " ".join(str(c.proto) for c in at.get("plotly_chart"))
 
 

@@ -53,3 +53,13 @@ def test_model_card_metrics_read_as_people_read_them():
     assert metric_text("accuracy", 1.0) == "100%" and metric_text("Accuracy", 0.9444) == "94%"
     assert metric_text("r2", 0.4567891) == "0.457" and metric_text("mae", 12.3456) == "12.3"
     assert metric_text("note", "n/a") == "n/a"
+
+
+def test_accuracy_labels_sit_below_a_dip_so_the_lines_do_not_cross_them():
+    import pandas as pd
+
+    from components.review_charts import label_sides
+
+    assert label_sides(pd.Series([1.0, 0.0, 0.5, 0.5, 1.0])) == [
+        "top center", "bottom center", "top center", "top center", "top center"]
+    assert label_sides(pd.Series([0.3])) == ["top center"]

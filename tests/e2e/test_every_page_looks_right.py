@@ -150,8 +150,29 @@ def _add_records(db_url: str, refs: dict, n: int) -> None:
             else:
                 record_feedback(engine, outcome.prediction_id, "analyst", "correct" if i % 2 == 0 else "unsure",
                                 schema=schema)
+    _add_jobs(engine, client, refs, Path(db_url.split("///", 1)[1]).parent, 1 if n == 1 else 3)
     client.close()
     _spread_over_days(engine)
+
+
+def _add_jobs(engine, client, refs: dict, home: Path, jobs: int) -> None:
+    """The analyst's batch jobs, run to the end through the real servers: the first clean, the next with a
+    rejected row (a word where the model wants a number), so Batch's job list and a job's page have content."""
+    from workbench.batch.service import BatchService
+
+    ref = refs["tips"]
+    service = BatchService(engine, client, home)
+    rows = pd.read_csv(ref.sample_data)
+    number = next(c for c in rows.columns if pd.api.types.is_numeric_dtype(rows[c]))
+    for k in range(jobs):
+        frame = pd.concat([rows] * (k + 1), ignore_index=True)
+        if k:
+            frame[number] = frame[number].astype(object)
+            frame.loc[k, number] = "about twenty"
+        source = home / f"tips-week-{len(list(home.glob('tips-week-*.csv'))) + 1}.csv"  # one name per job
+        frame.to_csv(source, index=False)
+        job_id = service.start(user="analyst", ref=ref, schema=client.schema(ref), source=source)
+        assert service.wait(job_id, 120).state == "done", service.get(job_id)
 
 
 def _spread_over_days(engine, days: int = 6) -> None:

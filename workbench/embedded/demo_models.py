@@ -243,7 +243,7 @@ def train_digits() -> TrainedModel:
     rows = pd.Series(range(len(images))).sample(SAMPLE_ROWS, random_state=RANDOM_STATE).to_numpy()
     sample = pd.DataFrame(images[rows].reshape(-1, 64), columns=columns).astype("int64")
     image = feature(
-        "image", "FP32", "image", "An 8x8 grey-level image of a handwritten digit, one value per pixel.",
+        "image", "FP32", "image", "An 8x8 greyscale image of a handwritten digit, one value per pixel.",
         shape=[-1, 8, 8], min=0, max=16, step=1, default=0,
     )
     return TrainedModel(

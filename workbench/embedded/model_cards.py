@@ -33,7 +33,7 @@ MODEL_CARDS: dict[str, dict[str, Any]] = {
         "tags": ["demo", "regression", "tabular", "mixed-types"],
     },
     "digits": {
-        "description": "Recognises a handwritten digit in an 8x8 grey-level image.",
+        "description": "Recognises a handwritten digit in an 8x8 greyscale image.",
         "owner": "workbench-demo",
         "intended_use": "Demonstrating tensor (image) inputs.",
         "limitations": "8x8 images with pixel values 0..16 only, as in the UCI digits set.",

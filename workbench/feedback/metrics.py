@@ -165,6 +165,31 @@ def confusion_matrix(frame: pd.DataFrame, classes: list[str] | tuple[str, ...] =
     return matrix.astype(int)
 
 
+@dataclass(frozen=True)
+class Confusion:
+    """The most frequent mistake of a confusion matrix: ``count`` of ``total`` named-class verdicts."""
+    true: str
+    predicted: str
+    count: int
+    total: int
+    mistakes: int
+
+
+def top_confusion(matrix: pd.DataFrame) -> Confusion | None:
+    """The off-diagonal cell with the most verdicts (first in reading order on a tie); None without mistakes."""
+    total = int(matrix.to_numpy().sum()) if not matrix.empty else 0
+    best: tuple[int, str, str] | None = None
+    mistakes = 0
+    for t in matrix.index:
+        for p in matrix.columns:
+            n = int(matrix.at[t, p])
+            if t != p and n:
+                mistakes += n
+                if best is None or n > best[0]:
+                    best = (n, str(t), str(p))
+    return None if best is None else Confusion(best[1], best[2], best[0], total, mistakes)
+
+
 def error_distribution(frame: pd.DataFrame) -> pd.DataFrame:
     """Regression: per vote with a true value, predicted, truth, error (predicted - truth), absolute error."""
     columns = ["prediction_id", "predicted", "truth", "error", "abs_error"]

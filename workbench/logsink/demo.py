@@ -89,6 +89,13 @@ def seed_demo(catalog: Path, *, sink_url: str | None = None, rows: int = 240, da
             client.close()
 
 
+def has_demo(engine: Engine) -> bool:
+    """Whether demo traffic is logged (so the Admin page offers to remove it only then)."""
+    from workbench.store.request_log import has_tagged
+
+    return has_tagged(engine, DEMO_TAG)
+
+
 def clear_demo(engine: Engine) -> int:
     """Remove the demo traffic (tag ``demo``) and nothing else."""
     from workbench.store.request_log import delete_tagged

@@ -39,8 +39,11 @@ def threshold_for(n_features: int, p_val: float = P_VALUE) -> float:
 
 
 def correction_text(n_features: int, p_val: float = P_VALUE) -> str:
-    return (f"Bonferroni: a feature drifts when its p-value is below {p_val:g} / {n_features} features = "
-            f"{threshold_for(n_features, p_val):.3g}; a window drifts when any feature does.")
+    if n_features <= 1:
+        return f"The feature drifts when its p-value is below {p_val:g}."
+    return (f"A feature drifts when its p-value is below {threshold_for(n_features, p_val):.3g} ({p_val:g} shared "
+            f"by the {n_features} features tested at once: Bonferroni's correction); a window drifts when any "
+            "feature does.")
 
 
 @dataclass

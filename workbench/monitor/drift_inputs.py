@@ -67,7 +67,7 @@ class DriftInputs:
         if self.image:
             return ("Images are compared through summary statistics per image (mean intensity, contrast, "
                     f"mean of each block of a {GRID} x {GRID} grid), not pixel by pixel.")
-        return "Numeric features: Kolmogorov-Smirnov; categories: chi-squared."
+        return "Numeric features: Kolmogorov\u2011Smirnov; categories: chi\u2011squared."  # hyphens that never break a line
 
     # -- encoding ----------------------------------------------------------------------------
 

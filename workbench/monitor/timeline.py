@@ -57,6 +57,8 @@ class Timeline:
     """Column index -> the labels of its codes, for categorical and boolean features."""
     widened: bool = False
     """the windows are wider than the span alone would give, so that each holds enough calls to test"""
+    calls_span: tuple[datetime, datetime] | None = None
+    """the first and the last logged call (the last window ends after the last call, often in the future)"""
 
     @property
     def empty(self) -> bool:
@@ -156,7 +158,7 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
         columns=["score", "is_outlier", "time", "window", "source", "request_id"])
     return Timeline(plan, pd.DataFrame(rows), p_values, detector.threshold, correction_text(len(inputs.names)),
                     inputs.method_note, outliers, matrices, fit.x_ref, inputs.names, inputs.category_labels,
-                    widened)
+                    widened, (first, last))
 
 
 def ranked_features(timeline: Timeline) -> list[str]:

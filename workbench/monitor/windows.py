@@ -42,6 +42,12 @@ class WindowPlan:
         return f"{seconds} seconds"
 
     @property
+    def width_words(self) -> str:
+        """The width after "windows of": "a day", "an hour", "2 hours", "5 minutes"."""
+        unit = self.unit
+        return unit if " " in unit else ("an " if unit == "hour" else "a ") + unit
+
+    @property
     def window_name(self) -> str:
         """The width as it reads before "window": "5-minute", "hour", "day", "2-hour"."""
         n, _, name = self.unit.partition(" ")

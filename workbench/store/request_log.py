@@ -309,3 +309,12 @@ def delete_tagged(engine: Engine, tag: str) -> int:
                                                   .where(c.tag == tag)), -1)
         rollup.apply(connection, delta)
         return int(connection.execute(delete(table).where(table.c.tag == tag)).rowcount or 0)
+
+
+def has_tagged(engine: Engine, tag: str) -> bool:
+    """Whether any logged row carries ``tag`` (one index probe, however large the log)."""
+    from sqlalchemy import select
+
+    c = RequestLogRow.__table__.c
+    with engine.connect() as connection:
+        return connection.execute(select(c.id).where(c.tag == tag).limit(1)).first() is not None

@@ -105,7 +105,7 @@ def live_simulation_section() -> None:
 
     from components.demo_traffic import render_clear_demo, render_live_form, render_live_status
     from components.text import md, md_escape
-    from workbench.logsink.demo import clear_demo, numeric_features
+    from workbench.logsink.demo import clear_demo, has_demo, numeric_features
     from workbench.ui import resources
 
     path = str(resources.settings().catalog_path)
@@ -144,6 +144,6 @@ def live_simulation_section() -> None:
             st.error(md_escape(exc))
         else:
             st.rerun()
-    if render_clear_demo(key="admin.demo"):
+    if render_clear_demo(has_demo(resources.engine()), key="admin.demo"):
         removed = clear_demo(resources.engine())
         st.success(md("Removed {:,} demo instances.", removed) if removed else "There was no demo traffic to remove.")

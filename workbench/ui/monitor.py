@@ -159,6 +159,18 @@ def window_sample_text(tl: Timeline, k: int) -> str:
     return f"Window {row['label']}: drift tested on all {int(row['tested_rows']):,} of its answered calls."
 
 
+def feature_verdict_md(tl: Timeline, feature: str, k: int) -> str:
+    """What the chart of ``feature`` in window ``k`` concludes: its p-value against the threshold (Markdown)."""
+    start = tl.windows["window"].iloc[k]
+    p_value = tl.p_values.at[feature, start] if feature in tl.p_values.index and start in tl.p_values.columns else None
+    if p_value is None or pd.isna(p_value):
+        return ""
+    if p_value < tl.threshold:
+        return md("Here {} has moved: p-value {:.3g}, under the threshold {:.3g}.", feature, p_value, tl.threshold)
+    return md("Here {} has not moved beyond chance: p-value {:.3g}, above the threshold {:.3g}.", feature, p_value,
+              tl.threshold)
+
+
 def drift_over_time(tl: Timeline, ranked: list[str]) -> None:
     """The p-value timeline and the features x windows heat map, each with what to conclude."""
     st.plotly_chart(charts.drift_timeline_figure(tl, ranked), key="monitor.timeline", width="stretch")

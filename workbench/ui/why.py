@@ -48,8 +48,10 @@ def _help(method: str, ref: ModelRef) -> str:
 
 
 def render_why(ref: ModelRef, schema: ModelSchema | None, inputs: dict[str, Any] | None,
-               reference: pd.DataFrame | None, *, key: str, what_if: bool = True) -> None:
-    """``what_if=False`` where the page has its own what-if tab (Explain): each thing is offered once."""
+               reference: pd.DataFrame | None, *, key: str, what_if: bool = True,
+               action_md: str = "Explain this prediction") -> None:
+    """``what_if=False`` where the page has its own what-if tab (Explain): each thing is offered once.
+    ``action_md``: the button's words (on Explain the row is an example, not a prediction someone made)."""
     problem = explain_service.explainable(schema)
     if problem or inputs is None or schema is None:
         st.caption(md_escape(problem or "Explanations need the inputs of the prediction."))
@@ -67,7 +69,7 @@ def render_why(ref: ModelRef, schema: ModelSchema | None, inputs: dict[str, Any]
     st.caption(md("{} Takes a few seconds; stops after {:g} s.", _help(method, ref), budget))
     digest = hashlib.sha256(row.to_json().encode()).hexdigest()[:16]
     job_key = f"{key}.job.{ref.name}.{method}.{digest}"
-    if st.button("Explain this prediction", key=f"{key}.run", icon=":material/lightbulb:"):
+    if st.button(action_md, key=f"{key}.run", icon=":material/lightbulb:"):
         engine, client = resources.engine(), resources.client()
         explain_jobs.start(
             job_key,

@@ -181,6 +181,10 @@ def test_accuracy_over_time_and_confusion(fixture_store):
     matrix = fm.confusion_matrix(frame, CLASSES)
     expected = pd.DataFrame([[2, 1, 0], [0, 1, 0], [1, 0, 1]], index=CLASSES, columns=CLASSES)
     assert (matrix.to_numpy() == expected.to_numpy()).all()
+    # two mistakes of one each: the first in reading order, with how many mistakes and verdicts there are
+    assert fm.top_confusion(matrix) == fm.Confusion(CLASSES[0], CLASSES[1], 1, 6, 2)
+    assert fm.top_confusion(pd.DataFrame([[3, 0], [0, 2]], index=["a", "b"], columns=["a", "b"])) is None
+    assert fm.top_confusion(pd.DataFrame([[1, 0], [4, 2]], index=["a", "b"], columns=["a", "b"])).true == "b"
     only_bob = fm.feedback_frame(engine, fm.FeedbackFilter(model="wine", user="bob"))
     assert sorted(only_bob["verdict"]) == ["correct", "wrong", "wrong"]
 

@@ -66,7 +66,7 @@ def test_shifted_feature_ranked_first_and_none_without_drift(engine):
     drifted = tl.windows[tl.windows["is_drift"] == True]  # noqa: E712
     assert not drifted.empty and (drifted["window"] >= NOW - timedelta(days=1, hours=6)).all()
     assert set(drifted["top_feature"]) == {"x2"} and list(sustained_drift(tl)) == ["x2"]
-    assert tl.threshold == pytest.approx(0.05 / 5) and "0.05 / 5 features = 0.01" in tl.correction
+    assert tl.threshold == pytest.approx(0.05 / 5) and "below 0.01 (0.05 shared by the 5 features" in tl.correction
 
 
 def test_no_drift_without_shift(engine):
