@@ -53,9 +53,6 @@ def fsync_every_commit(engine: Engine) -> Engine:
         @event.listens_for(engine, "connect")
         def _full(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             dbapi_connection.execute("PRAGMA synchronous=FULL")
-            # The log's indexes are keyed at random (call ids, sample keys): past SQLite's default 2 MB
-            # of page cache every upsert read its pages again, and 10,000 calls logged 30 % slower than 3,000.
-            dbapi_connection.execute("PRAGMA cache_size=-65536")
 
         engine.dispose()  # connections opened before (the migration check) had NORMAL
     return engine
