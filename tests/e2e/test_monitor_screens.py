@@ -65,7 +65,7 @@ def test_monitor_screens(browser, catalog_path, refs, tmp_path: Path, days: int,
             page.set_default_timeout(120_000)
             page.goto(f"{url}/monitor")
             expect(page.get_by_role("heading", name="Watch a model's health")).to_be_visible(timeout=60_000)
-            expect(page.get_by_text("Threshold for every view of drift")).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("Every view of drift on this page uses this threshold")).to_be_visible(timeout=120_000)
             settle(page, timeout=120_000)
             page.wait_for_timeout(1500)  # plotly draws after the script run
             shot = tmp_path / f"monitor-{days}d-{width}.png"
@@ -73,8 +73,8 @@ def test_monitor_screens(browser, catalog_path, refs, tmp_path: Path, days: int,
             page.get_by_role("tab", name="Calls, errors and latency").click()
             page.wait_for_timeout(1500)
             page.screenshot(path=str(tmp_path / f"monitor-{days}d-{width}-health.png"), full_page=True)
-            unit = "hour" if days == 1 else "day"
-            expect(page.get_by_text(f" {unit} windows,")).to_be_visible()
+            width_words = "an hour" if days == 1 else "a day"  # windows fitted to the span: hours for a day
+            expect(page.get_by_text(f"windows of {width_words}.")).to_be_visible()
             page.context.close()
             if os.environ.get("SCREEN_DIR"):
                 for png in tmp_path.glob("*.png"):

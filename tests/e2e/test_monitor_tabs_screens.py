@@ -72,7 +72,7 @@ def test_monitor_tabs(browser, catalog_path, refs, prometheus, tmp_path: Path, d
             page.get_by_test_id("stSelectbox").first.click()
             page.get_by_role("option", name=ref.name, exact=True).click()
             settle(page, timeout=120_000)
-            expect(page.get_by_text("Threshold for every view of drift")).to_be_visible(timeout=120_000)
+            expect(page.get_by_text("Every view of drift on this page uses this threshold")).to_be_visible(timeout=120_000)
             for tab in TABS:
                 page.get_by_role("tab", name=tab).click()
                 settle(page, timeout=120_000)

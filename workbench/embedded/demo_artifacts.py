@@ -26,7 +26,7 @@ from workbench.embedded.layout import HomeLayout, write_json
 from workbench.embedded.model_cards import MODEL_CARDS
 
 # Bump when a model, its schema or its files change: prepare() retrains when the stamp differs.
-TRAINING_VERSION = 4  # 4: all-numeric models declare content_type np (rows as one tensor)
+TRAINING_VERSION = 5  # 4: all-numeric models declare content_type np (rows as one tensor); 5: wine units
 MODEL_VERSION = "1"
 
 DEMO_MODELS = ("wine", "tips", "tip-amount", "digits")

@@ -59,6 +59,10 @@ WINE_DESCRIPTIONS = {
 }
 
 
+# The units the UCI wine data gives (Forina et al.); the other measures are ratios or indices without one.
+WINE_UNITS = {"alcohol": "% vol", "malic_acid": "g/L", "ash": "g/L", "magnesium": "mg/L", "proline": "mg/L"}
+
+
 def _round(value: float, digits: int = 2) -> float:
     return float(round(float(value), digits))
 
@@ -95,6 +99,7 @@ def train_wine() -> TrainedModel:
             max=_round(x[column].max()),
             bounds="observed",  # the range of the training data, not a limit: outside it is a warning
             default=_round(x[column].median()),
+            unit=WINE_UNITS.get(column),
         )
         for column in x.columns
     ]
