@@ -9,7 +9,6 @@ import streamlit as st
 
 from components.case_view import VERDICT_WORDS
 from components.numbers import confidence, count, percent
-from components.review_charts import accuracy_figure, confusion_figure, error_figure
 from components.tables import render_table
 from components.text import md, md_escape
 from mds_client import MDSError
@@ -17,6 +16,7 @@ from workbench.auth import can_see_all_feedback
 from workbench.feedback import metrics as fm
 from workbench.time_text import DAY, when, whens
 from workbench.ui import resources, state
+from workbench.ui.review_charts import render_review_charts
 
 st.title("Review feedback")
 engine = resources.engine()
@@ -82,37 +82,7 @@ m[3].metric("Coverage", md_escape(percent(summary.coverage)),
 for warning in summary.warnings:
     st.warning(md_escape(warning), icon=":material/warning:")
 
-task = frame["task"].mode().iloc[0] if not frame.empty else "other"
-if summary.labelled < FEW:
-    st.caption(md("Charts of accuracy per day and of true against predicted answers appear once {} predictions "
-                  "are labelled (so far: {}).", FEW, summary.labelled))
-if summary.labelled >= FEW:
-    # One chart per row: side by side at 1024 px the confusion matrix shrank to about 60 px, its labels vertical.
-    over = fm.accuracy_over_time(frame)
-    if over.empty:
-        st.caption("No right/wrong verdicts in these dates, so no accuracy over time.")
-    else:
-        st.plotly_chart(accuracy_figure(over, model), key="review.accuracy")
-        st.caption("Each point is one day's share of right answers among the verdicts given on that day's "
-                   "predictions; the bars count those verdicts. A day of one or two verdicts swings between 0% and "
-                   "100%: read the trend over days with many, not a single point.")
-    if task == "regression":
-        errors = fm.error_distribution(frame)
-        if errors.empty:
-            st.caption("No true values given yet, so no error distribution.")
-        else:
-            st.plotly_chart(error_figure(errors, model), key="review.errors")
-    else:
-        matrix = fm.confusion_matrix(frame)
-        if matrix.empty:
-            st.caption("No verdicts that name the true class yet, so no confusion matrix.")
-        else:
-            st.plotly_chart(confusion_figure(matrix, model), key="review.confusion")
-            worst = fm.top_confusion(matrix)
-            st.caption("The diagonal holds the right answers, every other cell a mistake. " + (md(
-                "The most frequent: {} answered as {}, {} of {} among {}.", worst.true, worst.predicted, worst.count,
-                count(worst.mistakes, "mistake"), count(worst.total, "verdict")) if worst is not None
-                else "No mistakes among these verdicts."))
+render_review_charts(frame, model, labelled=summary.labelled, few=FEW)
 
 order = {"wrong": 0, "unsure": 1, "correct": 2}
 st.subheader("Cases, wrong and unsure first" if shown["verdict"].isin(["wrong", "unsure"]).any() else "Cases")
