@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench._figures import shown
 from workbench.embedded.ports import LocalPorts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,9 +120,9 @@ def main() -> int:
     show("Predict rerun, CPU of the script", app_cpu)
     show("Bare rerun, CPU of the script", floor_cpu)
     print("(CPU ms count only the script's thread: they hold on a shared machine; wall ms do not)")
-    ratio = statistics.median(app) / statistics.median(floor)
+    ratio = shown(statistics.median(app), statistics.median(floor), '.1f', 'x')
     verdict = "meets" if statistics.median(app) <= 100 else "misses"
-    print(f"ratio {ratio:.1f}x the floor; {verdict} the 100 ms goal")
+    print(f"ratio {ratio} the floor; {verdict} the 100 ms goal")
     return 0
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 import requests
 from _servers import start_local_mds
 
+from bench._figures import shown
 from mds_client import MDSClient, load_catalog
 from mds_client.codecs import codec_for
 from workbench.batch.service import BatchService
@@ -185,13 +186,13 @@ def main() -> None:
     print(f"(d) ours, MLServer V2:               {ours_v2:10,.0f} rows/s")
     print(f"(d) one request per row, V2 (2,000): {per_row:10,.0f} rows/s")
     print()
-    print(f"ours / seldon-batch-processor best (w={best_key[0]}, b={best_key[1]}): {ours_v1 / best:6.1f}x  (goal >= 10x)")
-    print(f"ours / server single-request rate:   {ours_v1 / server:6.1%}  (goal >= 25%, moonshot 50%)")
-    print(f"ours / per-row on V2:                {ours_v2 / per_row:6.1f}x  (goal >= 100x)")
-    print(f"service logged / not logged (time):  {svc_logged / svc_bare:6.2f}x  (goal <= 1.15x)")
-    print(f"mds predict logged / --no-store:     {cli[True] / cli[False]:6.2f}x  (goal <= 1.15x)")
-    print(f"mds predict logged / sbp best:       {args.rows / cli[True] / best:6.1f}x;  / server: "
-          f"{args.rows / cli[True] / server:6.1%}")
+    print(f"ours / seldon-batch-processor best (w={best_key[0]}, b={best_key[1]}): {shown(ours_v1, best, '6.1f', 'x')}  (goal >= 10x)")
+    print(f"ours / server single-request rate:   {shown(ours_v1, server, '6.1%')}  (goal >= 25%, moonshot 50%)")
+    print(f"ours / per-row on V2:                {shown(ours_v2, per_row, '6.1f', 'x')}  (goal >= 100x)")
+    print(f"service logged / not logged (time):  {shown(svc_logged, svc_bare, '6.2f', 'x')}  (goal <= 1.15x)")
+    print(f"mds predict logged / --no-store:     {shown(cli[True], cli[False], '6.2f', 'x')}  (goal <= 1.15x)")
+    print(f"mds predict logged / sbp best:       {shown(args.rows, cli[True] * best, '6.1f', 'x')};  / server: "
+          f"{shown(args.rows, cli[True] * server, '6.1%')}")
 
 
 if __name__ == "__main__":

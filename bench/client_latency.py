@@ -13,6 +13,7 @@ import pandas as pd
 import requests
 from _servers import start_local_mds
 
+from bench._figures import shown
 from mds_client import MDSClient, load_catalog
 from mds_client.codecs import codec_for
 from mds_client.prediction import dump_json
@@ -45,7 +46,7 @@ def main() -> None:
             bare.append((t2 - t1) * 1000)
         p50_ours, p50_bare = statistics.median(ours), statistics.median(bare)
         print(f"{name}: mds_client p50 {p50_ours:.2f} ms, bare requests.Session p50 {p50_bare:.2f} ms, "
-              f"ratio {p50_ours / p50_bare:.3f} (goal <= 1.10); p95 {sorted(ours)[int(ROUNDS * .95)]:.2f} vs "
+              f"ratio {shown(p50_ours, p50_bare, '.3f')} (goal <= 1.10); p95 {sorted(ours)[int(ROUNDS * .95)]:.2f} vs "
               f"{sorted(bare)[int(ROUNDS * .95)]:.2f} ms")
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from bench._figures import shown
 from mds_client.codecs import codec_for
 from mds_client.prediction import dump_json
 from mds_client.schema import Feature, FeatureKind, ModelSchema, Output
@@ -60,7 +61,7 @@ def main() -> None:
         t_base.append(t2 - t1)
     a, b = statistics.median(t_ours), statistics.median(t_base)
     print(f"{ROWS:,} x {COLS} frame, validate + encode + decode: mds_client {a * 1000:.0f} ms, "
-          f"orjson+numpy baseline {b * 1000:.0f} ms, ratio {a / b:.2f} (goal <= 1.2)")
+          f"orjson+numpy baseline {b * 1000:.0f} ms, ratio {shown(a, b)} (goal <= 1.2)")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from _servers import start_local_mds
 
+from bench._figures import shown
 from mds_client import MDSClient, load_catalog
 from mds_client.batch import BatchScorer
 from mds_client.dask_scoring import score_with_dask, warm_up
@@ -91,10 +92,11 @@ def main() -> None:
     b = pd.read_csv(work / "dask.csv", usecols=["prediction"])["prediction"]
     assert a.equals(b), "the two outputs differ"
 
-    print(f"(a) single process:              {args.rows / single_s:10,.0f} rows/s  ({single_s:6.1f} s)")
-    print(f"(b) Dask, {args.dask_workers} workers x {args.task_threads} threads:   {args.rows / dask_s:10,.0f} rows/s  ({dask_s:6.1f} s, "
+    print(f"(a) single process:              {shown(args.rows, single_s, '10,.0f')} rows/s  ({single_s:6.1f} s)")
+    print(f"(b) Dask, {args.dask_workers} workers x {args.task_threads} threads:   {shown(args.rows, dask_s, '10,.0f')} rows/s  ({dask_s:6.1f} s, "
           f"{result.partitions} partitions; cluster start {startup_s:.1f} s more)")
-    print(f"time (b) / (a): {dask_s / single_s:.2f}x, with the cluster start {(dask_s + startup_s) / single_s:.2f}x "
+    print(f"time (b) / (a): {shown(dask_s, single_s, '.2f', 'x')}, with the cluster start "
+          f"{shown(dask_s + startup_s, single_s, '.2f', 'x')} "
           "(goal <= 1.3x); the outputs are equal row for row")
 
 

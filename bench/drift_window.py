@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from bench._figures import shown
 from mds_client import ModelSchema
 from mds_client.features import Feature, FeatureKind
 from workbench.monitor.drift import Detector
@@ -58,9 +59,9 @@ def main() -> None:
     ours_next = best(lambda: fitted_ours.test(x))
     print(f"reference {N_REF:,} x {FEATURES}, window {N_WINDOW:,}; p-values equal (to alibi's float32); drifted: {got.drifted}")
     print(f"one window (fit + test): alibi-detect {alibi_one * 1000:.0f} ms, ours {ours_one * 1000:.0f} ms, "
-          f"ours/alibi = {ours_one / alibi_one:.2f}x (goal <= 1.1x)")
+          f"ours/alibi = {shown(ours_one, alibi_one, '.2f', 'x')} (goal <= 1.1x)")
     print(f"each further window:     alibi-detect {alibi_next * 1000:.0f} ms, ours {ours_next * 1000:.0f} ms, "
-          f"ours/alibi = {ours_next / alibi_next:.2f}x")
+          f"ours/alibi = {shown(ours_next, alibi_next, '.2f', 'x')}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import pandas as pd
 import requests
 from _servers import start_local_mds
 
+from bench._figures import shown
 from mds_client import MDSClient, load_catalog
 from mds_client.codecs import codec_for
 from mds_client.prediction import dump_json
@@ -121,11 +122,11 @@ def main() -> None:
           f"rule: {theirs.rule}")
     print(f"  c  direct Alibi, new POST/call, per column: {m['c']:.2f} s, {direct_calls} requests")
     print(f"  c1 direct Alibi, new POST/call, tensor:     {m['c1']:.2f} s")
-    print(f"  before: a1/b {m['a1'] / m['b']:.2f}, a1/c {m['a1'] / m['c']:.2f}; "
-          f"a0/b {m['a0'] / m['b']:.2f}, a0/c {m['a0'] / m['c']:.2f}")
-    print(f"  ratio workbench / MLServer explainer: {m['a'] / m['b']:.2f} (goal <= 1.0)")
-    print(f"  ratio workbench / direct new-connection Alibi: {m['a'] / m['c']:.2f} (goal <= 0.8); "
-          f"same wire (a/c1, pooling alone): {m['a'] / m['c1']:.2f}")
+    print(f"  before: a1/b {shown(m['a1'], m['b'])}, a1/c {shown(m['a1'], m['c'])}; "
+          f"a0/b {shown(m['a0'], m['b'])}, a0/c {shown(m['a0'], m['c'])}")
+    print(f"  ratio workbench / MLServer explainer: {shown(m['a'], m['b'])} (goal <= 1.0)")
+    print(f"  ratio workbench / direct new-connection Alibi: {shown(m['a'], m['c'])} (goal <= 0.8); "
+          f"same wire (a/c1, pooling alone): {shown(m['a'], m['c1'])}")
 
     feature = schema.names[0]
     sweep_ms, calls = [], set()

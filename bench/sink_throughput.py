@@ -37,6 +37,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._figures import shown
 from tests.workbench.logsink.conftest import free_port, start_sink, stop_sink, wait_http
 from workbench.logsink.events import binary_headers
 
@@ -238,30 +239,35 @@ def main() -> None:
     commits = commits_after[0] - commits_before[0]
     commit_seconds = (commits_after[1] - commits_before[1]) / max(commits, 1)
     events = 2 * calls
-    sink_calls, bare_calls, raw_calls = calls / sink_seconds, calls / bare_seconds, calls / raw_seconds
-    batch_calls = calls / batch_seconds
+    def rate(count: float, seconds: float) -> str:
+        return shown(count, seconds, "8,.0f")
 
     def cpu(seconds: float) -> str:
-        return f"server CPU {seconds / events * 1e6:4.0f} us/event (= {events / seconds / 2:6,.0f} calls/s per core)"
+        return (f"server CPU {shown(seconds * 1e6, events, '4.0f')} us/event "
+                f"(= {shown(events / 2, seconds, '6,.0f')} calls/s per core)")
 
     print(f"{calls} calls ({events} events) from {concurrency} keep-alive connections, one uvicorn process each "
           f"(loop: {_loop()}), {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    print(f"  sink       : {events / sink_seconds:8,.0f} events/s = {sink_calls:7,.0f} logged calls/s; {cpu(sink_cpu)}; "
-          f"{sink_failures} non-200, {stored} calls stored joined, lost: {calls - stored}")
+    print(f"  sink       : {rate(events, sink_seconds)} events/s = {rate(calls, sink_seconds)} logged calls/s; "
+          f"{cpu(sink_cpu)}; {sink_failures} non-200, {stored} calls stored joined, lost: {calls - stored}")
     print(f"  sink group commits: {commits:,.0f} ({events / max(commits, 1):.1f} events each), "
           f"{commit_seconds * 1e3:.1f} ms each; an fsynced SQLite commit on this disk now: "
           f"{fsync_seconds * 1e3:.1f} ms (median)")
-    print(f"  sink batch : {events / batch_seconds:8,.0f} events/s = {batch_calls:7,.0f} logged calls/s; {cpu(batch_cpu)}; "
-          f"{per_post} events per POST, {batch_failures} non-200, {batch_stored} stored joined, "
+    print(f"  sink batch : {rate(events, batch_seconds)} events/s = {rate(calls, batch_seconds)} logged calls/s; "
+          f"{cpu(batch_cpu)}; {per_post} events per POST, {batch_failures} non-200, {batch_stored} stored joined, "
           f"lost: {calls - batch_stored}")
-    print(f"  bare Starlette: {events / bare_seconds:8,.0f} events/s = {bare_calls:7,.0f} calls/s; {cpu(bare_cpu)}; "
-          f"{bare_failures} non-200")
-    print(f"  bare ASGI  : {events / raw_seconds:8,.0f} events/s = {raw_calls:7,.0f} calls/s; {cpu(raw_cpu)}; "
-          f"{raw_failures} non-200")
-    print(f"  ratio sink / bare Starlette: {sink_calls / bare_calls:.2f} (CPU per event {bare_cpu / sink_cpu:.2f}); "
-          f"sink / bare ASGI: {sink_calls / raw_calls:.2f} (CPU {raw_cpu / sink_cpu:.2f})")
-    print(f"  ratio to the {GOAL_CALLS_PER_S:,.0f} calls/s goal: sink {sink_calls / GOAL_CALLS_PER_S:.2f}x, "
-          f"batch mode {batch_calls / GOAL_CALLS_PER_S:.2f}x, bare Starlette {bare_calls / GOAL_CALLS_PER_S:.2f}x")
+    print(f"  bare Starlette: {rate(events, bare_seconds)} events/s = {rate(calls, bare_seconds)} calls/s; "
+          f"{cpu(bare_cpu)}; {bare_failures} non-200")
+    print(f"  bare ASGI  : {rate(events, raw_seconds)} events/s = {rate(calls, raw_seconds)} calls/s; "
+          f"{cpu(raw_cpu)}; {raw_failures} non-200")
+    # calls / a over calls / b is b / a: the ratio of two rates is the inverse ratio of their seconds
+    print(f"  ratio sink / bare Starlette: {shown(bare_seconds, sink_seconds)} (CPU per event "
+          f"{shown(bare_cpu, sink_cpu)}); sink / bare ASGI: {shown(raw_seconds, sink_seconds)} "
+          f"(CPU {shown(raw_cpu, sink_cpu)})")
+    goal_seconds = calls / GOAL_CALLS_PER_S
+    print(f"  ratio to the {GOAL_CALLS_PER_S:,.0f} calls/s goal: sink {shown(goal_seconds, sink_seconds, '.2f', 'x')}, "
+          f"batch mode {shown(goal_seconds, batch_seconds, '.2f', 'x')}, "
+          f"bare Starlette {shown(goal_seconds, bare_seconds, '.2f', 'x')}")
     print(f"  sink pipeline without HTTP (parse + decode + group upsert): {pipeline:,.0f} calls/s")
 
 
