@@ -14,6 +14,8 @@ RUN pip install -r requirements.txt -c constraints.txt
 COPY pyproject.toml README.md ./
 COPY mds_client/ mds_client/
 COPY workbench/ workbench/
+COPY logsink/ logsink/
+COPY embedded_mds/ embedded_mds/
 COPY components/ components/
 COPY pages/ pages/
 COPY config/ config/

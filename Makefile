@@ -32,7 +32,7 @@ $(VENVS)/seldon/.ok: requirements-seldon.txt constraints-seldon.txt
 	$(VENVS)/seldon/bin/python -c "import seldon_core.wrapper" && touch $@
 
 models: setup
-	$(APP) -m workbench.embedded.demo_models --home $${WORKBENCH_HOME:-.mds}
+	$(APP) -m embedded_mds.demo_models --home $${WORKBENCH_HOME:-.mds}
 
 # Prometheus for the embedded MDS (Debian's package); best effort: without it Monitor falls back to the log.
 system-deps:

@@ -28,7 +28,7 @@ def _classify(cmd: str) -> str | None:
         return "Playwright driver"
     if "streamlit" in cmd:
         return "app server (streamlit)"
-    if "workbench.logsink" in cmd:
+    if "logsink" in cmd:
         return "sink"
     if "simulate" in cmd and "workbench.cli" in cmd:
         return "mds simulate"

@@ -23,7 +23,7 @@ def last_prediction_id(database_url: str) -> int:
     from sqlalchemy import func, select
 
     from workbench.store import open_store
-    from workbench.store.models import Prediction
+    from workbench.store.tables import PredictionRow as Prediction
 
     with open_store(database_url).connect() as conn:
         return conn.execute(select(func.max(Prediction.id))).scalar() or 0
@@ -35,7 +35,7 @@ def check_store(database_url: str, logs: list[UserLog], model: str, since: int) 
 
     from workbench.store import get_prediction, open_store
     from workbench.store.feedback import feedback_for_prediction, get_feedback
-    from workbench.store.models import Prediction
+    from workbench.store.tables import PredictionRow as Prediction
     from workbench.store.traffic import log_summary
 
     engine = open_store(database_url)

@@ -40,7 +40,7 @@ class Processes:
         for process in self.groups:
             kill_group(process)
         if self.mds_home is not None:
-            from workbench.embedded import local_mds
+            from embedded_mds import local_mds
 
             local_mds.down(self.mds_home)
         for pid in _descendants(os.getpid()):  # Playwright's driver and Chromium, if still there

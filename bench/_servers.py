@@ -7,13 +7,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from workbench.embedded.ports import LocalPorts
+from embedded_mds.ports import LocalPorts
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def start_local_mds(**kwargs):
-    from workbench.embedded import local_mds
+    from embedded_mds import local_mds
 
     home = Path(tempfile.mkdtemp(prefix="mds-bench-"))
     kwargs.setdefault("alibi", False)  # a caller may ask for the alibi servers (explain_anchor.py does)

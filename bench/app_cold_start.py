@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from bench._figures import shown
-from workbench.embedded.ports import LocalPorts
+from embedded_mds.ports import LocalPorts
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -77,7 +77,7 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from workbench.embedded import local_mds
+    from embedded_mds import local_mds
 
     with tempfile.TemporaryDirectory() as tmp:
         hello = Path(tmp) / "hello.py"

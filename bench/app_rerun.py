@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from bench._figures import shown
-from workbench.embedded.ports import LocalPorts
+from embedded_mds.ports import LocalPorts
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -79,7 +79,7 @@ def main() -> int:
     args = parser.parse_args()
     from streamlit.testing.v1 import AppTest
 
-    from workbench.embedded import local_mds
+    from embedded_mds import local_mds
 
     with tempfile.TemporaryDirectory() as tmp:
         mds = local_mds.up(Path(tmp) / "mds", LocalPorts.free(), alibi=False)

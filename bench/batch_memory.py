@@ -38,7 +38,7 @@ def write_wine(sample: Path, rows: int, path: Path) -> None:
 
 def child(catalog: str, source: str, output: str) -> None:
     from mds_client import MDSClient, load_catalog
-    from mds_client.batch import BatchScorer
+    from mds_client.batch.scorer import BatchScorer
 
     ref = next(r for r in load_catalog(catalog) if r.name == "wine")
     client = MDSClient()

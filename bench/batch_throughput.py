@@ -29,12 +29,12 @@ import requests
 from _servers import start_local_mds
 
 from bench._figures import shown
+from embedded_mds import processes, server_specs
+from embedded_mds.layout import HomeLayout, seldon_python
+from embedded_mds.ports import LocalPorts
 from mds_client import MDSClient, load_catalog
 from mds_client.codecs import codec_for
 from workbench.batch.service import BatchService
-from workbench.embedded import processes, server_specs
-from workbench.embedded.layout import HomeLayout, seldon_python
-from workbench.embedded.ports import LocalPorts
 from workbench.store import open_store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ def make_wine(sample: Path, rows: int, path: Path) -> pd.DataFrame:
 
 def start_seldon(home: Path, workers: int) -> tuple[str, int]:
     ports = LocalPorts.free()
-    argv = [str(seldon_python()), "-m", "workbench.embedded.served.seldon_launcher", "--name", "wine-v1",
+    argv = [str(seldon_python()), "-m", "embedded_mds.served.seldon_launcher", "--name", "wine-v1",
             "--model-dir", str(HomeLayout(home).seldon_dir("wine-v1")), "--class", server_specs.SELDON_SKLEARN_CLASS,
             "--host", "127.0.0.1", "--http-port", str(ports.seldon_http), "--metrics-port", str(ports.seldon_metrics),
             "--workers", str(workers)]
@@ -73,9 +73,9 @@ def start_seldon(home: Path, workers: int) -> tuple[str, int]:
 
 def run_cli(client: MDSClient, ref, schema, source: Path, out: Path, engine, home: Path, *, logged: bool) -> float:
     """What ``mds predict`` does, in process: score_file into a CSV, with the batch log or (--no-store) without."""
-    from mds_client.batch import score_file
+    from mds_client.batch.scorer import score_file
     from workbench.predict.batch_log import BatchLogWriter
-    from workbench.store.models import new_id
+    from workbench.store.tables import new_id
 
     started = time.perf_counter()
     log = BatchLogWriter(engine, home, ref, schema, run_id=new_id(), user="bench", source="cli") if logged else None

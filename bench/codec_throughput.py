@@ -16,7 +16,7 @@ import pandas as pd
 from bench._figures import shown
 from mds_client.codecs import codec_for
 from mds_client.prediction import dump_json
-from mds_client.schema import Feature, FeatureKind, ModelSchema, Output
+from mds_client.schema.model import Feature, FeatureKind, ModelSchema, Output
 
 ROWS, COLS, ROUNDS = 100_000, 20, 7
 

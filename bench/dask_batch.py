@@ -27,8 +27,8 @@ from _servers import start_local_mds
 
 from bench._figures import shown
 from mds_client import MDSClient, load_catalog
-from mds_client.batch import BatchScorer
-from mds_client.dask_scoring import score_with_dask, warm_up
+from mds_client.batch.dask_scoring import score_with_dask, warm_up
+from mds_client.batch.scorer import BatchScorer
 
 ROW_GROUP = 100_000
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from bench._figures import shown
 from mds_client import ModelSchema
-from mds_client.features import Feature, FeatureKind
+from mds_client.schema.features import Feature, FeatureKind
 from workbench.monitor.drift import Detector
 from workbench.monitor.drift_inputs import DriftInputs
 

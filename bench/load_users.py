@@ -228,8 +228,8 @@ def main() -> int:
     try:
         catalog = args.catalog
         if catalog is None:
-            from workbench.embedded import local_mds
-            from workbench.embedded.ports import LocalPorts
+            from embedded_mds import local_mds
+            from embedded_mds.ports import LocalPorts
 
             procs.mds_home = work / "mds"
             catalog = local_mds.up(procs.mds_home, LocalPorts.free(), sink=True).catalog_path

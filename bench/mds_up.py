@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.embedded import local_mds
-from workbench.embedded.ports import LocalPorts
+from embedded_mds import local_mds
+from embedded_mds.ports import LocalPorts
 
 
 def timed_up(home: Path, alibi: bool) -> tuple[float, dict]:

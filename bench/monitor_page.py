@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mds_client import ModelSchema
-from mds_client.features import Feature, FeatureKind
+from mds_client.schema.features import Feature, FeatureKind
 
 MODEL, FEATURES, DAYS = "bench20", 20, 30
 

@@ -1,6 +1,6 @@
 """Request-log sink throughput, side by side with bare endpoints under the same uvicorn, nothing lost.
 
-Starts the real sink (``python -m workbench.logsink``: uvicorn + httptools + uvloop, one process, a
+Starts the real sink (``python -m logsink``: uvicorn + httptools + uvloop, one process, a
 throwaway SQLite store with an fsync per group commit) and two baselines that only read the body and
 answer 200 (``bench/_bare_sink.py``: a bare Starlette endpoint, and a bare ASGI callable), one after
 the other on free ports. Each gets CALLS calls (a request and a response event each: binary
@@ -38,8 +38,8 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._figures import shown
-from tests.workbench.logsink.conftest import free_port, start_sink, stop_sink, wait_http
-from workbench.logsink.events import binary_headers
+from logsink.events import binary_headers
+from tests.logsink.conftest import free_port, start_sink, stop_sink, wait_http
 
 GOAL_CALLS_PER_S = 2000.0
 NAMES = [f"f{j}" for j in range(13)]
@@ -122,9 +122,9 @@ async def send_all(port: int, requests: list[bytes], concurrency: int, per_call:
 
 def pipeline_only(calls: int, tmp: Path) -> float:
     """Calls/s of parse + decode + one group-committed (fsynced) upsert per 500 events, no HTTP."""
-    from workbench.logsink.app import event_write
-    from workbench.logsink.attribution import Attribution
-    from workbench.logsink.events import parse_event
+    from logsink.app import event_write
+    from logsink.attribution import Attribution
+    from logsink.events import parse_event
     from workbench.store import open_store
     from workbench.store.engine import fsync_every_commit
     from workbench.store.request_log import LogWrite, store_log
@@ -143,7 +143,7 @@ def pipeline_only(calls: int, tmp: Path) -> float:
         write = event_write(event, attribution.attribute(event.service, event.model_id), None)
         group.rows.extend(write.rows)
         if n % 500 == 0:
-            from workbench.logsink.writer import _dedupe
+            from logsink.writer import _dedupe
 
             store_log(engine, _dedupe(group))
             group = LogWrite()
@@ -185,7 +185,7 @@ def fsync_latency(tmp: Path, commits: int = 100) -> float:
 def stored_joined(engine, model: str = MODEL) -> int:  # type: ignore[no-untyped-def]
     from sqlalchemy import func, select
 
-    from workbench.store.request_log import RequestLogRow as R
+    from workbench.store.tables import RequestLogRow as R
 
     with engine.connect() as connection:
         return int(connection.execute(select(func.count()).where(R.model == model, R.status == "ok",

@@ -19,8 +19,8 @@ import streamlit as st
 from components.image_field import render_image_field
 from components.text import md, md_escape, plain
 from mds_client import Feature, FeatureKind, ModelSchema
-from mds_client.cells import range_note
-from mds_client.schema import check_value
+from mds_client.schema.cells import range_note
+from mds_client.schema.model import check_value
 from workbench.predict.image_input import tensor_values
 from workbench.predict.service import random_values, typical_values
 

@@ -3,10 +3,10 @@
 No Streamlit here: the app, the ``mds`` command and scripts share this library.
 """
 
-from .client import MDSClient, load_prediction_schema, read_reference
-from .codecs import codec_for
-from .discovery import CatalogDiscovery, RepositoryDiscovery, load_catalog
-from .errors import (
+from mds_client.client import MDSClient, load_prediction_schema, read_reference
+from mds_client.codecs import codec_for
+from mds_client.discovery import CatalogDiscovery, RepositoryDiscovery, load_catalog
+from mds_client.errors import (
     CatalogError,
     IncompleteAnswer,
     InputError,
@@ -20,10 +20,10 @@ from .errors import (
     SchemaError,
     ServerError,
 )
-from .prediction import Prediction, jsonable
-from .refs import ModelRef
-from .schema import CellError, Feature, FeatureKind, ModelSchema, Output
-from .transport import DEFAULT_RETRY, DEFAULT_TIMEOUT, Auth, Retry, Timeout, Transport
+from mds_client.prediction import Prediction, jsonable
+from mds_client.refs import ModelRef
+from mds_client.schema.model import CellError, Feature, FeatureKind, ModelSchema, Output
+from mds_client.transport.sessions import DEFAULT_RETRY, DEFAULT_TIMEOUT, Auth, Retry, Timeout, Transport
 
 __all__ = [
     "DEFAULT_RETRY",

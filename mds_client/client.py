@@ -15,23 +15,23 @@ from typing import Any
 
 import pandas as pd
 
-from .codecs import codec_for
-from .codecs.seldon import with_tag
-from .discovery.seldon_v2 import answered_by
-from .errors import IncompleteAnswer, InputError, MDSError, ProtocolError, RequestError, SchemaError
-from .prediction import Prediction, dump_json
-from .refs import ModelRef
-from .schema import ModelSchema
-from .schema_sources import (
+from mds_client.codecs import codec_for
+from mds_client.codecs.seldon import with_tag
+from mds_client.discovery.seldon_v2 import answered_by
+from mds_client.errors import IncompleteAnswer, InputError, MDSError, ProtocolError, RequestError, SchemaError
+from mds_client.prediction import Prediction, dump_json
+from mds_client.refs import ModelRef
+from mds_client.schema.model import ModelSchema
+from mds_client.schema.sources import (
     from_prediction_schema,
     from_reference,
     from_seldon_metadata,
     from_v2_metadata,
     resolve,
 )
-from .tracing import HEADER as TRACE_HEADER
-from .tracing import new_traceparent
-from .transport import NO_RETRY, Timeout, Transport
+from mds_client.transport.sessions import NO_RETRY, Timeout, Transport
+from mds_client.transport.tracing import HEADER as TRACE_HEADER
+from mds_client.transport.tracing import new_traceparent
 
 
 class MDSClient:

@@ -9,7 +9,7 @@ import streamlit as st
 from components.batch_view import render_column_plan, render_job_list
 from components.text import md, md_escape
 from mds_client import MDSError
-from mds_client.batch import BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, DEFAULT_WORKERS
+from mds_client.batch.scorer import BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, DEFAULT_WORKERS
 from workbench.batch.columns import plan_columns, read_head
 from workbench.batch.service import MAX_WORKERS
 from workbench.ui import batch_jobs, state

@@ -1,5 +1,8 @@
 """Session fixtures: real model servers on free loopback ports, started once, stopped by PID.
 
+``engine`` is a fresh migrated SQLite store per test; ``postgres_url`` / ``postgres_db`` a throwaway
+Postgres server (tests/postgres_fixture.py), started only by the tests that ask for it.
+
 ``local_mds`` is the embedded MDS with the test-only echo models: MLServer (V2)
 and seldon-core v1 microservices, exactly what ``mds local up`` starts.
 """
@@ -10,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from embedded_mds.ports import LocalPorts
 from mds_client import MDSClient, ModelRef, load_catalog
-from workbench.embedded.ports import LocalPorts
+from tests.postgres_fixture import postgres_db, postgres_url
+from workbench.store import open_store
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,7 +36,7 @@ def private_store(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def local_mds(tmp_path_factory):
-    from workbench.embedded import local_mds as embedded
+    from embedded_mds import local_mds as embedded
 
     home = tmp_path_factory.mktemp("mds-home")
     running = embedded.up(home, LocalPorts.free(), include_test_models=True, alibi=True, timeout=120,
@@ -64,3 +69,14 @@ def listener():
 
     with listening() as found:
         yield found
+
+
+__all__ = ["engine", "postgres_db", "postgres_url"]
+
+
+@pytest.fixture
+def engine(tmp_path):
+    """A migrated SQLite store of this test alone."""
+    engine = open_store(f"sqlite:///{tmp_path / 'store' / 'wb.db'}")
+    yield engine
+    engine.dispose()

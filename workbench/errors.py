@@ -15,9 +15,9 @@ said and what the workbench refused; ``str(error)`` is the message plus a hint o
         │   └── ExplanationCancelled the person stopped it
         ├── FeatureSpaceError        inputs cannot be put in a numeric space (text, tensors)
         ├── DriftError               drift or outliers cannot be computed           (workbench.monitor)
-        ├── LogSinkError             the request-log sink, its readers, the simulator (workbench.logsink.errors)
+        ├── LogSinkError             the request-log sink, its readers, the simulator (logsink.errors)
         ├── PrometheusError          metrics cannot be read from Prometheus         (workbench.monitor.prometheus_errors)
-        └── EmbeddedMDSError         the embedded MDS cannot start or stop           (workbench.embedded.errors)
+        └── EmbeddedMDSError         the embedded MDS cannot start or stop           (embedded_mds.errors)
 """
 
 from __future__ import annotations

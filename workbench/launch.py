@@ -29,8 +29,8 @@ def _stop_on_signals() -> None:
 
 def main() -> int:
     _stop_on_signals()
-    from workbench.embedded import local_mds
-    from workbench.embedded.errors import AlreadyRunningError, EmbeddedMDSError
+    from embedded_mds import local_mds
+    from embedded_mds.errors import AlreadyRunningError, EmbeddedMDSError
     from workbench.paths import default_home
     from workbench.settings import get_settings
 
@@ -59,7 +59,7 @@ def main() -> int:
             return 1
         env["WORKBENCH_CATALOG"] = str(home / "catalog.yaml")
         if started_here:
-            from workbench.logsink.demo import seed_once_in_background
+            from logsink.demo import seed_once_in_background
 
             # First start only (a marker in the home): a few days of demo traffic, in its own process.
             if seed_once_in_background(home, home / "catalog.yaml") is not None:

@@ -7,10 +7,10 @@ so large frames never pass through per-value Python objects.
 
 from __future__ import annotations
 
-from ..errors import CatalogError
-from .base import Codec
-from .seldon import SeldonCodec
-from .v2 import V2Codec
+from mds_client.codecs.base import Codec
+from mds_client.codecs.seldon import SeldonCodec
+from mds_client.codecs.v2 import V2Codec
+from mds_client.errors import CatalogError
 
 CODECS: dict[str, Codec] = {"v2": V2Codec(), "seldon": SeldonCodec()}
 

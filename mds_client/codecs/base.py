@@ -7,8 +7,8 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..prediction import Decoded, looks_like_probabilities, proba_columns
-from ..schema import ModelSchema, Output
+from mds_client.prediction import Decoded, looks_like_probabilities, proba_columns
+from mds_client.schema.model import ModelSchema, Output
 
 
 class Codec(Protocol):

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..prediction import Decoded
-from ..schema import FeatureKind, ModelSchema
-from .base import interpret, wire_frame
+from mds_client.codecs.base import interpret, wire_frame
+from mds_client.prediction import Decoded
+from mds_client.schema.model import FeatureKind, ModelSchema
 
 
 class SeldonCodec:

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..prediction import Decoded
-from ..schema import SMALL_FRAME, Feature, ModelSchema
-from .base import NUMPY_DTYPE, interpret, series_datatype, wire_frame
+from mds_client.codecs.base import NUMPY_DTYPE, interpret, series_datatype, wire_frame
+from mds_client.prediction import Decoded
+from mds_client.schema.model import SMALL_FRAME, Feature, ModelSchema
 
 
 class V2Codec:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ..refs import ModelRef
-from .catalog import CatalogDiscovery, load_catalog
-from .kubernetes import KubernetesDiscovery
-from .repository import RepositoryDiscovery
+from mds_client.discovery.catalog import CatalogDiscovery, load_catalog
+from mds_client.discovery.kubernetes import KubernetesDiscovery
+from mds_client.discovery.repository import RepositoryDiscovery
+from mds_client.refs import ModelRef
 
 
 class Discovery(Protocol):

@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from ..errors import CatalogError
-from ..refs import PROTOCOLS, ModelRef
+from mds_client.errors import CatalogError
+from mds_client.refs import PROTOCOLS, ModelRef
 
 _KNOWN_KEYS = {
     "name", "protocol", "url", "model", "version", "version_in_path", "namespace", "description", "schema",

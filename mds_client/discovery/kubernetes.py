@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import CatalogError
-from ..refs import ModelRef
-from .seldon_v2 import card_from_annotations as _card
-from .seldon_v2 import meta as _meta
-from .seldon_v2 import refs_from_v2_experiment, refs_from_v2_model, refs_from_v2_pipeline
+from mds_client.discovery.seldon_v2 import card_from_annotations as _card
+from mds_client.discovery.seldon_v2 import meta as _meta
+from mds_client.discovery.seldon_v2 import refs_from_v2_experiment, refs_from_v2_model, refs_from_v2_pipeline
+from mds_client.errors import CatalogError
+from mds_client.refs import ModelRef
 
 SELDON_V1 = ("machinelearning.seldon.io", "v1", "seldondeployments")
 SELDON_V2_MODELS = ("mlops.seldon.io", "v1alpha1", "models")

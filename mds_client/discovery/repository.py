@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import ProtocolError
-from ..refs import ModelRef
-from ..transport import Transport
+from mds_client.errors import ProtocolError
+from mds_client.refs import ModelRef
+from mds_client.transport.sessions import Transport
 
 
 class RepositoryIndexItem(BaseModel):

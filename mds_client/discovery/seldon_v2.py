@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..refs import Candidate, Mirror, ModelRef, PipelineStep
+from mds_client.refs import Candidate, Mirror, ModelRef, PipelineStep
 
 ANNOTATION_PREFIX = "mds.workbench/"
 _READY_CONDITIONS = {

@@ -9,11 +9,11 @@
 A pure library (no Streamlit, no network): the page and ``mds check`` draw what it returns.
 """
 
-from .diagnose import TIME_BUDGET_S, diagnose, diagnose_doc, example_payload, payload_kind
-from .errors import PayloadTooDeep, PayloadTooLarge, PayloadUnreadable
-from .reading import MAX_DEPTH, MAX_PAYLOAD_BYTES, Pasted, nesting_depth, read_payload
-from .report import Finding, PayloadKind, Report, Severity
-from .server_errors import ServerAdvice, explain_server_error, server_message
+from mds_client.doctor.diagnose import TIME_BUDGET_S, diagnose, diagnose_doc, example_payload, payload_kind
+from mds_client.doctor.errors import PayloadTooDeep, PayloadTooLarge, PayloadUnreadable
+from mds_client.doctor.reading import MAX_DEPTH, MAX_PAYLOAD_BYTES, Pasted, nesting_depth, read_payload
+from mds_client.doctor.report import Finding, PayloadKind, Report, Severity
+from mds_client.doctor.server_errors import ServerAdvice, explain_server_error, server_message
 
 __all__ = [
     "MAX_DEPTH", "MAX_PAYLOAD_BYTES", "TIME_BUDGET_S", "Finding", "Pasted", "PayloadKind", "PayloadTooDeep",

@@ -16,15 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-from ..codecs import codec_for
-from ..prediction import jsonable
-from ..refs import ModelRef
-from ..schema import FeatureKind, ModelSchema
-from .errors import PayloadTooLarge, PayloadUnreadable
-from .read_v1 import read_seldon, read_table
-from .read_v2 import read_v2
-from .reading import read_payload
-from .report import Finding, PayloadKind, Report
+from mds_client.codecs import codec_for
+from mds_client.doctor.errors import PayloadTooLarge, PayloadUnreadable
+from mds_client.doctor.read_v1 import read_seldon, read_table
+from mds_client.doctor.read_v2 import read_v2
+from mds_client.doctor.reading import read_payload
+from mds_client.doctor.report import Finding, PayloadKind, Report
+from mds_client.prediction import jsonable
+from mds_client.refs import ModelRef
+from mds_client.schema.model import FeatureKind, ModelSchema
 
 MISSING_ONE_BY_ONE = 3
 """Up to this many missing features get a finding each; more are one finding (a payload for another model)."""

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import FeatureKind, ModelSchema
-from .report import Finding
+from mds_client.doctor.report import Finding
+from mds_client.schema.model import FeatureKind, ModelSchema
 
 _NUMERIC = (FeatureKind.NUMBER, FeatureKind.INTEGER)
 

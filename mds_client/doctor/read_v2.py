@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codecs.base import NUMPY_DTYPE
-from ..schema import ModelSchema
-from .report import Finding
+from mds_client.codecs.base import NUMPY_DTYPE
+from mds_client.doctor.report import Finding
+from mds_client.schema.model import ModelSchema
 
 V2_DATATYPES = (*NUMPY_DTYPE, "BYTES")
 _FAMILY = {"BOOL": "bool", "BYTES": "bytes", "FP16": "float", "FP32": "float", "FP64": "float"}

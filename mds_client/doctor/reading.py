@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from .errors import PayloadTooDeep, PayloadTooLarge, PayloadUnreadable
+from mds_client.doctor.errors import PayloadTooDeep, PayloadTooLarge, PayloadUnreadable
 
 MAX_PAYLOAD_BYTES = 8 * 1024 * 1024
 """Larger than any payload worth checking by hand; a 50 MB array is refused unread."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from ..schema import ModelSchema
+from mds_client.schema.model import ModelSchema
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.workbench.logsink.conftest import start_sink, stop_sink
+from tests.logsink.conftest import start_sink, stop_sink
 from workbench.store.traffic import log_summary
 from workbench.ui import live_simulation
 
@@ -16,7 +16,7 @@ def sink_for_app(tmp_path, catalog_path, monkeypatch):
     (tmp_path / "sink").mkdir()
     sink = start_sink(tmp_path / "sink", catalog_path)
     # The session's catalog names no sink (logger_url empty), so the live run goes to the default: this one.
-    monkeypatch.setattr("workbench.logsink.simulate.DEFAULT_SINK", sink.url)
+    monkeypatch.setattr("logsink.simulate.DEFAULT_SINK", sink.url)
     yield sink
     live_simulation.stop()
     stop_sink(sink)

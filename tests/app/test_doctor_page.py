@@ -15,7 +15,7 @@ import time
 import pytest
 
 from mds_client.doctor import example_payload
-from mds_client.schema import FeatureKind
+from mds_client.schema.model import FeatureKind
 from tests.app.helpers import metric_values, shown_tables
 from workbench.store import open_store, recent_predictions
 

@@ -13,11 +13,11 @@ import time
 import pytest
 import requests
 
+from logsink.simulate import Drift, simulate
 from mds_client import read_reference
 from tests.app.helpers import dead_url, derived_catalog, texts, unescape
-from tests.workbench.logsink.conftest import start_sink, stop_sink
+from tests.logsink.conftest import start_sink, stop_sink
 from tests.workbench.monitor.conftest import prometheus  # noqa: F401  (the session fixture)
-from workbench.logsink.simulate import Drift, simulate
 from workbench.monitor import promql
 from workbench.settings import get_settings
 

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from mds_client.doctor import example_payload
-from mds_client.schema import FeatureKind
+from mds_client.schema.model import FeatureKind
 from tests.app.helpers import shown_tables
 
 MODEL = "tips"

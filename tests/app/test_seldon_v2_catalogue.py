@@ -1,7 +1,7 @@
 """Seldon Core v2 in the catalogue: an Experiment's candidates and mirror, a Pipeline's steps, who answered.
 
 The refs come from the real Kubernetes discovery reading the replayed API server of
-``tests/mds_client/test_seldon_v2_discovery.py`` (objects written from Seldon's CRDs), and the
+``tests/mds_client/discovery/test_seldon_v2.py`` (objects written from Seldon's CRDs), and the
 answer from a real call through its replayed mesh, which routes an experiment's call to one arm
 and says so in ``x-seldon-route``. The widgets are run on their own with ``AppTest.from_function``.
 """
@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from mds_client import MDSClient, ModelSchema
 from tests.app.helpers import shown_tables
-from tests.mds_client.test_seldon_v2_discovery import refs, replay  # noqa: F401  (fixtures)
+from tests.mds_client.discovery.test_seldon_v2 import refs, replay  # noqa: F401  (fixtures)
 from workbench.catalog.service import ModelEntry
 from workbench.predict.service import result_of
 

@@ -184,7 +184,8 @@ def _spread_over_days(engine, days: int = 6) -> None:
 
     from sqlalchemy import select, update
 
-    from workbench.store.models import Feedback, Prediction
+    from workbench.store.tables import Feedback
+    from workbench.store.tables import PredictionRow as Prediction
 
     rng = random.Random(7)  # the same spread on every run: screenshots comparable from run to run
     now = datetime.now(UTC).replace(microsecond=0)

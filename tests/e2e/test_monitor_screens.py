@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from logsink.simulate import Drift, apply_drift, draw_rows
 from mds_client import read_reference
 from tests.e2e.conftest import REPO, free_port, settle, wait_healthy
-from workbench.logsink.simulate import Drift, apply_drift, draw_rows
 from workbench.store import open_store
 from workbench.store.request_log import LogWrite, log_row, store_log
 

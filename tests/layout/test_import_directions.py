@@ -1,6 +1,7 @@
 """The allowed import directions of README "Layout", read from the source with ``ast``.
 
     mds_client  ->  nothing of the app
+    embedded_mds, logsink (servers beside the app)  ->  mds_client, the store; never pages, widgets or Streamlit
     workbench services (everything but app.py and ui/)  ->  mds_client, other services; never components or pages
     components  ->  mds_client, workbench types; never the store, threads or the network
     pages  ->  anything
@@ -21,8 +22,12 @@ REPO = Path(__file__).resolve().parents[2]
 RULES: list[tuple[str, str, tuple[str, ...]]] = [
     ("the library knows no app", "mds_client/**/*.py", ("workbench", "components", "pages")),
     ("services never import widgets or pages", "workbench/**/*.py", ("components", "pages")),
+    ("the embedded MDS is a server, not a page", "embedded_mds/**/*.py",
+     ("components", "pages", "workbench.ui", "workbench.app", "streamlit")),
+    ("the request-log sink is a server, not a page", "logsink/**/*.py",
+     ("components", "pages", "workbench.ui", "workbench.app", "streamlit", "embedded_mds")),
     ("widgets only draw", "components/*.py",
-     ("workbench.store", "workbench.ui", "sqlalchemy", "threading", "requests", "httpx", "mds_client.transport")),
+     ("workbench.store", "workbench.ui", "sqlalchemy", "threading", "requests", "httpx", "mds_client.transport.sessions")),
 ]
 # The Streamlit glue may use widgets; everything else under workbench/ is a service.
 GLUE = ("workbench/app.py", "workbench/ui/")

@@ -11,9 +11,9 @@ import pytest
 from mds_client import load_catalog
 from mds_client.client import _explanation_output
 from mds_client.codecs.v2 import V2Codec
-from mds_client.schema_merge import resolve
-from mds_client.schema_sources import from_prediction_schema, from_v2_metadata
-from mds_client.transport import server_message
+from mds_client.schema.merge import resolve
+from mds_client.schema.sources import from_prediction_schema, from_v2_metadata
+from mds_client.transport.sessions import server_message
 
 CATALOG = """
 models:

@@ -7,11 +7,11 @@ import json
 
 from starlette.testclient import TestClient
 
+from logsink.app import create_app
 from mds_client import ModelRef
-from mds_client.schema_sources import from_v2_metadata
+from mds_client.schema.sources import from_v2_metadata
 from tests.app.helpers import dead_url
 from workbench.doctor.service import check_text
-from workbench.logsink.app import create_app
 
 SCHEMA = from_v2_metadata({"inputs": [{"name": "x", "datatype": "FP64", "shape": [-1, 1]}]})
 

@@ -9,7 +9,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 # Streamlit lives only in workbench/app.py and workbench/ui/; code under embedded/served runs inside the
 # model servers' own environments (mlserver, seldon_core), which the app environment does not have.
-EXCLUDED = ("workbench.app", "workbench.ui", "workbench.embedded.served", "workbench.store.migrations")
+EXCLUDED = ("workbench.app", "workbench.ui", "embedded_mds.served", "workbench.store.migrations")
 
 
 def _modules() -> list[str]:

@@ -28,10 +28,10 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from tests.workbench.logsink.conftest import free_port
-from tests.workbench.logsink.test_sink import T0, seldon_headers
+from tests.logsink.conftest import free_port
+from tests.logsink.test_sink import T0, seldon_headers
 from workbench.store import Feedback, PredictionRow, make_engine, session_scope
-from workbench.store.request_log import RequestLogRow
+from workbench.store.tables import RequestLogRow
 
 REPO = Path(__file__).resolve().parents[2]
 CALLS = int(os.environ.get("REPLICA_CALLS", "120"))  # N: distinct calls logged through the two sinks

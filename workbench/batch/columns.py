@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from mds_client import ModelSchema
-from mds_client.batch_input import read_chunks
-from mds_client.schema import check_value
+from mds_client.batch.inputs import read_chunks
+from mds_client.schema.model import check_value
 
 HEAD_ROWS = 200
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
-from mds_client.batch_checks import row_errors
-from mds_client.batch_input import read_chunks
+from mds_client.batch.checks import row_errors
+from mds_client.batch.inputs import read_chunks
 
 SAMPLE_ROWS = 10_000
 _CACHE: dict[tuple[str, str, str], float] = {}

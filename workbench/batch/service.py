@@ -25,9 +25,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
-from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_RETRY_FOR_S, DEFAULT_WORKERS, BatchProgress, BatchScorer
-from mds_client.batch_checks import load_state
-from mds_client.batch_input import DEFAULT_CHUNK_ROWS, count_rows, file_format
+from mds_client.batch.checks import load_state
+from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, count_rows, file_format
+from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_RETRY_FOR_S, DEFAULT_WORKERS, BatchProgress, BatchScorer
 from workbench.batch.server_rate import server_rate
 from workbench.batch.views import BatchRow, JobSummary, JobView
 from workbench.doctor.service import explain_failure, explain_reason
@@ -35,7 +35,7 @@ from workbench.errors import BatchJobError
 from workbench.predict.batch_log import BatchLogWriter
 from workbench.store import batch_jobs, batch_log
 from workbench.store.batch_jobs import JobRecord
-from workbench.store.models import new_id
+from workbench.store.tables import new_id
 
 MAX_WORKERS = 16
 ORPHAN_MESSAGE = "The app stopped while this job ran. Resume it to finish the remaining rows."

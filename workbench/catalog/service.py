@@ -76,7 +76,7 @@ def _check(client: MDSClient, ref: ModelRef, with_schema: bool) -> ModelEntry:
 def offline_schema(ref: ModelRef) -> ModelSchema:
     """The schema from the catalog's files only (schema override, reference data): no server call."""
     from mds_client import load_prediction_schema
-    from mds_client.schema_sources import from_reference, resolve
+    from mds_client.schema.sources import from_reference, resolve
 
     candidates = [load_prediction_schema(ref.schema_path)] if ref.schema_path is not None else []
     reference = reference_frame(ref)

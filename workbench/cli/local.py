@@ -1,4 +1,4 @@
-"""``mds local up|down|status``: the embedded local MDS (the same as ``python -m workbench.embedded``)."""
+"""``mds local up|down|status``: the embedded local MDS (the same as ``python -m embedded_mds``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_local(args: argparse.Namespace) -> int:
-    from workbench.embedded.__main__ import main as embedded_main
+    from embedded_mds.__main__ import main as embedded_main
 
     argv = [args.action, *(["--home", args.home] if args.home else []), *args.options]
     return embedded_main(argv)

@@ -71,7 +71,7 @@ def _find(args: argparse.Namespace, name: str) -> ModelRef:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    from workbench.logsink.__main__ import serve
+    from logsink.__main__ import serve
 
     print(f"Request-log sink on http://{args.host}:{args.port}/ (catalog {_catalog(args)}); Ctrl-C stops it.")
     return serve(args.host, args.port, catalog=_catalog(args))
@@ -106,8 +106,8 @@ def show_command(args: argparse.Namespace) -> int:
 
 
 def simulate_command(args: argparse.Namespace) -> int:
-    from workbench.logsink import LogSinkError
-    from workbench.logsink.simulate import DEFAULT_SINK, Drift, simulate
+    from logsink import LogSinkError
+    from logsink.simulate import DEFAULT_SINK, Drift, simulate
 
     try:
         ref = _find(args, args.model)
@@ -131,9 +131,9 @@ def simulate_command(args: argparse.Namespace) -> int:
 
 
 def import_es_command(args: argparse.Namespace) -> int:
-    from workbench.logsink import LogSinkError
-    from workbench.logsink.attribution import Attribution
-    from workbench.logsink.es_reader import import_es, parse_since
+    from logsink import LogSinkError
+    from logsink.attribution import Attribution
+    from logsink.es_reader import import_es, parse_since
     from workbench.settings import get_settings
     from workbench.store import open_store
 
@@ -157,7 +157,7 @@ def import_es_command(args: argparse.Namespace) -> int:
 
 
 def clear_demo_command(args: argparse.Namespace) -> int:
-    from workbench.logsink.demo import clear_demo
+    from logsink.demo import clear_demo
     from workbench.settings import get_settings
     from workbench.store import open_store
 

@@ -9,9 +9,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from mds_client.batch import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress
-from mds_client.batch_checks import load_state
-from mds_client.schema import ModelSchema
+from mds_client.batch.checks import load_state
+from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress
+from mds_client.schema.model import ModelSchema
 from workbench.cli.common import cli_user, find_model, list_refs, print_table, store_engine
 from workbench.cli.predict_scale import add_scale_arguments, output_of, run_predict
 
@@ -165,7 +165,7 @@ def _log_dask_output(ref: Any, schema: ModelSchema, output: Path | str, rows: in
     The workers stay free of the store; reading the output back costs one pass, and a run that
     resumed partitions logs only what the log lacks (one that scored everything again is a new run). A folder of partitions is not read back (say so).
     """
-    from mds_client.batch_output import is_database_url
+    from mds_client.batch.output import is_database_url
 
     if not is_database_url(output) and not Path(output).is_file():
         print("mds: rows written as a folder of partitions are not logged to the workbench store; "

@@ -15,8 +15,8 @@ import argparse
 from pathlib import Path
 
 from mds_client import MDSClient, ModelRef, ModelSchema
-from mds_client.batch import BatchResult, ProgressCallback, RowsCallback, score_file
-from mds_client.batch_output import is_database_url
+from mds_client.batch.output import is_database_url
+from mds_client.batch.scorer import BatchResult, ProgressCallback, RowsCallback, score_file
 from mds_client.errors import InputError
 
 
@@ -49,7 +49,7 @@ def run_predict(
 ) -> BatchResult:
     """Score ``args.input`` into ``output`` on the engine the flags ask for."""
     if getattr(args, "dask", None):
-        from mds_client.dask_scoring import score_with_dask
+        from mds_client.batch.dask_scoring import score_with_dask
 
         if args.dask_workers < 1:
             raise InputError("--dask-workers must be at least 1.")

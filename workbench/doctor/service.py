@@ -20,7 +20,7 @@ from mds_client.doctor import Finding, PayloadUnreadable, Report, diagnose_doc, 
 from mds_client.errors import ModelUnavailable, RequestError, RequestTimeout
 
 REFUSED = "refused by the server: "
-"""How a batch row refused by the server starts its reason (mds_client.batch)."""
+"""How a batch row refused by the server starts its reason (mds_client.batch.scorer)."""
 
 
 @dataclass

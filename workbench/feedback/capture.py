@@ -27,8 +27,8 @@ from workbench.store.feedback import (
     find_prediction,
     get_feedback,
 )
-from workbench.store.models import Prediction as PredictionRow
 from workbench.store.predictions import predicted_of
+from workbench.store.tables import PredictionRow
 
 __all__ = [
     "EDITABLE", "REWARDS", "VERDICTS", "FeedbackItem", "TruthRules", "edit_feedback", "feedback_for_prediction",

@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 
 from mds_client import MDSError
 from mds_client.errors import ModelNotFound, ModelUnavailable, PayloadRejected, RequestTimeout
-from mds_client.retry import Backoff
+from mds_client.transport.retry import Backoff
 from workbench.feedback.sinks import FeedbackSink
 from workbench.store import outbox as store
 from workbench.store.outbox import Delivery
@@ -66,7 +66,7 @@ class DeliveryReport:
 
 
 def backoff(attempts: int, base: float = DEFAULT_BASE_DELAY, cap: float = DEFAULT_MAX_DELAY) -> float:
-    """Seconds to wait before try number ``attempts + 1`` (the one backoff rule, ``mds_client.retry``)."""
+    """Seconds to wait before try number ``attempts + 1`` (the one backoff rule, ``mds_client.transport.retry``)."""
     return Backoff(base, cap).delay(attempts)
 
 

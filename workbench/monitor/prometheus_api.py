@@ -237,7 +237,7 @@ def prometheus_url(settings: Settings | None = None) -> str | None:
         settings = get_settings()
     if settings.prometheus_url:
         return settings.prometheus_url
-    from workbench.embedded.layout import HomeLayout
+    from embedded_mds.layout import HomeLayout
 
     try:
         state = json.loads(HomeLayout(settings.home).state.read_text())

@@ -27,7 +27,7 @@ class PrometheusNotConfigured(PrometheusError):
         super().__init__(
             "No Prometheus is configured: set WORKBENCH_PROMETHEUS_URL to your cluster's Prometheus "
             "(for example http://prometheus.monitoring:9090), or start the embedded MDS "
-            "(`python -m workbench.embedded up`), which runs one. Until then the charts come from the "
+            "(`python -m embedded_mds up`), which runs one. Until then the charts come from the "
             "workbench's own prediction log."
         )
 

@@ -6,7 +6,7 @@ them from `QUERIES`, and a test checks that each name in ``metrics`` appears in 
 ``increase``, see `range_steps.rate_window`) and ``$sel`` (the label matchers inside ``{}``: the
 query's fixed ones plus the model or server asked for).
 
-What the servers publish decides what can be asked (see `workbench.embedded.prometheus`):
+What the servers publish decides what can be asked (see `embedded_mds.prometheus`):
 - MLServer 1.7.1 labels its per-model metrics ``model`` (the V2 model name) and ``version``:
   calls, failures, and the time per call as a Summary (count and sum, no quantiles). So the rate,
   error share and *mean* latency are per model; the median and 95th percentile come from the REST
@@ -14,7 +14,7 @@ What the servers publish decides what can be asked (see `workbench.embedded.prom
   label our scrape configuration adds), over every model that server hosts.
 - seldon-core's microservice publishes no request metrics, only Seldon's feedback counters
   (label ``model_name``: the predictive unit, the deployment name in the embedded MDS).
-- the request-log sink (`workbench.logsink.metrics`) counts the events it received (by CloudEvent
+- the request-log sink (`logsink.metrics`) counts the events it received (by CloudEvent
   type), refused (by reason) and the rows it stored, and times each group commit as a Histogram.
   Its queries have ``source = SINK``: the Monitor page does not draw them, the Grafana dashboard
   (``tools/grafana_dashboard.py``) does.

@@ -26,8 +26,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from mds_client import ModelRef, ModelSchema
-from mds_client.batch_input import read_chunks
-from mds_client.batch_output import is_database_url, parse_table_url
+from mds_client.batch.inputs import read_chunks
+from mds_client.batch.output import is_database_url, parse_table_url
 from workbench.store import batch_log
 from workbench.store.batch_log import ChunkEntry
 
@@ -128,7 +128,7 @@ def run_for_output(home: Path | str, output: str, *, resume: bool) -> str:
     """
     import hashlib
 
-    from workbench.store.models import new_id
+    from workbench.store.tables import new_id
 
     marker = Path(home) / "batch_log" / "outputs" / (hashlib.sha256(output.encode()).hexdigest()[:24] + ".run")
     if resume and marker.exists():

@@ -1,15 +1,23 @@
-"""The workbench store: SQLAlchemy models, engine helpers, migrations and repositories."""
+"""The workbench store: its tables (``tables``), engine and migrations, and one module of queries per concern."""
 
-from .engine import make_engine, migrate, open_store, session_scope
-from .models import Base, BatchChunk, BatchJob, DriftRun, Explanation, Feedback, FeedbackEvent
-from .models import Prediction as PredictionRow
-from .predictions import (
+from workbench.store.engine import make_engine, migrate, open_store, session_scope
+from workbench.store.predictions import (
     LoggedPrediction,
     count_others_predictions,
     count_predictions,
     get_prediction,
     log_prediction,
     recent_predictions,
+)
+from workbench.store.tables import (
+    Base,
+    BatchChunk,
+    BatchJob,
+    DriftRun,
+    Explanation,
+    Feedback,
+    FeedbackEvent,
+    PredictionRow,
 )
 
 __all__ = [

@@ -14,10 +14,8 @@ from sqlalchemy import JSON, Engine, func, select
 from sqlalchemy.orm import Session
 
 from workbench.records import ACTIVE_STATES, JobRecord
-
-from .engine import session_scope
-from .models import BatchChunk, BatchJob, utcnow
-from .models import Prediction as PredictionRow
+from workbench.store.engine import session_scope
+from workbench.store.tables import BatchChunk, BatchJob, PredictionRow, utcnow
 
 FINAL_STATES = ("done", "failed", "cancelled")
 

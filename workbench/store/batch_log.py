@@ -33,9 +33,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from .engine import session_scope
-from .models import BatchLogChunk, BatchLogRequest, utcnow
-from .models import Prediction as PredictionRow
+from workbench.store.engine import session_scope
+from workbench.store.tables import BatchLogChunk, BatchLogRequest, PredictionRow, utcnow
 
 OUTPUT_COLUMNS = ("prediction", "confidence", "request_id", "error", "row")
 

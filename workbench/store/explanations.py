@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from workbench.store.engine import session_scope
-from workbench.store.models import Explanation as ExplanationRow
+from workbench.store.tables import Explanation as ExplanationRow
 
 
 def cached_payload(engine: Engine, model: str, kind: str, key: str) -> dict[str, Any] | None:

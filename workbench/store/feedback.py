@@ -18,8 +18,7 @@ from workbench.errors import FeedbackError, InvalidFeedback, PredictionNotFound
 from workbench.records import FeedbackItem
 from workbench.store import batch_log
 from workbench.store.engine import session_scope
-from workbench.store.models import Feedback, FeedbackEvent, utcnow
-from workbench.store.models import Prediction as PredictionRow
+from workbench.store.tables import Feedback, FeedbackEvent, PredictionRow, utcnow
 
 EDITABLE = ("verdict", "truth", "confidence", "comment", "tags", "reward")
 Check = Callable[[PredictionRow, dict[str, Any]], dict[str, Any]]

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete
 
-from .engine import session_scope
-from .models import LoginAttempt
+from workbench.store.engine import session_scope
+from workbench.store.tables import LoginAttempt
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, func, or_, select, update
 
 from workbench.store.engine import session_scope
-from workbench.store.models import Feedback, FeedbackEvent, utcnow
-from workbench.store.models import Prediction as PredictionRow
 from workbench.store.predictions import predicted_of
+from workbench.store.tables import Feedback, FeedbackEvent, PredictionRow, utcnow
 
 CLAIM_LEASE = timedelta(minutes=5)
 SENDING = "sending"

@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from workbench.records import LoggedPrediction
-
-from .engine import session_scope
-from .models import Prediction as PredictionRow
+from workbench.store.engine import session_scope
+from workbench.store.tables import PredictionRow
 
 
 def log_prediction(

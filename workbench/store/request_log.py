@@ -14,57 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Engine, Float, Index, Integer, String, Text, case, func, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Engine, case, func, update
 
-from . import traffic_rollup as rollup
-from .models import Base, utcnow
-
-# SQL NULL, not the JSON text 'null', so that a response's upsert keeps the request's inputs (COALESCE).
-_JSON = JSON(none_as_null=True)
-
-
-class RequestLogRow(Base):
-    """One instance of one logged call; inputs from the request event, outputs from the response."""
-
-    __tablename__ = "request_log"
-    __table_args__ = (
-        Index("ix_request_log_model_ts", "model", "event_ts"),
-        # covers the Monitor's per-window counts of calls, errors and latency (migration 0006)
-        Index("ix_request_log_windows", "model", "event_ts", "status", "response_ts"),
-        # a window's sample: one seek per sample key below k, each a contiguous time range (migration 0008)
-        Index("ix_request_log_sample", "model", "sample_key", "event_ts"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    log_key: Mapped[str] = mapped_column(String(400), unique=True)
-    request_id: Mapped[str] = mapped_column(String(128), index=True)
-    row_index: Mapped[int] = mapped_column(Integer, default=0)
-    sample_key: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    """``sample_key(log_key)``: 0..1023, pseudo-random and fixed per instance (the Monitor's samples)."""
-    model: Mapped[str] = mapped_column(String(200))
-    known_model: Mapped[bool] = mapped_column(Boolean, default=True)
-    source: Mapped[str] = mapped_column(String(16))
-    """seldon-logger | kserve-logger | workbench | simulate | elasticsearch"""
-    namespace: Mapped[str] = mapped_column(String(120), default="")
-    endpoint: Mapped[str] = mapped_column(String(120), default="")
-    event_ts: Mapped[float] = mapped_column(Float)
-    event_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    response_ts: Mapped[float | None] = mapped_column(Float, nullable=True)
-    inputs: Mapped[Any] = mapped_column(_JSON, nullable=True)
-    outputs: Mapped[Any] = mapped_column(_JSON, nullable=True)
-    label: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
-    status: Mapped[str] = mapped_column(String(8), default="pending")
-    """pending (request seen, no response yet) | ok | error"""
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    reward: Mapped[float | None] = mapped_column(Float, nullable=True)
-    truth: Mapped[Any] = mapped_column(_JSON, nullable=True)
-    tag: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
-    """``demo`` for the traffic seeded on first start (removable with ``mds logs clear-demo``)."""
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
+from workbench.store import traffic_rollup as rollup
+from workbench.store.tables import RequestLogRow, utcnow
 
 COLUMNS = ("log_key", "sample_key", "request_id", "row_index", "model", "known_model", "source", "namespace",
            "endpoint", "event_ts", "event_time", "response_ts", "inputs", "outputs", "label", "value", "confidence",

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, func, select
 
 from workbench.store.engine import session_scope
-from workbench.store.models import Feedback
-from workbench.store.models import Prediction as PredictionRow
+from workbench.store.tables import Feedback, PredictionRow
 
 
 def feedback_with_predictions(

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Engine, and_, case, exists, func, literal, select, union_all
 from sqlalchemy.sql import Select
 
-from .engine import session_scope
-from .models import Prediction as PredictionRow
-from .request_log import RequestLogRow, as_time, epoch
+from workbench.store.engine import session_scope
+from workbench.store.request_log import as_time, epoch
+from workbench.store.tables import PredictionRow, RequestLogRow
 
 WORKBENCH = "workbench"
 

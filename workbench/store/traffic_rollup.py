@@ -15,27 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, func, select, tuple_
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import func, select, tuple_
 
-from .models import Base
+from workbench.store.tables import RequestLogRow, TrafficRollup
 
 BUCKET_SECONDS = 300
 _CHUNK = 500  # keys per IN (...): far under SQLite's bound-parameter limit
-
-
-class TrafficRollup(Base):
-    __tablename__ = "request_log_rollup"
-
-    model: Mapped[str] = mapped_column(String(200), primary_key=True)
-    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
-    """Epoch seconds of the bucket's start, a multiple of ``BUCKET_SECONDS``."""
-    source: Mapped[str] = mapped_column(String(16), primary_key=True)
-    calls: Mapped[int] = mapped_column(Integer, default=0)
-    errors: Mapped[int] = mapped_column(Integer, default=0)
-    latency_sum: Mapped[float] = mapped_column(Float, default=0.0)
-    """Milliseconds, over the rows that have a response time."""
-    latency_n: Mapped[int] = mapped_column(Integer, default=0)
 
 
 Key = tuple[str, int, str]
@@ -78,8 +63,6 @@ def state_of(connection: Any, keys: list[str]) -> dict[str, tuple[Any, ...]]:
 
 def calls_state(connection: Any, calls: list[tuple[str, str]]) -> list[tuple[Any, ...]]:
     """The rows of (model, request id) calls, as `add_rows` wants them."""
-    from .request_log import RequestLogRow
-
     log = RequestLogRow.__table__.c
     out: list[tuple[Any, ...]] = []
     for i in range(0, len(calls), _CHUNK):

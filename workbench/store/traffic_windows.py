@@ -21,11 +21,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, Float, Text, case, cast, func, select, type_coerce
 
-from .engine import session_scope
-from .models import Prediction as PredictionRow
-from .request_log import SAMPLE_KEYS, RequestLogRow, as_time
-from .traffic import WORKBENCH, _workbench_only
-from .traffic_rollup import aligned, rollup_windows
+from workbench.store.engine import session_scope
+from workbench.store.request_log import SAMPLE_KEYS, as_time
+from workbench.store.tables import PredictionRow, RequestLogRow
+from workbench.store.traffic import WORKBENCH, _workbench_only
+from workbench.store.traffic_rollup import aligned, rollup_windows
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from components.prediction_view import render_result
 from components.text import md, md_escape
 from components.trace_view import render_trace
 from mds_client import MDSError
-from mds_client.tracing import trace_link
+from mds_client.transport.tracing import trace_link
 from workbench.auth import can_open_case
 from workbench.explain import service as explain_service
 from workbench.feedback.capture import feedback_for_prediction

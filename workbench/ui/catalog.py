@@ -33,6 +33,6 @@ def _how_to_add(path: str) -> None:
                    "WORKBENCH_KUBE_*) on the Admin page.")
         return
     st.caption(
-        "Start the local demo models with `python -m workbench.embedded up`, or point WORKBENCH_CATALOG at a "
+        "Start the local demo models with `python -m embedded_mds up`, or point WORKBENCH_CATALOG at a "
         + md("catalog YAML that lists your models (now: {}).", path)
     )

@@ -1,7 +1,7 @@
 """The Admin page's live simulation: traffic with drift sent in a background thread while people watch.
 
 One run at a time per app process (module state behind a lock, since Streamlit reruns the page);
-bounded: at most ``MAX_RATE`` calls/s for ``MAX_SECONDS``. The work is ``workbench.logsink.simulate``.
+bounded: at most ``MAX_RATE`` calls/s for ``MAX_SECONDS``. The work is ``logsink.simulate``.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ def current() -> LiveRun | None:
 def start(ref: ModelRef, *, rate: float, seconds: int, drift_feature: str = "", shift: float = 0.0,
           sink_url: str | None = None) -> LiveRun:
     """Start a bounded run; ``MDSError`` when one is running or the bounds are exceeded."""
-    from workbench.logsink import LogSinkError
-    from workbench.logsink.simulate import DEFAULT_SINK, Drift, simulate
+    from logsink import LogSinkError
+    from logsink.simulate import DEFAULT_SINK, Drift, simulate
 
     global _current
     if not (0 < rate <= MAX_RATE) or not (1 <= seconds <= MAX_SECONDS):
@@ -105,7 +105,7 @@ def live_simulation_section() -> None:
 
     from components.demo_traffic import render_clear_demo, render_live_form, render_live_status
     from components.text import md, md_escape
-    from workbench.logsink.demo import clear_demo, has_demo, numeric_features
+    from logsink.demo import clear_demo, has_demo, numeric_features
     from workbench.ui import resources
 
     path = str(resources.settings().catalog_path)

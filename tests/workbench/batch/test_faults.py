@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from mds_client import MDSClient, Timeout, Transport
-from mds_client.transport import Retry
+from mds_client.transport.sessions import Retry
 from tests.faults import FAULTS, assert_plain, origin, start_proxy, through
 from workbench.batch.service import BatchService
 from workbench.store import batch_log

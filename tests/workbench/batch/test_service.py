@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mds_client import FeatureKind, ModelSchema
-from mds_client.schema import Feature
+from mds_client.schema.model import Feature
 from workbench.batch.columns import plan_columns
 from workbench.batch.service import BatchService
 from workbench.errors import BatchJobError

@@ -6,7 +6,7 @@ import pytest
 
 from mds_client import CatalogError, load_catalog
 from mds_client.discovery import CatalogDiscovery, KubernetesDiscovery, RepositoryDiscovery
-from tests.mds_client.test_kubernetes_discovery import api_client  # noqa: F401 - the fake API server fixture
+from tests.mds_client.discovery.test_kubernetes import api_client  # noqa: F401 - the fake API server fixture
 from workbench.catalog.discovery import describe_discovery, make_discovery
 from workbench.catalog.service import check_models, discover_models
 from workbench.settings import Settings

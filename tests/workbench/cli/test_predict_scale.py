@@ -59,7 +59,7 @@ def test_the_scale_modules_import_their_heavy_libraries_only_when_used():
     import subprocess
     import sys
 
-    code = ("import sys, mds_client.batch, mds_client.batch_output, mds_client.dask_scoring;"
+    code = ("import sys, mds_client.batch.scorer, mds_client.batch.output, mds_client.batch.dask_scoring;"
             "print(sorted(m for m in ('sqlalchemy', 'distributed', 'dask', 'tenacity', 'fsspec', 'workbench')"
             " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -75,7 +75,7 @@ def test_the_scale_modules_import_their_heavy_libraries_only_when_used():
 def test_rows_scored_on_dask_are_logged_from_the_joined_output(capsys, catalog_path, refs, tmp_path, monkeypatch):
     from workbench.settings import get_settings
     from workbench.store import batch_log, open_store, session_scope
-    from workbench.store.models import BatchLogChunk
+    from workbench.store.tables import BatchLogChunk
 
     url = f"sqlite:///{tmp_path / 'wb.db'}"
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", url)

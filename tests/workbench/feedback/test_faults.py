@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mds_client import MDSClient, Timeout, Transport
-from mds_client.transport import Retry
+from mds_client.transport.sessions import Retry
 from tests.faults import FAULTS, assert_plain, origin, start_proxy, through
 from workbench.feedback.capture import record_feedback
 from workbench.feedback.outbox import deliver_pending

@@ -19,11 +19,11 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from embedded_mds import processes
+from embedded_mds.layout import HomeLayout, seldon_python
+from embedded_mds.ports import LocalPorts
+from embedded_mds.server_specs import SELDON_SKLEARN_CLASS
 from mds_client import ModelRef
-from workbench.embedded import processes
-from workbench.embedded.layout import HomeLayout, seldon_python
-from workbench.embedded.ports import LocalPorts
-from workbench.embedded.server_specs import SELDON_SKLEARN_CLASS
 from workbench.feedback.capture import get_feedback, record_feedback
 from workbench.feedback.outbox import (
     deliver_pending,
@@ -148,7 +148,7 @@ class SeldonServer:
         import os
 
         env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), PYTHONUNBUFFERED="1")
-        argv = [str(seldon_python()), "-m", "workbench.embedded.served.seldon_launcher", "--name", "wine-v1",
+        argv = [str(seldon_python()), "-m", "embedded_mds.served.seldon_launcher", "--name", "wine-v1",
                 "--model-dir", str(self.model_dir), "--class", SELDON_SKLEARN_CLASS, "--host", "127.0.0.1",
                 "--http-port", str(self.http), "--metrics-port", str(self.metrics_port)]
         deadline = time.monotonic() + 30

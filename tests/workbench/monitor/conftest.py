@@ -1,6 +1,6 @@
 """A real Prometheus (Debian's /usr/bin/prometheus) scraping the servers of the ``local_mds`` fixture.
 
-Its prometheus.yml is written by `workbench.embedded.prometheus` from the fixture's server records,
+Its prometheus.yml is written by `embedded_mds.prometheus` from the fixture's server records,
 with a 1 s scrape interval so that tests wait little; it runs on a free port and is stopped by its
 process group.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from workbench.embedded import processes
-from workbench.embedded.prometheus import (
+from embedded_mds import processes
+from embedded_mds.prometheus import (
     READY_PATH,
     ScrapeTarget,
     prometheus_argv,

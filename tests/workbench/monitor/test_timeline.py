@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import ks_2samp
 
 from mds_client import ModelSchema
-from mds_client.features import Feature, FeatureKind
+from mds_client.schema.features import Feature, FeatureKind
 from workbench.monitor.drift import Detector, threshold_for
 from workbench.monitor.drift_inputs import DriftInputs
 from workbench.monitor.estimated_accuracy import estimate

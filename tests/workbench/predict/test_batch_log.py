@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import update
 
 from mds_client import FeatureKind, ModelRef, ModelSchema
-from mds_client.schema import Feature
+from mds_client.schema.model import Feature
 from workbench.predict.batch_log import BatchLogWriter, output_rows, run_for_output
 from workbench.store import batch_log, open_store, session_scope
-from workbench.store.models import BatchLogChunk
+from workbench.store.tables import BatchLogChunk
 
 REPO = Path(__file__).resolve().parents[3]
 SCHEMA = ModelSchema(features=(Feature("size", FeatureKind.NUMBER), Feature("colour", FeatureKind.CATEGORY,

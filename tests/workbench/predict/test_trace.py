@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from mds_client import MDSClient
-from mds_client.tracing import is_trace_id, trace_id_of, trace_link
+from mds_client.transport.tracing import is_trace_id, trace_id_of, trace_link
 from workbench.predict.service import predict
 from workbench.store import get_prediction
 

@@ -1,0 +1,147 @@
+"""Write ``<home>/catalog.yaml``: the embedded MDS described like any other model catalog.
+
+Format (other code parses it; paths are relative to the catalog file)::
+
+    # written by the embedded MDS
+    models:
+      - name: wine                      # unique id in the workbench
+        protocol: v2                    # v2 | seldon
+        url: http://127.0.0.1:9500      # server base URL (seldon: the client appends /api/v1.0/...)
+        model: wine                     # V2 model name (v2 only)
+        version: "1"
+        description: One line of purpose.
+        reference_data: reference/wine.csv
+        sample_data: samples/wine.csv
+        schema: schemas/wine-v1.json    # optional: Seldon ML prediction schema
+        headers: {}
+        explainer: {protocol: v2, url: http://127.0.0.1:9520, model: wine-explainer}   # optional
+        # a Seldon v1 model's explainer: {name: wine-v1-explainer, protocol: seldon, url: http://127.0.0.1:9523}
+        drift: {protocol: v2, url: http://127.0.0.1:9520, model: wine-drift}           # optional
+        card: {owner: ..., intended_use: ..., limitations: ..., training_data: ..., metrics: {...}}
+        tags: [demo, classification]
+        logger: {url: http://127.0.0.1:9530}   # when the request-log sink runs: where its calls are logged
+
+``drift`` names the V2 endpoint of an alibi-detect drift detector fitted on the entry's reference
+data (POST a V2 batch to ``/v2/models/<model>/infer``; outputs ``is_drift``, ``distance``, ``p_val``,
+``threshold``). Test-only models (``echo``, ``echo-v1``, ``wine-bare``) carry the tag ``test`` and appear only when
+asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from embedded_mds.layout import HomeLayout
+from embedded_mds.seldon_explainer import EXPLAINER as V1_EXPLAINER
+from embedded_mds.server_specs import ALIBI, MLSERVER, SINK
+
+HEADER = "# written by the embedded MDS\n"
+CARD_KEYS = ("owner", "intended_use", "limitations", "training_data", "metrics")
+
+
+@dataclass
+class CatalogEntry:
+    name: str
+    protocol: str
+    url: str
+    model: str | None = None
+    version: str = "1"
+    description: str = ""
+    reference_data: str | None = None
+    sample_data: str | None = None
+    schema: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    explainer: dict[str, str] | None = None
+    drift: dict[str, str] | None = None
+    card: dict[str, Any] | None = None
+    tags: list[str] = field(default_factory=list)
+    logger: dict[str, str] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        keys = ("name", "protocol", "url", "model", "version", "description", "reference_data",
+                "sample_data", "schema", "headers", "explainer", "drift", "card", "tags", "logger")
+        out: dict[str, Any] = {}
+        for key in keys:
+            value = getattr(self, key)
+            if value is None:
+                continue
+            out[key] = value
+        return out
+
+
+def entry_from_card(layout: HomeLayout, name: str, *, protocol: str, url: str, model: str | None,
+                    data_name: str | None = None) -> CatalogEntry:
+    """An entry whose description, card and tags come from ``cards/<name>.json``."""
+    card_path = layout.card_json(name)
+    card = json.loads(card_path.read_text()) if card_path.exists() else {}
+    data_name = data_name or name
+    entry = CatalogEntry(
+        name=name,
+        protocol=protocol,
+        url=url,
+        model=model,
+        description=card.get("description", ""),
+        card={key: card[key] for key in CARD_KEYS if key in card} or None,
+        tags=list(card.get("tags", [])),
+    )
+    if layout.reference_csv(data_name).exists():
+        entry.reference_data = layout.relative(layout.reference_csv(data_name))
+    if layout.sample_csv(data_name).exists():
+        entry.sample_data = layout.relative(layout.sample_csv(data_name))
+    if layout.schema_json(name).exists():
+        entry.schema = layout.relative(layout.schema_json(name))
+    return entry
+
+
+def write_catalog(path: Path, entries: list[CatalogEntry]) -> None:
+    import yaml
+
+    body = yaml.safe_dump({"models": [entry.as_dict() for entry in entries]}, sort_keys=False,
+                          default_flow_style=False, allow_unicode=True, width=120)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(HEADER + body)
+    tmp.replace(path)
+
+
+def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_test_models: bool) -> list[CatalogEntry]:
+    """The entries of the servers `up` recorded; the alibi server only adds wine's explainer and drift."""
+    by_name = {server["name"]: server for server in servers}
+    core = by_name[MLSERVER]
+    alibi = by_name.get(ALIBI)
+    entries: list[CatalogEntry] = []
+    for model in ("wine", "tips", "tip-amount", "digits"):
+        if model not in core["models"]:
+            continue
+        entry = entry_from_card(layout, model, protocol="v2", url=core["url"], model=model)
+        if model == "wine" and alibi:
+            if "wine-explainer" in alibi["models"]:
+                entry.explainer = {"protocol": "v2", "url": alibi["url"], "model": "wine-explainer"}
+            if "wine-drift" in alibi["models"]:
+                entry.drift = {"protocol": "v2", "url": alibi["url"], "model": "wine-drift"}
+        entries.append(entry)
+    if "wine-v1" in by_name:
+        v1 = entry_from_card(layout, "wine-v1", protocol="seldon", url=by_name["wine-v1"]["url"],
+                             model=None, data_name="wine")
+        if V1_EXPLAINER in by_name:  # a Seldon v1 explainer: POST {url}/api/v1.0/explain
+            v1.explainer = {"name": V1_EXPLAINER, "protocol": "seldon", "url": by_name[V1_EXPLAINER]["url"]}
+        entries.append(v1)
+    if include_test_models:
+        if "echo" in core["models"]:
+            entries.append(CatalogEntry(name="echo", protocol="v2", url=core["url"], model="echo",
+                                        description="Returns every input unchanged (test only).", tags=["test"]))
+        if "wine-bare" in core["models"]:
+            bare = CatalogEntry(name="wine-bare", protocol="v2", url=core["url"], model="wine-bare",
+                                description="The wine pipeline with no metadata declared (test only).", tags=["test"])
+            if layout.reference_csv("wine").exists():
+                bare.reference_data = layout.relative(layout.reference_csv("wine"))
+            entries.append(bare)
+        if "echo-v1" in by_name:
+            entries.append(CatalogEntry(name="echo-v1", protocol="seldon", url=by_name["echo-v1"]["url"],
+                                        description="Returns what Seldon decoded (test only).", tags=["test"]))
+    if SINK in by_name:
+        for entry in entries:
+            entry.logger = {"url": by_name[SINK]["url"]}
+    return entries

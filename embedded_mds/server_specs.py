@@ -1,0 +1,142 @@
+"""What to start: one `ServerSpec` per server process, with its command line, ports and readiness.
+
+`build_specs` turns a prepared home into the list `startup` runs: the core MLServer, one seldon
+microservice per service (ports ``LocalPorts.seldon(i)``) and, when it was prepared, the alibi
+MLServer. `server_env` is the environment every server runs with.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from embedded_mds.layout import Prepared, mlserver_python, repo_pythonpath, seldon_python
+from embedded_mds.ports import LocalPorts
+
+MLSERVER = "mlserver"
+ALIBI = "alibi"
+V1_EXPLAINER_KIND = "explainer"
+SINK = "sink"
+SELDON_SKLEARN_CLASS = "embedded_mds.served.seldon_model.SklearnModel"
+SELDON_ECHO_CLASS = "embedded_mds.served.seldon_model.Echo"
+# scikit-learn warns on every 2-D tensor request to a pipeline fitted on a DataFrame; harmless.
+SERVER_PYTHONWARNINGS = "ignore::UserWarning:sklearn.utils.validation"
+
+
+@dataclass
+class ServerSpec:
+    """One server process to start."""
+
+    name: str
+    kind: str  # mlserver | seldon
+    argv: list[str]
+    host: str
+    ports: dict[str, int]
+    ready_paths: list[str]
+    models: list[str]
+    core: bool = True
+    # Models loaded through the repository API: `load_early` as soon as the server is live (their
+    # imports then overlap the core's start-up), `load_after_core` once the core is ready (they
+    # call a core model while loading).
+    load_early: list[str] = field(default_factory=list)
+    load_after_core: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.ports['http']}"
+
+
+def mlserver_settings(host: str, http: int, grpc: int, metrics: int, *, load_at_startup: bool = True) -> dict[str, Any]:
+    return {
+        "host": host,
+        "http_port": http,
+        "grpc_port": grpc,
+        "metrics_port": metrics,
+        "parallel_workers": 0,
+        "load_models_at_startup": load_at_startup,
+    }
+
+
+def server_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = repo_pythonpath(env)
+    env.setdefault("PYTHONWARNINGS", SERVER_PYTHONWARNINGS)
+    env["PYTHONUNBUFFERED"] = "1"
+    for key in ("VIRTUAL_ENV", "PYTHONHOME"):
+        env.pop(key, None)
+    return env
+
+
+def mlserver_argv(python: Path, models_dir: Path) -> list[str]:
+    # The venv's `mlserver` script may be missing when only a python path is configured.
+    return [str(python), "-c", "import sys; from mlserver.cli import main; sys.exit(main())",
+            "start", str(models_dir)]
+
+
+def build_specs(prepared: Prepared, ports: LocalPorts) -> list[ServerSpec]:
+    layout = prepared.layout
+    mls_python, sel_python = mlserver_python(), seldon_python()
+    specs = [
+        ServerSpec(
+            name=MLSERVER, kind="mlserver", argv=mlserver_argv(mls_python, layout.models), host=ports.host,
+            ports={"http": ports.mlserver_http, "grpc": ports.mlserver_grpc, "metrics": ports.mlserver_metrics},
+            ready_paths=["/v2/health/ready"] + [f"/v2/models/{m}/ready" for m in prepared.core_models],
+            models=prepared.core_models,
+        )
+    ]
+    for index, service in enumerate(prepared.seldon_services):
+        http, metrics = ports.seldon(index)
+        user_class = SELDON_ECHO_CLASS if service == "echo-v1" else SELDON_SKLEARN_CLASS
+        specs.append(ServerSpec(
+            name=service, kind="seldon",
+            argv=[str(sel_python), "-m", "embedded_mds.served.seldon_launcher", "--name", service,
+                  "--model-dir", str(layout.seldon_dir(service)), "--class", user_class,
+                  "--host", ports.host, "--http-port", str(http), "--metrics-port", str(metrics)],
+            host=ports.host, ports={"http": http, "metrics": metrics},
+            ready_paths=["/health/ping"], models=[service],
+        ))
+    if prepared.alibi_models and not prepared.alibi_error:
+        from embedded_mds.alibi_models import CALLS_CORE
+
+        specs.append(ServerSpec(
+            name=ALIBI, kind="mlserver", argv=mlserver_argv(mls_python, layout.alibi_models), host=ports.host,
+            ports={"http": ports.alibi_http, "grpc": ports.alibi_grpc, "metrics": ports.alibi_metrics},
+            ready_paths=["/v2/health/live"], models=prepared.alibi_models, core=False,
+            load_early=[m for m in prepared.alibi_models if m not in CALLS_CORE],
+            load_after_core=[m for m in prepared.alibi_models if m in CALLS_CORE],
+        ))
+    for name in prepared.v1_explainers:
+        specs.append(v1_explainer_spec(prepared, ports, name))
+    if prepared.sink:
+        specs.append(sink_spec(prepared, ports))
+    return specs
+
+
+def v1_explainer_spec(prepared: Prepared, ports: LocalPorts, name: str) -> ServerSpec:
+    """The Seldon v1 explainer (``served.v1_explainer``, app venv: Tornado and alibi), optional.
+
+    Ready once it has loaded its explainer, which needs the v1 model to answer.
+    """
+    from embedded_mds.layout import app_python
+
+    config = prepared.layout.seldon_dir(name) / "explainer.json"
+    return ServerSpec(
+        name=name, kind=V1_EXPLAINER_KIND, host=ports.host, ports={"http": ports.v1_explainer_http},
+        ready_paths=["/health/ready"], models=[name], core=False,
+        argv=[str(app_python()), "-m", "embedded_mds.served.v1_explainer", "--config", str(config),
+              "--host", ports.host, "--port", str(ports.v1_explainer_http)],
+    )
+
+
+def sink_spec(prepared: Prepared, ports: LocalPorts) -> ServerSpec:
+    """The request-log sink (``python -m logsink``, app venv), optional: the MDS works without it."""
+    from embedded_mds.layout import app_python
+
+    return ServerSpec(
+        name=SINK, kind="sink", host=ports.host, ports={"http": ports.sink_http}, ready_paths=["/health"],
+        models=[], core=False,
+        argv=[str(app_python()), "-m", "logsink", "--host", ports.host, "--port", str(ports.sink_http),
+              "--catalog", str(prepared.layout.catalog)],
+    )
