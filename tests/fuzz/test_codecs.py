@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from mds_client import MDSClient, ModelRef, ModelSchema, Transport, codec_for
 from mds_client.prediction import dump_json
-from mds_client.transport import NO_RETRY
+from mds_client.transport.sessions import NO_RETRY
 from tests.fuzz.conftest import FUZZ, json_docs, memory_capped, typed_only
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=8)

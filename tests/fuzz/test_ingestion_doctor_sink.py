@@ -10,15 +10,15 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from logsink.errors import LogSinkError
+from logsink.events import parse_event
+from logsink.payloads import feedback_of, protocol_of, request_rows, response_rows
 from mds_client import ModelRef
-from mds_client.batch_input import count_rows, read_chunks
+from mds_client.batch.inputs import count_rows, read_chunks
 from mds_client.doctor.diagnose import diagnose, diagnose_doc
-from mds_client.schema_sources import from_v2_metadata
+from mds_client.schema.sources import from_v2_metadata
 from tests.fuzz.conftest import FUZZ, json_docs, memory_capped, typed_only
 from tests.fuzz.test_codecs import frames
-from workbench.logsink.errors import LogSinkError
-from workbench.logsink.events import parse_event
-from workbench.logsink.payloads import feedback_of, protocol_of, request_rows, response_rows
 
 SUFFIXES = [".csv", ".jsonl", ".json", ".parquet", ".tsv"]
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mds_client import load_catalog
-from mds_client.schema_sources import from_prediction_schema, from_seldon_metadata, from_v2_metadata
+from mds_client.schema.sources import from_prediction_schema, from_seldon_metadata, from_v2_metadata
 from tests.fuzz.conftest import FUZZ, json_docs, keys, memory_capped, scalars, typed_only
 
 v2_inputs = st.fixed_dictionaries(

@@ -15,10 +15,10 @@ import httpx
 import pytest
 import yaml
 
-from tests.workbench.logsink.conftest import start_sink, stop_sink
-from tests.workbench.logsink.test_sink import T0, V1_REQUEST, post, seldon_headers
+from embedded_mds.prometheus import targets_from_servers
+from tests.logsink.conftest import start_sink, stop_sink
+from tests.logsink.test_sink import T0, V1_REQUEST, post, seldon_headers
 from tools import grafana_dashboard
-from workbench.embedded.prometheus import targets_from_servers
 from workbench.monitor.promql import MODEL_SERVERS, QUERIES, SINK
 
 # A metric name right before a label selector `{...}` or a range `[...]`.
