@@ -1,6 +1,8 @@
 # MDS Workbench. Two commands on a fresh machine with Python 3.11:
 #   make run    set up every environment, train the demo models, start the embedded MDS and the app
-#   make test   set up the same and run the full test suite
+#   make test   set up the same and run the full test suite (what CI runs)
+# and the inner loop:
+#   make check  lint plus the tests that need no server (under 2 minutes)
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -10,7 +12,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 # The machine's pip config lists local mirrors that lack most packages; their warnings are noise.
 FILTER := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: run test setup lint bench models clean mds-up mds-down system-deps
+.PHONY: run test check setup lint bench models clean mds-up mds-down system-deps
 
 setup: $(VENVS)/app/.ok $(VENVS)/mlserver/.ok $(VENVS)/seldon/.ok
 
@@ -49,9 +51,18 @@ mds-up: setup
 mds-down:
 	$(VENVS)/app/bin/mds local down
 
+# Both cores: each pytest-xdist worker starts its own servers; --dist loadfile keeps a file's tests (and
+# its module fixtures) on one worker. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: setup
 	$(APP) -m ruff check .
-	$(APP) -m pytest -q $(PYTEST_ARGS)
+	$(APP) -m pytest -q $(XDIST) --durations=25 $(PYTEST_ARGS)
+
+check: setup
+	$(APP) -m ruff check .
+	$(APP) -m pytest -q $(XDIST) -m "not server and not e2e and not slow" --durations=10 $(PYTEST_ARGS)
 
 lint: setup
 	$(APP) -m ruff check .

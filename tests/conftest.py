@@ -73,6 +73,26 @@ def listener():
 
 __all__ = ["engine", "postgres_db", "postgres_url"]
 
+# Fixtures that start a real server (model servers, Prometheus, Postgres, the sink, Dask, Streamlit,
+# Chromium). A test that uses one, directly or through another fixture, is marked ``server``;
+# ``make check`` runs the others (``-m "not server and not e2e and not slow"``).
+SERVER_FIXTURES = frozenset({
+    "local_mds", "catalog_path", "refs", "prometheus", "postgres_url", "postgres_db", "sink", "sink_catalog",
+    "slow_sink", "demo_sink", "mds_sink", "mds", "trained_home", "cluster", "app_url", "browser", "fresh_app",
+    "hostile_setup",
+})
+# Parameters that name a server a test asks for with ``request.getfixturevalue``: the store's "postgres"
+# and the models of tests/workbench/picked_models.py.
+SERVER_PARAMS = frozenset({"postgres", "numeric_classifier", "mixed_classifier", "regressor", "image_classifier"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {}).values()
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())) or any(
+                isinstance(value, str) and value in SERVER_PARAMS for value in params):
+            item.add_marker(pytest.mark.server)
+
 
 @pytest.fixture
 def engine(tmp_path):

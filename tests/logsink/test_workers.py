@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from tests.logsink.conftest import REPO, free_port, wait_http
@@ -71,6 +72,7 @@ def _check_store(db: str, sent: list[tuple[dict[str, str], bytes]]) -> None:
     assert calls == CALLS, f"the rollup counts {calls} calls for {CALLS}"
 
 
+@pytest.mark.server  # starts sink worker processes
 def test_two_workers_join_dedupe_and_count_as_one_sink(tmp_path):
     db = f"sqlite:///{tmp_path / 'sink.db'}"
     url, supervisor = _start(tmp_path, db, "--workers", "2")
@@ -96,6 +98,7 @@ def test_two_workers_join_dedupe_and_count_as_one_sink(tmp_path):
     assert not list(Path("/tmp").glob(f"mds-sink-metrics-*/counter_{children[0]}.db")), "metrics folder removed"
 
 
+@pytest.mark.server  # starts sink worker processes
 def test_request_and_response_at_different_processes_join_on_sqlite(tmp_path):
     db = f"sqlite:///{tmp_path / 'sink.db'}"
     first, a = _start(tmp_path, db)

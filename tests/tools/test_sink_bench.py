@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.server  # the bench starts the sink and two bare servers
 def test_sink_throughput_bench_runs_and_loses_nothing() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = subprocess.run([sys.executable, str(REPO / "bench" / "sink_throughput.py"), "150", "8"], env=env,
