@@ -68,7 +68,7 @@ lint: setup
 	$(APP) -m ruff check .
 
 bench: setup
-	for b in bench/*.py; do echo "== $$b"; $(APP) $$b; done
+	for b in bench/[a-z]*.py; do echo "== $$b"; PYTHONPATH=$(CURDIR) $(APP) $$b; done
 
 clean:
 	rm -rf $(VENVS) .mds

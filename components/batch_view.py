@@ -12,7 +12,7 @@ import plotly.express as px
 import streamlit as st
 
 from components.numbers import count
-from components.tables import render_table
+from components.table_view import render_table
 from components.text import chart_text, md, md_escape, plain
 from workbench.batch.columns import ColumnPlan
 from workbench.batch.views import JobSummary, JobView

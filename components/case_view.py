@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.tables import record_frame, render_table
+from components.table_view import record_frame, render_table
 from components.text import md
 from workbench.records import FeedbackItem, LoggedPrediction
 from workbench.time_text import SECOND, when

@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.numbers import confidence
 from components.prediction_view import label_text
-from components.tables import render_table
+from components.table_view import render_table
 from components.text import chart_text, md, md_escape
 from workbench.predict.service import Outcome
 

@@ -10,7 +10,7 @@ import streamlit as st
 from components.case_view import feedback_summary
 from components.numbers import confidence
 from components.prediction_view import label_text
-from components.tables import render_table
+from components.table_view import render_table
 from workbench.records import FeedbackItem, LoggedPrediction
 from workbench.time_text import whens
 

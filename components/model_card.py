@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.numbers import number, percent
-from components.tables import record_frame, render_table
+from components.table_view import record_frame, render_table
 from components.text import md, md_escape, plain
 from mds_client import ModelRef
 from workbench.catalog.service import ModelEntry, schema_table, status_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.tables import render_facts, render_table
+from components.table_view import render_facts, render_table
 from components.text import md, md_escape
 from workbench.auth import PAGE_ROLES, ROLE_NAMES, load_users
 from workbench.catalog.discovery import describe_discovery
@@ -13,8 +13,8 @@ from workbench.catalog.service import catalogue_table
 from workbench.errors import UsersFileError
 from workbench.navigation import PAGE_SPECS
 from workbench.ui import resources
+from workbench.ui.admin_simulation import live_simulation_section
 from workbench.ui.catalog import load_entries
-from workbench.ui.live_simulation import live_simulation_section
 
 st.title("See how the workbench is set up")
 settings = resources.settings()

@@ -12,8 +12,9 @@ from mds_client import MDSError
 from mds_client.batch.scorer import BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, DEFAULT_WORKERS
 from workbench.batch.columns import plan_columns, read_head
 from workbench.batch.service import MAX_WORKERS
-from workbench.ui import batch_jobs, state
-from workbench.ui.batch_job_view import show_job
+from workbench.ui import batch as glue
+from workbench.ui import state
+from workbench.ui.batch_job import show_job
 from workbench.ui.catalog import load_entries
 from workbench.ui.model_picker import model_picker
 
@@ -27,7 +28,7 @@ if entries is None:
 entry = model_picker(entries, page="batch")
 assert entry is not None
 ref, schema = entry.ref, entry.schema
-service = batch_jobs.service()
+service = glue.service()
 
 
 if schema is None or schema.is_empty:
@@ -49,7 +50,7 @@ if schema is not None and not schema.is_empty:
                                   "one column per feature",
                                   type=UPLOAD_TYPES, key="batch.upload")
         if upload is not None:
-            source_path = batch_jobs.save_upload(upload.name, upload.getvalue())
+            source_path = glue.save_upload(upload.name, upload.getvalue())
 
 if source_path is not None and schema is not None:
     try:
@@ -79,9 +80,9 @@ if source_path is not None and schema is not None:
         except MDSError as exc:
             st.error(md_escape(exc), icon=":material/error:")
         else:
-            batch_jobs.set_current_job(job_id)
+            glue.set_current_job(job_id)
 
-current = batch_jobs.current_job()
+current = glue.current_job()
 if current:
     st.divider()
     show_job(current, entries)
@@ -95,7 +96,7 @@ def job_list() -> None:
     # Redrawn every 2 s so that a job's state is live here too ("Running" turns "Done" without a click).
     opened = render_job_list(service.jobs(state.username()), key="batch.jobs")
     if opened:
-        batch_jobs.set_current_job(opened)
+        glue.set_current_job(opened)
         st.rerun(scope="app")
 
 

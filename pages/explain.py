@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.tables import record_frame, render_table
+from components.table_view import record_frame, render_table
 from components.text import md, md_escape
 from workbench.explain import service as explain_service
 from workbench.ui import resources
-from workbench.ui.global_views import render_global_views
+from workbench.ui.explain_global import render_global_views
+from workbench.ui.explain_whatif import render_whatif_panel
+from workbench.ui.explain_why import render_why
 from workbench.ui.model_picker import pick_model
-from workbench.ui.whatif import render_whatif_panel
-from workbench.ui.why import render_why
 
 st.title("Understand a model's answers")
 entry = pick_model("explain")

@@ -9,14 +9,14 @@ import streamlit as st
 
 from components.case_view import VERDICT_WORDS
 from components.numbers import confidence, count, percent
-from components.tables import render_table
+from components.table_view import render_table
 from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.auth import can_see_all_feedback
 from workbench.feedback import metrics as fm
 from workbench.time_text import DAY, when, whens
 from workbench.ui import resources, state
-from workbench.ui.review_charts import render_review_charts
+from workbench.ui.feedback_review import render_review_charts
 
 st.title("Review feedback")
 engine = resources.engine()

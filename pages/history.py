@@ -11,7 +11,7 @@ from workbench.auth import can
 from workbench.store import count_others_predictions, count_predictions, recent_predictions
 from workbench.store.feedback import latest_verdicts
 from workbench.ui import resources, state
-from workbench.ui.case import render_case
+from workbench.ui.history_case import render_case
 
 
 def open_case(key: str) -> None:

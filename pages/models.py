@@ -6,7 +6,7 @@ import streamlit as st
 
 from components.model_card import kind_caption, render_model_card
 from components.numbers import count
-from components.tables import render_table
+from components.table_view import render_table
 from components.text import md, md_escape, unbroken
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery

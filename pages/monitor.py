@@ -7,7 +7,7 @@ import streamlit as st
 from components import timeline_charts as charts
 from components.numbers import count
 from components.prometheus_charts import series_figure
-from components.tables import render_table
+from components.table_view import render_table
 from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.monitor import drift as drift_service

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.payload_doctor_view import render_rows
+from components.payload_check_view import render_rows
 from components.payload_inspector import render_payload
 from components.prediction_view import render_result
 from components.schema_form import render_schema_form
@@ -12,11 +12,11 @@ from components.text import md, md_escape
 from mds_client import ModelSchema
 from workbench.predict import service as predict_service
 from workbench.ui import resources, state
-from workbench.ui.doctor import checked_raw_payload
+from workbench.ui.explain_why import render_why
 from workbench.ui.feedback import feedback_tab
 from workbench.ui.model_picker import pick_model
-from workbench.ui.novelty import warn_if_unusual
-from workbench.ui.why import render_why
+from workbench.ui.monitor_novelty import warn_if_unusual
+from workbench.ui.payload_check import checked_raw_payload
 
 st.title("Run a prediction")
 entry = pick_model("predict")

@@ -2,7 +2,7 @@
 
 ``hostile_strings(url)`` names each attack; ``url`` is a loopback listener (``tests/listener.py``) that
 must stay untouched, so an image or link that went live shows up as a request. Parts built in parallel
-(request-log sink, payload doctor) add their cases by parametrizing over ``HOSTILE_IDS``.
+(request-log sink, payload check) add their cases by parametrizing over ``HOSTILE_IDS``.
 """
 
 from __future__ import annotations

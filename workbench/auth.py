@@ -29,7 +29,7 @@ PAGE_ROLES: dict[str, str] = {
     "explain": "analyst",
     # Analysts too: Predict's raw JSON editor is theirs already and sends to the same catalog model;
     # the page adds checks and advice, no new reach (nothing pasted is used as a URL).
-    "doctor": "analyst",
+    "payload_check": "analyst",
     "feedback_review": "data_scientist",
     "monitor": "data_scientist",
     "admin": "admin",
@@ -141,7 +141,7 @@ def can(role: str | None, action: str) -> bool:
 def authorisation_matrix() -> list[tuple[str, dict[str, bool]]]:
     """Rows ``("page: models", {"anonymous": False, "analyst": True, ...})``, pages first, then actions.
 
-    The README's "Who may do what" table is this matrix; ``tests/app/test_authorisation.py`` checks both.
+    The "Who may do what" table of docs/user-guide.md is this matrix; ``tests/app/test_authorisation.py`` checks both.
     """
     rows = [(f"page: {page}", {v: v in ROLES and can_open(v, page) for v in VISITORS}) for page in PAGE_ROLES]
     rows += [(action, {v: can(v, action) for v in VISITORS}) for action in ACTION_ROLES]

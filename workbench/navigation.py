@@ -12,7 +12,7 @@ PAGE_SPECS: list[tuple[str, str, str, str]] = [
     ("predict", "predict.py", "Predict", ":material/play_circle:"),
     ("compare", "compare.py", "Compare", ":material/compare_arrows:"),
     ("batch", "batch.py", "Batch", ":material/table_view:"),
-    ("doctor", "doctor.py", "Check a payload", ":material/healing:"),
+    ("payload_check", "payload_check.py", "Check a payload", ":material/healing:"),
     ("explain", "explain.py", "Explain", ":material/lightbulb:"),
     ("history", "history.py", "History", ":material/history:"),
     ("feedback_review", "feedback_review.py", "Feedback review", ":material/rate_review:"),

@@ -8,7 +8,7 @@ import pytest
 
 from tests.logsink.conftest import start_sink, stop_sink
 from workbench.store.traffic import log_summary
-from workbench.ui import live_simulation
+from workbench.ui import admin_simulation
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def sink_for_app(tmp_path, catalog_path, monkeypatch):
     # The session's catalog names no sink (logger_url empty), so the live run goes to the default: this one.
     monkeypatch.setattr("logsink.simulate.DEFAULT_SINK", sink.url)
     yield sink
-    live_simulation.stop()
+    admin_simulation.stop()
     stop_sink(sink)
 
 
@@ -31,7 +31,7 @@ def test_admin_live_simulation_runs_bounded_and_stops(logged_in, sink_for_app):
     at.number_input(key="admin.live.seconds").set_value(30)
     at.button(key="admin.live.start").click().run()
     assert not at.exception, at.exception
-    run = live_simulation.current()
+    run = admin_simulation.current()
     assert run is not None and run.model == chosen
     deadline = time.monotonic() + 60
     while run.calls < 3 and time.monotonic() < deadline:
@@ -51,16 +51,16 @@ def test_live_simulation_refuses_unbounded_runs(refs):
 
     ref = next(r for r in refs.values() if r.reference_data is not None)
     with pytest.raises(MDSError, match="at most"):
-        live_simulation.start(ref, rate=1000, seconds=10)
+        admin_simulation.start(ref, rate=1000, seconds=10)
     with pytest.raises(MDSError, match="at most"):
-        live_simulation.start(ref, rate=5, seconds=100_000)
+        admin_simulation.start(ref, rate=5, seconds=100_000)
 
 
 def test_the_status_redraws_itself_only_while_a_run_goes():
     running = {"model": "m", "rate": 5.0, "seconds": 30, "drift": "none", "calls": 1, "running": True, "error": ""}
-    assert live_simulation.refresh_every(running) == live_simulation.REFRESH_SECONDS
-    assert live_simulation.refresh_every({**running, "running": False}) is None
-    assert live_simulation.refresh_every(None) is None
+    assert admin_simulation.refresh_every(running) == admin_simulation.REFRESH_SECONDS
+    assert admin_simulation.refresh_every({**running, "running": False}) is None
+    assert admin_simulation.refresh_every(None) is None
 
 
 def status_app():

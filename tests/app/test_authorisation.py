@@ -1,7 +1,7 @@
 """The authorisation matrix, tried: every page and every action as each role and as an anonymous visitor.
 
-The README's "Who may do what" table is read and must equal ``workbench.auth.authorisation_matrix()``;
-each cell is then tried through AppTest (the Chromium half, by URL, is ``tests/e2e/test_authorisation.py``).
+The "Who may do what" table of docs/user-guide.md is read and must equal ``workbench.auth.authorisation_matrix()``;
+each cell is then tried through AppTest (the Chromium half, by URL, is in ``tests/e2e/test_sessions.py``).
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from workbench.feedback import metrics as fm
 from workbench.feedback.capture import record_feedback
 from workbench.store import log_prediction, open_store
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PERMISSIONS_DOC = Path(__file__).resolve().parents[2] / "docs" / "user-guide.md"
 USERS = {"analyst": "analyst", "data_scientist": "scientist", "admin": "admin"}
 HEADER = {"anonymous": "anonymous", "analyst": "analyst", "data scientist": "data_scientist", "admin": "admin"}
 
 
 def readme_matrix() -> list[tuple[str, dict[str, bool]]]:
-    text = README.read_text()
-    section = text[text.index("### Who may do what"):]
+    text = PERMISSIONS_DOC.read_text()
+    section = text[text.index("## Who may do what"):]
     lines = [line for line in section.splitlines() if line.startswith("|")]
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     rows = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.app.helpers import texts
 from workbench.explain import jobs
-from workbench.ui.why import RULE_OWN
+from workbench.ui.explain_why import RULE_OWN
 
 
 def pick(at, page: str, model: str):

@@ -11,7 +11,7 @@ from mds_client import FeatureKind
 from tests.app.helpers import texts, unescape
 from tests.workbench.picked_models import mixed_classifier, numeric_classifier
 from workbench.explain import jobs
-from workbench.ui.why import RULE_HERE, RULE_OWN, WHAT_IF
+from workbench.ui.explain_why import RULE_HERE, RULE_OWN, WHAT_IF
 
 __all__ = ["mixed_classifier", "numeric_classifier"]
 

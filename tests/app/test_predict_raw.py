@@ -1,7 +1,7 @@
-"""Predict's raw JSON editor gets the form's checks: the payload doctor runs before anything is sent.
+"""Predict's raw JSON editor gets the form's checks: the payload check runs before anything is sent.
 
 Every row of a multi-row payload is answered and shown; ragged columns, deep nesting and a category
-written as HTML are refused with the doctor's advice next to the editor, never a crash or a silent score.
+written as HTML are refused with the check's advice next to the editor, never a crash or a silent score.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from mds_client.doctor import example_payload
+from mds_client.payload_check import example_payload
 from mds_client.schema.model import FeatureKind
 from tests.app.helpers import shown_tables
 
@@ -92,7 +92,7 @@ def test_ragged_columns_are_refused_naming_the_column(logged_in, model):
 
 def test_deep_nesting_is_refused_with_a_message(logged_in):
     at = write(raw_editor(logged_in), '{"inputs": ' + "[" * 1000 + "]" * 1000 + "}")
-    assert any(s.startswith("The payload is nested 1001 levels deep; the doctor reads at most 32.") for s in said(at)), said(at)
+    assert any(s.startswith("The payload is nested 1001 levels deep; the check reads at most 32.") for s in said(at)), said(at)
     assert at.button(key="predict.send_raw").disabled
 
 
@@ -113,7 +113,7 @@ def test_the_corrected_payload_is_one_click_away(logged_in, model):
     row = model["schema"].example(None)
     at = write(raw_editor(logged_in), [row])
     assert at.button(key="predict.send_raw").disabled
-    at.button(key=f"predict.raw.{MODEL}.doctor.use_corrected").click().run()
+    at.button(key=f"predict.raw.{MODEL}.check.use_corrected").click().run()
     assert '"inputs"' in at.text_area(key=EDITOR).value
     assert not at.button(key="predict.send_raw").disabled
     at.button(key="predict.send_raw").click().run()

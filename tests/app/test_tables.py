@@ -1,4 +1,4 @@
-"""The one rule for tables (components/tables.py): empty columns out, long text wide, every row shown up to 20,
+"""The one rule for tables (components/table_view.py): empty columns out, long text wide, every row shown up to 20,
 one case as feature / value rows; and the form's column rule."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from components.schema_form import form_columns
-from components.tables import MAX_ROWS, fit_height, record_frame
+from components.table_view import MAX_ROWS, fit_height, record_frame
 from mds_client import Feature, FeatureKind, ModelSchema
 from tests.app.helpers import unescape
 
@@ -16,7 +16,7 @@ from tests.app.helpers import unescape
 def table_app():
     import pandas as pd
 
-    from components.tables import render_table
+    from components.table_view import render_table
 
     render_table(pd.DataFrame({"name": [f"f{i}" for i in range(13)], "unit": [""] * 13, "reason": [None] * 13,
                                "description": ["Predicts the cultivar of a wine from its chemistry"] * 13}),
@@ -68,7 +68,7 @@ def wide_few_app():
     import pandas as pd
     import streamlit as st
 
-    from components.tables import render_table
+    from components.table_view import render_table
 
     render_table(pd.DataFrame({"feature": ["alcohol"], "allowed": ["any (seen 11.03 to 14.83)"],
                                "description": ["Alcohol content of the wine in percent by volume, as labelled."],
@@ -97,7 +97,7 @@ def test_form_uses_two_columns_only_for_a_few_short_labels():
 
 
 def facts_app():
-    from components.tables import render_facts
+    from components.table_view import render_facts
 
     render_facts({"Catalog file": "/a/very/long/path/that/would/be/cut/at/1024/pixels/catalog.yaml", "Link": "**x**"})
 
@@ -113,7 +113,7 @@ def test_facts_wrap_in_a_static_table_with_markdown_escaped():
 def detail_app():
     import pandas as pd
 
-    from components.tables import render_table
+    from components.table_view import render_table
 
     render_table(pd.DataFrame({"case": [1, 2], "verdict": ["wrong", "correct"],
                                "comment": ["", "the tip was a round ten, which the model never sees"]}),
@@ -137,7 +137,7 @@ def headers_app():
     import pandas as pd
     import streamlit as st
 
-    from components.tables import render_table
+    from components.table_view import render_table
 
     render_table(pd.DataFrame({"request id": ["r1"], "latency (ms)": [3.5], "rows_rejected": [0], "case": [1]}),
                  key="ours", column_config={"case": st.column_config.NumberColumn("Case number")})
@@ -156,7 +156,7 @@ def test_headers_we_name_read_as_words_and_a_persons_columns_keep_their_names():
 def test_a_table_too_wide_for_a_laptop_is_measured_as_such():
     import pandas as pd
 
-    from components.tables import FITS_PX, table_width
+    from components.table_view import FITS_PX, table_width
 
     narrow = pd.DataFrame({"case": [1], "verdict": ["wrong"]})
     wide = pd.DataFrame({f"column {i}": ["saved in the workbench only"] for i in range(4)})

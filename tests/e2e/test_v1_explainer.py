@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from components.text import unbroken
 from tests.e2e.conftest import running_app, settle
 from tests.e2e.test_journey import log_in
-from workbench.ui.why import RULE_OWN
+from workbench.ui.explain_why import RULE_OWN
 
 pytestmark = pytest.mark.e2e
 

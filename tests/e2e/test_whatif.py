@@ -12,7 +12,7 @@ from mds_client import FeatureKind
 from tests.e2e.conftest import settle
 from tests.e2e.test_journey import log_in
 from tests.workbench.picked_models import numeric_classifier
-from workbench.ui.why import WHAT_IF
+from workbench.ui.explain_why import WHAT_IF
 
 pytestmark = pytest.mark.e2e
 __all__ = ["numeric_classifier"]

@@ -1,4 +1,4 @@
-"""Every table a page draws goes through ``components/tables.py`` (``render_table`` / ``render_facts``).
+"""Every table a page draws goes through ``components/table_view.py`` (``render_table`` / ``render_facts``).
 
 That module holds the rules a person sees: empty columns out, long text wide, no "None", rows not cut, and
 a table that fits the page at 1024 px (low-value columns in a row's detail view). A direct ``st.dataframe``
@@ -16,7 +16,7 @@ SOURCES = sorted([*REPO.glob("components/*.py"), *REPO.glob("pages/*.py"), *REPO
                   REPO / "workbench" / "app.py"])
 TABLE_CALLS = {"dataframe", "table", "data_editor"}
 ALLOWED = {
-    "components/tables.py": TABLE_CALLS,
+    "components/table_view.py": TABLE_CALLS,
     # An input, not a table to read: the 8x8 digit's cells are ticked to draw ink.
     "components/image_field.py": {"data_editor"},
 }
@@ -36,7 +36,7 @@ def test_tables_are_drawn_only_through_components_tables():
         name = path.relative_to(REPO).as_posix()
         allowed = ALLOWED.get(name, set())
         offenders += [f"{name}:{line}: st.{call}" for line, call in _table_calls(path) if call not in allowed]
-    assert not offenders, "draw tables with components.tables.render_table:\n" + "\n".join(offenders)
+    assert not offenders, "draw tables with components.table_view.render_table:\n" + "\n".join(offenders)
 
 
 def test_the_check_sees_a_direct_call(tmp_path):

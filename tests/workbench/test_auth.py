@@ -29,9 +29,9 @@ def test_demo_users_and_passwords():
 
 
 @pytest.mark.parametrize(("role", "pages"), [
-    ("analyst", {"models", "predict", "compare", "history", "batch", "explain", "doctor"}),
-    ("data_scientist", {"models", "predict", "compare", "history", "batch", "explain", "doctor", "feedback_review", "monitor"}),
-    ("admin", {"models", "predict", "compare", "history", "batch", "explain", "doctor", "feedback_review", "monitor", "admin"}),
+    ("analyst", {"models", "predict", "compare", "history", "batch", "explain", "payload_check"}),
+    ("data_scientist", {"models", "predict", "compare", "history", "batch", "explain", "payload_check", "feedback_review", "monitor"}),
+    ("admin", {"models", "predict", "compare", "history", "batch", "explain", "payload_check", "feedback_review", "monitor", "admin"}),
 ])
 def test_pages_per_role(role, pages):
     assert set(pages_for(role)) == pages

@@ -1,4 +1,4 @@
-"""No open relay, more places: a URL in a pasted payload or curl command (payload doctor), ``Ce-*`` headers and
+"""No open relay, more places: a URL in a pasted payload or curl command (payload check), ``Ce-*`` headers and
 bodies naming a URL (request-log sink). The loopback ``listener`` must stay untouched."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from logsink.app import create_app
 from mds_client import ModelRef
 from mds_client.schema.sources import from_v2_metadata
 from tests.app.helpers import dead_url
-from workbench.doctor.service import check_text
+from workbench.payload_check.service import check_text
 
 SCHEMA = from_v2_metadata({"inputs": [{"name": "x", "datatype": "FP64", "shape": [-1, 1]}]})
 
 
-def test_the_doctor_never_calls_a_pasted_url(listener):
+def test_the_payload_check_never_calls_a_pasted_url(listener):
     ref = ModelRef("m", "v2", dead_url())
     body = {"inputs": [{"name": "x", "datatype": "BYTES", "shape": [1, 1], "data": [listener.url + "/in-data"]}],
             "parameters": {"callback": listener.url + "/callback", "content_type": listener.url}}

@@ -30,8 +30,8 @@ from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, count_rows, file_format
 from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_RETRY_FOR_S, DEFAULT_WORKERS, BatchProgress, BatchScorer
 from workbench.batch.server_rate import server_rate
 from workbench.batch.views import BatchRow, JobSummary, JobView
-from workbench.doctor.service import explain_failure, explain_reason
 from workbench.errors import BatchJobError
+from workbench.payload_check.service import explain_failure, explain_reason
 from workbench.predict.batch_log import BatchLogWriter
 from workbench.store import batch_jobs, batch_log
 from workbench.store.batch_jobs import JobRecord
@@ -157,7 +157,7 @@ class BatchService:
         """The first rejected rows with their reason (the rejects file has them all).
 
         Rows the server refused also get the field the refusal is about and what to try
-        (the payload doctor's reading of the server's message).
+        (the payload check's reading of the server's message).
         """
         rejects = self.rejects_path(job_id)
         if not rejects.exists() or not rejects.stat().st_size:

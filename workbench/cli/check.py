@@ -1,6 +1,6 @@
 """``mds check MODEL --payload FILE [--fix OUT] [--json]``: will this model accept this payload?
 
-Reads the payload (JSON, v1 or V2, or a curl command holding one) and runs the payload doctor
+Reads the payload (JSON, v1 or V2, or a curl command holding one) and runs the payload check
 against the model's schema. Exit 0 when the model will accept the payload as it is; 1 with the
 advice (naming the field) on stderr when it will not, or when the model or the file cannot be
 read. ``--fix OUT`` writes the corrected payload for the model's protocol. Nothing is sent to the
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mds_client import MDSClient, MDSError, load_catalog
 from mds_client.discovery import RepositoryDiscovery
-from mds_client.doctor import MAX_PAYLOAD_BYTES, Report, diagnose
+from mds_client.payload_check import MAX_PAYLOAD_BYTES, Report, diagnose
 from mds_client.refs import ModelRef
 
 
@@ -54,7 +54,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def read_payload_file(path: Path) -> bytes:
-    """The file's bytes, refused unread when it is larger than the doctor reads."""
+    """The file's bytes, refused unread when it is larger than the check reads."""
     try:
         size = path.stat().st_size
     except OSError as exc:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mds_client import InputError, MDSClient, MDSError, ModelRef, ModelSchema, Prediction, codec_for, jsonable
 from mds_client.schema.model import TABULAR_KINDS
-from workbench.doctor.service import explain_failure
+from workbench.payload_check.service import explain_failure
 from workbench.store import LoggedPrediction, log_prediction
 
 

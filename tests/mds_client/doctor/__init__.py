@@ -1,1 +1,0 @@
-"""Tests of mds_client.doctor."""

@@ -1,1 +1,0 @@
-"""The payload doctor for the app: check pasted text, pick what to send, explain a server's refusal."""

@@ -1,0 +1,1 @@
+"""The payload check for the app: check pasted text, pick what to send, explain a server's refusal."""
