@@ -33,7 +33,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Dask and distributed cost about a second of imports: only a Dask job pays for them.
+    # The Dask path loads only for a Dask job (then distributed and dask, about a second of imports).
     if name == "score_with_dask":
         from mds_client.batch.dask_scoring import score_with_dask
 

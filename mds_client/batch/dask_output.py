@@ -108,6 +108,7 @@ def _join_text(paths: list[Path], output: Path, *, header: bool) -> None:
 
 def _load_table(paths: list[Path], output: str | Path, *, resume: bool) -> None:
     """The partitions into the table in input order; its input_row makes this resumable too."""
+    # pyarrow.parquet (~10 ms of imports) only when a file is Parquet.
     import pyarrow.parquet as pq
 
     sink = open_output(output)

@@ -24,10 +24,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from mds_client.batch.sink import Checkpoint, OutputError, OutputSink
 from mds_client.errors import InputError
@@ -139,8 +143,6 @@ def frame_bytes(frame: pd.DataFrame, fmt: str, *, header: bool = True) -> bytes:
 
 def jsonl_bytes(frame: pd.DataFrame) -> bytes:
     """One JSON object per row, floats exact (pandas' writer keeps only 10 digits), NaN as null."""
-    import orjson
-
     columns = [str(c) for c in frame.columns]
     values = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
     option = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_APPEND_NEWLINE
@@ -158,9 +160,6 @@ def _plain(value: Any) -> Any:
 def csv_bytes(frame: pd.DataFrame, *, header: bool) -> bytes:
     """CSV text of a chunk: Arrow's writer (about 4x faster than pandas, and it drops the GIL),
     pandas for what Arrow cannot type (a column mixing numbers and text)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     try:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         sink = pa.BufferOutputStream()
@@ -181,8 +180,6 @@ class ParquetSink(OutputSink):
         return read_progress(self.path)
 
     def begin(self, *, resume: bool) -> Checkpoint | None:
-        import shutil
-
         state = read_progress(self.path) if resume else None
         if state is None:
             shutil.rmtree(self.parts, ignore_errors=True)
@@ -206,8 +203,6 @@ class ParquetSink(OutputSink):
         _save_progress(self.path, {**checkpoint, "parts": self._count})
 
     def finish(self) -> None:
-        import shutil
-
         join_parquet(sorted(p for p in self.parts.iterdir() if _is_part(p)), self.path)
         progress_path(self.path).unlink(missing_ok=True)
         shutil.rmtree(self.parts, ignore_errors=True)
@@ -220,7 +215,7 @@ def _is_part(path: Path) -> bool:
 def join_parquet(parts: list[Path], output: Path) -> None:
     """One Parquet file from these, in order, with one schema for all (an all-empty column takes the
     type the other parts give it); written under a temporary name, then renamed."""
-    import pyarrow as pa
+    # pyarrow.parquet (~10 ms of imports) only when a file is Parquet.
     import pyarrow.parquet as pq
 
     schemas = [pq.read_schema(p) for p in parts]

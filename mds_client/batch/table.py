@@ -14,6 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import tenacity
+from sqlalchemy import BigInteger, Boolean, Column, Float, MetaData, Table, Text, create_engine, func, inspect, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from mds_client.batch.sink import DB_RETRY_FOR_S, ROW_COLUMN, Checkpoint, OutputError, OutputSink
 from mds_client.errors import InputError
@@ -23,8 +26,6 @@ MAX_BACKOFF_S = 4.0
 
 class TableSink(OutputSink):
     def __init__(self, url: str, table: str, *, schema: str | None = None, retry_for_s: float = DB_RETRY_FOR_S) -> None:
-        from sqlalchemy import create_engine
-
         self.url, self.table_name, self.schema = url, table, schema
         self.name = f"{schema}.{table}" if schema else table
         self.retry_for_s = retry_for_s
@@ -33,9 +34,6 @@ class TableSink(OutputSink):
 
     # --- retries ---------------------------------------------------------------------------
     def _retrying(self, action: str, fn: Any, *args: Any) -> Any:
-        import tenacity
-        from sqlalchemy.exc import DBAPIError, OperationalError
-
         def transient(exc: BaseException) -> bool:
             return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
@@ -58,8 +56,6 @@ class TableSink(OutputSink):
 
     # --- the sink --------------------------------------------------------------------------
     def _reflect(self) -> Any:
-        from sqlalchemy import MetaData, Table, inspect
-
         if not inspect(self.engine).has_table(self.table_name, schema=self.schema):
             return None
         table = Table(self.table_name, MetaData(), schema=self.schema, autoload_with=self.engine)
@@ -85,8 +81,6 @@ class TableSink(OutputSink):
         return state
 
     def _read_checkpoint(self, table: Any) -> Checkpoint | None:
-        from sqlalchemy import func, select
-
         with self.engine.connect() as conn:
             top, count = conn.execute(select(func.max(table.c[ROW_COLUMN]), func.count())).one()
             if not count:
@@ -117,8 +111,6 @@ class TableSink(OutputSink):
         attempts = {"n": 0}
 
         def insert() -> None:
-            from sqlalchemy import func, select
-
             attempts["n"] += 1
             with self.engine.begin() as conn:
                 if attempts["n"] > 1:  # the last commit may have landed before the connection broke
@@ -130,8 +122,6 @@ class TableSink(OutputSink):
         self._retrying(f"write rows {last - len(frame) + 1}-{last}", insert)
 
     def _create(self, frame: pd.DataFrame) -> Any:
-        from sqlalchemy import BigInteger, Boolean, Column, Float, MetaData, Table, Text
-
         columns = [Column(ROW_COLUMN, BigInteger, primary_key=True, autoincrement=False)]
         for name in frame.columns:
             series = frame[name]
@@ -159,8 +149,6 @@ class TableSink(OutputSink):
 
 def _records(frame: pd.DataFrame, table: Any, *, first_row: int) -> list[dict[str, Any]]:
     """Plain Python rows: NaN as NULL, numbers as Python numbers, text columns as text."""
-    from sqlalchemy import Text
-
     out: dict[str, list[Any]] = {ROW_COLUMN: list(range(first_row, first_row + len(frame)))}
     for name in frame.columns:
         col = table.c.get(str(name))

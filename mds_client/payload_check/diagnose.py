@@ -11,6 +11,7 @@ with this model's codec (``corrected``) and the other protocol's (``converted``)
 
 from __future__ import annotations
 
+import difflib
 import time
 from typing import Any
 
@@ -183,8 +184,6 @@ def _cell_path(kind: str, frame: pd.DataFrame, row: int, column: str) -> str:
 
 
 def _closest(name: str, candidates: list[str]) -> str:
-    import difflib
-
     match = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
     return match[0] if match else ""
 
