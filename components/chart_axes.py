@@ -13,6 +13,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 P_FLOOR = 1e-10
@@ -69,8 +70,6 @@ def time_ticks(x_range: tuple, width: timedelta | None = None) -> dict:
 
 
 def _as_utc(value: object) -> datetime:
-    import pandas as pd
-
     stamp = pd.Timestamp(value)  # type: ignore[arg-type]
     return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).to_pydatetime()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -47,8 +48,6 @@ def effect_figure(feature: str, frame: pd.DataFrame, class_names: list[str]) -> 
 
 def image_figure(explanation: Explanation) -> go.Figure:
     """The image in grey with the occlusion heat map over it (red: hiding it lowers the answer)."""
-    import numpy as np
-
     heat = np.asarray(explanation.heatmap, dtype=float)
     bound = float(np.abs(heat).max()) or 1.0
     figure = go.Figure(go.Heatmap(z=explanation.image, colorscale="gray_r", showscale=False, hoverinfo="skip"))

@@ -43,6 +43,7 @@ def _warm_up() -> bool:
     """While someone types their password, import what the pages need and open the store."""
 
     def work() -> None:
+        # Imported here on purpose: this thread loads what the pages need while the login page is already up.
         from workbench.ui import resources
 
         resources.engine()

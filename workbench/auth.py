@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import bcrypt
 import yaml
 
 from workbench.errors import UsersFileError
@@ -114,8 +115,6 @@ def load_users(path: Path | str) -> UsersFile:
 
 
 def check_password(users: UsersFile, username: str, password: str) -> bool:
-    import bcrypt
-
     hashed = users.hashes.get(username)
     return bool(hashed) and bcrypt.checkpw(password.encode(), hashed.encode())
 

@@ -14,6 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from embedded_mds import local_mds
+from embedded_mds.errors import AlreadyRunningError, EmbeddedMDSError
+from workbench.paths import default_home
+from workbench.settings import get_settings
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -29,10 +34,6 @@ def _stop_on_signals() -> None:
 
 def main() -> int:
     _stop_on_signals()
-    from embedded_mds import local_mds
-    from embedded_mds.errors import AlreadyRunningError, EmbeddedMDSError
-    from workbench.paths import default_home
-    from workbench.settings import get_settings
 
     problems = get_settings().production_problems()
     if problems:
@@ -59,6 +60,7 @@ def main() -> int:
             return 1
         env["WORKBENCH_CATALOG"] = str(home / "catalog.yaml")
         if started_here:
+            # Seeding brings the store and httpx (~0.4 s): only a first start pays, not every launch.
             from logsink.demo import seed_once_in_background
 
             # First start only (a marker in the home): a few days of demo traffic, in its own process.

@@ -77,6 +77,7 @@ def _locked_message(until: datetime, now: datetime) -> str:
 
 
 def issue_token(username: str, key: str, days: float, *, now: datetime | None = None) -> str:
+    # PyJWT loads cryptography (~50 ms of imports): the login page's first paint does not wait for it.
     import jwt
 
     expires = (now or datetime.now(UTC)) + timedelta(days=days)
@@ -87,6 +88,7 @@ def read_token(token: str | None, key: str, users: UsersFile, *, now: datetime |
     """The username a valid, unexpired cookie names, if that user still exists; else None."""
     if not token:
         return None
+    # PyJWT loads cryptography (~50 ms of imports): the login page's first paint does not wait for it.
     import jwt
 
     try:

@@ -12,7 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, Transport, load_catalog, read_reference
+from mds_client import (
+    MDSClient,
+    MDSError,
+    ModelRef,
+    ModelSchema,
+    Transport,
+    load_catalog,
+    load_prediction_schema,
+    read_reference,
+)
+from mds_client.schema.sources import from_reference, resolve
+from workbench.catalog.discovery import make_discovery
 from workbench.settings import Settings
 
 
@@ -48,8 +59,6 @@ def discover_models(settings: Settings, *, transport: Transport | None = None) -
     Raises ``MDSError`` (``CatalogError`` for an unusable source, transport errors for a server
     that does not answer). Pass the app's pooled ``transport`` so no session is opened per call.
     """
-    from workbench.catalog.discovery import make_discovery
-
     return make_discovery(settings, transport=transport).list_models()
 
 
@@ -75,9 +84,6 @@ def _check(client: MDSClient, ref: ModelRef, with_schema: bool) -> ModelEntry:
 
 def offline_schema(ref: ModelRef) -> ModelSchema:
     """The schema from the catalog's files only (schema override, reference data): no server call."""
-    from mds_client import load_prediction_schema
-    from mds_client.schema.sources import from_reference, resolve
-
     candidates = [load_prediction_schema(ref.schema_path)] if ref.schema_path is not None else []
     reference = reference_frame(ref)
     if reference is not None:

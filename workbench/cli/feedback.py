@@ -25,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
+    # The store brings SQLAlchemy (~0.25 s of imports): `mds --help` and the commands without it skip that.
     from workbench.feedback.capture import find_prediction, get_feedback, record_feedback
     from workbench.feedback.outbox import deliver_pending
     from workbench.feedback.sinks import default_sinks

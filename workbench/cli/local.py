@@ -14,6 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_local(args: argparse.Namespace) -> int:
+    # The embedded MDS's modules (~20 ms of imports): only `mds local` pays, not every `mds` command.
     from embedded_mds.__main__ import main as embedded_main
 
     argv = [args.action, *(["--home", args.home] if args.home else []), *args.options]

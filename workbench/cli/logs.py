@@ -15,7 +15,10 @@ import os
 import sys
 from pathlib import Path
 
+from logsink import LogSinkError
+from logsink.attribution import Attribution
 from mds_client import MDSError, ModelRef, load_catalog
+from workbench.settings import get_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,7 +58,6 @@ def _catalog(args: argparse.Namespace) -> Path:
     catalog = getattr(args, "catalog", None)
     if catalog:
         return Path(catalog)
-    from workbench.settings import get_settings
 
     env = os.environ.get("WORKBENCH_CATALOG")
     return Path(env) if env else get_settings().catalog_path
@@ -71,6 +73,7 @@ def _find(args: argparse.Namespace, name: str) -> ModelRef:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    # The sink's server (uvicorn, FastAPI, the store: ~0.4 s of imports): only `mds logs serve` pays.
     from logsink.__main__ import serve
 
     print(f"Request-log sink on http://{args.host}:{args.port}/ (catalog {_catalog(args)}); Ctrl-C stops it.")
@@ -78,7 +81,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def show_command(args: argparse.Namespace) -> int:
-    from workbench.settings import get_settings
+    # The store brings SQLAlchemy (~0.25 s of imports): `mds --help` and the commands without it skip that.
     from workbench.store import open_store
     from workbench.store.traffic import log_summary
 
@@ -106,7 +109,7 @@ def show_command(args: argparse.Namespace) -> int:
 
 
 def simulate_command(args: argparse.Namespace) -> int:
-    from logsink import LogSinkError
+    # logsink.simulate brings httpx (~0.1 s of imports): only `mds simulate` pays.
     from logsink.simulate import DEFAULT_SINK, Drift, simulate
 
     try:
@@ -131,10 +134,8 @@ def simulate_command(args: argparse.Namespace) -> int:
 
 
 def import_es_command(args: argparse.Namespace) -> int:
-    from logsink import LogSinkError
-    from logsink.attribution import Attribution
+    # The store brings SQLAlchemy (~0.25 s of imports): `mds --help` and the commands without it skip that.
     from logsink.es_reader import import_es, parse_since
-    from workbench.settings import get_settings
     from workbench.store import open_store
 
     try:
@@ -157,8 +158,8 @@ def import_es_command(args: argparse.Namespace) -> int:
 
 
 def clear_demo_command(args: argparse.Namespace) -> int:
+    # The store brings SQLAlchemy (~0.25 s of imports): `mds --help` and the commands without it skip that.
     from logsink.demo import clear_demo
-    from workbench.settings import get_settings
     from workbench.store import open_store
 
     removed = clear_demo(open_store(get_settings().database_url))

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from mds_client.batch.checks import load_state
+from mds_client.batch.output import is_database_url
 from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress
 from mds_client.schema.model import ModelSchema
 from workbench.cli.common import cli_user, find_model, list_refs, print_table, store_engine
 from workbench.cli.predict_scale import add_scale_arguments, output_of, run_predict
+from workbench.settings import get_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -139,8 +141,8 @@ def _store_logger(ref: Any, schema: ModelSchema, output: Path | str, resume: boo
     output has and the log lacks (a kill between the two). The predictions matter more than their
     log: a store that fails says so on stderr and scoring goes on.
     """
+    # The store brings SQLAlchemy (~0.25 s of imports): `mds --help` and the commands without it skip that.
     from workbench.predict.batch_log import BatchLogWriter, run_for_output
-    from workbench.settings import get_settings
 
     where = str(output) if isinstance(output, str) else str(Path(output).resolve())
     try:
@@ -165,8 +167,6 @@ def _log_dask_output(ref: Any, schema: ModelSchema, output: Path | str, rows: in
     The workers stay free of the store; reading the output back costs one pass, and a run that
     resumed partitions logs only what the log lacks (one that scored everything again is a new run). A folder of partitions is not read back (say so).
     """
-    from mds_client.batch.output import is_database_url
-
     if not is_database_url(output) and not Path(output).is_file():
         print("mds: rows written as a folder of partitions are not logged to the workbench store; "
               "give --output a file or a table to log them.", file=sys.stderr)

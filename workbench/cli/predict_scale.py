@@ -49,6 +49,7 @@ def run_predict(
 ) -> BatchResult:
     """Score ``args.input`` into ``output`` on the engine the flags ask for."""
     if getattr(args, "dask", None):
+        # The Dask path loads only for --dask (then distributed and dask, about a second of imports).
         from mds_client.batch.dask_scoring import score_with_dask
 
         if args.dask_workers < 1:

@@ -46,7 +46,8 @@ def explain_with_anchor(client: MDSClient, ref: ModelRef, schema: ModelSchema, r
         raise ExplainError(f"Model '{ref.name}' has no reference data to draw perturbations from.")
     if budget is not None:
         budget.progress(0.0, "Loading the explainer library...")
-    from alibi.explainers import AnchorTabular  # seconds to import: only when asked
+    # alibi costs 4-6 s of imports: only an explanation pays for it.
+    from alibi.explainers import AnchorTabular
 
     if budget is not None:
         budget.start_clock()

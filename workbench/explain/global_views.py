@@ -37,7 +37,8 @@ class Importance:
 def _load_alibi(budget: Budget | None) -> None:
     if budget is not None:
         budget.progress(0.0, "Loading the explainer library...")
-    import alibi.explainers  # noqa: F401 - seconds to import; the budget counts from after it
+    # alibi costs 4-6 s of imports: only an explanation pays, and the budget counts from after it.
+    import alibi.explainers  # noqa: F401
 
     if budget is not None:
         budget.start_clock()
@@ -56,7 +57,8 @@ def _space(ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame | None) -
 def ale_of(predict: Callable[[np.ndarray], np.ndarray], space: FeatureSpace, x: np.ndarray, features: list[str],
            class_names: list[str]) -> dict[str, pd.DataFrame]:
     """ALE curves of the numeric ``features``: ``value`` plus one column per class (or ``prediction``)."""
-    from alibi.explainers import ALE  # seconds to import: only when asked
+    # alibi costs 4-6 s of imports: only an explanation pays for it.
+    from alibi.explainers import ALE
 
     numeric = [n for n in features if space.schema.feature(n).kind in (FeatureKind.NUMBER, FeatureKind.INTEGER)]
     if not numeric:
@@ -90,6 +92,7 @@ def ale(client: MDSClient, ref: ModelRef, schema: ModelSchema, reference: pd.Dat
 def importance_of(predict: Callable[[np.ndarray], np.ndarray], space: FeatureSpace, x: np.ndarray, *,
                   repeats: int = REPEATS, seed: int = 0) -> tuple[pd.DataFrame, str]:
     """Permutation importance against the model's own answers on ``x``."""
+    # alibi costs 4-6 s of imports: only an explanation pays for it.
     from alibi.explainers import PermutationImportance
 
     answers = predict(x)

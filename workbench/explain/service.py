@@ -27,9 +27,11 @@ from sqlalchemy import Engine
 from mds_client import MDSClient, ModelRef, ModelSchema, Timeout
 from mds_client.errors import RequestTimeout
 from workbench.errors import ExplainError, ExplanationTimeout, FeatureSpaceError
+from workbench.explain.anchors import anchor_explanation, explain_with_anchor
 from workbench.explain.budget import BlackBox, Budget, model_errors_surface
 from workbench.explain.explanation import Explanation
 from workbench.explain.feature_space import FeatureSpace
+from workbench.explain.image import explain_image, image_feature
 from workbench.settings import get_settings
 from workbench.store import explanations
 
@@ -50,8 +52,6 @@ def explain_with_server(client: MDSClient, ref: ModelRef, schema: ModelSchema, r
     """Ask the catalog's explainer about one row: a Seldon v1 explainer (``/api/v1.0/explain``, a v1
     message) or a V2 one (MLServer's alibi-explain runtime, one FP64 tensor); both answer Alibi's
     Explanation, read here into the same rule, precision, coverage and examples as a computed anchor."""
-    from workbench.explain.anchors import anchor_explanation
-
     explainer = ref.explainer
     if explainer is None:
         raise ExplainError(f"No explainer is configured for model '{ref.name}'.")
@@ -98,6 +98,7 @@ def explain_with_shap(
     space = _space_with_reference(ref, schema, reference, "explain")
     if budget is not None:
         budget.progress(0.0, "Loading the explainer library...")
+    # alibi costs 4-6 s of imports: only an explanation pays for it.
     from alibi.explainers import KernelShap
 
     if budget is not None:
@@ -215,12 +216,8 @@ def explain(
     if chosen == "anchor" and ref.explainer is not None:
         result = explain_with_server(client, ref, schema, row, budget=budget)
     elif chosen == "anchor":
-        from workbench.explain.anchors import explain_with_anchor
-
         result = explain_with_anchor(client, ref, schema, row, reference, budget=budget)
     elif chosen == "occlusion":
-        from workbench.explain.image import explain_image
-
         result = explain_image(client, ref, schema, row, reference, budget=budget)
     else:
         result = explain_with_shap(client, ref, schema, row, reference, budget=budget)
@@ -234,8 +231,6 @@ def explainable(schema: ModelSchema | None) -> str | None:
     if schema is None:
         return "This model publishes no feature schema, so its answers cannot be explained here."
     if any(f.is_tensor for f in schema.features):
-        from workbench.explain.image import image_feature
-
         try:
             image_feature(schema)
         except ExplainError as exc:

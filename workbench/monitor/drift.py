@@ -97,6 +97,7 @@ class Detector:
             # One contiguous row per feature: sorting and searching along a C-order column strides memory.
             self._sorted = np.sort(np.ascontiguousarray(np.asarray(x_ref, dtype=float).T), axis=1)
             return
+        # alibi_detect costs seconds of imports: only categorical features need its detector.
         from alibi_detect.cd import TabularDrift
 
         categories = {i: None for i in inputs.categorical}
@@ -107,6 +108,7 @@ class Detector:
         if self._sorted is None:
             data = self._detector.predict(x, drift_type="batch", return_p_val=True, return_distance=True)["data"]
             return np.ravel(data["p_val"]), np.ravel(data["distance"])
+        # scipy.stats (~0.2 s of imports) only when a drift test runs.
         from scipy.stats import distributions
 
         ref, cur = self._sorted, np.sort(np.ascontiguousarray(np.asarray(x, dtype=float).T), axis=1)
@@ -211,6 +213,7 @@ class OutlierScorer:
     """Isolation forest fitted once on the reference; ``score`` rates any matrix (higher is stranger)."""
 
     def __init__(self, x_ref: np.ndarray, *, percentile: float = 95.0, seed: int = 0) -> None:
+        # alibi_detect costs seconds of imports: only the outlier view pays for it.
         from alibi_detect.od import IForest
 
         np.random.seed(seed)  # IForest draws from numpy's global generator: fixed for repeatable scores

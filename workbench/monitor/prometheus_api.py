@@ -17,10 +17,17 @@ pooled `requests.Session` per client, explicit connect/read timeouts; every fail
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import numpy as np
+import pandas as pd
+import requests
+import yaml
+
+from embedded_mds.layout import HomeLayout
 from workbench.monitor.prometheus_errors import (
     PrometheusNotConfigured,
     PrometheusQueryError,
@@ -29,6 +36,7 @@ from workbench.monitor.prometheus_errors import (
 )
 from workbench.monitor.promql import MODEL, SELDON_MODEL, SERVER, PromQuery
 from workbench.monitor.range_steps import choose_step, promql_duration, rate_window, round_for_people
+from workbench.settings import get_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,8 +80,6 @@ class PrometheusAPI:
 
     def __init__(self, url: str, *, timeout: Timeout = DEFAULT_TIMEOUT, session: requests.Session | None = None,
                  headers: dict[str, str] | None = None) -> None:
-        import requests
-
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._session = session or requests.Session()
@@ -99,8 +105,6 @@ class PrometheusAPI:
     def scrape_interval(self) -> timedelta:
         """The global scrape interval from Prometheus's loaded configuration (cached)."""
         if self._scrape_interval is None:
-            import yaml
-
             data = self._call("/api/v1/status/config", {}, None, method="GET")
             try:
                 text = yaml.safe_load(data["yaml"])["global"].get("scrape_interval", "15s")
@@ -139,8 +143,6 @@ class PrometheusAPI:
     # -- transport: the one place lower errors become ours --------------------------------------
 
     def _call(self, path: str, params: dict[str, str], promql: str | None, *, method: str = "POST") -> Any:
-        import requests
-
         url = self.url + path
         try:
             if method == "POST":  # form-encoded POST: long PromQL never hits a URL length limit
@@ -181,9 +183,6 @@ def to_frame(data: Any, label: str | None = None, *, url: str = "") -> pd.DataFr
 
     The ``model`` column holds `label`'s value, or by default the first model label present.
     """
-    import numpy as np
-    import pandas as pd
-
     if not isinstance(data, dict) or "resultType" not in data:
         raise PrometheusResponseError(url, "no resultType in data")
     kind, result = data["resultType"], data.get("result") or []
@@ -217,8 +216,6 @@ def _number(text: Any) -> float:
 
 def parse_duration(text: str) -> timedelta:
     """A Prometheus duration (``2s``, ``500ms``, ``1m30s``, ``1h``) as a timedelta."""
-    import re
-
     units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
     parts = re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text)
     if not parts or "".join(n + u for n, u in parts) != text:
@@ -232,12 +229,9 @@ def parse_duration(text: str) -> timedelta:
 def prometheus_url(settings: Settings | None = None) -> str | None:
     """``WORKBENCH_PROMETHEUS_URL``, else the embedded MDS's Prometheus from its state.json, else None."""
     if settings is None:
-        from workbench.settings import get_settings
-
         settings = get_settings()
     if settings.prometheus_url:
         return settings.prometheus_url
-    from embedded_mds.layout import HomeLayout
 
     try:
         state = json.loads(HomeLayout(settings.home).state.read_text())

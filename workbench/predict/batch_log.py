@@ -15,6 +15,7 @@ chunk already indexed is skipped, so every row is logged once.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import queue
 import threading
@@ -22,14 +23,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
+import pyarrow as pa
+import pyarrow.feather as feather
+from sqlalchemy import Engine, create_engine, text
 
 from mds_client import ModelRef, ModelSchema
 from mds_client.batch.inputs import read_chunks
 from mds_client.batch.output import is_database_url, parse_table_url
 from workbench.store import batch_log
 from workbench.store.batch_log import ChunkEntry
+from workbench.store.tables import new_id
 
 QUEUE_CHUNKS = 2
 CATCH_UP_ROWS = 10_000
@@ -109,7 +114,6 @@ class BatchLogWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         final = self.directory / f"{start:012d}.arrow"
         tmp = final.with_suffix(".tmp")
-        import pyarrow.feather as feather
 
         # No fsync: a killed process loses nothing the kernel holds; the output file is the fsynced copy.
         feather.write_feather(table, str(tmp), compression="lz4")
@@ -126,10 +130,6 @@ def run_for_output(home: Path | str, output: str, *, resume: bool) -> str:
     Kept in a file of its own (not looked up in the index) so that a run killed before its first
     chunk was logged still resumes as itself, not as the finished run before it.
     """
-    import hashlib
-
-    from workbench.store.tables import new_id
-
     marker = Path(home) / "batch_log" / "outputs" / (hashlib.sha256(output.encode()).hexdigest()[:24] + ".run")
     if resume and marker.exists():
         return marker.read_text().strip()
@@ -146,9 +146,6 @@ def _is_output(name: str) -> bool:
 
 
 def _arrow_table(frame: pd.DataFrame, columns: list[Any], errors: pd.Series, requests: pd.Series, start: int) -> Any:
-    import numpy as np
-    import pyarrow as pa
-
     arrays, names = [], []
     for column in columns:
         series = frame[column]
@@ -185,8 +182,6 @@ def output_rows(output: str | Path, start: int, end: int) -> Iterator[pd.DataFra
 
 
 def _table_rows(output: str, start: int, end: int) -> Iterator[pd.DataFrame]:
-    from sqlalchemy import create_engine, text
-
     url, schema, table = parse_table_url(output)
     name = f'"{schema}"."{table}"' if schema else f'"{table}"'
     engine = create_engine(url)

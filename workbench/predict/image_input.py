@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 
 from mds_client import InputError
 
@@ -23,8 +24,6 @@ def image_to_tensor(
     invert: bool | None = None,
 ) -> np.ndarray:
     """A float array of ``shape`` (height, width) from image bytes."""
-    from PIL import Image, UnidentifiedImageError
-
     if len(shape) != 2:
         raise InputError(f"Only 2-D image tensors can be filled from a picture, not shape {shape}.")
     try:

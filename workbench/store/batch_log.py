@@ -30,6 +30,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import pyarrow.feather as feather
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -93,16 +95,12 @@ def run_chunks(engine: Engine, run_id: str) -> list[tuple[int, int, str]]:
 
 def run_frame(engine: Engine, run_id: str) -> Any:
     """Every logged row of a run as one DataFrame (for checks and small runs: it is all in memory)."""
-    import pandas as pd
-
     frames = [read_chunk(path) for _, _, path in run_chunks(engine, run_id)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def read_chunk(path: str | Path) -> Any:
     """A chunk file as a pandas DataFrame."""
-    import pyarrow.feather as feather
-
     return feather.read_table(str(path)).to_pandas()
 
 

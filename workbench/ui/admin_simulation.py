@@ -10,7 +10,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import streamlit as st
+
+from components.demo_traffic import render_clear_demo, render_live_form, render_live_status
+from components.text import md, md_escape
+from logsink import LogSinkError
+from logsink.demo import clear_demo, has_demo, numeric_features
+from logsink.simulate import DEFAULT_SINK, Drift, simulate
 from mds_client import MDSError, ModelRef
+from workbench.ui import resources
 
 MAX_RATE = 20.0
 MAX_SECONDS = 600
@@ -46,9 +54,6 @@ def current() -> LiveRun | None:
 def start(ref: ModelRef, *, rate: float, seconds: int, drift_feature: str = "", shift: float = 0.0,
           sink_url: str | None = None) -> LiveRun:
     """Start a bounded run; ``MDSError`` when one is running or the bounds are exceeded."""
-    from logsink import LogSinkError
-    from logsink.simulate import DEFAULT_SINK, Drift, simulate
-
     global _current
     if not (0 < rate <= MAX_RATE) or not (1 <= seconds <= MAX_SECONDS):
         raise MDSError(f"Rate must be above 0 and at most {MAX_RATE:g} calls/s, duration 1 to {MAX_SECONDS} s.")
@@ -101,13 +106,6 @@ def refresh_every(now: dict | None) -> float | None:
 
 def live_simulation_section() -> None:
     """The Admin page's section: start / stop a live run, remove the demo traffic."""
-    import streamlit as st
-
-    from components.demo_traffic import render_clear_demo, render_live_form, render_live_status
-    from components.text import md, md_escape
-    from logsink.demo import clear_demo, has_demo, numeric_features
-    from workbench.ui import resources
-
     path = str(resources.settings().catalog_path)
     try:
         refs = {r.name: r for r in resources.catalog_refs(path) if r.reference_data is not None}

@@ -7,6 +7,7 @@ import streamlit as st
 from components.text import md_escape, plain
 from workbench.catalog.service import ModelEntry, status_text
 from workbench.ui import state
+from workbench.ui.catalog import load_entries
 
 BADGES = {"ready": f":green-badge[{status_text('ready')}]", "not ready": f":red-badge[{status_text('not ready')}]"}
 
@@ -47,8 +48,6 @@ def model_picker(entries: list[ModelEntry], *, page: str, label: str = "Model") 
 
 def pick_model(page: str) -> ModelEntry:
     """The page's model: the catalogue loaded (or why not, then the page stops) and the picker shown."""
-    from workbench.ui.catalog import load_entries
-
     entries = load_entries()
     if entries is None:
         st.stop()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from mds_client import MDSClient, ModelRef, ModelSchema, Timeout, Transport
+from mds_client import MDSClient, ModelNotFound, ModelRef, ModelSchema, Timeout, Transport
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import (
     ModelEntry,
@@ -18,6 +18,7 @@ from workbench.catalog.service import (
     reference_frame,
 )
 from workbench.settings import Settings, get_settings
+from workbench.store import open_store
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -40,8 +41,6 @@ def client() -> MDSClient:
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
     # SQLAlchemy and the store load on first use: the catalogue page paints without them.
-    from workbench.store import open_store
-
     return open_store(url)
 
 
@@ -98,7 +97,6 @@ def _ref(path: str, name: str) -> ModelRef:
     for ref in catalog_refs(path):
         if ref.name == name:
             return ref
-    from mds_client import ModelNotFound
 
     where = describe_discovery(settings())
     raise ModelNotFound(f"Model '{name}' is not in the {where}.", model=name)
