@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from embedded_mds import local_mds
 from embedded_mds.errors import EmbeddedMDSError
 from embedded_mds.ports import LocalPorts
 from workbench.paths import default_home
@@ -24,8 +25,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-prometheus", action="store_true", help="do not start Prometheus")
     parser.add_argument("--timeout", type=float, default=90.0)
     args = parser.parse_args(argv)
-
-    from embedded_mds import local_mds
 
     home = args.home or default_home()
     ports = LocalPorts.from_base(args.base_port) if args.base_port else LocalPorts()

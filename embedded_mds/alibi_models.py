@@ -76,6 +76,7 @@ def _up_to_date(layout: HomeLayout) -> bool:
 
 def build_explainer(layout: HomeLayout) -> Path:
     """Fit AnchorTabular on the wine reference data and save it (runs in the MLServer env)."""
+    # Runs in the MLServer env, where alibi lives: the app imports this module and never pays for them.
     import joblib
     import numpy as np
     import pandas as pd
@@ -119,6 +120,7 @@ def build(layout: HomeLayout) -> None:
 
 def save_drift(reference_csv: Path, out: Path, columns: list[str], p_val: float = 0.05) -> None:
     """Runs in the MLServer env: fit TabularDrift on the reference and save it."""
+    # Runs in the MLServer env, where alibi_detect lives: the app never pays for it.
     import pandas as pd
     from alibi_detect.cd import TabularDrift
     from alibi_detect.saving import save_detector

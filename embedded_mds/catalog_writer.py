@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from embedded_mds.layout import HomeLayout
 from embedded_mds.seldon_explainer import EXPLAINER as V1_EXPLAINER
 from embedded_mds.server_specs import ALIBI, MLSERVER, SINK
@@ -97,8 +99,6 @@ def entry_from_card(layout: HomeLayout, name: str, *, protocol: str, url: str, m
 
 
 def write_catalog(path: Path, entries: list[CatalogEntry]) -> None:
-    import yaml
-
     body = yaml.safe_dump({"models": [entry.as_dict() for entry in entries]}, sort_keys=False,
                           default_flow_style=False, allow_unicode=True, width=120)
     tmp = path.with_suffix(".yaml.tmp")

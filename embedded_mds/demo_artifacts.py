@@ -19,8 +19,11 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+import joblib
 
 from embedded_mds.layout import HomeLayout, write_json
 from embedded_mds.model_cards import MODEL_CARDS
@@ -66,8 +69,6 @@ def model_settings(trained: TrainedModel) -> dict[str, Any]:
 
 
 def write_model(layout: HomeLayout, trained: TrainedModel) -> None:
-    import joblib
-
     folder = layout.model_dir(trained.name)
     folder.mkdir(parents=True, exist_ok=True)
     joblib.dump(trained.estimator, folder / "model.joblib")
@@ -126,8 +127,6 @@ def write_seldon_wine(layout: HomeLayout, wine: TrainedModel) -> None:
 
 
 def training_stamp() -> dict[str, Any]:
-    from importlib.metadata import version  # cheaper than importing scikit-learn
-
     return {"training_version": TRAINING_VERSION, "sklearn": version("scikit-learn"), "models": list(DEMO_MODELS)}
 
 

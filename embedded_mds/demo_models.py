@@ -19,6 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import plotly.data
+
 # Callers import these from here, as before the artefact writers and the cards moved out.
 from embedded_mds.demo_artifacts import (
     DEMO_MODELS,
@@ -34,6 +37,7 @@ from embedded_mds.demo_artifacts import expected_files as expected_files
 from embedded_mds.layout import HomeLayout
 from embedded_mds.model_cards import MODEL_CARDS as MODEL_CARDS
 from embedded_mds.model_schema import classifier_outputs, feature
+from workbench.paths import default_home
 
 RANDOM_STATE = 0
 REFERENCE_ROWS = 500
@@ -76,6 +80,7 @@ def _rows(x, x_train) -> dict[str, Any]:
 
 
 def train_wine() -> TrainedModel:
+    # sklearn costs ~1 s of imports: only training pays for it.
     from sklearn.datasets import load_wine
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split
@@ -116,8 +121,6 @@ def train_wine() -> TrainedModel:
 
 def load_tips():
     """Plotly's tips with smoker as a real boolean and the generous/standard label."""
-    import plotly.data
-
     tips = plotly.data.tips()
     tips["smoker"] = tips["smoker"].map({"Yes": True, "No": False}).astype(bool)
     tips["size"] = tips["size"].astype("int64")
@@ -149,6 +152,7 @@ def tips_inputs(tips) -> list[dict[str, Any]]:
 
 
 def tips_preprocessor():
+    # sklearn costs ~1 s of imports: only training pays for it.
     from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import OneHotEncoder
 
@@ -161,6 +165,7 @@ def tips_preprocessor():
 
 
 def train_tips() -> TrainedModel:
+    # sklearn costs ~1 s of imports: only training pays for it.
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
@@ -187,6 +192,7 @@ def train_tips() -> TrainedModel:
 
 
 def train_tip_amount() -> TrainedModel:
+    # sklearn costs ~1 s of imports: only training pays for it.
     from sklearn.ensemble import GradientBoostingRegressor
     from sklearn.metrics import mean_absolute_error, r2_score
     from sklearn.model_selection import train_test_split
@@ -226,14 +232,14 @@ def digits_columns() -> list[str]:
 
 
 def train_digits() -> TrainedModel:
-    import pandas as pd
+    # sklearn costs ~1 s of imports: only training pays for it.
     from sklearn.datasets import load_digits
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from embedded_mds.served.transformers import Flatten
+    from embedded_mds.served.transformers import Flatten  # a scikit-learn transformer: sklearn at import
 
     data = load_digits()
     images, y = data.images.astype("float32"), data.target
@@ -287,8 +293,6 @@ def train_all(home: Path | str, *, force: bool = False) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from workbench.paths import default_home
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=None, help="embedded MDS home (default: WORKBENCH_HOME or <repo>/.mds)")
     parser.add_argument("--force", action="store_true", help="retrain even when up to date")

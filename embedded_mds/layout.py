@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +32,6 @@ def seldon_python() -> Path:
 
 def app_python() -> Path:
     """The app's own python (the request-log sink runs in it), else the one running now."""
-    import sys
-
     configured = os.environ.get(APP_PYTHON_ENV)
     if configured:
         return Path(configured)

@@ -70,6 +70,7 @@ from embedded_mds.model_folders import (
     write_test_models,
 )
 from embedded_mds.ports import LocalPorts
+from embedded_mds.prometheus import prometheus_spec
 from embedded_mds.server_specs import (
     ALIBI,
     build_specs,
@@ -134,6 +135,7 @@ def prepare(
     force: bool = False,
 ) -> Prepared:
     """Train what is missing, write server settings and validate every folder; start nothing."""
+    # The trainers load plotly's data and joblib (~0.4 s): `status` and `down` do not train.
     from embedded_mds import demo_models
 
     layout = _layout(home)
@@ -202,8 +204,6 @@ def up(
         failures["wine-v1-explainer"] = prepared.v1_explainer_error
     specs = build_specs(prepared, ports)
     if prometheus:  # optional, like alibi: scrapes every server above (see embedded/prometheus.py)
-        from embedded_mds.prometheus import prometheus_spec
-
         specs.append(prometheus_spec(layout, ports, specs))
     specs = startable(specs, failures)
     running = start_all(layout, specs, timeout, failures)

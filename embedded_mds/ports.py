@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import time
 from dataclasses import dataclass
 
@@ -43,8 +44,6 @@ class LocalPorts:
 
         Searched below 32768 so that Linux never hands the same ports out as ephemeral ones.
         """
-        import random
-
         rng = random.Random(os.getpid() ^ time.time_ns())
         for _ in range(200):
             base = rng.randrange(start, stop - span)

@@ -43,6 +43,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import yaml
+
+from embedded_mds.server_specs import ServerSpec
+
 if TYPE_CHECKING:
     from embedded_mds.layout import HomeLayout
     from embedded_mds.ports import LocalPorts
@@ -124,8 +128,6 @@ def prometheus_config(targets: Iterable[ScrapeTarget], *, interval: str = SCRAPE
 
 def write_config(path: Path, targets: Iterable[ScrapeTarget], *, interval: str = SCRAPE_INTERVAL) -> Path:
     """Write prometheus.yml atomically (Prometheus may be reading the old one)."""
-    import yaml
-
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".yml.tmp")
     tmp.write_text("# written by the embedded MDS\n" + yaml.safe_dump(prometheus_config(targets, interval=interval),
@@ -149,8 +151,6 @@ def prometheus_argv(config: Path, data_dir: Path, host: str, port: int, *, binar
 def prometheus_spec(layout: HomeLayout, ports: LocalPorts, specs: Iterable[ServerSpec], *,
                     sink_port: int | None = None) -> ServerSpec:
     """Write ``<home>/prometheus/prometheus.yml`` for `specs` and return the optional server that reads it."""
-    from embedded_mds.server_specs import ServerSpec
-
     config = write_config(layout.prometheus_config, scrape_targets(specs, sink_port=sink_port, host=ports.host))
     return ServerSpec(
         name=PROMETHEUS, kind="prometheus",

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from embedded_mds.layout import Prepared, mlserver_python, repo_pythonpath, seldon_python
+from embedded_mds.alibi_models import CALLS_CORE
+from embedded_mds.layout import Prepared, app_python, mlserver_python, repo_pythonpath, seldon_python
 from embedded_mds.ports import LocalPorts
 
 MLSERVER = "mlserver"
@@ -98,8 +99,6 @@ def build_specs(prepared: Prepared, ports: LocalPorts) -> list[ServerSpec]:
             ready_paths=["/health/ping"], models=[service],
         ))
     if prepared.alibi_models and not prepared.alibi_error:
-        from embedded_mds.alibi_models import CALLS_CORE
-
         specs.append(ServerSpec(
             name=ALIBI, kind="mlserver", argv=mlserver_argv(mls_python, layout.alibi_models), host=ports.host,
             ports={"http": ports.alibi_http, "grpc": ports.alibi_grpc, "metrics": ports.alibi_metrics},
@@ -119,8 +118,6 @@ def v1_explainer_spec(prepared: Prepared, ports: LocalPorts, name: str) -> Serve
 
     Ready once it has loaded its explainer, which needs the v1 model to answer.
     """
-    from embedded_mds.layout import app_python
-
     config = prepared.layout.seldon_dir(name) / "explainer.json"
     return ServerSpec(
         name=name, kind=V1_EXPLAINER_KIND, host=ports.host, ports={"http": ports.v1_explainer_http},
@@ -132,8 +129,6 @@ def v1_explainer_spec(prepared: Prepared, ports: LocalPorts, name: str) -> Serve
 
 def sink_spec(prepared: Prepared, ports: LocalPorts) -> ServerSpec:
     """The request-log sink (``python -m logsink``, app venv), optional: the MDS works without it."""
-    from embedded_mds.layout import app_python
-
     return ServerSpec(
         name=SINK, kind="sink", host=ports.host, ports={"http": ports.sink_http}, ready_paths=["/health"],
         models=[], core=False,

@@ -9,8 +9,18 @@ is told the listening socket it inherits.
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from pathlib import Path
+
+import uvicorn
+
+from logsink.app import create_app
+from logsink.server import deadline_protocol
+from logsink.workers import supervise
+from workbench.settings import get_settings
+from workbench.store import open_store
+from workbench.store.engine import fsync_every_commit
 
 DEFAULT_PORT = 9530
 
@@ -25,8 +35,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fd", type=int, default=None, help=argparse.SUPPRESS)  # a worker's inherited socket
     args = parser.parse_args(argv)
     if args.workers > 1:
-        from logsink.workers import supervise
-
         return supervise(args.host, args.port, args.workers, catalog=args.catalog, database_url=args.database_url)
     return serve(args.host, args.port, catalog=args.catalog, database_url=args.database_url, fd=args.fd)
 
@@ -34,16 +42,6 @@ def main(argv: list[str] | None = None) -> int:
 def serve(host: str, port: int, *, catalog: Path | None = None, database_url: str | None = None,
           fd: int | None = None) -> int:
     """Run one sink process on ``host:port``, or on the inherited listening socket ``fd`` (a worker)."""
-    import socket
-
-    import uvicorn
-
-    from logsink.app import create_app
-    from logsink.server import deadline_protocol
-    from workbench.settings import get_settings
-    from workbench.store import open_store
-    from workbench.store.engine import fsync_every_commit
-
     # The group writer's commit returns from a thread; with the default 5 ms switch interval it waited
     # that long for the GIL while the loop parsed events (measured: commits took twice as long).
     sys.setswitchinterval(0.001)

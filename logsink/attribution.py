@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mds_client import ModelRef, ModelSchema
+from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, load_catalog
+from mds_client.transport.sessions import NO_RETRY, Timeout, Transport
 
 _RECHECK_SECONDS = 2.0
 _SCHEMA_RETRY_SECONDS = 60.0
@@ -63,7 +64,6 @@ class Attribution:
             return
         if mtime == self._mtime:
             return
-        from mds_client import MDSError, load_catalog
 
         try:
             refs = load_catalog(self.catalog)
@@ -93,9 +93,6 @@ class Attribution:
         """Catalog schema file, server metadata (2 s at most) and reference data; empty if none answers."""
         schema = ModelSchema()
         if attributed.ref is not None:
-            from mds_client import MDSClient, MDSError
-            from mds_client.transport.sessions import NO_RETRY, Timeout, Transport
-
             if self._client is None:
                 self._client = MDSClient(Transport(timeout=Timeout(1.0, 2.0), retry=NO_RETRY))
             try:

@@ -24,6 +24,8 @@ from sqlalchemy import Engine
 from logsink.errors import LogSinkError
 from logsink.simulate import DEFAULT_SINK, Drift, simulate
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, load_catalog
+from mds_client.schema.features import FeatureKind
+from workbench.store.request_log import delete_tagged, has_tagged
 
 DEMO_TAG = "demo"
 MARKER = "demo-traffic.json"
@@ -38,8 +40,6 @@ class DemoPlan:
 
 
 def numeric_features(schema: ModelSchema) -> list[str]:
-    from mds_client.schema.features import FeatureKind
-
     return [f.name for f in schema.features if not f.is_tensor and f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER)]
 
 
@@ -90,15 +90,11 @@ def seed_demo(catalog: Path, *, sink_url: str | None = None, rows: int = 240, da
 
 def has_demo(engine: Engine) -> bool:
     """Whether demo traffic is logged (so the Admin page offers to remove it only then)."""
-    from workbench.store.request_log import has_tagged
-
     return has_tagged(engine, DEMO_TAG)
 
 
 def clear_demo(engine: Engine) -> int:
     """Remove the demo traffic (tag ``demo``) and nothing else."""
-    from workbench.store.request_log import delete_tagged
-
     return delete_tagged(engine, DEMO_TAG)
 
 

@@ -28,6 +28,8 @@ from typing import Any
 from urllib.parse import unquote
 
 import orjson
+from cloudevents.core.bindings.common import get_event_factory_for_version
+from cloudevents.core.exceptions import BaseCloudEventException
 
 from logsink.errors import MalformedEvent
 
@@ -158,9 +160,6 @@ def _structured_dict(document: Any) -> LogEvent:
 
 def _sdk_event(attributes: dict[str, Any], data: Any) -> Any:
     """The official SDK's CloudEvent for these attributes; its validation errors become a 400."""
-    from cloudevents.core.bindings.common import get_event_factory_for_version
-    from cloudevents.core.exceptions import BaseCloudEventException
-
     try:
         factory = get_event_factory_for_version(str(attributes.get("specversion") or "1.0"))
         return factory(attributes, data)

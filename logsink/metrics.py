@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 _TYPE_LABEL_MAX = 80  # an unknown Ce-Type is a label too: keep it short
@@ -53,7 +53,6 @@ class SinkMetrics:
         folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         if not folder:
             return generate_latest(self.registry), CONTENT_TYPE_LATEST
-        from prometheus_client import multiprocess
 
         every_process = CollectorRegistry()
         multiprocess.MultiProcessCollector(every_process, path=folder)

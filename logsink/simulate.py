@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import numpy as np
 import pandas as pd
 
 from logsink.errors import SimulateError
 from logsink.events import WORKBENCH_SOURCE_PREFIX, binary_headers
-from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, read_reference
+from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, jsonable, read_reference
+from mds_client.prediction import dump_json
 
 DEFAULT_SINK = "http://127.0.0.1:9530"
 JITTER = 0.05
@@ -113,8 +115,6 @@ def simulate(ref: ModelRef, *, rows: int, rate: float, sink_url: str, drift: Dri
     ``tag`` marks every logged row (``demo`` for the seeded traffic); setting ``stop`` ends the run
     after the call in flight.
     """
-    import httpx
-
     if rows < 1 or rate <= 0 or batch < 1:
         raise SimulateError("--rows and --batch must be at least 1 and --rate above 0.")
     if ref.reference_data is None or not ref.reference_data.exists():
@@ -158,11 +158,6 @@ def simulate(ref: ModelRef, *, rows: int, rate: float, sink_url: str, drift: Dri
 
 def _one_call(client: MDSClient, http: Any, ref: ModelRef, schema: ModelSchema, chunk: pd.DataFrame,
               moment: datetime, sink_url: str, result: SimulateResult, tag: str = "") -> None:
-    import httpx
-
-    from mds_client import jsonable
-    from mds_client.prediction import dump_json
-
     try:
         # Drifted values may leave the schema's bounds on purpose: the model, not our validation, must see them.
         prediction = client.predict(ref, chunk, schema, validate=False)

@@ -33,6 +33,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from workbench.settings import get_settings
+from workbench.store import open_store
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _STOP_SECONDS = 10.0
 
@@ -52,8 +55,6 @@ def supervise(host: str, port: int, workers: int, *, catalog: Path | None, datab
     """Run ``workers`` sink processes on ``host:port`` until stopped (SIGTERM / SIGINT); their worst exit code."""
     if workers < 1:
         raise ValueError("the sink needs at least one worker")
-    from workbench.settings import get_settings
-    from workbench.store import open_store
 
     # Migrate once here, so that N processes do not race to create the schema.
     open_store(database_url or get_settings().database_url).dispose()
