@@ -86,7 +86,18 @@ SERVER_FIXTURES = frozenset({
 SERVER_PARAMS = frozenset({"postgres", "numeric_classifier", "mixed_classifier", "regressor", "image_classifier"})
 
 
+# Files that run for minutes go first, so that pytest-xdist's workers (--dist loadfile) do not end with one
+# worker alone on a long file while the other is idle: the page walk took 4 minutes alone at the end.
+LONG_FIRST = ("tests/e2e/test_every_page_looks_right.py", "tests/e2e/", "tests/logsink/test_workers.py")
+
+
+def _rank(item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return next((rank for rank, prefix in enumerate(LONG_FIRST) if path.startswith(prefix)), len(LONG_FIRST))
+
+
 def pytest_collection_modifyitems(config, items) -> None:
+    items.sort(key=_rank)  # stable: the order within each rank stays the collection order
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {}).values()
         if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())) or any(
