@@ -51,10 +51,11 @@ mds-up: setup
 mds-down:
 	$(VENVS)/app/bin/mds local down
 
-# Both cores: each pytest-xdist worker starts its own servers; --dist loadfile keeps a file's tests (and
-# its module fixtures) on one worker. TEST_WORKERS=0 runs in one process.
+# Both cores: each pytest-xdist worker starts its own servers. --dist worksteal hands each worker one half of
+# the tests in file order, then an idle worker takes tests from the end of the other's queue: a file is
+# split (its module fixtures run twice) only where stealing happens. TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 2
-XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
 test: setup
 	$(APP) -m ruff check .

@@ -86,8 +86,8 @@ SERVER_FIXTURES = frozenset({
 SERVER_PARAMS = frozenset({"postgres", "numeric_classifier", "mixed_classifier", "regressor", "image_classifier"})
 
 
-# Files that run for minutes go first, so that pytest-xdist's workers (--dist loadfile) do not end with one
-# worker alone on a long file while the other is idle: the page walk took 4 minutes alone at the end.
+# Files that run for minutes go first, so that pytest-xdist's workers do not end with one worker alone on a
+# long test while the other is idle: the page walk took 4 minutes alone at the end.
 LONG_FIRST = ("tests/e2e/test_every_page_looks_right.py", "tests/e2e/", "tests/logsink/test_workers.py")
 
 

@@ -16,7 +16,7 @@ def sink_for_app(tmp_path, catalog_path, monkeypatch):
     (tmp_path / "sink").mkdir()
     sink = start_sink(tmp_path / "sink", catalog_path)
     # The session's catalog names no sink (logger_url empty), so the live run goes to the default: this one.
-    monkeypatch.setattr("logsink.simulate.DEFAULT_SINK", sink.url)
+    monkeypatch.setattr("workbench.ui.admin_simulation.DEFAULT_SINK", sink.url)
     yield sink
     admin_simulation.stop()
     stop_sink(sink)
