@@ -14,7 +14,7 @@ FILTER := { grep -v "is ignored: it is neither a file nor a directory" || true; 
 
 .PHONY: run test check setup lint bench models clean mds-up mds-down system-deps
 
-setup: $(VENVS)/app/.ok $(VENVS)/mlserver/.ok $(VENVS)/seldon/.ok
+setup: $(VENVS)/app/.ok $(VENVS)/mlserver/.ok $(VENVS)/seldon/.ok $(VENVS)/mlflow/.ok
 
 $(VENVS)/app/.ok: requirements.txt constraints.txt pyproject.toml
 	rm -rf $(VENVS)/app && $(PYTHON) -m venv $(VENVS)/app
@@ -32,6 +32,12 @@ $(VENVS)/seldon/.ok: requirements-seldon.txt constraints-seldon.txt
 	rm -rf $(VENVS)/seldon && $(PYTHON) -m venv $(VENVS)/seldon
 	$(VENVS)/seldon/bin/pip install $(PIP_QUIET) -r requirements-seldon.txt -c constraints-seldon.txt 2>&1 | $(FILTER)
 	$(VENVS)/seldon/bin/python -c "import seldon_core.wrapper" && touch $@
+
+# MLflow's tracking server and Model Registry (optional server of the embedded MDS; about 850 MB).
+$(VENVS)/mlflow/.ok: requirements-mlflow.txt constraints-mlflow.txt
+	rm -rf $(VENVS)/mlflow && $(PYTHON) -m venv $(VENVS)/mlflow
+	$(VENVS)/mlflow/bin/pip install $(PIP_QUIET) -r requirements-mlflow.txt -c constraints-mlflow.txt 2>&1 | $(FILTER)
+	$(VENVS)/mlflow/bin/python -c "import mlflow, sklearn" && touch $@
 
 models: setup
 	$(APP) -m embedded_mds.demo_models --home $${WORKBENCH_HOME:-.mds}

@@ -17,6 +17,7 @@ def start_local_mds(**kwargs):
 
     home = Path(tempfile.mkdtemp(prefix="mds-bench-"))
     kwargs.setdefault("alibi", False)  # a caller may ask for the alibi servers (explain_anchor.py does)
+    kwargs.setdefault("mlflow", False)  # the registry costs ~13 s and ~435 MB; no bench here publishes
     running = local_mds.up(home, LocalPorts.free(), **kwargs)
     atexit.register(local_mds.down, home)
     return running

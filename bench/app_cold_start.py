@@ -82,7 +82,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         hello = Path(tmp) / "hello.py"
         hello.write_text(HELLO)
-        mds = local_mds.up(Path(tmp) / "mds", LocalPorts.free(), alibi=False)
+        mds = local_mds.up(Path(tmp) / "mds", LocalPorts.free(), alibi=False, mlflow=False)
         env = {**os.environ, "PYTHONPATH": str(REPO), "WORKBENCH_CATALOG": str(mds.catalog_path),
                "WORKBENCH_AUTH": "on", "WORKBENCH_DATABASE_URL": f"sqlite:///{Path(tmp) / 'wb.db'}"}
         env_off = {**env, "WORKBENCH_AUTH": "off"}

@@ -82,7 +82,7 @@ def main() -> int:
     from embedded_mds import local_mds
 
     with tempfile.TemporaryDirectory() as tmp:
-        mds = local_mds.up(Path(tmp) / "mds", LocalPorts.free(), alibi=False)
+        mds = local_mds.up(Path(tmp) / "mds", LocalPorts.free(), alibi=False, mlflow=False)
         try:
             os.environ.update(WORKBENCH_CATALOG=str(mds.catalog_path), WORKBENCH_AUTH="off",
                               WORKBENCH_DATABASE_URL=f"sqlite:///{Path(tmp) / 'wb.db'}")

@@ -232,7 +232,7 @@ def main() -> int:
             from embedded_mds.ports import LocalPorts
 
             procs.mds_home = work / "mds"
-            catalog = local_mds.up(procs.mds_home, LocalPorts.free(), sink=True).catalog_path
+            catalog = local_mds.up(procs.mds_home, LocalPorts.free(), sink=True, mlflow=False).catalog_path
         env["WORKBENCH_CATALOG"] = str(catalog)
         args.model_used, values = pick_model(catalog, args.model)
         url = args.app_url

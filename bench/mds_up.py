@@ -16,7 +16,7 @@ from embedded_mds.ports import LocalPorts
 
 def timed_up(home: Path, alibi: bool) -> tuple[float, dict]:
     t0 = time.perf_counter()
-    mds = local_mds.up(home, LocalPorts.free(), alibi=alibi)
+    mds = local_mds.up(home, LocalPorts.free(), alibi=alibi, mlflow=False)
     elapsed = time.perf_counter() - t0
     local_mds.down(home)
     return elapsed, mds.failures

@@ -99,8 +99,12 @@ def entry_from_card(layout: HomeLayout, name: str, *, protocol: str, url: str, m
 
 
 def write_catalog(path: Path, entries: list[CatalogEntry]) -> None:
-    body = yaml.safe_dump({"models": [entry.as_dict() for entry in entries]}, sort_keys=False,
-                          default_flow_style=False, allow_unicode=True, width=120)
+    _write(path, [entry.as_dict() for entry in entries])
+
+
+def _write(path: Path, models: list[dict[str, Any]]) -> None:
+    body = yaml.safe_dump({"models": models}, sort_keys=False, default_flow_style=False, allow_unicode=True,
+                          width=120)
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(HEADER + body)
     tmp.replace(path)
@@ -141,7 +145,46 @@ def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_t
         if "echo-v1" in by_name:
             entries.append(CatalogEntry(name="echo-v1", protocol="seldon", url=by_name["echo-v1"]["url"],
                                         description="Returns what Seldon decoded (test only).", tags=["test"]))
+    entries += [published_entry(layout, name, core["url"], version) for name, version in published(layout)
+                if name in core["models"]]
     if SINK in by_name:
         for entry in entries:
             entry.logger = {"url": by_name[SINK]["url"]}
     return entries
+
+
+def published_record(layout: HomeLayout, name: str) -> Path:
+    """Where ``mds publish`` records the version of ``name`` it serves from this home."""
+    return layout.home / "published" / f"{name}.json"
+
+
+def published(layout: HomeLayout) -> list[tuple[str, str]]:
+    """(name, version) of every model published to this home (``mds publish``), by name."""
+    found = []
+    for path in sorted(published_record(layout, "*").parent.glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue  # a record being written or broken: the model is served, its entry waits for the next write
+        if isinstance(record, dict) and record.get("name") and record.get("version"):
+            found.append((str(record["name"]), str(record["version"])))
+    return found
+
+
+def published_entry(layout: HomeLayout, name: str, url: str, version: str) -> CatalogEntry:
+    entry = entry_from_card(layout, name, protocol="v2", url=url, model=name)
+    entry.version = version
+    return entry
+
+
+def upsert_entry(path: Path, entry: CatalogEntry) -> None:
+    """Put ``entry`` in the catalog at ``path`` in place of the entry of the same name (or last)."""
+    doc = yaml.safe_load(path.read_text()) if path.exists() else None
+    models = [m for m in (doc or {}).get("models", []) if isinstance(m, dict)]
+    row = entry.as_dict()
+    names = [m.get("name") for m in models]
+    if entry.name in names:
+        models[names.index(entry.name)] = row
+    else:
+        models.append(row)
+    _write(path, models)

@@ -104,6 +104,19 @@ class HomeLayout:
     def prometheus_data(self) -> Path:
         return self.home / "prometheus" / "data"
 
+    # MLflow (optional): tracking + Model Registry store (SQLite) and the artifacts it serves.
+    @property
+    def mlflow_dir(self) -> Path:
+        return self.home / "mlflow"
+
+    @property
+    def mlflow_db(self) -> Path:
+        return self.mlflow_dir / "mlflow.db"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        return self.mlflow_dir / "artifacts"
+
     @property
     def state(self) -> Path:
         return self.home / "state.json"

@@ -4,6 +4,7 @@
     up(home, ports)      start every server, wait until ready, write state.json and catalog.yaml
     down(home)           stop every server recorded in state.json (SIGTERM, then SIGKILL)
     status(home)         [(server, url, pid, alive, ready), ...]
+    failed(home)         {server: why it is not running} of the optional servers that did not start
 
 Servers (default ports; ``LocalPorts`` changes them):
 - ``mlserver``: MLServer 1.7 on 9500 (gRPC 9501, metrics 9502) with wine, tips, tip-amount, digits
@@ -18,8 +19,14 @@ Servers (default ports; ``LocalPorts`` changes them):
 - ``wine-v1-explainer``: a Seldon v1 explainer (``served.v1_explainer``: AnchorTabular at
   ``/api/v1.0/explain``, black box over ``wine-v1``) on 9523; optional like ``alibi``, and
   prepared and started with it (``alibi=False`` leaves both out).
-- ``prometheus``: Debian's ``/usr/bin/prometheus`` on 9530 scraping every server's metrics port
+- ``sink``: the request-log sink on 9530 (``up(sink=True)``), optional.
+- ``prometheus``: Debian's ``/usr/bin/prometheus`` on 9540 scraping every server's metrics port
   (``embedded_mds.prometheus``); optional in the same way (``up(prometheus=False)`` skips it).
+- ``mlflow``: an MLflow tracking server with the Model Registry on 9550 (``embedded_mds.mlflow_server``,
+  its own venv ``.venvs/mlflow``; store and artifacts under ``<home>/mlflow``); optional in the same way
+  (``up(mlflow=False)`` skips it; without the venv ``LocalMDS.failures`` and ``failed(home)`` say
+  how to make it). It is not a model: the catalog does not list it; ``LocalMDS.url("mlflow")`` is
+  its URL. It is ready 7-14 s after the start, so ``up`` takes that long when it runs.
 
 Each server runs in its own process group with its log in ``<home>/logs/<server>.log``; server
 environments come from ``layout.mlserver_python()`` / ``layout.seldon_python()`` and get
@@ -64,6 +71,7 @@ from embedded_mds import processes
 from embedded_mds.catalog_writer import catalog_entries, write_catalog
 from embedded_mds.errors import AlreadyRunningError
 from embedded_mds.layout import HomeLayout, Prepared, write_json
+from embedded_mds.mlflow_server import mlflow_specs
 from embedded_mds.model_folders import (
     validate_mlserver_folder,
     validate_seldon_folder,
@@ -104,6 +112,7 @@ class LocalMDS:
     failures: dict[str, str] = field(default_factory=dict)
 
     def url(self, server: str) -> str:
+        """The base URL of a running server (``"mlserver"``, ``"wine-v1"``, ``"mlflow"``...)."""
         return next(s["url"] for s in self.servers if s["name"] == server)
 
     def status(self) -> list[ServerStatus]:
@@ -185,6 +194,7 @@ def up(
     alibi: bool = True,
     sink: bool = False,
     prometheus: bool = True,
+    mlflow: bool = True,
 ) -> LocalMDS:
     """Start every server, wait until all are ready, write state.json and catalog.yaml."""
     layout = _layout(home)
@@ -203,6 +213,8 @@ def up(
     if alibi and prepared.v1_explainer_error:
         failures["wine-v1-explainer"] = prepared.v1_explainer_error
     specs = build_specs(prepared, ports)
+    if mlflow:  # optional: a missing venv goes to `failures` (see embedded_mds/mlflow_server.py)
+        specs += mlflow_specs(layout, ports, failures)
     if prometheus:  # optional, like alibi: scrapes every server above (see embedded/prometheus.py)
         specs.append(prometheus_spec(layout, ports, specs))
     specs = startable(specs, failures)
@@ -272,6 +284,11 @@ def down(home: Path | str | None = None) -> list[str]:
     processes.stop_groups([server.get("pgid", server["pid"]) for server in ours])
     layout.state.unlink(missing_ok=True)
     return [server["name"] for server in ours]
+
+
+def failed(home: Path | str | None = None) -> dict[str, str]:
+    """Why each optional server of the running MDS is not running (state.json ``failed``)."""
+    return dict((read_state(home) or {}).get("failed", {}))
 
 
 def status(home: Path | str | None = None) -> list[ServerStatus]:

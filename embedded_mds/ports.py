@@ -27,6 +27,7 @@ class LocalPorts:
     v1_explainer_http: int = 9523
     sink_http: int = 9530
     prometheus_http: int = 9540
+    mlflow_http: int = 9550
 
     def seldon(self, index: int) -> tuple[int, int]:
         """(http, metrics) of the index-th seldon service."""
@@ -34,12 +35,13 @@ class LocalPorts:
 
     @classmethod
     def from_base(cls, base: int, host: str = "127.0.0.1") -> LocalPorts:
-        """The default layout shifted to start at `base` (base..base+40)."""
+        """The default layout shifted to start at `base` (base..base+50)."""
         return cls(host, base, base + 1, base + 2, base + 10, base + 11, base + 20, base + 21, base + 22,
-                   v1_explainer_http=base + 23, sink_http=base + 30, prometheus_http=base + 40)
+                   v1_explainer_http=base + 23, sink_http=base + 30, prometheus_http=base + 40,
+                   mlflow_http=base + 50)
 
     @classmethod
-    def free(cls, host: str = "127.0.0.1", span: int = 41, start: int = 20000, stop: int = 32000) -> LocalPorts:
+    def free(cls, host: str = "127.0.0.1", span: int = 51, start: int = 20000, stop: int = 32000) -> LocalPorts:
         """A layout whose whole span of ports is free now (for tests and parallel homes).
 
         Searched below 32768 so that Linux never hands the same ports out as ephemeral ones.

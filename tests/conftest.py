@@ -15,7 +15,9 @@ import pytest
 
 from embedded_mds.ports import LocalPorts
 from mds_client import MDSClient, ModelRef, load_catalog
+from tests.mlflow_fixture import require_mlflow, start_mlflow, stop_mlflow
 from tests.postgres_fixture import postgres_db, postgres_url
+from tests.publish_fixture import publish_server
 from workbench.store import open_store
 
 
@@ -40,7 +42,8 @@ def local_mds(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("mds-home")
     running = embedded.up(home, LocalPorts.free(), include_test_models=True, alibi=True, timeout=120,
-                       prometheus=False)  # tests start their own (tests/workbench/monitor/conftest.py)
+                       prometheus=False,  # tests start their own (tests/workbench/monitor/conftest.py)
+                       mlflow=False)  # and their own registry (mlflow_registry below)
     yield running
     embedded.down(home)
 
@@ -71,7 +74,7 @@ def listener():
         yield found
 
 
-__all__ = ["engine", "postgres_db", "postgres_url"]
+__all__ = ["engine", "postgres_db", "postgres_url", "publish_server"]
 
 # Fixtures that start a real server (model servers, Prometheus, Postgres, the sink, Dask, Streamlit,
 # Chromium). A test that uses one, directly or through another fixture, is marked ``server``;
@@ -79,7 +82,7 @@ __all__ = ["engine", "postgres_db", "postgres_url"]
 SERVER_FIXTURES = frozenset({
     "local_mds", "catalog_path", "refs", "prometheus", "postgres_url", "postgres_db", "sink", "sink_catalog",
     "slow_sink", "demo_sink", "mds_sink", "mds", "trained_home", "cluster", "app_url", "browser", "fresh_app",
-    "hostile_setup",
+    "hostile_setup", "mlflow_registry", "publish_server",
 })
 # Parameters that name a server a test asks for with ``request.getfixturevalue``: the store's "postgres"
 # and the models of tests/workbench/picked_models.py.
@@ -111,3 +114,12 @@ def engine(tmp_path):
     engine = open_store(f"sqlite:///{tmp_path / 'store' / 'wb.db'}")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def mlflow_registry(tmp_path_factory):
+    """A real MLflow tracking server and Model Registry (SQLite, served artifacts) on a free port."""
+    require_mlflow()
+    server = start_mlflow(tmp_path_factory.mktemp("mlflow"))
+    yield server
+    stop_mlflow(server)

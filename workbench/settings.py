@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     """Seldon Core v2 mesh URL for ``Model`` / ``Pipeline`` resources."""
     prometheus_url: str = ""
     """Prometheus base URL for the Monitor page; empty means the embedded MDS's own, if it runs."""
+    mlflow_uri: str = ""
+    """The MLflow tracking server whose Model Registry publishing writes to; empty means the embedded
+    MDS's own, if it runs."""
     trace_url: str = ""
     """Jaeger / Tempo link per call, a template with ``{trace_id}``, e.g.
     ``http://jaeger:16686/trace/{trace_id}``; empty: the trace id is shown without a link."""

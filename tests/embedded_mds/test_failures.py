@@ -52,7 +52,7 @@ def assert_nothing_started(home):
 def test_a_corrupted_model_folder_is_named_before_anything_starts(home, model, damage, reason):
     damage(HomeLayout(home).model_dir(model))
     with pytest.raises(ModelFolderError, match=reason) as caught:
-        local_mds.up(home, LocalPorts.free(), alibi=False)
+        local_mds.up(home, LocalPorts.free(), alibi=False, mlflow=False)
     assert caught.value.model == model and repr(model) in str(caught.value)
     assert isinstance(caught.value, EmbeddedMDSError)
     assert_nothing_started(home)
@@ -66,7 +66,7 @@ def test_a_taken_port_is_named_with_its_server(home, server, field):
         holder.bind(("127.0.0.1", port))
         holder.listen()
         with pytest.raises(PortInUseError) as caught:
-            local_mds.up(home, ports, alibi=False)
+            local_mds.up(home, ports, alibi=False, mlflow=False)
     assert (caught.value.server, caught.value.port) == (server, port)
     assert f"port {port}" in str(caught.value) and server in str(caught.value)
     assert_nothing_started(home)
@@ -79,7 +79,7 @@ def test_a_server_that_dies_is_reported_with_its_log_and_the_rest_is_stopped(hom
     monkeypatch.setenv("WORKBENCH_MLSERVER_PYTHON", sys.executable)
     ports = LocalPorts.free()
     with pytest.raises(ServerStartError) as caught:
-        local_mds.up(home, ports, alibi=False, timeout=30)
+        local_mds.up(home, ports, alibi=False, mlflow=False, timeout=30)
     error = caught.value
     assert error.server == "mlserver" and error.port == ports.mlserver_http
     assert "mlserver" in error.log_tail and "No module named" in error.log_tail
@@ -90,7 +90,7 @@ def test_a_server_that_dies_is_reported_with_its_log_and_the_rest_is_stopped(hom
 def test_a_missing_server_environment_says_how_to_fix_it(home, monkeypatch, tmp_path):
     monkeypatch.setenv("WORKBENCH_SELDON_PYTHON", str(tmp_path / "nowhere/bin/python"))
     with pytest.raises(ServerEnvironmentError, match="WORKBENCH_SELDON_PYTHON"):
-        local_mds.up(home, LocalPorts.free(), alibi=False)
+        local_mds.up(home, LocalPorts.free(), alibi=False, mlflow=False)
     assert_nothing_started(home)
 
 

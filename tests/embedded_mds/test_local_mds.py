@@ -25,7 +25,7 @@ JSON = {"Content-Type": "application/json"}
 @pytest.fixture(scope="module")
 def mds(tmp_path_factory):
     home = tmp_path_factory.mktemp("mds")
-    running = local_mds.up(home, LocalPorts.free(), include_test_models=True, alibi=False, timeout=60,
+    running = local_mds.up(home, LocalPorts.free(), include_test_models=True, alibi=False, mlflow=False, timeout=60,
                            prometheus=False)
     yield running
     local_mds.down(home)
@@ -97,7 +97,7 @@ def test_catalog_lists_demo_and_requested_test_models(mds, layout):
 
 def test_up_again_while_running_is_refused(mds):
     with pytest.raises(AlreadyRunningError, match="down"):
-        local_mds.up(mds.home, LocalPorts.free(), alibi=False)
+        local_mds.up(mds.home, LocalPorts.free(), alibi=False, mlflow=False)
 
 
 # -- MLServer (V2) ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ TIMEOUT = (2, 10)
 @pytest.fixture(scope="module")
 def mds(tmp_path_factory):
     home = tmp_path_factory.mktemp("mds-prom")
-    running = local_mds.up(home, LocalPorts.free(), alibi=False, timeout=90)
+    running = local_mds.up(home, LocalPorts.free(), alibi=False, mlflow=False, timeout=90)
     yield running
     local_mds.down(home)
 

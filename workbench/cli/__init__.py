@@ -12,6 +12,7 @@
     mds logs show MODEL [--json]
     mds simulate MODEL --rows N --rate R [--drift FEATURE:SHIFT] [--days D]
     mds local up|down|status
+    mds publish PATH --name NAME --reference CSV [--description D] [--card FILE] [--alias A]
 
 It lives app-side because it records predictions and feedback in the workbench store. One module per
 subcommand group; each has ``register(sub)``, whose handlers take the parsed arguments (with
@@ -28,11 +29,11 @@ import sys
 from pathlib import Path
 
 from mds_client import MDSClient, MDSError
-from workbench.cli import check, explain, feedback, local, logs, models
+from workbench.cli import check, explain, feedback, local, logs, models, publish
 from workbench.errors import WorkbenchError
 from workbench.paths import default_catalog
 
-GROUPS = (models, check, explain, feedback, logs, local)
+GROUPS = (models, check, explain, feedback, logs, local, publish)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,6 +27,11 @@ def model_picker(entries: list[ModelEntry], *, page: str, label: str = "Model") 
         return None
     by_name = {e.name: e for e in entries}
     names = list(by_name)
+    linked = st.query_params.get("model")
+    if linked is not None:  # a shared link (``mds publish`` prints one): choose it once, then the picker rules
+        del st.query_params["model"]
+        if linked in by_name:
+            state.set_selected_model(linked)
     chosen = state.selected_model()
     if chosen not in by_name:
         chosen = names[0]

@@ -1,0 +1,19 @@
+"""A model registry (MLflow's): registered models, their versions and aliases, and the runs behind them.
+
+``mlflow`` speaks the MLflow tracking server's REST API with this library's transport (no MLflow package);
+``records`` holds what it returns as plain records.
+"""
+
+from mds_client.registry.mlflow import EXPERIMENT, MlflowRegistry, RegistryError, RegistryNotFound
+from mds_client.registry.records import PUBLISHED_BY, ModelVersion, RegisteredModel, Run
+
+__all__ = [
+    "EXPERIMENT",
+    "PUBLISHED_BY",
+    "MlflowRegistry",
+    "ModelVersion",
+    "RegisteredModel",
+    "RegistryError",
+    "RegistryNotFound",
+    "Run",
+]

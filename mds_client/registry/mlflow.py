@@ -1,0 +1,239 @@
+"""An MLflow tracking server's Model Registry over its REST API: no MLflow package needed here.
+
+The registry is where a published model's versions live: its files (uploaded through the server's
+artifact proxy, ``--serve-artifacts``), the run that registered it (who, when, metrics), its signature
+and input example, and the aliases (``champion``) that name one version. Calls go through the
+``Transport`` of every other call (pooled, timed out, retried when idempotent); a registry that is down
+or answers garbage is a ``RegistryError`` naming it.
+
+    MDSError
+    └── RegistryError            the registry cannot be reached or refused a call
+        └── RegistryNotFound     no such registered model, version or alias
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import orjson
+
+from mds_client.errors import MDSError, ModelNotFound, PayloadRejected, RequestError
+from mds_client.registry.records import ModelVersion, RegisteredModel, Run
+from mds_client.transport import NO_RETRY, Timeout, Transport
+
+REGISTRY_TIMEOUT = Timeout(connect=3.0, read=30.0)
+EXPERIMENT = "mds-publish"
+"""The experiment that holds the runs ``mds publish`` registers versions from."""
+API = "/api/2.0/mlflow"
+ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
+
+
+class RegistryError(MDSError):
+    hint = ("Is the model registry running? 'mds local status' shows the embedded one; "
+            "WORKBENCH_MLFLOW_URI names another.")
+
+
+class RegistryNotFound(RegistryError):
+    hint = "Check the model's name, version or alias: 'mds models' lists what is registered."
+
+
+class MlflowRegistry:
+    """The Model Registry of the MLflow tracking server at ``url``."""
+
+    def __init__(self, url: str, *, transport: Transport | None = None) -> None:
+        self.url = url.rstrip("/")
+        self._own = transport is None
+        self.transport = transport or Transport(timeout=REGISTRY_TIMEOUT)
+
+    def close(self) -> None:
+        if self._own:
+            self.transport.close()
+
+    # -- the wire ---------------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None, *,
+              query: dict[str, Any] | None = None, what: str = "") -> dict[str, Any]:
+        url = f"{self.url}{path}" + (f"?{urlencode(query)}" if query else "")
+        idempotent = method == "GET"
+        try:
+            answer = self.transport.send(method, url, body=orjson.dumps(body) if body is not None else None,
+                                         idempotent=idempotent, retry=None if idempotent else NO_RETRY)
+        except RequestError as exc:
+            code, said = _mlflow_error(exc)
+            if isinstance(exc, ModelNotFound) or code == "RESOURCE_DOES_NOT_EXIST" or (
+                    code == "INVALID_PARAMETER_VALUE" and "not found" in said):
+                raise RegistryNotFound(f"The model registry has no {what or path}: {said}") from None
+            if isinstance(exc, PayloadRejected):
+                raise RegistryError(f"The model registry refused {what or path}: {said}",
+                                    hint="Check the name, version or alias asked for.") from None
+            raise RegistryError(f"The model registry at {self.url} failed ({what or path}): {exc.message}") from None
+        if not answer.content:
+            return {}
+        try:
+            doc = orjson.loads(answer.content)
+        except orjson.JSONDecodeError:
+            raise RegistryError(f"The model registry at {self.url} answered {what or path} with something that is "
+                                "not JSON: is that URL an MLflow tracking server?") from None
+        if not isinstance(doc, dict):
+            raise RegistryError(f"The model registry at {self.url} answered {what or path} with a JSON "
+                                f"{type(doc).__name__}, not an object.")
+        return doc
+
+    def health(self) -> None:
+        """Raise ``RegistryError`` unless the server answers its health check."""
+        try:
+            self.transport.send("GET", f"{self.url}/health", retry=NO_RETRY)
+        except RequestError as exc:
+            raise RegistryError(f"The model registry at {self.url} is not answering: {exc.message}") from None
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def models(self) -> list[RegisteredModel]:
+        """Every registered model, by name."""
+        found: list[RegisteredModel] = []
+        token = ""
+        while True:
+            query = {"max_results": 100, **({"page_token": token} if token else {})}
+            doc = self._call("GET", f"{API}/registered-models/search", query=query, what="list of models")
+            found += [RegisteredModel.from_mlflow(m) for m in doc.get("registered_models", [])]
+            token = str(doc.get("next_page_token") or "")
+            if not token:
+                return sorted(found, key=lambda m: m.name)
+
+    def model(self, name: str) -> RegisteredModel | None:
+        """The registered model ``name``, or None when there is none."""
+        try:
+            doc = self._call("GET", f"{API}/registered-models/get", query={"name": name}, what=f"model '{name}'")
+        except RegistryNotFound:
+            return None
+        return RegisteredModel.from_mlflow(doc.get("registered_model", {}))
+
+    def versions(self, name: str) -> list[ModelVersion]:
+        """Every version of ``name``, newest first, each with its aliases."""
+        model = self.model(name)
+        if model is None:
+            raise RegistryNotFound(f"No model named '{name}' is registered.")
+        doc = self._call("GET", f"{API}/model-versions/search",
+                         query={"filter": f"name='{_quoted(name)}'", "max_results": 1000},
+                         what=f"versions of '{name}'")
+        by_version: dict[str, list[str]] = {}
+        for alias, version in model.aliases.items():
+            by_version.setdefault(version, []).append(alias)
+        versions = [ModelVersion.from_mlflow(v) for v in doc.get("model_versions", [])]
+        versions = [_with_aliases(v, tuple(sorted(by_version.get(v.version, [])))) for v in versions]
+        return sorted(versions, key=lambda v: int(v.version) if v.version.isdigit() else 0, reverse=True)
+
+    def version(self, name: str, which: str) -> ModelVersion:
+        """Version ``which`` of ``name``: a number ("2") or an alias ("champion", "@champion")."""
+        which = which.lstrip("@")
+        if which.isdigit():
+            doc = self._call("GET", f"{API}/model-versions/get", query={"name": name, "version": which},
+                             what=f"version {which} of '{name}'")
+        else:
+            doc = self._call("GET", f"{API}/registered-models/alias", query={"name": name, "alias": which},
+                             what=f"alias '{which}' of '{name}'")
+        return ModelVersion.from_mlflow(doc.get("model_version", {}))
+
+    def run(self, run_id: str) -> Run:
+        doc = self._call("GET", f"{API}/runs/get", query={"run_id": run_id}, what=f"run {run_id}")
+        return Run.from_mlflow(doc.get("run", {}))
+
+    def download(self, run: Run, path: str) -> bytes:
+        """The bytes of the artifact ``path`` of ``run``."""
+        url = f"{self.url}{ARTIFACTS}/{quote(run.artifact_path)}/{quote(path)}"
+        try:
+            return self.transport.send("GET", url).content
+        except RequestError as exc:
+            raise RegistryError(f"The model registry could not send {path} of run {run.run_id}: {exc.message}") \
+                from None
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def create_model(self, name: str, description: str = "") -> RegisteredModel:
+        """Register ``name`` (or return it as it is when it exists already)."""
+        found = self.model(name)
+        if found is not None:
+            return found
+        doc = self._call("POST", f"{API}/registered-models/create", {"name": name, "description": description},
+                         what=f"registration of '{name}'")
+        return RegisteredModel.from_mlflow(doc.get("registered_model", {}))
+
+    def experiment_id(self, name: str = EXPERIMENT) -> str:
+        try:
+            doc = self._call("GET", f"{API}/experiments/get-by-name", query={"experiment_name": name},
+                             what=f"experiment '{name}'")
+            return str(doc["experiment"]["experiment_id"])
+        except RegistryNotFound:
+            doc = self._call("POST", f"{API}/experiments/create", {"name": name}, what=f"experiment '{name}'")
+            return str(doc["experiment_id"])
+
+    def start_run(self, *, user: str, name: str, experiment: str = EXPERIMENT) -> Run:
+        """A new run (who registers, and a folder for the version's files)."""
+        body = {"experiment_id": self.experiment_id(experiment), "run_name": name, "user_id": user,
+                "start_time": _now_ms(), "tags": [{"key": "mlflow.user", "value": user}]}
+        doc = self._call("POST", f"{API}/runs/create", body, what="a new run")
+        return Run.from_mlflow(doc.get("run", {}))
+
+    def upload(self, run: Run, path: str, data: bytes) -> None:
+        """Store ``data`` as the artifact ``path`` of ``run`` (through the server's artifact proxy)."""
+        url = f"{self.url}{ARTIFACTS}/{quote(run.artifact_path)}/{quote(path)}"
+        try:
+            self.transport.send("PUT", url, body=data, headers={"Content-Type": "application/octet-stream"},
+                                idempotent=True)  # a PUT of the same bytes to the same path: safe to resend
+        except RequestError as exc:
+            raise RegistryError(f"The model registry did not take {path} ({len(data):,} bytes): {exc.message}") \
+                from None
+
+    def log(self, run: Run, *, metrics: dict[str, float] | None = None, params: dict[str, str] | None = None,
+            tags: dict[str, str] | None = None) -> None:
+        stamp = _now_ms()
+        body = {"run_id": run.run_id,
+                "metrics": [{"key": k, "value": float(v), "timestamp": stamp, "step": 0}
+                            for k, v in (metrics or {}).items()],
+                "params": [{"key": k, "value": str(v)} for k, v in (params or {}).items()],
+                "tags": [{"key": k, "value": str(v)} for k, v in (tags or {}).items()]}
+        self._call("POST", f"{API}/runs/log-batch", body, what=f"metrics of run {run.run_id}")
+
+    def finish_run(self, run: Run, status: str = "FINISHED") -> None:
+        self._call("POST", f"{API}/runs/update", {"run_id": run.run_id, "status": status, "end_time": _now_ms()},
+                   what=f"end of run {run.run_id}")
+
+    def create_version(self, name: str, run: Run, *, path: str = "model", description: str = "",
+                       tags: dict[str, str] | None = None) -> ModelVersion:
+        """A new version of ``name`` from the files under ``path`` of ``run``."""
+        body = {"name": name, "source": f"runs:/{run.run_id}/{path}", "run_id": run.run_id,
+                "description": description, "tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]}
+        doc = self._call("POST", f"{API}/model-versions/create", body, what=f"a new version of '{name}'")
+        return ModelVersion.from_mlflow(doc.get("model_version", {}))
+
+    def set_alias(self, name: str, alias: str, version: str) -> None:
+        self._call("POST", f"{API}/registered-models/alias", {"name": name, "alias": alias.lstrip("@"),
+                                                               "version": version},
+                   what=f"alias '{alias}' of '{name}'")
+
+
+def _mlflow_error(exc: RequestError) -> tuple[str, str]:
+    """(MLflow's error_code, its message) of a refusal, or ("", what the transport said)."""
+    try:
+        doc = orjson.loads(exc.body) if isinstance(exc.body, str | bytes) else exc.body
+    except orjson.JSONDecodeError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("message"), str):
+        return str(doc.get("error_code", "")), doc["message"]
+    return "", str(exc.body or exc.message)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _quoted(name: str) -> str:
+    return name.replace("'", "\\'")
+
+
+def _with_aliases(version: ModelVersion, aliases: tuple[str, ...]) -> ModelVersion:
+    """Search answers carry no aliases (``model-versions/get`` does): take them from the registered model."""
+    return version if version.aliases or not aliases else replace(version, aliases=aliases)

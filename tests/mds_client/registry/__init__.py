@@ -1,0 +1,1 @@
+"""Tests of mds_client.registry."""

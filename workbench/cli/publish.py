@@ -1,0 +1,99 @@
+"""``mds publish PATH --name NAME --reference CSV``: a model file registered, served and ready to try.
+
+Takes a pickled or joblib scikit-learn model (a pipeline, or XGBoost / LightGBM with scikit-learn's
+interface) and rows like those it was trained on (its input columns, no target); prints each step as
+it is done, then the version, its endpoint and the Predict page to try it on. The registry is
+``WORKBENCH_MLFLOW_URI`` or the embedded MDS's own; the version is served on the embedded MDS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from mds_client.registry import MlflowRegistry
+from workbench.cli.common import cli_user
+from workbench.publish.errors import PublishError
+from workbench.settings import get_settings
+
+APP_URL = "http://127.0.0.1:8501"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("publish", help="register a model file in the model registry and serve it")
+    p.add_argument("path", type=Path, help="the model: a joblib or pickle file")
+    p.add_argument("--name", required=True, help="the model's name (a new version if it exists)")
+    p.add_argument("--reference", type=Path, required=True,
+                   help="CSV of rows like the training data (input columns only): checks the model, makes the form")
+    p.add_argument("--description", default="", help="one line of purpose, shown on the model's card")
+    p.add_argument("--card", type=Path, help="YAML or JSON card: owner, intended_use, limitations, training_data, "
+                                             "metrics, descriptions (one per input)")
+    p.add_argument("--alias", help="point this alias (e.g. champion) at the new version")
+    p.add_argument("--home", type=Path, help="the embedded MDS's home (default: $WORKBENCH_HOME or .mds)")
+    p.set_defaults(func=cmd_publish)
+
+
+def registry_url(home: Path | None) -> str:
+    """``WORKBENCH_MLFLOW_URI``, else the embedded MDS's MLflow server."""
+    if get_settings().mlflow_uri:
+        return get_settings().mlflow_uri
+    # The embedded MDS's modules (joblib among them): only `mds publish` pays, not every `mds` command.
+    from embedded_mds import local_mds
+    from embedded_mds.mlflow_server import MLFLOW
+
+    servers = {s.get("name"): s for s in (local_mds.read_state(home) or {}).get("servers", [])}
+    if MLFLOW not in servers:
+        raise PublishError("No model registry: the embedded MDS runs no MLflow server and WORKBENCH_MLFLOW_URI "
+                           "is not set.", hint="Start it with 'mds local up' (it needs .venvs/mlflow: 'make "
+                                               "setup'), or set WORKBENCH_MLFLOW_URI.")
+    return str(servers[MLFLOW]["url"])
+
+
+def read_card(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        doc = yaml.safe_load(path.read_text()) if path.suffix in (".yaml", ".yml") else json.loads(path.read_text())
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise PublishError(f"The card {path} cannot be read: {exc}", hint="Give a YAML or JSON mapping.") from None
+    if not isinstance(doc, dict):
+        raise PublishError(f"The card {path} is not a mapping of fields.", hint="Write it as 'owner: ...' lines.")
+    return doc
+
+
+def read_inputs(args: argparse.Namespace) -> tuple[bytes, pd.DataFrame]:
+    try:
+        model = args.path.read_bytes()
+    except OSError as exc:
+        raise PublishError(f"The model file {args.path} cannot be read: {exc.strerror}.") from None
+    try:
+        reference = pd.read_csv(args.reference)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise PublishError(f"The reference rows {args.reference} cannot be read as CSV: {exc}",
+                           hint="Give a CSV file with a header row naming the model's input columns.") from None
+    return model, reference
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    # Publishing loads the model (joblib, scikit-learn: about a second of imports): only `mds publish` pays.
+    from workbench.publish import PublishRequest, embedded_target, publish
+
+    model, reference = read_inputs(args)
+    card = read_card(args.card)
+    descriptions = card.pop("descriptions", {}) if isinstance(card.get("descriptions"), dict) else {}
+    request = PublishRequest(name=args.name, model=model, file_name=args.path.name, reference=reference,
+                             description=args.description or str(card.pop("description", "")), card=card,
+                             descriptions={str(k): str(v) for k, v in descriptions.items()}, alias=args.alias)
+    target = embedded_target(args.home)
+    registry = MlflowRegistry(registry_url(args.home), transport=args.client.transport)
+    done = publish(request, registry=registry, target=target, user=cli_user(), transport=args.client.transport,
+                   progress=lambda step, sentence: print(f"{step:<10} {sentence}", flush=True))
+    print(f"\n{done.name} version {done.version}" + (f" (alias {done.alias})" if done.alias else "")
+          + (" is a new model" if done.new_model else " is a new version"))
+    print(f"endpoint   {done.endpoint}")
+    print(f"try it     {APP_URL}/predict?model={done.name}")
+    return 0

@@ -1,0 +1,23 @@
+"""Publishing: a researcher's model file registered in the model registry and served, in one step.
+
+``service.publish`` does the steps; ``model_file`` loads and checks the model, ``mlflow_model`` writes it
+as an MLflow model folder for the registry, ``serving`` serves it on the embedded MDS.
+"""
+
+from typing import Any
+
+from workbench.publish.errors import PublishError
+
+__all__ = ["STEPS", "PublishError", "PublishRequest", "Published", "ServingTarget", "embedded_target", "publish"]
+_LAZY = {"STEPS": "service", "PublishRequest": "service", "Published": "service", "publish": "service",
+         "ServingTarget": "serving", "embedded_target": "serving"}
+
+
+def __getattr__(name: str) -> Any:
+    # The service loads models (joblib, pandas) and the embedded MDS's modules: `mds --help` and the
+    # pages that only catch PublishError do not pay for them.
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f"workbench.publish.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

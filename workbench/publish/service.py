@@ -1,0 +1,123 @@
+"""Publish a researcher's model in one step: checked, registered, serving, ready.
+
+``publish`` takes plain data (the model file's bytes, its reference rows, words for people) and:
+1. loads the model and has it answer its own reference rows (``model_file``); the form's schema is
+   inferred from those rows (kinds, categories, observed ranges);
+2. registers a new version in the model registry: a run by the publisher holding the model as an MLflow
+   model folder (signature, input example), the reference rows and the card, then the version itself,
+   with the alias asked for;
+3. serves that version on the embedded MDS without restarting the other models (``serving``);
+4. returns where to call it. A registry that is down refuses before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from mds_client import MDSError, ModelSchema
+from mds_client.registry import PUBLISHED_BY, MlflowRegistry, ModelVersion
+from mds_client.schema import from_reference
+from mds_client.transport import Transport
+from workbench.publish.errors import PublishError
+from workbench.publish.mlflow_model import mlflow_files
+from workbench.publish.model_file import CheckedModel, check_model
+from workbench.publish.serving import ServingTarget, check_name_free, model_settings, serve
+
+STEPS = ("checked", "registered", "serving", "ready")
+NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+EXAMPLE_ROWS = 3
+Progress = Callable[[str, str], None]
+"""Called with a step of ``STEPS`` and a sentence saying what it did."""
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    name: str
+    model: bytes
+    file_name: str
+    reference: pd.DataFrame
+    description: str = ""
+    card: dict[str, Any] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    """Per feature: one sentence people read as the form field's help."""
+    alias: str | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    name: str
+    version: str
+    endpoint: str
+    kind: str
+    schema: ModelSchema
+    new_model: bool
+    alias: str | None = None
+
+
+def _quiet(step: str, sentence: str) -> None:
+    """The progress callback of a caller that shows none."""
+
+
+def check_request(request: PublishRequest) -> None:
+    if not NAME.match(request.name):
+        raise PublishError(f"'{request.name}' cannot be a model's name.",
+                           hint="Use lower-case letters, digits, '.', '_' or '-', starting with a letter or digit "
+                                "(at most 63 characters).")
+    if request.alias is not None and not NAME.match(request.alias.lstrip("@")):
+        raise PublishError(f"'{request.alias}' cannot be an alias.", hint="Use a word such as 'champion'.")
+
+
+def publish(request: PublishRequest, *, registry: MlflowRegistry, target: ServingTarget, user: str,
+            transport: Transport, progress: Progress = _quiet) -> Published:
+    check_request(request)
+    checked = check_model(request.model, request.file_name, request.reference)
+    schema = from_reference(request.reference)
+    answers = f"{len(checked.classes)} classes" if checked.is_classifier else "values"
+    progress("checked", f"{checked.kind} answered {min(len(request.reference), 200)} reference rows ({answers}); "
+                        f"{len(schema.features)} inputs")
+    check_name_free(target, request.name)
+    registry.health()  # down: refuse here, before anything is registered
+    existed = registry.model(request.name) is not None
+    version = _register(request, checked, schema, registry, user)
+    progress("registered", f"version {version.version} of {request.name} in the registry at {registry.url}"
+                           + ("" if existed else " (a new model)"))
+    progress("serving", f"loading version {version.version} on the model server; the other models keep answering")
+    card = {"description": request.description or f"{checked.kind} published by {user}.",
+            **request.card, "tags": ["published"]}
+    settings = model_settings(request.name, version.version, schema, checked, request.descriptions)
+    try:
+        endpoint = serve(target, request.name, version.version, checked, settings, reference=request.reference,
+                         card=card, published_by=user, transport=transport)
+    except PublishError as exc:
+        raise PublishError(f"Version {version.version} of '{request.name}' is registered but not served: "
+                           f"{exc.message}", hint=exc.hint) from None
+    if request.alias:
+        registry.set_alias(request.name, request.alias, version.version)
+    progress("ready", f"{request.name} version {version.version} answers at {endpoint}")
+    return Published(request.name, version.version, endpoint, checked.kind, schema, new_model=not existed,
+                     alias=request.alias.lstrip("@") if request.alias else None)
+
+
+def _register(request: PublishRequest, checked: CheckedModel, schema: ModelSchema, registry: MlflowRegistry,
+              user: str) -> ModelVersion:
+    registry.create_model(request.name, request.description)
+    run = registry.start_run(user=user, name=f"publish {request.name}")
+    try:
+        for name, data in mlflow_files(schema, checked, request.reference.head(EXAMPLE_ROWS)).items():
+            registry.upload(run, f"model/{name}", data)
+        registry.upload(run, "reference/reference.csv", request.reference.to_csv(index=False).encode())
+        registry.upload(run, "card.json", json.dumps({"description": request.description, **request.card}).encode())
+        registry.log(run, params={"model_kind": checked.kind, "reference_rows": str(len(request.reference)),
+                                  "source_file": request.file_name})
+    except MDSError:
+        registry.finish_run(run, "FAILED")
+        raise
+    registry.finish_run(run)
+    return registry.create_version(request.name, run, path="model", description=request.description,
+                                   tags={PUBLISHED_BY: user, "mds.model_kind": checked.kind})

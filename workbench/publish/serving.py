@@ -1,0 +1,155 @@
+"""A published version served on the running embedded MDS, without restarting the other models.
+
+The version's model folder goes into the MLServer's model repository (``<home>/models/<name>``, what the
+server loads at every start), MLServer's repository API loads it (``POST /v2/repository/models/<name>/load``)
+while every other model keeps answering, and the catalog gets its entry. If the new version does not load,
+the version that was served before is put back and loaded again: nothing already published is touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from embedded_mds import local_mds
+from embedded_mds.catalog_writer import published_entry, published_record, upsert_entry
+from embedded_mds.layout import HomeLayout, write_json
+from embedded_mds.model_schema import classifier_outputs, feature
+from embedded_mds.server_specs import MLSERVER, SINK
+from mds_client import ModelSchema
+from mds_client.errors import RequestError
+from mds_client.schema import FeatureKind
+from mds_client.transport import NO_RETRY, Timeout, Transport
+from workbench.publish.errors import PublishError
+from workbench.publish.model_file import CheckedModel
+
+RUNTIME = "mlserver_sklearn.SKLearnModel"
+LOAD_TIMEOUT = Timeout(connect=3.0, read=120.0)
+READY_WAIT_S = 60.0
+_KINDS = {FeatureKind.NUMBER: "number", FeatureKind.INTEGER: "integer", FeatureKind.BOOLEAN: "boolean",
+          FeatureKind.CATEGORY: "category", FeatureKind.TEXT: "text"}
+
+
+@dataclass(frozen=True)
+class ServingTarget:
+    """Where a published version is served: the embedded MDS at ``home`` and its MLServer."""
+
+    home: Path
+    mlserver_url: str
+    sink_url: str | None = None
+
+    @property
+    def layout(self) -> HomeLayout:
+        return HomeLayout(self.home)
+
+
+def embedded_target(home: Path | str | None = None) -> ServingTarget:
+    """The running embedded MDS (``mds local up`` / ``make run``), or a ``PublishError`` saying to start it."""
+    state = local_mds.read_state(home)
+    servers = {s.get("name"): s for s in (state or {}).get("servers", []) if isinstance(s, dict)}
+    if MLSERVER not in servers:
+        raise PublishError("The embedded MDS is not running, so there is no model server to publish to.",
+                           hint="Start it with 'make run' or 'mds local up', then publish again.")
+    layout = HomeLayout(Path(home) if home else Path(state.get("home", ".")))
+    return ServingTarget(layout.home, servers[MLSERVER]["url"], servers.get(SINK, {}).get("url"))
+
+
+def model_settings(name: str, version: str, schema: ModelSchema, checked: CheckedModel,
+                   descriptions: dict[str, str] | None = None) -> dict[str, Any]:
+    """``model-settings.json`` of a published version, its features written in the schema convention."""
+    descriptions = descriptions or {}
+    inputs = []
+    for f in schema.features:
+        facts: dict[str, Any] = {}
+        if f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) and f.minimum is not None:
+            facts = {"min": f.minimum, "max": f.maximum, "bounds": "observed"}
+        if f.kind == FeatureKind.CATEGORY:
+            facts["categories"] = list(f.categories)
+        inputs.append(feature(f.name, f.wire_datatype, _KINDS.get(f.kind, "text"), descriptions.get(f.name, ""),
+                              **facts))
+    if checked.is_classifier:
+        names = [str(c) for c in checked.classes]
+        outputs = classifier_outputs(list(checked.classes), names)
+        if not checked.has_proba:
+            outputs = outputs[:1]
+    else:
+        outputs = [{"name": "predict", "datatype": "FP64", "shape": [-1, 1], "parameters": {"kind": "value"}}]
+    return {"name": name, "implementation": RUNTIME, "parameters": {"uri": "./model.joblib", "version": version},
+            "inputs": inputs, "outputs": outputs}
+
+
+def check_name_free(target: ServingTarget, name: str) -> None:
+    """A name the embedded MDS serves already is taken unless it was published (then this is a new version)."""
+    layout = target.layout
+    if layout.model_dir(name).exists() and not published_record(layout, name).exists():
+        raise PublishError(f"'{name}' is a model of the embedded MDS that was not published here.",
+                           hint="Choose another name with --name.")
+
+
+def serve(target: ServingTarget, name: str, version: str, checked: CheckedModel, settings: dict[str, Any], *,
+          reference: pd.DataFrame, card: dict[str, Any], published_by: str, transport: Transport) -> str:
+    """Serve ``version`` of ``name``; return its V2 endpoint. The version served before stays if this one fails."""
+    layout = target.layout
+    folder = layout.model_dir(name)
+    previous = folder.with_name(f".{name}.previous")
+    staged = folder.with_name(f".{name}.staged")
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
+    (staged / "model.joblib").write_bytes(checked.data)
+    write_json(staged / "model-settings.json", settings)
+    shutil.rmtree(previous, ignore_errors=True)
+    if folder.exists():
+        folder.rename(previous)
+    staged.rename(folder)
+    try:
+        _load(target, name, transport)
+    except PublishError:
+        shutil.rmtree(folder, ignore_errors=True)
+        if previous.exists():
+            previous.rename(folder)
+            # the old version's own state is MLServer's to report; the message raised names the new one
+            with contextlib.suppress(PublishError):
+                _load(target, name, transport)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+    _record(layout, name, version, reference=reference, card=card, published_by=published_by)
+    entry = published_entry(layout, name, target.mlserver_url, version)
+    if target.sink_url:
+        entry.logger = {"url": target.sink_url}
+    upsert_entry(layout.catalog, entry)
+    return f"{target.mlserver_url}/v2/models/{name}/infer"
+
+
+def _load(target: ServingTarget, name: str, transport: Transport) -> None:
+    base = f"{target.mlserver_url}/v2/repository/models/{name}"
+    try:
+        transport.send("POST", f"{base}/load", body=b"{}", retry=NO_RETRY, timeout=LOAD_TIMEOUT, model=name)
+    except RequestError as exc:
+        raise PublishError(f"The model server could not load '{name}': {exc.message}",
+                           hint="Its log is in the MDS home's logs/mlserver.log.") from None
+    deadline = time.monotonic() + READY_WAIT_S
+    while True:
+        try:
+            transport.send("GET", f"{target.mlserver_url}/v2/models/{name}/ready", retry=NO_RETRY, model=name)
+            return
+        except RequestError as exc:
+            if time.monotonic() > deadline:
+                raise PublishError(f"'{name}' was loaded but is not ready after {READY_WAIT_S:.0f} s: "
+                                   f"{exc.message}") from None
+            time.sleep(0.2)
+
+
+def _record(layout: HomeLayout, name: str, version: str, *, reference: pd.DataFrame, card: dict[str, Any],
+            published_by: str) -> None:
+    layout.reference_csv(name).parent.mkdir(parents=True, exist_ok=True)
+    reference.to_csv(layout.reference_csv(name), index=False)
+    write_json(layout.card_json(name), card)
+    write_json(published_record(layout, name), {"name": name, "version": version, "published_by": published_by,
+                                           "published_at": datetime.now(UTC).isoformat(timespec="seconds")})
