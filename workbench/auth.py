@@ -33,6 +33,8 @@ PAGE_ROLES: dict[str, str] = {
     "payload_check": "analyst",
     "feedback_review": "data_scientist",
     "monitor": "data_scientist",
+    # Loading a model file runs the code it names: only the roles that publish may upload one.
+    "publish": "data_scientist",
     "admin": "admin",
 }
 # action -> lowest role allowed (what a page offers besides opening it)

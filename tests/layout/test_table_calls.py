@@ -19,6 +19,8 @@ ALLOWED = {
     "components/table_view.py": TABLE_CALLS,
     # An input, not a table to read: the 8x8 digit's cells are ticked to draw ink.
     "components/image_field.py": {"data_editor"},
+    # An input too: the description and unit of each of a model's inputs, typed before it is published.
+    "components/publish_form.py": {"data_editor"},
 }
 
 

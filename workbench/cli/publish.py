@@ -31,26 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="CSV of rows like the training data (input columns only): checks the model, makes the form")
     p.add_argument("--description", default="", help="one line of purpose, shown on the model's card")
     p.add_argument("--card", type=Path, help="YAML or JSON card: owner, intended_use, limitations, training_data, "
-                                             "metrics, descriptions (one per input)")
+                                             "metrics, descriptions and units (one per input)")
     p.add_argument("--alias", help="point this alias (e.g. champion) at the new version")
     p.add_argument("--home", type=Path, help="the embedded MDS's home (default: $WORKBENCH_HOME or .mds)")
     p.set_defaults(func=cmd_publish)
-
-
-def registry_url(home: Path | None) -> str:
-    """``WORKBENCH_MLFLOW_URI``, else the embedded MDS's MLflow server."""
-    if get_settings().mlflow_uri:
-        return get_settings().mlflow_uri
-    # The embedded MDS's modules (joblib among them): only `mds publish` pays, not every `mds` command.
-    from embedded_mds import local_mds
-    from embedded_mds.mlflow_server import MLFLOW
-
-    servers = {s.get("name"): s for s in (local_mds.read_state(home) or {}).get("servers", [])}
-    if MLFLOW not in servers:
-        raise PublishError("No model registry: the embedded MDS runs no MLflow server and WORKBENCH_MLFLOW_URI "
-                           "is not set.", hint="Start it with 'mds local up' (it needs .venvs/mlflow: 'make "
-                                               "setup'), or set WORKBENCH_MLFLOW_URI.")
-    return str(servers[MLFLOW]["url"])
 
 
 def read_card(path: Path | None) -> dict:
@@ -80,16 +64,18 @@ def read_inputs(args: argparse.Namespace) -> tuple[bytes, pd.DataFrame]:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     # Publishing loads the model (joblib, scikit-learn: about a second of imports): only `mds publish` pays.
-    from workbench.publish import PublishRequest, embedded_target, publish
+    from workbench.publish import PublishRequest, embedded_target, publish, registry_url
 
     model, reference = read_inputs(args)
     card = read_card(args.card)
     descriptions = card.pop("descriptions", {}) if isinstance(card.get("descriptions"), dict) else {}
+    units = card.pop("units", {}) if isinstance(card.get("units"), dict) else {}
     request = PublishRequest(name=args.name, model=model, file_name=args.path.name, reference=reference,
                              description=args.description or str(card.pop("description", "")), card=card,
-                             descriptions={str(k): str(v) for k, v in descriptions.items()}, alias=args.alias)
+                             descriptions={str(k): str(v) for k, v in descriptions.items()},
+                             units={str(k): str(v) for k, v in units.items()}, alias=args.alias)
     target = embedded_target(args.home)
-    registry = MlflowRegistry(registry_url(args.home), transport=args.client.transport)
+    registry = MlflowRegistry(registry_url(args.home, get_settings().mlflow_uri), transport=args.client.transport)
     done = publish(request, registry=registry, target=target, user=cli_user(), transport=args.client.transport,
                    progress=lambda step, sentence: print(f"{step:<10} {sentence}", flush=True))
     print(f"\n{done.name} version {done.version}" + (f" (alias {done.alias})" if done.alias else "")

@@ -46,6 +46,8 @@ class PublishRequest:
     card: dict[str, Any] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
     """Per feature: one sentence people read as the form field's help."""
+    units: dict[str, str] = field(default_factory=dict)
+    """Per feature: its unit (``mm``, ``% vol``), shown beside the form field's label."""
     alias: str | None = None
 
 
@@ -90,7 +92,8 @@ def publish(request: PublishRequest, *, registry: MlflowRegistry, target: Servin
     progress("serving", f"loading version {version.version} on the model server; the other models keep answering")
     card = {"description": request.description or f"{checked.kind} published by {user}.",
             **request.card, "tags": ["published"]}
-    settings = model_settings(request.name, version.version, schema, checked, request.descriptions)
+    settings = model_settings(request.name, version.version, schema, checked, request.descriptions,
+                              request.units)
     try:
         endpoint = serve(target, request.name, version.version, checked, settings, reference=request.reference,
                          card=card, published_by=user, transport=transport)

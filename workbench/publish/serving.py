@@ -21,6 +21,7 @@ import pandas as pd
 from embedded_mds import local_mds
 from embedded_mds.catalog_writer import published_entry, published_record, upsert_entry
 from embedded_mds.layout import HomeLayout, write_json
+from embedded_mds.mlflow_server import MLFLOW
 from embedded_mds.model_schema import classifier_outputs, feature
 from embedded_mds.server_specs import MLSERVER, SINK
 from mds_client import ModelSchema
@@ -61,10 +62,23 @@ def embedded_target(home: Path | str | None = None) -> ServingTarget:
     return ServingTarget(layout.home, servers[MLSERVER]["url"], servers.get(SINK, {}).get("url"))
 
 
+def registry_url(home: Path | str | None, configured: str = "") -> str:
+    """The registry to publish to: ``configured`` (``WORKBENCH_MLFLOW_URI``), else the embedded MDS's MLflow."""
+    if configured:
+        return configured
+    servers = {s.get("name"): s for s in (local_mds.read_state(home) or {}).get("servers", []) if isinstance(s, dict)}
+    if MLFLOW not in servers:
+        raise PublishError("There is no model registry: the embedded MDS runs no MLflow server and "
+                           "WORKBENCH_MLFLOW_URI is not set.",
+                           hint="Start it with 'mds local up' (it needs .venvs/mlflow: 'make setup'), or set "
+                                "WORKBENCH_MLFLOW_URI.")
+    return str(servers[MLFLOW]["url"])
+
+
 def model_settings(name: str, version: str, schema: ModelSchema, checked: CheckedModel,
-                   descriptions: dict[str, str] | None = None) -> dict[str, Any]:
+                   descriptions: dict[str, str] | None = None, units: dict[str, str] | None = None) -> dict[str, Any]:
     """``model-settings.json`` of a published version, its features written in the schema convention."""
-    descriptions = descriptions or {}
+    descriptions, units = descriptions or {}, units or {}
     inputs = []
     for f in schema.features:
         facts: dict[str, Any] = {}
@@ -72,6 +86,8 @@ def model_settings(name: str, version: str, schema: ModelSchema, checked: Checke
             facts = {"min": f.minimum, "max": f.maximum, "bounds": "observed"}
         if f.kind == FeatureKind.CATEGORY:
             facts["categories"] = list(f.categories)
+        if units.get(f.name):
+            facts["unit"] = units[f.name]
         inputs.append(feature(f.name, f.wire_datatype, _KINDS.get(f.kind, "text"), descriptions.get(f.name, ""),
                               **facts))
     if checked.is_classifier:
