@@ -87,7 +87,7 @@ def _publish(inputs: PublishInputs, reference: pd.DataFrame, table: pd.DataFrame
             status.update(label=md("Not published: {}", inputs.name), state="error")
             st.error(md_escape(str(exc)), icon=":material/error:")
             return
-        status.update(label=md("Published {} version {}", done.name, done.version), state="complete")
+        status.update(label=md("Published {} version {}", done.name, done.version), state="complete", expanded=True)
     resources.refresh()  # the new version is in the catalog now: every page reads it afresh
     st.success(md("{} version {} is ready{}.", done.name, done.version,
                   f" as {done.alias}" if done.alias else ""), icon=":material/check_circle:")
