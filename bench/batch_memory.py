@@ -42,7 +42,7 @@ def child(catalog: str, source: str, output: str) -> None:
 
     ref = next(r for r in load_catalog(catalog) if r.name == "wine")
     client = MDSClient()
-    from workbench.predict.batch_log import BatchLogWriter
+    from workbench.batch.log_writer import BatchLogWriter
     from workbench.store import open_store
 
     schema = client.schema(ref)

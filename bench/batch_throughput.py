@@ -74,7 +74,7 @@ def start_seldon(home: Path, workers: int) -> tuple[str, int]:
 def run_cli(client: MDSClient, ref, schema, source: Path, out: Path, engine, home: Path, *, logged: bool) -> float:
     """What ``mds predict`` does, in process: score_file into a CSV, with the batch log or (--no-store) without."""
     from mds_client.batch.scorer import score_file
-    from workbench.predict.batch_log import BatchLogWriter
+    from workbench.batch.log_writer import BatchLogWriter
     from workbench.store.tables import new_id
 
     started = time.perf_counter()

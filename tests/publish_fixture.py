@@ -29,11 +29,11 @@ class PublishServer:
         return ServingTarget(self.home, self.url)
 
 
-@pytest.fixture(scope="session")
-def publish_server(tmp_path_factory) -> PublishServer:
-    home = tmp_path_factory.mktemp("publish-home")
+def start_publish_server(home: Path) -> PublishServer:
+    """A real MLServer on free ports with an empty model repository under ``home`` (and the state.json that
+    ``mds publish --home`` reads); RuntimeError with its log tail if it does not start."""
     models = home / "models"
-    models.mkdir()
+    models.mkdir(parents=True, exist_ok=True)
     ports = LocalPorts.free()
     write_json(models / "settings.json", mlserver_settings(ports.host, ports.mlserver_http, ports.mlserver_grpc,
                                                            ports.mlserver_metrics))
@@ -48,9 +48,16 @@ def publish_server(tmp_path_factory) -> PublishServer:
         except requests.RequestException:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
+            processes.stop_group(process.pid)
             raise RuntimeError(f"MLServer did not start: {(home / 'mlserver.log').read_text()[-3000:]}")
         time.sleep(0.3)
     # what `mds local up` records, so that `mds publish --home` finds this server
     (home / "state.json").write_text(json.dumps({"home": str(home), "servers": [{"name": MLSERVER, "url": url}]}))
-    yield PublishServer(home, url, process.pid)
-    processes.stop_group(process.pid)
+    return PublishServer(home, url, process.pid)
+
+
+@pytest.fixture(scope="session")
+def publish_server(tmp_path_factory) -> PublishServer:
+    server = start_publish_server(tmp_path_factory.mktemp("publish-home"))
+    yield server
+    processes.stop_group(server.pid)

@@ -6,7 +6,7 @@ Which columns of a file match the model is ``workbench.batch.columns``.
 
 A job lives in ``<home>/jobs/<id>/`` (``input.<ext>``, ``results.csv``, ``rejects.csv``) and in the
 ``batch_job`` table; its rows are logged off the scoring path to the batch log (one Arrow file per
-chunk under ``<home>/batch_log/<id>/``, indexed in the store: ``workbench.predict.batch_log``).
+chunk under ``<home>/batch_log/<id>/``, indexed in the store: ``workbench.batch.log_writer``).
 Before scoring, the server's own rate is measured once per model (``server_rate``) so a page can
 show the job's rows/s against it. A page only reads the store, so it can poll a job after a
 browser refresh or from another tab.
@@ -28,11 +28,11 @@ from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
 from mds_client.batch.checks import load_state
 from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, count_rows, file_format
 from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_RETRY_FOR_S, DEFAULT_WORKERS, BatchProgress, BatchScorer
+from workbench.batch.log_writer import BatchLogWriter
 from workbench.batch.server_rate import server_rate
 from workbench.batch.views import BatchRow, JobSummary, JobView
 from workbench.errors import BatchJobError
 from workbench.payload_check.service import explain_failure, explain_reason
-from workbench.predict.batch_log import BatchLogWriter
 from workbench.store import batch_jobs, batch_log
 from workbench.store.batch_jobs import JobRecord
 from workbench.store.tables import new_id

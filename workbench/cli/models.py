@@ -142,7 +142,7 @@ def _store_logger(ref: Any, schema: ModelSchema, output: Path | str, resume: boo
     log: a store that fails says so on stderr and scoring goes on.
     """
     # The store brings SQLAlchemy (~0.25 s of imports): `mds --help` and the commands without it skip that.
-    from workbench.predict.batch_log import BatchLogWriter, run_for_output
+    from workbench.batch.log_writer import BatchLogWriter, run_for_output
 
     where = str(output) if isinstance(output, str) else str(Path(output).resolve())
     try:

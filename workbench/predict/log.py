@@ -2,7 +2,7 @@
 
 ``prediction_rows`` turns a scored frame into store rows
 (``outputs = {task, label, probabilities, value, row}``) so feedback, History and the review page
-read them alike; large runs log to the batch log instead (``workbench.predict.batch_log``) and
+read them alike; large runs log to the batch log instead (``workbench.batch.log_writer``) and
 get a prediction row only for a row someone gives feedback on. ``row`` is the 1-based data row
 of the output file: one request id names every row of a minibatch, so ``mds feedback --row``
 tells them apart. Batch rows store no request and response: one call scored a whole minibatch,

@@ -21,7 +21,7 @@ from sqlalchemy import update
 
 from mds_client import FeatureKind, ModelRef, ModelSchema
 from mds_client.schema.model import Feature
-from workbench.predict.batch_log import BatchLogWriter, output_rows, run_for_output
+from workbench.batch.log_writer import BatchLogWriter, output_rows, run_for_output
 from workbench.store import batch_log, open_store, session_scope
 from workbench.store.tables import BatchLogChunk
 

@@ -1,0 +1,142 @@
+"""Publish to first answer, side by side with MLflow's own server, and another model's latency meanwhile.
+
+(a) ours: ``workbench.publish.publish`` of a scikit-learn pipeline (a string category, integers, floats;
+    three string classes) into a real MLflow registry and a running MLServer, until the first answer
+    through ``MDSClient``: the model is checked, registered and loaded while the server keeps running.
+(b) ``mlflow models serve --env-manager local`` of the same model (as the MLflow model folder we
+    register): from the command to its first answer, as a researcher would stand up a server by hand.
+(c) the p50 latency of one-row calls to another published model, idle and while three versions of a
+    third model are published back to back (goal: <= 1.2x idle).
+Goals (issue 23): (a)/(b) <= 1.0x and (a) under 15 s on this machine.
+
+    PYTHONPATH=$PWD .venvs/app/bin/python bench/publish_first_answer.py [ROUNDS]
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import joblib
+import requests
+
+from bench._figures import shown
+from embedded_mds import processes
+from embedded_mds.mlflow_server import mlflow_python
+from mds_client import MDSClient, load_catalog
+from mds_client.registry import MlflowRegistry
+from mds_client.schema import from_reference
+from tests.mlflow_fixture import start_mlflow, stop_mlflow
+from tests.publish_fixture import start_publish_server
+from tests.workbench.publish.test_publish import classifier, orchard
+from workbench.publish import PublishRequest, publish
+from workbench.publish.mlflow_model import mlflow_files
+from workbench.publish.model_file import check_model
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ours(registry: MlflowRegistry, server, client: MDSClient, name: str, data: bytes, frame) -> float:
+    started = time.perf_counter()
+    publish(PublishRequest(name, data, "m.joblib", frame), registry=registry, target=server.target, user="bench",
+            transport=client.transport)
+    ref = next(r for r in load_catalog(server.home / "catalog.yaml") if r.name == name)
+    client.predict(ref, frame.head(1), client.schema(ref))
+    return time.perf_counter() - started
+
+
+def mlflow_serve(folder: Path, frame) -> float:
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen([str(mlflow_python()), "-m", "mlflow", "models", "serve", "-m", str(folder),
+                                "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        body = {"dataframe_split": frame.head(1).to_dict(orient="split", index=False)}
+        while True:
+            try:
+                answer = requests.post(f"http://127.0.0.1:{port}/invocations", json=body, timeout=5)
+                if answer.status_code == 200:
+                    return time.perf_counter() - started
+            except requests.RequestException:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError("mlflow models serve exited")
+            time.sleep(0.1)
+    finally:
+        processes.stop_group(process.pid)
+
+
+def latencies(client: MDSClient, ref, schema, frame, stop: threading.Event | None, count: int) -> list[float]:
+    times = []
+    for i in range(count):
+        if stop is not None and stop.is_set():
+            break
+        started = time.perf_counter()
+        client.predict(ref, frame.iloc[[i % len(frame)]], schema)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    frame, grade = orchard(n=400)
+    model = classifier(frame, grade)
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer)
+    data = buffer.getvalue()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        folder = work / "mlflow-model"
+        folder.mkdir()
+        for name, content in mlflow_files(from_reference(frame), check_model(data, "m", frame), frame.head(3)).items():
+            (folder / name).write_bytes(content)
+        mlflow = start_mlflow(work / "mlflow")
+        server = start_publish_server(work / "home")
+        client = MDSClient()
+        registry = MlflowRegistry(mlflow.url)
+        try:
+            ours_s = [ours(registry, server, client, f"bench-{i}", data, frame) for i in range(rounds)]
+            theirs_s = [mlflow_serve(folder, frame) for _ in range(rounds)]
+            ours(registry, server, client, "steady", data, frame)
+            ref = next(r for r in load_catalog(server.home / "catalog.yaml") if r.name == "steady")
+            schema = client.schema(ref)
+            idle = latencies(client, ref, schema, frame, None, 300)
+            stop = threading.Event()
+            busy: list[float] = []
+            worker = threading.Thread(target=lambda: busy.extend(latencies(client, ref, schema, frame, stop, 100_000)))
+            worker.start()
+            for _ in range(3):
+                ours(registry, server, client, "churn", data, frame)
+            stop.set()
+            worker.join()
+        finally:
+            client.close()
+            processes.stop_group(server.pid)
+            stop_mlflow(mlflow)
+    a, b = statistics.median(ours_s), statistics.median(theirs_s)
+    print(f"(a) ours, publish to first answer: median {a:5.2f} s   runs {', '.join(f'{x:.2f}' for x in ours_s)} "
+          "(the first loads MLServer's sklearn runtime)")
+    print(f"(b) mlflow models serve, command to first answer: median {b:5.2f} s   runs "
+          f"{', '.join(f'{x:.2f}' for x in theirs_s)}")
+    print(f"ratio (a)/(b): {shown(a, b, '.2f', 'x')} (goal <= 1.0x; (a) goal under 15 s: "
+          f"{'met' if a < 15 else 'missed'})")
+    p50_idle, p50_busy = statistics.median(idle), statistics.median(busy)
+    print(f"(c) another model's one-row p50: idle {p50_idle:.1f} ms ({len(idle)} calls), while 3 versions are "
+          f"published {p50_busy:.1f} ms ({len(busy)} calls), p95 {sorted(busy)[int(len(busy) * .95)]:.1f} ms; "
+          f"ratio {shown(p50_busy, p50_idle, '.2f', 'x')} (goal <= 1.2x)")
+
+
+if __name__ == "__main__":
+    main()
