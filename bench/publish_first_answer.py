@@ -5,8 +5,8 @@
     through ``MDSClient``: the model is checked, registered and loaded while the server keeps running.
 (b) ``mlflow models serve --env-manager local`` of the same model (as the MLflow model folder we
     register): from the command to its first answer, as a researcher would stand up a server by hand.
-(c) the p50 latency of one-row calls to another published model, idle and while three versions of a
-    third model are published back to back (goal: <= 1.2x idle).
+(c) the p50 latency of one-row calls to another published model, from a process of their own, idle and
+    while three versions of a third model are published back to back (goal: <= 1.2x idle).
 Goals (issue 23): (a)/(b) <= 1.0x and (a) under 15 s on this machine.
 
     PYTHONPATH=$PWD .venvs/app/bin/python bench/publish_first_answer.py [ROUNDS]
@@ -15,13 +15,14 @@ Goals (issue 23): (a)/(b) <= 1.0x and (a) under 15 s on this machine.
 from __future__ import annotations
 
 import io
+import os
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from multiprocessing import Process, Queue
 from pathlib import Path
 
 import joblib
@@ -61,7 +62,9 @@ def mlflow_serve(folder: Path, frame) -> float:
     started = time.perf_counter()
     process = subprocess.Popen([str(mlflow_python()), "-m", "mlflow", "models", "serve", "-m", str(folder),
                                 "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               # it runs `uvicorn` from PATH: the MLflow venv's, as an activated venv would
+                               env={**os.environ, "PATH": f"{mlflow_python().parent}{os.pathsep}{os.environ['PATH']}"})
     try:
         body = {"dataframe_split": frame.head(1).to_dict(orient="split", index=False)}
         while True:
@@ -78,15 +81,19 @@ def mlflow_serve(folder: Path, frame) -> float:
         processes.stop_group(process.pid)
 
 
-def latencies(client: MDSClient, ref, schema, frame, stop: threading.Event | None, count: int) -> list[float]:
-    times = []
-    for i in range(count):
-        if stop is not None and stop.is_set():
-            break
-        started = time.perf_counter()
+def probe(catalog: str, name: str, seconds: float, out: Queue) -> None:
+    """In its own process (no GIL shared with the publisher): (start time, ms) of one-row calls for ``seconds``."""
+    frame, _ = orchard(n=50, seed=7)
+    client = MDSClient()
+    ref = next(r for r in load_catalog(catalog) if r.name == name)
+    schema = client.schema(ref)
+    samples, end, i = [], time.time() + seconds, 0
+    while time.time() < end:
+        started = time.time()
         client.predict(ref, frame.iloc[[i % len(frame)]], schema)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+        samples.append((started, (time.time() - started) * 1000))
+        i += 1
+    out.put(samples)
 
 
 def main() -> None:
@@ -110,17 +117,18 @@ def main() -> None:
             ours_s = [ours(registry, server, client, f"bench-{i}", data, frame) for i in range(rounds)]
             theirs_s = [mlflow_serve(folder, frame) for _ in range(rounds)]
             ours(registry, server, client, "steady", data, frame)
-            ref = next(r for r in load_catalog(server.home / "catalog.yaml") if r.name == "steady")
-            schema = client.schema(ref)
-            idle = latencies(client, ref, schema, frame, None, 300)
-            stop = threading.Event()
-            busy: list[float] = []
-            worker = threading.Thread(target=lambda: busy.extend(latencies(client, ref, schema, frame, stop, 100_000)))
-            worker.start()
+            out: Queue = Queue()
+            prober = Process(target=probe, args=(str(server.home / "catalog.yaml"), "steady", 16.0, out))
+            prober.start()
+            time.sleep(6.0)  # idle samples first
+            window_start = time.time()
             for _ in range(3):
                 ours(registry, server, client, "churn", data, frame)
-            stop.set()
-            worker.join()
+            window_end = time.time()
+            samples = out.get(timeout=60)
+            prober.join()
+            idle = [ms for t, ms in samples if t < window_start - 0.5 or t > window_end + 0.5]
+            busy = [ms for t, ms in samples if window_start <= t <= window_end]
         finally:
             client.close()
             processes.stop_group(server.pid)
