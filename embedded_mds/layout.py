@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.paths import REPO_ROOT
+from workbench.paths import REPO_ROOT, default_home
 
 MLSERVER_PYTHON_ENV = "WORKBENCH_MLSERVER_PYTHON"
 SELDON_PYTHON_ENV = "WORKBENCH_SELDON_PYTHON"
@@ -159,3 +159,12 @@ class Prepared:
     v1_explainer_error: str | None = None
     trained: bool = False
     sink: bool = False
+
+
+def read_state(home: Path | str | None = None) -> dict[str, Any] | None:
+    """The ``state.json`` that ``up`` wrote in ``home`` (servers, URLs, pids), or None when there is none."""
+    layout = HomeLayout(Path(home) if home else default_home())
+    try:
+        return json.loads(layout.state.read_text())
+    except (OSError, ValueError):
+        return None

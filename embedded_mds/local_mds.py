@@ -61,7 +61,6 @@ get reused), or whose process group still has members.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +69,7 @@ from typing import Any, NamedTuple
 from embedded_mds import processes
 from embedded_mds.catalog_writer import catalog_entries, write_catalog
 from embedded_mds.errors import AlreadyRunningError
-from embedded_mds.layout import HomeLayout, Prepared, write_json
+from embedded_mds.layout import HomeLayout, Prepared, read_state, write_json
 from embedded_mds.mlflow_server import mlflow_specs
 from embedded_mds.model_folders import (
     validate_mlserver_folder,
@@ -254,14 +253,6 @@ def _record(layout: HomeLayout, server: RunningServer) -> dict[str, Any]:
 
 
 # -- down / status -----------------------------------------------------------------------------
-
-
-def read_state(home: Path | str | None = None) -> dict[str, Any] | None:
-    layout = _layout(home)
-    try:
-        return json.loads(layout.state.read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def _recorded_servers(layout: HomeLayout) -> list[dict[str, Any]]:

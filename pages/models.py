@@ -14,6 +14,7 @@ from workbench.catalog.service import catalogue_table
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
 from workbench.ui.model_picker import model_picker, status_badge_md
+from workbench.ui.publish_versions import registry_versions_section
 
 st.title("Find a model")
 top = st.columns([4, 1])
@@ -66,3 +67,4 @@ if entry is not None:
         except MDSError as exc:
             st.warning(md_escape(exc))
     render_model_card(entry, metadata=metadata, key="models.detail")
+    registry_versions_section(entry)

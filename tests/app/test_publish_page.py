@@ -93,3 +93,27 @@ def test_with_no_registry_the_page_says_how_to_get_one(logged_in, app_env, monke
     at.button(key="publish.go").click().run(timeout=60)
     assert not at.exception, at.exception
     assert any("There is no model registry" in e.value for e in at.error), texts(at)
+
+
+def test_models_shows_a_published_models_versions_from_the_registry(logged_in, publishing, publish_server, client,
+                                                                     monkeypatch):
+    from workbench.publish import PublishRequest, publish
+
+    frame, grade = orchard(seed=24)
+    registry = MlflowRegistry(publishing.url)
+    for user, alias in (("ada", None), ("bo", "champion")):
+        publish(PublishRequest("listed-grade", model_file(frame, grade), "m.joblib", frame, description=f"by {user}",
+                               alias=alias), registry=registry, target=publish_server.target, user=user,
+                transport=client.transport)
+    monkeypatch.setenv("WORKBENCH_CATALOG", str(publish_server.home / "catalog.yaml"))
+    get_settings.cache_clear()
+    at = logged_in("analyst", "models")
+    at.selectbox(key="models.model").set_value("listed-grade").run()
+    assert not at.exception, at.exception
+    assert any("Versions in the model registry" in m.value for m in at.markdown), texts(at)
+    tables = [t.value for t in [*at.dataframe, *at.table]]
+    table = next(t for t in tables if "published_by" in t.columns or "Published by" in t.columns)
+    rows = table.to_dict(orient="records")
+    assert [str(r.get("Version", r.get("version"))) for r in rows] == ["2", "1"]
+    first = rows[0]
+    assert "champion" in str(first.get("Aliases", first.get("aliases"))) and "yes" in str(first.get("Serving", ""))

@@ -18,9 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from embedded_mds import local_mds
 from embedded_mds.catalog_writer import published_entry, published_record, upsert_entry
-from embedded_mds.layout import HomeLayout, write_json
+from embedded_mds.layout import HomeLayout, read_state, write_json
 from embedded_mds.mlflow_server import MLFLOW
 from embedded_mds.model_schema import classifier_outputs, feature
 from embedded_mds.server_specs import MLSERVER, SINK
@@ -53,7 +52,7 @@ class ServingTarget:
 
 def embedded_target(home: Path | str | None = None) -> ServingTarget:
     """The running embedded MDS (``mds local up`` / ``make run``), or a ``PublishError`` saying to start it."""
-    state = local_mds.read_state(home)
+    state = read_state(home)
     servers = {s.get("name"): s for s in (state or {}).get("servers", []) if isinstance(s, dict)}
     if MLSERVER not in servers:
         raise PublishError("The embedded MDS is not running, so there is no model server to publish to.",
@@ -66,7 +65,7 @@ def registry_url(home: Path | str | None, configured: str = "") -> str:
     """The registry to publish to: ``configured`` (``WORKBENCH_MLFLOW_URI``), else the embedded MDS's MLflow."""
     if configured:
         return configured
-    servers = {s.get("name"): s for s in (local_mds.read_state(home) or {}).get("servers", []) if isinstance(s, dict)}
+    servers = {s.get("name"): s for s in (read_state(home) or {}).get("servers", []) if isinstance(s, dict)}
     if MLFLOW not in servers:
         raise PublishError("There is no model registry: the embedded MDS runs no MLflow server and "
                            "WORKBENCH_MLFLOW_URI is not set.",

@@ -95,3 +95,4 @@ def _publish(inputs: PublishInputs, reference: pd.DataFrame, table: pd.DataFrame
     if predict is not None:
         st.page_link(predict, label=md("Try {} on Predict", done.name), icon=":material/play_circle:",
                      query_params={"model": done.name})
+

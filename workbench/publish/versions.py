@@ -1,0 +1,35 @@
+"""A model's versions as the registry keeps them, for the Models page: which is served, who published each
+and when, and the aliases that name them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from embedded_mds.layout import read_state
+from embedded_mds.mlflow_server import MLFLOW
+from mds_client.registry import MlflowRegistry
+from mds_client.transport import Transport
+from workbench.time_text import when
+
+COLUMNS = ["version", "aliases", "published_by", "registered_utc", "serving", "description"]
+
+
+def find_registry(home: Path | str | None, configured: str = "", *,
+                  transport: Transport | None = None) -> MlflowRegistry | None:
+    """The registry the workbench publishes to, or None when there is none (no error: it is optional)."""
+    if configured:
+        return MlflowRegistry(configured, transport=transport)
+    servers = {s.get("name"): s for s in (read_state(home) or {}).get("servers", []) if isinstance(s, dict)}
+    return MlflowRegistry(str(servers[MLFLOW]["url"]), transport=transport) if MLFLOW in servers else None
+
+
+def version_table(registry: MlflowRegistry, name: str, serving: str | None) -> pd.DataFrame | None:
+    """Every version of ``name``, newest first; None when the registry does not know the model."""
+    if registry.model(name) is None:
+        return None
+    rows = [{"version": v.version, "aliases": ", ".join(v.aliases), "published_by": v.published_by,
+             "registered_utc": when(v.created), "serving": "yes" if v.version == serving else "",
+             "description": v.description} for v in registry.versions(name)]
+    return pd.DataFrame(rows, columns=COLUMNS)
