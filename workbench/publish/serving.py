@@ -113,8 +113,10 @@ def serve(target: ServingTarget, name: str, version: str, checked: CheckedModel,
     """Serve ``version`` of ``name``; return its V2 endpoint. The version served before stays if this one fails."""
     layout = target.layout
     folder = layout.model_dir(name)
-    previous = folder.with_name(f".{name}.previous")
-    staged = folder.with_name(f".{name}.staged")
+    # Staged and previous copies live outside the model repository: MLServer (and the next `up`) loads every
+    # folder under it, and a leftover copy with the same model name would stop the server from starting.
+    work = layout.home / "publishing"
+    previous, staged = work / f"{name}.previous", work / f"{name}.staged"
     shutil.rmtree(staged, ignore_errors=True)
     staged.mkdir(parents=True)
     (staged / "model.joblib").write_bytes(checked.data)

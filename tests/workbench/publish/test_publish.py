@@ -18,7 +18,7 @@ import pytest
 import requests
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LinearRegression, LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from mds_client import MDSClient, load_catalog
@@ -210,3 +210,24 @@ def test_mds_publish_says_what_is_wrong_with_a_reference_file(publish_server, tm
                 "--home", str(publish_server.home)])
     assert code == 1
     assert "cannot be read as CSV" in capsys.readouterr().err
+
+
+class LocalPipeline(Pipeline):
+    """Defined in this test module: MLServer's environment cannot import it (no pytest there), the app can."""
+
+
+def test_a_version_the_server_cannot_load_leaves_the_one_before_serving(publish_server, registry, client):
+    frame, grade = orchard(seed=13)
+    first = classifier(frame, grade)
+    publish(PublishRequest("keeps-serving", joblib_bytes(first), "a.joblib", frame), registry=registry,
+            target=publish_server.target, user="hal", transport=client.transport)
+    broken = LocalPipeline(first.steps)
+    with pytest.raises(PublishError, match="Version 2 of 'keeps-serving' is registered but not served: The model "
+                                           "server could not load 'keeps-serving'"):
+        publish(PublishRequest("keeps-serving", joblib_bytes(broken), "b.joblib", frame), registry=registry,
+                target=publish_server.target, user="hal", transport=client.transport)
+    rows = frame.head(10)
+    assert answers(publish_server, client, "keeps-serving", rows) == list(first.predict(rows))
+    entry = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "keeps-serving")
+    assert entry.version == "1"
+    assert not list((publish_server.home / "models").glob("*keeps-serving*/.*"))
