@@ -57,16 +57,18 @@ def label_text(value: Any) -> str:
 def render_result(result: Result, *, key: str) -> None:
     """Headline numbers, then the probability chart (classifiers)."""
     with st.container(border=True, key=f"{key}.headline"):
-        c1, c2, c3 = st.columns([2, 1, 1])
+        # The answer, how sure and how fast, each on a row of its own: side by side in the answer's column they
+        # were cut to "cultiva…", "Confi…" and "Late…" at 1400 px.
         if result.task == "regression" and result.value is not None:
-            c1.metric("Predicted value", md("{:.2f}{}", result.value, f" {result.unit}" if result.unit else ""))
-            c2.metric("Model", md_escape(result.model))
+            st.metric("Predicted value", md("{:.2f}{}", result.value, f" {result.unit}" if result.unit else ""))
         else:
-            c1.metric("Prediction", md_escape(label_text(result.label)))
-            c2.metric("Confidence", md_escape(confidence(result.confidence) or "n/a"),
-                      help="Probability the model gives to its answer.")
-        c3.metric("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "n/a",
-                  help="Time from sending the request to reading the answer.")
+            st.metric("Prediction", md_escape(label_text(result.label)))
+        facts = [] if result.task == "regression" and result.value is not None else [
+            ("Confidence", md_escape(confidence(result.confidence) or "n/a"), "Probability the model gives to its answer.")]
+        facts.append(("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "n/a",
+                      "Time from sending the request to reading the answer."))
+        for label, value, meaning in facts:  # one per row: side by side they were cut at 1024 px ("Confi…", "64…")
+            st.metric(label, value, help=meaning)
         st.caption(md("Request id: {} · model {}", result.request_id or "none", result.model)
                    + (md(" version {}", result.version) if result.version else ""))
         if result.via:  # Seldon Core v2: an experiment splits calls, a pipeline chains models
