@@ -58,17 +58,16 @@ def render_result(result: Result, *, key: str) -> None:
     """Headline numbers, then the probability chart (classifiers)."""
     with st.container(border=True, key=f"{key}.headline"):
         # The answer, how sure and how fast, each on a row of its own: side by side in the answer's column they
-        # were cut to "cultiva…", "Confi…" and "Late…" at 1400 px.
+        # were cut to "cultiva…", "Confi…" and "Late…" at 1400 px, and at 1024 px even two were.
         if result.task == "regression" and result.value is not None:
             st.metric("Predicted value", md("{:.2f}{}", result.value, f" {result.unit}" if result.unit else ""))
         else:
             st.metric("Prediction", md_escape(label_text(result.label)))
-        facts = [] if result.task == "regression" and result.value is not None else [
-            ("Confidence", md_escape(confidence(result.confidence) or "n/a"), "Probability the model gives to its answer.")]
-        facts.append(("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "n/a",
-                      "Time from sending the request to reading the answer."))
-        for label, value, meaning in facts:  # one per row: side by side they were cut at 1024 px ("Confi…", "64…")
-            st.metric(label, value, help=meaning)
+        if result.task != "regression" or result.value is None:
+            st.metric("Confidence", md_escape(confidence(result.confidence) or "n/a"),
+                      help="Probability the model gives to its answer.")
+        st.metric("Latency", f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else "n/a",
+                  help="Time from sending the request to reading the answer.")
         st.caption(md("Request id: {} · model {}", result.request_id or "none", result.model)
                    + (md(" version {}", result.version) if result.version else ""))
         if result.via:  # Seldon Core v2: an experiment splits calls, a pipeline chains models
