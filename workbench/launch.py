@@ -66,6 +66,13 @@ def main() -> int:
             # First start only (a marker in the home): a few days of demo traffic, in its own process.
             if seed_once_in_background(home, home / "catalog.yaml") is not None:
                 print("Seeding a few days of demo traffic in the background (mds logs clear-demo removes it).")
+            registry = next((s["url"] for s in mds.servers if s["name"] == "mlflow"), None)
+            if registry:
+                # The model registry's client and the models' check (pandas, joblib): only a first start pays.
+                from workbench.publish.demo import register_in_background
+
+                # Demo models go through the same door as a researcher's: registered as version 1 by "demo".
+                register_in_background(home, registry)
     port = env.get("WORKBENCH_PORT", "8501")
     print(f"\nMDS Workbench: http://localhost:{port}  (Ctrl-C stops it)\n", flush=True)
     # Loopback by default: a demo laptop should not serve the app to its whole network.

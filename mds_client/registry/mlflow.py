@@ -89,6 +89,18 @@ class MlflowRegistry:
         except RequestError as exc:
             raise RegistryError(f"The model registry at {self.url} is not answering: {exc.message}") from None
 
+    def wait_ready(self, timeout_s: float, poll_s: float = 0.5) -> None:
+        """Wait until the health check answers (a registry that is starting); ``RegistryError`` after ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self.health()
+                return
+            except RegistryError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(poll_s)
+
     # -- reading ----------------------------------------------------------------------------------
 
     def models(self) -> list[RegisteredModel]:

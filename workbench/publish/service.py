@@ -86,7 +86,7 @@ def publish(request: PublishRequest, *, registry: MlflowRegistry, target: Servin
     check_name_free(target, request.name)
     registry.health()  # down: refuse here, before anything is registered
     existed = registry.model(request.name) is not None
-    version = _register(request, checked, schema, registry, user)
+    version = register(request, checked, schema, registry, user)
     progress("registered", f"version {version.version} of {request.name} in the registry at {registry.url}"
                            + ("" if existed else " (a new model)"))
     progress("serving", f"loading version {version.version} on the model server; the other models keep answering")
@@ -107,8 +107,9 @@ def publish(request: PublishRequest, *, registry: MlflowRegistry, target: Servin
                      alias=request.alias.lstrip("@") if request.alias else None)
 
 
-def _register(request: PublishRequest, checked: CheckedModel, schema: ModelSchema, registry: MlflowRegistry,
-              user: str) -> ModelVersion:
+def register(request: PublishRequest, checked: CheckedModel, schema: ModelSchema, registry: MlflowRegistry,
+             user: str) -> ModelVersion:
+    """A new version of ``request.name`` in the registry (a run by ``user`` with the model's files), unserved."""
     registry.create_model(request.name, request.description)
     run = registry.start_run(user=user, name=f"publish {request.name}")
     try:
