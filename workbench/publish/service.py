@@ -26,7 +26,7 @@ from mds_client.schema import from_reference
 from mds_client.transport import Transport
 from workbench.publish.errors import PublishError
 from workbench.publish.mlflow_model import mlflow_files
-from workbench.publish.model_file import CheckedModel, check_model
+from workbench.publish.model_file import CHECK_ROWS, CheckedModel, check_model
 from workbench.publish.serving import ServingTarget, check_name_free, model_settings, serve
 
 STEPS = ("checked", "registered", "serving", "ready")
@@ -81,7 +81,7 @@ def publish(request: PublishRequest, *, registry: MlflowRegistry, target: Servin
     checked = check_model(request.model, request.file_name, request.reference)
     schema = from_reference(request.reference)
     answers = f"{len(checked.classes)} classes" if checked.is_classifier else "values"
-    progress("checked", f"{checked.kind} answered {min(len(request.reference), 200)} reference rows ({answers}); "
+    progress("checked", f"{checked.kind} answered {min(len(request.reference), CHECK_ROWS)} reference rows ({answers}); "
                         f"{len(schema.features)} inputs")
     check_name_free(target, request.name)
     registry.health()  # down: refuse here, before anything is registered
