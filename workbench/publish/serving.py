@@ -20,7 +20,6 @@ import pandas as pd
 
 from embedded_mds.catalog_writer import published_entry, published_record, upsert_entry
 from embedded_mds.layout import HomeLayout, read_state, write_json
-from embedded_mds.mlflow_server import MLFLOW
 from embedded_mds.model_schema import classifier_outputs, feature
 from embedded_mds.server_specs import MLSERVER, SINK
 from mds_client import ModelSchema
@@ -29,6 +28,7 @@ from mds_client.schema import FeatureKind
 from mds_client.transport import NO_RETRY, Timeout, Transport
 from workbench.publish.errors import PublishError
 from workbench.publish.model_file import CheckedModel
+from workbench.publish.versions import registry_url_or_none
 
 RUNTIME = "mlserver_sklearn.SKLearnModel"
 LOAD_TIMEOUT = Timeout(connect=3.0, read=120.0)
@@ -63,15 +63,13 @@ def embedded_target(home: Path | str | None = None) -> ServingTarget:
 
 def registry_url(home: Path | str | None, configured: str = "") -> str:
     """The registry to publish to: ``configured`` (``WORKBENCH_MLFLOW_URI``), else the embedded MDS's MLflow."""
-    if configured:
-        return configured
-    servers = {s.get("name"): s for s in (read_state(home) or {}).get("servers", []) if isinstance(s, dict)}
-    if MLFLOW not in servers:
+    url = registry_url_or_none(home, configured)
+    if url is None:
         raise PublishError("There is no model registry: the embedded MDS runs no MLflow server and "
                            "WORKBENCH_MLFLOW_URI is not set.",
                            hint="Start it with 'mds local up' (it needs .venvs/mlflow: 'make setup'), or set "
                                 "WORKBENCH_MLFLOW_URI.")
-    return str(servers[MLFLOW]["url"])
+    return url
 
 
 def model_settings(name: str, version: str, schema: ModelSchema, checked: CheckedModel,

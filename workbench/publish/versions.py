@@ -16,13 +16,19 @@ from workbench.time_text import when
 COLUMNS = ["version", "aliases", "published_by", "registered_utc", "serving", "description"]
 
 
+def registry_url_or_none(home: Path | str | None, configured: str = "") -> str | None:
+    """``configured`` (``WORKBENCH_MLFLOW_URI``), else the embedded MDS's MLflow server, else None."""
+    if configured:
+        return configured
+    servers = {s.get("name"): s for s in (read_state(home) or {}).get("servers", []) if isinstance(s, dict)}
+    return str(servers[MLFLOW]["url"]) if MLFLOW in servers else None
+
+
 def find_registry(home: Path | str | None, configured: str = "", *,
                   transport: Transport | None = None) -> MlflowRegistry | None:
     """The registry the workbench publishes to, or None when there is none (no error: it is optional)."""
-    if configured:
-        return MlflowRegistry(configured, transport=transport)
-    servers = {s.get("name"): s for s in (read_state(home) or {}).get("servers", []) if isinstance(s, dict)}
-    return MlflowRegistry(str(servers[MLFLOW]["url"]), transport=transport) if MLFLOW in servers else None
+    url = registry_url_or_none(home, configured)
+    return None if url is None else MlflowRegistry(url, transport=transport)
 
 
 def version_table(registry: MlflowRegistry, name: str, serving: str | None) -> pd.DataFrame | None:
