@@ -61,10 +61,14 @@ class CatalogEntry:
     card: dict[str, Any] | None = None
     tags: list[str] = field(default_factory=list)
     logger: dict[str, str] | None = None
+    version_in_path: bool | None = None
+    versions: list[str] | None = None
+    """A published model's versions served side by side; ``version`` is the one callers get."""
 
     def as_dict(self) -> dict[str, Any]:
         keys = ("name", "protocol", "url", "model", "version", "description", "reference_data",
-                "sample_data", "schema", "headers", "explainer", "drift", "card", "tags", "logger")
+                "sample_data", "schema", "headers", "explainer", "drift", "card", "tags", "logger",
+                "version_in_path", "versions")
         out: dict[str, Any] = {}
         for key in keys:
             value = getattr(self, key)
@@ -145,8 +149,8 @@ def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_t
         if "echo-v1" in by_name:
             entries.append(CatalogEntry(name="echo-v1", protocol="seldon", url=by_name["echo-v1"]["url"],
                                         description="Returns what Seldon decoded (test only).", tags=["test"]))
-    entries += [published_entry(layout, name, core["url"], version) for name, version in published(layout)
-                if name in core["models"]]
+    entries += [published_entry(layout, name, core["url"], version, versions)
+                for name, version, versions in published(layout) if name in core["models"]]
     if SINK in by_name:
         for entry in entries:
             entry.logger = {"url": by_name[SINK]["url"]}
@@ -158,8 +162,8 @@ def published_record(layout: HomeLayout, name: str) -> Path:
     return layout.home / "published" / f"{name}.json"
 
 
-def published(layout: HomeLayout) -> list[tuple[str, str]]:
-    """(name, version) of every model published to this home (``mds publish``), by name."""
+def published(layout: HomeLayout) -> list[tuple[str, str, list[str]]]:
+    """(name, the version callers get, every version served) of each model published to this home, by name."""
     found = []
     for path in sorted(published_record(layout, "*").parent.glob("*.json")):
         try:
@@ -167,14 +171,22 @@ def published(layout: HomeLayout) -> list[tuple[str, str]]:
         except (OSError, ValueError):
             continue  # a record being written or broken: the model is served, its entry waits for the next write
         if isinstance(record, dict) and record.get("name") and record.get("version"):
-            found.append((str(record["name"]), str(record["version"])))
+            versions = [str(v) for v in record.get("versions") or [record["version"]]]
+            found.append((str(record["name"]), str(record["version"]), versions))
     return found
 
 
-def published_entry(layout: HomeLayout, name: str, url: str, version: str) -> CatalogEntry:
+def published_entry(layout: HomeLayout, name: str, url: str, version: str,
+                    versions: list[str] | None = None) -> CatalogEntry:
+    """A published model's entry: callers get ``version`` (by its path); every version in ``versions`` answers."""
     entry = entry_from_card(layout, name, protocol="v2", url=url, model=name)
-    entry.version = version
+    entry.version, entry.version_in_path = version, True
+    entry.versions = sorted(set(versions or [version]), key=_version_order)
     return entry
+
+
+def _version_order(version: str) -> tuple[int, str]:
+    return (int(version), "") if version.isdigit() else (10**9, version)
 
 
 def upsert_entry(path: Path, entry: CatalogEntry) -> None:

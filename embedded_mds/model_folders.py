@@ -52,8 +52,9 @@ def check_joblib(name: str, folder: Path, path: Path) -> None:
 
 
 def validate_mlserver_folder(models_dir: Path) -> list[str]:
-    """Check every model folder MLServer would load; return the model names."""
-    names: dict[str, Path] = {}
+    """Check every model folder MLServer would load; return the model names (a name once, however many of its
+    versions are served side by side)."""
+    names: dict[tuple[str, str], Path] = {}
     for settings_path in sorted(models_dir.glob("**/model-settings.json")):
         folder = settings_path.parent
         try:
@@ -63,9 +64,11 @@ def validate_mlserver_folder(models_dir: Path) -> list[str]:
         if not isinstance(settings, dict) or not settings.get("implementation"):
             raise ModelFolderError(folder.name, folder, "model-settings.json has no 'implementation'")
         name = settings.get("name") or folder.name
-        if name in names:
-            raise ModelFolderError(name, folder, f"the name is also used by {names[name]}")
-        names[name] = folder
+        version = str((settings.get("parameters") or {}).get("version") or "")
+        if (name, version) in names:
+            taken = f"version {version} of the name" if version else "the name"
+            raise ModelFolderError(name, folder, f"{taken} is also used by {names[name, version]}")
+        names[name, version] = folder
         for key in ("inputs", "outputs"):
             if not isinstance(settings.get(key, []), list):
                 raise ModelFolderError(name, folder, f"'{key}' must be a list")
@@ -74,7 +77,7 @@ def validate_mlserver_folder(models_dir: Path) -> list[str]:
             check_joblib(name, folder, (folder / (uri or "model.joblib")).resolve())
         elif uri and "://" not in uri and not (folder / uri).exists():
             raise ModelFolderError(name, folder, f"parameters.uri {uri!r} does not exist")
-    return sorted(names)
+    return sorted({name for name, _ in names})
 
 
 def validate_seldon_folder(folder: Path, needs_model: bool) -> None:

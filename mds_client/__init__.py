@@ -21,7 +21,7 @@ from mds_client.errors import (
     ServerError,
 )
 from mds_client.prediction import Prediction, jsonable
-from mds_client.refs import ModelRef
+from mds_client.refs import ModelRef, split_version
 from mds_client.schema.model import CellError, Feature, FeatureKind, ModelSchema, Output
 from mds_client.transport.sessions import DEFAULT_RETRY, DEFAULT_TIMEOUT, Auth, Retry, Timeout, Transport
 
@@ -59,4 +59,5 @@ __all__ = [
     "load_catalog",
     "load_prediction_schema",
     "read_reference",
+    "split_version",
 ]

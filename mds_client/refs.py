@@ -75,6 +75,8 @@ class ModelRef:
     """The name this model's request logger reports (Ce-Inferenceservicename), when not ``name``."""
     logger_url: str = ""
     """The request-log sink this model's calls are logged to (catalog ``logger: {url: ...}``)."""
+    versions: tuple[str, ...] = ()
+    """Every version the server serves side by side (catalog ``versions``); ``version`` is the one callers get."""
 
     @property
     def v2_name(self) -> str:
@@ -120,5 +122,16 @@ class ModelRef:
             path += f"/versions/{self.version}"
         return path
 
+    def at_version(self, version: str) -> ModelRef:
+        """The same model called at ``version`` (``/v2/models/<m>/versions/<v>/...``)."""
+        return replace(self, version=version, version_in_path=True)
+
     def with_status(self, status: str, reason: str = "") -> ModelRef:
         return replace(self, status=status, status_reason=reason)
+
+
+def split_version(name: str) -> tuple[str, str]:
+    """``"orchard@2"`` -> ``("orchard", "2")``; ``"orchard@champion"`` -> ``("orchard", "champion")``;
+    a name without ``@`` -> ``(name, "")``."""
+    model, _, version = name.partition("@")
+    return model, version

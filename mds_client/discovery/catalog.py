@@ -33,6 +33,7 @@ from mds_client.refs import PROTOCOLS, ModelRef
 _KNOWN_KEYS = {
     "name", "protocol", "url", "model", "version", "version_in_path", "namespace", "description", "schema",
     "reference_data", "sample_data", "headers", "explainer", "drift", "card", "tags", "log_name", "logger",
+    "versions",
 }
 
 
@@ -113,7 +114,16 @@ def parse_entry(entry: Any, *, base: Path, where: str, nested: bool = False) -> 
         drift=_nested(entry.get("drift"), base, where, f"{name}-drift"),
         log_name=str(entry.get("log_name") or ""),
         logger_url=str(logger.get("url") or ""),
+        versions=_versions(entry.get("versions"), where),
     )
+
+
+def _versions(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str | int) and str(v) for v in value):
+        raise CatalogError(f"{where}: versions must be a list of version names, e.g. versions: ['1', '2'].")
+    return tuple(str(v) for v in value)
 
 
 def _nested(entry: Any, base: Path, where: str, default_name: str) -> ModelRef | None:

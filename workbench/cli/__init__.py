@@ -13,6 +13,9 @@
     mds simulate MODEL --rows N --rate R [--drift FEATURE:SHIFT] [--days D]
     mds local up|down|status
     mds publish PATH --name NAME --reference CSV [--description D] [--card FILE] [--alias A]
+    mds promote NAME VERSION
+
+A model's version is named NAME@2 (or NAME@champion, an alias of the model registry) wherever a model is.
 
 It lives app-side because it records predictions and feedback in the workbench store. One module per
 subcommand group; each has ``register(sub)``, whose handlers take the parsed arguments (with

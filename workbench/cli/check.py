@@ -14,16 +14,16 @@ import json
 import sys
 from pathlib import Path
 
-from mds_client import MDSClient, MDSError, load_catalog
-from mds_client.discovery import RepositoryDiscovery
+from mds_client import MDSClient, MDSError
 from mds_client.payload_check import MAX_PAYLOAD_BYTES, Report, diagnose
 from mds_client.refs import ModelRef
+from workbench.cli.common import find_model, list_refs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="check a payload against a model's schema (nothing is sent)",
                        description="Say whether MODEL will accept the payload, and what to change if not.")
-    p.add_argument("model", help="the model's name in the catalog")
+    p.add_argument("model", help="the model's name in the catalog (NAME@2 for a version)")
     p.add_argument("--payload", type=Path, required=True, help="JSON file (v1 or V2) or a file holding a curl command")
     p.add_argument("--fix", type=Path, default=None, metavar="OUT", help="write the corrected payload here")
     p.add_argument("--json", action="store_true", help="print the whole report as JSON")
@@ -66,15 +66,7 @@ def read_payload_file(path: Path) -> bytes:
 
 
 def _find(args: argparse.Namespace, client: MDSClient) -> ModelRef:
-    if getattr(args, "discovery", "catalog") == "repository":
-        refs = RepositoryDiscovery(args.url, transport=client.transport).list_models()
-    else:
-        refs = load_catalog(args.catalog)
-    for ref in refs:
-        if ref.name == args.model:
-            return ref
-    known = ", ".join(r.name for r in refs) or "none"
-    raise MDSError(f"No model named '{args.model}' in the catalog (models: {known}).")
+    return find_model(list_refs(args, client), args.model, client=client)
 
 
 def _print(report: Report, args: argparse.Namespace) -> None:

@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import TYPE_CHECKING, Any
 
-from mds_client import MDSClient, ModelRef
+from mds_client import MDSClient, ModelRef, split_version
 from mds_client.discovery import RepositoryDiscovery, load_catalog
 from mds_client.errors import CatalogError
 from workbench.settings import get_settings
@@ -22,12 +22,37 @@ def list_refs(args: argparse.Namespace, client: MDSClient) -> list[ModelRef]:
     return load_catalog(args.catalog)
 
 
-def find_model(refs: list[ModelRef], name: str) -> ModelRef:
+def find_model(refs: list[ModelRef], name: str, *, client: MDSClient | None = None) -> ModelRef:
+    """The model called ``name``; ``NAME@2`` is its version 2 and ``NAME@champion`` the version an alias of the
+    model registry names (then ``client``'s transport asks the registry)."""
+    model, version = split_version(name)
     for ref in refs:
-        if ref.name == name:
-            return ref
+        if ref.name == model:
+            return ref if not version else _at_version(ref, version, client)
     known = ", ".join(r.name for r in refs) or "none"
-    raise CatalogError(f"No model named '{name}' in the catalog (models: {known}).")
+    raise CatalogError(f"No model named '{model}' in the catalog (models: {known}).")
+
+
+def _at_version(ref: ModelRef, which: str, client: MDSClient | None) -> ModelRef:
+    if ref.protocol != "v2":
+        raise CatalogError(f"'{ref.name}' is called with the Seldon protocol, which has no versions in its paths.",
+                           hint=f"Call it as '{ref.name}'.")
+    version = which if which.isdigit() else _alias_version(ref.name, which, client)
+    if ref.versions and version not in ref.versions:
+        raise CatalogError(f"Version {version} of '{ref.name}' is not served (served: {', '.join(ref.versions)}).",
+                           hint=f"Call one of those as {ref.name}@VERSION.")
+    return ref.at_version(version)
+
+
+def _alias_version(name: str, alias: str, client: MDSClient | None) -> str:
+    # the registry's client is part of publishing (the embedded MDS's state, MLflow's REST API): only aliases pay
+    from workbench.publish.versions import find_registry
+
+    registry = find_registry(None, get_settings().mlflow_uri, transport=client.transport if client else None)
+    if registry is None:
+        raise CatalogError(f"'{alias}' is not a version number, and there is no model registry to look up an alias.",
+                           hint="Call a version by its number (NAME@2), or set WORKBENCH_MLFLOW_URI.")
+    return registry.version(name, alias).version
 
 
 def store_engine() -> Engine:

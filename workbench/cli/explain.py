@@ -30,7 +30,7 @@ GLOBAL = ("ale", "importance")
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("explain", help="why a model answers as it does: one case, what-if, or across the data")
-    p.add_argument("model")
+    p.add_argument("model", help="the model's name; NAME@2 or NAME@champion for one of its versions")
     p.add_argument("--row", help="JSON file with one object of feature values (for one-case methods)")
     p.add_argument("--method", choices=[*ONE_CASE, *GLOBAL], default="anchor")
     p.add_argument("--feature", action="append", default=[],
@@ -56,7 +56,7 @@ def _row(path: str | None, method: str) -> pd.DataFrame:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     client = args.client
-    ref = find_model(list_refs(args, client), args.model)
+    ref = find_model(list_refs(args, client), args.model, client=client)
     reference = read_reference(ref.reference_data) if ref.reference_data and Path(ref.reference_data).exists() \
         else None
     schema = client.schema(ref, reference=reference)

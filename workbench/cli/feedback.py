@@ -43,7 +43,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     if not args.model or not args.request_id or args.truth is None:
         print("mds feedback: give MODEL --request-id ID --truth VALUE, or --retry-pending.", file=sys.stderr)
         return 2
-    ref = find_model(list_refs(args, client), args.model)
+    ref = find_model(list_refs(args, client), args.model, client=client)
     prediction_id = find_prediction(engine, ref.name, args.request_id, args.row)
     schema = client.schema(ref)
     said = predicted_of(get_prediction(engine, prediction_id))

@@ -23,11 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_models)
     p = sub.add_parser("describe", help="show a model's schema")
-    p.add_argument("model")
+    p.add_argument("model", help="the model's name; NAME@2 or NAME@champion for one of its versions")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_describe)
     p = sub.add_parser("predict", help="score a CSV / Parquet / JSON-lines file")
-    p.add_argument("model")
+    p.add_argument("model", help="the model's name; NAME@2 or NAME@champion for one of its versions")
     p.add_argument("--input", required=True, help="a file; with --dask also a glob, a Parquet folder or an fsspec URL")
     p.add_argument("--output", help="a file (CSV, Parquet, JSON lines), a folder with --dask, or a table: "
                    "<SQLAlchemy URL>::[schema.]table")
@@ -77,7 +77,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_describe(args: argparse.Namespace) -> int:
     client = args.client
-    ref = find_model(list_refs(args, client), args.model)
+    ref = find_model(list_refs(args, client), args.model, client=client)
     schema = client.schema(ref)
     doc = {
         "name": ref.name, "protocol": ref.protocol, "url": ref.predict_url, "version": ref.version,
@@ -99,7 +99,7 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     client = args.client
-    ref = find_model(list_refs(args, client), args.model)
+    ref = find_model(list_refs(args, client), args.model, client=client)
     schema = client.schema(ref)
     output = output_of(args)
 

@@ -3,7 +3,8 @@
 Takes a pickled or joblib scikit-learn model (a pipeline, or XGBoost / LightGBM with scikit-learn's
 interface) and rows like those it was trained on (its input columns, no target); prints each step as
 it is done, then the version, its endpoint and the Predict page to try it on. The registry is
-``WORKBENCH_MLFLOW_URI`` or the embedded MDS's own; the version is served on the embedded MDS.
+``WORKBENCH_MLFLOW_URI`` or the embedded MDS's own; the version is served on the embedded MDS, beside the
+versions served before. ``mds promote NAME VERSION`` has callers get another served version.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 import yaml
 
 from mds_client.registry import MlflowRegistry
-from workbench.cli.common import cli_user
+from workbench.cli.common import cli_user, store_engine
 from workbench.publish.errors import PublishError
 from workbench.settings import get_settings
 
@@ -35,6 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alias", help="point this alias (e.g. champion) at the new version")
     p.add_argument("--home", type=Path, help="the embedded MDS's home (default: $WORKBENCH_HOME or .mds)")
     p.set_defaults(func=cmd_publish)
+    p = sub.add_parser("promote", help="have callers of a published model get another of its served versions")
+    p.add_argument("model", help="the published model's name")
+    p.add_argument("version", help="the version callers get from now on (a number)")
+    p.add_argument("--home", type=Path, help="the embedded MDS's home (default: $WORKBENCH_HOME or .mds)")
+    p.set_defaults(func=cmd_promote)
 
 
 def read_card(path: Path | None) -> dict:
@@ -81,5 +87,22 @@ def cmd_publish(args: argparse.Namespace) -> int:
     print(f"\n{done.name} version {done.version}" + (f" (alias {done.alias})" if done.alias else "")
           + (" is a new model" if done.new_model else " is a new version"))
     print(f"endpoint   {done.endpoint}")
-    print(f"try it     {APP_URL}/predict?model={done.name}")
+    print(f"try it     {APP_URL}/predict?model={done.name}&version={done.version}")
+    if done.callers_get != done.version:
+        print(f"\nCallers of {done.name} still get version {done.callers_get}; version {done.version} answers beside it "
+              f"as {done.name}@{done.version}.")
+        print(f"compare    mds replay {done.name} --to {done.version}")
+        print(f"promote    mds promote {done.name} {done.version}")
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    from workbench.publish import embedded_target, promote, registry_url  # as in cmd_publish: only these pay
+    from workbench.publish.serving import check_served
+
+    target = embedded_target(args.home)
+    check_served(target, args.model, args.version)
+    registry = MlflowRegistry(registry_url(args.home, get_settings().mlflow_uri), transport=args.client.transport)
+    promote(args.model, args.version, registry=registry, target=target, user=cli_user(), engine=store_engine())
+    print(f"Callers of {args.model} now get version {args.version} (alias champion).")
     return 0

@@ -8,9 +8,10 @@ from typing import Any
 
 from workbench.publish.errors import PublishError
 
-__all__ = ["STEPS", "PublishError", "PublishRequest", "Published", "ServingTarget", "embedded_target", "publish",
-           "registry_url"]
+__all__ = ["CHAMPION", "STEPS", "PublishError", "PublishRequest", "Published", "ServingTarget", "embedded_target",
+           "promote", "publish", "registry_url"]
 _LAZY = {"STEPS": "service", "PublishRequest": "service", "Published": "service", "publish": "service",
+         "CHAMPION": "service", "promote": "service",
          "ServingTarget": "serving", "embedded_target": "serving", "registry_url": "serving"}
 
 

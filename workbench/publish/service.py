@@ -6,7 +6,9 @@
 2. registers a new version in the model registry: a run by the publisher holding the model as an MLflow
    model folder (signature, input example), the reference rows and the card, then the version itself,
    with the alias asked for;
-3. serves that version on the embedded MDS without restarting the other models (``serving``);
+3. serves that version on the embedded MDS beside the versions already served, without restarting the other
+   models (``serving``); callers keep the version they got until another is promoted (the alias
+   ``champion``: given at publish time, or later with ``promote``);
 4. returns where to call it. A registry that is down refuses before anything is written.
 """
 
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import Engine
 
 from mds_client import MDSError, ModelSchema
 from mds_client.registry import PUBLISHED_BY, MlflowRegistry, ModelVersion
@@ -27,9 +30,20 @@ from mds_client.transport import Transport
 from workbench.publish.errors import PublishError
 from workbench.publish.mlflow_model import mlflow_files
 from workbench.publish.model_file import CHECK_ROWS, CheckedModel, check_model
-from workbench.publish.serving import ServingTarget, check_name_free, model_settings, serve
+from workbench.publish.serving import (
+    ServingTarget,
+    check_name_free,
+    check_served,
+    model_settings,
+    read_record,
+    serve,
+)
+from workbench.publish.serving import promote as promote_served
+from workbench.store import audit
 
 STEPS = ("checked", "registered", "serving", "ready")
+CHAMPION = "champion"
+"""The alias of the version callers of a model get."""
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 EXAMPLE_ROWS = 3
 Progress = Callable[[str, str], None]
@@ -60,6 +74,9 @@ class Published:
     schema: ModelSchema
     new_model: bool
     alias: str | None = None
+    callers_get: str = ""
+    """The version callers of the model get (this one, unless another was served first and stays champion)."""
+    served: tuple[str, ...] = ()
 
 
 def _quiet(step: str, sentence: str) -> None:
@@ -94,17 +111,35 @@ def publish(request: PublishRequest, *, registry: MlflowRegistry, target: Servin
             **request.card, "tags": ["published"]}
     settings = model_settings(request.name, version.version, schema, checked, request.descriptions,
                               request.units)
+    alias = request.alias.lstrip("@") if request.alias else None
     try:
-        endpoint = serve(target, request.name, version.version, checked, settings, reference=request.reference,
+        endpoint = serve(target, request.name, version.version, {"model.joblib": checked.data}, settings,
+                         default=version.version if alias == CHAMPION else None, reference=request.reference,
                          card=card, published_by=user, transport=transport)
     except PublishError as exc:
         raise PublishError(f"Version {version.version} of '{request.name}' is registered but not served: "
                            f"{exc.message}", hint=exc.hint) from None
-    if request.alias:
-        registry.set_alias(request.name, request.alias, version.version)
+    if alias:
+        registry.set_alias(request.name, alias, version.version)
+    record = read_record(target.layout, request.name)
     progress("ready", f"{request.name} version {version.version} answers at {endpoint}")
     return Published(request.name, version.version, endpoint, checked.kind, schema, new_model=not existed,
-                     alias=request.alias.lstrip("@") if request.alias else None)
+                     alias=alias, callers_get=str(record.get("version", version.version)),
+                     served=tuple(record.get("versions", [version.version])))
+
+
+def promote(name: str, version: str, *, registry: MlflowRegistry, target: ServingTarget, user: str,
+            engine: Engine | None = None) -> None:
+    """Callers of ``name`` get ``version`` from now on: the registry's alias ``champion`` points at it and the
+    catalog calls it. Written to the audit log (``engine``) before anything changes."""
+    check_served(target, name, version)
+    registry.version(name, version)  # a version the registry does not know: RegistryNotFound, nothing changed
+    if engine is not None:
+        before = read_record(target.layout, name).get("version")
+        audit.record(engine, user=user, action="promote", model=name,
+                     detail={"version": version, "before": before, "alias": CHAMPION})
+    registry.set_alias(name, CHAMPION, version)
+    promote_served(target, name, version)
 
 
 def register(request: PublishRequest, checked: CheckedModel, schema: ModelSchema, registry: MlflowRegistry,

@@ -1,14 +1,17 @@
 """A published version served on the running embedded MDS, without restarting the other models.
 
-The version's model folder goes into the MLServer's model repository (``<home>/models/<name>``, what the
-server loads at every start), MLServer's repository API loads it (``POST /v2/repository/models/<name>/load``)
-while every other model keeps answering, and the catalog gets its entry. If the new version does not load,
-the version that was served before is put back and loaded again: nothing already published is touched.
+Each version has a folder of its own in the MLServer's model repository (``<home>/models/<name>/<version>``,
+what the server loads at every start); MLServer's repository API loads them (``POST
+/v2/repository/models/<name>/load``) while every other model keeps answering, and each answers at
+``/v2/models/<name>/versions/<version>/infer``. Callers of the model (the catalog entry) get one of them: the
+first version served, until another is promoted. If a new version does not load, it is removed and the versions
+served before answer as they did: nothing already published is touched.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import time
 from dataclasses import dataclass
@@ -106,40 +109,107 @@ def check_name_free(target: ServingTarget, name: str) -> None:
                            hint="Choose another name with --name.")
 
 
-def serve(target: ServingTarget, name: str, version: str, checked: CheckedModel, settings: dict[str, Any], *,
-          reference: pd.DataFrame, card: dict[str, Any], published_by: str, transport: Transport) -> str:
-    """Serve ``version`` of ``name``; return its V2 endpoint. The version served before stays if this one fails."""
+def serve(target: ServingTarget, name: str, version: str, files: dict[str, bytes], settings: dict[str, Any], *,
+          default: str | None, reference: pd.DataFrame, card: dict[str, Any], published_by: str,
+          transport: Transport) -> str:
+    """Serve ``version`` of ``name`` beside the versions already served; return its V2 endpoint.
+
+    ``files`` are the version folder's files by relative path (``model-settings.json`` is written from
+    ``settings``). Callers get ``default`` (None: the version they got before, or this one if it is the first).
+    If this version does not load, it is removed and the versions served before answer as they did.
+    """
     layout = target.layout
     folder = layout.model_dir(name)
-    # Staged and previous copies live outside the model repository: MLServer (and the next `up`) loads every
-    # folder under it, and a leftover copy with the same model name would stop the server from starting.
-    work = layout.home / "publishing"
-    previous, staged = work / f"{name}.previous", work / f"{name}.staged"
+    _adopt_flat_layout(folder)
+    # Staged copies live outside the model repository: MLServer (and the next `up`) loads every folder under
+    # it, and a half-written copy with the same model name and version would stop the server from starting.
+    staged = layout.home / "publishing" / f"{name}.{version}.staged"
     shutil.rmtree(staged, ignore_errors=True)
     staged.mkdir(parents=True)
-    (staged / "model.joblib").write_bytes(checked.data)
+    for relative, data in files.items():
+        (staged / relative).parent.mkdir(parents=True, exist_ok=True)
+        (staged / relative).write_bytes(data)
     write_json(staged / "model-settings.json", settings)
-    shutil.rmtree(previous, ignore_errors=True)
-    if folder.exists():
-        folder.rename(previous)
-    staged.rename(folder)
+    place = folder / version
+    shutil.rmtree(place, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    staged.rename(place)
     try:
         _load(target, name, transport)
     except PublishError:
-        shutil.rmtree(folder, ignore_errors=True)
-        if previous.exists():
-            previous.rename(folder)
-            # the old version's own state is MLServer's to report; the message raised names the new one
+        shutil.rmtree(place, ignore_errors=True)
+        if any(folder.iterdir()):
+            # the versions served before: their own state is MLServer's to report; the message raised names this one
             with contextlib.suppress(PublishError):
                 _load(target, name, transport)
+        else:
+            folder.rmdir()
         raise
-    shutil.rmtree(previous, ignore_errors=True)
-    _record(layout, name, version, reference=reference, card=card, published_by=published_by)
-    entry = published_entry(layout, name, target.mlserver_url, version)
+    served = served_versions(layout, name)
+    record = read_record(layout, name)
+    callers_get = default or str(record.get("version") or version)
+    if callers_get not in served:
+        callers_get = version
+    _record(layout, name, callers_get, served, reference=reference, card=card, published_by=published_by)
+    _catalog(target, name, callers_get, served)
+    return f"{target.mlserver_url}/v2/models/{name}/versions/{version}/infer"
+
+
+def promote(target: ServingTarget, name: str, version: str) -> None:
+    """Callers of ``name`` now get ``version`` (already served); the catalog says so."""
+    layout = target.layout
+    served = check_served(target, name, version)
+    record = read_record(layout, name)
+    record.update(version=version, versions=served)
+    write_json(published_record(layout, name), record)
+    _catalog(target, name, version, served)
+
+
+def check_served(target: ServingTarget, name: str, version: str) -> list[str]:
+    """Every served version of ``name``; a ``PublishError`` naming them when ``version`` is not one."""
+    served = served_versions(target.layout, name)
+    if version not in served:
+        raise PublishError(f"Version {version} of '{name}' is not served here (served: {', '.join(served) or 'none'}).",
+                           hint="Publish it first, or pick a served version.")
+    return served
+
+
+def served_versions(layout: HomeLayout, name: str) -> list[str]:
+    """The versions of ``name`` in the model repository (one folder each), oldest first."""
+    folder = layout.model_dir(name)
+    found = [p.parent.name for p in folder.glob("*/model-settings.json")] if folder.is_dir() else []
+    return sorted(found, key=lambda v: (int(v), "") if v.isdigit() else (10**9, v))
+
+
+def read_record(layout: HomeLayout, name: str) -> dict[str, Any]:
+    path = published_record(layout, name)
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _adopt_flat_layout(folder: Path) -> None:
+    """A model published before versions were served side by side kept its files in the model's folder itself:
+    move them into the folder of their version."""
+    settings_path = folder / "model-settings.json"
+    if not settings_path.is_file():
+        return
+    settings = json.loads(settings_path.read_text())
+    version = str((settings.get("parameters") or {}).get("version") or "1")
+    place = folder / version
+    place.mkdir()
+    for item in list(folder.iterdir()):
+        if item != place:
+            item.rename(place / item.name)
+
+
+def _catalog(target: ServingTarget, name: str, version: str, served: list[str]) -> None:
+    entry = published_entry(target.layout, name, target.mlserver_url, version, served)
     if target.sink_url:
         entry.logger = {"url": target.sink_url}
-    upsert_entry(layout.catalog, entry)
-    return f"{target.mlserver_url}/v2/models/{name}/infer"
+    upsert_entry(target.layout.catalog, entry)
 
 
 def _load(target: ServingTarget, name: str, transport: Transport) -> None:
@@ -161,10 +231,11 @@ def _load(target: ServingTarget, name: str, transport: Transport) -> None:
             time.sleep(0.2)
 
 
-def _record(layout: HomeLayout, name: str, version: str, *, reference: pd.DataFrame, card: dict[str, Any],
-            published_by: str) -> None:
+def _record(layout: HomeLayout, name: str, version: str, served: list[str], *, reference: pd.DataFrame,
+            card: dict[str, Any], published_by: str) -> None:
     layout.reference_csv(name).parent.mkdir(parents=True, exist_ok=True)
     reference.to_csv(layout.reference_csv(name), index=False)
     write_json(layout.card_json(name), card)
-    write_json(published_record(layout, name), {"name": name, "version": version, "published_by": published_by,
-                                           "published_at": datetime.now(UTC).isoformat(timespec="seconds")})
+    write_json(published_record(layout, name), {"name": name, "version": version, "versions": served,
+                                                "published_by": published_by,
+                                                "published_at": datetime.now(UTC).isoformat(timespec="seconds")})

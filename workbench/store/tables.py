@@ -282,3 +282,17 @@ class TrafficRollup(Base):
     latency_sum: Mapped[float] = mapped_column(Float, default=0.0)
     """Milliseconds, over the rows that have a response time."""
     latency_n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEvent(Base):
+    """One change someone made to the MDS through the workbench: who, when, what, to which model."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    detail: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -68,6 +68,24 @@ def test_public_surface_is_pinned():
         "FeatureKind", "IncompleteAnswer", "InputError", "MDSClient", "MDSError", "ModelNotFound", "ModelRef", "ModelSchema",
         "ModelUnavailable", "Output", "PayloadRejected", "Prediction", "ProtocolError", "RepositoryDiscovery",
         "RequestError", "RequestTimeout", "Retry", "SchemaError", "ServerError", "Timeout", "Transport",
-        "codec_for", "jsonable", "load_catalog", "load_prediction_schema", "read_reference",
+        "codec_for", "jsonable", "load_catalog", "load_prediction_schema", "read_reference", "split_version",
     }
     assert all(hasattr(mds_client, name) for name in mds_client.__all__)
+
+
+def test_a_catalog_entry_names_the_versions_served_and_a_ref_calls_any_of_them(tmp_path):
+    (tmp_path / "catalog.yaml").write_text(
+        "models:\n- name: orchard\n  protocol: v2\n  url: http://127.0.0.1:9\n  version: '1'\n"
+        "  version_in_path: true\n  versions: ['1', 2]\n")
+    [ref] = load_catalog(tmp_path / "catalog.yaml")
+    assert (ref.version, ref.versions) == ("1", ("1", "2"))
+    assert ref.predict_url == "http://127.0.0.1:9/v2/models/orchard/versions/1/infer"
+    assert ref.at_version("2").predict_url == "http://127.0.0.1:9/v2/models/orchard/versions/2/infer"
+    assert mds_client.split_version("orchard@champion") == ("orchard", "champion")
+    assert mds_client.split_version("orchard") == ("orchard", "")
+
+
+def test_versions_that_are_not_a_list_of_names_are_refused(tmp_path):
+    (tmp_path / "catalog.yaml").write_text("models:\n- name: m\n  protocol: v2\n  url: http://h\n  versions: 2\n")
+    with pytest.raises(CatalogError, match="versions must be a list of version names"):
+        load_catalog(tmp_path / "catalog.yaml")

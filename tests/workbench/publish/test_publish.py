@@ -25,8 +25,9 @@ from mds_client import MDSClient, load_catalog
 from mds_client.registry import PUBLISHED_BY, MlflowRegistry, RegistryError
 from tests.publish_fixture import PublishServer
 from workbench.cli import main as mds
-from workbench.publish import PublishError, PublishRequest, ServingTarget, publish
+from workbench.publish import PublishError, PublishRequest, ServingTarget, promote, publish
 from workbench.publish.model_file import check_model
+from workbench.store import audit
 
 pytestmark = pytest.mark.server
 
@@ -95,10 +96,51 @@ def test_a_pipeline_is_checked_registered_served_and_answers_as_in_process(publi
     assert by_name["variety"]["parameters"]["categories"] == ["bramley", "cox", "gala"]
     assert by_name["rainfall_mm"]["parameters"]["description"] == "Rain over the growing season."
     entry = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "orchard-grade")
-    assert entry.version == "1"
+    assert (entry.version, entry.versions) == ("1", ("1",))
+    assert done.endpoint == f"{publish_server.url}/v2/models/orchard-grade/versions/1/infer"
 
 
-def test_a_second_version_takes_the_alias_and_replaces_the_first_while_others_answer(publish_server, registry,
+def test_a_second_version_answers_beside_the_first_until_it_is_promoted(publish_server, registry, client, engine,
+                                                                        tmp_path, capsys):
+    frame, grade = orchard(seed=17)
+    first = classifier(frame, grade)
+    second = make_pipeline(first.steps[0][1], LogisticRegression(C=0.005, max_iter=500)).fit(frame, grade)
+    other, _ = orchard(seed=19)
+    assert list(first.predict(other)) != list(second.predict(other))  # the two versions must be told apart
+    publish(PublishRequest("beside", joblib_bytes(first), "a.joblib", frame), registry=registry,
+            target=publish_server.target, user="ida", transport=client.transport)
+    done = publish(PublishRequest("beside", joblib_bytes(second), "b.joblib", frame), registry=registry,
+                   target=publish_server.target, user="ida", transport=client.transport)
+    assert (done.version, done.callers_get, done.served) == ("2", "1", ("1", "2"))
+    entry = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "beside")
+    assert (entry.version, entry.versions) == ("1", ("1", "2"))
+    assert answers(publish_server, client, "beside", other) == list(first.predict(other))
+    at_two = list(client.predict(entry.at_version("2"), other, client.schema(entry)).labels)
+    assert at_two == list(second.predict(other))
+    catalog = str(publish_server.home / "catalog.yaml")
+    other.to_csv(tmp_path / "in.csv", index=False)
+    assert mds(["--catalog", catalog, "predict", "beside@2", "--input", str(tmp_path / "in.csv"), "--output",
+                str(tmp_path / "out.csv"), "--quiet"]) == 0
+    assert pd.read_csv(tmp_path / "out.csv")["prediction"].tolist() == list(second.predict(other))
+    capsys.readouterr()
+    assert mds(["--catalog", catalog, "describe", "beside@9"]) == 1
+    assert "Version 9 of 'beside' is not served (served: 1, 2)" in capsys.readouterr().err
+
+    promote("beside", "2", registry=registry, target=publish_server.target, user="jo", engine=engine)
+    assert answers(publish_server, client, "beside", other) == list(second.predict(other))
+    assert registry.version("beside", "champion").version == "2"
+    [event] = audit.events(engine, model="beside")
+    assert (event.user, event.action, event.detail) == ("jo", "promote",
+                                                         {"version": "2", "before": "1", "alias": "champion"})
+    with pytest.raises(PublishError, match=r"Version 7 of 'beside' is not served here \(served: 1, 2\)"):
+        promote("beside", "7", registry=registry, target=publish_server.target, user="jo", engine=engine)
+    assert len(audit.events(engine, model="beside")) == 1
+    capsys.readouterr()
+    assert mds(["promote", "beside", "7", "--home", str(publish_server.home)]) == 1
+    assert "Version 7 of 'beside' is not served here (served: 1, 2)" in capsys.readouterr().err
+
+
+def test_a_second_version_published_as_champion_is_what_callers_get_while_others_answer(publish_server, registry,
                                                                                         client):
     frame, grade = orchard(seed=5)
     other, _ = orchard(seed=9)
@@ -121,6 +163,9 @@ def test_a_second_version_takes_the_alias_and_replaces_the_first_while_others_an
     assert [v.version for v in registry.versions("orchard-grade-v")] == ["2", "1"]
     assert registry.versions("orchard-grade-v")[0].aliases == ("champion",)
     assert answers(publish_server, client, "orchard-grade-v", other) == list(second.predict(other))
+    entry = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "orchard-grade-v")
+    at_one = list(client.predict(entry.at_version("1"), other, client.schema(entry)).labels)
+    assert at_one == list(first.predict(other))
     np.testing.assert_allclose(answers(publish_server, client, "orchard-yield", other.head(5)), before, rtol=1e-12)
 
 
@@ -195,8 +240,8 @@ def test_mds_publish_prints_each_step_then_where_to_try_it(publish_server, mlflo
     lines = out.splitlines()
     assert [line.split()[0] for line in lines[:4]] == ["checked", "registered", "serving", "ready"]
     assert "cli-grade version 1 (alias champion) is a new model" in out
-    assert f"endpoint   {publish_server.url}/v2/models/cli-grade/infer" in out
-    assert "/predict?model=cli-grade" in out
+    assert f"endpoint   {publish_server.url}/v2/models/cli-grade/versions/1/infer" in out
+    assert "/predict?model=cli-grade&version=1" in out
     card = json.loads((publish_server.home / "cards" / "cli-grade.json").read_text())
     assert card["owner"] == "fruit team"
     version = MlflowRegistry(mlflow_registry.url).version("cli-grade", "champion")
