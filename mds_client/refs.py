@@ -76,7 +76,9 @@ class ModelRef:
     logger_url: str = ""
     """The request-log sink this model's calls are logged to (catalog ``logger: {url: ...}``)."""
     versions: tuple[str, ...] = ()
-    """Every version the server serves side by side (catalog ``versions``); ``version`` is the one callers get."""
+    """Every version served side by side (catalog ``versions``); ``version`` is the one callers get."""
+    version_urls: dict[str, str] = field(default_factory=dict)
+    """Versions served each at an endpoint of its own (a Seldon v1 microservice per version), by version."""
 
     @property
     def v2_name(self) -> str:
@@ -123,7 +125,10 @@ class ModelRef:
         return path
 
     def at_version(self, version: str) -> ModelRef:
-        """The same model called at ``version`` (``/v2/models/<m>/versions/<v>/...``)."""
+        """The same model called at ``version``: at that version's own endpoint when it has one, else by the V2
+        path ``/v2/models/<m>/versions/<v>/...``."""
+        if version in self.version_urls:
+            return replace(self, version=version, endpoint=self.version_urls[version].rstrip("/"))
         return replace(self, version=version, version_in_path=True)
 
     def with_status(self, status: str, reason: str = "") -> ModelRef:

@@ -115,15 +115,32 @@ def parse_entry(entry: Any, *, base: Path, where: str, nested: bool = False) -> 
         log_name=str(entry.get("log_name") or ""),
         logger_url=str(logger.get("url") or ""),
         versions=_versions(entry.get("versions"), where),
+        version_urls=_version_urls(entry.get("versions"), where),
     )
 
 
 def _versions(value: Any, where: str) -> tuple[str, ...]:
+    """``versions``: a list of version names (one server, the version in the path), or a mapping of each version to
+    its own endpoint URL (a server per version)."""
     if value is None:
         return ()
+    if isinstance(value, dict):
+        return tuple(str(v) for v in value)
     if not isinstance(value, list) or not all(isinstance(v, str | int) and str(v) for v in value):
-        raise CatalogError(f"{where}: versions must be a list of version names, e.g. versions: ['1', '2'].")
+        raise CatalogError(f"{where}: versions must be a list of version names, e.g. versions: ['1', '2'], "
+                           "or a mapping of each version to its URL.")
     return tuple(str(v) for v in value)
+
+
+def _version_urls(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    urls = {str(k): str(v) for k, v in value.items()}
+    for version, url in urls.items():
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise CatalogError(f"{where}: version {version}'s url must be an http(s) URL, not {url!r}.")
+    return urls
 
 
 def _nested(entry: Any, base: Path, where: str, default_name: str) -> ModelRef | None:

@@ -34,13 +34,13 @@ def find_model(refs: list[ModelRef], name: str, *, client: MDSClient | None = No
 
 
 def _at_version(ref: ModelRef, which: str, client: MDSClient | None) -> ModelRef:
-    if ref.protocol != "v2":
-        raise CatalogError(f"'{ref.name}' is called with the Seldon protocol, which has no versions in its paths.",
-                           hint=f"Call it as '{ref.name}'.")
     version = which if which.isdigit() else _alias_version(ref.name, which, client)
     if ref.versions and version not in ref.versions:
         raise CatalogError(f"Version {version} of '{ref.name}' is not served (served: {', '.join(ref.versions)}).",
                            hint=f"Call one of those as {ref.name}@VERSION.")
+    if ref.protocol != "v2" and version not in ref.version_urls:
+        raise CatalogError(f"'{ref.name}' is called with the Seldon protocol, which has no versions in its paths, "
+                           f"and the catalog gives no URL for its version {version}.", hint=f"Call it as '{ref.name}'.")
     return ref.at_version(version)
 
 

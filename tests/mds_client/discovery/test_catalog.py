@@ -89,3 +89,16 @@ def test_versions_that_are_not_a_list_of_names_are_refused(tmp_path):
     (tmp_path / "catalog.yaml").write_text("models:\n- name: m\n  protocol: v2\n  url: http://h\n  versions: 2\n")
     with pytest.raises(CatalogError, match="versions must be a list of version names"):
         load_catalog(tmp_path / "catalog.yaml")
+
+
+def test_versions_served_each_at_its_own_endpoint_are_called_there(tmp_path):
+    (tmp_path / "catalog.yaml").write_text(
+        "models:\n- name: tmpl\n  protocol: seldon\n  url: http://127.0.0.1:9001\n  version: '1'\n"
+        "  versions: {'1': 'http://127.0.0.1:9001', '2': 'http://127.0.0.1:9002/'}\n")
+    [ref] = load_catalog(tmp_path / "catalog.yaml")
+    assert ref.versions == ("1", "2")
+    assert ref.at_version("2").predict_url == "http://127.0.0.1:9002/api/v1.0/predictions"
+    (tmp_path / "catalog.yaml").write_text(
+        "models:\n- name: tmpl\n  protocol: seldon\n  url: http://127.0.0.1:9001\n  versions: {'2': 'ftp://x'}\n")
+    with pytest.raises(CatalogError, match="version 2's url must be an http"):
+        load_catalog(tmp_path / "catalog.yaml")
