@@ -81,6 +81,11 @@ class ModelRef:
     """Versions served each at an endpoint of its own (a Seldon v1 microservice per version), by version."""
 
     @property
+    def display_name(self) -> str:
+        """``name``, or ``name@version`` for a model that serves several versions side by side."""
+        return f"{self.name}@{self.version}" if len(self.versions) > 1 and self.version else self.name
+
+    @property
     def v2_name(self) -> str:
         return self.model_name or self.name
 

@@ -16,7 +16,7 @@ from workbench.ui import batch as glue
 from workbench.ui import state
 from workbench.ui.batch_job import show_job
 from workbench.ui.catalog import load_entries
-from workbench.ui.model_picker import model_picker
+from workbench.ui.model_picker import model_picker, version_picker
 
 UPLOAD_TYPES = ["csv", "txt", "parquet", "pq", "jsonl", "ndjson"]
 UPLOAD, SAMPLE = "Upload a file", "Use the model's sample file"
@@ -25,8 +25,9 @@ st.title("Score a file")
 entries = load_entries()
 if entries is None:
     st.stop()
-entry = model_picker(entries, page="batch")
-assert entry is not None
+picked = model_picker(entries, page="batch")
+assert picked is not None
+entry = version_picker(picked, page="batch")
 ref, schema = entry.ref, entry.schema
 service = glue.service()
 

@@ -23,7 +23,7 @@ from workbench.ui.monitor_file import render_file_check
 SOURCES = {"All logged traffic": "all", "Workbench predictions only": "workbench", "A file": "file"}
 
 st.title("Watch a model's health")
-entry = pick_model("monitor")
+entry = pick_model("monitor", versions=False)
 ref, schema = entry.ref, entry.schema
 reference = resources.reference_of(str(resources.settings().catalog_path), ref.name)
 if schema is None or reference is None:

@@ -47,6 +47,7 @@ ACTION_ROLES: dict[str, str] = {
     "export labelled cases": "data_scientist",
     "see others' predictions": "data_scientist",
     "see others' feedback": "data_scientist",
+    "promote a version": "data_scientist",
     "admin": "admin",
 }
 # the columns of the authorisation matrix: not signed in, then each role

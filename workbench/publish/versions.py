@@ -31,11 +31,19 @@ def find_registry(home: Path | str | None, configured: str = "", *,
     return None if url is None else MlflowRegistry(url, transport=transport)
 
 
-def version_table(registry: MlflowRegistry, name: str, serving: str | None) -> pd.DataFrame | None:
-    """Every version of ``name``, newest first; None when the registry does not know the model."""
+def serving_words(version: str, callers_get: str | None, served: tuple[str, ...]) -> str:
+    if version == callers_get:
+        return "callers get this"
+    return "answers beside it" if version in served else ""
+
+
+def version_table(registry: MlflowRegistry, name: str, callers_get: str | None,
+                  served: tuple[str, ...] = ()) -> pd.DataFrame | None:
+    """Every version of ``name``, newest first, with whether it is served (``served``) and the one callers get;
+    None when the registry does not know the model."""
     if registry.model(name) is None:
         return None
     rows = [{"version": v.version, "aliases": ", ".join(v.aliases), "published_by": v.published_by,
-             "registered_utc": when(v.created), "serving": "yes" if v.version == serving else "",
+             "registered_utc": when(v.created), "serving": serving_words(v.version, callers_get, served),
              "description": v.description} for v in registry.versions(name)]
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from components.text import md_escape, plain
 from workbench.catalog.service import ModelEntry, status_text
-from workbench.ui import state
+from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
 
 BADGES = {"ready": f":green-badge[{status_text('ready')}]", "not ready": f":red-badge[{status_text('not ready')}]"}
@@ -51,11 +51,47 @@ def model_picker(entries: list[ModelEntry], *, page: str, label: str = "Model") 
     return by_name[name]
 
 
-def pick_model(page: str) -> ModelEntry:
-    """The page's model: the catalogue loaded (or why not, then the page stops) and the picker shown."""
+def _remember_version(widget_key: str, shared: str) -> None:
+    st.session_state[shared] = st.session_state[widget_key]
+
+
+def version_picker(entry: ModelEntry, *, page: str) -> ModelEntry:
+    """For a model that serves several versions side by side: which one this page calls. It starts on the version
+    callers get (or the one a link names, ``?version=2``) and the choice is shared across pages."""
+    versions = list(entry.ref.versions)
+    if len(versions) < 2:
+        return entry
+    callers_get = entry.ref.version
+    shared = f"version.{entry.name}"
+    linked = st.query_params.get("version")
+    if linked is not None:  # ``mds publish`` prints a link to the version it published
+        del st.query_params["version"]
+        if linked in versions:
+            st.session_state[shared] = linked
+    chosen = st.session_state.get(shared, callers_get)
+    if chosen not in versions:
+        chosen = callers_get
+    widget_key = f"{page}.version.{entry.name}"
+    if st.session_state.get(widget_key) != chosen:
+        st.session_state[widget_key] = chosen
+    version = st.selectbox(
+        "Version", versions, key=widget_key,
+        format_func=lambda v: f"{v} (what callers get)" if v == callers_get else v,
+        help="The versions this model serves side by side. Callers of the model get the one marked; the others "
+             "answer here until a data scientist promotes one.",
+        on_change=_remember_version, args=(widget_key, shared),
+    )
+    if version == callers_get:
+        return entry
+    return resources.entry_at_version(str(resources.settings().catalog_path), entry.name, version)
+
+
+def pick_model(page: str, *, versions: bool = True) -> ModelEntry:
+    """The page's model: the catalogue loaded (or why not, then the page stops), the picker shown, and the version
+    picker for a model that serves several (``versions=False`` where a page reads every version's traffic)."""
     entries = load_entries()
     if entries is None:
         st.stop()
     entry = model_picker(entries, page=page)
     assert entry is not None  # load_entries returns None rather than an empty list
-    return entry
+    return version_picker(entry, page=page) if versions else entry

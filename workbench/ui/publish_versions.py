@@ -1,7 +1,8 @@
-"""Below a model's card on Models: its versions in the model registry (the publish feature's read side).
+"""Below a model's card on Models: its versions in the model registry (the publish feature's read side), and,
+for data scientists, promoting a served version to be the one callers get.
 
 Kept apart from ``workbench.ui.publish`` so that the Models page, where everyone lands, does not import the
-publishing service (model loading, the embedded MDS's writers).
+publishing service (model loading, the embedded MDS's writers) until someone promotes.
 """
 
 from __future__ import annotations
@@ -12,22 +13,26 @@ import streamlit as st
 from components.table_view import render_table
 from components.text import md
 from mds_client import MDSError
+from mds_client.registry import MlflowRegistry
+from workbench import auth
 from workbench.catalog.service import ModelEntry
+from workbench.errors import WorkbenchError
 from workbench.publish.versions import find_registry, version_table
-from workbench.ui import resources
+from workbench.ui import resources, state
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def _versions(name: str, serving: str | None) -> pd.DataFrame | None:
+def _versions(name: str, callers_get: str | None, served: tuple[str, ...]) -> pd.DataFrame | None:
     settings = resources.settings()
     registry = find_registry(settings.home, settings.mlflow_uri, transport=resources.client().transport)
-    return None if registry is None else version_table(registry, name, serving)
+    return None if registry is None else version_table(registry, name, callers_get, served)
 
 
 def registry_versions_section(entry: ModelEntry) -> None:
     """Below a model's card: its versions in the model registry, when it is registered there."""
+    served = entry.ref.versions or ((entry.ref.version,) if entry.ref.version else ())
     try:
-        table = _versions(entry.name, entry.ref.version)
+        table = _versions(entry.name, entry.ref.version, served)
     except MDSError as exc:
         st.caption(md("The model registry could not be read: {}", exc))
         return
@@ -35,4 +40,32 @@ def registry_versions_section(entry: ModelEntry) -> None:
         return
     st.markdown("**Versions in the model registry**")
     render_table(table, key=f"models.versions.{entry.name}", keep_whole=("version", "registered_utc"))
-    st.caption("Publish again to add a version; the version marked as serving is the one analysts call.")
+    if len(served) < 2:
+        st.caption("Publish again to add a version: it answers beside this one until it is promoted.")
+        return
+    st.caption(md("Versions {} answer side by side: try one on Predict or Compare (its Version box), then promote it "
+                  "so that callers get it.", ", ".join(served)))
+    if auth.can(state.role(), "promote a version"):
+        _promote_control(entry, served)
+
+
+def _promote_control(entry: ModelEntry, served: tuple[str, ...]) -> None:
+    others = [v for v in served if v != entry.ref.version]
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    version = left.selectbox("Promote version", others, key=f"models.promote.{entry.name}")
+    if right.button(md("Callers get version {}", version), key=f"models.promote.go.{entry.name}"):
+        # The publishing service writes the embedded MDS's catalog and the registry: only a promotion pays for it.
+        from workbench.publish import embedded_target, promote, registry_url
+
+        settings = resources.settings()
+        try:
+            registry = MlflowRegistry(registry_url(settings.home, settings.mlflow_uri),
+                                      transport=resources.client().transport)
+            promote(entry.name, version, registry=registry, target=embedded_target(settings.home),
+                    user=state.username(), engine=resources.engine())
+        except (MDSError, WorkbenchError) as exc:
+            st.error(md("{} was not promoted: {}", entry.name, exc), icon=":material/error:")
+            return
+        resources.refresh()
+        _versions.clear()
+        st.success(md("Callers of {} now get version {}.", entry.name, version), icon=":material/check_circle:")

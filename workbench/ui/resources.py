@@ -73,6 +73,12 @@ def model_entries(path: str) -> list[ModelEntry]:
     return check_models(client(), list_refs(path))
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def entry_at_version(path: str, name: str, version: str) -> ModelEntry:
+    """Model ``name`` called at ``version`` (one of those it serves), with that version's status and schema."""
+    return check_models(client(), [_ref(path, name).at_version(version)])[0]
+
+
 @st.cache_data(ttl=300, show_spinner=False)
 def schema_of(path: str, name: str) -> ModelSchema:
     ref = _ref(path, name)
@@ -104,5 +110,5 @@ def _ref(path: str, name: str) -> ModelRef:
 
 def refresh() -> None:
     """Forget cached catalog reads, statuses and schemas (the Refresh button)."""
-    for fn in (catalog_refs, model_entries, schema_of, reference_of, metadata_of):
+    for fn in (catalog_refs, model_entries, entry_at_version, schema_of, reference_of, metadata_of):
         fn.clear()

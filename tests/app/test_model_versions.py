@@ -1,0 +1,86 @@
+"""A model that serves two versions side by side, through AppTest: the Version box on Predict and Compare calls
+the version chosen, and a data scientist (never an analyst) promotes one on Models, recorded in the audit log.
+
+Against a real MLflow registry and MLServer; the two versions are trained here and give different answers.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from mds_client import MDSClient
+from tests.app.helpers import shown_tables, texts
+from tests.workbench.publish.test_publish import classifier, joblib_bytes, orchard
+from workbench.publish import PublishRequest, publish
+from workbench.settings import get_settings
+from workbench.store import audit
+from workbench.store.engine import open_store
+
+pytestmark = pytest.mark.server
+NAME = "two-versions"
+
+
+@pytest.fixture(scope="module")
+def two_versions(mlflow_registry, publish_server):
+    """Version 1 (what callers get) and version 2 of one model, answering differently on some rows."""
+    from mds_client.registry import MlflowRegistry
+
+    frame, grade = orchard(seed=31)
+    first = classifier(frame, grade)
+    second = make_pipeline(first.steps[0][1], LogisticRegression(C=0.002, max_iter=500)).fit(frame, grade)
+    registry, client = MlflowRegistry(mlflow_registry.url), MDSClient()
+    for model in (first, second):
+        publish(PublishRequest(NAME, joblib_bytes(model), "m.joblib", frame), registry=registry,
+                target=publish_server.target, user="ada", transport=client.transport)
+    yield publish_server
+    client.close()
+    registry.close()
+
+
+@pytest.fixture
+def versions_app(app_env, monkeypatch, mlflow_registry, two_versions):
+    monkeypatch.setenv("WORKBENCH_MLFLOW_URI", mlflow_registry.url)
+    monkeypatch.setenv("WORKBENCH_HOME", str(two_versions.home))
+    monkeypatch.setenv("WORKBENCH_CATALOG", str(two_versions.home / "catalog.yaml"))
+    get_settings.cache_clear()
+    return two_versions
+
+
+def test_predict_offers_the_versions_and_calls_the_one_chosen(logged_in, versions_app):
+    at = logged_in("analyst", "predict")
+    at.selectbox(key="predict.model").set_value(NAME).run()
+    box = at.selectbox(key=f"predict.version.{NAME}")
+    assert box.value == "1" and list(box.options) == ["1 (what callers get)", "2"]
+    box.set_value("2").run()
+    at.button(key="predict.send").click().run()
+    assert not at.exception, at.exception
+    assert f"/v2/models/{NAME}/versions/2/infer" in texts(at)
+
+
+def test_compare_puts_the_other_version_beside_the_one_callers_get(logged_in, versions_app):
+    at = logged_in("analyst", "compare")
+    at.selectbox(key="compare.model").set_value(NAME).run()
+    assert at.multiselect(key=f"compare.others.{NAME}@1").value == [f"{NAME}@2"]
+    at.button(key="compare.send").click().run()
+    assert not at.exception, at.exception
+    [table] = shown_tables(at)
+    assert list(table["Model"]) == [f"{NAME}@1", f"{NAME}@2"]
+    assert "Problem" not in table.columns  # both answered
+
+
+def test_a_scientist_promotes_a_version_and_an_analyst_cannot(logged_in, versions_app):
+    analyst = logged_in("analyst", "models")
+    analyst.selectbox(key="models.model").set_value(NAME).run()
+    assert "Versions in the model registry" in texts(analyst)
+    assert not [b for b in analyst.button if b.key == f"models.promote.go.{NAME}"]
+
+    at = logged_in("scientist", "models")
+    at.selectbox(key="models.model").set_value(NAME).run()
+    at.button(key=f"models.promote.go.{NAME}").click().run()
+    assert not at.exception, at.exception
+    assert "now get version 2" in texts(at)
+    [event] = audit.events(open_store(get_settings().database_url), model=NAME)
+    assert (event.user, event.action, event.detail["version"], event.detail["before"]) == ("scientist", "promote",
+                                                                                           "2", "1")
