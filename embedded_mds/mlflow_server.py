@@ -59,6 +59,7 @@ def mlflow_spec(layout: HomeLayout, ports: LocalPorts, *, python: Path | None = 
         name=MLFLOW, kind="mlflow",
         argv=mlflow_argv(python, layout.mlflow_db, layout.mlflow_artifacts, ports.host, ports.mlflow_http),
         host=ports.host, ports={"http": ports.mlflow_http}, ready_paths=[READY_PATH], models=[], core=False,
+        wait=False,
     )
 
 

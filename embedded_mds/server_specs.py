@@ -48,6 +48,10 @@ class ServerSpec:
     # call a core model while loading).
     load_early: list[str] = field(default_factory=list)
     load_after_core: list[str] = field(default_factory=list)
+    # False: started and recorded, but `up` does not wait for it to be ready (a slow optional server whose
+    # users wait for it themselves: the MLflow registry, ~20 s to start on this machine, is waited for by
+    # publishing and by the demo models' registration, so the models answer without waiting for it).
+    wait: bool = True
 
     @property
     def url(self) -> str:

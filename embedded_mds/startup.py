@@ -144,7 +144,7 @@ def start_all(layout: HomeLayout, specs: list[ServerSpec], timeout: float,
             # Recorded at once, so a failure starting the next one still stops this one.
             running.append(RunningServer(spec, process, log, time.monotonic()))
         deadline = time.monotonic() + timeout
-        optional = [r for r in running if not r.spec.core]
+        optional = [r for r in running if not r.spec.core and r.spec.wait]
         optional_errors: dict[str, ServerStartError] = {}
         threads = [threading.Thread(target=start_optional, args=(server, deadline, optional_errors), daemon=True)
                    for server in optional]

@@ -15,6 +15,7 @@ from embedded_mds.mlflow_server import MLFLOW, MLFLOW_PYTHON_ENV, mlflow_spec, m
 from embedded_mds.ports import LocalPorts
 from embedded_mds.server_specs import ServerSpec, server_env
 from embedded_mds.startup import startable
+from mds_client.registry import MlflowRegistry
 from tests.mlflow_fixture import require_mlflow
 
 TIMEOUT = (2, 20)
@@ -63,7 +64,7 @@ def test_spec_runs_mlflow_on_loopback_with_the_home_store(tmp_path):
         "--artifacts-destination", f"{home}/mlflow/artifacts", "--serve-artifacts",
         "--host", "127.0.0.1", "--port", "21050", "--workers", "1",
     ]
-    assert (spec.name, spec.kind, spec.core, spec.models) == (MLFLOW, "mlflow", False, [])
+    assert (spec.name, spec.kind, spec.core, spec.models, spec.wait) == (MLFLOW, "mlflow", False, [], False)
     assert (spec.url, spec.ready_paths) == ("http://127.0.0.1:21050", ["/health"])
     assert layout.mlflow_artifacts.is_dir()  # SQLite needs the store's folder to exist
 
@@ -126,6 +127,7 @@ def mds(tmp_path_factory):
 
 def test_embedded_mds_runs_mlflow_beside_the_models(mds):
     assert mds.failures == {}
+    MlflowRegistry(mds.url(MLFLOW)).wait_ready(90)  # `up` does not wait for it: its users do
     assert requests.get(f"{mds.url(MLFLOW)}/health", timeout=TIMEOUT).text == "OK"
     server = next(s for s in mds.servers if s["name"] == MLFLOW)
     assert server["core"] is False and server["url"].startswith("http://127.0.0.1:")

@@ -39,6 +39,7 @@ from workbench.publish.serving import (
     serve,
 )
 from workbench.publish.serving import promote as promote_served
+from workbench.publish.versions import registry_answering
 from workbench.store import audit
 
 STEPS = ("checked", "registered", "serving", "ready")
@@ -63,6 +64,8 @@ class PublishRequest:
     units: dict[str, str] = field(default_factory=dict)
     """Per feature: its unit (``mm``, ``% vol``), shown beside the form field's label."""
     alias: str | None = None
+    template_class: str = ""
+    """A Seldon template (``workbench.publish.kinds``): the class to serve, when its .py holds several."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def publish(request: PublishRequest, *, registry: MlflowRegistry, target: Servin
     progress("checked", f"{checked.kind} answered {min(len(request.reference), CHECK_ROWS)} reference rows ({answers}); "
                         f"{len(schema.features)} inputs")
     check_name_free(target, request.name)
-    registry.health()  # down: refuse here, before anything is registered
+    registry_answering(registry, target.home)  # down: refuse here, before anything is registered
     existed = registry.model(request.name) is not None
     version = register(request, checked, schema, registry, user)
     progress("registered", f"version {version.version} of {request.name} in the registry at {registry.url}"

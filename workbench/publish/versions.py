@@ -9,7 +9,8 @@ import pandas as pd
 
 from embedded_mds.layout import read_state
 from embedded_mds.mlflow_server import MLFLOW
-from mds_client.registry import MlflowRegistry
+from embedded_mds.processes import pid_alive
+from mds_client.registry import MlflowRegistry, RegistryError
 from mds_client.transport import Transport
 from workbench.time_text import when
 
@@ -22,6 +23,24 @@ def registry_url_or_none(home: Path | str | None, configured: str = "") -> str |
         return configured
     servers = {s.get("name"): s for s in (read_state(home) or {}).get("servers", []) if isinstance(s, dict)}
     return str(servers[MLFLOW]["url"]) if MLFLOW in servers else None
+
+
+REGISTRY_START_S = 90.0
+"""How long publishing waits for the embedded MDS's own registry while it starts (about 20 s here)."""
+
+
+def registry_answering(registry: MlflowRegistry, home: Path | str | None) -> None:
+    """Return once ``registry`` answers. The embedded MDS does not wait for its MLflow server to start (the models
+    answer sooner), so while that server's process is alive this waits for it; any other registry that does not
+    answer raises ``RegistryError`` at once."""
+    try:
+        registry.health()
+    except RegistryError:
+        servers = {s.get("name"): s for s in (read_state(home) or {}).get("servers", []) if isinstance(s, dict)}
+        ours = servers.get(MLFLOW, {})
+        if ours.get("url") != registry.url or not pid_alive(int(ours.get("pid", 0) or 0)):
+            raise
+        registry.wait_ready(REGISTRY_START_S)
 
 
 def find_registry(home: Path | str | None, configured: str = "", *,
