@@ -29,6 +29,8 @@ EXPERIMENT = "mds-publish"
 """The experiment that holds the runs ``mds publish`` registers versions from."""
 API = "/api/2.0/mlflow"
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
+MAX_HOPS = 5
+"""How many ``models:/`` references a version's location may go through before it is a loop."""
 
 
 class RegistryError(MDSError):
@@ -162,6 +164,43 @@ class MlflowRegistry:
             raise RegistryError(f"The model registry could not send {path} of run {run.run_id}: {exc.message}") \
                 from None
 
+    def files(self, run: Run, path: str = "") -> dict[str, int]:
+        """The files directly in the artifact folder ``path`` of ``run``, by name, with their sizes in bytes."""
+        doc = self._call("GET", f"{API}/artifacts/list", query={"run_id": run.run_id, **({"path": path} if path else {})},
+                         what=f"the files under '{path}' of run {run.run_id}")
+        return {str(f["path"]).rsplit("/", 1)[-1]: _size(f.get("file_size")) for f in doc.get("files", [])
+                if isinstance(f, dict) and f.get("path") and not f.get("is_dir")}
+
+    def artifact_location(self, name: str, version: str) -> str:
+        """Where the artifact store keeps the files of version ``version`` of ``name``: the registry's download URI
+        with ``runs:/`` and ``models:/`` resolved (``mlflow-artifacts:/1/<run>/artifacts/model``, ``s3://...``)."""
+        doc = self._call("GET", f"{API}/model-versions/get-download-uri", query={"name": name, "version": version},
+                         what=f"the location of version {version} of '{name}'")
+        return self._resolve(str(doc.get("artifact_uri") or ""), f"version {version} of '{name}'")
+
+    def _resolve(self, uri: str, what: str, hops: int = 0) -> str:
+        """``uri`` as the artifact store's own URI; registry URIs (``runs:/``, ``models:/``) are followed."""
+        if hops > MAX_HOPS:
+            raise RegistryError(f"The location of {what} goes round in circles ({uri}).")
+        scheme, _, rest = uri.partition(":/")
+        rest = rest.strip("/")
+        if scheme == "runs":
+            run_id, _, path = rest.partition("/")
+            base = self.run(run_id).artifact_uri.rstrip("/")
+            return f"{base}/{path}" if path else base
+        if scheme == "models" and rest.startswith("m-") and "/" not in rest:  # an MLflow 3 logged model
+            doc = self._call("GET", f"{API}/logged-models/{quote(rest)}", what=f"logged model {rest}")
+            return self._resolve(str(doc.get("model", {}).get("info", {}).get("artifact_uri") or ""), what, hops + 1)
+        if scheme == "models":  # models:/NAME/VERSION or models:/NAME@ALIAS
+            name, _, which = rest.rpartition("@") if "@" in rest else rest.rpartition("/")
+            found = self.version(name, which).version
+            doc = self._call("GET", f"{API}/model-versions/get-download-uri", query={"name": name, "version": found},
+                             what=f"the location of version {found} of '{name}'")
+            return self._resolve(str(doc.get("artifact_uri") or ""), what, hops + 1)
+        if not uri:
+            raise RegistryError(f"The model registry gives no location for {what}.")
+        return uri
+
     # -- writing ----------------------------------------------------------------------------------
 
     def create_model(self, name: str, description: str = "") -> RegisteredModel:
@@ -236,6 +275,14 @@ def _mlflow_error(exc: RequestError) -> tuple[str, str]:
     if isinstance(doc, dict) and isinstance(doc.get("message"), str):
         return str(doc.get("error_code", "")), doc["message"]
     return "", str(exc.body or exc.message)
+
+
+def _size(value: Any) -> int:
+    """A file size as MLflow sends it (a number, or a string of one); -1 when it sends none."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
 
 
 def _now_ms() -> int:

@@ -16,9 +16,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from mds_client import MDSError
 from mds_client.registry import MlflowRegistry
 from workbench.cli.common import cli_user, store_engine
 from workbench.publish.errors import PublishError
+from workbench.publish.manifests import V1_DIR, V2_DIR, check_storage_prefix, version_manifests, write
 from workbench.settings import get_settings
 
 APP_URL = "http://127.0.0.1:8501"
@@ -35,6 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                              "metrics, descriptions and units (one per input)")
     p.add_argument("--alias", help="point this alias (e.g. champion) at the new version")
     p.add_argument("--home", type=Path, help="the embedded MDS's home (default: $WORKBENCH_HOME or .mds)")
+    p.add_argument("--manifests", type=Path, metavar="DIR",
+                   help="also write the version's Seldon Core 2 Model and Seldon Core 1 SeldonDeployment under DIR")
+    p.add_argument("--storage-uri", metavar="PREFIX", help="with --manifests: the object storage (s3://..., gs://...) "
+                                                            "holding the registry's artifacts, for the storage URI")
     p.set_defaults(func=cmd_publish)
     p = sub.add_parser("promote", help="have callers of a published model get another of its served versions")
     p.add_argument("model", help="the published model's name")
@@ -68,10 +74,33 @@ def read_inputs(args: argparse.Namespace) -> tuple[bytes, pd.DataFrame]:
     return model, reference
 
 
+def check_manifest_options(args: argparse.Namespace) -> None:
+    """Refuse --storage-uri that cannot be used before anything is published."""
+    if args.storage_uri is not None and args.manifests is None:
+        raise PublishError("--storage-uri is for the manifests' storage URI.", hint="Add --manifests DIR.")
+    check_storage_prefix(args.storage_uri)
+
+
+def write_manifests(args: argparse.Namespace, registry: MlflowRegistry, name: str, version: str) -> None:
+    """--manifests: the version's Seldon manifests under the folder, and how to apply them."""
+    try:
+        manifests = version_manifests(registry, name, version, storage_prefix=args.storage_uri)
+        write(manifests, args.manifests)
+    except MDSError as exc:  # the registry's, or the writer's (PublishError is one)
+        raise PublishError(f"Version {version} of '{name}' is published, but its manifests were not written: "
+                           f"{exc.message}", hint=exc.hint) from None
+    print(f"\nmanifests  {manifests.name} under {args.manifests}: {V2_DIR}/ (a Seldon Core 2 Model), {V1_DIR}/ "
+          "(a Seldon Core 1 SeldonDeployment)")
+    print(f"apply      kubectl apply -f {args.manifests / V2_DIR}   (on Seldon Core 1: -f {args.manifests / V1_DIR})")
+    for note in manifests.notes:
+        print(f"first      {note}")
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     # Publishing loads the model (joblib, scikit-learn: about a second of imports): only `mds publish` pays.
     from workbench.publish import PublishRequest, embedded_target, publish, registry_url
 
+    check_manifest_options(args)
     model, reference = read_inputs(args)
     card = read_card(args.card)
     descriptions = card.pop("descriptions", {}) if isinstance(card.get("descriptions"), dict) else {}
@@ -93,6 +122,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
               f"as {done.name}@{done.version}.")
         print(f"compare    mds replay {done.name} --to {done.version}")
         print(f"promote    mds promote {done.name} {done.version}")
+    if args.manifests:
+        write_manifests(args, registry, done.name, done.version)
     return 0
 
 
