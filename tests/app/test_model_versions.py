@@ -84,3 +84,28 @@ def test_a_scientist_promotes_a_version_and_an_analyst_cannot(logged_in, version
     [event] = audit.events(open_store(get_settings().database_url), model=NAME)
     assert (event.user, event.action, event.detail["version"], event.detail["before"]) == ("scientist", "promote",
                                                                                            "2", "1")
+
+
+def test_models_shows_each_versions_run_metrics_and_the_registrys_unserved_models(logged_in, versions_app,
+                                                                                 mlflow_registry):
+    from mds_client.registry import MlflowRegistry
+
+    registry = MlflowRegistry(mlflow_registry.url)
+    registry.create_model("only-registered", "A churn model nobody serves yet.")
+    run = registry.start_run(user="kim", name="train")
+    registry.log(run, metrics={"accuracy": 0.875, "f1": 0.8125})
+    registry.finish_run(run)
+    registry.create_version("only-registered", run, path="model", description="first try")
+    registry.close()
+
+    analyst = logged_in("analyst", "models")
+    assert not [e for e in analyst.expander if "not served here" in e.label]
+    at = logged_in("scientist", "models")
+    at.selectbox(key="models.model").set_value(NAME).run()
+    assert not at.exception, at.exception
+    unserved = next(t for t in shown_tables(at) if "latest" in t.columns)
+    row = unserved[unserved["model"] == "only-registered"].iloc[0]
+    assert (str(row["latest"]), row["description"]) == ("1", "A churn model nobody serves yet.")
+    assert NAME not in set(unserved["model"])
+    versions = next(t for t in shown_tables(at) if "serving" in t.columns)
+    assert sorted(versions["serving"]) == ["answers beside it", "callers get this"]

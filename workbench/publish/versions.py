@@ -10,11 +10,16 @@ import pandas as pd
 from embedded_mds.layout import read_state
 from embedded_mds.mlflow_server import MLFLOW
 from embedded_mds.processes import pid_alive
-from mds_client.registry import MlflowRegistry, RegistryError
+from mds_client.registry import MlflowRegistry, RegistryError, RegistryNotFound
 from mds_client.transport import Transport
 from workbench.time_text import when
 
-COLUMNS = ["version", "aliases", "published_by", "registered_utc", "serving", "description"]
+COLUMNS = ["version", "aliases", "published_by", "registered_utc", "serving", "metrics", "description"]
+METRICS_SHOWN = 4
+"""A run's metrics shown per version (the first by name): the card stays readable; MLflow has them all."""
+RUNS_READ = 20
+"""The newest versions whose run's metrics are read (one registry call each)."""
+UNSERVED_COLUMNS = ["model", "versions", "latest", "aliases", "description"]
 
 
 def registry_url_or_none(home: Path | str | None, configured: str = "") -> str | None:
@@ -64,5 +69,33 @@ def version_table(registry: MlflowRegistry, name: str, callers_get: str | None,
         return None
     rows = [{"version": v.version, "aliases": ", ".join(v.aliases), "published_by": v.published_by,
              "registered_utc": when(v.created), "serving": serving_words(v.version, callers_get, served),
-             "description": v.description} for v in registry.versions(name)]
+             "metrics": metrics_text(registry, v.run_id) if index < RUNS_READ else "",
+             "description": v.description} for index, v in enumerate(registry.versions(name))]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def metrics_text(registry: MlflowRegistry, run_id: str) -> str:
+    """A run's metrics in a few words (``accuracy 0.93 · f1 0.91``); empty without a run or metrics."""
+    if not run_id:
+        return ""
+    try:
+        metrics = registry.run(run_id).metrics
+    except RegistryNotFound:
+        return ""  # a version registered from files, or its run deleted: no metrics to show
+    shown = sorted(metrics.items())[:METRICS_SHOWN]
+    more = len(metrics) - len(shown)
+    return " · ".join(f"{k} {v:.4g}" for k, v in shown) + (f" (+{more} more)" if more > 0 else "")
+
+
+def unserved_table(registry: MlflowRegistry, served: set[str]) -> pd.DataFrame:
+    """The registry's models that no discovered model serves: what was registered but is not in front of anyone."""
+    rows = []
+    for model in registry.models():
+        if model.name in served:
+            continue
+        versions = registry.versions(model.name)
+        rows.append({"model": model.name, "versions": len(versions),
+                     "latest": versions[0].version if versions else "",
+                     "aliases": ", ".join(f"{a} → {v}" for a, v in sorted(model.aliases.items())),
+                     "description": model.description})
+    return pd.DataFrame(rows, columns=UNSERVED_COLUMNS)

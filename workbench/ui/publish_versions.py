@@ -17,7 +17,7 @@ from mds_client.registry import MlflowRegistry
 from workbench import auth
 from workbench.catalog.service import ModelEntry
 from workbench.errors import WorkbenchError
-from workbench.publish.versions import find_registry, version_table
+from workbench.publish.versions import find_registry, unserved_table, version_table
 from workbench.ui import resources, state
 
 
@@ -26,6 +26,30 @@ def _versions(name: str, callers_get: str | None, served: tuple[str, ...]) -> pd
     settings = resources.settings()
     registry = find_registry(settings.home, settings.mlflow_uri, transport=resources.client().transport)
     return None if registry is None else version_table(registry, name, callers_get, served)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _unserved(served: frozenset[str]) -> pd.DataFrame | None:
+    settings = resources.settings()
+    registry = find_registry(settings.home, settings.mlflow_uri, transport=resources.client().transport)
+    return None if registry is None else unserved_table(registry, set(served))
+
+
+def registry_only_section(entries: list[ModelEntry]) -> None:
+    """For those who publish: the registry's models that are not served here (registered, in front of nobody)."""
+    if not auth.can_open(state.role(), "publish"):
+        return
+    try:
+        table = _unserved(frozenset(e.name for e in entries))
+    except MDSError as exc:
+        st.caption(md("The model registry could not be read: {}", exc))
+        return
+    if table is None or table.empty:
+        return
+    with st.expander(md("In the model registry, not served here ({})", len(table))):
+        render_table(table, key="models.unserved", keep_whole=("model", "latest"))
+        st.caption("Publish a version of one (Publish page, or mds publish) to put it in front of analysts; "
+                   "in a cluster, mds publish --manifests writes its Seldon resources.")
 
 
 def registry_versions_section(entry: ModelEntry) -> None:

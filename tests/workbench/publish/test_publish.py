@@ -276,3 +276,13 @@ def test_a_version_the_server_cannot_load_leaves_the_one_before_serving(publish_
     entry = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "keeps-serving")
     assert entry.version == "1"
     assert not list((publish_server.home / "models").glob("*keeps-serving*/.*"))
+
+
+def test_a_versions_run_metrics_read_in_a_few_words(registry):
+    from workbench.publish.versions import metrics_text
+
+    run = registry.start_run(user="lu", name="train")
+    registry.log(run, metrics={"recall": 0.5, "accuracy": 0.875, "f1": 0.8125, "auc": 0.91, "loss": 0.3})
+    registry.finish_run(run)
+    assert metrics_text(registry, run.run_id) == "accuracy 0.875 · auc 0.91 · f1 0.8125 · loss 0.3 (+1 more)"
+    assert metrics_text(registry, "") == ""
