@@ -10,7 +10,7 @@ from components.numbers import confidence
 from components.prediction_view import label_text
 from components.table_view import render_table
 from components.text import chart_text, md, md_escape
-from workbench.predict.service import Outcome
+from workbench.predict.results import Outcome
 
 
 def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from components.numbers import number
 from components.text import md, plain
-from workbench.feedback.capture import FeedbackItem
+from workbench.records import FeedbackItem
 
 VERDICT_WORDS = {"correct": "Correct", "wrong": "Wrong", "unsure": "Not sure"}
 

@@ -8,21 +8,27 @@ of the picture survive where nobody clicked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from components.text import md, md_escape
 from mds_client import Feature, InputError
-from workbench.predict.image_input import image_to_tensor
 
 GRID_MAX = 16
 IMAGE_UPLOAD_MB = 10
 
+PictureReader = Callable[[bytes, tuple[int, ...], float, float], np.ndarray]
+"""(a picture's bytes, the tensor's shape, its minimum, its maximum) -> the tensor; raises ``InputError`` for a file
+that is no picture. The controller hands in ``workbench.predict.image_input.image_to_tensor``."""
 
-def render_image_field(f: Feature, *, key: str, label_md: str, help_md: str | None) -> tuple[np.ndarray, str | None]:
+
+def render_image_field(f: Feature, *, key: str, label_md: str, help_md: str | None,
+                       read_picture: PictureReader) -> tuple[np.ndarray, str | None]:
     """Draw the field (``label_md``/``help_md`` are Markdown already escaped); return (the tensor to send, an
-    error message or None)."""
+    error message or None). An uploaded picture is turned into the tensor by ``read_picture``."""
     tensor_key, version_key = f"{key}.tensor", f"{key}.version"
     low, high = f.minimum if f.minimum is not None else 0.0, f.maximum if f.maximum is not None else 1.0
     shape = tuple(f.shape)
@@ -37,7 +43,7 @@ def render_image_field(f: Feature, *, key: str, label_md: str, help_md: str | No
         # Only a new picture replaces the image: the grid's clicks survive the reruns that follow.
         st.session_state[f"{key}.upload_id"] = upload.file_id
         try:
-            st.session_state[tensor_key] = image_to_tensor(upload.getvalue(), shape, minimum=low, maximum=high)
+            st.session_state[tensor_key] = read_picture(upload.getvalue(), shape, low, high)
             st.session_state[version_key] = st.session_state.get(version_key, 0) + 1
         except InputError as exc:
             error = str(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -11,49 +12,61 @@ from components.numbers import number, percent
 from components.table_view import record_frame, render_table
 from components.text import md, md_escape, plain
 from mds_client import ModelRef
-from workbench.catalog.service import ModelEntry, schema_table, status_text
 
 CARD_FIELDS = [("owner", "Owner"), ("intended_use", "Intended use"), ("limitations", "Limitations"),
                ("training_data", "Training data")]
 
 
-def render_model_card(entry: ModelEntry, *, metadata: dict[str, Any] | None, key: str) -> None:
-    ref = entry.ref
+@dataclass(frozen=True)
+class ModelCard:
+    """What the card shows, worked out by its controller (``workbench.ui.catalog.model_card``)."""
+
+    ref: ModelRef
+    status: str
+    """The status as people read it ("Ready", "Not ready"); the card adds the server's reason."""
+    inputs: pd.DataFrame | None
+    """The input schema as a table (feature, kind, allowed, unit, description); None when there is no schema."""
+    schema_error: str = ""
+    """Why no schema could be read, when one could not."""
+    class_names: tuple[str, ...] = ()
+
+
+def render_model_card(card: ModelCard, *, metadata: dict[str, Any] | None, key: str) -> None:
+    ref = card.ref
     st.subheader(md_escape(ref.name))
     if ref.description:
         st.text(plain(ref.description))
     facts = {"Protocol": "Seldon v1" if ref.protocol == "seldon" else "V2 (Open Inference Protocol)",
-             "Version": ref.version or "n/a", "Status": status_text(ref.status) + (f" ({ref.status_reason})" if ref.status_reason else ""),
+             "Version": ref.version or "n/a", "Status": card.status + (f" ({ref.status_reason})" if ref.status_reason else ""),
              "Endpoint": ref.predict_url, "Tags": ", ".join(ref.tags) or "none",
              "Explainer": ref.explainer.explain_url if ref.explainer is not None else "none deployed"}
     if ref.kind in ("experiment", "pipeline"):
         facts = {"Kind": f"Seldon Core v2 {ref.kind}", **facts}
     render_table(record_frame(facts, ("fact", "value")), key=f"{key}.facts")
     render_routing(ref, key=key)
-    card = ref.card or {}
+    written = ref.card or {}  # what the catalog's card says, as its owners wrote it
     left, right = st.columns(2)
     with left:
         for field, title in CARD_FIELDS:
-            if card.get(field):
+            if written.get(field):
                 st.markdown(md("**{}**", title))
-                st.text(plain(card[field], limit=5_000))
+                st.text(plain(written[field], limit=5_000))
     with right:
-        metrics = card.get("metrics")
+        metrics = written.get("metrics")
         if isinstance(metrics, dict) and metrics:
             st.markdown("**Metrics** (on held-out data)")
             shown = {m: metric_text(m, v) for m, v in metrics.items()}
             render_table(record_frame(shown, ("metric", "value")), key=f"{key}.metrics")
     st.markdown("**Inputs**")
-    if entry.schema is None or entry.schema.is_empty:
+    if card.inputs is None:
         st.info("This model publishes no input schema. Predict falls back to a raw JSON payload."
-                + (md(" ({})", entry.schema_error) if entry.schema_error else ""))
+                + (md(" ({})", card.schema_error) if card.schema_error else ""))
     else:
-        table = schema_table(entry.schema)
-        render_table(table, key=f"{key}.schema", keep_whole=("kind", "allowed", "unit"))
-        st.download_button("Download schema (CSV)", table.to_csv(index=False), f"{ref.name}-schema.csv", "text/csv",
-                           key=f"{key}.dl_schema")
-        if entry.schema.class_names:
-            st.caption("Classes: " + md_escape(", ".join(entry.schema.class_names)))
+        render_table(card.inputs, key=f"{key}.schema", keep_whole=("kind", "allowed", "unit"))
+        st.download_button("Download schema (CSV)", card.inputs.to_csv(index=False), f"{ref.name}-schema.csv",
+                           "text/csv", key=f"{key}.dl_schema")
+        if card.class_names:
+            st.caption("Classes: " + md_escape(", ".join(card.class_names)))
     if metadata:
         with st.expander("Server metadata (as the server sends it)"):
             st.json(metadata, expanded=False)

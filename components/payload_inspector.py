@@ -1,20 +1,21 @@
-"""The request made plain: exact JSON sent and received, and snippets that repeat the call."""
+"""The request made plain: exact JSON sent and received, and snippets that repeat the call.
+
+The snippets come written (``workbench.predict.snippets.call_snippets``): the widget only picks the hidden or
+the revealed credentials, as the user asks.
+"""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import streamlit as st
 
 from components.text import md
-from mds_client import ModelRef
-from workbench.predict.service import Result
-from workbench.predict.snippets import curl_snippet, mds_client_snippet, requests_snippet, secret_headers
+from workbench.predict.results import CallSnippets, Result
 
 
-def render_payload(result: Result, *, ref: ModelRef, catalog: Path | str, key: str) -> None:
-    st.caption(md("POST {}", result.url or ref.predict_url))
+def render_payload(result: Result, snippets: CallSnippets, *, key: str) -> None:
+    st.caption(md("POST {}", snippets.url))
     request_tab, response_tab, curl_tab, python_tab, client_tab = st.tabs(
         ["Request JSON", "Response JSON", "curl", "Python", "mds_client"]
     )
@@ -27,14 +28,14 @@ def render_payload(result: Result, *, ref: ModelRef, catalog: Path | str, key: s
         st.json(result.response, expanded=True)
         st.download_button("Download response.json", json.dumps(result.response, indent=2), "response.json",
                            "application/json", key=f"{key}.dl_response")
-    hidden = secret_headers(ref)
+    hidden = snippets.secret_headers
     reveal = False
     with curl_tab:
         if hidden:
             reveal = st.toggle("Show credentials", key=f"{key}.reveal", help=md(
                 "The snippets read {} from the environment (MDS_...) unless shown.", ", ".join(hidden)))
-        st.code(curl_snippet(ref, result.request, reveal=reveal), language="bash")
+        st.code(snippets.curl_revealed if reveal else snippets.curl, language="bash")
     with python_tab:
-        st.code(requests_snippet(ref, result.request, reveal=reveal), language="python")
+        st.code(snippets.python_revealed if reveal else snippets.python, language="python")
     with client_tab:
-        st.code(mds_client_snippet(ref, catalog, result.inputs, result.request), language="python")
+        st.code(snippets.mds_client, language="python")

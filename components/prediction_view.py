@@ -11,7 +11,7 @@ from plotly.colors import qualitative
 
 from components.numbers import confidence
 from components.text import chart_text, md, md_escape
-from workbench.predict.service import Result
+from workbench.predict.results import Result
 
 PALETTE = qualitative.Plotly
 

@@ -4,11 +4,14 @@ Numbers and integers get number inputs (range and unit in the help text), catego
 select box that shows the names and returns the code the model expects, booleans a
 checkbox, text a text area, and a 2-D image tensor a picture uploader with a preview.
 Problems are shown under the field they belong to, before anything is sent.
+
+What the form cannot know by itself is handed in by its controller (``workbench/ui/predict_form.py``): the
+typical example, a random real row when the user asks for one, and how a picture becomes a tensor.
 """
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,17 +19,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components.image_field import render_image_field
+from components.image_field import PictureReader, render_image_field
 from components.text import md, md_escape, plain
 from mds_client import Feature, FeatureKind, ModelSchema
 from mds_client.schema.cells import range_note
 from mds_client.schema.model import check_value
-from workbench.predict.image_input import tensor_values
-from workbench.predict.service import random_values, typical_values
 
 _TRUE = {"true", "yes", "y", "1", "t"}
 MAX_DECIMALS = 6  # a number box shows at most this many; values loaded into the form are rounded to it
-_seed = itertools.count(1)
 
 
 @dataclass
@@ -89,6 +89,12 @@ def _load(schema: ModelSchema, key: str, values: dict[str, Any]) -> None:
             st.session_state[f"{key}.{f.name}"] = widget_value(f, values.get(f.name))
 
 
+def tensor_values(columns: list[str], tensor: np.ndarray) -> dict[str, float]:
+    """An image's values as the form returns them: flat table columns (image_0_0, ...) in row-major order,
+    the way ``_load`` lays them back into the picture."""
+    flat = np.asarray(tensor, dtype=float).reshape(-1)
+    return {col: float(v) for col, v in zip(columns, flat, strict=True)}
+
 
 SHORT_LABEL = 14   # characters that fit one line above a box half the form wide at 1024 px
 MAX_PAIRED = 12    # more fields than this read better down one column
@@ -105,12 +111,20 @@ def render_schema_form(
     schema: ModelSchema,
     *,
     key: str,
+    typical: dict[str, Any],
     defaults: dict[str, Any] | None = None,
     reference: pd.DataFrame | None = None,
+    random_example: Callable[[], dict[str, Any]] | None = None,
+    read_picture: PictureReader | None = None,
     columns: int | None = None,
 ) -> FormState:
-    """The form's current values (keyed by table column) and per-field errors."""
-    typical, decimals = _hints(schema, reference)
+    """The form's current values (keyed by table column) and per-field errors.
+
+    ``typical`` is where the form starts and what Reset goes back to; ``defaults`` (saved values) override it.
+    ``reference`` only sets how many decimals a number box shows. ``random_example`` is called when the user
+    presses "Random example" (None greys the button out); ``read_picture`` is needed when the schema is an image.
+    """
+    decimals = _decimals(schema, reference)
     # Predict and Compare share these keys, but a widget's state is tied to the page that drew it: on the
     # other page the box would start at 0.0 while the key still "exists". Claiming each value as the
     # app's own (not a widget's) carries it to whichever page draws the form next.
@@ -122,14 +136,14 @@ def render_schema_form(
         _load(schema, key, {**typical, **(defaults or {})})
     buttons = st.container(horizontal=True, key=f"{key}.buttons")
     buttons.button("Random example", key=f"{key}.random", help="Fill the form with a real row of the reference data.",
-              on_click=lambda: _load(schema, key, random_values(schema, reference, next(_seed))),
-              disabled=reference is None)
+              on_click=None if random_example is None else lambda: _load(schema, key, random_example()),
+              disabled=random_example is None)
     buttons.button("Reset", key=f"{key}.reset", help="Back to a typical example.",
               on_click=lambda: _load(schema, key, typical))
     state = FormState(values={})
     tensor = schema.tensor_feature
     if tensor is not None:
-        _image_field(schema, tensor, key, state)
+        _image_field(schema, tensor, key, state, read_picture)
         return state
     columns = columns or form_columns(schema)
     grid = st.columns(columns)
@@ -205,19 +219,14 @@ def decimals_of(value: Any) -> int:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _cached_hints(_schema: ModelSchema, reference: pd.DataFrame | None,
-                  schema_hash: int) -> tuple[dict[str, Any], dict[str, int | None]]:
-    return typical_values(_schema, reference), {f.name: _usual_decimals(reference, f.name) for f in _schema.features}
+def _cached_decimals(names: tuple[str, ...], reference: pd.DataFrame | None) -> dict[str, int | None]:
+    return {name: _usual_decimals(reference, name) for name in names}
 
 
-def _hints(schema: ModelSchema, reference: pd.DataFrame | None) -> tuple[dict[str, Any], dict[str, int | None]]:
-    """The typical example and each field's usual decimals: pandas over the reference data, the same on every
-    rerun (each widget change), so computed once per schema and reference (Streamlit hashes the frame)."""
-    try:
-        schema_hash = hash(schema)
-    except TypeError:  # a schema holding something unhashable: compute each time
-        return typical_values(schema, reference), {f.name: _usual_decimals(reference, f.name) for f in schema.features}
-    return _cached_hints(schema, reference, schema_hash)
+def _decimals(schema: ModelSchema, reference: pd.DataFrame | None) -> dict[str, int | None]:
+    """Each field's usual decimals: pandas over the reference data, the same on every rerun (each widget
+    change), so computed once per set of fields and reference (Streamlit hashes the frame)."""
+    return _cached_decimals(tuple(f.name for f in schema.features), reference)
 
 
 def _usual_decimals(reference: pd.DataFrame | None, column: str) -> int | None:
@@ -233,8 +242,11 @@ def _usual_decimals(reference: pd.DataFrame | None, column: str) -> int | None:
     return int(np.percentile([decimals_of(v) for v in values], 90, method="lower"))
 
 
-def _image_field(schema: ModelSchema, f: Feature, key: str, state: FormState) -> None:
-    tensor, error = render_image_field(f, key=f"{key}.{f.name}", label_md=_label_md(f), help_md=_help_md(f))
+def _image_field(schema: ModelSchema, f: Feature, key: str, state: FormState, read_picture: PictureReader | None) -> None:
+    if read_picture is None:
+        raise TypeError(f"The form of '{f.name}', an image, needs read_picture to turn an uploaded picture into it.")
+    tensor, error = render_image_field(f, key=f"{key}.{f.name}", label_md=_label_md(f), help_md=_help_md(f),
+                                       read_picture=read_picture)
     if error:
         state.errors[f.name] = error
     state.values.update(tensor_values(schema.tensor_columns(f), tensor))

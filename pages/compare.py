@@ -6,12 +6,12 @@ import streamlit as st
 
 from components.comparison_view import render_comparison
 from components.numbers import count
-from components.schema_form import render_schema_form
 from components.text import md
 from workbench.predict import service as predict_service
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
 from workbench.ui.model_picker import model_picker
+from workbench.ui.predict_form import predict_form
 
 st.title("Compare models on the same input")
 entries = load_entries()
@@ -36,8 +36,8 @@ if not candidates:
 
 catalog = str(resources.settings().catalog_path)
 reference = resources.reference_of(catalog, base.name)
-form = render_schema_form(base.schema, key=f"predict.form.{base.name}", defaults=state.form_values(base.name),
-                          reference=reference)
+form = predict_form(base.schema, key=f"predict.form.{base.name}", defaults=state.form_values(base.name),
+                    reference=reference)
 state.set_form_values(base.name, form.values)
 chosen = [base] + [e for e in with_form if e.name in others]
 names = [e.name for e in chosen]

@@ -12,7 +12,7 @@ from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import catalogue_table
 from workbench.ui import resources, state
-from workbench.ui.catalog import load_entries
+from workbench.ui.catalog import load_entries, model_card
 from workbench.ui.model_picker import model_picker, status_badge_md
 from workbench.ui.publish_versions import registry_versions_section
 
@@ -66,5 +66,5 @@ if entry is not None:
             metadata = resources.metadata_of(str(resources.settings().catalog_path), entry.name)
         except MDSError as exc:
             st.warning(md_escape(exc))
-    render_model_card(entry, metadata=metadata, key="models.detail")
+    render_model_card(model_card(entry), metadata=metadata, key="models.detail")
     registry_versions_section(entry)

@@ -7,16 +7,17 @@ import streamlit as st
 from components.payload_check_view import render_rows
 from components.payload_inspector import render_payload
 from components.prediction_view import render_result
-from components.schema_form import render_schema_form
 from components.text import md, md_escape
 from mds_client import ModelSchema
 from workbench.predict import service as predict_service
+from workbench.predict.snippets import call_snippets
 from workbench.ui import resources, state
 from workbench.ui.explain_why import render_why
 from workbench.ui.feedback import feedback_tab
 from workbench.ui.model_picker import pick_model
 from workbench.ui.monitor_novelty import warn_if_unusual
 from workbench.ui.payload_check import checked_raw_payload
+from workbench.ui.predict_form import predict_form
 
 st.title("Run a prediction")
 entry = pick_model("predict")
@@ -51,8 +52,8 @@ with form_col:
                 st.warning(md_escape(warning))
     else:
         assert schema is not None
-        form = render_schema_form(schema, key=f"predict.form.{ref.name}", defaults=state.form_values(ref.name),
-                                  reference=reference)
+        form = predict_form(schema, key=f"predict.form.{ref.name}", defaults=state.form_values(ref.name),
+                            reference=reference)
         state.set_form_values(ref.name, form.values)
         clicked = st.button("Predict", type="primary", key="predict.send", disabled=not form.valid,
                             icon=":material/play_arrow:")
@@ -81,7 +82,7 @@ with result_col:
         with why:
             render_why(ref, schema, result.inputs, reference, key="predict.why")
         with request:
-            render_payload(result, ref=ref, catalog=catalog, key="predict.payload")
+            render_payload(result, call_snippets(ref, catalog, result), key="predict.payload")
             if result.prediction_id is not None and state.page("history") is not None:
                 st.page_link(state.page("history"), label="Permalink to this prediction",
                              icon=":material/link:", query_params={"prediction": str(result.prediction_id)})

@@ -12,6 +12,7 @@ def form_app():
 
     from components.schema_form import render_schema_form
     from mds_client import Feature, FeatureKind, ModelSchema
+    from workbench.predict.service import typical_values
 
     schema = ModelSchema(features=(
         Feature("weight", FeatureKind.NUMBER, minimum=0, maximum=200, unit="kg", description="Body weight."),
@@ -20,7 +21,8 @@ def form_app():
         Feature("member", FeatureKind.BOOLEAN),
         Feature("note", FeatureKind.TEXT, description="Free text."),
     ))
-    state = render_schema_form(schema, key="t.form", defaults={"weight": 70.0, "grade": 2, "note": "hello"})
+    state = render_schema_form(schema, key="t.form", typical=typical_values(schema, None),
+                               defaults={"weight": 70.0, "grade": 2, "note": "hello"})
     st.session_state["t.values"] = state.values
     st.session_state["t.errors"] = state.errors
 
@@ -115,3 +117,26 @@ def test_history_fits_a_laptop_and_opens_a_rows_inputs_whole():
     # whole name=value pairs, then how many more: never cut mid-word
     assert detail["Inputs"].endswith("more)") and ", feature_" in detail["Inputs"]
     assert all("=" in pair for pair in detail["Inputs"].split(" … ")[0].split(", "))
+
+
+def payload_app():
+    from components.payload_inspector import render_payload
+    from mds_client import ModelRef
+    from workbench.predict.results import Result
+    from workbench.predict.snippets import call_snippets
+
+    ref = ModelRef(name="m", protocol="v2", endpoint="http://127.0.0.1:9", model_name="m",
+                   headers={"Authorization": "Bearer s3cr3t-token"})
+    body = {"id": "r1", "inputs": [{"name": "x", "datatype": "FP64", "shape": [1, 1], "data": [0.5]}]}
+    result = Result("m", "v2", "regression", None, None, 1.0, 3.0, "r1", body, {"outputs": []})
+    render_payload(result, call_snippets(ref, "catalog.yaml", result), key="p")
+
+
+def test_the_payload_shows_credentials_only_when_asked():
+    at = AppTest.from_function(payload_app).run()
+    assert not at.exception, at.exception
+    assert "s3cr3t" not in at.code[0].value and "MDS_AUTHORIZATION" in at.code[0].value  # curl
+    assert "s3cr3t" not in at.code[1].value  # requests
+    at.toggle(key="p.reveal").set_value(True).run()
+    assert "s3cr3t-token" in at.code[0].value and "s3cr3t-token" in at.code[1].value
+    assert "load_catalog('catalog.yaml')" in at.code[2].value

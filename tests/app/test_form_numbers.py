@@ -13,6 +13,7 @@ def numbers_app():
 
     from components.schema_form import render_schema_form
     from mds_client import Feature, FeatureKind, ModelSchema
+    from workbench.predict.service import typical_values
 
     schema = ModelSchema(features=(
         Feature("intensity", FeatureKind.NUMBER, minimum=1.28, maximum=13.0, bounds_declared=False),
@@ -23,8 +24,8 @@ def numbers_app():
     # one stray value with six decimals among two-decimal values: it must not set every box to six
     reference = pd.DataFrame({"intensity": [4.68, 5.64, 3.9, 9.899999] + [2.25] * 20, "ratio": [0.5] * 24,
                               "count": [97.0, 120.0] * 12, "share": [0.34, 0.5] * 12})
-    state = render_schema_form(schema, key="n.form", defaults={"intensity": 4.68, "ratio": 0.123456789,
-                                                                  "count": 97.0, "share": 0.34},
+    state = render_schema_form(schema, key="n.form", typical=typical_values(schema, reference),
+                               defaults={"intensity": 4.68, "ratio": 0.123456789, "count": 97.0, "share": 0.34},
                                reference=reference)
     st.session_state["n.sent"] = state.values
 

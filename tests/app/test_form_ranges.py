@@ -13,12 +13,14 @@ def ranges_app():
 
     from components.schema_form import render_schema_form
     from mds_client import Feature, FeatureKind, ModelSchema
+    from workbench.predict.service import typical_values
 
     schema = ModelSchema(features=(
         Feature("alcohol", FeatureKind.NUMBER, minimum=11.03, maximum=14.83, bounds_declared=False),
         Feature("size", FeatureKind.INTEGER, minimum=1, maximum=6),
     ))
-    state = render_schema_form(schema, key="r.form", defaults={"alcohol": 13.0, "size": 2})
+    state = render_schema_form(schema, key="r.form", typical=typical_values(schema, None),
+                               defaults={"alcohol": 13.0, "size": 2})
     st.session_state["r.errors"] = state.errors
 
 

@@ -21,8 +21,9 @@ V2_BODY = {"inputs": [{"name": "x", "datatype": "FP64", "shape": [1, 1], "data":
 
 def card_app(entry):
     from components.model_card import render_model_card
+    from workbench.ui.catalog import model_card
 
-    render_model_card(entry, metadata=None, key="t.card")
+    render_model_card(model_card(entry), metadata=None, key="t.card")
 
 
 def result_app(result):

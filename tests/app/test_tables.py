@@ -45,12 +45,13 @@ def model_card_app():
     from components.model_card import render_model_card
     from mds_client import Feature, FeatureKind, ModelRef, ModelSchema
     from workbench.catalog.service import ModelEntry
+    from workbench.ui.catalog import model_card
 
     schema = ModelSchema(features=tuple(Feature(f"feature_{i}", FeatureKind.NUMBER, minimum=0, maximum=9,
                                                 description="A long description of what this input measures")
                                         for i in range(13)))
-    render_model_card(ModelEntry(ref=ModelRef("m", "v2", "http://127.0.0.1:1"), schema=schema), metadata=None,
-                      key="card")
+    render_model_card(model_card(ModelEntry(ref=ModelRef("m", "v2", "http://127.0.0.1:1"), schema=schema)),
+                      metadata=None, key="card")
 
 
 def test_model_card_names_its_fact_column_and_shows_every_input():

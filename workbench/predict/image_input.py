@@ -39,9 +39,3 @@ def image_to_tensor(
     low = 0.0 if minimum is None else float(minimum)
     high = 1.0 if maximum is None else float(maximum)
     return np.round(low + grey * (high - low), 4)
-
-
-def tensor_values(columns: list[str], tensor: np.ndarray) -> dict[str, float]:
-    """Flat table columns (image_0_0, ...) for a tensor, in row-major order."""
-    flat = np.asarray(tensor, dtype=float).reshape(-1)
-    return {col: float(v) for col, v in zip(columns, flat, strict=True)}

@@ -3,15 +3,14 @@
 Takes plain values (one row of feature values keyed by table column, or a raw
 JSON body), calls the model through ``mds_client`` and writes the audit row right
 after the call returns or fails, before anything else can go wrong. Returns plain
-``Result`` data that components render and the history page rebuilds from the log.
+``Result`` data that components render and the history page rebuilds from the log
+(the types live in ``workbench.predict.results``, which widgets may import).
 """
 
 from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -22,55 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from mds_client import InputError, MDSClient, MDSError, ModelRef, ModelSchema, Prediction, codec_for, jsonable
 from mds_client.schema.model import TABULAR_KINDS
 from workbench.payload_check.service import explain_failure
+from workbench.predict.results import Outcome, Result
 from workbench.store import LoggedPrediction, log_prediction
-
-
-@dataclass
-class Result:
-    """One answer, as plain data: what the Predict page and History show."""
-
-    model: str
-    protocol: str
-    task: str
-    label: Any
-    probabilities: dict[str, float] | None
-    value: float | None
-    latency_ms: float | None
-    request_id: str
-    request: dict[str, Any]
-    response: dict[str, Any]
-    url: str = ""
-    version: str = ""
-    unit: str = ""
-    inputs: dict[str, Any] | None = None
-    prediction_id: int | None = None
-    created: datetime | None = None
-    user: str = ""
-    served_by: str = ""
-    """The model that answered, as the server says (Seldon v2's route header, V2 ``model_name``)."""
-    via: str = ""
-    """What the call went through when that is not one model: ``experiment income-ab``, ``pipeline chain-a``."""
-    rows: pd.DataFrame | None = None
-    """Every row's answer when the request held more than one (raw JSON payloads)."""
-
-    @property
-    def confidence(self) -> float | None:
-        return max(self.probabilities.values()) if self.probabilities else None
-
-
-@dataclass
-class Outcome:
-    """What one call gave: a result, or an error message for people; and the audit row id."""
-
-    model: str
-    result: Result | None = None
-    error: str | None = None
-    prediction_id: int | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.result is not None
 
 
 # -- the form's values -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mds_client import ModelRef
+from workbench.predict.results import CallSnippets, Result
 
 CONTENT_TYPE = {"Content-Type": "application/json"}
 HEREDOC_END = "MDS_JSON"
@@ -87,6 +88,19 @@ def mds_client_snippet(
     else:
         body = f"payload = {_py(request_body or {})}\nprediction = client.predict_body(ref, payload, schema)\n"
     return head + body + "print(prediction.to_frame())\n"
+
+
+def call_snippets(ref: ModelRef, catalog: Path | str, result: Result) -> CallSnippets:
+    """Every snippet of one call, ready for the payload inspector to show (credentials hidden and shown)."""
+    return CallSnippets(
+        url=result.url or ref.predict_url,
+        curl=curl_snippet(ref, result.request),
+        python=requests_snippet(ref, result.request),
+        mds_client=mds_client_snippet(ref, catalog, result.inputs, result.request),
+        curl_revealed=curl_snippet(ref, result.request, reveal=True),
+        python_revealed=requests_snippet(ref, result.request, reveal=True),
+        secret_headers=tuple(secret_headers(ref)),
+    )
 
 
 def _py(value: Any) -> str:

@@ -1,13 +1,14 @@
-"""Loading the catalogue for a page, with the empty and broken states explained."""
+"""Loading the catalogue for a page, with the empty and broken states explained; a model's card worked out."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components.model_card import ModelCard
 from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
-from workbench.catalog.service import ModelEntry
+from workbench.catalog.service import ModelEntry, schema_table, status_text
 from workbench.ui import resources
 
 
@@ -36,3 +37,12 @@ def _how_to_add(path: str) -> None:
         "Start the local demo models with `python -m embedded_mds up`, or point WORKBENCH_CATALOG at a "
         + md("catalog YAML that lists your models (now: {}).", path)
     )
+
+
+def model_card(entry: ModelEntry) -> ModelCard:
+    """What ``components.model_card`` draws for ``entry``: its status in words and its inputs as a table."""
+    schema = entry.schema
+    if schema is None or schema.is_empty:
+        return ModelCard(entry.ref, status_text(entry.ref.status), None, entry.schema_error)
+    return ModelCard(entry.ref, status_text(entry.ref.status), schema_table(schema), entry.schema_error,
+                     tuple(schema.class_names))

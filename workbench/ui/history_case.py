@@ -21,6 +21,7 @@ from workbench.auth import can_open_case
 from workbench.explain import service as explain_service
 from workbench.feedback.capture import feedback_for_prediction
 from workbench.predict.service import result_from_log
+from workbench.predict.snippets import call_snippets
 from workbench.store import get_prediction
 from workbench.ui import resources, state
 
@@ -57,7 +58,7 @@ def render_case(wanted: str) -> None:
         st.caption(md("Model '{}' is no longer in the catalog; the request is shown as it was sent.", row.model))
         st.json(result.request, expanded=False)
         return
-    render_payload(result, ref=ref, catalog=resources.settings().catalog_path, key="history.payload")
+    render_payload(result, call_snippets(ref, resources.settings().catalog_path, result), key="history.payload")
     if isinstance(row.inputs, dict) and st.button("Open in Predict with these inputs", key="history.reopen"):
         state.set_selected_model(row.model)
         state.set_form_values(row.model, row.inputs)

@@ -9,7 +9,7 @@ import streamlit as st
 from workbench.auth import ANONYMOUS, top_role
 
 if TYPE_CHECKING:  # the login page should not pay for pandas and the client
-    from workbench.predict.service import Result
+    from workbench.predict.results import Result
 
 SELECTED_MODEL = "models.selected"
 PAGES = "nav.pages"

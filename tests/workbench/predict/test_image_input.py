@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from mds_client import InputError
-from workbench.predict.image_input import image_to_tensor, tensor_values
+from workbench.predict.image_input import image_to_tensor
 
 
 def _png(array: np.ndarray) -> bytes:
@@ -37,8 +37,3 @@ def test_light_on_dark_is_kept():
 def test_not_a_picture():
     with pytest.raises(InputError, match="not a picture"):
         image_to_tensor(b"hello", (8, 8))
-
-
-def test_tensor_values_row_major():
-    values = tensor_values(["i_0_0", "i_0_1", "i_1_0", "i_1_1"], np.array([[1, 2], [3, 4]]))
-    assert values == {"i_0_0": 1.0, "i_0_1": 2.0, "i_1_0": 3.0, "i_1_1": 4.0}

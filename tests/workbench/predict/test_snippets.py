@@ -112,3 +112,21 @@ def test_credentials_are_hidden_unless_revealed():
     assert '-H "Authorization: $MDS_AUTHORIZATION"' in curl_snippet(ref, body)
     assert "os.environ['MDS_AUTHORIZATION']" in requests_snippet(ref, body)
     assert "s3cr3t-token" in curl_snippet(ref, body, reveal=True)
+
+
+def test_call_snippets_write_the_call_with_credentials_hidden_and_shown():
+    from mds_client import ModelRef
+    from workbench.predict.results import Result
+    from workbench.predict.snippets import call_snippets
+
+    ref = ModelRef(name="m", protocol="v2", endpoint="http://127.0.0.1:9", model_name="m",
+                   headers={"Authorization": "Bearer s3cr3t-token", "Seldon-Model": "m"})
+    body = {"id": "r1", "inputs": []}
+    result = Result("m", "v2", "regression", None, None, 1.0, 3.0, "r1", body, {}, inputs={"x": 1.0})
+    snippets = call_snippets(ref, "catalog.yaml", result)
+    assert snippets.url == ref.predict_url and snippets.secret_headers == ("Authorization",)
+    assert (snippets.curl, snippets.python) == (curl_snippet(ref, body), requests_snippet(ref, body))
+    assert snippets.curl_revealed == curl_snippet(ref, body, reveal=True)
+    assert snippets.python_revealed == requests_snippet(ref, body, reveal=True)
+    assert snippets.mds_client == mds_client_snippet(ref, "catalog.yaml", {"x": 1.0}, body)
+    assert call_snippets(ref, "catalog.yaml", Result(**{**vars(result), "url": "http://elsewhere"})).url == "http://elsewhere"
