@@ -7,10 +7,11 @@ import streamlit as st
 from components.comparison_view import render_comparison
 from components.numbers import count
 from components.text import md
+from mds_client import split_version
 from workbench.predict import service as predict_service
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
-from workbench.ui.model_picker import model_picker
+from workbench.ui.model_picker import model_picker, version_picker
 from workbench.ui.predict_form import predict_form
 
 st.title("Compare models on the same input")
@@ -22,14 +23,17 @@ if not with_form:
     st.info("No model here has a schema that a form can show, so there is nothing to compare.")
     st.stop()
 
-base = model_picker(with_form, page="compare", label="Model whose inputs to use")
-assert base is not None and base.schema is not None
-# Models that take the same inputs can answer the same question.
+picked = model_picker(with_form, page="compare", label="Model whose inputs to use")
+assert picked is not None
+base = version_picker(picked, page="compare")
+assert base.schema is not None
+# The model's other versions, and the models that take the same inputs, can answer the same question.
 columns = set(base.schema.table_columns())
-candidates = [e.name for e in with_form if e.name != base.name and set(e.schema.table_columns()) <= columns]  # type: ignore[union-attr]
+versions = [f"{base.name}@{v}" for v in base.ref.versions if v != base.ref.version]
+candidates = versions + [e.name for e in with_form if e.name != base.name and set(e.schema.table_columns()) <= columns]  # type: ignore[union-attr]
 others = st.multiselect(
-    "Compare with", candidates, default=candidates[:1], key=f"compare.others.{base.name}",
-    help="Models whose inputs are all in this form.",
+    "Compare with", candidates, default=candidates[:1], key=f"compare.others.{base.ref.display_name}",
+    help="This model's other versions (NAME@VERSION), and the models whose inputs are all in this form.",
 )
 if not candidates:
     st.caption(md("No other model takes the inputs of {}. Pick another model above.", base.name))
@@ -39,8 +43,11 @@ reference = resources.reference_of(catalog, base.name)
 form = predict_form(base.schema, key=f"predict.form.{base.name}", defaults=state.form_values(base.name),
                     reference=reference)
 state.set_form_values(base.name, form.values)
-chosen = [base] + [e for e in with_form if e.name in others]
-names = [e.name for e in chosen]
+catalog_path = str(resources.settings().catalog_path)
+chosen = [base] + [resources.entry_at_version(catalog_path, *split_version(label)) for label in others if "@" in label] \
+    + [e for e in with_form if e.name in others]
+chosen = [e for e in chosen if e.schema is not None]
+names = [e.ref.display_name for e in chosen]
 to = " and ".join([", ".join(names[:-1]), names[-1]]) if 1 < len(names) <= 3 else count(len(names), "model")
 clicked = st.button(md("Send to {}", to), type="primary", key="compare.send",
                     disabled=not form.valid or len(chosen) < 2)

@@ -14,7 +14,7 @@ from workbench.catalog.service import catalogue_table
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries, model_card
 from workbench.ui.model_picker import model_picker, status_badge_md
-from workbench.ui.publish_versions import registry_versions_section
+from workbench.ui.publish_versions import registry_only_section, registry_versions_section
 
 st.title("Find a model")
 top = st.columns([4, 1])
@@ -68,3 +68,4 @@ if entry is not None:
             st.warning(md_escape(exc))
     render_model_card(model_card(entry), metadata=metadata, key="models.detail")
     registry_versions_section(entry)
+registry_only_section(entries)

@@ -73,7 +73,7 @@ with result_col:
     result = state.last_result()
     if error:
         st.error(md_escape(error), icon=":material/error:")
-    elif result is not None and result.model == ref.name:
+    elif result is not None and result.model == ref.name and (not ref.versions or result.url == ref.predict_url):
         render_result(result, key="predict.result")
         warn_if_unusual(ref.name, schema, result.inputs)
         if result.rows is not None:

@@ -78,7 +78,7 @@ def predict(
         frame = frame_from_values(schema, inputs)
         prediction = client.predict(ref, frame, schema)
     except InputError as exc:
-        return Outcome(ref.name, error=str(exc))
+        return Outcome(ref.display_name, error=str(exc))
     except MDSError as exc:
         return _failed(engine, ref, inputs, exc, user, schema=schema)
     return _succeeded(engine, ref, schema, prediction, inputs, user)
@@ -91,7 +91,7 @@ def predict_raw(
     try:
         prediction = client.predict_body(ref, body, schema)
     except InputError as exc:
-        return Outcome(ref.name, error=str(exc))
+        return Outcome(ref.display_name, error=str(exc))
     except MDSError as exc:
         return _failed(engine, ref, None, exc, user, request=body, schema=schema)
     outcome = _succeeded(engine, ref, schema, prediction, None, user)
@@ -119,7 +119,7 @@ def compare(
         missing = [c for c in schema.table_columns() if c not in values]
         if missing:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-            return Outcome(ref.name, error=f"Model '{ref.name}' needs inputs this form does not have: {shown}.")
+            return Outcome(ref.display_name, error=f"Model '{ref.name}' needs inputs this form does not have: {shown}.")
         return predict(client, engine, ref, schema, values, user=user)
 
     with ThreadPoolExecutor(max_workers=min(8, len(models))) as pool:
@@ -130,7 +130,7 @@ def _succeeded(
     engine: Engine | None, ref: ModelRef, schema: ModelSchema, prediction: Prediction, inputs: dict[str, Any] | None, user: str
 ) -> Outcome:
     result = result_of(prediction, ref, schema, inputs, user=user)
-    outcome = Outcome(ref.name, result=result)
+    outcome = Outcome(ref.display_name, result=result)
     if engine is not None:
         try:
             result.prediction_id = outcome.prediction_id = log_prediction(
@@ -156,7 +156,7 @@ def _failed(
     engine: Engine | None, ref: ModelRef, inputs: dict[str, Any] | None, exc: MDSError, user: str, *, request: Any = None,
     schema: ModelSchema | None = None,
 ) -> Outcome:
-    outcome = Outcome(ref.name, error=explain_failure(exc, schema))
+    outcome = Outcome(ref.display_name, error=explain_failure(exc, schema))
     if engine is not None:
         try:
             outcome.prediction_id = log_prediction(
