@@ -16,7 +16,9 @@ import streamlit as st
 from components.table_view import heading
 from components.text import plain_frame
 
-MODEL_TYPES = ["joblib", "pkl", "pickle"]
+MODEL_TYPES = ["joblib", "pkl", "pickle", "py", "zip"]
+TEMPLATE_SUFFIXES = (".py", ".zip")
+"""A class in Seldon Core's Python template: its .py, or a .zip with the .py and the files it loads."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class PublishInputs:
     """The uploaded reference CSV, or None."""
     description: str
     alias: str
+    template_class: str = ""
+    """A Seldon template's class to serve, when its .py holds several ("" to let the .py say)."""
 
 
 def render_publish_inputs(*, key: str) -> PublishInputs:
@@ -37,7 +41,13 @@ def render_publish_inputs(*, key: str) -> PublishInputs:
                              help="Lower-case letters, digits, '.', '_' or '-'. A name that exists gets a new version.")
         model = st.file_uploader("Model file", type=MODEL_TYPES, key=f"{key}.model",
                                  help="A scikit-learn model or pipeline saved with joblib.dump or pickle "
-                                      "(XGBoost and LightGBM with scikit-learn's interface too).")
+                                      "(XGBoost and LightGBM with scikit-learn's interface too), or a class in "
+                                      "Seldon Core's Python template: its .py, or a .zip with the .py and the files "
+                                      "it loads.")
+        template_class = ""
+        if model is not None and model.name.lower().endswith(TEMPLATE_SUFFIXES):
+            template_class = st.text_input("Class (optional)", key=f"{key}.class", placeholder="Grader",
+                                           help="The class to serve, when the .py holds several with predict.")
     with right:
         description = st.text_input("One line of purpose", key=f"{key}.description",
                                     placeholder="Grades an orchard's crop from its variety, age and rainfall.")
@@ -47,7 +57,7 @@ def render_publish_inputs(*, key: str) -> PublishInputs:
                                           "published; the form analysts get is made from them.")
     alias = st.text_input("Alias (optional)", key=f"{key}.alias", placeholder="champion",
                           help="Point this alias at the new version in the registry.")
-    return PublishInputs(name.strip(), model, reference, description.strip(), alias.strip())
+    return PublishInputs(name.strip(), model, reference, description.strip(), alias.strip(), template_class.strip())
 
 
 def render_input_editor(table: pd.DataFrame, *, key: str) -> pd.DataFrame:

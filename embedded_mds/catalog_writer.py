@@ -20,6 +20,8 @@ Format (other code parses it; paths are relative to the catalog file)::
         card: {owner: ..., intended_use: ..., limitations: ..., training_data: ..., metrics: {...}}
         tags: [demo, classification]
         logger: {url: http://127.0.0.1:9530}   # when the request-log sink runs: where its calls are logged
+        versions: ["1", "2"]            # published: the versions served side by side, callers get `version`
+        # a published Seldon template (a microservice per version): versions: {"1": http://127.0.0.1:12001, ...}
 
 ``drift`` names the V2 endpoint of an alibi-detect drift detector fitted on the entry's reference
 data (POST a V2 batch to ``/v2/models/<model>/infer``; outputs ``is_drift``, ``distance``, ``p_val``,
@@ -39,6 +41,7 @@ import yaml
 from embedded_mds.layout import HomeLayout
 from embedded_mds.seldon_explainer import EXPLAINER as V1_EXPLAINER
 from embedded_mds.server_specs import ALIBI, MLSERVER, SINK
+from embedded_mds.template_servers import schema_path, server_name
 
 HEADER = "# written by the embedded MDS\n"
 CARD_KEYS = ("owner", "intended_use", "limitations", "training_data", "metrics")
@@ -62,8 +65,9 @@ class CatalogEntry:
     tags: list[str] = field(default_factory=list)
     logger: dict[str, str] | None = None
     version_in_path: bool | None = None
-    versions: list[str] | None = None
-    """A published model's versions served side by side; ``version`` is the one callers get."""
+    versions: list[str] | dict[str, str] | None = None
+    """A published model's versions served side by side; ``version`` is the one callers get. A mapping of each
+    version to its own URL when each is a server of its own (a published Seldon template)."""
 
     def as_dict(self) -> dict[str, Any]:
         keys = ("name", "protocol", "url", "model", "version", "description", "reference_data",
@@ -151,6 +155,10 @@ def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_t
                                         description="Returns what Seldon decoded (test only).", tags=["test"]))
     entries += [published_entry(layout, name, core["url"], version, versions)
                 for name, version, versions in published(layout) if name in core["models"]]
+    for name, version, versions in published(layout):  # Seldon templates: a microservice per version
+        urls = {v: by_name[server_name(name, v)]["url"] for v in versions if server_name(name, v) in by_name}
+        if name not in core["models"] and version in urls:
+            entries.append(template_entry(layout, name, version, urls))
     if SINK in by_name:
         for entry in entries:
             entry.logger = {"url": by_name[SINK]["url"]}
@@ -182,6 +190,17 @@ def published_entry(layout: HomeLayout, name: str, url: str, version: str,
     entry = entry_from_card(layout, name, protocol="v2", url=url, model=name)
     entry.version, entry.version_in_path = version, True
     entry.versions = sorted(set(versions or [version]), key=_version_order)
+    return entry
+
+
+def template_entry(layout: HomeLayout, name: str, version: str, urls: dict[str, str]) -> CatalogEntry:
+    """A published Seldon template's entry: callers get ``version`` at its own microservice's URL; ``versions`` maps
+    every served version to its URL."""
+    entry = entry_from_card(layout, name, protocol="seldon", url=urls[version], model=None)
+    if schema_path(layout, name, version).exists():  # the form of the version callers get
+        entry.schema = layout.relative(schema_path(layout, name, version))
+    entry.version = version
+    entry.versions = {v: urls[v] for v in sorted(urls, key=_version_order)}
     return entry
 
 

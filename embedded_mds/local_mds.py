@@ -22,6 +22,8 @@ Servers (default ports; ``LocalPorts`` changes them):
 - ``sink``: the request-log sink on 9530 (``up(sink=True)``), optional.
 - ``prometheus``: Debian's ``/usr/bin/prometheus`` on 9540 scraping every server's metrics port
   (``embedded_mds.prometheus``); optional in the same way (``up(prometheus=False)`` skips it).
+- ``<name>@<version>``: a published Seldon template's version, a Seldon v1 microservice of its own
+  (``embedded_mds.template_servers``), optional like ``alibi``; ``mds publish`` starts one while the MDS runs.
 - ``mlflow``: an MLflow tracking server with the Model Registry on 9550 (``embedded_mds.mlflow_server``,
   its own venv ``.venvs/mlflow``; store and artifacts under ``<home>/mlflow``); optional in the same way
   (``up(mlflow=False)`` skips it; without the venv ``LocalMDS.failures`` and ``failed(home)`` say
@@ -66,7 +68,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from embedded_mds import processes
+from embedded_mds import processes, template_servers
 from embedded_mds.catalog_writer import catalog_entries, write_catalog
 from embedded_mds.errors import AlreadyRunningError
 from embedded_mds.layout import HomeLayout, Prepared, read_state, write_json
@@ -212,6 +214,8 @@ def up(
     if alibi and prepared.v1_explainer_error:
         failures["wine-v1-explainer"] = prepared.v1_explainer_error
     specs = build_specs(prepared, ports)
+    # published Seldon templates, a microservice per version (optional servers: see embedded_mds/template_servers.py)
+    specs += template_servers.specs(layout, ports.host, {port for spec in specs for port in spec.ports.values()})
     if mlflow:  # optional: a missing venv goes to `failures` (see embedded_mds/mlflow_server.py)
         specs += mlflow_specs(layout, ports, failures)
     if prometheus:  # optional, like alibi: scrapes every server above (see embedded/prometheus.py)

@@ -10,6 +10,11 @@ seldon_core (``wrapper.get_rest_microservice``, ``wrapper.get_metrics_microservi
     python -m embedded_mds.served.seldon_launcher --name wine-v1 --model-dir DIR \
         --http-port 9510 --metrics-port 9511 [--host 127.0.0.1] [--workers 1]
 
+A published Seldon template (``embedded_mds.template_servers``) is served with ``--code-dir DIR --class
+MODULE.Class``: DIR becomes the working directory and the first entry of ``sys.path`` (as the folder of a
+Seldon model image is), and the class is created with no arguments, as ``seldon-core-microservice`` does.
+``--metadata-file FILE`` sets Seldon's ``MODEL_METADATA`` (merged over the class's ``init_metadata()``).
+
 One addition: in a real deployment the Seldon executor (the orchestrator in front of the
 microservice) stamps every prediction with ``meta.puid``. A bare microservice does not, so an
 ``after_request`` hook plays that part: a prediction response without ``meta.puid`` gets the
@@ -27,6 +32,7 @@ import multiprocessing
 import os
 import secrets
 import string
+import sys
 from functools import partial
 
 DEFAULT_CLASS = "embedded_mds.served.seldon_model.SklearnModel"
@@ -50,6 +56,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--timeout", type=int, default=60, help="gunicorn worker timeout, seconds")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--code-dir", default=None, help="a template's folder: working directory, first on sys.path")
+    parser.add_argument("--metadata-file", default=None, help="JSON served as Seldon's MODEL_METADATA")
     return parser.parse_args(argv)
 
 
@@ -90,6 +98,16 @@ def load_user_object(dotted: str, model_dir: str | None):
     return user_class(model_dir=model_dir) if model_dir else user_class()
 
 
+def enter_code_dir(args: argparse.Namespace) -> None:
+    """A template's folder is its working directory and where its modules are imported from."""
+    if args.code_dir:
+        os.chdir(args.code_dir)
+        sys.path.insert(0, os.path.abspath(args.code_dir))
+    if args.metadata_file:
+        with open(args.metadata_file) as handle:
+            os.environ["MODEL_METADATA"] = handle.read()
+
+
 def gunicorn_options(args: argparse.Namespace, port: int, **extra) -> dict:
     from seldon_core.gunicorn_utils import post_worker_init
 
@@ -122,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     from seldon_core.gunicorn_utils import UserModelApplication, worker_exit
     from seldon_core.metrics import SeldonMetrics
 
+    enter_code_dir(args)  # after seldon_core's imports: a template's file never stands in for one of its modules
     user_object = load_user_object(args.user_class, args.model_dir)
     # One metrics store in a Manager process, shared by every gunicorn worker and the metrics app.
     seldon_metrics = SeldonMetrics(worker_id_func=os.getpid)

@@ -1,7 +1,9 @@
 """``mds publish PATH --name NAME --reference CSV``: a model file registered, served and ready to try.
 
 Takes a pickled or joblib scikit-learn model (a pipeline, or XGBoost / LightGBM with scikit-learn's
-interface) and rows like those it was trained on (its input columns, no target); prints each step as
+interface), or a class written to Seldon Core's Python-wrapper template (a .py, or a folder or .zip with the
+.py and the files it loads; ``--class`` when it holds several), and rows like those it was trained on (its
+input columns, no target); prints each step as
 it is done, then the version, its endpoint and the Predict page to try it on. The registry is
 ``WORKBENCH_MLFLOW_URI`` or the embedded MDS's own; the version is served on the embedded MDS, beside the
 versions served before. ``mds promote NAME VERSION`` has callers get another served version.
@@ -21,6 +23,7 @@ from mds_client.registry import MlflowRegistry
 from workbench.cli.common import cli_user, store_engine
 from workbench.publish.errors import PublishError
 from workbench.publish.manifests import V1_DIR, V2_DIR, check_storage_prefix, version_manifests, write
+from workbench.publish.template_files import folder_upload
 from workbench.settings import get_settings
 
 APP_URL = "http://127.0.0.1:8501"
@@ -28,7 +31,9 @@ APP_URL = "http://127.0.0.1:8501"
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="register a model file in the model registry and serve it")
-    p.add_argument("path", type=Path, help="the model: a joblib or pickle file")
+    p.add_argument("path", type=Path, help="the model: a joblib or pickle file, or a class in Seldon Core's Python "
+                                           "template: a .py file, or a folder or .zip with the .py and the files "
+                                           "it loads (its code runs on the model server)")
     p.add_argument("--name", required=True, help="the model's name (a new version if it exists)")
     p.add_argument("--reference", type=Path, required=True,
                    help="CSV of rows like the training data (input columns only): checks the model, makes the form")
@@ -36,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--card", type=Path, help="YAML or JSON card: owner, intended_use, limitations, training_data, "
                                              "metrics, descriptions and units (one per input)")
     p.add_argument("--alias", help="point this alias (e.g. champion) at the new version")
+    p.add_argument("--class", dest="template_class", metavar="NAME",
+                   help="a Seldon template: the class to serve, when the .py holds several")
     p.add_argument("--home", type=Path, help="the embedded MDS's home (default: $WORKBENCH_HOME or .mds)")
     p.add_argument("--manifests", type=Path, metavar="DIR",
                    help="also write the version's Seldon Core 2 Model and Seldon Core 1 SeldonDeployment under DIR")
@@ -61,9 +68,10 @@ def read_card(path: Path | None) -> dict:
     return doc
 
 
-def read_inputs(args: argparse.Namespace) -> tuple[bytes, pd.DataFrame]:
+def read_inputs(args: argparse.Namespace) -> tuple[bytes, str, pd.DataFrame]:
+    """The model's bytes and file name (a template's folder packed as a .zip), and the reference rows."""
     try:
-        model = args.path.read_bytes()
+        model, file_name = folder_upload(args.path) or (args.path.read_bytes(), args.path.name)
     except OSError as exc:
         raise PublishError(f"The model file {args.path} cannot be read: {exc.strerror}.") from None
     try:
@@ -71,7 +79,7 @@ def read_inputs(args: argparse.Namespace) -> tuple[bytes, pd.DataFrame]:
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise PublishError(f"The reference rows {args.reference} cannot be read as CSV: {exc}",
                            hint="Give a CSV file with a header row naming the model's input columns.") from None
-    return model, reference
+    return model, file_name, reference
 
 
 def check_manifest_options(args: argparse.Namespace) -> None:
@@ -101,14 +109,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from workbench.publish import PublishRequest, embedded_target, publish, registry_url
 
     check_manifest_options(args)
-    model, reference = read_inputs(args)
+    model, file_name, reference = read_inputs(args)
     card = read_card(args.card)
     descriptions = card.pop("descriptions", {}) if isinstance(card.get("descriptions"), dict) else {}
     units = card.pop("units", {}) if isinstance(card.get("units"), dict) else {}
-    request = PublishRequest(name=args.name, model=model, file_name=args.path.name, reference=reference,
+    request = PublishRequest(name=args.name, model=model, file_name=file_name, reference=reference,
                              description=args.description or str(card.pop("description", "")), card=card,
                              descriptions={str(k): str(v) for k, v in descriptions.items()},
-                             units={str(k): str(v) for k, v in units.items()}, alias=args.alias)
+                             units={str(k): str(v) for k, v in units.items()}, alias=args.alias,
+                             template_class=args.template_class or "")
     target = embedded_target(args.home)
     registry = MlflowRegistry(registry_url(args.home, get_settings().mlflow_uri), transport=args.client.transport)
     done = publish(request, registry=registry, target=target, user=cli_user(), transport=args.client.transport,

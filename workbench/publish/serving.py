@@ -29,6 +29,7 @@ from mds_client import ModelSchema
 from mds_client.errors import RequestError
 from mds_client.schema import FeatureKind
 from mds_client.transport import NO_RETRY, Timeout, Transport
+from workbench.publish import template_serving
 from workbench.publish.errors import PublishError
 from workbench.publish.model_file import CheckedModel
 from workbench.publish.versions import registry_url_or_none
@@ -107,6 +108,9 @@ def check_name_free(target: ServingTarget, name: str) -> None:
     if layout.model_dir(name).exists() and not published_record(layout, name).exists():
         raise PublishError(f"'{name}' is a model of the embedded MDS that was not published here.",
                            hint="Choose another name with --name.")
+    if template_serving.is_template(layout, name):
+        raise PublishError(f"'{name}' is a Seldon template, served as a microservice per version; a model file "
+                           "cannot be one of its versions.", hint="Publish the model file under another name.")
 
 
 def serve(target: ServingTarget, name: str, version: str, files: dict[str, bytes], settings: dict[str, Any], *,
@@ -159,6 +163,9 @@ def promote(target: ServingTarget, name: str, version: str) -> None:
     """Callers of ``name`` now get ``version`` (already served); the catalog says so."""
     layout = target.layout
     served = check_served(target, name, version)
+    if template_serving.is_template(layout, name):  # each version its own microservice
+        template_serving.promote(layout, name, version, sink_url=target.sink_url)
+        return
     record = read_record(layout, name)
     record.update(version=version, versions=served)
     write_json(published_record(layout, name), record)
@@ -167,7 +174,7 @@ def promote(target: ServingTarget, name: str, version: str) -> None:
 
 def check_served(target: ServingTarget, name: str, version: str) -> list[str]:
     """Every served version of ``name``; a ``PublishError`` naming them when ``version`` is not one."""
-    served = served_versions(target.layout, name)
+    served = served_versions(target.layout, name) or template_serving.served_versions(target.layout, name)
     if version not in served:
         raise PublishError(f"Version {version} of '{name}' is not served here (served: {', '.join(served) or 'none'}).",
                            hint="Publish it first, or pick a served version.")

@@ -18,6 +18,7 @@ from mds_client.registry import MlflowRegistry
 from mds_client.schema import from_reference
 from workbench.catalog.service import schema_table
 from workbench.publish import PublishRequest, embedded_target, publish, registry_url
+from workbench.publish.template_files import is_template
 from workbench.ui import resources, state
 
 PAGE = "publish"
@@ -43,6 +44,9 @@ def publish_page_body() -> None:
     st.caption("A model file loads the code it names when it is opened: publish only files you trust. "
                "Analysts see the new version on Models and Predict as soon as it is ready.")
     inputs = render_publish_inputs(key=PAGE)
+    if inputs.model is not None and is_template(inputs.model.getvalue(), inputs.model.name):
+        st.warning("A Seldon template's code runs on the model server, as a service of its own, each time it "
+                   "starts: publish only code you trust.", icon=":material/warning:")
     if inputs.reference is None:
         st.info("Upload the reference rows to see the form analysts will get.", icon=":material/upload_file:")
         return
@@ -73,7 +77,7 @@ def _publish(inputs: PublishInputs, reference: pd.DataFrame, table: pd.DataFrame
     request = PublishRequest(name=inputs.name, model=inputs.model.getvalue(), file_name=inputs.model.name,
                              reference=reference, description=inputs.description,
                              descriptions=_words(table, edited, "description"), units=_words(table, edited, "unit"),
-                             alias=inputs.alias or None)
+                             alias=inputs.alias or None, template_class=inputs.template_class)
     client = resources.client()
     with st.status(md("Publishing {}", inputs.name), expanded=True) as status:
         def progress(step: str, sentence: str) -> None:
