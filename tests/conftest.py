@@ -18,6 +18,7 @@ from mds_client import MDSClient, ModelRef, load_catalog
 from tests.mlflow_fixture import require_mlflow, start_mlflow, stop_mlflow
 from tests.postgres_fixture import postgres_db, postgres_url
 from tests.publish_fixture import publish_server
+from tests.replay_fixture import orchard_versions
 from workbench.store import open_store
 
 
@@ -74,7 +75,7 @@ def listener():
         yield found
 
 
-__all__ = ["engine", "postgres_db", "postgres_url", "publish_server"]
+__all__ = ["engine", "orchard_versions", "postgres_db", "postgres_url", "publish_server"]
 
 # Fixtures that start a real server (model servers, Prometheus, Postgres, the sink, Dask, Streamlit,
 # Chromium). A test that uses one, directly or through another fixture, is marked ``server``;
@@ -82,7 +83,7 @@ __all__ = ["engine", "postgres_db", "postgres_url", "publish_server"]
 SERVER_FIXTURES = frozenset({
     "local_mds", "catalog_path", "refs", "prometheus", "postgres_url", "postgres_db", "sink", "sink_catalog",
     "slow_sink", "demo_sink", "mds_sink", "mds", "trained_home", "cluster", "app_url", "browser", "fresh_app",
-    "hostile_setup", "mlflow_registry", "publish_server",
+    "hostile_setup", "mlflow_registry", "publish_server", "orchard_versions",
 })
 # Parameters that name a server a test asks for with ``request.getfixturevalue``: the store's "postgres"
 # and the models of tests/workbench/picked_models.py.

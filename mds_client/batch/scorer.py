@@ -29,7 +29,7 @@ from mds_client.batch.output import open_output
 from mds_client.batch.output import progress_path as progress_path  # re-exported: callers and tests use it
 from mds_client.batch.sink import OutputSink
 from mds_client.client import MDSClient
-from mds_client.errors import InputError, PayloadRejected, RequestError
+from mds_client.errors import InputError, PayloadRejected, RequestError, ServerError
 from mds_client.refs import ModelRef
 from mds_client.schema.model import ModelSchema
 from mds_client.transport.retry import Backoff
@@ -43,6 +43,8 @@ DEFAULT_RETRY_FOR_S = 120.0
 """How long a minibatch keeps retrying while its server is down (restarts, rollouts) before the job fails."""
 MAX_BACKOFF_S = 4.0
 CHUNK_BACKOFF = Backoff(0.25, MAX_BACKOFF_S)
+MODEL_FAILED = 500
+"""What MLServer and Seldon answer when the model itself raised (a proxy or a restart answers 502, 503, 504)."""
 
 
 @dataclass
@@ -110,7 +112,11 @@ class BatchScorer:
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         column_map: dict[str, str] | None = None,
         retry_for_s: float = DEFAULT_RETRY_FOR_S,
+        split_model_failures: bool = False,
     ) -> None:
+        """``split_model_failures``: a 500 (the model raised on these rows; the server is up) is split like a
+        refusal to find the rows it fails on, instead of retried as a fault that may clear (a replay, where a
+        new version may fail on rows the old one answered)."""
         if batch_size < 1 or workers < 1:
             raise InputError("batch size and workers must be at least 1.")
         self.client = client
@@ -121,6 +127,7 @@ class BatchScorer:
         self.chunk_rows = max(chunk_rows, batch_size)
         self.column_map = column_map or {}
         self.retry_for_s = retry_for_s
+        self.split_model_failures = split_model_failures
 
     def run(
         self,
@@ -250,7 +257,12 @@ class BatchScorer:
                     return _failed(rows, f"refused by the server: {exc.body or exc.message}")
                 half = len(rows) // 2
                 return pd.concat([self._score_rows(rows.iloc[:half]), self._score_rows(rows.iloc[half:])])
-            except RequestError:
+            except RequestError as exc:
+                if self.split_model_failures and isinstance(exc, ServerError) and exc.status == MODEL_FAILED:
+                    if len(rows) == 1:
+                        return _failed(rows, f"the model failed on this row: {exc.body or exc.message}")
+                    half = len(rows) // 2
+                    return pd.concat([self._score_rows(rows.iloc[:half]), self._score_rows(rows.iloc[half:])])
                 attempt += 1
                 if attempt >= CHUNK_ATTEMPTS and time.monotonic() >= deadline:
                     raise

@@ -13,6 +13,13 @@ import orjson
 _HTML = re.compile(r"\s*(<!doctype html|<html|<head|<body|<title|<h1)", re.I)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>")
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Warning): ", re.MULTILINE)
+
+
+def _last_exception(traceback: str) -> int:
+    """Where a traceback's last exception line starts (its last line when none reads like one)."""
+    starts = [m.start() for m in _EXCEPTION_LINE.finditer(traceback)]
+    return starts[-1] if starts else traceback.rstrip().rfind("\n") + 1
 
 
 def server_message(content: bytes) -> str:
@@ -28,6 +35,9 @@ def server_message(content: bytes) -> str:
             text = " ".join(html.unescape(title.group(1) if title else _TAG.sub(" ", text)).split())
             tornado = re.match(r"\d{3}:\s*(.+)", text)  # "400: <reason>": the server itself said why
             text = tornado.group(1) if tornado else text + " (an HTML page, likely from a proxy in front of the model)"
+        elif text.startswith("Traceback (most recent call last)"):
+            # MLServer answers a model's exception with a 500 and the whole traceback: its end says what failed.
+            text = " ".join(line.strip() for line in text[_last_exception(text):].splitlines() if line.strip())
         return text[:300] or "(empty answer)"
     if isinstance(doc, dict):
         if isinstance(doc.get("error"), str):

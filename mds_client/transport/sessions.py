@@ -163,8 +163,11 @@ class Transport:
             sent_headers[HEADER] = new_traceparent()[0]
         session = self.session_for(url)
         last: RequestError | None = None
+        dropped = False
         for attempt in range(max(1, retry.attempts)):
-            if attempt:
+            # A pooled connection the server closed meanwhile (uvicorn closes the one it answered a 500 on)
+            # fails at once; a fresh connection is what fixes it, so the first retry after one does not wait.
+            if attempt and not (attempt == 1 and dropped):
                 time.sleep(retry.delay(attempt - 1))
             started = time.perf_counter()
             try:
@@ -188,6 +191,7 @@ class Transport:
                 raise last from None
             except requests.exceptions.ConnectionError as exc:
                 reason = _reason(exc)
+                dropped = reason in _DROPPED
                 error = ProtocolError if reason == NOT_HTTP else ModelUnavailable
                 last = error(f"{_who(model)} not reachable ({reason} at {_where(url)}).", model=model, url=url)
                 if idempotent or _nothing_sent(exc):
@@ -238,6 +242,8 @@ def _where(url: str) -> str:
 
 
 NOT_HTTP = "the answer was not HTTP (bytes from something else on that port?)"
+_DROPPED = frozenset({"the connection was reset", "the server closed the connection without answering",
+                      "the server closed the connection"})
 
 
 def _reason(exc: Exception) -> str:

@@ -14,6 +14,7 @@
     mds local up|down|status
     mds publish PATH --name NAME --reference CSV [--description D] [--card FILE] [--alias A]
     mds promote NAME VERSION
+    mds replay NAME --to VERSION [--since 24h] [--limit N] [--json]   what would change if VERSION answered
 
 A model's version is named NAME@2 (or NAME@champion, an alias of the model registry) wherever a model is.
 
@@ -32,11 +33,11 @@ import sys
 from pathlib import Path
 
 from mds_client import MDSClient, MDSError
-from workbench.cli import check, explain, feedback, local, logs, models, publish
+from workbench.cli import check, explain, feedback, local, logs, models, publish, replay
 from workbench.errors import WorkbenchError
 from workbench.paths import default_catalog
 
-GROUPS = (models, check, explain, feedback, logs, local, publish)
+GROUPS = (models, check, explain, feedback, logs, local, publish, replay)
 
 
 def build_parser() -> argparse.ArgumentParser:
