@@ -133,13 +133,16 @@ def main() -> None:
     if not settings.auth_enabled:
         st.warning("Login is turned off (WORKBENCH_AUTH=off): anyone who can open this page has full access.",
                    icon=":material/lock_open:")
-    nxt = st.session_state.pop("auth.next", None)
-    if nxt and nxt.get("prediction") and "history" in pages:
-        st.switch_page(pages["history"], query_params=nxt)
     # Pages this role may not open stay reachable by URL, to say so (and not to land silently on Models).
     refused = [st.Page(_refusal(key), title=title, url_path=key, visibility="hidden")
                for key, _f, title, _i in PAGE_SPECS if key not in pages]
-    st.navigation([*pages.values(), *refused]).run()
+    navigation = st.navigation([*pages.values(), *refused])
+    # A permalink opened before login: its page once logged in. switch_page only knows the pages this run
+    # registered, so it comes after st.navigation (before it, the login run's pages were the only ones known).
+    nxt = st.session_state.pop("auth.next", None)
+    if nxt and nxt.get("prediction") and "history" in pages:
+        st.switch_page(pages["history"], query_params=nxt)
+    navigation.run()
     # After the page, not before: the first page paints without a second thread competing for the GIL.
     _warm_up()
 

@@ -79,6 +79,17 @@ def test_analyst_journey(page: Page, app_url: str, tmp_path: Path):
     expect(fresh.get_by_role("heading", name=f"Prediction {prediction_id}: tips")).to_be_visible()
     expect(fresh.locator(".st-key-history-result-headline")).to_contain_text(re.compile("generous|standard"))
 
+    # Shared with a colleague: a fresh browser (no cookie) shows the login form, then the prediction, no error.
+    browser = page.context.browser
+    assert browser is not None
+    colleague = browser.new_context().new_page()
+    colleague.goto(f"{app_url}/history?prediction={prediction_id}")
+    assert _login_shown(colleague)
+    log_in(colleague)
+    expect(colleague.get_by_role("heading", name=f"Prediction {prediction_id}: tips")).to_be_visible()
+    expect(colleague.get_by_text("This app has encountered an error")).to_have_count(0)
+    colleague.context.close()
+
 
 def _login_shown(page: Page) -> bool:
     """The login form, or (cookie re-login) the page itself: whichever comes first."""
