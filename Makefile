@@ -26,7 +26,7 @@ $(VENVS)/mlserver/.ok: requirements-mlserver.txt requirements-mlserver-nodeps.tx
 	rm -rf $(VENVS)/mlserver && $(PYTHON) -m venv $(VENVS)/mlserver
 	$(VENVS)/mlserver/bin/pip install $(PIP_QUIET) -r requirements-mlserver.txt -c constraints-mlserver.txt 2>&1 | $(FILTER)
 	$(VENVS)/mlserver/bin/pip install $(PIP_QUIET) --no-deps -r requirements-mlserver-nodeps.txt 2>&1 | $(FILTER)
-	$(VENVS)/mlserver/bin/python -c "import mlserver, mlserver_sklearn" && touch $@
+	$(VENVS)/mlserver/bin/python -c "import mlserver, mlserver_sklearn, mlserver_mlflow" && touch $@
 
 $(VENVS)/seldon/.ok: requirements-seldon.txt constraints-seldon.txt
 	rm -rf $(VENVS)/seldon && $(PYTHON) -m venv $(VENVS)/seldon

@@ -41,9 +41,10 @@ def render_publish_inputs(*, key: str) -> PublishInputs:
                              help="Lower-case letters, digits, '.', '_' or '-'. A name that exists gets a new version.")
         model = st.file_uploader("Model file", type=MODEL_TYPES, key=f"{key}.model",
                                  help="A scikit-learn model or pipeline saved with joblib.dump or pickle "
-                                      "(XGBoost and LightGBM with scikit-learn's interface too), or a class in "
-                                      "Seldon Core's Python template: its .py, or a .zip with the .py and the files "
-                                      "it loads.")
+                                      "(XGBoost and LightGBM with scikit-learn's interface too); a .zip of an "
+                                      "MLflow model folder (the folder mlflow.<flavor>.save_model wrote, with its "
+                                      "MLmodel); or a class in Seldon Core's Python template: its .py, or a .zip "
+                                      "with the .py and the files it loads.")
         template_class = ""
         if model is not None and model.name.lower().endswith(TEMPLATE_SUFFIXES):
             template_class = st.text_input("Class (optional)", key=f"{key}.class", placeholder="Grader",
@@ -54,7 +55,9 @@ def render_publish_inputs(*, key: str) -> PublishInputs:
         reference = st.file_uploader("Reference rows", type=["csv"], key=f"{key}.reference",
                                      help="A CSV of rows like the training data: the model's input columns with a "
                                           "header, no target column. The model must answer them before it is "
-                                          "published; the form analysts get is made from them.")
+                                          "published; the form analysts get is made from them. Optional for an "
+                                          "MLflow model folder: its signature makes the form, the rows add "
+                                          "categories and ranges.")
     alias = st.text_input("Alias (optional)", key=f"{key}.alias", placeholder="champion",
                           help="Point this alias at the new version in the registry.")
     return PublishInputs(name.strip(), model, reference, description.strip(), alias.strip(), template_class.strip())

@@ -1,5 +1,5 @@
-"""Code that runs inside the model servers' own environments (MLServer, seldon-core).
+"""Code that runs inside the model servers' own environments (MLServer, seldon-core, MLflow).
 
 Modules here may import only the stdlib, numpy, pandas, scikit-learn, joblib and the server
-package of their environment (mlserver or seldon_core).
+packages of their environment (mlserver and its runtimes, seldon_core, or mlflow for ``mlflow_check``).
 """

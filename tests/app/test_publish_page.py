@@ -14,6 +14,8 @@ import pytest
 
 from mds_client.registry import MlflowRegistry
 from tests.workbench.publish.test_publish import classifier, orchard
+from tests.workbench.publish.test_publish_mlflow import cases  # noqa: F401 (a fixture: the saved MLflow folders)
+from workbench.publish.mlflow_folder import mlflow_upload
 from workbench.settings import get_settings
 
 pytestmark = pytest.mark.server
@@ -58,6 +60,23 @@ def test_a_scientist_sees_the_form_then_publishes_step_by_step(logged_in, publis
     for step in ("Checked", "Registered", "Serving", "Ready"):
         assert any(f"**{step}**" in t for t in said), (step, said)
     assert MlflowRegistry(publishing.url).version("page-grade", "champion").published_by == "scientist"
+
+
+def test_an_mlflow_folder_zip_needs_no_reference_rows_and_shows_the_form_its_signature_makes(logged_in, publishing,
+                                                                                             cases):  # noqa: F811
+    data, file_name = mlflow_upload(cases / "custom")
+    at = logged_in("scientist", "publish")
+    at.text_input(key="publish.name").input("page-yield")
+    at.file_uploader(key="publish.model").upload(file_name, data, "application/zip").run()
+    assert not at.exception, at.exception
+    assert any("3 inputs from the MLmodel's signature" in t.replace("\\", "") for t in texts(at)), texts(at)
+    assert not at.button(key="publish.go").disabled
+    at.button(key="publish.go").click().run(timeout=180)
+    assert not at.exception, at.exception
+    said = texts(at)
+    for step in ("Checked", "Registered", "Serving", "Ready"):
+        assert any(f"**{step}**" in t for t in said), (step, said)
+    assert MlflowRegistry(publishing.url).version("page-yield", "1").published_by == "scientist"
 
 
 def test_a_file_that_is_not_a_model_is_refused_with_its_reason(logged_in, publishing):
@@ -116,4 +135,5 @@ def test_models_shows_a_published_models_versions_from_the_registry(logged_in, p
     rows = table.to_dict(orient="records")
     assert [str(r.get("Version", r.get("version"))) for r in rows] == ["2", "1"]
     first = rows[0]
-    assert "champion" in str(first.get("Aliases", first.get("aliases"))) and "yes" in str(first.get("Serving", ""))
+    assert "champion" in str(first.get("Aliases", first.get("aliases")))
+    assert str(first.get("Serving", "")) == "callers get this"

@@ -3,7 +3,8 @@
 Takes a pickled or joblib scikit-learn model (a pipeline, or XGBoost / LightGBM with scikit-learn's
 interface), or a class written to Seldon Core's Python-wrapper template (a .py, or a folder or .zip with the
 .py and the files it loads; ``--class`` when it holds several), and rows like those it was trained on (its
-input columns, no target); prints each step as
+input columns, no target). An MLflow model folder (with its ``MLmodel``, or a .zip of one) needs no rows: its
+signature and input example make the form, and rows given add categories and ranges. Prints each step as
 it is done, then the version, its endpoint and the Predict page to try it on. The registry is
 ``WORKBENCH_MLFLOW_URI`` or the embedded MDS's own; the version is served on the embedded MDS, beside the
 versions served before. ``mds promote NAME VERSION`` has callers get another served version.
@@ -23,7 +24,8 @@ from mds_client.registry import MlflowRegistry
 from workbench.cli.common import cli_user, store_engine
 from workbench.publish.errors import PublishError
 from workbench.publish.manifests import V1_DIR, V2_DIR, check_storage_prefix, version_manifests, write
-from workbench.publish.template_files import folder_upload
+from workbench.publish.mlflow_folder import MLMODEL, is_zip, mlflow_upload
+from workbench.publish.template_files import folder_upload, is_template
 from workbench.settings import get_settings
 
 APP_URL = "http://127.0.0.1:8501"
@@ -31,12 +33,14 @@ APP_URL = "http://127.0.0.1:8501"
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("publish", help="register a model file in the model registry and serve it")
-    p.add_argument("path", type=Path, help="the model: a joblib or pickle file, or a class in Seldon Core's Python "
+    p.add_argument("path", type=Path, help="the model: a joblib or pickle file; an MLflow model folder (with its "
+                                           "MLmodel file) or a .zip of one; or a class in Seldon Core's Python "
                                            "template: a .py file, or a folder or .zip with the .py and the files "
                                            "it loads (its code runs on the model server)")
     p.add_argument("--name", required=True, help="the model's name (a new version if it exists)")
-    p.add_argument("--reference", type=Path, required=True,
-                   help="CSV of rows like the training data (input columns only): checks the model, makes the form")
+    p.add_argument("--reference", type=Path,
+                   help="CSV of rows like the training data (input columns only): checks the model, makes the form; "
+                        "optional for an MLflow model folder (its signature and input example make the form)")
     p.add_argument("--description", default="", help="one line of purpose, shown on the model's card")
     p.add_argument("--card", type=Path, help="YAML or JSON card: owner, intended_use, limitations, training_data, "
                                              "metrics, descriptions and units (one per input)")
@@ -69,11 +73,24 @@ def read_card(path: Path | None) -> dict:
 
 
 def read_inputs(args: argparse.Namespace) -> tuple[bytes, str, pd.DataFrame]:
-    """The model's bytes and file name (a template's folder packed as a .zip), and the reference rows."""
+    """The model's bytes and file name (an MLflow model's or a template's folder packed as a .zip), and the
+    reference rows (none: an empty frame, for an MLflow model)."""
+    if args.path.is_dir() and not (args.path / MLMODEL).is_file() and not any(args.path.glob("*.py")):
+        raise PublishError(f"{args.path} is a folder with no MLmodel file (so not an MLflow model folder) and no .py "
+                           "file at its top (so not a Seldon template).",
+                           hint="Give the folder mlflow.<flavor>.save_model wrote, or a joblib or pickle file.")
     try:
-        model, file_name = folder_upload(args.path) or (args.path.read_bytes(), args.path.name)
+        model, file_name = mlflow_upload(args.path) or folder_upload(args.path) or \
+            (args.path.read_bytes(), args.path.name)
     except OSError as exc:
         raise PublishError(f"The model file {args.path} cannot be read: {exc.strerror}.") from None
+    if args.reference is None:
+        if not is_zip(model) or is_template(model, file_name):  # any other .zip is read as an MLflow model folder
+            raise PublishError(f"{args.path} needs reference rows (--reference CSV): the model is checked on them "
+                               "and the form is made from them.",
+                               hint="Give a CSV of rows like the training data, input columns only. Only an MLflow "
+                                    "model folder can do without (its signature makes the form).")
+        return model, file_name, pd.DataFrame()
     try:
         reference = pd.read_csv(args.reference)
     except (OSError, ValueError, UnicodeDecodeError) as exc:

@@ -38,7 +38,7 @@ RUNTIME = "mlserver_sklearn.SKLearnModel"
 LOAD_TIMEOUT = Timeout(connect=3.0, read=120.0)
 READY_WAIT_S = 60.0
 _KINDS = {FeatureKind.NUMBER: "number", FeatureKind.INTEGER: "integer", FeatureKind.BOOLEAN: "boolean",
-          FeatureKind.CATEGORY: "category", FeatureKind.TEXT: "text"}
+          FeatureKind.CATEGORY: "category", FeatureKind.TEXT: "text", FeatureKind.TENSOR: "tensor"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,21 @@ def registry_url(home: Path | str | None, configured: str = "") -> str:
 def model_settings(name: str, version: str, schema: ModelSchema, checked: CheckedModel,
                    descriptions: dict[str, str] | None = None, units: dict[str, str] | None = None) -> dict[str, Any]:
     """``model-settings.json`` of a published version, its features written in the schema convention."""
+    inputs = declared_inputs(schema, descriptions, units)
+    if checked.is_classifier:
+        names = [str(c) for c in checked.classes]
+        outputs = classifier_outputs(list(checked.classes), names)
+        if not checked.has_proba:
+            outputs = outputs[:1]
+    else:
+        outputs = [{"name": "predict", "datatype": "FP64", "shape": [-1, 1], "parameters": {"kind": "value"}}]
+    return {"name": name, "implementation": RUNTIME, "parameters": {"uri": "./model.joblib", "version": version},
+            "inputs": inputs, "outputs": outputs}
+
+
+def declared_inputs(schema: ModelSchema, descriptions: dict[str, str] | None = None,
+                    units: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The ``inputs`` of model-settings.json: ``schema``'s features in the schema convention, with their words."""
     descriptions, units = descriptions or {}, units or {}
     inputs = []
     for f in schema.features:
@@ -89,17 +104,13 @@ def model_settings(name: str, version: str, schema: ModelSchema, checked: Checke
             facts["categories"] = list(f.categories)
         if units.get(f.name):
             facts["unit"] = units[f.name]
-        inputs.append(feature(f.name, f.wire_datatype, _KINDS.get(f.kind, "text"), descriptions.get(f.name, ""),
-                              **facts))
-    if checked.is_classifier:
-        names = [str(c) for c in checked.classes]
-        outputs = classifier_outputs(list(checked.classes), names)
-        if not checked.has_proba:
-            outputs = outputs[:1]
-    else:
-        outputs = [{"name": "predict", "datatype": "FP64", "shape": [-1, 1], "parameters": {"kind": "value"}}]
-    return {"name": name, "implementation": RUNTIME, "parameters": {"uri": "./model.joblib", "version": version},
-            "inputs": inputs, "outputs": outputs}
+        if f.default is not None:
+            facts["default"] = f.default
+        if not f.required:
+            facts["required"] = False
+        inputs.append(feature(f.name, f.wire_datatype, _KINDS.get(f.kind, "text"),
+                              descriptions.get(f.name, ""), shape=[-1, *f.shape] if f.is_tensor else None, **facts))
+    return inputs
 
 
 def check_name_free(target: ServingTarget, name: str) -> None:
@@ -114,12 +125,14 @@ def check_name_free(target: ServingTarget, name: str) -> None:
 
 
 def serve(target: ServingTarget, name: str, version: str, files: dict[str, bytes], settings: dict[str, Any], *,
-          default: str | None, reference: pd.DataFrame, card: dict[str, Any], published_by: str,
-          transport: Transport) -> str:
+          default: str | None, reference: pd.DataFrame | None, card: dict[str, Any], published_by: str,
+          transport: Transport, samples: pd.DataFrame | None = None) -> str:
     """Serve ``version`` of ``name`` beside the versions already served; return its V2 endpoint.
 
     ``files`` are the version folder's files by relative path (``model-settings.json`` is written from
     ``settings``). Callers get ``default`` (None: the version they got before, or this one if it is the first).
+    ``reference`` (None: none given, the model keeps the rows it had) and ``samples`` become the catalog's
+    ``reference_data`` and ``sample_data``.
     If this version does not load, it is removed and the versions served before answer as they did.
     """
     layout = target.layout
@@ -154,7 +167,8 @@ def serve(target: ServingTarget, name: str, version: str, files: dict[str, bytes
     callers_get = default or str(record.get("version") or version)
     if callers_get not in served:
         callers_get = version
-    _record(layout, name, callers_get, served, reference=reference, card=card, published_by=published_by)
+    _record(layout, name, callers_get, served, reference=reference, card=card, published_by=published_by,
+            samples=samples)
     _catalog(target, name, callers_get, served)
     return f"{target.mlserver_url}/v2/models/{name}/versions/{version}/infer"
 
@@ -238,10 +252,12 @@ def _load(target: ServingTarget, name: str, transport: Transport) -> None:
             time.sleep(0.2)
 
 
-def _record(layout: HomeLayout, name: str, version: str, served: list[str], *, reference: pd.DataFrame,
-            card: dict[str, Any], published_by: str) -> None:
-    layout.reference_csv(name).parent.mkdir(parents=True, exist_ok=True)
-    reference.to_csv(layout.reference_csv(name), index=False)
+def _record(layout: HomeLayout, name: str, version: str, served: list[str], *, reference: pd.DataFrame | None,
+            card: dict[str, Any], published_by: str, samples: pd.DataFrame | None = None) -> None:
+    for rows, path in ((reference, layout.reference_csv(name)), (samples, layout.sample_csv(name))):
+        if rows is not None and not rows.empty:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            rows.to_csv(path, index=False)
     write_json(layout.card_json(name), card)
     write_json(published_record(layout, name), {"name": name, "version": version, "versions": served,
                                                 "published_by": published_by,

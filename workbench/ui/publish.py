@@ -18,11 +18,13 @@ from mds_client.registry import MlflowRegistry
 from mds_client.schema import from_reference
 from workbench.catalog.service import schema_table
 from workbench.publish import PublishRequest, embedded_target, publish, registry_url
+from workbench.publish.mlflow_folder import form_origin, upload_form
 from workbench.publish.template_files import is_template
 from workbench.ui import resources, state
 
 PAGE = "publish"
-STEP_WORDS = {"checked": "Checked", "registered": "Registered", "serving": "Serving", "ready": "Ready"}
+STEP_WORDS = {"checked": "Checked", "registered": "Registered", "serving": "Serving", "ready": "Ready",
+              "warning": "Warning"}
 
 
 def read_reference(upload) -> pd.DataFrame | None:
@@ -47,22 +49,35 @@ def publish_page_body() -> None:
     if inputs.model is not None and is_template(inputs.model.getvalue(), inputs.model.name):
         st.warning("A Seldon template's code runs on the model server, as a service of its own, each time it "
                    "starts: publish only code you trust.", icon=":material/warning:")
-    if inputs.reference is None:
-        st.info("Upload the reference rows to see the form analysts will get.", icon=":material/upload_file:")
+    reference = read_reference(inputs.reference) if inputs.reference is not None else None
+    if inputs.reference is not None and reference is None:
         return
-    reference = read_reference(inputs.reference)
-    if reference is None:
+    try:  # an MLflow model folder (.zip): its signature makes the form, reference rows are optional
+        folder_form = upload_form(inputs.model.getvalue(), inputs.model.name, reference) if inputs.model else None
+    except MDSError as exc:
+        st.error(md_escape(str(exc)), icon=":material/error:")
+        return
+    if reference is None and folder_form is None:
+        st.info("Upload the reference rows to see the form analysts will get (an MLflow model folder's .zip needs "
+                "none).", icon=":material/upload_file:")
         return
     st.subheader("The form analysts will get")
-    st.caption(md("{} inputs from {} reference rows: the kinds and ranges come from the rows; describe each input "
-                  "and give its unit where it has one.", len(reference.columns), len(reference)))
-    table = schema_table(from_reference(reference))
+    if folder_form is not None:
+        schema, warnings = folder_form
+        st.caption(md("{}: describe each input and give its unit where it has one.", form_origin(schema, reference)))
+        for warning in warnings:
+            st.warning(md_escape(warning), icon=":material/warning:")
+    else:
+        schema = from_reference(reference)
+        st.caption(md("{} inputs from {} reference rows: the kinds and ranges come from the rows; describe each "
+                      "input and give its unit where it has one.", len(reference.columns), len(reference)))
+    table = schema_table(schema)
     edited = render_input_editor(table, key=f"{PAGE}.inputs")
     ready = bool(inputs.name and inputs.model is not None)
     if not ready:
         st.caption("Give the model a name and upload its file to publish it.")
     if st.button("Publish", key=f"{PAGE}.go", type="primary", disabled=not ready):
-        _publish(inputs, reference, table, edited, settings)
+        _publish(inputs, pd.DataFrame() if reference is None else reference, table, edited, settings)
 
 
 def _words(table: pd.DataFrame, edited: pd.DataFrame, column: str) -> dict[str, str]:

@@ -1,0 +1,41 @@
+"""MLServer's MLflow runtime, keeping the inputs and outputs that model-settings.json declares (published MLflow models).
+
+``mlserver_mlflow.MLflowRuntime`` replaces the declared metadata with what the MLmodel's signature says (names,
+datatypes, ``[-1, 1]`` shapes), which drops the feature facts the workbench's form is made from (kind, categories,
+ranges, description, default: embedded_mds/model_schema.py). This runtime keeps the declared entries when there
+are any, and names a model's single answer as the one declared output (``predict``) instead of ``output-0``.
+Everything else is MLflowRuntime's: ``mlflow.pyfunc.load_model``, signature enforcement, ``params`` from the
+request's parameters.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from mlserver.codecs import NumpyCodec
+from mlserver.types import InferenceRequest, InferenceResponse
+from mlserver_mlflow import MLflowRuntime
+from mlserver_mlflow.codecs import TensorDictCodec
+
+
+class PublishedMLflowModel(MLflowRuntime):
+    def _sync_metadata(self) -> None:
+        declared_inputs, declared_outputs = self.inputs, self.outputs
+        super()._sync_metadata()  # the model-level content type (pd, np or dict) comes from the signature
+        if declared_inputs:
+            self.inputs = declared_inputs
+        if declared_outputs:
+            self.outputs = declared_outputs
+
+    async def predict(self, payload: InferenceRequest) -> InferenceResponse:
+        decoded = self.decode_request(payload)
+        params = payload.parameters.model_extra if payload.parameters and payload.parameters.model_extra else None
+        answer = self._model.predict(decoded, params=params)
+        declared = [o.name for o in self.outputs or []]
+        if isinstance(answer, (pd.Series, list, tuple)):
+            answer = np.asarray(answer)
+        if isinstance(answer, np.ndarray) and len(declared) == 1:
+            return InferenceResponse(model_name=self.name, model_version=self.version,
+                                     outputs=[NumpyCodec.encode_output(declared[0], answer)])
+        return self.encode_response(answer, default_codec=TensorDictCodec)
+

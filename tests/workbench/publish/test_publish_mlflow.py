@@ -1,0 +1,160 @@
+"""Publishing MLflow model folders against real peers: MLflow's registry, MLServer's MLflow runtime, MLflow's own
+environment for the check.
+
+The folders are trained and saved here, by ``mlflow_models.py`` run in .venvs/mlflow (the app's environment has no
+MLflow): a scikit-learn pipeline on mixed columns (a string, integers, floats) with string class names, a custom
+``PythonModel``, one whose predict fails, one with neither signature nor input example. Each published version
+must answer through the workbench exactly as ``mlflow.pyfunc.load_model(folder).predict`` answers the same rows.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+
+from embedded_mds.mlflow_server import mlflow_python
+from embedded_mds.server_specs import server_env
+from mds_client import MDSClient, load_catalog
+from mds_client.registry import MlflowRegistry
+from tests.publish_fixture import PublishServer
+from workbench.cli import main as mds
+from workbench.publish import PublishError, PublishRequest, publish
+from workbench.publish.mlflow_folder import mlflow_upload
+from workbench.publish.mlflow_service import RUNTIME
+
+pytestmark = pytest.mark.server
+MODELS_SCRIPT = Path(__file__).with_name("mlflow_models.py")
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory) -> Path:
+    """The saved folders, reference.csv, rows.csv and expected.json (MLflow's own answers on rows.csv)."""
+    if not mlflow_python().exists():
+        pytest.skip("MLflow's environment is missing: make setup")
+    out = tmp_path_factory.mktemp("mlflow-models")
+    done = subprocess.run([str(mlflow_python()), str(MODELS_SCRIPT), str(out)], capture_output=True, text=True,
+                          timeout=300, env=server_env(), check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def registry(mlflow_registry):
+    client = MlflowRegistry(mlflow_registry.url)
+    yield client
+    client.close()
+
+
+def expected(cases: Path, case: str) -> list:
+    return json.loads((cases / "expected.json").read_text())[case]
+
+
+def answers(server: PublishServer, client: MDSClient, name: str, rows: pd.DataFrame) -> list:
+    """What the published model answers through the workbench's client, found in the catalog like any model."""
+    ref = next(r for r in load_catalog(server.home / "catalog.yaml") if r.name == name)
+    return list(client.predict(ref, rows, client.schema(ref)).labels)
+
+
+def request(cases: Path, case: str, name: str, reference: pd.DataFrame | None = None) -> PublishRequest:
+    data, file_name = mlflow_upload(cases / case)
+    return PublishRequest(name, data, file_name, pd.DataFrame() if reference is None else reference)
+
+
+def test_an_sklearn_folder_is_checked_registered_unchanged_served_and_answers_as_mlflow_does(
+        cases, publish_server, registry, client):
+    reference = pd.read_csv(cases / "reference.csv")
+    steps: list[str] = []
+    done = publish(request(cases, "sklearn", "ml-grade", reference), registry=registry, target=publish_server.target,
+                   user="ada", transport=client.transport, progress=lambda step, sentence: steps.append(step))
+    assert steps == ["checked", "registered", "serving", "ready"]
+    assert (done.version, done.kind) == ("1", "MLflow sklearn model (Pipeline)")
+    rows = pd.read_csv(cases / "rows.csv")
+    assert answers(publish_server, client, "ml-grade", rows) == expected(cases, "sklearn")
+
+    # the registry's run holds the folder as it was handed in, the reference rows beside it
+    run = registry.run(registry.version("ml-grade", "1").run_id)
+    for name in ("MLmodel", "model.skops", "input_example.json"):
+        assert registry.download(run, f"model/{name}") == (cases / "sklearn" / name).read_bytes()
+    assert pd.read_csv(io.BytesIO(registry.download(run, "reference/reference.csv"))).shape == reference.shape
+
+    # served by MLServer's MLflow runtime from the same files, with the form's facts in its metadata
+    version_dir = publish_server.home / "models" / "ml-grade" / "1"
+    assert (version_dir / "model" / "MLmodel").read_bytes() == (cases / "sklearn" / "MLmodel").read_bytes()
+    settings = json.loads((version_dir / "model-settings.json").read_text())
+    assert (settings["implementation"], settings["parameters"]["uri"]) == (RUNTIME, "./model")
+    metadata = requests.get(f"{publish_server.url}/v2/models/ml-grade", timeout=5).json()
+    by_name = {i["name"]: i for i in metadata["inputs"]}
+    assert [i["name"] for i in metadata["inputs"]] == ["variety", "age_years", "rainfall_mm"]
+    assert by_name["variety"]["parameters"]["categories"] == ["bramley", "cox", "gala"]
+    assert (by_name["age_years"]["datatype"], by_name["rainfall_mm"]["datatype"]) == ("INT64", "FP64")
+    example = pd.read_json(io.BytesIO((cases / "sklearn" / "input_example.json").read_bytes()), orient="split")
+    assert by_name["rainfall_mm"]["parameters"]["default"] == example["rainfall_mm"].iloc[0]
+    assert metadata["outputs"][0]["parameters"]["class_names"] == ["juice", "premium", "standard"]
+    # the input example is the model's sample rows
+    entry = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "ml-grade")
+    assert pd.read_csv(entry.sample_data).equals(example)
+
+
+def test_mds_publish_takes_a_custom_pyfunc_folder_without_reference_rows(cases, publish_server, mlflow_registry,
+                                                                         client, monkeypatch, capsys):
+    monkeypatch.setenv("WORKBENCH_MLFLOW_URI", mlflow_registry.url)
+    from workbench.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        code = mds(["publish", str(cases / "custom"), "--name", "ml-yield", "--home", str(publish_server.home)])
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert code == 0, out
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines[:4]] == ["checked", "registered", "serving", "ready"]
+    assert "MLflow python_function model (YieldModel) answered 2 rows of its input example" in lines[0]
+    assert "ml-yield version 1 is a new model" in out
+    rows = pd.read_csv(cases / "rows.csv")
+    np.testing.assert_allclose(answers(publish_server, client, "ml-yield", rows), expected(cases, "custom"),
+                               rtol=1e-12)
+
+
+def test_a_folder_with_neither_signature_nor_reference_rows_is_published_with_a_warning(cases, publish_server,
+                                                                                        registry, client):
+    said: list[tuple[str, str]] = []
+    done = publish(request(cases, "bare", "ml-bare"), registry=registry, target=publish_server.target, user="bo",
+                   transport=client.transport, progress=lambda step, sentence: said.append((step, sentence)))
+    assert [step for step, _ in said] == ["checked", "warning", "registered", "serving", "ready"]
+    assert "the form will have no inputs" in said[1][1]
+    assert done.schema.is_empty
+    rows = pd.read_csv(cases / "rows.csv")
+    assert answers(publish_server, client, "ml-bare", rows) == expected(cases, "bare")
+
+
+def test_a_pyfunc_that_fails_on_its_input_example_is_refused_with_its_error(cases, publish_server, registry, client):
+    with pytest.raises(PublishError, match=r"broken\.zip failed on its input example: ValueError: rainfall_mm must "
+                                           r"be given in inches"):
+        publish(request(cases, "broken", "ml-broken"), registry=registry, target=publish_server.target, user="cy",
+                transport=client.transport)
+    assert registry.model("ml-broken") is None
+    assert not (publish_server.home / "models" / "ml-broken").exists()
+
+
+def test_a_folder_or_zip_without_mlmodel_is_refused_with_what_it_lacks(cases, publish_server, registry, client,
+                                                                       tmp_path, capsys):
+    (tmp_path / "trained").mkdir()
+    (tmp_path / "trained" / "model.skops").write_bytes((cases / "sklearn" / "model.skops").read_bytes())
+    assert mds(["publish", str(tmp_path / "trained"), "--name", "ml-none", "--home", str(publish_server.home)]) == 1
+    assert "is a folder with no MLmodel file (so not an MLflow model folder)" in capsys.readouterr().err
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("trained/model.skops", b"weights")
+    with pytest.raises(PublishError, match=r"trained\.zip has no MLmodel file, so it is not an MLflow model folder"):
+        publish(PublishRequest("ml-none", buffer.getvalue(), "trained.zip", pd.DataFrame()), registry=registry,
+                target=publish_server.target, user="dee", transport=client.transport)
+    assert registry.model("ml-none") is None
