@@ -34,6 +34,7 @@ def two_versions(mlflow_registry, publish_server):
     for model in (first, second):
         publish(PublishRequest(NAME, joblib_bytes(model), "m.joblib", frame), registry=registry,
                 target=publish_server.target, user="ada", transport=client.transport)
+    publish_server.models = (first, second, frame)  # type: ignore[attr-defined]
     yield publish_server
     client.close()
     registry.close()
@@ -68,6 +69,30 @@ def test_compare_puts_the_other_version_beside_the_one_callers_get(logged_in, ve
     [table] = shown_tables(at)
     assert list(table["Model"]) == [f"{NAME}@1", f"{NAME}@2"]
     assert "Problem" not in table.columns  # both answered
+
+
+def test_a_scientist_replays_the_logged_traffic_to_the_other_version_and_sees_what_changes(logged_in, versions_app):
+    from mds_client import load_catalog
+    from tests.workbench.replay.served_versions import log_calls
+
+    first, second, _ = versions_app.models
+    traffic, _ = orchard(n=120, seed=33)
+    ref = next(r for r in load_catalog(versions_app.home / "catalog.yaml") if r.name == NAME)
+    client = MDSClient()
+    try:
+        log_calls(open_store(get_settings().database_url), client, ref, traffic, rows_per_call=30)
+    finally:
+        client.close()
+    changes = int((first.predict(traffic) != second.predict(traffic)).sum())
+    assert 0 < changes < len(traffic)
+
+    at = logged_in("scientist", "models")
+    at.selectbox(key="models.model").set_value(NAME).run()
+    at.button(key=f"models.replay.go.{NAME}").click().run()
+    assert not at.exception, at.exception
+    assert f"**{changes} of 120 answers change" in texts(at).replace("\\", "")
+    confusion = next(t for t in shown_tables(at) if "logged" in t.columns)
+    assert int(confusion.drop(columns=["logged"]).to_numpy().sum()) == 120
 
 
 def test_a_scientist_promotes_a_version_and_an_analyst_cannot(logged_in, versions_app):

@@ -7,11 +7,14 @@ publishing service (model loading, the embedded MDS's writers) until someone pro
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pandas as pd
 import streamlit as st
 
+from components.replay_view import render_replay
 from components.table_view import render_table
-from components.text import md
+from components.text import md, md_escape
 from mds_client import MDSError
 from mds_client.registry import MlflowRegistry
 from workbench import auth
@@ -70,7 +73,41 @@ def registry_versions_section(entry: ModelEntry) -> None:
     st.caption(md("Versions {} answer side by side: try one on Predict or Compare (its Version box), then promote it "
                   "so that callers get it.", ", ".join(served)))
     if auth.can(state.role(), "promote a version"):
+        _replay_control(entry, served)
         _promote_control(entry, served)
+
+
+PERIODS = {"the last day": timedelta(days=1), "the last week": timedelta(days=7), "all the log": None}
+REPLAY_LIMIT = 50_000
+"""The newest logged calls a replay from the page sends (the CLI's --limit takes more)."""
+
+
+def _replay_control(entry: ModelEntry, served: tuple[str, ...]) -> None:
+    """"What would change?": the model's logged traffic sent to another served version, before promoting it."""
+    with st.expander("What would change? Replay the logged traffic to another version"):
+        others = [v for v in served if v != entry.ref.version]
+        left, right = st.columns(2)
+        version = left.selectbox("Send to version", others, key=f"models.replay.version.{entry.name}")
+        period = right.selectbox("Calls logged in", list(PERIODS), key=f"models.replay.period.{entry.name}")
+        st.caption(md("Every caller's calls to {} (the newest {}), sent to version {} in one batch at the server's "
+                      "pace; its answers are compared with those logged.", entry.name, f"{REPLAY_LIMIT:,}", version))
+        key = f"models.replay.result.{entry.name}"
+        if st.button(md("Replay to version {}", version), key=f"models.replay.go.{entry.name}"):
+            # the replay reads the request log and scores a batch: only a replay pays for its imports
+            from workbench.replay import ReplayError, replay
+
+            since = PERIODS[period]
+            start = datetime.now(UTC) - since if since else datetime(1970, 1, 1, tzinfo=UTC)
+            try:
+                with st.spinner(md("Replaying {}'s logged calls to version {}...", entry.name, version)):
+                    st.session_state[key] = replay(resources.engine(), resources.client(), entry.ref,
+                                                   entry.ref.at_version(version), start=start, limit=REPLAY_LIMIT)
+            except (ReplayError, MDSError) as exc:
+                st.session_state.pop(key, None)
+                st.warning(md_escape(exc), icon=":material/info:")
+        result = st.session_state.get(key)
+        if result is not None:
+            render_replay(result, key=f"models.replay.{entry.name}")
 
 
 def _promote_control(entry: ModelEntry, served: tuple[str, ...]) -> None:
