@@ -12,6 +12,7 @@ from components.numbers import number, percent
 from components.table_view import record_frame, render_table
 from components.text import md, md_escape, plain
 from mds_client import ModelRef
+from mds_client.refs import PROTOCOL_TITLES
 
 CARD_FIELDS = [("owner", "Owner"), ("intended_use", "Intended use"), ("limitations", "Limitations"),
                ("training_data", "Training data")]
@@ -36,7 +37,7 @@ def render_model_card(card: ModelCard, *, metadata: dict[str, Any] | None, key: 
     st.subheader(md_escape(ref.name))
     if ref.description:
         st.text(plain(ref.description))
-    facts = {"Protocol": "Seldon v1" if ref.protocol == "seldon" else "V2 (Open Inference Protocol)",
+    facts = {"Protocol": PROTOCOL_TITLES.get(ref.protocol, ref.protocol),
              "Version": ref.version or "n/a", "Status": card.status + (f" ({ref.status_reason})" if ref.status_reason else ""),
              "Endpoint": ref.predict_url, "Tags": ", ".join(ref.tags) or "none",
              "Explainer": ref.explainer.explain_url if ref.explainer is not None else "none deployed"}

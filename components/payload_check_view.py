@@ -19,7 +19,7 @@ from components.table_view import render_table
 from components.text import md, md_escape
 from mds_client.payload_check import MAX_PAYLOAD_BYTES, Finding, Report
 
-PROTOCOL_NAMES = {"v2": "V2 (Open Inference Protocol)", "seldon": "Seldon v1"}
+PROTOCOL_NAMES = {"v2": "V2 (Open Inference Protocol)", "seldon": "Seldon v1", "kserve-v1": "KServe V1"}
 KIND_NAMES = {**PROTOCOL_NAMES, "records": "a bare JSON table (one record per row)",
               "columns": "a bare JSON table (one list per column)", "kserve-v1": "KServe v1 ('instances')",
               "unknown": "not a payload the check could read"}

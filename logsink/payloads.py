@@ -18,6 +18,7 @@ import numpy as np
 from logsink.errors import MalformedEvent
 from logsink.fast_decode import fast_rows
 from mds_client import ModelSchema, codec_for
+from mds_client.codecs.kserve_v1 import is_v1_inputs, rows_key
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,10 @@ class ResponseRows:
 
 
 def protocol_of(body: Any) -> str:
-    if isinstance(body, dict) and ("inputs" in body or "outputs" in body):
+    if isinstance(body, dict) and ("inputs" in body or "outputs" in body) and not is_v1_inputs(body):
         return "v2"
-    if isinstance(body, dict) and ("instances" in body or "predictions" in body):
-        return "kserve-v1"
+    if isinstance(body, dict) and ("instances" in body or "predictions" in body or "inputs" in body):
+        return "kserve-v1"  # KServe V1 also takes its instances as "inputs"
     return "seldon"
 
 
@@ -55,7 +56,7 @@ def request_rows(body: Any, schema: ModelSchema | None = None) -> list[dict[str,
         if protocol == "v2":
             rows = _v2_rows(body, schema)
         elif protocol == "kserve-v1":
-            rows = _instances_rows(body["instances"], schema)
+            rows = _instances_rows(body[rows_key(body)], schema)
         else:
             rows = _seldon_rows(body)
     except MalformedEvent:
@@ -170,10 +171,8 @@ def response_rows(body: Any, protocol: str, schema: ModelSchema | None = None) -
     if fast is not None:
         return ResponseRows(rows=[RowOutput(label, value, probs, confidence) for label, value, probs, confidence in fast])
     try:
-        if protocol == "kserve-v1":
-            return ResponseRows(rows=[_prediction_row(p) for p in body["predictions"]])
         n_rows = _response_rows_count(body, protocol)
-        decoded = codec_for("v2" if protocol == "v2" else "seldon").decode(body, schema, n_rows=n_rows)
+        decoded = codec_for(protocol).decode(body, schema, n_rows=n_rows)
     except MalformedEvent:
         raise
     except (ValueError, TypeError, KeyError, IndexError) as exc:
@@ -207,6 +206,8 @@ def _failure(body: dict[str, Any]) -> str | None:
 
 
 def _response_rows_count(body: dict[str, Any], protocol: str) -> int:
+    if protocol == "kserve-v1":
+        return len(body["predictions"]) if isinstance(body.get("predictions"), list) else 1
     if protocol == "v2":
         outputs = body.get("outputs") or []
         first = outputs[0] if outputs and isinstance(outputs[0], dict) else {}
@@ -221,17 +222,6 @@ def _response_rows_count(body: dict[str, Any], protocol: str) -> int:
     if isinstance(body.get("jsonData"), list):
         return len(body["jsonData"])
     return 1
-
-
-def _prediction_row(prediction: Any) -> RowOutput:
-    if isinstance(prediction, list) and len(prediction) > 1 and all(isinstance(p, (int, float)) for p in prediction):
-        if abs(sum(prediction) - 1.0) < 1e-3:
-            probs = {str(j): float(p) for j, p in enumerate(prediction)}
-            best = max(probs, key=lambda k: probs[k])
-            return RowOutput(label=best, probabilities=probs, confidence=probs[best])
-    if isinstance(prediction, float):
-        return RowOutput(label=prediction, value=prediction)
-    return RowOutput(label=_plain(prediction))
 
 
 def feedback_of(body: Any) -> tuple[str, float | None, Any]:

@@ -172,7 +172,8 @@ def _one_call(client: MDSClient, http: Any, ref: ModelRef, schema: ModelSchema, 
     for kind, body, at in (("request", prediction.request, moment), ("response", prediction.response, respond_at)):
         headers = binary_headers(event_id=str(uuid.uuid4()), kind=kind, request_id=prediction.request_id,
                                  service=ref.log_name or ref.name, model_id=ref.v2_name, namespace=ref.namespace,
-                                 time=at, source=f"{WORKBENCH_SOURCE_PREFIX}simulate")
+                                 time=at, source=f"{WORKBENCH_SOURCE_PREFIX}simulate",
+                                 logger="kserve" if ref.protocol == "kserve-v1" else "seldon")
         if ref.protocol == "v2":
             headers["Ce-Protocol"] = "v2"
         if tag:

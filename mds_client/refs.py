@@ -10,8 +10,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-Protocol = Literal["seldon", "v2"]
-PROTOCOLS: tuple[str, ...] = ("seldon", "v2")
+Protocol = Literal["seldon", "v2", "kserve-v1"]
+PROTOCOLS: tuple[str, ...] = ("seldon", "v2", "kserve-v1")
+PROTOCOL_TITLES = {"seldon": "Seldon v1", "v2": "V2 (Open Inference Protocol)", "kserve-v1": "KServe V1"}
+"""What each protocol is called on screen."""
 
 
 @dataclass(frozen=True)
@@ -96,32 +98,44 @@ class ModelRef:
     def predict_url(self) -> str:
         if self.protocol == "seldon":
             return self.url("/api/v1.0/predictions")
+        if self.protocol == "kserve-v1":
+            return self.url(self._kserve_v1_path() + ":predict")
         return self.url(self._v2_model_path() + "/infer")
 
     @property
     def explain_url(self) -> str:
-        """Where an explainer takes a row: Seldon v1 ``/api/v1.0/explain``; V2 explainers (MLServer's
-        alibi-explain runtime, Seldon v2) answer at the model's ``/infer``."""
+        """Where an explainer takes a row: Seldon v1 ``/api/v1.0/explain``; KServe V1 the model's ``:explain``;
+        V2 explainers (MLServer's alibi-explain runtime, Seldon v2) answer at the model's ``/infer``."""
         if self.protocol == "seldon":
             return self.url("/api/v1.0/explain")
+        if self.protocol == "kserve-v1":
+            return self.url(self._kserve_v1_path() + ":explain")
         return self.predict_url
 
     @property
     def metadata_url(self) -> str:
+        """KServe V1 has no metadata: its URL is the readiness document (``{"name", "ready"}``)."""
         if self.protocol == "seldon":
             return self.url("/api/v1.0/metadata")
+        if self.protocol == "kserve-v1":
+            return self.url(self._kserve_v1_path())
         return self.url(self._v2_model_path())
 
     @property
     def ready_url(self) -> str:
         if self.protocol == "seldon":
             return self.url("/health/status")
+        if self.protocol == "kserve-v1":
+            return self.url(self._kserve_v1_path())
         return self.url(self._v2_model_path() + "/ready")
 
     @property
     def feedback_url(self) -> str | None:
         # The Open Inference Protocol has no feedback endpoint.
         return self.url("/api/v1.0/feedback") if self.protocol == "seldon" else None
+
+    def _kserve_v1_path(self) -> str:
+        return f"/v1/models/{self.v2_name}"
 
     def _v2_model_path(self) -> str:
         path = f"/v2/models/{self.v2_name}"

@@ -35,7 +35,7 @@ for row_start in range(0, len(entries), 3):
             st.markdown(md("**{}** ", entry.name) + status_badge_md(entry.ref.status))
             st.caption(md_escape(entry.ref.description or "No description in the catalog."))
             # "V2 · version 1" read as two versions at odds: the model's version first, the wire named as one
-            proto = "Seldon v1 protocol" if entry.ref.protocol == "seldon" else "V2 protocol"
+            proto = {"seldon": "Seldon v1", "kserve-v1": "KServe V1"}.get(entry.ref.protocol, "V2") + " protocol"
             features = f"{entry.n_features} input{'s' if entry.n_features != 1 else ''}" if entry.n_features else "no schema"
             # Each fact whole on a line of a narrow tile (1024 px): "no" / "schema" split apart read as nonsense.
             st.caption(" · ".join(md_escape(unbroken(fact)) for fact in

@@ -15,11 +15,11 @@ import pytest
 
 from embedded_mds.ports import LocalPorts
 from mds_client import MDSClient, ModelRef, load_catalog
+from tests.kserve_fixture import start_kserve
 from tests.mlflow_fixture import require_mlflow, start_mlflow, stop_mlflow
 from tests.postgres_fixture import postgres_db, postgres_url
 from tests.publish_fixture import publish_server
 from tests.replay_fixture import orchard_versions
-from tests.triton_fixture import triton_server
 from workbench.store import open_store
 
 
@@ -76,7 +76,7 @@ def listener():
         yield found
 
 
-__all__ = ["engine", "orchard_versions", "postgres_db", "postgres_url", "publish_server", "triton_server"]
+__all__ = ["engine", "orchard_versions", "postgres_db", "postgres_url", "publish_server"]
 
 # Fixtures that start a real server (model servers, Prometheus, Postgres, the sink, Dask, Streamlit,
 # Chromium). A test that uses one, directly or through another fixture, is marked ``server``;
@@ -84,7 +84,8 @@ __all__ = ["engine", "orchard_versions", "postgres_db", "postgres_url", "publish
 SERVER_FIXTURES = frozenset({
     "local_mds", "catalog_path", "refs", "prometheus", "postgres_url", "postgres_db", "sink", "sink_catalog",
     "slow_sink", "demo_sink", "mds_sink", "mds", "trained_home", "cluster", "app_url", "browser", "fresh_app",
-    "hostile_setup", "mlflow_registry", "publish_server", "orchard_versions", "triton_server",
+    "hostile_setup", "mlflow_registry", "publish_server", "orchard_versions",
+    "kserve",
 })
 # Parameters that name a server a test asks for with ``request.getfixturevalue``: the store's "postgres"
 # and the models of tests/workbench/picked_models.py.
@@ -125,3 +126,11 @@ def mlflow_registry(tmp_path_factory):
     server = start_mlflow(tmp_path_factory.mktemp("mlflow"))
     yield server
     stop_mlflow(server)
+
+
+@pytest.fixture(scope="session")
+def kserve(tmp_path_factory):
+    """A real KServe 0.21 ModelServer serving the tests' own models on V1 and V2 (tests/kserve_fixture.py)."""
+    server = start_kserve(tmp_path_factory.mktemp("kserve"))
+    yield server
+    server.stop()

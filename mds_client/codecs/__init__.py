@@ -8,11 +8,12 @@ so large frames never pass through per-value Python objects.
 from __future__ import annotations
 
 from mds_client.codecs.base import Codec
+from mds_client.codecs.kserve_v1 import KServeV1Codec
 from mds_client.codecs.seldon import SeldonCodec
 from mds_client.codecs.v2 import V2Codec
 from mds_client.errors import CatalogError
 
-CODECS: dict[str, Codec] = {"v2": V2Codec(), "seldon": SeldonCodec()}
+CODECS: dict[str, Codec] = {"v2": V2Codec(), "seldon": SeldonCodec(), "kserve-v1": KServeV1Codec()}
 
 
 def codec_for(protocol: str) -> Codec:
@@ -22,4 +23,4 @@ def codec_for(protocol: str) -> Codec:
         raise CatalogError(f"unknown protocol {protocol!r}; use one of: {', '.join(CODECS)}") from None
 
 
-__all__ = ["CODECS", "Codec", "SeldonCodec", "V2Codec", "codec_for"]
+__all__ = ["CODECS", "Codec", "KServeV1Codec", "SeldonCodec", "V2Codec", "codec_for"]

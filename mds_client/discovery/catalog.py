@@ -2,7 +2,7 @@
 
     models:
       - name: wine                  # unique id in the workbench (required)
-        protocol: v2                # v2 | seldon (required)
+        protocol: v2                # v2 | seldon | kserve-v1 (required)
         url: http://127.0.0.1:9500  # server base URL or ingress prefix (required)
         model: wine                 # V2 model name (default: name)
         version: "1"

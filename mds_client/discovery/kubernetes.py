@@ -1,4 +1,5 @@
-"""Discovery from Kubernetes: Seldon Core v1 ``SeldonDeployment``; Seldon Core v2 ``Model``, ``Pipeline``, ``Experiment``.
+"""Discovery from Kubernetes: Seldon Core v1 ``SeldonDeployment``; Seldon Core v2 ``Model``, ``Pipeline``, ``Experiment``;
+KServe ``InferenceService`` (see ``kserve``: its status says where it answers, no URL needed).
 
 Read through the official ``kubernetes`` client, in-cluster or from kubeconfig.
 URLs come from where the MDS is reached:
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mds_client.discovery.kserve import INFERENCE_SERVICES, refs_from_inference_service
 from mds_client.discovery.seldon_v2 import card_from_annotations as _card
 from mds_client.discovery.seldon_v2 import meta as _meta
 from mds_client.discovery.seldon_v2 import refs_from_v2_experiment, refs_from_v2_model, refs_from_v2_pipeline
@@ -78,10 +80,16 @@ class KubernetesDiscovery:
         ingress_url: str = "",
         mesh_url: str = "",
         api_client: Any = None,
+        kserve: bool = True,
+        kserve_internal: bool = False,
     ) -> None:
         self.namespace = namespace
         self.ingress_url = ingress_url
         self.mesh_url = mesh_url
+        self.kserve = kserve
+        """Whether to list KServe InferenceServices too (a cluster without KServe lists none)."""
+        self.kserve_internal = kserve_internal
+        """Call InferenceServices at their cluster-local address (``status.address.url``), not through the ingress."""
         self._api_client = api_client
 
     def _api(self) -> Any:
@@ -135,8 +143,14 @@ class KubernetesDiscovery:
                 refs.extend(refs_from_v2_pipeline(obj, self.mesh_url))
             for obj in self._list(api, SELDON_V2_EXPERIMENTS):
                 refs.extend(refs_from_v2_experiment(obj, self.mesh_url))
-        if not self.ingress_url and not self.mesh_url:
-            raise CatalogError("Kubernetes discovery needs an ingress URL (Seldon v1) or a mesh URL (Seldon v2).")
+        if self.kserve:
+            for obj in self._list(api, INFERENCE_SERVICES):
+                refs.extend(refs_from_inference_service(obj, internal=self.kserve_internal))
+        if not refs and not self.ingress_url and not self.mesh_url:
+            raise CatalogError("Kubernetes discovery found no KServe InferenceService, and needs an ingress URL "
+                               "(Seldon v1) or a mesh URL (Seldon v2) to list Seldon's resources.",
+                               hint="Give the ingress URL and/or the mesh URL (the workbench's "
+                                    "WORKBENCH_KUBE_INGRESS_URL, WORKBENCH_KUBE_MESH_URL).")
         return refs
 
     def describe(self) -> str:

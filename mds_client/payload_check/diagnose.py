@@ -1,14 +1,12 @@
 """The payload check: what this model will do with a pasted payload, and how to make it right.
 
-    report = diagnose(text, ref, schema, server=client.server_info(ref))   # text: JSON or curl, v1 or V2
+    report = diagnose(text, ref, schema)      # text: JSON or a curl command, v1 or V2
     report.kind, report.accepted, report.findings, report.corrected, report.converted
 
 Steps: read the text safely (``reading``), tell which protocol it is, read its rows (``read_v2``,
 ``read_v1``) noting wire mistakes, check the rows against the schema (missing and extra features,
 types, categories, declared bounds as errors, observed ranges as warnings), then write the rows
-with this model's codec (``corrected``, in the shapes the model declares) and the other protocol's
-(``converted``). ``server`` (what the model's server says at ``GET /v2``) decides how much a quirk that one V2
-server refuses and another takes weighs (``server_rules``): an unknown server gets a warning, never an error.
+with this model's codec (``corrected``) and the other protocol's (``converted``).
 """
 
 from __future__ import annotations
@@ -21,15 +19,17 @@ import pandas as pd
 
 from mds_client.codecs import codec_for
 from mds_client.payload_check.errors import PayloadTooLarge, PayloadUnreadable
+from mds_client.payload_check.read_kserve import SKELETON as KSERVE_SKELETON
+from mds_client.payload_check.read_kserve import cell_path as kserve_cell_path
+from mds_client.payload_check.read_kserve import form_of as kserve_form
+from mds_client.payload_check.read_kserve import is_v1_inputs, read_kserve_v1, rows_key
 from mds_client.payload_check.read_v1 import read_seldon, read_table
 from mds_client.payload_check.read_v2 import read_v2
 from mds_client.payload_check.reading import read_payload
 from mds_client.payload_check.report import Finding, PayloadKind, Report
-from mds_client.payload_check.server_rules import refuses, severity
 from mds_client.prediction import jsonable
-from mds_client.refs import ModelRef
+from mds_client.refs import PROTOCOL_TITLES, ModelRef
 from mds_client.schema.model import FeatureKind, ModelSchema
-from mds_client.server_info import ServerInfo
 
 MISSING_ONE_BY_ONE = 3
 """Up to this many missing features get a finding each; more are one finding (a payload for another model)."""
@@ -37,13 +37,13 @@ TIME_BUDGET_S = 5.0
 """A check that takes longer is stopped with a message (the limits make that unlikely)."""
 _SELDON_KEYS = ("data", "jsonData", "strData", "binData")
 _JSON_TYPE = {int: "number", float: "number", str: "string", bool: "true/false", type(None): "null"}
-_PROTOCOL_NAME = {"v2": "V2 (Open Inference Protocol)", "seldon": "Seldon v1"}
+_PROTOCOL_NAME = PROTOCOL_TITLES
 
 
 def payload_kind(doc: Any) -> PayloadKind:
     if isinstance(doc, dict):
         if "inputs" in doc:
-            return "v2"
+            return "kserve-v1" if is_v1_inputs(doc) else "v2"
         if any(key in doc for key in _SELDON_KEYS):
             return "seldon"
         if "instances" in doc:
@@ -56,82 +56,55 @@ def payload_kind(doc: Any) -> PayloadKind:
     return "unknown"
 
 
-def diagnose(text: str | bytes, ref: ModelRef, schema: ModelSchema, *, server: ServerInfo | None = None,
-             time_budget: float = TIME_BUDGET_S) -> Report:
-    """The check's report on ``text`` for the model ``ref`` (never raises on bad input); ``server``: the model's
-    server (``MDSClient.server_info``), None when unknown."""
+def diagnose(text: str | bytes, ref: ModelRef, schema: ModelSchema, *, time_budget: float = TIME_BUDGET_S) -> Report:
+    """The check's report on ``text`` for the model ``ref`` (never raises on bad input)."""
     try:
         pasted = read_payload(text)
-        return diagnose_doc(pasted.doc, ref, schema, server=server, time_budget=time_budget)
+        return diagnose_doc(pasted.doc, ref, schema, time_budget=time_budget)
     except PayloadUnreadable as exc:
-        return Report("unknown", ref.protocol, [Finding("error", "$", exc.message, exc.hint)], server=_server_name(server))
+        return Report("unknown", ref.protocol, [Finding("error", "$", exc.message, exc.hint)])
 
 
-def diagnose_doc(doc: Any, ref: ModelRef, schema: ModelSchema, *, server: ServerInfo | None = None,
-                 time_budget: float = TIME_BUDGET_S) -> Report:
+def diagnose_doc(doc: Any, ref: ModelRef, schema: ModelSchema, *, time_budget: float = TIME_BUDGET_S) -> Report:
     """The report on an already parsed document (one that came through ``read_payload``'s limits)."""
     started = time.monotonic()
-    server = server or ServerInfo()
     kind = payload_kind(doc)
-    report = Report(kind, ref.protocol, server=_server_name(server))
+    report = Report(kind, ref.protocol)
     findings = report.findings
     if not isinstance(doc, (dict, list)):
         findings.append(Finding("error", "$", f"The payload is a JSON {_JSON_TYPE.get(type(doc), 'value')}, not an object.",
                                 "Send a JSON object: " + _skeleton(ref.protocol) + "."))
         return report
-    frame = _rows(doc, kind, ref, schema, findings, server)
+    frame = _rows(doc, kind, ref, schema, findings)
     if time.monotonic() - started > time_budget:
         raise PayloadTooLarge(f"Checking the payload took over {time_budget:.0f} s.")
     if frame is None:
         return report
     report.rows = len(frame)
-    _check_rows(frame, _form(doc, kind), schema, findings, server)
+    _check_rows(frame, _form(doc, kind), schema, findings)
     if schema.missing_columns(frame):
         return report  # nothing honest to correct to: the values are not there
-    if len(frame) > 1 and ref.protocol == "v2" and schema.one_row_per_call:
-        _several_rows(len(frame), schema, server, findings)
-        report.converted = _encode(frame, "seldon", schema)
-        return report  # no one request carries them all: the client sends one request per row
     report.corrected = _encode(frame, ref.protocol, schema)
     report.converted = _encode(frame, "seldon" if ref.protocol == "v2" else "v2", schema)
     return report
 
 
-def _server_name(server: ServerInfo | None) -> str:
-    return f"{server.name} {server.version}".strip() if server is not None else ""
-
-
-def _several_rows(rows: int, schema: ModelSchema, server: ServerInfo, findings: list[Finding]) -> None:
-    weight = severity("rows_per_request", server)
-    fixed = next(f for f in schema.features if not f.batched)
-    message = (f"The payload has {rows} rows, but the model takes one row per request: its input {fixed.name} has the "
-               f"fixed shape {list(fixed.wire_shape)}, no batch dimension")
-    fix = "Send one request per row (the workbench's Predict, Batch and `mds predict` do)."
-    if weight is None:
-        findings.append(Finding("info", "$.inputs", message + f"; {server.name or 'this server'} does not check it.", fix,
-                                fixed.name))
-    else:
-        findings.append(Finding(weight, "$.inputs", message + f", and {refuses(server)} refuses more.", fix, fixed.name))
-
-
-def _rows(doc: Any, kind: PayloadKind, ref: ModelRef, schema: ModelSchema, findings: list[Finding],
-          server: ServerInfo) -> pd.DataFrame | None:
+def _rows(doc: Any, kind: PayloadKind, ref: ModelRef, schema: ModelSchema, findings: list[Finding]) -> pd.DataFrame | None:
     if kind in ("v2", "seldon") and kind != ref.protocol:
         findings.append(Finding("error", "$", f"This is a {_PROTOCOL_NAME[kind]} payload, but model '{ref.name}' speaks "
                                 f"{_PROTOCOL_NAME[ref.protocol]}: the server will refuse it.",
                                 f"Send the corrected payload, in {_PROTOCOL_NAME[ref.protocol]} form.", "protocol"))
     if kind == "v2":
-        return read_v2(doc, schema, findings, server)
+        return read_v2(doc, schema, findings)
     if kind == "seldon":
         return read_seldon(doc, schema, findings)
     if kind == "kserve-v1":
-        findings.append(Finding("error", "$.instances", "This is a KServe v1 payload ('instances'); "
-                                f"model '{ref.name}' speaks {_PROTOCOL_NAME[ref.protocol]}.",
-                                "Send the corrected payload.", "instances"))
-        instances = doc.get("instances")
-        if isinstance(instances, list) and instances and all(isinstance(r, list) for r in instances):
-            return read_seldon({"data": {"ndarray": instances}}, schema, findings)
-        return read_table(instances, schema, findings, "$.instances")
+        key = rows_key(doc)
+        if ref.protocol != "kserve-v1":
+            findings.append(Finding("error", f"$.{key}", f"This is a KServe v1 payload ('{key}'); "
+                                    f"model '{ref.name}' speaks {_PROTOCOL_NAME[ref.protocol]}.",
+                                    "Send the corrected payload.", key))
+        return read_kserve_v1(doc, schema, findings)
     if kind in ("records", "columns"):
         shape = "one record per row" if kind == "records" else "one list per column"
         findings.append(Finding("error", "$", f"This is a bare JSON table ({shape}), not a {_PROTOCOL_NAME[ref.protocol]} "
@@ -146,6 +119,8 @@ def _rows(doc: Any, kind: PayloadKind, ref: ModelRef, schema: ModelSchema, findi
 def _skeleton(protocol: str) -> str:
     if protocol == "v2":
         return '{"inputs": [{"name": ..., "shape": [n], "datatype": ..., "data": [...]}]}'
+    if protocol == "kserve-v1":
+        return KSERVE_SKELETON
     return '{"data": {"names": [...], "ndarray": [[...]]}}'
 
 
@@ -153,14 +128,17 @@ def _form(doc: Any, kind: PayloadKind) -> str:
     """Which part of the payload holds the rows, for JSON paths: v2, data, jsonData or a bare table."""
     if kind == "seldon":
         return "jsonData" if "jsonData" in doc else "data"
+    if kind == "kserve-v1":
+        return kserve_form(doc)
     return kind if kind == "v2" else "table"
 
 
-def _check_rows(frame: pd.DataFrame, kind: str, schema: ModelSchema, findings: list[Finding], server: ServerInfo) -> None:
+def _check_rows(frame: pd.DataFrame, kind: str, schema: ModelSchema, findings: list[Finding]) -> None:
     if schema.is_empty:
         findings.append(Finding("info", "$", "The model publishes no schema: only the wire format was checked."))
         return
-    names_path = {"v2": "$.inputs", "data": "$.data.names", "jsonData": "$.jsonData"}.get(kind, "$")
+    names_path = {"v2": "$.inputs", "data": "$.data.names", "jsonData": "$.jsonData"}.get(kind) or (
+        f"$.{kind.rstrip('[]')}" if kind.startswith(("instances", "inputs")) else "$")
     missing = schema.missing_columns(frame)
     if len(missing) > MISSING_ONE_BY_ONE:
         findings.append(Finding("error", names_path, f"The payload lacks {len(missing)} of the model's "
@@ -176,10 +154,7 @@ def _check_rows(frame: pd.DataFrame, kind: str, schema: ModelSchema, findings: l
         if str(col) not in known:
             close = _closest(str(col), [c for c in known if c not in frame.columns])
             hint = f" Did you mean {close}?" if close else ""
-            weight = severity("unknown_input", server) if kind == "v2" else "warning"
-            what = (f"the model does not declare it, and {refuses(server)} refuses it" if weight == "error"
-                    else "it is left out")
-            findings.append(Finding(weight or "warning", names_path, f"{col}: not a feature of this model; {what}.{hint}",
+            findings.append(Finding("warning", names_path, f"{col}: not a feature of this model; it is left out.{hint}",
                                     f"Remove {col}" + (f" or rename it to {close}." if close else "."), str(col)))
     for error in schema.validate(frame):
         if error.row < 0:
@@ -213,6 +188,8 @@ def _cell_path(kind: str, frame: pd.DataFrame, row: int, column: str) -> str:
         return f"$.inputs[{j}].data[{row}]"
     if kind == "data":
         return f"$.data.ndarray[{row}][{j}]"
+    if kind.startswith(("instances", "inputs")):
+        return kserve_cell_path(kind, j, row, column)
     return f"$.jsonData[{row}].{column}" if kind == "jsonData" else f"$[{row}].{column}"
 
 

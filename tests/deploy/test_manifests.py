@@ -12,6 +12,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from mds_client.discovery.kserve import INFERENCE_SERVICES
 from mds_client.discovery.kubernetes import (
     SELDON_V1,
     SELDON_V2_EXPERIMENTS,
@@ -29,6 +30,7 @@ READ_VERBS = {"get", "list", "watch"}
 SELDON_RESOURCES = {
     "machinelearning.seldon.io": {"seldondeployments"},
     "mlops.seldon.io": {"models", "pipelines", "experiments", "servers"},
+    "serving.kserve.io": {"inferenceservices"},
 }
 # Settings another branch adds (the Prometheus work); accepted here until it is merged.
 PENDING_SETTINGS = {"prometheus_url"}
@@ -92,7 +94,8 @@ def test_rbac_only_reads_the_seldon_crds(rendered, tree):
                 granted.setdefault(group, set()).update(rule["resources"])
         assert granted == SELDON_RESOURCES, f"{role['metadata']['name']} grants {granted}"
     # What discovery lists is what the role lets it read.
-    for group, _version, plural in (SELDON_V1, SELDON_V2_MODELS, SELDON_V2_PIPELINES, SELDON_V2_EXPERIMENTS):
+    for group, _version, plural in (SELDON_V1, SELDON_V2_MODELS, SELDON_V2_PIPELINES, SELDON_V2_EXPERIMENTS,
+                                    INFERENCE_SERVICES):
         assert plural in SELDON_RESOURCES[group]
 
 

@@ -1,7 +1,7 @@
 """Which discovery backend the workbench reads its models from, chosen by the settings.
 
 ``catalog`` (the default) reads the catalog YAML; ``repository`` asks one V2 server's
-``/v2/repository/index``; ``kubernetes`` lists Seldon resources. Whatever the backend, the
+``/v2/repository/index``; ``kubernetes`` lists Seldon's resources and KServe's InferenceServices. Whatever the backend, the
 app only calls the endpoints the refs it returns carry.
 """
 
@@ -27,9 +27,8 @@ def make_discovery(settings: Settings, *, transport: Transport | None = None, ap
         transport = transport or Transport(timeout=Timeout(settings.connect_timeout, settings.read_timeout))
         return RepositoryDiscovery(settings.repository_url, transport=transport)
     if settings.discovery == "kubernetes":
-        if not settings.kube_ingress_url and not settings.kube_mesh_url:
-            raise CatalogError("Kubernetes discovery needs an ingress URL (Seldon v1) or a mesh URL (Seldon v2).",
-                               hint="Set WORKBENCH_KUBE_INGRESS_URL and/or WORKBENCH_KUBE_MESH_URL.")
+        # No URL is needed for KServe (an InferenceService's status names its own); without one, a cluster with
+        # no InferenceService says so when listed, with the settings to give for Seldon.
         return KubernetesDiscovery(namespace=settings.kube_namespace or None, ingress_url=settings.kube_ingress_url,
                                    mesh_url=settings.kube_mesh_url, api_client=api_client)
     return CatalogDiscovery(settings.catalog_path)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from mds_client import MDSClient, ModelRef, split_version
 from mds_client.discovery import RepositoryDiscovery, load_catalog
 from mds_client.errors import CatalogError
+from mds_client.refs import PROTOCOL_TITLES
 from workbench.settings import get_settings
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ def _at_version(ref: ModelRef, which: str, client: MDSClient | None) -> ModelRef
         raise CatalogError(f"Version {version} of '{ref.name}' is not served (served: {', '.join(ref.versions)}).",
                            hint=f"Call one of those as {ref.name}@VERSION.")
     if ref.protocol != "v2" and version not in ref.version_urls:
-        raise CatalogError(f"'{ref.name}' is called with the Seldon protocol, which has no versions in its paths, "
+        raise CatalogError(f"'{ref.name}' is called with the {PROTOCOL_TITLES[ref.protocol]} protocol, which has no "
+                           "versions in its paths, "
                            f"and the catalog gives no URL for its version {version}.", hint=f"Call it as '{ref.name}'.")
     return ref.at_version(version)
 

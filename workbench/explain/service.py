@@ -50,7 +50,8 @@ def input_hash(model: str, version: str, kind: str, row: dict[str, Any]) -> str:
 def explain_with_server(client: MDSClient, ref: ModelRef, schema: ModelSchema, row: pd.DataFrame,
                         *, budget: Budget | None = None) -> Explanation:
     """Ask the catalog's explainer about one row: a Seldon v1 explainer (``/api/v1.0/explain``, a v1
-    message) or a V2 one (MLServer's alibi-explain runtime, one FP64 tensor); both answer Alibi's
+    message), a KServe one (``/v1/models/<m>:explain``, ``instances``) or a V2 one (MLServer's alibi-explain
+    runtime, one FP64 tensor); all answer Alibi's
     Explanation, read here into the same rule, precision, coverage and examples as a computed anchor."""
     explainer = ref.explainer
     if explainer is None:
@@ -59,6 +60,8 @@ def explain_with_server(client: MDSClient, ref: ModelRef, schema: ModelSchema, r
     matrix = space.encode(row.head(1))
     if explainer.protocol == "seldon":
         body: dict[str, Any] = {"data": {"names": space.names, "ndarray": matrix.tolist()}}
+    elif explainer.protocol == "kserve-v1":  # KServe's explainers take the row at the model's :explain
+        body = {"instances": matrix.tolist()}
     else:
         body = {"inputs": [{"name": "explain", "shape": list(matrix.shape), "datatype": "FP64",
                             "data": matrix.reshape(-1).tolist()}]}

@@ -65,6 +65,8 @@ def sample_body(ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame | No
             pass
     if ref.protocol == "seldon":
         return {"data": {"names": ["x"], "ndarray": [[0.0]]}}
+    if ref.protocol == "kserve-v1":
+        return {"instances": [[0.0]]}
     return {"inputs": [{"name": "input-0", "shape": [1, 1], "datatype": "FP64", "data": [0.0]}]}
 
 
