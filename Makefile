@@ -14,7 +14,7 @@ FILTER := { grep -v "is ignored: it is neither a file nor a directory" || true; 
 
 .PHONY: run test check setup lint bench models clean mds-up mds-down system-deps
 
-setup: $(VENVS)/app/.ok $(VENVS)/mlserver/.ok $(VENVS)/seldon/.ok $(VENVS)/mlflow/.ok $(VENVS)/kserve/.ok
+setup: $(VENVS)/app/.ok $(VENVS)/mlserver/.ok $(VENVS)/seldon/.ok $(VENVS)/mlflow/.ok $(VENVS)/triton/.ok $(VENVS)/kserve/.ok
 
 $(VENVS)/app/.ok: requirements.txt constraints.txt pyproject.toml
 	rm -rf $(VENVS)/app && $(PYTHON) -m venv $(VENVS)/app
@@ -44,6 +44,13 @@ $(VENVS)/mlflow/.ok: requirements-mlflow.txt constraints-mlflow.txt
 	rm -rf $(VENVS)/mlflow && $(PYTHON) -m venv $(VENVS)/mlflow
 	$(VENVS)/mlflow/bin/pip install $(PIP_QUIET) -r requirements-mlflow.txt -c constraints-mlflow.txt 2>&1 | $(FILTER)
 	$(VENVS)/mlflow/bin/python -c "import mlflow, sklearn" && touch $@
+
+# NVIDIA Triton (nvidia-pytriton bundles tritonserver 2.51; CPU) for the tests' own Triton models (about 370 MB).
+$(VENVS)/triton/.ok: requirements-triton.txt constraints-triton.txt
+	rm -rf $(VENVS)/triton && $(PYTHON) -m venv $(VENVS)/triton
+	$(VENVS)/triton/bin/pip install $(PIP_QUIET) -r requirements-triton.txt -c constraints-triton.txt 2>&1 | $(FILTER)
+	$(VENVS)/triton/bin/python -c "import pathlib, pytriton.triton as t; \
+	  assert (pathlib.Path(t.__file__).parent / 'tritonserver/bin/tritonserver').exists()" && touch $@
 
 models: setup
 	$(APP) -m embedded_mds.demo_models --home $${WORKBENCH_HOME:-.mds}

@@ -23,7 +23,7 @@ def render_replay(result: ReplayResult, *, key: str) -> None:
     """The replay's headline, then its tables; every count says what it counts."""
     st.markdown(md("**{} of {} answers change ({}) on {}**", f"{result.changed:,}", f"{result.answered:,}",
                    percent(result.changed_share), result.target))
-    parts = [md("{} replayed from {} logged calls", f"{result.replayed:,}", f"{result.logged:,}")]
+    parts = [md("{} rows replayed of {} logged (a call may hold several rows)", f"{result.replayed:,}", f"{result.logged:,}")]
     if result.limited:
         parts.append("the newest only (the limit)")
     if result.failed:

@@ -19,7 +19,7 @@ from mds_client.codecs import codec_for
 from mds_client.codecs.seldon import with_tag
 from mds_client.discovery.seldon_v2 import answered_by
 from mds_client.errors import IncompleteAnswer, InputError, MDSError, ProtocolError, RequestError, SchemaError
-from mds_client.prediction import Prediction, dump_json
+from mds_client.prediction import Prediction, dump_json, joined
 from mds_client.refs import ModelRef
 from mds_client.schema.model import ModelSchema
 from mds_client.schema.sources import (
@@ -29,6 +29,7 @@ from mds_client.schema.sources import (
     from_v2_metadata,
     resolve,
 )
+from mds_client.server_info import ServerInfo, read_server_info
 from mds_client.transport.sessions import NO_RETRY, Timeout, Transport
 from mds_client.transport.tracing import HEADER as TRACE_HEADER
 from mds_client.transport.tracing import new_traceparent
@@ -87,6 +88,19 @@ class MDSClient:
             candidates.append(from_reference(reference))
         return resolve(candidates, server_outputs)
 
+    def server_info(self, ref: ModelRef, *, timeout: Timeout | None = None) -> ServerInfo:
+        """Which V2 server serves ``ref``: its ``GET /v2`` (name, version, extensions). A Seldon v1 model, or a
+        server that does not answer it, is ``ServerInfo()`` (unknown): the payload check then applies only the
+        rules every V2 server shares."""
+        if ref.protocol != "v2":
+            return ServerInfo()
+        try:
+            response = self.transport.send("GET", ref.url("/v2"), headers=ref.headers, model=ref.name, retry=NO_RETRY,
+                                           timeout=timeout or Timeout(2.0, 5.0))
+            return read_server_info(response.json(model=ref.name))
+        except MDSError:
+            return ServerInfo()
+
     def status(self, ref: ModelRef) -> ModelRef:
         """The ref with ``status`` ready / not ready and the reason in plain words."""
         try:
@@ -126,6 +140,8 @@ class MDSClient:
                 shown = "; ".join(str(e) if e.row >= 0 else e.message for e in errors[:5])
                 more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
                 raise InputError(f"Input for model '{ref.name}' does not fit its schema: {shown}{more}.")
+        if len(frame) > 1 and ref.protocol == "v2" and schema.one_row_per_call:
+            return self._predict_row_by_row(ref, frame, schema, timeout=timeout)
         codec = codec_for(ref.protocol)
         request_id = uuid.uuid4().hex
         if rows_as_tensor and ref.protocol == "v2" and schema.takes_numeric_rows:
@@ -133,6 +149,13 @@ class MDSClient:
         else:
             body = codec.encode(frame, schema, request_id=request_id)
         return self._send_predict(ref, body, schema, n_rows=len(frame), request_id=request_id, timeout=timeout)
+
+    def _predict_row_by_row(self, ref: ModelRef, frame: pd.DataFrame, schema: ModelSchema, *,
+                            timeout: Timeout | None) -> Prediction:
+        """A model without a batch dimension (fixed input shapes, Triton's ``max_batch_size: 0``) takes one row per
+        request: one call per row, joined into one ``Prediction`` whose request and response list every call's."""
+        parts = [self.predict(ref, frame.iloc[[i]], schema, validate=False, timeout=timeout) for i in range(len(frame))]
+        return joined(parts)
 
     def predict_body(
         self, ref: ModelRef, body: dict[str, Any], schema: ModelSchema | None = None, *, n_rows: int | None = None,

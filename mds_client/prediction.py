@@ -108,6 +108,31 @@ class Prediction(_Probabilities):
         return jsonable(self.response)
 
 
+def joined(parts: list[Prediction]) -> Prediction:
+    """One prediction for rows that went one request each (a model without a batch dimension): labels, values,
+    probabilities and outputs row after row; ``request`` / ``response`` are ``{"requests": [...]}`` /
+    ``{"responses": [...]}`` of every call; the latency is the calls' sum."""
+    first = parts[0]
+    matrices = [p.proba_matrix for p in parts]
+    values = [p.values for p in parts]
+    outputs = {}
+    for name in first.outputs:
+        arrays = [np.asarray(p.outputs.get(name)) for p in parts]
+        try:  # a model without a batch dimension answers one instance per call: stacked, they get one
+            outputs[name] = np.stack(arrays)
+        except ValueError:  # shapes that do not stack: keep each call's own
+            outputs[name] = arrays
+    return Prediction(
+        model=first.model, protocol=first.protocol, labels=[label for p in parts for label in p.labels],
+        values=None if any(v is None for v in values) else [x for v in values for x in v],  # type: ignore[union-attr]
+        outputs=outputs, request_id=first.request_id,
+        request={"requests": [p.request for p in parts]}, response={"responses": [p.response for p in parts]},
+        latency_ms=sum(p.latency_ms for p in parts), url=first.url, task=first.task,
+        proba_matrix=None if any(m is None for m in matrices) else np.vstack(matrices),  # type: ignore[arg-type]
+        proba_names=first.proba_names, served_by=first.served_by, meta=first.meta, trace_id=first.trace_id,
+    )
+
+
 def probabilities_frame(matrix: np.ndarray, class_names: tuple[str, ...] | list[str]) -> pd.DataFrame:
     return pd.DataFrame(matrix, columns=proba_columns(matrix, class_names))
 

@@ -20,6 +20,7 @@ from tests.mlflow_fixture import require_mlflow, start_mlflow, stop_mlflow
 from tests.postgres_fixture import postgres_db, postgres_url
 from tests.publish_fixture import publish_server
 from tests.replay_fixture import orchard_versions
+from tests.triton_fixture import triton_server
 from workbench.store import open_store
 
 
@@ -76,7 +77,7 @@ def listener():
         yield found
 
 
-__all__ = ["engine", "orchard_versions", "postgres_db", "postgres_url", "publish_server"]
+__all__ = ["engine", "orchard_versions", "postgres_db", "postgres_url", "publish_server", "triton_server"]
 
 # Fixtures that start a real server (model servers, Prometheus, Postgres, the sink, Dask, Streamlit,
 # Chromium). A test that uses one, directly or through another fixture, is marked ``server``;
@@ -84,7 +85,7 @@ __all__ = ["engine", "orchard_versions", "postgres_db", "postgres_url", "publish
 SERVER_FIXTURES = frozenset({
     "local_mds", "catalog_path", "refs", "prometheus", "postgres_url", "postgres_db", "sink", "sink_catalog",
     "slow_sink", "demo_sink", "mds_sink", "mds", "trained_home", "cluster", "app_url", "browser", "fresh_app",
-    "hostile_setup", "mlflow_registry", "publish_server", "orchard_versions",
+    "hostile_setup", "mlflow_registry", "publish_server", "orchard_versions", "triton_server",
     "kserve",
 })
 # Parameters that name a server a test asks for with ``request.getfixturevalue``: the store's "postgres"

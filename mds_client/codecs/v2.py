@@ -4,7 +4,10 @@ Tabular frames go as one input per column with the request-level ``pd``
 content type, so each column keeps its own datatype (a string column must not
 turn the numbers into strings); BYTES columns carry ``content_type: str``.
 Tensor models (one tensor feature, e.g. an 8x8 image) go as one input of
-shape [n, *shape]. A numeric model whose own metadata declares ``parameters.content_type: np``
+shape [n, *shape]. Each input's shape is the one the server declared (``Feature.wire_dims``): [n] for
+[-1], [n, 1] for Triton's column with a batch dimension [-1, 1], the fixed shape of a model without
+batching (one row per request: ``MDSClient.predict`` sends several rows one request each).
+A numeric model whose own metadata declares ``parameters.content_type: np``
 can take its rows as one FP64 [n, k] tensor (``encode_rows_tensor``): explanations send it that way,
 since the server then skips building a DataFrame of thousands of rows (about 2.5x cheaper per call).
 """
@@ -28,6 +31,8 @@ class V2Codec:
         body: dict[str, Any] = {}
         if request_id:
             body["id"] = request_id
+        if len(frame) > 1 and schema.one_row_per_call:
+            raise ValueError(_one_row_message(schema, len(frame)))
         tensor = schema.tensor_feature
         if tensor is not None:
             body["inputs"] = [self._tensor_input(frame, schema, tensor)]
@@ -70,17 +75,18 @@ class V2Codec:
         cols = schema.tensor_columns(feature)
         dtype = NUMPY_DTYPE.get(feature.wire_datatype, np.float32)
         matrix = np.ascontiguousarray(frame[cols].to_numpy(dtype=dtype))
-        shape = [len(frame), *(feature.shape or (len(cols),))]
+        shape = feature.wire_dims(len(frame)) if feature.shape else [len(frame), len(cols)]
         return {"name": feature.name, "shape": shape, "datatype": feature.wire_datatype, "data": matrix.reshape(-1)}
 
     @staticmethod
     def _column_input(series: pd.Series, feature: Feature | None) -> dict[str, Any]:
         natural = _KIND_DATATYPE.get(series.dtype.kind) or series_datatype(series)
         datatype = feature.datatype if feature is not None and feature.datatype else natural
+        shape = feature.wire_dims(len(series)) if feature is not None else [len(series)]
         if natural == "BYTES" or datatype == "BYTES":
             return {
                 "name": str(series.name),
-                "shape": [len(series)],
+                "shape": shape,
                 "datatype": "BYTES",
                 "parameters": {"content_type": "str"},
                 "data": ["" if v is None else str(v) for v in series.tolist()],
@@ -88,20 +94,21 @@ class V2Codec:
         data = series.to_numpy()
         if datatype != natural or not data.flags.c_contiguous:
             data = np.ascontiguousarray(data, dtype=NUMPY_DTYPE.get(datatype, np.float64))
-        return {"name": str(series.name), "shape": [len(series)], "datatype": datatype, "data": data}
+        return {"name": str(series.name), "shape": shape, "datatype": datatype, "data": data}
 
     @staticmethod
     def _small_input(name: str, values: list[Any], dtype: Any, feature: Feature | None) -> dict[str, Any]:
         """The same input as ``_column_input``, from plain Python values (one pandas call for all columns)."""
         natural = _KIND_DATATYPE.get(dtype.kind, "BYTES")
         datatype = feature.datatype if feature is not None and feature.datatype else natural
+        shape = feature.wire_dims(len(values)) if feature is not None else [len(values)]
         if natural == "BYTES" or datatype == "BYTES":
             data = ["" if v is None else str(v) for v in values]
-            return {"name": name, "shape": [len(values)], "datatype": "BYTES", "parameters": {"content_type": "str"},
+            return {"name": name, "shape": shape, "datatype": "BYTES", "parameters": {"content_type": "str"},
                     "data": data}
         if datatype != natural:
             values = np.asarray(values, dtype=NUMPY_DTYPE.get(datatype, np.float64)).tolist()
-        return {"name": name, "shape": [len(values)], "datatype": datatype, "data": values}
+        return {"name": name, "shape": shape, "datatype": datatype, "data": values}
 
     def decode(self, body: Any, schema: ModelSchema, *, n_rows: int) -> Decoded:
         if not isinstance(body, dict) or not isinstance(body.get("outputs"), list):
@@ -115,6 +122,12 @@ class V2Codec:
         decoded.request_id = str(body.get("id") or "")
         decoded.served_by = str(body.get("model_name") or "")
         return decoded
+
+
+def _one_row_message(schema: ModelSchema, n_rows: int) -> str:
+    fixed = next(f for f in schema.features if not f.batched)
+    return (f"the model takes one row per request (its input {fixed.name} has the fixed shape {list(fixed.wire_shape)}, "
+            f"no batch dimension), and there are {n_rows} rows: send one request per row")
 
 
 # numpy dtype kind -> V2 datatype, for the common dtypes (pandas' type checks cost more than the call).

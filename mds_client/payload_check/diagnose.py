@@ -1,12 +1,14 @@
 """The payload check: what this model will do with a pasted payload, and how to make it right.
 
-    report = diagnose(text, ref, schema)      # text: JSON or a curl command, v1 or V2
+    report = diagnose(text, ref, schema, server=client.server_info(ref))   # text: JSON or curl, v1 or V2
     report.kind, report.accepted, report.findings, report.corrected, report.converted
 
 Steps: read the text safely (``reading``), tell which protocol it is, read its rows (``read_v2``,
 ``read_v1``) noting wire mistakes, check the rows against the schema (missing and extra features,
 types, categories, declared bounds as errors, observed ranges as warnings), then write the rows
-with this model's codec (``corrected``) and the other protocol's (``converted``).
+with this model's codec (``corrected``, in the shapes the model declares) and the other protocol's
+(``converted``). ``server`` (what the model's server says at ``GET /v2``) decides how much a quirk that one V2
+server refuses and another takes weighs (``server_rules``): an unknown server gets a warning, never an error.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from mds_client.payload_check.read_v1 import read_seldon, read_table
 from mds_client.payload_check.read_v2 import read_v2
 from mds_client.payload_check.reading import read_payload
 from mds_client.payload_check.report import Finding, PayloadKind, Report
+from mds_client.payload_check.server_rules import refuses, severity
 from mds_client.prediction import jsonable
 from mds_client.refs import PROTOCOL_TITLES, ModelRef
 from mds_client.schema.model import FeatureKind, ModelSchema
+from mds_client.server_info import ServerInfo
 
 MISSING_ONE_BY_ONE = 3
 """Up to this many missing features get a finding each; more are one finding (a payload for another model)."""
@@ -56,46 +60,72 @@ def payload_kind(doc: Any) -> PayloadKind:
     return "unknown"
 
 
-def diagnose(text: str | bytes, ref: ModelRef, schema: ModelSchema, *, time_budget: float = TIME_BUDGET_S) -> Report:
-    """The check's report on ``text`` for the model ``ref`` (never raises on bad input)."""
+def diagnose(text: str | bytes, ref: ModelRef, schema: ModelSchema, *, server: ServerInfo | None = None,
+             time_budget: float = TIME_BUDGET_S) -> Report:
+    """The check's report on ``text`` for the model ``ref`` (never raises on bad input); ``server``: the model's
+    server (``MDSClient.server_info``), None when unknown."""
     try:
         pasted = read_payload(text)
-        return diagnose_doc(pasted.doc, ref, schema, time_budget=time_budget)
+        return diagnose_doc(pasted.doc, ref, schema, server=server, time_budget=time_budget)
     except PayloadUnreadable as exc:
-        return Report("unknown", ref.protocol, [Finding("error", "$", exc.message, exc.hint)])
+        return Report("unknown", ref.protocol, [Finding("error", "$", exc.message, exc.hint)], server=_server_name(server))
 
 
-def diagnose_doc(doc: Any, ref: ModelRef, schema: ModelSchema, *, time_budget: float = TIME_BUDGET_S) -> Report:
+def diagnose_doc(doc: Any, ref: ModelRef, schema: ModelSchema, *, server: ServerInfo | None = None,
+                 time_budget: float = TIME_BUDGET_S) -> Report:
     """The report on an already parsed document (one that came through ``read_payload``'s limits)."""
     started = time.monotonic()
+    server = server or ServerInfo()
     kind = payload_kind(doc)
-    report = Report(kind, ref.protocol)
+    report = Report(kind, ref.protocol, server=_server_name(server))
     findings = report.findings
     if not isinstance(doc, (dict, list)):
         findings.append(Finding("error", "$", f"The payload is a JSON {_JSON_TYPE.get(type(doc), 'value')}, not an object.",
                                 "Send a JSON object: " + _skeleton(ref.protocol) + "."))
         return report
-    frame = _rows(doc, kind, ref, schema, findings)
+    frame = _rows(doc, kind, ref, schema, findings, server)
     if time.monotonic() - started > time_budget:
         raise PayloadTooLarge(f"Checking the payload took over {time_budget:.0f} s.")
     if frame is None:
         return report
     report.rows = len(frame)
-    _check_rows(frame, _form(doc, kind), schema, findings)
+    _check_rows(frame, _form(doc, kind), schema, findings, server)
     if schema.missing_columns(frame):
         return report  # nothing honest to correct to: the values are not there
+    if len(frame) > 1 and ref.protocol == "v2" and schema.one_row_per_call:
+        _several_rows(len(frame), schema, server, findings)
+        report.converted = _encode(frame, "seldon", schema)
+        return report  # no one request carries them all: the client sends one request per row
     report.corrected = _encode(frame, ref.protocol, schema)
     report.converted = _encode(frame, "seldon" if ref.protocol == "v2" else "v2", schema)
     return report
 
 
-def _rows(doc: Any, kind: PayloadKind, ref: ModelRef, schema: ModelSchema, findings: list[Finding]) -> pd.DataFrame | None:
+def _server_name(server: ServerInfo | None) -> str:
+    return f"{server.name} {server.version}".strip() if server is not None else ""
+
+
+def _several_rows(rows: int, schema: ModelSchema, server: ServerInfo, findings: list[Finding]) -> None:
+    weight = severity("rows_per_request", server)
+    fixed = next(f for f in schema.features if not f.batched)
+    message = (f"The payload has {rows} rows, but the model takes one row per request: its input {fixed.name} has the "
+               f"fixed shape {list(fixed.wire_shape)}, no batch dimension")
+    fix = "Send one request per row (the workbench's Predict, Batch and `mds predict` do)."
+    if weight is None:
+        findings.append(Finding("info", "$.inputs", message + f"; {server.name or 'this server'} does not check it.", fix,
+                                fixed.name))
+    else:
+        findings.append(Finding(weight, "$.inputs", message + f", and {refuses(server)} refuses more.", fix, fixed.name))
+
+
+def _rows(doc: Any, kind: PayloadKind, ref: ModelRef, schema: ModelSchema, findings: list[Finding],
+          server: ServerInfo) -> pd.DataFrame | None:
     if kind in ("v2", "seldon") and kind != ref.protocol:
         findings.append(Finding("error", "$", f"This is a {_PROTOCOL_NAME[kind]} payload, but model '{ref.name}' speaks "
                                 f"{_PROTOCOL_NAME[ref.protocol]}: the server will refuse it.",
                                 f"Send the corrected payload, in {_PROTOCOL_NAME[ref.protocol]} form.", "protocol"))
     if kind == "v2":
-        return read_v2(doc, schema, findings)
+        return read_v2(doc, schema, findings, server)
     if kind == "seldon":
         return read_seldon(doc, schema, findings)
     if kind == "kserve-v1":
@@ -133,7 +163,7 @@ def _form(doc: Any, kind: PayloadKind) -> str:
     return kind if kind == "v2" else "table"
 
 
-def _check_rows(frame: pd.DataFrame, kind: str, schema: ModelSchema, findings: list[Finding]) -> None:
+def _check_rows(frame: pd.DataFrame, kind: str, schema: ModelSchema, findings: list[Finding], server: ServerInfo) -> None:
     if schema.is_empty:
         findings.append(Finding("info", "$", "The model publishes no schema: only the wire format was checked."))
         return
@@ -154,7 +184,10 @@ def _check_rows(frame: pd.DataFrame, kind: str, schema: ModelSchema, findings: l
         if str(col) not in known:
             close = _closest(str(col), [c for c in known if c not in frame.columns])
             hint = f" Did you mean {close}?" if close else ""
-            findings.append(Finding("warning", names_path, f"{col}: not a feature of this model; it is left out.{hint}",
+            weight = severity("unknown_input", server) if kind == "v2" else "warning"
+            what = (f"the model does not declare it, and {refuses(server)} refuses it" if weight == "error"
+                    else "it is left out")
+            findings.append(Finding(weight or "warning", names_path, f"{col}: not a feature of this model; {what}.{hint}",
                                     f"Remove {col}" + (f" or rename it to {close}." if close else "."), str(col)))
     for error in schema.validate(frame):
         if error.row < 0:

@@ -2,8 +2,10 @@
 
 The mistakes people make most (from MLServer's and KServe's trackers): shape that does not match
 the data, data nested instead of flat, BYTES without ``content_type: str`` (most codecs then
-hand the model bytes; MLServer 1.7's pd codec happens to read text), several inputs without the request-level ``content_type: pd``, a datatype other than
-the one the model declares (FP32 for an INT64 feature), strings in a numeric tensor.
+hand the model bytes; MLServer 1.7's pd codec happens to read text), several inputs without the request-level
+``content_type: pd``, a datatype other than the one the model declares (FP32 for an INT64 feature), a shape other
+than the one the model declares ([n] for Triton's [-1, 1]), strings in a numeric tensor. Where servers differ, how
+much a finding weighs depends on which server the model runs on (``server_rules``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import pandas as pd
 
 from mds_client.codecs.base import NUMPY_DTYPE
 from mds_client.payload_check.report import Finding
-from mds_client.schema.model import ModelSchema
+from mds_client.payload_check.server_rules import refuses, severity
+from mds_client.schema.model import Feature, ModelSchema
+from mds_client.server_info import ServerInfo
 
 V2_DATATYPES = (*NUMPY_DTYPE, "BYTES")
 _FAMILY = {"BOOL": "bool", "BYTES": "bytes", "FP16": "float", "FP32": "float", "FP64": "float"}
@@ -26,7 +30,9 @@ def family(datatype: str) -> str:
     return _FAMILY.get(datatype, "int" if datatype.startswith(("INT", "UINT")) else "?")
 
 
-def read_v2(doc: dict[str, Any], schema: ModelSchema, findings: list[Finding]) -> pd.DataFrame | None:
+def read_v2(doc: dict[str, Any], schema: ModelSchema, findings: list[Finding],
+            server: ServerInfo | None = None) -> pd.DataFrame | None:
+    server = server or ServerInfo()
     inputs = doc.get("inputs")
     if not isinstance(inputs, list) or not inputs:
         findings.append(Finding("error", "$.inputs", "'inputs' must be a non-empty list of tensors.",
@@ -40,10 +46,11 @@ def read_v2(doc: dict[str, Any], schema: ModelSchema, findings: list[Finding]) -
         if not isinstance(spec, dict):
             findings.append(Finding("error", path, f"inputs[{i}] is not an object.", "Each input is {\"name\", \"shape\", \"datatype\", \"data\"}."))
             continue
-        values = _read_input(spec, path, schema, findings)
+        values = _read_input(spec, path, schema, findings, server)
         if values is None:
             continue
         name = str(spec.get("name"))
+        _check_declared_shape(spec, path, schema.feature_or_none(name), server, findings)
         if tensor is not None and (name == tensor.name or len(inputs) == 1):
             n = int(values.shape[0]) if values.ndim > 1 else 1
             flat = values.reshape(n, -1)
@@ -72,14 +79,37 @@ def read_v2(doc: dict[str, Any], schema: ModelSchema, findings: list[Finding]) -
         findings.append(Finding("error", "$.inputs", f"Columns have different lengths: {', '.join(f'{n} has {lengths[n]}' for n in odd)}, "
                                 f"the others {most}.", "Give every input one value per row.", odd[0]))
         return None
-    if len(columns) > 1 and request_type != "pd" and tensor is None:
-        findings.append(Finding("error", "$.parameters.content_type", f"{len(columns)} inputs without the request-level "
-                                "content_type 'pd': MLServer cannot join them into one table for the model.",
+    weight = severity("inputs_without_pd", server)
+    if len(columns) > 1 and request_type != "pd" and tensor is None and weight is not None:
+        findings.append(Finding(weight, "$.parameters.content_type", f"{len(columns)} inputs without the request-level "
+                                "content_type 'pd': MLServer cannot join them into one table for the model"
+                                + ("." if server.family == "mlserver" else " (Triton and KServe take them as they are)."),
                                 "Add \"parameters\": {\"content_type\": \"pd\"} at the top of the request.", "content_type"))
     return pd.DataFrame(columns)
 
 
-def _read_input(spec: dict[str, Any], path: str, schema: ModelSchema, findings: list[Finding]) -> np.ndarray | None:
+def _check_declared_shape(spec: dict[str, Any], path: str, feature: Feature | None, server: ServerInfo,
+                          findings: list[Finding]) -> None:
+    """The input's shape against the one the model declares (-1: any size), for the servers that check it."""
+    weight = severity("declared_shape", server)
+    shape = spec.get("shape")
+    if weight is None or feature is None or not feature.wire_shape or not isinstance(shape, list):
+        return
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in shape):
+        return  # said by _read_input
+    declared = list(feature.wire_shape)
+    if len(shape) == len(declared) and all(d == -1 or d == s for d, s in zip(declared, shape, strict=True)):
+        return
+    rows = shape[0] if shape and feature.batched else 1
+    expected = feature.wire_dims(rows)
+    name = feature.name
+    findings.append(Finding(weight, f"{path}.shape", f"{name}: shape {shape}, but the model declares {declared} "
+                            f"(-1: any size), and {refuses(server)} refuses any other.",
+                            f"Send shape {expected}.", name))
+
+
+def _read_input(spec: dict[str, Any], path: str, schema: ModelSchema, findings: list[Finding],
+                server: ServerInfo) -> np.ndarray | None:
     missing = [key for key in ("name", "shape", "datatype", "data") if key not in spec]
     name = str(spec.get("name", f"inputs[{path[9:-1]}]"))
     if missing:
@@ -95,9 +125,10 @@ def _read_input(spec: dict[str, Any], path: str, schema: ModelSchema, findings: 
     if not isinstance(data, list):
         data = [data]
     flat, nested = _flatten(data)
-    if nested:
-        findings.append(Finding("warning", f"{path}.data", f"{name}: data is nested lists; the protocol sends it flat, "
-                                "in row-major order (MLServer accepts both, Triton only flat).",
+    weight = severity("nested_data", server)
+    if nested and weight is not None:
+        findings.append(Finding(weight, f"{path}.data", f"{name}: data is nested lists; the protocol sends it flat, "
+                                "in row-major order (MLServer and Triton accept both).",
                                 f"Send \"data\": {_preview(flat)} with the shape saying the dimensions.", name))
     shape = spec.get("shape")
     dims: list[int] | None = None
@@ -116,8 +147,9 @@ def _read_input(spec: dict[str, Any], path: str, schema: ModelSchema, findings: 
     strings = any(isinstance(v, str) for v in flat)
     if datatype == "BYTES":
         content = str((spec.get("parameters") or {}).get("content_type") or "")
-        if content != "str" and strings:
-            findings.append(Finding("warning", f"{path}.parameters.content_type", f"{name}: BYTES input without "
+        weight = severity("bytes_without_str", server)
+        if content != "str" and strings and weight is not None:
+            findings.append(Finding(weight, f"{path}.parameters.content_type", f"{name}: BYTES input without "
                                     "parameters.content_type 'str': MLServer 1.7's pd codec reads it as text, but "
                                     "other codecs and runtimes hand the model bytes (b'...').",
                                     "Add \"parameters\": {\"content_type\": \"str\"} to this input.", name))
@@ -127,8 +159,10 @@ def _read_input(spec: dict[str, Any], path: str, schema: ModelSchema, findings: 
                                 "Send numbers unquoted, or use datatype BYTES with content_type 'str' for text.", name))
     if feature is not None and feature.datatype and datatype in V2_DATATYPES and datatype != feature.datatype:
         same = family(datatype) == family(feature.datatype)
-        findings.append(Finding("warning" if same else "error", f"{path}.datatype",
-                                f"{name}: sent as {datatype}, the model declares {feature.datatype}.",
+        weight = severity("datatype_in_family", server) if same else "error"
+        refused = f" ({refuses(server)} refuses it)" if weight == "error" and same else ""
+        findings.append(Finding(weight or "warning", f"{path}.datatype",
+                                f"{name}: sent as {datatype}, the model declares {feature.datatype}{refused}.",
                                 f"Send datatype {feature.datatype}" + ("." if same else
                                 f" ({_what(feature.datatype)})."), name))
     array = np.asarray(flat, dtype=object)

@@ -45,6 +45,9 @@ class Report:
     converted: dict[str, Any] | None = None
     """The same rows in the other protocol (v2 <-> seldon)."""
     rows: int = 0
+    server: str = ""
+    """The server whose own rules were applied (``triton 2.51.0``), "" when it is unknown: then what one V2 server
+    refuses and another takes is a warning."""
 
     @property
     def errors(self) -> list[Finding]:

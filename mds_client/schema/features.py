@@ -41,6 +41,10 @@ class Feature:
     """V2 datatype on the wire (FP64, INT64, BOOL, BYTES, ...); empty: from ``kind``."""
     shape: tuple[int, ...] = ()
     """Per-instance shape for tensors and images, e.g. (8, 8)."""
+    wire_shape: tuple[int, ...] = ()
+    """The shape the server declares for this input (V2 metadata), batch dimension included: (-1,), (-1, 1)
+    (Triton's column with a batch dimension), (-1, 8, 8), or a fixed (2,) of a model without batching;
+    () when no server said. The codecs send what it says (``wire_dims``)."""
     minimum: float | None = None
     maximum: float | None = None
     bounds_declared: bool = True
@@ -75,6 +79,30 @@ class Feature:
     def is_tensor(self) -> bool:
         return self.kind in (FeatureKind.TENSOR, FeatureKind.IMAGE)
 
+    @property
+    def batched(self) -> bool:
+        """False when the server declared a fixed shape with no batch dimension (Triton's ``max_batch_size: 0``):
+        such an input takes exactly one instance per request."""
+        return not self.wire_shape or any(d < 1 for d in self.wire_shape)
+
+    def wire_dims(self, n_rows: int) -> list[int]:
+        """The shape an input of ``n_rows`` instances goes on the wire as.
+
+        What the server declared, its batch dimension (-1) set to ``n_rows``: [n], [n, 1], [n, 8, 8]; a fixed
+        shape without a batch dimension as it is (one instance). Without a declaration, or with one that does
+        not fit this feature's values per instance, [n, *shape].
+        """
+        per_row = _product(self.shape) if self.is_tensor else 1
+        plain = [n_rows, *self.shape] if self.is_tensor else [n_rows]
+        declared = self.wire_shape
+        if not declared:
+            return plain
+        if declared[0] == -1 and all(d >= 1 for d in declared[1:]) and _product(declared[1:]) == per_row:
+            return [n_rows, *declared[1:]]
+        if n_rows == 1 and all(d >= 1 for d in declared) and _product(declared) == per_row:
+            return list(declared)
+        return plain
+
     def label_of(self, value: Any) -> str:
         return self.category_labels.get(value, str(value))
 
@@ -83,3 +111,10 @@ class Feature:
             if name == label:
                 return value
         return label
+
+
+def _product(dims: tuple[int, ...]) -> int:
+    out = 1
+    for d in dims:
+        out *= d
+    return out

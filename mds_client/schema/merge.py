@@ -55,6 +55,8 @@ def _fill(feature: Feature, other: Feature) -> Feature:
     for name in _FILLABLE:
         if getattr(feature, name) in (None, "") and getattr(other, name) not in (None, ""):
             updates[name] = getattr(other, name)
+    if not feature.wire_shape and other.wire_shape:
+        updates["wire_shape"] = other.wire_shape  # how the server wants it sent, whoever describes it
     if feature.minimum is None and feature.maximum is None and (other.minimum, other.maximum) != (None, None):
         # Bounds travel together with where they came from: observed ranges stay warnings.
         updates.update(minimum=other.minimum, maximum=other.maximum, bounds_declared=other.bounds_declared)

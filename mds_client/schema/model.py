@@ -92,6 +92,12 @@ class ModelSchema:
         return None
 
     @property
+    def one_row_per_call(self) -> bool:
+        """The server declared fixed input shapes with no batch dimension (Triton's ``max_batch_size: 0``):
+        each request carries one row, so the client sends several rows one request each."""
+        return any(not f.batched for f in self.features)
+
+    @property
     def takes_numeric_rows(self) -> bool:
         """The model declared (V2 ``content_type: np``) that it takes rows as one numeric [n, k] tensor,
         and every feature is a number: what explanations send their thousands of rows as."""
@@ -110,7 +116,7 @@ class ModelSchema:
     def task(self) -> str:
         """classification, regression or other: decides how a result is shown."""
         kinds = {o.kind for o in self.outputs}
-        if "proba" in kinds or self.class_names:
+        if "proba" in kinds or "label" in kinds or self.class_names:
             return "classification"
         if "value" in kinds:
             return "regression"

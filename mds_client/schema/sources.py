@@ -10,6 +10,7 @@ in facts it lacks (categories, bounds, descriptions).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -39,7 +40,8 @@ def from_v2_metadata(meta: dict[str, Any]) -> ModelSchema:
     if not isinstance(meta, dict):
         raise SchemaError("V2 metadata is not a JSON object")
     features = [_v2_feature(i) for i in items(meta.get("inputs"), "V2 metadata 'inputs'")]
-    outputs = [_v2_output(mapping(o, "a V2 output")) for o in items(meta.get("outputs"), "V2 metadata 'outputs'")]
+    outputs = _labels_beside_probabilities(
+        [_v2_output(mapping(o, "a V2 output")) for o in items(meta.get("outputs"), "V2 metadata 'outputs'")])
     params = meta.get("parameters") if isinstance(meta.get("parameters"), dict) else {}
     return ModelSchema(tuple(features), tuple(outputs), source="v2-metadata",
                        request_content_type=str(params.get("content_type") or ""))
@@ -52,7 +54,8 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
         raise SchemaError(f"V2 input without a name: {spec!r}") from exc
     datatype = str(spec.get("datatype") or "").upper()
     params = mapping(spec.get("parameters"), f"{name} parameters")
-    shape = instance_shape(as_shape(spec.get("shape"), f"{name} shape"))
+    wire_shape = as_shape(spec.get("shape"), f"{name} shape")
+    shape = instance_shape(wire_shape)
     kind_text = params.get("kind")
     if kind_text:
         try:
@@ -76,6 +79,7 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
         kind=kind,
         datatype=datatype,
         shape=form_shape(shape, f"{name} shape") if kind in (FeatureKind.TENSOR, FeatureKind.IMAGE) else (),
+        wire_shape=wire_shape,
         minimum=_opt_float(params.get("min")),
         maximum=_opt_float(params.get("max")),
         bounds_declared=declared,
@@ -89,18 +93,31 @@ def _v2_feature(spec: dict[str, Any]) -> Feature:
     )
 
 
+# Output names that say "the predicted class" when the output is text (a Triton model's BYTES label output).
+_LABEL_NAMES = frozenset({"label", "labels", "class", "classes", "class_name", "category", "prediction", "predictions",
+                          "predicted_label", "predicted_class", "output_label"})
+
+
 def _v2_output(spec: dict[str, Any]) -> Output:
     name = str(spec.get("name") or "output")
     params = mapping(spec.get("parameters"), f"{name} parameters")
     kind = params.get("kind")
     class_names = tuple(str(c) for c in params.get("class_names") or ())
+    datatype = str(spec.get("datatype") or "").upper()
+    declared = as_shape(spec.get("shape"), f"{name} shape")
+    shape = instance_shape(declared)
     if not kind:
-        if name == "predict_proba" or "proba" in name:
+        lowered = name.lower()
+        if name == "predict_proba" or "proba" in lowered:
             kind = "proba"
         elif name == "predict":
             kind = "label" if class_names else "value"
-        elif str(spec.get("datatype", "")).upper() == "BYTES":
-            kind = "text"
+        elif datatype == "BYTES":
+            kind = "label" if lowered in _LABEL_NAMES and not shape else "text"
+        elif declared and not shape and datatype.startswith("FP"):
+            kind = "value"  # one number per row: a regression's answer
+        elif declared and not shape and datatype.startswith(("INT", "UINT")):
+            kind = "label"  # one whole number per row: a class index (named by class_names when given)
         else:
             kind = "tensor"
     return Output(
@@ -108,11 +125,20 @@ def _v2_output(spec: dict[str, Any]) -> Output:
         kind=kind,
         class_names=class_names,
         datatype=str(spec.get("datatype") or ""),
-        shape=instance_shape(as_shape(spec.get("shape"), f"{name} shape")),
+        shape=shape,
         unit=str(params.get("unit") or ""),
         description=str(params.get("description") or ""),
         wire_name=name,
     )
+
+
+def _labels_beside_probabilities(outputs: list[Output]) -> list[Output]:
+    """Beside a probability output, a text output of one value per row is the model's own label ('gold'), what it
+    predicts, rather than free text."""
+    if not any(o.kind == "proba" for o in outputs) or any(o.kind == "label" for o in outputs):
+        return outputs
+    return [replace(o, kind="label") if o.kind == "text" and not o.shape and o.datatype.upper() == "BYTES" else o
+            for o in outputs]
 
 
 def _opt_float(value: Any) -> float | None:

@@ -94,6 +94,12 @@ def offline_schema(ref: ModelRef) -> ModelSchema:
 STATUS_WORDS = {"ready": "Ready", "not ready": "Not ready"}  # as the Models page's badges read
 
 
+def version_words(ref: ModelRef) -> str:
+    """``version 1``, ``version 1 · 3 served`` for a model whose versions answer side by side, ``version n/a``."""
+    words = f"version {ref.version or 'n/a'}"
+    return words + (f" · {len(ref.versions)} served" if len(ref.versions) > 1 else "")
+
+
 def status_text(status: str) -> str:
     """A model's status as people read it, the same in badges, tables and cards: "Ready", "Not ready"."""
     return STATUS_WORDS.get(status, status.capitalize() if status else "Unknown")

@@ -83,7 +83,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def print_summary(result: Any) -> None:
     limited = f" (the newest {result.logged:,})" if result.limited else ""
-    print(f"{result.model}: {result.logged:,} logged calls{limited} between {when(result.start)} and "
+    print(f"{result.model}: {result.logged:,} logged rows{limited} between {when(result.start)} and "
           f"{when(result.end)} UTC, replayed to {result.target}")
     print(f"  {result.answered:,} answered, {result.failed:,} failed, {result.skipped:,} skipped; "
           f"{result.rows_per_s:,.0f} rows/s in all")

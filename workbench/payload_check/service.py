@@ -1,6 +1,6 @@
 """The payload check for the app: what a pasted payload will do, and why a server refused one.
 
-    checked = check_text(text, ref, schema)    # never raises on bad input; nothing is sent
+    checked = check_text(text, ref, schema, server)  # never raises on bad input; nothing is sent
     checked.report, checked.doc                # the check's report; the parsed JSON (None if unreadable)
     explain_failure(exc, schema)               # a failed call in plain words: the server's message,
                                                # the field it is about, what to try
@@ -25,6 +25,7 @@ from mds_client.payload_check import (
     explain_server_error,
     read_payload,
 )
+from mds_client.server_info import ServerInfo
 
 REFUSED = "refused by the server: "
 """How a batch row refused by the server starts its reason (mds_client.batch.scorer)."""
@@ -44,12 +45,13 @@ class Checked:
         return isinstance(self.doc, dict) and self.report.accepted
 
 
-def check_text(text: str | bytes, ref: ModelRef, schema: ModelSchema | None) -> Checked:
-    """The check's report on ``text`` for ``ref`` (size and depth limits before any parsing)."""
+def check_text(text: str | bytes, ref: ModelRef, schema: ModelSchema | None, server: ServerInfo | None = None) -> Checked:
+    """The check's report on ``text`` for ``ref`` (size and depth limits before any parsing), with the own rules of
+    ``server`` (``MDSClient.server_info``; None: unknown, so what one V2 server refuses is only a warning)."""
     schema = schema or ModelSchema()
     try:
         pasted = read_payload(text)
-        report = diagnose_doc(pasted.doc, ref, schema)
+        report = diagnose_doc(pasted.doc, ref, schema, server=server)
     except PayloadUnreadable as exc:
         return Checked(Report("unknown", ref.protocol, [Finding("error", "$", exc.message, exc.hint)]))
     return Checked(report, pasted.doc, pasted.url)

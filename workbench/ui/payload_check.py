@@ -16,8 +16,9 @@ from components import payload_check_view as view
 from components.prediction_view import render_result
 from components.raw_json_editor import render_raw_json_editor
 from components.text import md, md_escape
-from mds_client import ModelSchema
+from mds_client import MDSError, ModelRef, ModelSchema
 from mds_client.payload_check import example_payload
+from mds_client.server_info import ServerInfo
 from workbench.catalog.service import ModelEntry, schema_table
 from workbench.payload_check.service import Checked, check_text
 from workbench.predict import service as predict_service
@@ -32,7 +33,7 @@ def payload_check_body(entry: ModelEntry, *, key: str = PAGE) -> None:
     """Paste, check, fix, convert, send; and what the model expects."""
     ref, schema = entry.ref, entry.schema or ModelSchema()
     text = view.render_payload_source(key=f"{key}.source")
-    checked = check_text(text, ref, schema) if text else None
+    checked = check_text(text, ref, schema, _server(ref)) if text else None
     if checked is not None:
         view.render_verdict(checked.report, ref.name, key=f"{key}.verdict")
         if checked.url:
@@ -56,6 +57,13 @@ def payload_check_body(entry: ModelEntry, *, key: str = PAGE) -> None:
         reference = resources.reference_of(str(resources.settings().catalog_path), ref.name)
         view.render_expectations(None if schema.is_empty else schema_table(schema), _examples(schema, reference, ref.protocol),
                                  ref.name, key=f"{key}.expects")
+
+
+def _server(ref: ModelRef) -> ServerInfo | None:
+    try:
+        return resources.server_of(str(resources.settings().catalog_path), ref.name)
+    except MDSError:
+        return None  # a model no longer in the catalog: the check applies the rules every V2 server shares
 
 
 def _examples(schema: ModelSchema, reference: Any, own: str = "v2") -> dict[str, dict[str, Any]]:
@@ -103,7 +111,7 @@ def checked_raw_payload(entry: ModelEntry, sample: dict[str, Any], *, key: str) 
     ref, schema = entry.ref, entry.schema or ModelSchema()
     text_key = f"{key}.text"
     text = render_raw_json_editor(sample, key=key)
-    checked = check_text(text, ref, schema)
+    checked = check_text(text, ref, schema, _server(ref))
 
     def use_corrected() -> None:
         st.session_state[text_key] = json.dumps(checked.report.corrected, indent=2)

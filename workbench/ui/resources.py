@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from mds_client import MDSClient, ModelNotFound, ModelRef, ModelSchema, Timeout, Transport
+from mds_client.server_info import ServerInfo
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import (
     ModelEntry,
@@ -93,6 +94,12 @@ def reference_of(path: str, name: str) -> pd.DataFrame | None:
 @st.cache_data(ttl=300, show_spinner=False)
 def metadata_of(path: str, name: str) -> dict:
     return client().metadata(_ref(path, name))
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def server_of(path: str, name: str) -> ServerInfo:
+    """Which V2 server serves the model (its ``GET /v2``): the payload check applies that server's own rules."""
+    return client().server_info(_ref(path, name))
 
 
 def ref_of(path: str, name: str) -> ModelRef:

@@ -1,7 +1,8 @@
 """The payload check on the mistakes people really make, each with the exact advice expected.
 
-The schema is parsed from V2 metadata shaped like a real model's (a mixed tips-like table), so the
-parse path is the one a served model takes. Against real servers: tests/mds_client/payload_check/test_against_servers.py.
+The schema is parsed from V2 metadata shaped like a real model's (a mixed tips-like table) on MLServer, so the
+parse path is the one a served model takes, and MLServer's own rules apply (where servers differ:
+test_server_rules.py). Against real servers: tests/mds_client/payload_check/test_against_servers.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from mds_client import ModelRef
 from mds_client.payload_check import MAX_DEPTH, diagnose, example_payload, nesting_depth, read_payload
 from mds_client.payload_check.errors import PayloadTooDeep, PayloadTooLarge, PayloadUnreadable
 from mds_client.schema.sources import from_v2_metadata
+from mds_client.server_info import ServerInfo
 
 META = {
     "name": "tips",
@@ -34,6 +36,7 @@ SCHEMA = from_v2_metadata(META)
 V2 = ModelRef("tips", "v2", "http://127.0.0.1:9")
 V1 = ModelRef("tips-v1", "seldon", "http://127.0.0.1:9")
 NAMES = ["total_bill", "sex", "smoker", "size", "tip_rate"]
+MLSERVER = ServerInfo("mlserver", "1.7.1")
 ROW = [16.99, "Female", False, 2, 0.15]
 
 
@@ -126,8 +129,8 @@ BROKEN = [
     ("V2 data nested", V2, good_v2(total_bill={"name": "total_bill", "shape": [2], "datatype": "FP64", "data": [[16.99], [3.5]]},
                                    sex=v2_input("sex", "BYTES", ["Female", "Male"]), smoker=v2_input("smoker", "BOOL", [False, True]),
                                    size=v2_input("size", "INT64", [2, 3]), tip_rate=v2_input("tip_rate", "FP64", [0.1, 0.2])),
-     ("warning", "$.inputs[0].data", "total_bill: data is nested lists; the protocol sends it flat, in row-major order "
-      "(MLServer accepts both, Triton only flat).", "Send \"data\": [16.99, 3.5] with the shape saying the dimensions.")),
+     ("info", "$.inputs[0].data", "total_bill: data is nested lists; the protocol sends it flat, in row-major order "
+      "(MLServer and Triton accept both).", "Send \"data\": [16.99, 3.5] with the shape saying the dimensions.")),
     ("ragged columns", V2, good_v2(total_bill=v2_input("total_bill", "FP64", [1.0] * 200)),
      ("error", "$.inputs", "Columns have different lengths: total_bill has 200, the others 1.",
       "Give every input one value per row.")),
@@ -157,8 +160,9 @@ BROKEN = [
 
 @pytest.mark.parametrize("ref,payload,expected", [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
 def test_broken_payload_gets_the_exact_advice(ref, payload, expected):
-    report = diagnose(text(payload), ref, SCHEMA)
-    assert expected in messages(report), messages(report)
+    report = diagnose(text(payload), ref, SCHEMA, server=MLSERVER if ref.protocol == "v2" else None)
+    found = [(f.severity, f.path, f.message, f.fix) for f in report.findings]
+    assert expected in found, found
     assert report.accepted == (expected[0] != "error" and not report.errors)
 
 

@@ -57,7 +57,7 @@ def test_the_summary_and_the_confusion_table(capsys, catalog, store, orchard_ver
     code, out, err = run(capsys, catalog, NAME, "--to", "2", "--since", "1h", "--top", "3")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith(f"{NAME}: 300 logged calls between ") and lines[0].endswith(f"replayed to {NAME}@2")
+    assert lines[0].startswith(f"{NAME}: 300 logged rows between ") and lines[0].endswith(f"replayed to {NAME}@2")
     assert lines[1].startswith("  300 answered, 0 failed, 0 skipped; ") and lines[1].endswith(" rows/s in all")
     assert lines[2] == f"  {changed} of 300 answers change ({changed / 300:.1%})"
     header = next(line for line in lines if line.startswith(f"logged \\ {NAME}@2"))
