@@ -55,11 +55,15 @@ $(VENVS)/triton/.ok: requirements-triton.txt constraints-triton.txt
 models: setup
 	$(APP) -m embedded_mds.demo_models --home $${WORKBENCH_HOME:-.mds}
 
-# Prometheus for the embedded MDS (Debian's package); best effort: without it Monitor falls back to the log.
+# Prometheus and Alertmanager for the embedded MDS (Debian's packages); best effort: without Prometheus Monitor
+# falls back to the log, without Alertmanager alerts reach no one.
 system-deps:
 	@command -v prometheus >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; } || \
 	  echo "prometheus could not be installed: Monitor will read service metrics from the request log instead"
+	@command -v prometheus-alertmanager >/dev/null || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager >/dev/null; } || \
+	  echo "prometheus-alertmanager could not be installed: alerts show on the Health page but reach no one"
 
 run: setup models system-deps
 	$(APP) -m workbench.launch

@@ -104,6 +104,33 @@ class HomeLayout:
     def prometheus_data(self) -> Path:
         return self.home / "prometheus" / "data"
 
+    # Alert rules Prometheus loads (``rule_files: [prometheus/rules/*.yml]``), written by the health exporter
+    # and by the app when someone changes a model's rules.
+    @property
+    def prometheus_rules(self) -> Path:
+        return self.home / "prometheus" / "rules"
+
+    @property
+    def alert_rules(self) -> Path:
+        return self.prometheus_rules / "mds-model-health.yml"
+
+    # Alertmanager (optional): its alertmanager.yml, its data (silences, notification log), the webhook's token.
+    @property
+    def alerting(self) -> Path:
+        return self.home / "alerting"
+
+    @property
+    def alertmanager_config(self) -> Path:
+        return self.alerting / "alertmanager.yml"
+
+    @property
+    def alertmanager_data(self) -> Path:
+        return self.alerting / "data"
+
+    @property
+    def webhook_token(self) -> Path:
+        return self.alerting / "webhook-token"
+
     # MLflow (optional): tracking + Model Registry store (SQLite) and the artifacts it serves.
     @property
     def mlflow_dir(self) -> Path:

@@ -22,6 +22,9 @@ Servers (default ports; ``LocalPorts`` changes them):
 - ``sink``: the request-log sink on 9530 (``up(sink=True)``), optional.
 - ``prometheus``: Debian's ``/usr/bin/prometheus`` on 9540 scraping every server's metrics port
   (``embedded_mds.prometheus``); optional in the same way (``up(prometheus=False)`` skips it).
+- ``health`` (9531) and ``alertmanager`` (9541), with Prometheus: the workbench's model-health exporter and
+  webhook receiver, and Debian's Alertmanager routing alerts to it (``embedded_mds.alerting``); optional
+  (``up(alertmanager=False)`` skips Alertmanager).
 - ``<name>@<version>``: a published Seldon template's version, a Seldon v1 microservice of its own
   (``embedded_mds.template_servers``), optional like ``alibi``; ``mds publish`` starts one while the MDS runs.
 - ``mlflow``: an MLflow tracking server with the Model Registry on 9550 (``embedded_mds.mlflow_server``,
@@ -69,6 +72,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from embedded_mds import processes, template_servers
+from embedded_mds.alerting import alerting_specs
 from embedded_mds.catalog_writer import catalog_entries, write_catalog
 from embedded_mds.errors import AlreadyRunningError
 from embedded_mds.layout import HomeLayout, Prepared, read_state, write_json
@@ -196,6 +200,7 @@ def up(
     sink: bool = False,
     prometheus: bool = True,
     mlflow: bool = True,
+    alertmanager: bool = True,
 ) -> LocalMDS:
     """Start every server, wait until all are ready, write state.json and catalog.yaml."""
     layout = _layout(home)
@@ -219,6 +224,7 @@ def up(
     if mlflow:  # optional: a missing venv goes to `failures` (see embedded_mds/mlflow_server.py)
         specs += mlflow_specs(layout, ports, failures)
     if prometheus:  # optional, like alibi: scrapes every server above (see embedded/prometheus.py)
+        specs += alerting_specs(layout, ports, failures, alertmanager=alertmanager)  # health exporter, Alertmanager
         specs.append(prometheus_spec(layout, ports, specs))
     specs = startable(specs, failures)
     running = start_all(layout, specs, timeout, failures)

@@ -28,6 +28,8 @@ class LocalPorts:
     sink_http: int = 9530
     prometheus_http: int = 9540
     mlflow_http: int = 9550
+    health_http: int = 9531
+    alertmanager_http: int = 9541
 
     def seldon(self, index: int) -> tuple[int, int]:
         """(http, metrics) of the index-th seldon service."""
@@ -38,7 +40,7 @@ class LocalPorts:
         """The default layout shifted to start at `base` (base..base+50)."""
         return cls(host, base, base + 1, base + 2, base + 10, base + 11, base + 20, base + 21, base + 22,
                    v1_explainer_http=base + 23, sink_http=base + 30, prometheus_http=base + 40,
-                   mlflow_http=base + 50)
+                   mlflow_http=base + 50, health_http=base + 31, alertmanager_http=base + 41)
 
     @classmethod
     def free(cls, host: str = "127.0.0.1", span: int = 51, start: int = 20000, stop: int = 32000) -> LocalPorts:

@@ -59,6 +59,7 @@ DEFAULT_BINARY = Path("/usr/bin/prometheus")
 SCRAPE_INTERVAL = "2s"
 SCRAPE_TIMEOUT = "1s"
 RETENTION = "15d"
+RULE_FILES = "rules/*.yml"  # relative to prometheus.yml; the health exporter writes the alert rules there
 METRICS_PATH = "/metrics"
 READY_PATH = "/-/ready"
 
@@ -104,6 +105,8 @@ def targets_from_servers(servers: Iterable[dict[str, Any]]) -> list[ScrapeTarget
 def _target(name: str, kind: str, host: str, ports: dict[str, int]) -> ScrapeTarget | None:
     if kind == "sink":  # the request-log sink serves /metrics beside its event endpoint
         return ScrapeTarget("sink", name, host, ports["http"])
+    if kind in ("health", "alertmanager"):  # model health per window (embedded_mds/alerting.py); Alertmanager's own
+        return ScrapeTarget(kind, name, host, ports["http"])
     if kind in ("mlserver", "seldon") and "metrics" in ports:
         # One job for all seldon microservices (one per model); each MLServer is its own job.
         return ScrapeTarget("seldon" if kind == "seldon" else name, name, host, ports["metrics"])
@@ -111,27 +114,33 @@ def _target(name: str, kind: str, host: str, ports: dict[str, int]) -> ScrapeTar
 
 
 def prometheus_config(targets: Iterable[ScrapeTarget], *, interval: str = SCRAPE_INTERVAL,
-                      timeout: str = SCRAPE_TIMEOUT) -> dict[str, Any]:
-    """The prometheus.yml document: one scrape job per kind, each target labelled with its server."""
+                      timeout: str = SCRAPE_TIMEOUT, alertmanagers: Iterable[str] = ()) -> dict[str, Any]:
+    """The prometheus.yml document: one scrape job per kind, each target labelled with its server; the alert
+    rules under ``rules/`` beside it, and the Alertmanagers (``host:port``) they are sent to."""
     jobs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for target in targets:
         jobs.setdefault((target.job, target.path), []).append(
             {"targets": [target.address], "labels": {"server": target.server}})
-    return {
+    doc: dict[str, Any] = {
         "global": {"scrape_interval": interval, "scrape_timeout": timeout, "evaluation_interval": interval},
+        "rule_files": [RULE_FILES],
         "scrape_configs": [
             {"job_name": job, "metrics_path": path, "static_configs": groups}
             for (job, path), groups in jobs.items()
         ],
     }
+    if alertmanagers := list(alertmanagers):
+        doc["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": alertmanagers}]}]}
+    return doc
 
 
-def write_config(path: Path, targets: Iterable[ScrapeTarget], *, interval: str = SCRAPE_INTERVAL) -> Path:
+def write_config(path: Path, targets: Iterable[ScrapeTarget], *, interval: str = SCRAPE_INTERVAL,
+                 alertmanagers: Iterable[str] = ()) -> Path:
     """Write prometheus.yml atomically (Prometheus may be reading the old one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".yml.tmp")
-    tmp.write_text("# written by the embedded MDS\n" + yaml.safe_dump(prometheus_config(targets, interval=interval),
-                                                                       sort_keys=False))
+    doc = prometheus_config(targets, interval=interval, alertmanagers=alertmanagers)
+    tmp.write_text("# written by the embedded MDS\n" + yaml.safe_dump(doc, sort_keys=False))
     tmp.replace(path)
     return path
 
@@ -144,14 +153,19 @@ def prometheus_argv(config: Path, data_dir: Path, host: str, port: int, *, binar
         f"--web.listen-address={host}:{port}",
         f"--storage.tsdb.path={data_dir}",
         f"--storage.tsdb.retention.time={retention}",
+        "--web.enable-lifecycle",  # POST /-/reload: the workbench rewrites the alert rules when someone changes them
         "--log.level=warn",
     ]
 
 
 def prometheus_spec(layout: HomeLayout, ports: LocalPorts, specs: Iterable[ServerSpec], *,
                     sink_port: int | None = None) -> ServerSpec:
-    """Write ``<home>/prometheus/prometheus.yml`` for `specs` and return the optional server that reads it."""
-    config = write_config(layout.prometheus_config, scrape_targets(specs, sink_port=sink_port, host=ports.host))
+    """Write ``<home>/prometheus/prometheus.yml`` for `specs` and return the optional server that reads it;
+    alerts go to the Alertmanager among `specs`, if one is."""
+    specs = list(specs)
+    alertmanagers = [f"{s.host}:{s.ports['http']}" for s in specs if s.kind == "alertmanager"]
+    config = write_config(layout.prometheus_config, scrape_targets(specs, sink_port=sink_port, host=ports.host),
+                          alertmanagers=alertmanagers)
     return ServerSpec(
         name=PROMETHEUS, kind="prometheus",
         argv=prometheus_argv(config, layout.prometheus_data, ports.host, ports.prometheus_http),

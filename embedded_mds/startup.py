@@ -27,8 +27,12 @@ def check_environment(spec: ServerSpec) -> None:
         if spec.kind == "prometheus":
             raise ServerEnvironmentError(spec.name, python, "Install Debian's prometheus (`apt-get install "
                                          "prometheus`) or set WORKBENCH_PROMETHEUS_BINARY.", what="program")
+        if spec.kind == "alertmanager":
+            raise ServerEnvironmentError(spec.name, python, "Install Debian's prometheus-alertmanager (`apt-get "
+                                         "install prometheus-alertmanager`) or set WORKBENCH_ALERTMANAGER_BINARY.",
+                                         what="program")
         env_var = {"mlserver": "WORKBENCH_MLSERVER_PYTHON", "explainer": "WORKBENCH_APP_PYTHON",
-                   "mlflow": "WORKBENCH_MLFLOW_PYTHON"}.get(
+                   "health": "WORKBENCH_APP_PYTHON", "mlflow": "WORKBENCH_MLFLOW_PYTHON"}.get(
             spec.kind, "WORKBENCH_SELDON_PYTHON")
         raise ServerEnvironmentError(
             spec.name, python, f"Create that environment (see requirements-{spec.kind}.txt) or set {env_var}.")

@@ -17,6 +17,7 @@ said and what the workbench refused; ``str(error)`` is the message plus a hint o
         ├── DriftError               drift or outliers cannot be computed           (workbench.monitor)
         ├── LogSinkError             the request-log sink, its readers, the simulator (logsink.errors)
         ├── PrometheusError          metrics cannot be read from Prometheus         (workbench.monitor.prometheus_errors)
+        ├── AlertsError              a rule refused, Alertmanager unreachable       (workbench.alerts.errors)
         └── EmbeddedMDSError         the embedded MDS cannot start or stop           (embedded_mds.errors)
 """
 

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     """Seldon Core v2 mesh URL for ``Model`` / ``Pipeline`` resources."""
     prometheus_url: str = ""
     """Prometheus base URL for the Monitor page; empty means the embedded MDS's own, if it runs."""
+    alertmanager_url: str = ""
+    """Alertmanager base URL whose alerts the workbench shows and silences; empty means the embedded MDS's own,
+    if it runs. Set it to read an organisation's own Alertmanager instead."""
+    alert_webhook_token: str = ""
+    """The shared token Alertmanager sends the workbench's webhook receiver (``Authorization: Bearer``); the
+    receiver accepts nothing without one. The embedded MDS makes its own (``<home>/alerting/webhook-token``)."""
+    health_window_seconds: float = Field(default=3600.0, gt=0)
+    """Width of the windows model health is measured on for alerting (the embedded MDS uses 60 s for demos)."""
     mlflow_uri: str = ""
     """The MLflow tracking server whose Model Registry publishing writes to; empty means the embedded
     MDS's own, if it runs."""
@@ -89,6 +97,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.home / 'workbench.db'}"
         if not self.cookie_key:
             self.cookie_key = _secret("cookie_key") or ""
+        if not self.alert_webhook_token:
+            self.alert_webhook_token = _secret("alert_webhook_token") or ""
         if not self.cookie_key and self.uses_demo_users:
             self.cookie_key = DEMO_COOKIE_KEY
         return self

@@ -54,7 +54,7 @@ def test_sink_metrics_are_scraped(rendered, overlay):
     assert notes["prometheus.io/port"] == "8080"
     monitors = of_kind(rendered[overlay], "ServiceMonitor")
     if overlay == "production":
-        (monitor,) = monitors
+        monitor = named(monitors, "ServiceMonitor", "mds-workbench-logsink")  # the health exporter has its own
         assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
         assert monitor["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s"}]
         service = named(rendered[overlay], "Service", "mds-workbench-logsink")
@@ -121,7 +121,8 @@ def test_app_reaches_only_dns_seldon_database_prometheus_and_the_api(rendered, o
                 key = ",".join(sorted(_peer_namespaces(peer)))
             reached.setdefault(key, set()).update(ports)
     assert reached.pop("kube-system") == {53}
-    assert reached.pop("monitoring") == {9090}
+    # Prometheus for Monitor; in production (components/alerts) Alertmanager too, for the Health page
+    assert reached.pop("monitoring") == ({9090, 9093} if overlay == "production" else {9090})
     assert reached.pop("database") == {5432}
     assert reached.pop("api") == {443, 6443}
     (seldon,) = reached

@@ -25,7 +25,7 @@ from .manifests import DEPLOY, OVERLAYS, named, of_kind
 
 K8S_VERSION = "1.32.0"  # Debian's kubectl is 1.32; schemas of the same minor
 # Kinds the Kubernetes schemas cannot know (CRDs): checked by their own tests below, by name.
-CUSTOM_KINDS = {"ServiceMonitor"}
+CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule"}
 READ_VERBS = {"get", "list", "watch"}
 SELDON_RESOURCES = {
     "machinelearning.seldon.io": {"seldondeployments"},
@@ -51,7 +51,7 @@ def test_every_object_is_valid_kubernetes(rendered, overlay):
         checked += 1
     kinds = {o["kind"] for o in rendered[overlay]}
     assert {"Deployment", "Service", "Ingress", "ServiceAccount", "ConfigMap", "NetworkPolicy"} <= kinds
-    assert checked == len(rendered[overlay]) - len(of_kind(rendered[overlay], "ServiceMonitor"))
+    assert checked == len(rendered[overlay]) - sum(len(of_kind(rendered[overlay], k)) for k in CUSTOM_KINDS)
 
 
 def test_strict_validation_catches_a_typo(rendered):

@@ -88,3 +88,59 @@ def test_scrape_configuration_has_one_job_per_kind_and_the_sink():
     assert jobs == {"mlserver": ["127.0.0.1:3"], "seldon": ["127.0.0.1:5", "127.0.0.1:7"], "sink": ["127.0.0.1:8"]}
     records = [{"name": "alibi", "kind": "mlserver", "url": "http://127.0.0.1:10", "ports": {"metrics": 12}}]
     assert [(t.job, t.address) for t in targets_from_servers(records)] == [("alibi", "127.0.0.1:12")]
+
+
+# -- alerting beside Prometheus: the health exporter and Alertmanager (embedded_mds/alerting.py) -------------
+
+
+def test_alerting_runs_beside_prometheus_and_alertmanager_routes_to_the_webhook(mds):
+    from embedded_mds.alerting import ALERTMANAGER, HEALTH, MANAGED
+
+    servers = {s["name"]: s for s in mds.servers}
+    for name in (HEALTH, ALERTMANAGER):
+        assert servers[name]["url"].startswith("http://127.0.0.1:") and servers[name]["core"] is False
+    prometheus = servers[PROMETHEUS]["url"]
+    assert "--web.enable-lifecycle" in processes.cmdline(servers[PROMETHEUS]["pid"])
+    deadline = time.monotonic() + 30
+    while True:  # the exporter writes the rules at its start and asks Prometheus to reload them
+        groups = requests.get(f"{prometheus}/api/v1/rules", timeout=TIMEOUT).json()["data"]["groups"]
+        if groups or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert [g["name"] for g in groups] == ["mds-model-health"]
+    assert {r["name"] for r in groups[0]["rules"]} >= {"ModelDrift", "ModelNoTraffic", "ModelErrorRateHigh"}
+    managers = requests.get(f"{prometheus}/api/v1/alertmanagers", timeout=TIMEOUT).json()["data"]
+    assert [m["url"] for m in managers["activeAlertmanagers"]] == [f"{servers[ALERTMANAGER]['url']}/api/v2/alerts"]
+    layout = HomeLayout(mds.home)
+    config = layout.alertmanager_config.read_text()
+    assert config.startswith(MANAGED) and f"{servers[HEALTH]['url']}/alerts" in config
+    assert (layout.webhook_token.stat().st_mode & 0o777) == 0o600
+    assert requests.post(f"{servers[HEALTH]['url']}/alerts", json={}, timeout=TIMEOUT).status_code == 401
+    while True:  # the first refresh lists the catalog's models, in 60-second windows
+        metrics = requests.get(f"{servers[HEALTH]['url']}/metrics", timeout=TIMEOUT).text
+        if 'mds_model_logged_calls{model="wine",window="last"}' in metrics or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert 'mds_model_logged_calls{model="wine",window="last"}' in metrics
+    assert "mds_model_health_window_seconds 60.0" in metrics
+
+
+def test_without_alertmanager_the_exporter_runs_and_the_reason_is_recorded(tmp_path, monkeypatch):
+    from embedded_mds.alerting import ALERTMANAGER, alerting_specs
+
+    monkeypatch.setenv("WORKBENCH_ALERTMANAGER_BINARY", str(tmp_path / "no-alertmanager"))
+    failures: dict[str, str] = {}
+    specs = alerting_specs(HomeLayout(tmp_path), LocalPorts.free(), failures)
+    assert [s.name for s in specs] == ["health"]
+    assert "apt-get install prometheus-alertmanager" in failures[ALERTMANAGER]
+    assert "alerting" not in prometheus_config(scrape_targets(specs))
+
+
+def test_an_operators_alertmanager_yml_is_kept(tmp_path):
+    from embedded_mds.alerting import MANAGED, alertmanager_config, write_alertmanager_config
+
+    path = tmp_path / "alertmanager.yml"
+    doc = alertmanager_config("http://127.0.0.1:1/alerts", tmp_path / "token")
+    assert write_alertmanager_config(path, doc) and path.read_text().startswith(MANAGED)
+    path.write_text(path.read_text().replace(MANAGED + "\n", "") + "# my chat receiver\n")
+    assert not write_alertmanager_config(path, doc) and path.read_text().endswith("# my chat receiver\n")

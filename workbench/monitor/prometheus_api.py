@@ -113,6 +113,11 @@ class PrometheusAPI:
                 self._scrape_interval = DEFAULT_SCRAPE_INTERVAL
         return self._scrape_interval
 
+    def alerts(self) -> list[dict[str, Any]]:
+        """``/api/v1/alerts``: the alerts of Prometheus's rules now, pending and firing, with labels and annotations."""
+        data = self._call("/api/v1/alerts", {}, None, method="GET")
+        return list((data or {}).get("alerts") or [])
+
     # -- named queries -------------------------------------------------------------------------
 
     def series(self, query: PromQuery, *, start: datetime, end: datetime, model: str | None = None,

@@ -1,0 +1,184 @@
+"""What the Health page, the Models page and ``mds alerts`` ask: alerts on a timeline, model states, silences.
+
+- `alert_timeline`: every alert the webhook stored (one row per alert occurrence: when it fired, when it
+  resolved), joined with what Alertmanager holds now (silenced or not; an alert not delivered yet, or from
+  an organisation's Alertmanager whose receivers are not the workbench); a message says what could not
+  be read, and the rest is shown;
+- `health_states`: each model's state (`model_state`) from Alertmanager, Prometheus's pending alerts and
+  the early signs in the health metrics;
+- `silence` / `unsilence`: through Alertmanager's silences API, recorded in the audit log before they are made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from workbench.alerts.alertmanager_api import ActiveAlert, AlertmanagerAPI, configured_alertmanager
+from workbench.alerts.errors import AlertsError
+from workbench.alerts.model_state import ModelState, SeenAlert, states
+from workbench.monitor import prometheus_api
+from workbench.monitor.prometheus_errors import PrometheusError
+from workbench.settings import Settings, get_settings
+from workbench.store import audit
+from workbench.store.alerts import notifications
+from workbench.time_text import when
+
+SILENCED, UNSILENCED = "alert silenced", "silence expired"
+MAX_SILENCE = timedelta(days=90)
+EARLY_DRIFT = 'max by (model) (mds_model_drifting_features{window="last"}) > 0'
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One occurrence of one alert: from when it fired to when it resolved (None: still firing)."""
+
+    model: str
+    alertname: str
+    severity: str
+    state: str
+    """firing | silenced | resolved"""
+    summary: str
+    runbook: str
+    starts_at: datetime
+    ends_at: datetime | None
+    fingerprint: str
+    deliveries: int = 0
+    """How many times Alertmanager posted it (0: not delivered to the workbench, read from Alertmanager)."""
+    silenced_by: list[str] = field(default_factory=list)
+
+    @property
+    def monitor_link(self) -> str:
+        return f"/monitor?model={self.model}" if self.model else "/monitor"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"model": self.model, "alert": self.alertname, "severity": self.severity, "state": self.state,
+                "summary": self.summary, "runbook": self.runbook, "started": self.starts_at.isoformat(),
+                "ended": self.ends_at.isoformat() if self.ends_at else None, "fingerprint": self.fingerprint,
+                "deliveries": self.deliveries, "silenced_by": self.silenced_by, "monitor": self.monitor_link}
+
+
+@dataclass
+class Timeline:
+    rows: list[AlertRow]
+    alertmanager_url: str | None
+    message: str = ""
+
+
+def alert_timeline(engine: Engine, *, since: datetime | None = None, settings: Settings | None = None,
+                   alertmanager: AlertmanagerAPI | None = None) -> Timeline:
+    """Alerts that fired since ``since`` (default: a week), newest first, firing ones before resolved ones."""
+    since = since or datetime.now(UTC) - timedelta(days=7)
+    occurrences: dict[tuple[str, datetime], AlertRow] = {}
+    for n in sorted(notifications(engine, since=since, limit=5000), key=lambda n: n.status == "resolved"):
+        key = (n.fingerprint, n.starts_at)
+        seen = occurrences.get(key)
+        deliveries = n.deliveries + (seen.deliveries if seen else 0)
+        resolved = n.status == "resolved"
+        occurrences[key] = AlertRow(
+            n.model or "", n.alertname, n.severity, "resolved" if resolved else "firing", n.summary,
+            n.annotations.get("runbook", ""), n.starts_at, n.ends_at if resolved else None, n.fingerprint, deliveries)
+    url, message = None, ""
+    try:
+        am = alertmanager or configured_alertmanager(settings)
+        url = am.url
+        active = am.alerts()
+    except AlertsError as exc:
+        active, message = [], str(exc)
+    for alert in active:
+        key = (alert.fingerprint, alert.starts_at.replace(microsecond=alert.starts_at.microsecond // 1000 * 1000))
+        match = occurrences.get(key) or next((r for k, r in occurrences.items() if k[0] == alert.fingerprint
+                                              and abs((k[1] - alert.starts_at).total_seconds()) < 1), None)
+        state = "silenced" if alert.silenced_by else "firing"
+        if match is not None:
+            occurrences[(match.fingerprint, match.starts_at)] = AlertRow(
+                match.model, match.alertname, match.severity, state, match.summary, match.runbook, match.starts_at,
+                None, match.fingerprint, match.deliveries, alert.silenced_by)
+        elif alert.starts_at >= since:
+            occurrences[key] = _from_alertmanager(alert, state)
+    order = {"firing": 0, "silenced": 1, "resolved": 2}
+    rows = sorted(occurrences.values(), key=lambda r: (order.get(r.state, 3), -r.starts_at.timestamp()))
+    return Timeline(rows, url, message)
+
+
+def _from_alertmanager(alert: ActiveAlert, state: str) -> AlertRow:
+    return AlertRow(alert.model or "", alert.alertname, alert.labels.get("severity", ""), state,
+                    alert.annotations.get("summary", ""), alert.annotations.get("runbook", ""), alert.starts_at, None,
+                    alert.fingerprint, 0, alert.silenced_by)
+
+
+# -- states ----------------------------------------------------------------------------------------
+
+
+def health_states(models: list[str], *, settings: Settings | None = None,
+                  alertmanager: AlertmanagerAPI | None = None) -> tuple[dict[str, ModelState], str]:
+    """Each model's state, and a message naming what did not answer (empty when everything did)."""
+    settings = settings or get_settings()
+    seen: list[SeenAlert] = []
+    problems: list[str] = []
+    silences_end: dict[str, datetime] = {}
+    am_ok = prom_ok = False
+    try:
+        am = alertmanager or configured_alertmanager(settings)
+        with am:
+            active = am.alerts()
+            if any(a.silenced_by for a in active):
+                silences_end = {s.id: s.ends_at for s in am.silences()}
+        am_ok = True
+        for a in active:
+            ends = [silences_end[i] for i in a.silenced_by if i in silences_end]
+            until = when(min(ends)) + " UTC" if ends else ""
+            seen.append(SeenAlert(a.model or "", a.alertname, "silenced" if a.silenced_by else "firing",
+                                  a.annotations.get("summary", ""), until))
+    except AlertsError as exc:
+        problems.append(str(exc))
+    early: dict[str, str] = {}
+    try:
+        with prometheus_api.configured_api(settings) as api:
+            for rule_alert in api.alerts():
+                labels = rule_alert.get("labels", {})
+                if rule_alert.get("state") == "pending" or (not am_ok and rule_alert.get("state") == "firing"):
+                    seen.append(SeenAlert(labels.get("model", ""), labels.get("alertname", ""),
+                                          str(rule_alert.get("state")),
+                                          (rule_alert.get("annotations") or {}).get("summary", "")))
+            drift = api.instant(EARLY_DRIFT, label="model")
+        prom_ok = True
+        for _, row in drift.iterrows():
+            early[row["model"]] = (f"The last window drifted ({int(row['value'])} features); if the next one does "
+                                   "too, ModelDrift fires.")
+    except PrometheusError as exc:
+        problems.append(str(exc))
+    unknown = "" if (am_ok or prom_ok) else " ".join(problems)
+    return states(models, seen, early, unknown=unknown), " ".join(problems)
+
+
+# -- silences --------------------------------------------------------------------------------------
+
+
+def silence(engine: Engine, *, user: str, model: str, alertname: str | None, until: datetime, comment: str,
+            settings: Settings | None = None, alertmanager: AlertmanagerAPI | None = None) -> str:
+    """Silence ``alertname`` (every alert when None) of ``model`` until ``until``; the silence's id. Audited."""
+    now = datetime.now(UTC)
+    until = until if until.tzinfo else until.replace(tzinfo=UTC)
+    if not comment.strip():
+        raise AlertsError("Say why the alert is silenced: the comment is what the next person on call reads.")
+    if until <= now:
+        raise AlertsError(f"A silence must end in the future; {when(until)} UTC has passed.")
+    if until - now > MAX_SILENCE:
+        raise AlertsError("A silence may last 90 days at most; fix the rule for this model instead "
+                          "(Health page, or `mds alerts set`).")
+    matchers = {"model": model, **({"alertname": alertname} if alertname else {})}
+    am = alertmanager or configured_alertmanager(settings)
+    audit.record(engine, user=user, action=SILENCED, model=model,
+                 detail={"alertname": alertname, "until": until.isoformat(), "comment": comment, "by": user,
+                         "alertmanager": am.url})
+    return am.silence(matchers, until=until, by=user, comment=comment)
+
+
+def unsilence(engine: Engine, *, user: str, silence_id: str, model: str | None = None,
+              settings: Settings | None = None, alertmanager: AlertmanagerAPI | None = None) -> None:
+    am = alertmanager or configured_alertmanager(settings)
+    audit.record(engine, user=user, action=UNSILENCED, model=model, detail={"silence_id": silence_id})
+    am.expire(silence_id)
