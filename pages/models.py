@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.alert_view import health_line_md
 from components.model_card import kind_caption, render_model_card
 from components.numbers import count
 from components.table_view import render_table
@@ -12,6 +13,7 @@ from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
 from workbench.catalog.service import catalogue_table
 from workbench.ui import resources, state
+from workbench.ui.alerts import model_states, monitor_link
 from workbench.ui.catalog import load_entries, model_card
 from workbench.ui.model_picker import model_picker, status_badge_md
 from workbench.ui.publish_versions import registry_only_section, registry_versions_section
@@ -27,6 +29,8 @@ if entries is None:
     st.stop()
 
 ready = sum(e.ready for e in entries)
+# healthy / warning / firing from the alerts (Alertmanager, Prometheus); nothing is drawn where neither answers
+health, _ = model_states(tuple(e.name for e in entries))
 st.caption(md("{}, {} ready.", count(len(entries), "model"), ready))
 for row_start in range(0, len(entries), 3):
     cols = st.columns(3)
@@ -34,6 +38,10 @@ for row_start in range(0, len(entries), 3):
         with col.container(border=True, key=f"models.card.{entry.name}"):
             st.markdown(md("**{}** ", entry.name) + status_badge_md(entry.ref.status))
             st.caption(md_escape(entry.ref.description or "No description in the catalog."))
+            if entry.name in health and health[entry.name].state != "unknown":
+                st.markdown(health_line_md(health[entry.name]))
+                if health[entry.name].state in ("firing", "warning"):
+                    monitor_link(st, entry.name)
             # "V2 · version 1" read as two versions at odds: the model's version first, the wire named as one
             proto = {"seldon": "Seldon v1", "kserve-v1": "KServe V1"}.get(entry.ref.protocol, "V2") + " protocol"
             features = f"{entry.n_features} input{'s' if entry.n_features != 1 else ''}" if entry.n_features else "no schema"

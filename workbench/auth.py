@@ -33,6 +33,8 @@ PAGE_ROLES: dict[str, str] = {
     "payload_check": "analyst",
     "feedback_review": "data_scientist",
     "monitor": "data_scientist",
+    # Alerts of every model, silences and rule settings: those who look after the models.
+    "health": "data_scientist",
     # Loading a model file runs the code it names: only the roles that publish may upload one.
     "publish": "data_scientist",
     "admin": "admin",
@@ -48,6 +50,8 @@ ACTION_ROLES: dict[str, str] = {
     "see others' predictions": "data_scientist",
     "see others' feedback": "data_scientist",
     "promote a version": "data_scientist",
+    "silence an alert": "data_scientist",
+    "change alert rules": "data_scientist",
     "admin": "admin",
 }
 # the columns of the authorisation matrix: not signed in, then each role

@@ -17,6 +17,7 @@ PAGE_SPECS: list[tuple[str, str, str, str]] = [
     ("history", "history.py", "History", ":material/history:"),
     ("feedback_review", "feedback_review.py", "Feedback review", ":material/rate_review:"),
     ("monitor", "monitor.py", "Monitor", ":material/monitoring:"),
+    ("health", "health.py", "Health", ":material/notifications_active:"),
     ("publish", "publish.py", "Publish", ":material/publish:"),
     ("admin", "admin.py", "Admin", ":material/admin_panel_settings:"),
 ]
