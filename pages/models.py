@@ -11,7 +11,7 @@ from components.table_view import render_table
 from components.text import md, md_escape, unbroken
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
-from workbench.catalog.service import catalogue_table
+from workbench.catalog.service import catalogue_table, version_words
 from workbench.ui import resources, state
 from workbench.ui.alerts import model_states, monitor_link
 from workbench.ui.catalog import load_entries, model_card
@@ -47,7 +47,7 @@ for row_start in range(0, len(entries), 3):
             features = f"{entry.n_features} input{'s' if entry.n_features != 1 else ''}" if entry.n_features else "no schema"
             # Each fact whole on a line of a narrow tile (1024 px): "no" / "schema" split apart read as nonsense.
             st.caption(" · ".join(md_escape(unbroken(fact)) for fact in
-                                  (f"version {entry.ref.version or 'n/a'}", features, proto)))
+                                  (version_words(entry.ref), features, proto)))
             if entry.ref.explainer is not None:
                 st.caption(md("Explanations from a deployed explainer ({})", unbroken(entry.ref.explainer.name)))
             if kind := kind_caption(entry.ref):
