@@ -30,8 +30,8 @@ def outlier_figure(scores: pd.DataFrame) -> go.Figure:
     for flag, name, colour in ((False, "normal", "#607d8b"), (True, "outlier", "#c62828")):
         part = scores[scores["is_outlier"] == flag]
         figure.add_trace(go.Histogram(x=part["score"], name=name, marker_color=colour, opacity=0.8, xbins=bins))
-    figure.update_layout(title="Outlier score per input (isolation forest)", barmode="overlay",
-                         xaxis_title="Outlier score (higher is stranger)", yaxis_title="Inputs", height=320,
+    figure.update_layout(title="Distance of each input from the reference data", barmode="overlay",
+                         xaxis_title="Distance (higher is stranger)", yaxis_title="Inputs", height=320,
                          margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return figure
 

@@ -53,3 +53,23 @@ def confidence(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return "" if percent(value) == "n/a" else percent(value)
+
+
+def p_value(p: Any, threshold: float | None = None) -> str:
+    """A p-value as a person reads it: "0.0036", "0.42", and "< 0.001" for the tiny ones (never "p = 0").
+
+    The floor sits a decade under a smaller ``threshold`` (0.00078 for 64 features reads "< 0.0001"), so
+    that a value shown as "< floor" is always on the drift side of the line.
+    """
+    try:
+        x = float(p)
+    except (TypeError, ValueError):
+        return "n/a"
+    if not math.isfinite(x):
+        return "n/a"
+    floor = 0.001
+    if threshold is not None and 0 < threshold < floor:
+        floor = 10.0 ** math.floor(math.log10(threshold))
+    if x < floor:
+        return f"< {floor:g}"
+    return f"{x:.3g}"

@@ -14,9 +14,15 @@ from plotly.subplots import make_subplots
 from workbench.monitor.timeline import Timeline
 
 from .chart_axes import NUMBER, P_FLOOR, mode_for, p_value_axis, shared_bins, style, threshold_line
+from .numbers import p_value
+from .text import chart_text
 
 RED, GREY, GREEN, BLUE, ORANGE = "#c62828", "#607d8b", "#2e7d32", "#1565c0", "#ef6c00"
 TOP_FEATURES = 6
+NO_DRIFT = ("#f5f7f8", "#90a4ae")  # pale to mid grey: nearer the threshold is darker, never red
+DRIFT = ("#ef5350", "#8e0000")  # red to dark red: further under the threshold is darker
+HEAT_GAP = 0.15  # on the -log10(p) scale: keeps a cell next to the threshold on its own side of the colour step
+MAX_NORMAL_POINTS = 4_000
 
 
 def _x_range(timeline: Timeline) -> tuple | None:
@@ -47,10 +53,12 @@ def drift_timeline_figure(timeline: Timeline, features: list[str]) -> go.Figure:
     tested = timeline.p_values
     x = _centres(timeline, pd.Series(list(tested.columns)))
     for name in features[:TOP_FEATURES]:
-        y = tested.loc[name].astype(float).clip(lower=P_FLOOR).to_numpy()
-        figure.add_trace(go.Scatter(x=x, y=y, name=name, mode=mode_for(len(y)),
-                                    text=[f"{v:.2g}" for v in y], textposition="top center",
-                                    hovertemplate=f"{name}: p = %{{y:.3g}}<extra></extra>"))
+        p = tested.loc[name].astype(float)
+        y = p.clip(lower=P_FLOOR).to_numpy()
+        shown = [p_value(v, timeline.threshold) for v in p]
+        figure.add_trace(go.Scatter(x=x, y=y, name=name, mode=mode_for(len(y)), text=shown, customdata=shown,
+                                    textposition="top center", cliponaxis=False,
+                                    hovertemplate=f"{chart_text(name)}: p = %{{customdata}}<extra></extra>"))
     threshold_line(figure, timeline.threshold, f"threshold {timeline.threshold:.3g}", colour=RED)
     style(figure, title="p-value per feature and window (below the dashed line: drift)",
           width=_width(timeline), x_range=_x_range(timeline))
@@ -58,19 +66,44 @@ def drift_timeline_figure(timeline: Timeline, features: list[str]) -> go.Figure:
     return figure
 
 
+def _relation(text: str) -> str:
+    """ "< 0.001" stays as it is; a value gets "= ": "p < 0.001", "p = 0.0036"."""
+    return text if text.startswith("<") else "= " + text
+
+
+def heat_levels(p_values: np.ndarray, threshold: float) -> np.ndarray:
+    """Each cell's place on the heat map's scale, 0..10 (-log10 p), kept on its side of the threshold: a cell
+    under the threshold always reads drift, one at or above it never does, however close to the line."""
+    p = np.asarray(p_values, dtype=float)
+    z = -np.log10(np.clip(p, P_FLOOR, 1.0))
+    limit = -np.log10(threshold)
+    return np.where(p < threshold, np.clip(z, limit + HEAT_GAP, 10.0), np.clip(z, 0.0, limit - HEAT_GAP))
+
+
+def heat_scale(threshold: float) -> list[list]:
+    """Greys up to the threshold, reds past it, with a hard step at the threshold (no colour shared by
+    drift and no drift)."""
+    at = min(0.99, -np.log10(threshold) / 10.0)
+    return [[0.0, NO_DRIFT[0]], [at, NO_DRIFT[1]], [at, DRIFT[0]], [1.0, DRIFT[1]]]
+
+
 def heatmap_figure(timeline: Timeline, features: list[str]) -> go.Figure:
-    """Features x windows, coloured by -log10(p): dark where a feature drifted."""
+    """Features x windows: red where a feature's p-value is under the threshold (darker: further under),
+    grey where it is not (darker: nearer the line)."""
     table = timeline.p_values.loc[features] if features else timeline.p_values
-    z = -np.log10(table.astype(float).clip(lower=P_FLOOR).to_numpy())
+    p = table.astype(float).to_numpy()
     labels = [timeline.plan.label(pd.Timestamp(c)) if timeline.plan else str(c) for c in table.columns]
     limit = -np.log10(timeline.threshold)
+    shown = [[("drift, p " if v < timeline.threshold else "no drift, p ") + _relation(p_value(v, timeline.threshold))
+              for v in row] for row in p]
     figure = go.Figure(go.Heatmap(
-        z=z, x=labels, y=list(table.index), colorscale=[[0, "#eceff1"], [min(0.99, limit / 10), "#ffcc80"], [1, RED]],
-        zmin=0, zmax=10, customdata=table.to_numpy(), colorbar={"title": "p-value", "tickvals": [0, limit, 10],
-                                                            "ticktext": ["1 (alike)", "threshold", "1e-10"]},
-        hovertemplate="%{y} in %{x}: p = %{customdata:.3g}<extra></extra>"))
-    style(figure, title="Drift by feature and window (red: drifted)", width=None,
-          height=max(300, 40 + 22 * len(table.index)))
+        z=heat_levels(p, timeline.threshold), x=labels, y=[chart_text(n) for n in table.index],
+        colorscale=heat_scale(timeline.threshold), zmin=0, zmax=10, customdata=shown, xgap=1, ygap=1,
+        colorbar={"title": {"text": "p-value"}, "tickvals": [0, limit, 10],
+                  "ticktext": ["1 (alike)", f"{timeline.threshold:.3g} (threshold)", "1e-10"]},
+        hovertemplate="%{y} in %{x}: %{customdata}<extra></extra>"))
+    style(figure, title=f"Drift by feature and window (red: p-value under {timeline.threshold:.3g})", width=None,
+          height=max(300, 60 + 22 * len(table.index)))
     figure.update_xaxes(type="category", tickangle=-45)
     figure.update_yaxes(autorange="reversed", tickformat="")
     return figure
@@ -105,17 +138,26 @@ def distribution_figure(reference: np.ndarray, current: np.ndarray, feature: str
     return figure
 
 
-def outliers_over_time_figure(timeline: Timeline) -> go.Figure:
+def outliers_over_time_figure(timeline: Timeline, *, max_normal: int = MAX_NORMAL_POINTS) -> go.Figure:
+    """Every call's distance to the reference data over time, outliers red, the threshold dashed. Past
+    ``max_normal`` normal calls an even share of them is drawn (the legend says how many); every outlier is."""
     scores = timeline.outliers
     figure = go.Figure()
-    for flag, name, colour in ((False, "normal", GREY), (True, "outlier", RED)):
-        part = scores[scores["is_outlier"] == flag]
+    normal, odd = scores[~scores["is_outlier"].astype(bool)], scores[scores["is_outlier"].astype(bool)]
+    step = max(1, -(-len(normal) // max_normal))
+    parts = ((normal.iloc[::step], "normal" if step == 1 else f"normal (1 in {step} drawn)", GREY),
+             (odd, "outlier", RED))
+    for part, name, colour in parts:
         figure.add_trace(go.Scatter(x=part["time"], y=part["score"], name=name, mode="markers",
                                     marker={"color": colour, "size": 5, "opacity": 0.7},
-                                    hovertemplate="score %{y:.3g}<extra></extra>"))
-    style(figure, title="Outlier score of sampled requests (higher is stranger)", width=_width(timeline),
-          x_range=_x_range(timeline))
-    figure.update_yaxes(title_text="Outlier score")
+                                    hovertemplate="distance %{y:.3g}<extra></extra>"))
+    style(figure, title="Distance of each call from the reference data (higher is stranger)",
+          width=_width(timeline), x_range=_x_range(timeline))
+    if np.isfinite(timeline.outlier_threshold):
+        figure.add_hline(y=timeline.outlier_threshold, line_dash="dash", line_color=RED,
+                         annotation_text=f"outlier above {timeline.outlier_threshold:.3g}",
+                         annotation_position="top left", annotation_font_color=RED)
+    figure.update_yaxes(title_text="Distance", rangemode="tozero")
     return figure
 
 
@@ -134,7 +176,10 @@ def accuracy_figure(timeline: Timeline, feedback: pd.DataFrame | None,
             mode=mode_for(len(est)), line={"color": BLUE, "dash": "dot"},
             text=[f"{v:.0%}" for v in est["estimated_accuracy"]], cliponaxis=False,
             textposition=_beside(timeline, _centres(timeline, est["window"]), "top"),
-            error_y={"array": 2 * est["estimated_se"], "visible": True},
+            # two standard errors, cut at 0% and 100%: an accuracy cannot run past either
+            error_y={"type": "data", "symmetric": False, "visible": True,
+                     "array": np.minimum(2 * est["estimated_se"], 1 - est["estimated_accuracy"]),
+                     "arrayminus": np.minimum(2 * est["estimated_se"], est["estimated_accuracy"])},
             hovertemplate="estimated %{y:.1%}<extra></extra>"), row=1, col=1)
     if feedback is not None and not feedback.empty:
         figure.add_trace(go.Scatter(
@@ -185,7 +230,7 @@ def health_figure(timeline: Timeline) -> go.Figure:
     unit = timeline.plan.unit if timeline.plan else "window"
     style(figure, title=f"Calls, errors and latency per {unit}", width=_width(timeline), x_range=_x_range(timeline))
     figure.update_layout(barmode="stack", bargap=0.15)
-    figure.update_yaxes(title_text="Calls", secondary_y=False, rangemode="tozero")
+    figure.update_yaxes(title_text="Calls", secondary_y=False, rangemode="tozero", tickformat=",d")  # 1,200: not 1.2e+3
     # An explicit range from 0: left to "tozero", Plotly's bottom tick read "-3.08e-15".
     top = float(lat["mean_latency_ms"].max()) * 1.15 if not lat.empty else 1.0
     # tickmode "auto": left to sync with the calls axis, its ticks read "18.9 37.7 56.6".

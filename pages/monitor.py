@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import timeline_charts as charts
-from components.numbers import count
+from components.numbers import count, number
 from components.prometheus_charts import series_figure
 from components.table_view import render_table
 from components.text import md, md_escape
@@ -14,6 +14,7 @@ from workbench.monitor import drift as drift_service
 from workbench.monitor import promql
 from workbench.monitor.glossary import TERMS
 from workbench.monitor.timeline import SAMPLE_LIMIT, TOO_FEW, ranked_features
+from workbench.monitor.windows import PERIODS
 from workbench.ui import monitor as glue
 from workbench.ui import resources
 from workbench.ui.model_picker import pick_model
@@ -23,39 +24,46 @@ from workbench.ui.monitor_file import render_file_check
 SOURCES = {"All logged traffic": "all", "Workbench predictions only": "workbench", "A file": "file"}
 
 st.title("Watch a model's health")
-entry = pick_model("monitor", versions=False)
+entry = pick_model("monitor", versions=False, in_url=True)
 ref, schema = entry.ref, entry.schema
 reference = resources.reference_of(str(resources.settings().catalog_path), ref.name)
 if schema is None or reference is None:
     st.info(md("Model '{}' needs a schema and reference data (", ref.name) + "`reference_data:` in the catalog) "
             "before its drift can be checked.", icon=":material/info:")
     st.stop()
-source = SOURCES[st.radio("Traffic to watch", list(SOURCES), horizontal=True, key="monitor.source",
-                          format_func=md_escape)]
-
+glue.chosen_period()
+left, right = st.columns(2)
+source = SOURCES[left.radio("Traffic to watch", list(SOURCES), horizontal=True, key="monitor.source",
+                            format_func=md_escape)]
 if source == "file":
     render_file_check(ref, schema, reference)
     st.stop()
-
+period = PERIODS[right.radio("Period", list(PERIODS), horizontal=True, key=glue.PERIOD_KEY,
+                             format_func=lambda k: md_escape(PERIODS[k].label))]
+glue.keep_period_in_url(period)
+live = glue.simulation_running(ref.name)
+status, refresh, follow_box = st.columns([4, 2, 3], vertical_alignment="center")
+if refresh.button("Refresh", key="monitor.refresh", icon=":material/refresh:", help="Read the request log again now"):
+    glue.timeline.clear()
+follow = live or follow_box.toggle("Follow new calls", key="monitor.follow",
+                                   help=md("Look for new calls every {} s and redraw when there are",
+                                           glue.FOLLOW_SECONDS))
+if live:
+    follow_box.caption(md("Following a live simulation of {}", ref.name))
+last_call = glue.last_call(ref.name)
 try:
-    tl = glue.timeline(resources.settings().database_url, ref.name, source, schema, reference)
+    tl = glue.timeline(resources.settings().database_url, ref.name, source, period.key, last_call, schema, reference)
 except MDSError as exc:
     st.error(md_escape(exc))
     st.stop()
+glue.follow_new_calls(ref.name, last_call, follow=follow)
+status.markdown(glue.as_of_md(tl))
 if tl.empty:
-    st.info(md("No calls to {} logged yet. ", ref.name) + "Predictions made on the Predict and Batch pages show "
-            "here, and so do other applications' calls once the model's deployment sends its request logs to the "
-            "workbench (an admin can start simulated traffic on Admin).", icon=":material/info:")
+    st.info(glue.no_calls_md(ref.name, tl), icon=":material/info:")
     st.stop()
 w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]
-# "in 2 windows of a week", never "2 week windows" (read as two weeks wide)
-windows = f"one window of {plan.width_words}" if len(w) == 1 else f"{len(w):,} windows of {plan.width_words}"
-first, last = tl.calls_span or (plan.start, plan.end)
-widened_md = md(" Windows are this wide because calls are sparse: a window needs {} to be tested.",
-              count(drift_service.MIN_ROWS, "call")) if tl.widened else ""
-st.caption(md("{} from {} to {} (UTC), in {}.", count(int(w["calls"].sum()), "call"), plan.label(first),
-              plan.label(last), windows) + widened_md + md(" {} {}", glue.sample_note(tl, SAMPLE_LIMIT), tl.method_note),
+st.caption(glue.headline_md(tl) + md(" {} {}", glue.sample_note(tl, SAMPLE_LIMIT), tl.method_note),
            help=md_escape(TERMS["ks"]))
 few = w[w["status"] == TOO_FEW]
 if tested.empty:  # one message, and no threshold box for tests that were not run
@@ -68,7 +76,7 @@ if not few.empty and not tested.empty:
     st.warning(md("{} fewer than {} calls, so {} not tested (a p-value of a handful of calls is noise): {}.",
                   count(len(few), "window has", "windows have"), drift_service.MIN_ROWS,
                   "it is" if len(few) == 1 else "they are",
-                  ", ".join(few["label"].head(8))))
+                  ", ".join(few["label"].head(8)) + ("..." if len(few) > 8 else "")))
 
 drift_tab, outlier_tab, accuracy_tab, service_tab = st.tabs(
     ["Drift over time", "Outliers", "Accuracy", "Calls, errors and latency"])
@@ -108,22 +116,31 @@ with outlier_tab:
         st.info("No window has enough rows to score yet.")
     else:
         st.plotly_chart(charts.outliers_over_time_figure(tl), key="monitor.outliers_time", width="stretch")
-        st.caption("Red points are stranger than 95% of the reference data. A few are expected; a cloud of red in "
-                   "one period means unusual inputs arrived then. " + md_escape(TERMS["outlier_score"]))
+        st.caption("Red points lie farther from the reference data than 99% of it lies from itself: the same "
+                   "check Predict makes beside an answer. A few are expected; a cloud of red in one period means "
+                   "unusual inputs arrived then. " + md_escape(TERMS["outlier_score"]))
         render_table(glue.case_links(ref.name, tl), key="monitor.strangest", column_config={
             "case": st.column_config.LinkColumn("case", display_text="open case")})
-        st.caption("The strangest requests; those made in the workbench open their case.")
+        st.caption(md("The strangest requests {} (of every scored call); those made in the workbench open their case.",
+                      tl.period.words))
 with accuracy_tab:
     render_accuracy(ref, tl)
 with service_tab:
-    view = glue.prometheus_view(promql.metrics_name(ref), max(1.0, plan.width.total_seconds() * len(w) / 3600))
+    cols = st.columns(2)  # two a row: four side by side cut their labels at 1024 px ("Calls in the last ...")
+    for k, (label, value, where) in enumerate(glue.traffic_metrics(tl)):
+        cols[k % 2].metric(md_escape(label), md_escape(value), help=md_escape(where))
+    view = glue.prometheus_view(promql.metrics_name(ref), plan.start, min(plan.end, tl.as_of))
     if view.message:
         (st.info if view.informational else st.warning)(md_escape(view.message))
     else:
-        st.metric("Calls since the model server started (Prometheus)", f"{view.totals.get('calls', 0):,.0f}")
-        st.caption(md("From {}; every chart below is a query of ", view.url) + "`promql.QUERIES`.")
+        if "rate_now" in view.totals:
+            st.metric("Calls per second, last minute (Prometheus)", md_escape(number(view.totals["rate_now"])),
+                      help="What the model server itself counted over the last minute, every caller included.")
+        st.caption(md("Read from Prometheus at {}: what the model server counts itself, every caller included.",
+                      view.url))
         for k, series in enumerate(view.series):
-            st.plotly_chart(series_figure(series), key=f"monitor.prom.{k}", width="stretch")
+            st.plotly_chart(series_figure(series, x_range=(plan.start, plan.end)), key=f"monitor.prom.{k}",
+                            width="stretch")
             st.caption(md_escape(series.query.caption))
     st.plotly_chart(charts.health_figure(tl), key="monitor.health", width="stretch")
     st.caption("From the request log: every caller's calls per window, errors in red, mean latency (response time "

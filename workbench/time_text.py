@@ -18,6 +18,9 @@ SECOND = "%d %b %Y %H:%M:%S"
 # Within one chart or list of windows the year is the same for all and only takes room.
 SHORT_DAY = "%d %b"
 SHORT_MINUTE = "%d %b %H:%M"
+# The clock alone, where the day is plain (an "as of" time, a window that began today).
+CLOCK = "%H:%M"
+CLOCK_SECOND = "%H:%M:%S"
 
 
 def when(value: datetime | date | pd.Timestamp | None, fmt: str = MINUTE) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -90,9 +91,11 @@ def test_seldon_reward_shares_the_accuracy_time_axis(traffic, no_auth, refs, mon
     # one figure, one timeline: the reward row's x axis is the accuracy row's, over the same span
     assert estimated["xaxis"] == "x" and reward["xaxis"] == "x2" and figure["layout"]["xaxis"]["matches"] == "x2"
     assert figure["layout"]["xaxis"]["range"] == figure["layout"]["xaxis2"]["range"]
-    # the same windows: every reward sits at the centre of a window the estimate is drawn for
-    centres = {pd.Timestamp(x) for x in estimated["x"]}
-    assert {pd.Timestamp(x) for x in reward["x"]} <= centres
+    # the same windows: every reward sits at the centre of one of the windows the estimate is drawn on (a window
+    # of a handful of calls, like the last one here, gets no estimate: it would be noise)
+    centres = sorted(pd.Timestamp(x) for x in estimated["x"])
+    width = min(b - a for a, b in pairwise(centres))
+    assert all(((pd.Timestamp(x) - centres[0]) / width).is_integer() for x in reward["x"]), (reward["x"], centres)
     # Ours are in, and nothing more than the counter holds: earlier tests of the session may have sent rewards to
     # the same microservice inside these windows. increase() extrapolates (at most 1.125x here), never counts fewer.
     shown = sum(values(reward["y"]))
@@ -103,7 +106,8 @@ def test_seldon_reward_shares_the_accuracy_time_axis(traffic, no_auth, refs, mon
     # a Seldon v1 microservice publishes no calls or latency: one line says so, no empty grids are drawn
     assert any("holds no calls, errors or latency" in unescape(str(i.value)) for i in at.info)
     titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in at.get("plotly_chart")]
-    assert promql.REQUEST_RATE.title not in titles and any(t.startswith("Calls, errors and latency") for t in titles)
+    assert not [t for t in titles if t.startswith(promql.REQUEST_RATE.title)]
+    assert any(t.startswith("Calls, errors and latency") for t in titles)
 
 
 def test_no_reward_for_the_model_says_so_in_one_line(traffic, no_auth, refs, monkeypatch, prometheus):  # noqa: F811

@@ -15,7 +15,7 @@ import requests
 
 from logsink.simulate import Drift, simulate
 from mds_client import read_reference
-from tests.app.helpers import dead_url, derived_catalog, texts, unescape
+from tests.app.helpers import dead_url, derived_catalog, metric_values, texts, unescape
 from tests.logsink.conftest import start_sink, stop_sink
 from tests.workbench.monitor.conftest import prometheus  # noqa: F401  (the session fixture)
 from workbench.monitor import promql
@@ -83,13 +83,23 @@ def test_prometheus_numbers_equal_direct_promql(traffic, no_auth, refs, monkeypa
     time.sleep(3)  # three scrapes at 1 s: the counters Prometheus holds are the servers' final ones
     monkeypatch.setenv("WORKBENCH_PROMETHEUS_URL", prometheus.url)
     get_settings.cache_clear()
+    query = promql.REQUEST_RATE.render(window="1m", model=promql.metrics_name(ref))
+
+    def direct() -> float:
+        body = requests.post(f"{prometheus.url}/api/v1/query", data={"query": query}, timeout=5).json()
+        return sum(float(r["value"][1]) for r in body["data"]["result"])
+
+    before = direct()
     at = open_monitor(no_auth, ref.name)
-    shown = {m.label: m.value for m in at.metric}
-    query = promql.REQUESTS_TOTAL.render(window="1h", model=promql.metrics_name(ref))
-    body = requests.post(f"{prometheus.url}/api/v1/query", data={"query": query}, timeout=5).json()
-    direct = sum(float(r["value"][1]) for r in body["data"]["result"])
-    assert direct >= 160
-    assert shown["Calls since the model server started (Prometheus)"] == f"{direct:,.0f}"
+    after = direct()
+    shown = metric_values(at)
+    # The rate over the last minute, read between the two direct reads; the calls have stopped, so it only falls.
+    assert before > 0
+    rate = float(shown["Calls per second, last minute (Prometheus)"].replace(",", ""))
+    assert 0.95 * after - 0.01 <= rate <= 1.05 * before + 0.01, (before, rate, after)
+    # one count of calls on the page, the request log's, beside the headline that states it
+    assert shown["Calls in the whole history"] == "160" and "160 calls in the whole history" in texts(at)
+    assert "since the model server started" not in texts(at) and "promql" not in texts(at).lower()
     assert not [w for w in at.warning if "Prometheus" in str(w.value)]
 
 
@@ -103,8 +113,9 @@ def test_prometheus_down_leaves_the_page_working(traffic, no_auth, refs, monkeyp
     # 160 calls over two days: half-day windows instead of thirty windows of "too few", and the page says why
     assert "Windows are this wide because calls are sparse: a window needs 20 calls to be tested." in texts(at)
     assert "Bonferroni" in texts(at)  # windows were tested
-    # "160 calls from .. to .. (UTC), in 4 windows of 12 hours": never "4 12-hour windows", nor a future end
-    assert re.search(r"160 calls from .+ to .+ \(UTC\), in \d+ windows of (a day|\d+ hours)", texts(at))
+    # "160 calls in the whole history, from .. to .. (UTC), in 4 windows of 12 hours": never "4 12-hour windows"
+    assert re.search(r"160 calls in the whole history, from .+ to .+ \(UTC\), in \d+ windows of (a day|\d+ hours)\.",
+                     texts(at))
     # the chart of one feature in one window says what it concludes: its p-value against the threshold
     assert re.search(r"Here .+ has (moved|not moved beyond chance): p-value [\d.e-]+, (under|above) the threshold",
                      unescape(texts(at)))

@@ -10,8 +10,11 @@ workbench read the same number on the same file; `CORRECTION` says it on the pag
   chi-squared per categorical one), then asked about any number of windows;
 - ``detect_drift``: one window, computed here; ``detect_drift_with_server``: the same question
   to the catalog's drift detector (MLServer's alibi-detect runtime);
-- ``outliers``: alibi-detect's isolation forest fitted on the reference data, its threshold
-  set so that 5% of reference rows would be flagged.
+- ``outliers``: each row's distance to the reference data (`novelty.NoveltyCheck`, as on Predict), an
+  outlier when farther than 99% of the reference lies from itself;
+- ``OutlierScorer``: alibi-detect's isolation forest, its threshold set so that 5% of reference rows
+  would be flagged (the alerts' outlier share). It cannot see a value beyond the reference's range
+  (alcohol 50 splits like the largest alcohol it learnt), which is why the pages use the distance.
 
 alibi_detect is imported inside the functions (seconds of import time).
 """
@@ -28,6 +31,7 @@ from mds_client import MDSClient, ModelRef, ModelSchema
 from workbench.errors import DriftError
 
 from .drift_inputs import DriftInputs
+from .novelty import NoveltyCheck
 
 P_VALUE = 0.05
 MIN_ROWS = 20
@@ -228,10 +232,13 @@ class OutlierScorer:
 
 
 def outliers(schema: ModelSchema, reference: pd.DataFrame, current: pd.DataFrame, *, model: str = "",
-             percentile: float = 95.0, seed: int = 0) -> pd.DataFrame:
-    """One row per current input: ``score`` (higher is stranger) and ``is_outlier``."""
+             percentile: float = 99.0) -> pd.DataFrame:
+    """One row per current input: ``score`` (its distance to the reference data, higher is stranger) and
+    ``is_outlier`` (farther than ``percentile`` % of the reference lies from itself): the check Predict makes
+    beside an answer and the Monitor's timeline makes on every call (`novelty.NoveltyCheck`)."""
     inputs = DriftInputs.of(schema, model)
     if reference is None or reference.empty:
         raise DriftError(f"Model '{model}' has no reference data to learn what is normal.")
-    scores = OutlierScorer(inputs.encode(reference), percentile=percentile, seed=seed).score(inputs.encode(current))
-    return scores.set_index(current.index)
+    check = NoveltyCheck.fit(inputs.encode(reference), percentile=percentile)
+    scores, unusual = check.unusual(inputs.encode(current))
+    return pd.DataFrame({"score": scores, "is_outlier": unusual}, index=current.index)

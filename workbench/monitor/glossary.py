@@ -15,9 +15,10 @@ TERMS: dict[str, str] = {
     "bonferroni": ("Bonferroni correction: testing many features at once makes a low p-value by chance likely, "
                    "so the usual 0.05 is divided by the number of features tested before a feature counts "
                    "as drifted."),
-    "outlier_score": ("The outlier score says how easily an isolation forest (many random splits of the "
-                      "reference data) sets a request apart from the data the model learned from: the higher, "
-                      "the stranger."),
+    "outlier_score": ("The distance of a request is how far its inputs lie from the nearest rows of the data the "
+                      "model learned from (each feature measured in its own spread there): the higher, the "
+                      "stranger. A request is an outlier when it lies farther than 99% of that data lies from "
+                      "its own neighbours."),
     "estimated_accuracy": ("Accuracy estimated without labels (CBPE, confidence-based performance estimation): "
                            "if the model is 90% sure of each answer and its confidence is honest, about 9 in 10 "
                            "answers are right, so the estimate is the window's average confidence."),

@@ -1,19 +1,28 @@
-"""Drift, outliers, health and estimated accuracy per window of a model's logged traffic.
+"""Drift, outliers, health and estimated accuracy per window of a model's logged traffic, over a period.
 
-`build_timeline` reads per-window counts by the database (`store.traffic_windows`), then one
-window's rows at a time, about ``sample_limit`` of them (drawn by the rows' fixed pseudo-random
-sample key; ``sampled_rows`` of ``calls`` says how many of how many, and the page says it beside the result). A window with fewer
-than ``MIN_ROWS`` rows is marked "too few rows" and not tested: a p-value of 12 rows is noise. Sparse
-traffic gets fewer, wider windows (about ``2 * MIN_ROWS`` calls each on average, ``widened``), so that 160
-calls over two days are four tested half-days rather than thirty windows of "too few". The
-reference is encoded and the detectors fitted once for all windows (`fit_reference`, which the page
-caches across visits). Everything returned is plain data (frames, arrays), so the page can cache it.
+`build_timeline` takes the period the reader asked for (`windows.PERIODS`: the last hour, day, week,
+or the whole history) and cuts it into windows fitted to it (`windows.fit_windows`: widened for
+sparse traffic by the median window, never by a burst). It reads per-window counts by the database
+(`store.traffic_windows`), then each window's rows:
+
+- **outliers** are scored on every call of the period (up to ``SCORED_LIMIT`` calls; above that on
+  a stated pseudo-random sample), by the same nearest-neighbour distance to the reference data that
+  Predict shows beside an answer (`novelty.NoveltyCheck`): a request Predict called unusual is
+  among the strangest here, whatever else arrived in its window;
+- **drift** is tested on at most ``sample_limit`` calls of a window (the rows with the smallest fixed
+  pseudo-random sample keys, the same on every visit; the page says how many of how many). A
+  window with fewer than ``MIN_ROWS`` readable calls is marked "too few rows" and not tested: a
+  p-value of 12 rows is noise; so is an accuracy estimate, which is left out too.
+
+The reference is encoded and the detectors fitted once for all windows (`fit_reference`, which the
+page caches across visits). Everything returned is plain data (frames, arrays), so the page can cache it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -22,17 +31,19 @@ from sqlalchemy import Engine
 from mds_client import ModelSchema
 from workbench.store.request_log import as_time
 from workbench.store.traffic import WORKBENCH, time_span
-from workbench.store.traffic_windows import window_sample, window_stats
+from workbench.store.traffic_windows import WindowStats, window_sample, window_stats
 
 from .drift import MIN_ROWS, Detector, OutlierScorer, correction_text
 from .drift_inputs import DriftInputs
 from .estimated_accuracy import estimate
-from .windows import MAX_WINDOWS, WindowPlan, plan_windows
+from .novelty import NoveltyCheck
+from .windows import DEFAULT_PERIOD, MAX_WINDOWS, PERIODS, Period, WindowPlan, fit_windows, period_span
 
 SOURCES: dict[str, tuple[str, ...] | None] = {"all": None, "workbench": (WORKBENCH,)}
-SAMPLE_LIMIT = 1_000  # per window; K-S on 1,000 rows vs the reference sees a shift of 0.15 sd
-OUTLIERS_PER_WINDOW = 100
+SAMPLE_LIMIT = 1_000  # drift, per window; K-S on 1,000 rows vs the reference sees a shift of 0.15 sd
+SCORED_LIMIT = 20_000  # outliers, per period: 20,000 rows read and scored take about a second
 TOO_FEW = "too few rows"
+OUTLIER_COLUMNS = ["time", "window", "score", "is_outlier", "source", "request_id"]
 
 
 @dataclass
@@ -40,25 +51,33 @@ class Timeline:
     plan: WindowPlan | None
     windows: pd.DataFrame
     """window, label, calls, errors, error_rate, mean_latency_ms, sampled_rows (read of ``calls``),
-    tested_rows (of those, the answered ones with readable inputs), status, min_p_value, is_drift,
-    top_feature, estimated_accuracy, estimated_se"""
+    scored_rows (of those, the answered ones with readable inputs: scored for outliers), tested_rows
+    (of those, the ones tested for drift), status, min_p_value, is_drift, top_feature,
+    estimated_accuracy, estimated_se"""
     p_values: pd.DataFrame
     """features x windows (window start as columns); NaN where a window was not tested"""
     threshold: float
     correction: str
     method_note: str
     outliers: pd.DataFrame
-    """time, window, score, is_outlier, source, request_id"""
+    """time, window, score (distance to the reference data), is_outlier, source, request_id: every scored call"""
     matrices: dict[int, np.ndarray] = field(default_factory=dict)
-    """tested window index -> its sampled input matrix (for distributions and the detector server)"""
+    """tested window index -> its drift-tested input matrix (for distributions and the detector server)"""
     reference: np.ndarray | None = None
     feature_names: list[str] = field(default_factory=list)
     category_labels: dict[int, list[str]] = field(default_factory=dict)
     """Column index -> the labels of its codes, for categorical and boolean features."""
     widened: bool = False
-    """the windows are wider than the span alone would give, so that each holds enough calls to test"""
+    """the windows are wider than the period alone would give, so that a typical window holds enough calls"""
     calls_span: tuple[datetime, datetime] | None = None
-    """the first and the last logged call (the last window ends after the last call, often in the future)"""
+    """the first and the last logged call of the whole history"""
+    period: Period = PERIODS[DEFAULT_PERIOD]
+    span: tuple[datetime, datetime] | None = None
+    """what the period covers: from the first to the last call for the whole history, else up to ``as_of``"""
+    as_of: datetime | None = None
+    """when the log was read"""
+    outlier_threshold: float = float("nan")
+    """the distance above which a call is an outlier (99% of the reference lies closer to its own neighbours)"""
 
     @property
     def empty(self) -> bool:
@@ -68,20 +87,29 @@ class Timeline:
 @dataclass
 class ReferenceFit:
     """What a model's reference data gives every timeline: its matrix, the drift detector and the outlier
-    scorer fitted on it. The reference does not change between visits; the traffic does: the page caches
+    checks fitted on it. The reference does not change between visits; the traffic does: the page caches
     this (`workbench.ui.monitor`) and fits again only when the reference data changes."""
 
     inputs: DriftInputs
     x_ref: np.ndarray
     detector: Detector
     _scorer: OutlierScorer | None = None
+    _novelty: NoveltyCheck | None = None
 
     @property
     def scorer(self) -> OutlierScorer:
-        """Fitted at its first use (a forest of 100 trees: most of a cold page when there is traffic)."""
+        """The isolation forest (alerts' outlier share), fitted at its first use: seconds of imports and 100 trees."""
         if self._scorer is None:
             self._scorer = OutlierScorer(self.x_ref)
         return self._scorer
+
+    @property
+    def novelty(self) -> NoveltyCheck:
+        """Distance to the k-th nearest reference row, Predict's check. The isolation forest cannot see a value
+        beyond the reference's range (alcohol 50 splits like the largest alcohol it learnt, 14.8); a distance can."""
+        if self._novelty is None:
+            self._novelty = NoveltyCheck.fit(self.x_ref)
+        return self._novelty
 
 
 def fit_reference(schema: ModelSchema, reference: pd.DataFrame, model: str = "") -> ReferenceFit:
@@ -90,75 +118,140 @@ def fit_reference(schema: ModelSchema, reference: pd.DataFrame, model: str = "")
     return ReferenceFit(inputs, x_ref, Detector(inputs, x_ref))
 
 
-def _empty(inputs: DriftInputs, threshold: float) -> Timeline:
+def _empty(inputs: DriftInputs, threshold: float, period: Period, as_of: datetime) -> Timeline:
     return Timeline(None, pd.DataFrame(), pd.DataFrame(), threshold, correction_text(len(inputs.names)),
-                    inputs.method_note, pd.DataFrame(), feature_names=inputs.names,
-                    category_labels=inputs.category_labels)
+                    inputs.method_note, pd.DataFrame(columns=OUTLIER_COLUMNS), feature_names=inputs.names,
+                    category_labels=inputs.category_labels, period=period, as_of=as_of)
+
+
+def _read_limit(calls: int, total: int, sample_limit: int, scored_limit: int) -> int:
+    """Rows to read of a window of ``calls``: all of them while the period fits ``scored_limit``, else the
+    window's share of it (never fewer than the drift test takes)."""
+    if total <= scored_limit:
+        return max(1, calls)
+    return max(sample_limit, math.ceil(scored_limit * calls / total))
 
 
 def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: pd.DataFrame, *,
-                   source: str = "all", sample_limit: int = SAMPLE_LIMIT, max_windows: int = MAX_WINDOWS,
-                   span: tuple[datetime, datetime] | None = None, fitted: ReferenceFit | None = None) -> Timeline:
-    """The model's traffic from ``source`` ("all" or "workbench") in windows fitted to its span.
+                   source: str = "all", period: Period | str = DEFAULT_PERIOD, now: datetime | None = None,
+                   sample_limit: int = SAMPLE_LIMIT, scored_limit: int = SCORED_LIMIT,
+                   max_windows: int = MAX_WINDOWS, span: tuple[datetime, datetime] | None = None,
+                   fitted: ReferenceFit | None = None) -> Timeline:
+    """The model's traffic from ``source`` ("all" or "workbench") over ``period``, in windows fitted to it.
 
-    ``fitted``: the reference already fitted (`fit_reference`); fitted here when not given.
+    ``span``: the first and last call, when the caller has them; ``fitted``: the reference already fitted
+    (`fit_reference`); both read here when not given.
     """
     fit = fitted or fit_reference(schema, reference, model)
     inputs, detector = fit.inputs, fit.detector
+    period = PERIODS[period] if isinstance(period, str) else period
+    now = now or datetime.now(UTC)
     sources = SOURCES[source]
     first, last = span or time_span(engine, model)
     if first is None or last is None:
-        return _empty(inputs, detector.threshold)
-    plan = plan_windows(first, last, max_windows=max_windows)
-    stats = window_stats(engine, model, plan.start, plan.width.total_seconds(), plan.count, sources=sources)
-    fitting = max(1, sum(stat.calls for stat in stats) // (2 * MIN_ROWS))
-    widened = fitting < plan.count
-    if widened:  # one more aggregate query: cheap beside testing windows
-        plan = plan_windows(first, last, max_windows=fitting)
-        stats = window_stats(engine, model, plan.start, plan.width.total_seconds(), plan.count, sources=sources)
-    rows, p_columns, outlier_parts, matrices, to_score = [], {}, [], {}, []
+        return _empty(inputs, detector.threshold, period, now)
+    start, end = period_span(period, first, last, now)
+    counted: dict[WindowPlan, list[WindowStats]] = {}
+
+    def calls_in(plan: WindowPlan) -> list[int]:  # a rollup query per width tried: a few thousand rows each
+        counted[plan] = window_stats(engine, model, plan.start, plan.width.total_seconds(), plan.count,
+                                     sources=sources)
+        return [stat.calls for stat in counted[plan]]
+
+    plan, widened = fit_windows(start, end, calls_in, wanted=2 * MIN_ROWS, at_least=MIN_ROWS,
+                                max_windows=max_windows)
+    stats = counted[plan]
+    total = sum(stat.calls for stat in stats)
+    rows, p_columns, matrices, parts, to_score = [], {}, {}, [], []
     for k, stat in enumerate(stats):
-        start, end = plan.bounds(k)
-        row = {"window": start, "label": plan.label(start), "calls": stat.calls, "errors": stat.errors,
+        w_start, w_end = plan.bounds(k)
+        row = {"window": w_start, "label": plan.label(w_start), "calls": stat.calls, "errors": stat.errors,
                "error_rate": stat.errors / stat.calls if stat.calls else np.nan,
-               "mean_latency_ms": stat.mean_latency_ms, "sampled_rows": 0, "tested_rows": 0,
+               "mean_latency_ms": stat.mean_latency_ms, "sampled_rows": 0, "scored_rows": 0, "tested_rows": 0,
                "status": "no calls", "min_p_value": np.nan, "is_drift": None, "top_feature": "",
                "estimated_accuracy": np.nan, "estimated_se": np.nan}
         rows.append(row)
         if stat.calls == 0:
             continue
-        sample = window_sample(engine, model, start, end, limit=sample_limit, total=stat.calls, sources=sources,
+        sample = window_sample(engine, model, w_start, w_end, total=stat.calls, sources=sources,
+                               limit=_read_limit(stat.calls, total, sample_limit, scored_limit),
                                include_workbench=stat.workbench_calls > 0)
         row["sampled_rows"] = len(sample)
         ok = [i for i, status in enumerate(sample.statuses) if status != "error"]
-        guess = estimate(sample.confidences[i] for i in ok)
-        if guess is not None:
-            row["estimated_accuracy"], row["estimated_se"] = guess.accuracy, guess.standard_error
         matrix, kept = inputs.from_logged([sample.inputs[i] for i in ok])
-        row["tested_rows"] = len(matrix)
-        if len(matrix) < MIN_ROWS:
+        row["scored_rows"] = len(matrix)
+        if len(matrix):
+            chosen = [ok[i] for i in kept]
+            to_score.append(matrix)
+            parts.append(pd.DataFrame({"time": [as_time(sample.times[i]) for i in chosen], "window": w_start,
+                                       "source": [sample.sources[i] for i in chosen],
+                                       "request_id": [sample.request_ids[i] for i in chosen]}))
+        tested = _drift_rows(matrix, [sample.keys[ok[i]] for i in kept] if sample.keys else [], sample_limit)
+        row["tested_rows"] = len(tested)
+        if len(tested) < MIN_ROWS:
             row["status"] = TOO_FEW
             continue
-        report = detector.test(matrix)
+        guess = estimate(sample.confidences[i] for i in ok)
+        if guess is not None and guess.rows >= MIN_ROWS:  # the estimate of a handful of calls is noise too
+            row["estimated_accuracy"], row["estimated_se"] = guess.accuracy, guess.standard_error
+        report = detector.test(tested)
         row.update(status="drift" if report.is_drift else "no drift", min_p_value=min(report.p_values.values()),
                    is_drift=report.is_drift, top_feature=min(report.p_values, key=report.p_values.__getitem__))
-        p_columns[start] = report.p_values
-        matrices[k] = matrix
-        step = max(1, len(matrix) // OUTLIERS_PER_WINDOW)
-        chosen = [ok[kept[i]] for i in range(0, len(matrix), step)]
-        to_score.append(matrix[::step])
-        outlier_parts.append(pd.DataFrame({"time": [as_time(sample.times[i]) for i in chosen], "window": start,
-                                           "source": [sample.sources[i] for i in chosen],
-                                           "request_id": [sample.request_ids[i] for i in chosen]}))
-    if to_score:  # one call for all windows: the forest's per-call cost is its 100 trees, not the rows
-        scores = fit.scorer.score(np.vstack(to_score))
-        outlier_parts = [pd.concat([pd.concat(outlier_parts, ignore_index=True), scores], axis=1)]
+        p_columns[w_start] = report.p_values
+        matrices[k] = tested
+    outliers = pd.DataFrame(columns=OUTLIER_COLUMNS)
+    if to_score:  # one call for every window: the reference's distances are computed once per block of rows
+        scores, unusual = fit.novelty.unusual(np.vstack(to_score))
+        outliers = pd.concat(parts, ignore_index=True).assign(score=scores, is_outlier=unusual)[OUTLIER_COLUMNS]
     p_values = pd.DataFrame(p_columns, index=inputs.names) if p_columns else pd.DataFrame(index=inputs.names)
-    outliers = pd.concat(outlier_parts, ignore_index=True) if outlier_parts else pd.DataFrame(
-        columns=["score", "is_outlier", "time", "window", "source", "request_id"])
     return Timeline(plan, pd.DataFrame(rows), p_values, detector.threshold, correction_text(len(inputs.names)),
                     inputs.method_note, outliers, matrices, fit.x_ref, inputs.names, inputs.category_labels,
-                    widened, (first, last))
+                    widened, (first, last), period, (start, end), now,
+                    fit.novelty.threshold if to_score else float("nan"))
+
+
+def _drift_rows(matrix: np.ndarray, keys: list[int], limit: int) -> np.ndarray:
+    """At most ``limit`` rows of ``matrix`` for the drift test: those with the smallest sample keys, in time order."""
+    if len(matrix) <= limit or len(keys) != len(matrix):
+        return matrix[:limit]
+    chosen = np.sort(np.argsort(np.asarray(keys), kind="stable")[:limit])
+    return matrix[chosen]
+
+
+@dataclass(frozen=True)
+class TrafficSummary:
+    """The period's calls as the request log holds them, each number with the span it covers."""
+
+    calls: int
+    errors: int
+    mean_latency_ms: float | None
+    latest_rate: float | None
+    """Calls per second in the latest window that has begun, over the part of it that has passed."""
+    latest_seconds: float
+    """How many seconds ``latest_rate`` is over."""
+    latest_start: datetime | None = None
+    """When that window began."""
+    latest_open: bool = False
+    """The window has not ended yet (its rate is over the part that has passed)."""
+
+
+def traffic_summary(timeline: Timeline) -> TrafficSummary:
+    """Calls, errors, mean latency of the period, and the rate of its latest window (not of the whole period:
+    three days of 500 calls read 0.002 calls/s while a simulation sends 10 a second)."""
+    w = timeline.windows
+    calls, errors = int(w["calls"].sum()), int(w["errors"].sum())
+    timed = w[w["mean_latency_ms"].notna() & (w["calls"] > 0)]
+    latency = float((timed["mean_latency_ms"] * timed["calls"]).sum() / timed["calls"].sum()) if len(timed) else None
+    rate, seconds, start, open_ = None, 0.0, None, False
+    plan, as_of = timeline.plan, timeline.as_of
+    if plan is not None and as_of is not None and len(w):
+        begun = w[pd.to_datetime(w["window"], utc=True) <= pd.Timestamp(as_of)]
+        if len(begun):
+            start = pd.Timestamp(begun["window"].iloc[-1]).to_pydatetime()
+            open_ = as_of - start < plan.width
+            seconds = min(plan.width, as_of - start).total_seconds()
+            rate = int(begun["calls"].iloc[-1]) / seconds if seconds > 0 else None
+    return TrafficSummary(calls, errors, latency, rate, seconds, start, open_)
 
 
 def ranked_features(timeline: Timeline) -> list[str]:

@@ -14,7 +14,7 @@ the page states the sample size beside the result.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ import orjson
 from sqlalchemy import Engine, Float, Text, case, cast, func, select, type_coerce
 
 from workbench.store.engine import session_scope
-from workbench.store.request_log import SAMPLE_KEYS, as_time
+from workbench.store.request_log import SAMPLE_KEYS, as_time, sample_key
 from workbench.store.tables import PredictionRow, RequestLogRow
 from workbench.store.traffic import WORKBENCH, _workbench_only
 from workbench.store.traffic_rollup import aligned, rollup_windows
@@ -66,6 +66,9 @@ class WindowSample:
     latencies_ms: list[float | None]
     total: int
     """Rows in the window; ``len(self) < total`` means a sample was taken."""
+    keys: list[int] = field(default_factory=list)
+    """Each row's fixed pseudo-random ``sample_key`` (0..1023): the rows with the smallest keys are a
+    smaller sample of the same kind, the same on every visit."""
 
     def __len__(self) -> int:
         return len(self.times)
@@ -189,19 +192,21 @@ def window_sample(engine: Engine, model: str, start: datetime, end: datetime, *,
     if len(found) > limit:  # the draw came out above the limit: keep the smallest keys (still pseudo-random)
         found = sorted(found, key=lambda r: r[-1])[:limit]
     columns: list[list[Any]] = [list(c) for c in zip(*found, strict=True)] if found else [[] for _ in range(9)]
-    ts, src, rid, texts, label, conf, status, response, _keys = columns
+    ts, src, rid, texts, label, conf, status, response, keys = columns
     inputs = _decode_all(texts)
     latency = [None if r is None else (r - t) * 1000.0 for t, r in zip(ts, response, strict=True)]
+    keys = [SAMPLE_KEYS - 1 if k is None else int(k) for k in keys]  # rows logged before keys existed: last
     for row in extra:
-        for column, value in zip((ts, src, rid, inputs, label, conf, status, latency),
+        for column, value in zip((ts, src, rid, inputs, label, conf, status, latency, keys),
                                  (row.time.timestamp(), row.source, row.request_id, row.inputs, row.label,
-                                  row.confidence, row.status, row.latency_ms), strict=True):
+                                  row.confidence, row.status, row.latency_ms, sample_key(str(row.request_id))),
+                                 strict=True):
             column.append(value)
     order = sorted(range(len(ts)), key=ts.__getitem__)
     if order != list(range(len(ts))):
-        ts, src, rid, inputs, label, conf, status, latency = (
-            [c[i] for i in order] for c in (ts, src, rid, inputs, label, conf, status, latency))
-    return WindowSample(ts, src, rid, inputs, label, conf, status, latency, max(total, len(ts)))
+        ts, src, rid, inputs, label, conf, status, latency, keys = (
+            [c[i] for i in order] for c in (ts, src, rid, inputs, label, conf, status, latency, keys))
+    return WindowSample(ts, src, rid, inputs, label, conf, status, latency, max(total, len(ts)), keys)
 
 
 def _decode_all(texts: list[Any]) -> list[Any]:

@@ -9,6 +9,7 @@ from workbench.catalog.service import ModelEntry, status_text
 from workbench.ui import resources, state
 from workbench.ui.catalog import load_entries
 
+URL_WRITTEN = "model_picker.url_model"  # the ?model= this session put in the address itself
 BADGES = {"ready": f":green-badge[{status_text('ready')}]", "not ready": f":red-badge[{status_text('not ready')}]"}
 
 
@@ -21,16 +22,23 @@ def _remember(widget_key: str) -> None:
     state.set_selected_model(st.session_state[widget_key])
 
 
-def model_picker(entries: list[ModelEntry], *, page: str, label: str = "Model") -> ModelEntry | None:
-    """A select box over ``entries``; starts on (and updates) the model chosen on any page."""
+def model_picker(entries: list[ModelEntry], *, page: str, label: str = "Model",
+                 in_url: bool = False) -> ModelEntry | None:
+    """A select box over ``entries``; starts on (and updates) the model chosen on any page.
+
+    ``in_url``: the choice stays in the address (``?model=wine``) while the page is open, so a reload or a
+    copied link opens the same model; elsewhere ``?model=`` is read once and removed.
+    """
     if not entries:
         return None
     by_name = {e.name: e for e in entries}
     names = list(by_name)
     linked = st.query_params.get("model")
     if linked is not None:  # a shared link (``mds publish`` prints one): choose it once, then the picker rules
-        del st.query_params["model"]
-        if linked in by_name:
+        ours = linked == st.session_state.get(URL_WRITTEN)  # what this session wrote: the widget rules, not it
+        if not in_url:
+            del st.query_params["model"]
+        if linked in by_name and not ours:
             state.set_selected_model(linked)
     chosen = state.selected_model()
     if chosen not in by_name:
@@ -48,6 +56,8 @@ def model_picker(entries: list[ModelEntry], *, page: str, label: str = "Model") 
         on_change=_remember,
         args=(widget_key,),
     )
+    if in_url:
+        st.query_params["model"] = st.session_state[URL_WRITTEN] = name
     return by_name[name]
 
 
@@ -86,12 +96,13 @@ def version_picker(entry: ModelEntry, *, page: str) -> ModelEntry:
     return resources.entry_at_version(str(resources.settings().catalog_path), entry.name, version)
 
 
-def pick_model(page: str, *, versions: bool = True) -> ModelEntry:
+def pick_model(page: str, *, versions: bool = True, in_url: bool = False) -> ModelEntry:
     """The page's model: the catalogue loaded (or why not, then the page stops), the picker shown, and the version
-    picker for a model that serves several (``versions=False`` where a page reads every version's traffic)."""
+    picker for a model that serves several (``versions=False`` where a page reads every version's traffic);
+    ``in_url`` keeps the choice in the address (see `model_picker`)."""
     entries = load_entries()
     if entries is None:
         st.stop()
-    entry = model_picker(entries, page=page)
+    entry = model_picker(entries, page=page, in_url=in_url)
     assert entry is not None  # load_entries returns None rather than an empty list
     return version_picker(entry, page=page) if versions else entry

@@ -1,8 +1,10 @@
-"""The Monitor page's glue: cached reads of the traffic timeline, the Prometheus numbers and the drift
-detector server's verdicts, each failing on its own with a message while the rest of the page works."""
+"""The Monitor page's glue: cached reads of the traffic timeline over the period asked for, the Prometheus
+numbers and the drift detector server's verdicts, each failing on its own with a message while the rest of the
+page works; the period kept in the address, and the page following new calls while a simulation sends them."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -10,20 +12,33 @@ import pandas as pd
 import streamlit as st
 
 from components import timeline_charts as charts
-from components.numbers import count
-from components.text import md
+from components.numbers import count, number, p_value
+from components.text import md, md_escape
 from mds_client import MDSError, ModelRef, ModelSchema
 from workbench.monitor import drift as drift_service
 from workbench.monitor import prometheus_api, promql
 from workbench.monitor.prometheus_errors import PrometheusError
-from workbench.monitor.timeline import ReferenceFit, Timeline, build_timeline, fit_reference, sustained_drift
+from workbench.monitor.range_steps import choose_step, rate_window
+from workbench.monitor.timeline import (
+    ReferenceFit,
+    Timeline,
+    build_timeline,
+    fit_reference,
+    sustained_drift,
+    traffic_summary,
+)
+from workbench.monitor.windows import DEFAULT_PERIOD, PERIODS, Period, period_of, unknown_period_text
+from workbench.store.traffic import time_span
 from workbench.store.traffic_windows import prediction_ids
-from workbench.time_text import SECOND, whens
-from workbench.ui import resources
+from workbench.time_text import CLOCK, CLOCK_SECOND, SECOND, SHORT_MINUTE, when, whens
+from workbench.ui import admin_simulation, resources
 
 TTL_SECONDS = 60
+FOLLOW_SECONDS = 5  # while calls arrive, the page looks for new ones this often
 PROM_PANELS = (promql.REQUEST_RATE, promql.ERROR_RATE, promql.LATENCY_MEAN)
 FEEDBACK_PANELS = (promql.FEEDBACK_REWARD_SUM, promql.FEEDBACK_COUNT)
+PERIOD_KEY, PERIOD_WRITTEN = "monitor.period", "monitor.url_period"
+NOW_RATE = timedelta(minutes=1)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Fitting the drift and outlier detectors on the reference data...")
@@ -33,10 +48,95 @@ def reference_fit(model: str, _schema: ModelSchema, reference: pd.DataFrame) -> 
 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner="Reading the traffic by window...")
-def timeline(database_url: str, model: str, source: str, _schema: ModelSchema, _reference: pd.DataFrame) -> Timeline:
-    """Cached per (database, model, source) for a minute: a rerun (a widget moved) reads nothing."""
+def timeline(database_url: str, model: str, source: str, period: str, last_call: float | None,
+             _schema: ModelSchema, _reference: pd.DataFrame) -> Timeline:
+    """Cached per (database, model, source, period, last call) for a minute: a rerun (a widget moved) reads
+    nothing, and a new call (a later last call) reads again at once."""
     fitted = reference_fit(model, _schema, _reference)
-    return build_timeline(resources.engine(), model, _schema, _reference, source=source, fitted=fitted)
+    return build_timeline(resources.engine(), model, _schema, _reference, source=source, period=period,
+                          fitted=fitted)
+
+
+def last_call(model: str) -> float | None:
+    """When the model's latest call was logged (epoch seconds), None before any: two index seeks, read every run."""
+    _first, last = time_span(resources.engine(), model)
+    return None if last is None else last.timestamp()
+
+
+def chosen_period() -> Period:
+    """The period control's value, seeded once from a shared link (``?period=day``); a link's unknown value is
+    refused with a reason and the default shown. Call before drawing the control."""
+    linked = st.query_params.get("period")
+    if linked is not None and linked != st.session_state.get(PERIOD_WRITTEN):
+        st.session_state[PERIOD_WRITTEN] = linked
+        if period_of(linked) is None:
+            st.warning(md_escape(unknown_period_text(linked)), icon=":material/link_off:")
+        else:
+            st.session_state[PERIOD_KEY] = linked
+    if period_of(st.session_state.get(PERIOD_KEY)) is None:
+        st.session_state[PERIOD_KEY] = DEFAULT_PERIOD
+    return PERIODS[st.session_state[PERIOD_KEY]]
+
+
+def keep_period_in_url(period: Period) -> None:
+    """The period in the address while the page is open (the default leaves none), as the model is."""
+    if period.key == DEFAULT_PERIOD:
+        st.query_params.pop("period", None)
+    else:
+        st.query_params["period"] = period.key
+    st.session_state[PERIOD_WRITTEN] = st.query_params.get("period")
+
+
+def simulation_running(model: str) -> bool:
+    """An admin's live simulation of ``model`` is sending calls from this app (Admin page)."""
+    run = admin_simulation.current()
+    return run is not None and run.running and run.model == model
+
+
+def follow_new_calls(model: str, drawn: float | None, *, follow: bool) -> None:
+    """While ``follow`` (a simulation runs, or the person asked), look for new calls every few seconds and
+    redraw the page when there are; once the simulation ends, one last redraw."""
+    simulating = simulation_running(model)
+
+    @st.fragment(run_every=FOLLOW_SECONDS if follow else None)
+    def watch() -> None:
+        if not follow:
+            return
+        if last_call(model) != drawn or (simulating and not simulation_running(model)):
+            st.rerun(scope="app")
+
+    watch()
+
+
+def as_of_md(tl: Timeline) -> str:
+    """When the log was read, to the second: "**As of 11:06:32 UTC**"."""
+    return md("**As of {} UTC**", when(tl.as_of, CLOCK_SECOND)) if tl.as_of else ""
+
+
+def headline_md(tl: Timeline) -> str:
+    """The period's one count of calls, its span and its windows (Markdown): "1,234 calls in the last hour, from
+    07 Dec 10:06 to 07 Dec 11:06 (UTC), in 13 windows of 5 minutes."; and why the windows are wide, if widened."""
+    w, plan = tl.windows, tl.plan
+    # "in 2 windows of a week", never "2 week windows" (read as two weeks wide)
+    windows = f"one window of {plan.width_words}" if len(w) == 1 else f"{len(w):,} windows of {plan.width_words}"
+    start, end = tl.span or (plan.start, plan.end)
+    text_md = md("{} {}, from {} to {} (UTC), in {}.", count(int(w["calls"].sum()), "call"), tl.period.words,
+                 when(start, SHORT_MINUTE), when(end, SHORT_MINUTE), windows)
+    if tl.widened:
+        text_md += md(" Windows are this wide because calls are sparse: a window needs {} to be tested.",
+                      count(drift_service.MIN_ROWS, "call"))
+    return text_md
+
+
+def no_calls_md(model: str, tl: Timeline) -> str:
+    """The empty state: nothing logged at all (and how calls get here), or nothing in the period asked for."""
+    if tl.calls_span is None:
+        return md("No calls to {} logged yet. ", model) + (
+            "Predictions made on the Predict and Batch pages show here, and so do other applications' calls once "
+            "the model's deployment sends its request logs to the workbench (an admin can start simulated traffic "
+            "on Admin).")
+    return md("No calls to {} {}: the last one was logged on {} (UTC). Choose a longer period to see them.", model,
+              tl.period.words, when(tl.calls_span[1], SHORT_MINUTE))
 
 
 @dataclass
@@ -49,8 +149,9 @@ class PrometheusView:
 
 
 @st.cache_data(ttl=15, show_spinner=False)
-def prometheus_view(model_label: str, hours: float) -> PrometheusView:
-    """Totals and series of the model from Prometheus; a message instead when none answers."""
+def prometheus_view(model_label: str, start: datetime, end: datetime) -> PrometheusView:
+    """The model's calls per second over the last minute and its series over ``[start, end]`` from Prometheus;
+    a message instead when none answers."""
     try:
         api = prometheus_api.configured_api()
     except PrometheusError as exc:
@@ -58,13 +159,17 @@ def prometheus_view(model_label: str, hours: float) -> PrometheusView:
     view = PrometheusView(api.url)
     try:
         with api:
-            total = api.total(promql.REQUESTS_TOTAL, model=model_label)
-            view.totals["calls"] = float(total["value"].sum()) if not total.empty else 0.0
-            end = prometheus_api.now()
-            start = end - timedelta(hours=hours)
+            now = api.total(promql.REQUEST_RATE, model=model_label,
+                            window=rate_window(NOW_RATE, api.scrape_interval()))
+            if not now.empty:
+                view.totals["rate_now"] = float(now["value"].sum())
+            # points counted back from the end: the last one is now, over the minutes just gone (a grid from
+            # the start put its last point up to a step before now, and missed a burst that just happened)
+            step = choose_step(end - start)
+            start = end - math.ceil((end - start) / step) * step
             for query in PROM_PANELS:
                 label = None if query.per_server else model_label
-                view.series.append(api.series(query, start=start, end=end, model=label))
+                view.series.append(api.series(query, start=start, end=end, model=label, step=step))
     except (PrometheusError, MDSError) as exc:
         view.message = f"{exc} The service numbers below come from the request log."
         return view
@@ -76,6 +181,27 @@ def prometheus_view(model_label: str, hours: float) -> PrometheusView:
                         "executor publishes its calls). The service numbers below come from the request log.")
         view.informational = True
     return view
+
+
+def traffic_metrics(tl: Timeline) -> list[tuple[str, str, str]]:
+    """(label, value, where it comes from) of the period's calls in the request log: the same count as the
+    page's first line, and the rate of the latest window rather than of the whole period."""
+    summary, period = traffic_summary(tl), tl.period
+    source = f"Request log: every caller's calls {period.words}, as of {when(tl.as_of, CLOCK_SECOND)} UTC."
+    out = [(f"Calls {period.words}", f"{summary.calls:,}", source),
+           ("Errors", f"{summary.errors:,}" + (f" ({summary.errors / summary.calls:.1%})" if summary.calls else ""),
+            source)]
+    if summary.mean_latency_ms is not None:
+        out.append(("Mean latency", number(summary.mean_latency_ms, "ms"),
+                    source + " Response time minus request time, as the logger saw them."))
+    if summary.latest_rate is not None:
+        start = summary.latest_start
+        label = (f"Calls per second since {when(start, CLOCK)}" if summary.latest_open
+                 else f"Calls per second, window of {tl.plan.label(start) if tl.plan else start}")
+        out.append((label, number(summary.latest_rate),
+                    f"Request log: the calls of the latest window divided by the {summary.latest_seconds:,.0f} s of "
+                    "it that have passed (the rate of the whole period would hide a burst in days of quiet)."))
+    return out
 
 
 @st.cache_data(ttl=15, show_spinner=False)
@@ -118,42 +244,43 @@ def server_verdicts(ref: ModelRef, schema: ModelSchema, tl: Timeline) -> tuple[p
                      "detector says": "drift" if report.is_drift else "no drift",
                      "workbench says": tl.windows["status"].iloc[k],
                      "detector threshold": f"{report.threshold:.3g}",
-                     "smallest p-value": f"{min(report.p_values.values()):.3g}"})
+                     "smallest p-value": p_value(min(report.p_values.values()), report.threshold)})
     return pd.DataFrame(rows), ""
 
 
 def case_links(model: str, tl: Timeline, n: int = 10) -> pd.DataFrame:
-    """The strangest sampled requests, each with a link to its case when it is a workbench prediction;
-    times to the second, scores to three digits, columns named for people."""
+    """The strangest scored requests, each with a link to its case when it is a workbench prediction;
+    times to the second, distances to three digits, columns named for people."""
     if tl.outliers.empty:
         return tl.outliers
-    top = tl.outliers.sort_values("score", ascending=False).head(n).copy()
+    top = tl.outliers.sort_values("score", ascending=False, kind="stable").head(n).copy()
     ids = prediction_ids(resources.engine(), model, top["request_id"].astype(str).tolist())
     return pd.DataFrame({
         "time (UTC)": whens(top["time"], SECOND),
-        "outlier score": top["score"].astype(float).round(3),
+        "distance": top["score"].astype(float).map(number),
         "outlier": ["yes" if flag else "no" for flag in top["is_outlier"]],
         "source": top["source"], "request id": top["request_id"].astype(str),
         "case": [f"/history?prediction={ids[r]}" if r in ids else None for r in top["request_id"]]})
 
 
 def sample_note(tl: Timeline, limit: int) -> str:
-    """What the drift numbers were computed on, in words: every call, or a sample of how many of how many."""
+    """What the numbers were computed on, in words: every call, or a sample of how many of how many."""
     w = tl.windows
-    sampled = w[w["sampled_rows"] < w["calls"]]
-    if w["min_p_value"].isna().all():  # nothing was tested: the page says why just below
+    if w.empty or w["min_p_value"].isna().all():  # nothing was tested: the page says why just below
         return ""
-    if sampled.empty:
-        return "Drift is tested on every call of each window."
-    return (f"Drift is tested on a sample of each window with more than {limit:,} calls: about {limit:,} calls "
-            "drawn pseudo-randomly by call id, the same ones on every visit "
-            f"({int(w['sampled_rows'].sum()):,} of {int(w['calls'].sum()):,} calls in all; the counts, "
-            "errors and latency are of every call).")
+    read, calls = int(w["sampled_rows"].sum()), int(w["calls"].sum())
+    outliers = ("Outliers are scored on every call." if read >= calls else
+                f"Outliers are scored on {read:,} of the {calls:,} calls, drawn pseudo-randomly by call id.")
+    if (w["tested_rows"] >= w["scored_rows"]).all():
+        return "Drift is tested on every call of each window. " + outliers
+    return (f"Drift is tested on at most {limit:,} calls of a window, drawn pseudo-randomly by call id, the same "
+            f"ones on every visit ({int(w['tested_rows'].sum()):,} of {calls:,} calls in all; the counts, errors "
+            "and latency are of every call). " + outliers)
 
 
 def window_sample_text(tl: Timeline, k: int) -> str:
     row = tl.windows.iloc[k]
-    if row["sampled_rows"] < row["calls"]:
+    if row["tested_rows"] < row["scored_rows"]:
         return (f"Window {row['label']}: drift tested on a sample of {int(row['tested_rows']):,} of its "
                 f"{int(row['calls']):,} calls (drawn pseudo-randomly by call id).")
     return f"Window {row['label']}: drift tested on all {int(row['tested_rows']):,} of its answered calls."
@@ -162,13 +289,14 @@ def window_sample_text(tl: Timeline, k: int) -> str:
 def feature_verdict_md(tl: Timeline, feature: str, k: int) -> str:
     """What the chart of ``feature`` in window ``k`` concludes: its p-value against the threshold (Markdown)."""
     start = tl.windows["window"].iloc[k]
-    p_value = tl.p_values.at[feature, start] if feature in tl.p_values.index and start in tl.p_values.columns else None
-    if p_value is None or pd.isna(p_value):
+    p = tl.p_values.at[feature, start] if feature in tl.p_values.index and start in tl.p_values.columns else None
+    if p is None or pd.isna(p):
         return ""
-    if p_value < tl.threshold:
-        return md("Here {} has moved: p-value {:.3g}, under the threshold {:.3g}.", feature, p_value, tl.threshold)
-    return md("Here {} has not moved beyond chance: p-value {:.3g}, above the threshold {:.3g}.", feature, p_value,
-              tl.threshold)
+    if p < tl.threshold:
+        return md("Here {} has moved: p-value {}, under the threshold {:.3g}.", feature, p_value(p, tl.threshold),
+                  tl.threshold)
+    return md("Here {} has not moved beyond chance: p-value {}, above the threshold {:.3g}.", feature,
+              p_value(p, tl.threshold), tl.threshold)
 
 
 def drift_over_time(tl: Timeline, ranked: list[str]) -> None:
@@ -178,8 +306,10 @@ def drift_over_time(tl: Timeline, ranked: list[str]) -> None:
                "feature's values in that window are unlike the reference. One window under it can be chance "
                "the correction allows for; several in a row is drift to act on.")
     st.plotly_chart(charts.heatmap_figure(tl, ranked), key="monitor.heatmap", width="stretch")
-    st.caption("Rows are features, most shifted first; red cells drifted. A red row that starts at one window "
-               "says when that feature changed; a red column says everything changed at once (a new source).")
+    st.caption(md("Rows are features, most shifted first; a cell is red when the feature's p-value in that window "
+                  "is under the threshold {:.3g} (drift), grey when it is not (darker grey: nearer the line). A red "
+                  "row that starts at one window says when that feature changed; a red column says everything "
+                  "changed at once (a new source).", tl.threshold))
 
 
 def drift_verdict(tl: Timeline, tested: pd.DataFrame) -> None:
@@ -190,8 +320,9 @@ def drift_verdict(tl: Timeline, tested: pd.DataFrame) -> None:
                  icon=":material/warning:")
     elif tested["is_drift"].iloc[-1]:
         latest = tested.iloc[-1]
-        st.warning(md("The latest window ({}) drifted, most in {} (p = {:.3g}); one window can be chance: the "
-                      "next one confirms it.", latest["label"], latest["top_feature"], latest["min_p_value"]))
+        st.warning(md("The latest window ({}) drifted, most in {} (p-value {}); one window can be chance: the "
+                      "next one confirms it.", latest["label"], latest["top_feature"],
+                      p_value(latest["min_p_value"], tl.threshold)))
     elif len(tested) == 1:
         st.success(md("No drift in the one window tested so far ({}); whether drift lasts is judged from the "
                       "second window on.", tested["label"].iloc[0]))

@@ -11,10 +11,17 @@ from scipy.stats import ks_2samp
 
 from mds_client import ModelSchema
 from mds_client.schema.features import Feature, FeatureKind
-from workbench.monitor.drift import Detector, threshold_for
+from workbench.monitor.drift import MIN_ROWS, Detector, threshold_for
 from workbench.monitor.drift_inputs import DriftInputs
 from workbench.monitor.estimated_accuracy import estimate
-from workbench.monitor.timeline import TOO_FEW, build_timeline, ranked_features, sustained_drift
+from workbench.monitor.timeline import (
+    SAMPLE_LIMIT,
+    TOO_FEW,
+    build_timeline,
+    ranked_features,
+    sustained_drift,
+    traffic_summary,
+)
 from workbench.monitor.windows import WindowPlan, plan_windows
 from workbench.store.request_log import LogWrite, log_row, store_log
 from workbench.store.traffic_windows import window_sample, window_stats
@@ -42,6 +49,22 @@ def fill(engine, n: int, days: float, *, shift_last_day: float = 0.0, seed: int 
             t = NOW + timedelta(hours=6, minutes=i)
             write.rows.append(log_row(model="m", request_id=f"late{i}", row_index=0, source="simulate", time=t,
                                       inputs=dict(zip(NAMES, rng.normal(size=5).tolist(), strict=True)), status="ok"))
+    store_log(engine, write)
+
+
+def burst(engine, n: int, start: datetime, *, seconds: float = 120, odd: int | None = None, seed: int = 4) -> None:
+    """``n`` calls in ``seconds`` from ``start`` (10 a second for 1,200 in two minutes); call ``odd`` absurd: x0 = 50,
+    x1 = -40 (as alcohol 50 and magnesium 0 are for wine)."""
+    rng = np.random.default_rng(seed)
+    write = LogWrite()
+    for i in range(n):
+        t = start + timedelta(seconds=seconds * i / n)
+        values = rng.normal(size=len(NAMES))
+        if i == odd:
+            values[0], values[1] = 50.0, -40.0
+        write.rows.append(log_row(model="m", request_id=f"b{i}", row_index=0, source="simulate", time=t,
+                                  inputs=dict(zip(NAMES, values.tolist(), strict=True)), label="a",
+                                  confidence=0.8, status="ok", response_time=t + timedelta(milliseconds=20)))
     store_log(engine, write)
 
 
@@ -178,3 +201,47 @@ def test_sample_reads_every_row_once_with_its_inputs(engine):
                                              (timedelta(days=1), "day"), (timedelta(hours=2), "2-hour")])
 def test_a_window_is_named_as_people_say_it(width, name):
     assert WindowPlan(datetime(2026, 1, 1, tzinfo=UTC), width, 1).window_name == name
+
+
+def test_a_burst_keeps_the_windows_of_the_history_and_every_call_is_scored(engine):
+    """Issue 27, items 3 and 6: three days of calls, then two minutes at 12 calls/s with one absurd request."""
+    fill(engine, 280, days=3)
+    before = build_timeline(engine, "m", SCHEMA, reference(), now=NOW)
+    burst(engine, 1500, NOW, odd=700)
+    after = build_timeline(engine, "m", SCHEMA, reference(), now=NOW + timedelta(minutes=2))
+    assert before.plan.width == after.plan.width == timedelta(hours=12) and after.widened
+    assert after.plan.count == before.plan.count
+    tested = after.windows[after.windows["min_p_value"].notna()]
+    assert len(tested) >= len(before.windows) - 1  # half-days with enough calls, the burst's among them
+    w = after.windows
+    assert int(w["calls"].sum()) == 1780 and int(w["errors"].sum()) == 6
+    assert len(after.outliers) == int(w["scored_rows"].sum()) == 1780 - 6  # every answered call, none sampled away
+    top = after.outliers.sort_values("score", ascending=False).iloc[0]
+    assert top["request_id"] == "b700" and bool(top["is_outlier"]) and top["score"] > 10 * after.outlier_threshold
+    busiest = w.loc[w["calls"].idxmax()]
+    assert busiest["tested_rows"] == SAMPLE_LIMIT < busiest["scored_rows"]  # drift on a stated sample, outliers on all
+
+
+def test_the_last_hour_of_a_burst_is_cut_in_five_minute_windows(engine):
+    fill(engine, 280, days=3)
+    burst(engine, 1500, NOW)
+    tl = build_timeline(engine, "m", SCHEMA, reference(), period="hour", now=NOW + timedelta(minutes=2))
+    assert tl.plan.width == timedelta(minutes=5) and not tl.widened and 12 <= tl.plan.count <= 13
+    assert tl.period.key == "hour" and tl.span == (NOW + timedelta(minutes=2) - timedelta(hours=1),
+                                                     NOW + timedelta(minutes=2))
+    summary = traffic_summary(tl)
+    assert summary.calls == int(tl.windows["calls"].sum()) >= 1500
+    assert summary.latest_open and summary.latest_rate > 5  # the latest window's rate, not the hour's
+
+
+def test_no_accuracy_is_estimated_from_a_handful_of_calls(engine):
+    fill(engine, 400, days=0.5, sparse_hour=True)
+    tl = build_timeline(engine, "m", SCHEMA, reference())
+    few = tl.windows[tl.windows["tested_rows"] < MIN_ROWS]
+    assert len(few) and few["estimated_accuracy"].isna().all() and few["estimated_se"].isna().all()
+
+
+def test_a_period_without_calls_is_empty_and_knows_when_the_last_call_was(engine):
+    fill(engine, 100, days=1)
+    tl = build_timeline(engine, "m", SCHEMA, reference(), period="hour", now=NOW + timedelta(days=2))
+    assert tl.empty and tl.calls_span[1] <= NOW and tl.outliers.empty
