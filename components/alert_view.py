@@ -5,7 +5,7 @@ and a rule editor. Everything here takes plain data and returns what the person 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -69,7 +69,7 @@ def alerts_frame(rows: list[AlertRow]) -> pd.DataFrame:
 def render_alerts_table(rows: list[AlertRow], *, key: str) -> None:
     """The alerts, firing first, each with a link that opens Monitor at its model; a CSV download."""
     frame = alerts_frame(rows)
-    render_table(frame, key=key, details=["what to do"], column_config={
+    render_table(frame, key=key, details=["summary", "what to do"], column_config={
         "monitor": st.column_config.LinkColumn("Monitor", display_text="open Monitor"),
         "started": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM HH:mm"),
         "ended": st.column_config.DatetimeColumn("Ended (UTC)", format="D MMM HH:mm")})
@@ -114,8 +114,9 @@ def render_rule_editor(rules: list[EffectiveRule], *, key: str) -> RuleChange | 
     """The model's rules as a table, and a form to change one of them; the change once saved."""
     render_table(pd.DataFrame([{
         "rule": r.spec.title, "on": "yes" if r.enabled else "no", "threshold": f"{r.threshold:g}",
-        "for": timedelta(seconds=r.for_seconds), "severity": r.spec.severity, "set by": r.source,
-        "summary": r.spec.summary} for r in rules]), key=f"{key}.table", details=["summary"])
+        "for": r.for_text, "severity": r.spec.severity, "set by": r.source,
+        "summary": r.spec.summary, "what to do": r.spec.runbook} for r in rules]), key=f"{key}.table",
+        details=["set by", "summary", "what to do"])
     names = {r.spec.title: r for r in rules}
     title = st.selectbox("Rule", list(names), key=f"{key}.rule")
     rule = names[title]

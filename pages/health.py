@@ -47,7 +47,7 @@ try:
 except MDSError as exc:
     st.error(md_escape(exc))
     st.stop()
-if alerts.message:
+if alerts.message and alerts.message not in problem:  # said once, at the top, when it is the same fault
     st.info(md_escape(alerts.message) + " Alerts the workbench already received are listed below.",
             icon=":material/info:")
 if not alerts.rows:

@@ -144,3 +144,20 @@ def test_an_operators_alertmanager_yml_is_kept(tmp_path):
     assert write_alertmanager_config(path, doc) and path.read_text().startswith(MANAGED)
     path.write_text(path.read_text().replace(MANAGED + "\n", "") + "# my chat receiver\n")
     assert not write_alertmanager_config(path, doc) and path.read_text().endswith("# my chat receiver\n")
+
+
+def test_a_models_rule_changed_in_the_workbench_reaches_the_embedded_prometheus(mds, tmp_path):
+    from workbench.alerts.rule_settings import change_rule, reset_rule
+    from workbench.store import open_store
+
+    engine = open_store(f"sqlite:///{tmp_path / 'wb.db'}")
+    settings = Settings(home=mds.home, prometheus_url="", database_url=f"sqlite:///{tmp_path / 'wb.db'}")
+    done = change_rule(engine, user="dana", model="wine", rule="ModelLatencyHigh", threshold=2.0, settings=settings)
+    assert done.reloaded and done.path == HomeLayout(mds.home).alert_rules
+    prometheus = next(s["url"] for s in mds.servers if s["name"] == PROMETHEUS)
+    rules = requests.get(f"{prometheus}/api/v1/rules", timeout=TIMEOUT).json()["data"]["groups"][0]["rules"]
+    latency = [r["query"] for r in rules if r["name"] == "ModelLatencyHigh"]
+    assert len(latency) == 2 and any('model="wine"' in q and q.endswith("> 2") for q in latency)
+    reset_rule(engine, user="dana", model="wine", rule="ModelLatencyHigh", settings=settings)
+    rules = requests.get(f"{prometheus}/api/v1/rules", timeout=TIMEOUT).json()["data"]["groups"][0]["rules"]
+    assert len([r for r in rules if r["name"] == "ModelLatencyHigh"]) == 1

@@ -53,7 +53,7 @@ def _line(alerts: list[SeenAlert], what: str) -> str:
 def states(models: list[str], alerts: list[SeenAlert], early_signs: dict[str, str], *,
            unknown: str = "") -> dict[str, ModelState]:
     """Per model: its state and one line of why. ``early_signs``: model -> a sentence (the last window drifted...);
-    ``unknown``: why nothing could be read (then every model is unknown)."""
+    ``unknown``: why nothing could be read (then every model is unknown; the page says why once)."""
     out = {}
     for model in models:
         own = [a for a in alerts if a.model == model]
@@ -71,7 +71,7 @@ def states(models: list[str], alerts: list[SeenAlert], early_signs: dict[str, st
         elif model in early_signs:
             out[model] = ModelState(model, WARNING, early_signs[model], own)
         elif unknown:
-            out[model] = ModelState(model, UNKNOWN, unknown, own)
+            out[model] = ModelState(model, UNKNOWN, "Neither Prometheus nor Alertmanager answered.", own)
         else:
             out[model] = ModelState(model, HEALTHY, "No alert, and no early sign in the last window.", own)
     return out

@@ -65,7 +65,7 @@ DEFAULT_RULES: tuple[RuleSpec, ...] = (
         "Open Monitor at this model: find the feature that moved and the window where it began. A changed "
         "source or unit: fix the feed. A changed world: collect labelled cases and retrain."),
     RuleSpec(
-        "ModelEstimatedAccuracyDrop", "Estimated accuracy down from the reference",
+        "ModelEstimatedAccuracyDrop", "Estimated accuracy down",
         "max by (model) (mds_model_reference_accuracy{only}) - on (model) "
         'max by (model) (mds_model_estimated_accuracy{{window="last"{sel}}}) > {threshold}',
         0.10, 0, 1, "a drop in accuracy (a share: 0.10 is 10 points)", "critical",
@@ -92,7 +92,7 @@ DEFAULT_RULES: tuple[RuleSpec, ...] = (
         "payload change shows in Check a payload; a crashed server in `mds local status` or its pods.",
         includes_minimum=False),
     RuleSpec(
-        "ModelLatencyHigh", "Slow answers (p95 above the objective)",
+        "ModelLatencyHigh", "Slow answers (p95)",
         'max by (model) (mds_model_latency_p95_seconds{{window="last"{sel}}}) > {threshold}',
         0.5, 0, 600, "the latency objective in seconds", "warning",
         "{{ $labels.model }}: 95% of its answers took up to {{ $value | humanizeDuration }}, over the objective.",
@@ -133,6 +133,11 @@ class EffectiveRule:
     @property
     def source(self) -> str:
         return f"set for {self.model} by {self.changed_by}" if self.changed_by else "default"
+
+    @property
+    def for_text(self) -> str:
+        """How long the condition must hold, as Prometheus writes it (``0s``, ``5m``)."""
+        return duration(self.for_seconds)
 
 
 def _string(value: str) -> str:

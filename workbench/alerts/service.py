@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -87,6 +87,13 @@ def alert_timeline(engine: Engine, *, since: datetime | None = None, settings: S
         active = am.alerts()
     except AlertsError as exc:
         active, message = [], str(exc)
+    if url is not None and not message:
+        # Alertmanager tells no one that a silenced alert resolved: a stored firing alert it no longer holds has
+        # ended (when is not known). Prometheus re-sends what still fires every minute, so none is missed.
+        holding = {a.fingerprint for a in active}
+        for key, row in list(occurrences.items()):
+            if row.state == "firing" and row.fingerprint not in holding:
+                occurrences[key] = replace(row, state="resolved")
     for alert in active:
         key = (alert.fingerprint, alert.starts_at.replace(microsecond=alert.starts_at.microsecond // 1000 * 1000))
         match = occurrences.get(key) or next((r for k, r in occurrences.items() if k[0] == alert.fingerprint

@@ -150,4 +150,5 @@ def test_alertmanager_down_is_named_and_the_rest_still_answers(alerting, tmp_pat
     assert "not reachable" in timeline.message  # the stored notifications are still listed
     nothing = Settings(home=tmp_path, prometheus_url="http://127.0.0.1:9", alertmanager_url="http://127.0.0.1:9")
     states, message = service.health_states(["wine"], settings=nothing)
-    assert states["wine"].state == "unknown" and "Prometheus at http://127.0.0.1:9" in states["wine"].why
+    assert states["wine"].state == "unknown" and "Prometheus at http://127.0.0.1:9" in message
+    assert states["wine"].why == "Neither Prometheus nor Alertmanager answered."
