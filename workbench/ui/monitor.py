@@ -97,10 +97,12 @@ def follow_new_calls(model: str, drawn: float | None, *, follow: bool) -> None:
     """While ``follow`` (a simulation runs, or the person asked), look for new calls every few seconds and
     redraw the page when there are; once the simulation ends, one last redraw."""
     simulating = simulation_running(model)
+    drawing = [True]  # the run that draws the page calls watch() once itself: only the timer's runs may redraw
 
     @st.fragment(run_every=FOLLOW_SECONDS if follow else None)
     def watch() -> None:
-        if not follow:
+        if drawing[0] or not follow:  # during the drawing run new calls arrive too: redrawing then never ends
+            drawing[0] = False
             return
         if last_call(model) != drawn or (simulating and not simulation_running(model)):
             st.rerun(scope="app")
