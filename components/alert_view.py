@@ -30,8 +30,8 @@ SILENCE_HOURS = {"1 hour": 1, "4 hours": 4, "12 hours": 12, "1 day": 24, "3 days
 
 def health_line_md(state: ModelState) -> str:
     """One line of Markdown: a coloured state word and why."""
-    colour, icon = BADGES.get(state.state, BADGES["unknown"])
-    return f":{colour}-badge[{icon} {md_escape(state.label)}] " + md_escape(state.why)
+    colour_md, icon_md = BADGES.get(state.state, BADGES["unknown"])  # our own words
+    return f":{colour_md}-badge[{icon_md} {md_escape(state.label)}] " + md_escape(state.why)
 
 
 def timeline_figure(rows: list[AlertRow], start: datetime, end: datetime) -> go.Figure:

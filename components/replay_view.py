@@ -23,15 +23,15 @@ def render_replay(result: ReplayResult, *, key: str) -> None:
     """The replay's headline, then its tables; every count says what it counts."""
     st.markdown(md("**{} of {} answers change ({}) on {}**", f"{result.changed:,}", f"{result.answered:,}",
                    percent(result.changed_share), result.target))
-    parts = [md("{} rows replayed of {} logged (a call may hold several rows)", f"{result.replayed:,}", f"{result.logged:,}")]
+    parts_md = [md("{} rows replayed of {} logged (a call may hold several rows)", f"{result.replayed:,}", f"{result.logged:,}")]
     if result.limited:
-        parts.append("the newest only (the limit)")
+        parts_md.append("the newest only (the limit)")
     if result.failed:
-        parts.append(md("{} the new version could not answer", count(result.failed, "row")))
+        parts_md.append(md("{} the new version could not answer", count(result.failed, "row")))
     if result.skipped:
-        parts.append(md("{} not sent (see below)", count(result.skipped, "call")))
-    parts.append(md("{} rows/s", f"{result.rows_per_s:,.0f}"))
-    st.caption(" · ".join(parts))
+        parts_md.append(md("{} not sent (see below)", count(result.skipped, "call")))
+    parts_md.append(md("{} rows/s", f"{result.rows_per_s:,.0f}"))
+    st.caption(" · ".join(parts_md))
     if result.confusion is not None and not result.confusion.empty:
         st.markdown("**Where classes move**")
         st.caption(md("Rows: the class logged then. Columns: the class {} gives. Off the diagonal: the changes.",

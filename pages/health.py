@@ -18,7 +18,8 @@ from workbench.ui.catalog import load_entries
 
 st.title("See which models need attention")
 top = st.columns([3, 1])
-period = top[0].segmented_control("Period", list(glue.PERIODS), default="Last 7 days", key="health.period") \
+PERIOD_NAMES = list(glue.PERIODS)  # our own words
+period = top[0].segmented_control("Period", PERIOD_NAMES, default="Last 7 days", key="health.period") \
     or "Last 7 days"
 if top[1].button("Refresh", icon=":material/refresh:", key="health.refresh", help="Read the alerts again."):
     glue.refresh()

@@ -2,8 +2,8 @@
 
 The rule: the catalog (``WORKBENCH_CATALOG``, shown read-only on Admin; the app has no catalog upload) is
 discovery, so its endpoints are the only URLs the app calls. Loading it and opening every page calls a
-model's own endpoint only for its health and metadata (``GET .../ready`` and ``GET /v2/models/<m>``, or
-Seldon's ``/health/status`` and ``/api/v1.0/metadata``); its explainer, drift detector and logger are
+model's own endpoint only for its health and metadata (``GET .../ready``, ``GET /v2/models/<m>`` and the
+server's own ``GET /v2``, which tells the payload check whose rules apply, or Seldon's ``/health/status`` and ``/api/v1.0/metadata``); its explainer, drift detector and logger are
 called only when someone asks for an explanation, a drift check or simulated traffic; and a URL anywhere
 else (description, tags, model-card text, links, images, metadata URLs, schema or data paths) is never
 fetched. Two loopback listeners count: one named everywhere but as an endpoint must stay untouched, one
@@ -59,5 +59,5 @@ def test_loading_listing_and_showing_the_catalog_fetches_nothing_it_names(logged
     time.sleep(0.5)  # a fetch that went out late still arrives
     listener.assert_untouched()
     assert endpoint.hits, "the endpoint model was never checked: the test saw nothing"
-    allowed = {("GET", "/mds/v2/models/m/ready"), ("GET", "/mds/v2/models/m")}
+    allowed = {("GET", "/mds/v2/models/m/ready"), ("GET", "/mds/v2/models/m"), ("GET", "/mds/v2")}
     assert {(h.method, h.path) for h in endpoint.hits} <= allowed, [(h.method, h.path) for h in endpoint.hits]

@@ -16,6 +16,9 @@ ALLOWED = {"numpy", "pandas", "sklearn", "joblib", "mlserver", "seldon_core", "w
 # Served modules that the embedded MDS starts with the app's own venv (server_specs says which), and what
 # that venv adds for them: the Seldon v1 explainer is a Tornado server around an Alibi explainer.
 APP_ENV = {"v1_explainer.py": {"alibi", "requests", "tornado"}}
+# Modules that run in the environment of a server other than MLServer and seldon-core, and what it adds: the MLflow
+# check in .venvs/mlflow, the published MLflow runtime in MLServer's environment with mlserver-mlflow.
+OTHER_ENV = {"mlflow_check.py": {"mlflow"}, "mlflow_runtime.py": {"mlserver_mlflow"}}
 
 
 def top_level_imports(path: Path) -> set[str]:
@@ -32,8 +35,8 @@ def top_level_imports(path: Path) -> set[str]:
 def test_served_modules_import_only_what_server_envs_have(path):
     import sys
 
-    foreign = (top_level_imports(path) - ALLOWED - APP_ENV.get(path.name, set()) - set(sys.stdlib_module_names)
-               - {"__future__"})
+    foreign = (top_level_imports(path) - ALLOWED - APP_ENV.get(path.name, set()) - OTHER_ENV.get(path.name, set())
+               - set(sys.stdlib_module_names) - {"__future__"})
     assert foreign == set()
 
 
@@ -45,7 +48,8 @@ def test_package_inits_import_nothing(init):
 @pytest.mark.parametrize(
     ("python", "modules"),
     [
-        (mlserver_python, ["embedded_mds.served.transformers", "embedded_mds.served.echo_runtime"]),
+        (mlserver_python, ["embedded_mds.served.transformers", "embedded_mds.served.echo_runtime",
+                           "embedded_mds.served.mlflow_runtime"]),
         (seldon_python, ["embedded_mds.served.seldon_model", "embedded_mds.served.seldon_launcher"]),
     ],
     ids=["mlserver-env", "seldon-env"],

@@ -30,8 +30,8 @@ def test_demo_users_and_passwords():
 
 @pytest.mark.parametrize(("role", "pages"), [
     ("analyst", {"models", "predict", "compare", "history", "batch", "explain", "payload_check"}),
-    ("data_scientist", {"models", "predict", "compare", "history", "batch", "explain", "payload_check", "feedback_review", "monitor", "publish"}),
-    ("admin", {"models", "predict", "compare", "history", "batch", "explain", "payload_check", "feedback_review", "monitor", "publish", "admin"}),
+    ("data_scientist", {"models", "predict", "compare", "history", "batch", "explain", "payload_check", "feedback_review", "monitor", "publish", "health"}),
+    ("admin", {"models", "predict", "compare", "history", "batch", "explain", "payload_check", "feedback_review", "monitor", "publish", "health", "admin"}),
 ])
 def test_pages_per_role(role, pages):
     assert set(pages_for(role)) == pages

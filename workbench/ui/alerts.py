@@ -14,7 +14,7 @@ from urllib.parse import quote
 import streamlit as st
 
 from components.alert_view import RuleChange, SilenceRequest
-from components.text import md
+from components.text import md, md_escape
 from workbench.alerts import rule_settings
 from workbench.alerts import service as alerts_service
 from workbench.alerts.model_state import ModelState
@@ -72,7 +72,7 @@ def monitor_link(where: Any, model: str, *, label: str = "Open Monitor") -> None
     if page is None:
         where.markdown(md("[{}](/monitor?model={})", label, quote(model)))
         return
-    where.page_link(page, label=label, icon=":material/monitoring:", query_params={"model": model})
+    where.page_link(page, label=md_escape(label), icon=":material/monitoring:", query_params={"model": model})
 
 
 def refresh() -> None:

@@ -32,10 +32,10 @@ def test_check_accepts_a_right_payload_and_fixes_a_wrong_one(catalog_path, refs,
     fixed = tmp_path / "fixed.json"
     assert run(catalog_path, "check", "tips", "--payload", wrong, "--fix", fixed) == 1
     err = capsys.readouterr().err
-    assert "tips will not accept this payload as it is:" in err
+    assert "tips will not accept this payload as it is (mlserver " in err
     assert "This is a Seldon v1 payload, but model 'tips' speaks V2" in err
     assert run(catalog_path, "check", "tips", "--payload", fixed) == 0
-    assert "tips will accept this payload (v2, 1 row(s))." in capsys.readouterr().out
+    assert "tips will accept this payload (v2, 1 row(s); mlserver " in capsys.readouterr().out
     answer = requests.post(refs["tips"].predict_url, data=fixed.read_bytes(), headers={"Content-Type": "application/json"},
                            timeout=10)
     assert answer.status_code == 200, answer.text  # the fix is what the real server takes
