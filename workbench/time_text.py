@@ -18,8 +18,7 @@ SECOND = "%d %b %Y %H:%M:%S"
 # Within one chart or list of windows the year is the same for all and only takes room.
 SHORT_DAY = "%d %b"
 SHORT_MINUTE = "%d %b %H:%M"
-# The clock alone, where the day is plain (an "as of" time, a window that began today).
-CLOCK = "%H:%M"
+# The clock alone, where the day is plain (an "as of" time).
 CLOCK_SECOND = "%H:%M:%S"
 
 

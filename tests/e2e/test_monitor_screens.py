@@ -1,13 +1,17 @@
-"""The Monitor page in Chromium over one day and over thirty days of simulated traffic; screenshots kept.
+"""The Monitor page in Chromium over three quiet days and a two-minute burst, and over thirty days of simulated
+traffic; screenshots kept.
 
 Rows are drawn as `mds simulate` draws them (reference resampled and jittered, one feature shifted
 on the last day) and written through the store's bulk insert, so that thirty days take seconds.
-The screenshots land in pytest's tmp folder (and docs/ with WORKBENCH_UPDATE_SCREENSHOTS=1).
+What a person would see at once is asserted: the burst keeps the history's half-day windows, the last
+hour is cut in 5-minute windows, no number or label is cut short at 1024 or 1400 px.
+The screenshots land in pytest's tmp folder (and ``$SCREEN_DIR`` when set).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,12 +31,15 @@ from workbench.store.request_log import LogWrite, log_row, store_log
 pytestmark = pytest.mark.e2e
 
 
-def fill(db: str, ref, days: int, rows: int) -> None:  # type: ignore[no-untyped-def]
+def fill(db: str, ref, days: int, rows: int, *, burst: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """``rows`` calls over ``days`` up to now, then (``burst``) that many more in the last two minutes."""
     reference = read_reference(ref.reference_data)
     rng = np.random.default_rng(3)
-    frame = draw_rows(reference, rows, rng)
     now = datetime.now(UTC)
-    times = [now - timedelta(days=days) + (timedelta(days=days) / rows) * (i + 0.5) for i in range(rows)]
+    end = now - timedelta(minutes=10) if burst else now
+    times = [now - timedelta(days=days) + ((end - now + timedelta(days=days)) / rows) * (i + 0.5) for i in range(rows)]
+    times += [now - timedelta(minutes=2) + timedelta(seconds=120 * i / burst) for i in range(burst)]
+    frame = draw_rows(reference, len(times), rng)
     mask = np.array([t >= now - timedelta(days=1) for t in times])
     numeric = [c for c in reference.columns if reference[c].dtype.kind == "f"]
     frame = apply_drift(frame, reference, Drift(numeric[0], 2.0), mask, rng)
@@ -44,11 +51,28 @@ def fill(db: str, ref, days: int, rows: int) -> None:  # type: ignore[no-untyped
     store_log(open_store(db), write)
 
 
-@pytest.mark.parametrize("days,rows", [(1, 1500), (30, 6000)])
-def test_monitor_screens(browser, catalog_path, refs, tmp_path: Path, days: int, rows: int):
+CUT_JS = """() => {
+  const out = [];
+  document.querySelectorAll("[data-testid='stMetricLabel'], [data-testid='stMetricValue']").forEach(box => {
+    [box, ...box.querySelectorAll('*')].forEach(el => {
+      if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) out.push(box.innerText.trim());
+    });
+  });
+  return [...new Set(out)];
+}"""
+
+
+def cut_short(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """The metric labels and values the page cuts to "Calls in the last ..." (an ellipsis where text ran out)."""
+    return page.evaluate(CUT_JS)
+
+
+@pytest.mark.parametrize("days,rows,burst,width_words", [(3, 280, 1200, "12 hours"), (30, 6000, 0, "a day")])
+def test_monitor_screens(browser, catalog_path, refs, tmp_path: Path, days: int, rows: int, burst: int,
+                         width_words: str):
     ref = next(r for r in refs.values() if r.reference_data is not None)  # the page's default model
     db = f"sqlite:///{tmp_path / 'wb.db'}"
-    fill(db, ref, days, rows)
+    fill(db, ref, days, rows, burst=burst)
     port = free_port()
     env = {**os.environ, "WORKBENCH_CATALOG": str(catalog_path), "WORKBENCH_AUTH": "off",
            "WORKBENCH_DATABASE_URL": db, "PYTHONPATH": str(REPO), "WORKBENCH_PROMETHEUS_URL": ""}
@@ -57,24 +81,35 @@ def test_monitor_screens(browser, catalog_path, refs, tmp_path: Path, days: int,
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=REPO, env=env, stdout=(tmp_path / "streamlit.log").open("wb"), stderr=subprocess.STDOUT,
         start_new_session=True)
+    name = f"{days}d" + ("-burst" if burst else "")
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process)
         for width in (1024, 1400):
             page = browser.new_context(viewport={"width": width, "height": 3400}).new_page()
             page.set_default_timeout(120_000)
-            page.goto(f"{url}/monitor")
+            page.goto(f"{url}/monitor?model={ref.name}")
             expect(page.get_by_role("heading", name="Watch a model's health")).to_be_visible(timeout=60_000)
             expect(page.get_by_text("Every view of drift on this page uses this threshold")).to_be_visible(timeout=120_000)
             settle(page, timeout=120_000)
             page.wait_for_timeout(1500)  # plotly draws after the script run
-            shot = tmp_path / f"monitor-{days}d-{width}.png"
-            page.screenshot(path=str(shot), full_page=True)
+            page.screenshot(path=str(tmp_path / f"monitor-{name}-{width}.png"), full_page=True)
+            # the whole history in windows fitted to it, however dense its last two minutes
+            expect(page.get_by_text(re.compile(f"calls in the whole history, .* windows of {width_words}"))).to_be_visible()
+            expect(page.get_by_text(re.compile(r"As of \d\d:\u2060?\d\d:\u2060?\d\d UTC"))).to_be_visible()
             page.get_by_role("tab", name="Calls, errors and latency").click()
             page.wait_for_timeout(1500)
-            page.screenshot(path=str(tmp_path / f"monitor-{days}d-{width}-health.png"), full_page=True)
-            width_words = "an hour" if days == 1 else "a day"  # windows fitted to the span: hours for a day
-            expect(page.get_by_text(f"windows of {width_words}.")).to_be_visible()
+            page.screenshot(path=str(tmp_path / f"monitor-{name}-{width}-health.png"), full_page=True)
+            assert cut_short(page) == [], f"cut at {width} px"
+            if burst:  # the last hour: the burst in 5-minute windows, its calls counted once
+                page.get_by_text("Last hour", exact=True).click()
+                settle(page, timeout=120_000)
+                expect(page.get_by_text(re.compile(r"calls in the last hour, .* windows of 5 minutes"))).to_be_visible()
+                expect(page.get_by_text("Calls in the last hour", exact=True)).to_be_visible()
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(tmp_path / f"monitor-{name}-{width}-hour.png"), full_page=True)
+                assert cut_short(page) == [], f"cut at {width} px over the last hour"
+                assert "period=hour" in page.url and f"model={ref.name}" in page.url
             page.context.close()
             if os.environ.get("SCREEN_DIR"):
                 for png in tmp_path.glob("*.png"):

@@ -3,7 +3,7 @@ and Seldon feedback rewards read from a real Prometheus; screenshots kept for a 
 
 They land in ``tests/artifacts/screenshots/monitor/<days>d-<width>-<tab>.png`` (or under
 ``$WORKBENCH_SCREENSHOTS_DIR``). The test asserts what a person would notice at once: an exception, the
-reward missing from the accuracy chart, a tab with no chart.
+reward missing from the accuracy chart, a tab with no chart, a number or its label cut short.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import REPO, running_app, settle
-from tests.e2e.test_monitor_screens import fill
+from tests.e2e.test_monitor_screens import cut_short, fill
 from tests.workbench.monitor.conftest import SCRAPE_SECONDS, prometheus  # noqa: F401  (the session fixture)
 
 pytestmark = pytest.mark.e2e
@@ -85,6 +85,7 @@ def test_monitor_tabs(browser, catalog_path, refs, prometheus, tmp_path: Path, d
                 page.screenshot(path=str(target), full_page=True)
                 page.set_viewport_size({"width": width, "height": 1000})
                 assert not page.locator("[data-testid='stException']").count(), f"{tab}: an exception"
+                assert cut_short(page) == [], f"{tab}: cut short at {width} px"
                 if tab == "Accuracy":
                     expect(page.locator(".legendtext", has_text="Seldon feedback reward").first).to_be_attached()
             page.context.close()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -78,6 +78,8 @@ class Timeline:
     """when the log was read"""
     outlier_threshold: float = float("nan")
     """the distance above which a call is an outlier (99% of the reference lies closer to its own neighbours)"""
+    recent_calls: int = 0
+    """calls in the window's width just before ``as_of`` (the last 5 minutes, the last 12 hours): the rate now"""
 
     @property
     def empty(self) -> bool:
@@ -162,6 +164,9 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
                                 max_windows=max_windows)
     stats = counted[plan]
     total = sum(stat.calls for stat in stats)
+    # one range of the log's index: the rate now is over the last window's width, not over the latest window,
+    # which may have begun seconds ago (21 s after a burst, its rate read 0.6 calls/s for 10)
+    recent = window_stats(engine, model, now - plan.width, plan.width.total_seconds(), 1, sources=sources)[0].calls
     rows, p_columns, matrices, parts, to_score = [], {}, {}, [], []
     for k, stat in enumerate(stats):
         w_start, w_end = plan.bounds(k)
@@ -207,7 +212,7 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
     return Timeline(plan, pd.DataFrame(rows), p_values, detector.threshold, correction_text(len(inputs.names)),
                     inputs.method_note, outliers, matrices, fit.x_ref, inputs.names, inputs.category_labels,
                     widened, (first, last), period, (start, end), now,
-                    fit.novelty.threshold if to_score else float("nan"))
+                    fit.novelty.threshold if to_score else float("nan"), recent)
 
 
 def _drift_rows(matrix: np.ndarray, keys: list[int], limit: int) -> np.ndarray:
@@ -225,33 +230,22 @@ class TrafficSummary:
     calls: int
     errors: int
     mean_latency_ms: float | None
-    latest_rate: float | None
-    """Calls per second in the latest window that has begun, over the part of it that has passed."""
-    latest_seconds: float
-    """How many seconds ``latest_rate`` is over."""
-    latest_start: datetime | None = None
-    """When that window began."""
-    latest_open: bool = False
-    """The window has not ended yet (its rate is over the part that has passed)."""
+    recent_rate: float | None
+    """Calls per second over the last ``recent`` before the page read the log."""
+    recent: timedelta | None
+    """One window's width: the last 5 minutes of the last hour, the last 12 hours of three days."""
 
 
 def traffic_summary(timeline: Timeline) -> TrafficSummary:
-    """Calls, errors, mean latency of the period, and the rate of its latest window (not of the whole period:
-    three days of 500 calls read 0.002 calls/s while a simulation sends 10 a second)."""
+    """Calls, errors, mean latency of the period, and the rate over its last window's width (not over the whole
+    period: three days of 500 calls read 0.002 calls/s while a simulation sends 10 a second)."""
     w = timeline.windows
     calls, errors = int(w["calls"].sum()), int(w["errors"].sum())
     timed = w[w["mean_latency_ms"].notna() & (w["calls"] > 0)]
     latency = float((timed["mean_latency_ms"] * timed["calls"]).sum() / timed["calls"].sum()) if len(timed) else None
-    rate, seconds, start, open_ = None, 0.0, None, False
-    plan, as_of = timeline.plan, timeline.as_of
-    if plan is not None and as_of is not None and len(w):
-        begun = w[pd.to_datetime(w["window"], utc=True) <= pd.Timestamp(as_of)]
-        if len(begun):
-            start = pd.Timestamp(begun["window"].iloc[-1]).to_pydatetime()
-            open_ = as_of - start < plan.width
-            seconds = min(plan.width, as_of - start).total_seconds()
-            rate = int(begun["calls"].iloc[-1]) / seconds if seconds > 0 else None
-    return TrafficSummary(calls, errors, latency, rate, seconds, start, open_)
+    width = timeline.plan.width if timeline.plan is not None else None
+    rate = timeline.recent_calls / width.total_seconds() if width else None
+    return TrafficSummary(calls, errors, latency, rate, width)
 
 
 def ranked_features(timeline: Timeline) -> list[str]:

@@ -27,10 +27,17 @@ from workbench.monitor.timeline import (
     sustained_drift,
     traffic_summary,
 )
-from workbench.monitor.windows import DEFAULT_PERIOD, PERIODS, Period, period_of, unknown_period_text
+from workbench.monitor.windows import (
+    DEFAULT_PERIOD,
+    PERIODS,
+    Period,
+    duration_unit,
+    period_of,
+    unknown_period_text,
+)
 from workbench.store.traffic import time_span
 from workbench.store.traffic_windows import prediction_ids
-from workbench.time_text import CLOCK, CLOCK_SECOND, SECOND, SHORT_MINUTE, when, whens
+from workbench.time_text import CLOCK_SECOND, SECOND, SHORT_MINUTE, when, whens
 from workbench.ui import admin_simulation, resources
 
 TTL_SECONDS = 60
@@ -196,13 +203,11 @@ def traffic_metrics(tl: Timeline) -> list[tuple[str, str, str]]:
     if summary.mean_latency_ms is not None:
         out.append(("Mean latency", number(summary.mean_latency_ms, "ms"),
                     source + " Response time minus request time, as the logger saw them."))
-    if summary.latest_rate is not None:
-        start = summary.latest_start
-        label = (f"Calls per second since {when(start, CLOCK)}" if summary.latest_open
-                 else f"Calls per second, window of {tl.plan.label(start) if tl.plan else start}")
-        out.append((label, number(summary.latest_rate),
-                    f"Request log: the calls of the latest window divided by the {summary.latest_seconds:,.0f} s of "
-                    "it that have passed (the rate of the whole period would hide a burst in days of quiet)."))
+    if summary.recent_rate is not None and summary.recent is not None:
+        out.append((f"Calls per second, last {duration_unit(summary.recent)}", number(summary.recent_rate),
+                    f"Request log: the calls of the last {duration_unit(summary.recent)} before "
+                    f"{when(tl.as_of, CLOCK_SECOND)} UTC (one window's width), divided by its seconds. The rate of "
+                    "the whole period would hide a burst in days of quiet."))
     return out
 
 

@@ -231,7 +231,10 @@ def test_the_last_hour_of_a_burst_is_cut_in_five_minute_windows(engine):
                                                      NOW + timedelta(minutes=2))
     summary = traffic_summary(tl)
     assert summary.calls == int(tl.windows["calls"].sum()) >= 1500
-    assert summary.latest_open and summary.latest_rate > 5  # the latest window's rate, not the hour's
+    # the rate over the last 5 minutes (the burst's 1,500 calls and the history's last few), not the hour's
+    assert summary.recent == timedelta(minutes=5) and 1500 / 300 <= summary.recent_rate <= 1510 / 300
+    later = build_timeline(engine, "m", SCHEMA, reference(), period="hour", now=NOW + timedelta(minutes=2, seconds=20))
+    assert traffic_summary(later).recent_rate >= 1500 / 300  # 20 s into a new window: still the burst's rate
 
 
 def test_no_accuracy_is_estimated_from_a_handful_of_calls(engine):
