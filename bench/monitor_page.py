@@ -85,7 +85,7 @@ def main() -> None:
 
     def timed() -> tuple[float, float]:
         t0, c0 = time.perf_counter(), time.process_time()
-        glue.timeline(url, MODEL, "all", schema(), reference)
+        glue.timeline(url, MODEL, "all", "all", None, schema(), reference)
         return time.perf_counter() - t0, time.process_time() - c0
 
     st.cache_resource.clear()
@@ -94,9 +94,10 @@ def main() -> None:
     st.cache_data.clear()
     cold_read = timed()  # a visit after the minute's cache expired: the reference fit kept, the traffic read again
     warm = sorted(timed() for _ in range(5))[2]
-    tl = glue.timeline(url, MODEL, "all", schema(), reference)
+    tl = glue.timeline(url, MODEL, "all", "all", None, schema(), reference)
     print(f"{int(tl.windows['calls'].sum()):,} calls in {len(tl.windows)} windows of one {tl.plan.unit}, "
-          f"{int(tl.windows['sampled_rows'].sum()):,} rows sampled, {int(tl.windows['tested_rows'].sum()):,} tested; "
+          f"{int(tl.windows['sampled_rows'].sum()):,} rows read, {int(tl.windows['scored_rows'].sum()):,} scored for outliers, "
+          f"{int(tl.windows['tested_rows'].sum()):,} tested for drift; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall time counts the wait for a core; "
           "CPU time is this process's own work)")
     for name, (wall, cpu) in (("cold, nothing cached", cold), ("cold read, reference fit cached", cold_read),

@@ -6,7 +6,7 @@ sparse traffic by the median window, never by a burst). It reads per-window coun
 (`store.traffic_windows`), then each window's rows:
 
 - **outliers** are scored on every call of the period (up to ``SCORED_LIMIT`` calls; above that on
-  a stated pseudo-random sample), by the same nearest-neighbour distance to the reference data that
+  a stated pseudo-random sample of that size, each window its share), by the same nearest-neighbour distance to the reference data that
   Predict shows beside an answer (`novelty.NoveltyCheck`): a request Predict called unusual is
   among the strangest here, whatever else arrived in its window;
 - **drift** is tested on at most ``sample_limit`` calls of a window (the rows with the smallest fixed
@@ -41,7 +41,7 @@ from .windows import DEFAULT_PERIOD, MAX_WINDOWS, PERIODS, Period, WindowPlan, f
 
 SOURCES: dict[str, tuple[str, ...] | None] = {"all": None, "workbench": (WORKBENCH,)}
 SAMPLE_LIMIT = 1_000  # drift, per window; K-S on 1,000 rows vs the reference sees a shift of 0.15 sd
-SCORED_LIMIT = 20_000  # outliers, per period: 20,000 rows read and scored take about a second
+SCORED_LIMIT = 20_000  # outliers, per period: every call up to 20,000 (scored in about half a second)
 TOO_FEW = "too few rows"
 OUTLIER_COLUMNS = ["time", "window", "score", "is_outlier", "source", "request_id"]
 
@@ -51,9 +51,10 @@ class Timeline:
     plan: WindowPlan | None
     windows: pd.DataFrame
     """window, label, calls, errors, error_rate, mean_latency_ms, sampled_rows (read of ``calls``),
-    scored_rows (of those, the answered ones with readable inputs: scored for outliers), tested_rows
-    (of those, the ones tested for drift), status, min_p_value, is_drift, top_feature,
-    estimated_accuracy, estimated_se"""
+    answered_rows (of those, the answered ones with readable inputs), scored_rows (of those, the ones scored
+    for outliers: all while the period holds at most ``SCORED_LIMIT`` calls), tested_rows (the ones tested for
+    drift: at most ``SAMPLE_LIMIT``), status, min_p_value, is_drift, top_feature, estimated_accuracy,
+    estimated_se"""
     p_values: pd.DataFrame
     """features x windows (window start as columns); NaN where a window was not tested"""
     threshold: float
@@ -129,9 +130,7 @@ def _empty(inputs: DriftInputs, threshold: float, period: Period, as_of: datetim
 def _read_limit(calls: int, total: int, sample_limit: int, scored_limit: int) -> int:
     """Rows to read of a window of ``calls``: all of them while the period fits ``scored_limit``, else the
     window's share of it (never fewer than the drift test takes)."""
-    if total <= scored_limit:
-        return max(1, calls)
-    return max(sample_limit, math.ceil(scored_limit * calls / total))
+    return max(1, calls) if total <= scored_limit else max(sample_limit, _score_limit(calls, total, scored_limit) or 0)
 
 
 def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: pd.DataFrame, *,
@@ -172,7 +171,8 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
         w_start, w_end = plan.bounds(k)
         row = {"window": w_start, "label": plan.label(w_start), "calls": stat.calls, "errors": stat.errors,
                "error_rate": stat.errors / stat.calls if stat.calls else np.nan,
-               "mean_latency_ms": stat.mean_latency_ms, "sampled_rows": 0, "scored_rows": 0, "tested_rows": 0,
+               "mean_latency_ms": stat.mean_latency_ms, "sampled_rows": 0, "answered_rows": 0, "scored_rows": 0,
+               "tested_rows": 0,
                "status": "no calls", "min_p_value": np.nan, "is_drift": None, "top_feature": "",
                "estimated_accuracy": np.nan, "estimated_se": np.nan}
         rows.append(row)
@@ -184,14 +184,17 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
         row["sampled_rows"] = len(sample)
         ok = [i for i, status in enumerate(sample.statuses) if status != "error"]
         matrix, kept = inputs.from_logged([sample.inputs[i] for i in ok])
-        row["scored_rows"] = len(matrix)
-        if len(matrix):
-            chosen = [ok[i] for i in kept]
-            to_score.append(matrix)
+        keys = [sample.keys[ok[i]] for i in kept] if sample.keys else []
+        row["answered_rows"] = len(matrix)
+        scored = _first_keys(keys, len(matrix), _score_limit(stat.calls, total, scored_limit))
+        row["scored_rows"] = len(scored)
+        if len(scored):
+            chosen = [ok[kept[i]] for i in scored]
+            to_score.append(matrix[scored])
             parts.append(pd.DataFrame({"time": [as_time(sample.times[i]) for i in chosen], "window": w_start,
                                        "source": [sample.sources[i] for i in chosen],
                                        "request_id": [sample.request_ids[i] for i in chosen]}))
-        tested = _drift_rows(matrix, [sample.keys[ok[i]] for i in kept] if sample.keys else [], sample_limit)
+        tested = matrix[_first_keys(keys, len(matrix), sample_limit)]
         row["tested_rows"] = len(tested)
         if len(tested) < MIN_ROWS:
             row["status"] = TOO_FEW
@@ -215,12 +218,20 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
                     fit.novelty.threshold if to_score else float("nan"), recent)
 
 
-def _drift_rows(matrix: np.ndarray, keys: list[int], limit: int) -> np.ndarray:
-    """At most ``limit`` rows of ``matrix`` for the drift test: those with the smallest sample keys, in time order."""
-    if len(matrix) <= limit or len(keys) != len(matrix):
-        return matrix[:limit]
-    chosen = np.sort(np.argsort(np.asarray(keys), kind="stable")[:limit])
-    return matrix[chosen]
+def _score_limit(calls: int, total: int, scored_limit: int) -> int | None:
+    """Rows of a window of ``calls`` to score for outliers: all of them (None) while the period fits
+    ``scored_limit``, else the window's share of it."""
+    return None if total <= scored_limit else max(1, math.ceil(scored_limit * calls / total))
+
+
+def _first_keys(keys: list[int], n: int, limit: int | None) -> np.ndarray:
+    """Positions of at most ``limit`` of ``n`` rows, in time order: those with the smallest sample keys (a
+    pseudo-random choice, the same on every visit), or all of them."""
+    if limit is None or n <= limit:
+        return np.arange(n)
+    if len(keys) != n:
+        return np.arange(limit)
+    return np.sort(np.argsort(np.asarray(keys), kind="stable")[:limit])
 
 
 @dataclass(frozen=True)

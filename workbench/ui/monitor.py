@@ -275,10 +275,11 @@ def sample_note(tl: Timeline, limit: int) -> str:
     w = tl.windows
     if w.empty or w["min_p_value"].isna().all():  # nothing was tested: the page says why just below
         return ""
-    read, calls = int(w["sampled_rows"].sum()), int(w["calls"].sum())
-    outliers = ("Outliers are scored on every call." if read >= calls else
-                f"Outliers are scored on {read:,} of the {calls:,} calls, drawn pseudo-randomly by call id.")
-    if (w["tested_rows"] >= w["scored_rows"]).all():
+    scored, calls = int(w["scored_rows"].sum()), int(w["calls"].sum())
+    answered = (w["sampled_rows"] >= w["calls"]).all() and (w["scored_rows"] >= w["answered_rows"]).all()
+    outliers = ("Outliers are scored on every call." if answered else
+                f"Outliers are scored on {scored:,} of the {calls:,} calls, drawn pseudo-randomly by call id.")
+    if (w["sampled_rows"] >= w["calls"]).all() and (w["tested_rows"] >= w["answered_rows"]).all():
         return "Drift is tested on every call of each window. " + outliers
     return (f"Drift is tested on at most {limit:,} calls of a window, drawn pseudo-randomly by call id, the same "
             f"ones on every visit ({int(w['tested_rows'].sum()):,} of {calls:,} calls in all; the counts, errors "
@@ -287,7 +288,7 @@ def sample_note(tl: Timeline, limit: int) -> str:
 
 def window_sample_text(tl: Timeline, k: int) -> str:
     row = tl.windows.iloc[k]
-    if row["tested_rows"] < row["scored_rows"]:
+    if row["tested_rows"] < row["answered_rows"]:
         return (f"Window {row['label']}: drift tested on a sample of {int(row['tested_rows']):,} of its "
                 f"{int(row['calls']):,} calls (drawn pseudo-randomly by call id).")
     return f"Window {row['label']}: drift tested on all {int(row['tested_rows']):,} of its answered calls."

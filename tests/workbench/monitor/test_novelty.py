@@ -51,3 +51,13 @@ def test_tabular_frames_are_encoded_with_categories_as_codes():
 def test_too_little_reference_data_is_a_typed_error():
     with pytest.raises(DriftError, match="complete rows"):
         NoveltyCheck.fit(np.ones((3, 2)))
+
+
+def test_many_rows_get_the_same_distances_as_a_few():
+    """Monitor scores thousands of calls at once (through a k-d tree); Predict scores one: the same numbers."""
+    rng = np.random.default_rng(4)
+    check = NoveltyCheck.fit(rng.normal(size=(500, 6)))
+    rows = rng.normal(size=(3000, 6)) * 1.5
+    together = check.scores(rows)
+    one_by_one = np.concatenate([check.scores(rows[i:i + 100]) for i in range(0, 3000, 100)])
+    assert np.allclose(together, one_by_one, rtol=1e-12, atol=1e-12)

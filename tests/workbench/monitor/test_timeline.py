@@ -222,6 +222,14 @@ def test_a_burst_keeps_the_windows_of_the_history_and_every_call_is_scored(engin
     assert busiest["tested_rows"] == SAMPLE_LIMIT < busiest["scored_rows"]  # drift on a stated sample, outliers on all
 
 
+def test_past_the_scoring_limit_each_window_scores_its_share(engine):
+    fill(engine, 3000, days=2)
+    tl = build_timeline(engine, "m", SCHEMA, reference(), scored_limit=600, sample_limit=50)
+    w = tl.windows
+    assert 600 <= len(tl.outliers) == int(w["scored_rows"].sum()) <= 600 + len(w)  # each window rounds its share up
+    assert (w["tested_rows"] <= 50).all() and (w.loc[w["calls"] > 0, "scored_rows"] > 0).all()
+
+
 def test_the_last_hour_of_a_burst_is_cut_in_five_minute_windows(engine):
     fill(engine, 280, days=3)
     burst(engine, 1500, NOW)
