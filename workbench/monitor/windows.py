@@ -23,6 +23,7 @@ from workbench.time_text import SHORT_DAY, SHORT_MINUTE
 from .range_steps import STEP_LADDER, choose_step
 
 MAX_WINDOWS = 30
+MIN_WINDOWS = 4  # widening stops before fewer windows than this, once one of them can be tested
 SHORTEST = timedelta(minutes=5)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -138,14 +139,17 @@ def quiet_calls(calls: Sequence[int], at_least: int) -> int:
 
 
 def fit_windows(first: datetime, last: datetime, calls_in: Callable[[WindowPlan], Sequence[int]], *,
-                wanted: int, at_least: int, max_windows: int = MAX_WINDOWS) -> tuple[WindowPlan, bool]:
+                wanted: int, at_least: int, max_windows: int = MAX_WINDOWS,
+                min_windows: int = MIN_WINDOWS) -> tuple[WindowPlan, bool]:
     """The period's windows, widened along the ladder while the typical window holds fewer than ``wanted``
     calls; (plan, widened). ``calls_in(plan)`` counts the calls per window.
 
     Nothing is widened when the period's own windows too quiet to test hold fewer than ``at_least`` calls
     between them: no width could make those testable, and wider windows would only blur the busy ones (four
     stray calls before a burst must not turn the last hour's 5-minute windows into one hour). Judged once, at
-    the period's width, so that a burst filling one window decides nothing. Never past one window.
+    the period's width, so that a burst filling one window decides nothing. Nor into fewer than ``min_windows``
+    windows once one of them can be tested (the last day stays a line of 6-hour windows, not three
+    half-days), and never past one window.
     """
     plan = plan_windows(first, last, max_windows=max_windows)
     calls = calls_in(plan)
@@ -154,6 +158,8 @@ def fit_windows(first: datetime, last: datetime, calls_in: Callable[[WindowPlan]
         return plan, False
     for width in (w for w in STEP_LADDER if w > base):
         if typical_calls(calls) >= wanted or plan.count == 1:
+            break
+        if max(calls) >= at_least and plan_windows(first, last, width=width).count < min_windows:
             break
         plan = plan_windows(first, last, width=width)
         calls = calls_in(plan)

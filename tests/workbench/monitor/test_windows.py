@@ -91,9 +91,12 @@ def test_too_few_calls_anywhere_are_not_widened_into_one_wide_window():
     assert not widened and plan.width == timedelta(minutes=5)
 
 
-def test_widening_stops_at_one_window_over_the_period():
-    plan, widened = fit(spread(30, NOW - timedelta(minutes=50), NOW))  # 30 calls can never make a median of 40
-    assert widened and plan.count == 1 and plan.width <= timedelta(hours=2)
+def test_widening_stops_once_a_window_can_be_tested_or_one_window_holds_all():
+    calls = spread(30, NOW - timedelta(minutes=50), NOW)  # 30 calls can never make a median of 40
+    plan, widened = fit(calls)
+    assert widened and max(counter(calls)(plan)) >= MIN_ROWS and plan.width <= timedelta(hours=2)
+    plan, widened = fit(spread(30, NOW - timedelta(days=20), NOW))  # a call a day or so: one window of a week
+    assert widened and plan.width == timedelta(days=7) and plan.count <= 4
 
 
 def test_the_typical_window_ignores_empty_windows_and_bursts():
@@ -122,3 +125,15 @@ def test_a_duration_is_named_as_people_say_it(width, words):
 def test_windows_start_on_whole_multiples_of_their_width():
     plan = plan_windows(NOW - timedelta(days=1), NOW)
     assert plan.start == datetime(2026, 12, 6, 11, tzinfo=UTC) and plan.width == timedelta(hours=1)
+
+
+def test_the_last_day_of_a_burst_stays_a_line_of_windows():
+    """A quiet day and a busy hour: widening for the quiet calls stops at a quarter of the day."""
+    day = spread(130, NOW - timedelta(days=1), NOW - timedelta(hours=1)) + spread(6000, NOW - timedelta(hours=1), NOW)
+    plan, widened = fit(day, "day")
+    assert widened and plan.width == timedelta(hours=6) and plan.count >= 4
+
+
+def test_a_handful_of_minutes_is_widened_until_a_window_can_be_tested():
+    plan, widened = fit(spread(30, NOW - timedelta(minutes=15), NOW))
+    assert widened and plan.count == 1  # one tested window says more than four of seven calls each
