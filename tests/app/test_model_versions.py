@@ -133,7 +133,7 @@ def test_models_shows_each_versions_run_metrics_and_the_registrys_unserved_model
               for t in shown_tables(at)]
     unserved = next(t for t in tables if "latest" in t.columns)
     row = unserved[unserved["model"] == "only-registered"].iloc[0]
-    assert (str(row["latest"]), row["description"]) == ("1", "A churn model nobody serves yet.")
+    assert (float(row["latest"]), row["description"]) == (1.0, "A churn model nobody serves yet.")
     assert NAME not in set(unserved["model"])
     versions = next(t for t in tables if "serving" in t.columns)
     assert sorted(versions["serving"]) == ["answers beside it", "callers get this"]

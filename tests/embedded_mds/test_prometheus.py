@@ -54,7 +54,10 @@ def test_the_app_finds_the_embedded_prometheus_when_no_url_is_set(mds):
     assert prometheus_url(Settings(home=mds.home, prometheus_url="")) == url
     assert prometheus_url(Settings(home=mds.home, prometheus_url="http://prom:9090")) == "http://prom:9090"
     with configured_api(Settings(home=mds.home)) as api:
-        assert len(api.instant("up")) >= 2
+        deadline = time.monotonic() + 30  # a Prometheus that has just started has scraped nothing yet
+        while len(up := api.instant("up")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert len(up) >= 2
 
 
 def test_no_prometheus_anywhere_says_so(tmp_path):
@@ -109,7 +112,12 @@ def test_alerting_runs_beside_prometheus_and_alertmanager_routes_to_the_webhook(
         time.sleep(0.5)
     assert [g["name"] for g in groups] == ["mds-model-health"]
     assert {r["name"] for r in groups[0]["rules"]} >= {"ModelDrift", "ModelNoTraffic", "ModelErrorRateHigh"}
-    managers = requests.get(f"{prometheus}/api/v1/alertmanagers", timeout=TIMEOUT).json()["data"]
+    deadline = time.monotonic() + 30  # Prometheus finds its Alertmanager a moment after it loads its config
+    while True:
+        managers = requests.get(f"{prometheus}/api/v1/alertmanagers", timeout=TIMEOUT).json()["data"]
+        if managers["activeAlertmanagers"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert [m["url"] for m in managers["activeAlertmanagers"]] == [f"{servers[ALERTMANAGER]['url']}/api/v2/alerts"]
     layout = HomeLayout(mds.home)
     config = layout.alertmanager_config.read_text()
