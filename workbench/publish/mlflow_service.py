@@ -15,20 +15,19 @@ A folder with neither a signature nor reference rows is published all the same, 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pandas as pd
 
-from mds_client import MDSError, ModelSchema
-from mds_client.registry import PUBLISHED_BY, MlflowRegistry, ModelVersion
+from mds_client import ModelSchema
+from mds_client.registry import MlflowRegistry, ModelVersion
 from mds_client.schema import from_v2_metadata
 from mds_client.transport import Transport
-from workbench.publish.errors import PublishError
+from workbench.publish import service as steps
 from workbench.publish.mlflow_check import CheckedFolder, check_folder, output_entries
 from workbench.publish.mlflow_folder import MlflowFolder, form_schema, read_folder
-from workbench.publish.service import CHAMPION, Progress, Published, PublishRequest, check_request
-from workbench.publish.serving import ServingTarget, check_name_free, declared_inputs, read_record, serve
+from workbench.publish.service import Progress, Published, PublishRequest, check_request
+from workbench.publish.serving import ServingTarget, check_name_free, declared_inputs, serve
 from workbench.publish.versions import registry_answering
 
 RUNTIME = "embedded_mds.served.mlflow_runtime.PublishedMLflowModel"
@@ -58,30 +57,18 @@ def publish_mlflow(request: PublishRequest, *, registry: MlflowRegistry, target:
     registry_answering(registry, target.home)  # down: refuse here, before anything is registered
     existed = registry.model(request.name) is not None
     version = register_folder(request, folder, kind, reference, registry, user)
-    progress("registered", f"version {version.version} of {request.name} in the registry at {registry.url}"
-                           + ("" if existed else " (a new model)"))
+    steps.say_registered(progress, registry, request.name, version, existed)
     progress("serving", f"loading version {version.version} on the model server with MLServer's MLflow runtime; "
                         "the other models keep answering")
     settings = mlflow_settings(request.name, version.version, inputs, output_entries(checked, folder.outputs),
                                request.descriptions, request.units)
-    card = {"description": request.description or f"{kind} published by {user}.",
-            **request.card, "tags": ["published", "mlflow"]}
-    alias = request.alias.lstrip("@") if request.alias else None
+    card = steps.published_card(request, kind, user, "mlflow")
     files = {f"{MODEL_DIR}/{relative}": data for relative, data in folder.files.items()}
-    try:
-        endpoint = serve(target, request.name, version.version, files, settings,
-                         default=version.version if alias == CHAMPION else None, reference=reference,
-                         samples=folder.example(), card=card, published_by=user, transport=transport)
-    except PublishError as exc:
-        raise PublishError(f"Version {version.version} of '{request.name}' is registered but not served: "
-                           f"{exc.message}", hint=exc.hint) from None
-    if alias:
-        registry.set_alias(request.name, alias, version.version)
-    record = read_record(target.layout, request.name)
-    progress("ready", f"{request.name} version {version.version} answers at {endpoint}")
-    return Published(request.name, version.version, endpoint, kind, served_schema(settings), new_model=not existed,
-                     alias=alias, callers_get=str(record.get("version", version.version)),
-                     served=tuple(record.get("versions", [version.version])))
+    return steps.serve_registered(
+        request, version, existed, kind, served_schema(settings), registry=registry, target=target, progress=progress,
+        serve=lambda default: serve(target, request.name, version.version, files, settings, default=default,
+                                    reference=reference, samples=folder.example(), card=card, published_by=user,
+                                    transport=transport))
 
 
 def model_kind(folder: MlflowFolder, checked: CheckedFolder) -> str:
@@ -106,23 +93,9 @@ def served_schema(settings: dict[str, Any]) -> ModelSchema:
 def register_folder(request: PublishRequest, folder: MlflowFolder, kind: str, reference: pd.DataFrame | None,
                     registry: MlflowRegistry, user: str) -> ModelVersion:
     """A new version of ``request.name`` in the registry (a run by ``user`` with the folder's files), unserved."""
-    registry.create_model(request.name, request.description)
-    run = registry.start_run(user=user, name=f"publish {request.name}")
-    try:
-        for relative, data in folder.files.items():
-            registry.upload(run, f"{MODEL_DIR}/{relative}", data)
-        if reference is not None:
-            registry.upload(run, "reference/reference.csv", reference.to_csv(index=False).encode())
-        registry.upload(run, "card.json", json.dumps({"description": request.description, **request.card}).encode())
-        registry.log(run, params={"model_kind": kind, "mlflow_flavors": ",".join(folder.flavors),
-                                  "reference_rows": str(0 if reference is None else len(reference)),
-                                  "source_file": request.file_name})
-    except MDSError:
-        registry.finish_run(run, "FAILED")
-        raise
-    registry.finish_run(run)
-    return registry.create_version(request.name, run, path=MODEL_DIR, description=request.description,
-                                   tags={PUBLISHED_BY: user, "mds.model_kind": f"mlflow-{folder.flavor}"})
+    files = {f"{MODEL_DIR}/{relative}": data for relative, data in folder.files.items()}
+    return steps.register_files(request, registry, user, files, reference=reference, kind=f"mlflow-{folder.flavor}",
+                                params={"model_kind": kind, "mlflow_flavors": ",".join(folder.flavors)})
 
 
 def _checked_sentence(kind: str, checked: CheckedFolder, inputs: ModelSchema) -> str:

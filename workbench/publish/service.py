@@ -107,18 +107,40 @@ def publish(request: PublishRequest, *, registry: MlflowRegistry, target: Servin
     registry_answering(registry, target.home)  # down: refuse here, before anything is registered
     existed = registry.model(request.name) is not None
     version = register(request, checked, schema, registry, user)
-    progress("registered", f"version {version.version} of {request.name} in the registry at {registry.url}"
-                           + ("" if existed else " (a new model)"))
+    say_registered(progress, registry, request.name, version, existed)
     progress("serving", f"loading version {version.version} on the model server; the other models keep answering")
-    card = {"description": request.description or f"{checked.kind} published by {user}.",
-            **request.card, "tags": ["published"]}
+    card = published_card(request, checked.kind, user)
     settings = model_settings(request.name, version.version, schema, checked, request.descriptions,
                               request.units)
+    return serve_registered(
+        request, version, existed, checked.kind, schema, registry=registry, target=target, progress=progress,
+        serve=lambda default: serve(target, request.name, version.version, {"model.joblib": checked.data}, settings,
+                                    default=default, reference=request.reference, card=card, published_by=user,
+                                    transport=transport))
+
+
+def published_card(request: PublishRequest, kind: str, user: str, *tags: str) -> dict[str, Any]:
+    """The catalog card of a published version: the publisher's words, else what it is and who published it."""
+    return {"description": request.description or f"{kind} published by {user}.", **request.card,
+            "tags": ["published", *tags]}
+
+
+def say_registered(progress: Progress, registry: MlflowRegistry, name: str, version: ModelVersion,
+                   existed: bool) -> None:
+    progress("registered", f"version {version.version} of {name} in the registry at {registry.url}"
+                           + ("" if existed else " (a new model)"))
+
+
+def serve_registered(request: PublishRequest, version: ModelVersion, existed: bool, kind: str, schema: ModelSchema, *,
+                     registry: MlflowRegistry, target: ServingTarget, progress: Progress,
+                     serve: Callable[[str | None], str]) -> Published:
+    """The tail every kind of input shares: ``serve`` puts the registered version beside the others (given the
+    version callers get from now on when the alias asked for is ``champion``, else None) and returns its endpoint;
+    then the alias is set and ``Published`` says where it answers. A version that cannot be served stays
+    registered, and the error says so."""
     alias = request.alias.lstrip("@") if request.alias else None
     try:
-        endpoint = serve(target, request.name, version.version, {"model.joblib": checked.data}, settings,
-                         default=version.version if alias == CHAMPION else None, reference=request.reference,
-                         card=card, published_by=user, transport=transport)
+        endpoint = serve(version.version if alias == CHAMPION else None)
     except PublishError as exc:
         raise PublishError(f"Version {version.version} of '{request.name}' is registered but not served: "
                            f"{exc.message}", hint=exc.hint) from None
@@ -126,7 +148,7 @@ def publish(request: PublishRequest, *, registry: MlflowRegistry, target: Servin
         registry.set_alias(request.name, alias, version.version)
     record = read_record(target.layout, request.name)
     progress("ready", f"{request.name} version {version.version} answers at {endpoint}")
-    return Published(request.name, version.version, endpoint, checked.kind, schema, new_model=not existed,
+    return Published(request.name, version.version, endpoint, kind, schema, new_model=not existed,
                      alias=alias, callers_get=str(record.get("version", version.version)),
                      served=tuple(record.get("versions", [version.version])))
 
@@ -148,18 +170,30 @@ def promote(name: str, version: str, *, registry: MlflowRegistry, target: Servin
 def register(request: PublishRequest, checked: CheckedModel, schema: ModelSchema, registry: MlflowRegistry,
              user: str) -> ModelVersion:
     """A new version of ``request.name`` in the registry (a run by ``user`` with the model's files), unserved."""
+    files = {f"model/{name}": data
+             for name, data in mlflow_files(schema, checked, request.reference.head(EXAMPLE_ROWS)).items()}
+    return register_files(request, registry, user, files, reference=request.reference, kind=checked.kind,
+                          params={"model_kind": checked.kind})
+
+
+def register_files(request: PublishRequest, registry: MlflowRegistry, user: str, files: dict[str, bytes], *,
+                   reference: pd.DataFrame | None, kind: str, params: dict[str, str]) -> ModelVersion:
+    """A new version of ``request.name`` in the registry: a run by ``user`` holding ``files`` (the model under
+    ``model/``), the reference rows (when given) and the card, with ``params`` logged; tagged with its publisher
+    and ``kind``. A failed upload marks the run FAILED and no version is made."""
     registry.create_model(request.name, request.description)
     run = registry.start_run(user=user, name=f"publish {request.name}")
     try:
-        for name, data in mlflow_files(schema, checked, request.reference.head(EXAMPLE_ROWS)).items():
-            registry.upload(run, f"model/{name}", data)
-        registry.upload(run, "reference/reference.csv", request.reference.to_csv(index=False).encode())
+        for path, data in files.items():
+            registry.upload(run, path, data)
+        if reference is not None:
+            registry.upload(run, "reference/reference.csv", reference.to_csv(index=False).encode())
         registry.upload(run, "card.json", json.dumps({"description": request.description, **request.card}).encode())
-        registry.log(run, params={"model_kind": checked.kind, "reference_rows": str(len(request.reference)),
+        registry.log(run, params={**params, "reference_rows": str(0 if reference is None else len(reference)),
                                   "source_file": request.file_name})
     except MDSError:
         registry.finish_run(run, "FAILED")
         raise
     registry.finish_run(run)
     return registry.create_version(request.name, run, path="model", description=request.description,
-                                   tags={PUBLISHED_BY: user, "mds.model_kind": checked.kind})
+                                   tags={PUBLISHED_BY: user, "mds.model_kind": kind})

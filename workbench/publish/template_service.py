@@ -16,14 +16,21 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from mds_client import MDSError
-from mds_client.registry import PUBLISHED_BY, MlflowRegistry, ModelVersion
+from mds_client.registry import MlflowRegistry, ModelVersion
 from mds_client.schema import from_reference
 from mds_client.transport import Transport
-from workbench.publish.errors import PublishError
 from workbench.publish.model_file import CHECK_ROWS
-from workbench.publish.service import CHAMPION, Progress, Published, PublishRequest, check_request
-from workbench.publish.serving import ServingTarget, read_record
+from workbench.publish.service import (
+    Progress,
+    Published,
+    PublishRequest,
+    check_request,
+    published_card,
+    register_files,
+    say_registered,
+    serve_registered,
+)
+from workbench.publish.serving import ServingTarget
 from workbench.publish.template_files import read_template
 from workbench.publish.template_model import (
     TEMPLATE_KIND,
@@ -62,52 +69,27 @@ def publish_template(request: PublishRequest, *, registry: MlflowRegistry, targe
     registry_answering(registry, target.home)  # down: refuse here, before anything is registered
     existed = registry.model(request.name) is not None
     version = register_template(request, checked, registry, user)
-    progress("registered", f"version {version.version} of {request.name} in the registry at {registry.url}"
-                           + ("" if existed else " (a new model)"))
+    say_registered(progress, registry, request.name, version, existed)
     progress("serving", f"starting version {version.version} as a Seldon Core microservice of its own; the other "
                         "models keep answering")
-    card = {"description": request.description or f"{checked.kind} published by {user}.",
-            **request.card, "tags": ["published", "seldon-template"]}
-    alias = request.alias.lstrip("@") if request.alias else None
-    try:
-        endpoint = serve(target.layout, request.name, version.version, checked,
-                         served_metadata(request.name, version.version, [str(c) for c in request.reference.columns],
-                                         checked),
-                         prediction_schema=prediction_schema(schema, checked, request.descriptions),
-                         reference=request.reference, card=card, published_by=user,
-                         default=version.version if alias == CHAMPION else None, sink_url=target.sink_url)
-    except PublishError as exc:
-        raise PublishError(f"Version {version.version} of '{request.name}' is registered but not served: "
-                           f"{exc.message}", hint=exc.hint) from None
-    if alias:
-        registry.set_alias(request.name, alias, version.version)
-    record = read_record(target.layout, request.name)
-    progress("ready", f"{request.name} version {version.version} answers at {endpoint}")
-    return Published(request.name, version.version, endpoint, checked.kind, schema, new_model=not existed,
-                     alias=alias, callers_get=str(record.get("version", version.version)),
-                     served=tuple(record.get("versions", [version.version])))
+    card = published_card(request, checked.kind, user, "seldon-template")
+    metadata = served_metadata(request.name, version.version, [str(c) for c in request.reference.columns], checked)
+    return serve_registered(
+        request, version, existed, checked.kind, schema, registry=registry, target=target, progress=progress,
+        serve=lambda default: serve(target.layout, request.name, version.version, checked, metadata,
+                                    prediction_schema=prediction_schema(schema, checked, request.descriptions),
+                                    reference=request.reference, card=card, published_by=user, default=default,
+                                    sink_url=target.sink_url))
 
 
 def register_template(request: PublishRequest, checked: CheckedTemplate, registry: MlflowRegistry,
                       user: str) -> ModelVersion:
     """A new version of ``request.name`` in the registry (a run by ``user`` with the template's files), unserved."""
-    registry.create_model(request.name, request.description)
-    run = registry.start_run(user=user, name=f"publish {request.name}")
     descriptor = {"module": checked.bundle.module, "class": checked.class_name,
                   "class_names": list(checked.class_names), "answers": [o.kind for o in checked.outputs],
                   "init_metadata": checked.init_metadata, "metadata": checked.metadata,
                   "served_by": "Seldon Core v1 Python wrapper (seldon-core 1.18)"}
-    try:
-        for relative, data in checked.bundle.files.items():
-            registry.upload(run, f"model/{relative}", data)
-        registry.upload(run, f"model/{DESCRIPTOR}", json.dumps(descriptor, indent=2).encode())
-        registry.upload(run, "reference/reference.csv", request.reference.to_csv(index=False).encode())
-        registry.upload(run, "card.json", json.dumps({"description": request.description, **request.card}).encode())
-        registry.log(run, params={"model_kind": TEMPLATE_KIND, "template_class": checked.class_name,
-                                  "reference_rows": str(len(request.reference)), "source_file": request.file_name})
-    except MDSError:
-        registry.finish_run(run, "FAILED")
-        raise
-    registry.finish_run(run)
-    return registry.create_version(request.name, run, path="model", description=request.description,
-                                   tags={PUBLISHED_BY: user, "mds.model_kind": TEMPLATE_KIND})
+    files = {f"model/{relative}": data for relative, data in checked.bundle.files.items()}
+    files[f"model/{DESCRIPTOR}"] = json.dumps(descriptor, indent=2).encode()
+    return register_files(request, registry, user, files, reference=request.reference, kind=TEMPLATE_KIND,
+                          params={"model_kind": TEMPLATE_KIND, "template_class": checked.class_name})
