@@ -8,11 +8,13 @@ scientist silences it and changes the model's latency objective, both recorded i
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from tests.alerting_fixture import health
-from tests.app.conftest import page_path
+from tests.app.conftest import APP, TIMEOUT, page_path
 from tests.app.helpers import shown_tables, texts
 from workbench.settings import get_settings
 from workbench.store import audit, open_store
@@ -48,7 +50,8 @@ def test_a_firing_alert_shows_on_models_and_health_and_can_be_silenced(slow_mode
     assert "1 model firing" in texts(at)
     (table,) = [t for t in shown_tables(at) if "alert" in t.columns]
     row = table[table["model"] == MODEL].iloc[0]
-    assert (row["state"], row["alert"], row["monitor"]) == ("firing", "ModelLatencyHigh", "/monitor?model=tip-amount")
+    assert (row["state"], row["alert"], row["monitor"]) == (
+        "firing", "ModelLatencyHigh", "/monitor?model=tip-amount&period=day")  # hour windows: began 2 h before
 
     at.selectbox(key="health.silence.alert").set_value((MODEL, "ModelLatencyHigh"))
     at.text_input(key="health.silence.why").input("new node pool tonight")
@@ -73,6 +76,26 @@ def test_a_data_scientist_changes_a_models_rule_and_a_bad_value_is_refused(slow_
     assert not at.exception and at.success, [e.value for e in at.error]
     (event,) = audit.events(open_store(slow_model.database_url), action="alert rule changed", model=MODEL)
     assert event.user == "scientist" and event.detail["after"]["threshold"] == 3.0
+
+
+def test_each_alert_opens_monitor_at_its_model_and_the_window_it_began(slow_model, logged_in, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_HEALTH_WINDOW_SECONDS", "60")  # the embedded MDS's minute windows
+    get_settings.cache_clear()
+    at = logged_in("scientist", "health")
+    (table,) = [t for t in shown_tables(at) if "alert" in t.columns]
+    link = urlsplit(table[table["model"] == MODEL].iloc[0]["monitor"])
+    assert link.path == "/monitor" and parse_qs(link.query) == {"model": [MODEL], "period": ["hour"]}
+
+    # the link, followed: Monitor opens at that model over that period
+    monkeypatch.setenv("WORKBENCH_AUTH", "off")
+    get_settings.cache_clear()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({k: v[0] for k, v in parse_qs(link.query).items()})
+    at.run()
+    at.switch_page(page_path("monitor")).run(timeout=120)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="monitor.model").value == MODEL and at.radio(key="monitor.period").value == "hour"
+    assert at.query_params["period"] == "hour" and at.query_params["model"] == MODEL
 
 
 def test_analysts_cannot_open_health(logged_in):

@@ -3,7 +3,8 @@
 - `alert_timeline`: every alert the webhook stored (one row per alert occurrence: when it fired, when it
   resolved), joined with what Alertmanager holds now (silenced or not; an alert not delivered yet, or from
   an organisation's Alertmanager whose receivers are not the workbench); a message says what could not
-  be read, and the rest is shown;
+  be read, and the rest is shown; each row links to Monitor at its model over the period that holds where
+  the trouble began (`monitor_link`);
 - `health_states`: each model's state (`model_state`) from Alertmanager, Prometheus's pending alerts and
   the early signs in the health metrics;
 - `silence` / `unsilence`: through Alertmanager's silences API, recorded in the audit log before they are made.
@@ -13,14 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import Engine
 
-from workbench.alerts.alertmanager_api import ActiveAlert, AlertmanagerAPI, configured_alertmanager
+from embedded_mds.alerting import DEMO_WINDOW_SECONDS
+from workbench.alerts.alertmanager_api import ActiveAlert, AlertmanagerAPI, alertmanager_url, configured_alertmanager
 from workbench.alerts.errors import AlertsError
 from workbench.alerts.model_state import ModelState, SeenAlert, states
 from workbench.monitor import prometheus_api
 from workbench.monitor.prometheus_errors import PrometheusError
+from workbench.monitor.windows import PERIODS
 from workbench.settings import Settings, get_settings
 from workbench.store import audit
 from workbench.store.alerts import notifications
@@ -48,16 +52,36 @@ class AlertRow:
     deliveries: int = 0
     """How many times Alertmanager posted it (0: not delivered to the workbench, read from Alertmanager)."""
     silenced_by: list[str] = field(default_factory=list)
+    lead: timedelta = timedelta(hours=2)
+    """How long before it fired the trouble began: two health windows (ModelDrift needs two drifting ones)."""
 
     @property
     def monitor_link(self) -> str:
-        return f"/monitor?model={self.model}" if self.model else "/monitor"
+        return monitor_link(self.model, self.starts_at, lead=self.lead)
 
     def as_dict(self) -> dict[str, object]:
         return {"model": self.model, "alert": self.alertname, "severity": self.severity, "state": self.state,
                 "summary": self.summary, "runbook": self.runbook, "started": self.starts_at.isoformat(),
                 "ended": self.ends_at.isoformat() if self.ends_at else None, "fingerprint": self.fingerprint,
                 "deliveries": self.deliveries, "silenced_by": self.silenced_by, "monitor": self.monitor_link}
+
+
+def monitor_link(model: str, starts_at: datetime, *, lead: timedelta, now: datetime | None = None) -> str:
+    """Monitor at ``model`` over the shortest period (`PERIODS`) that still holds the alert's start and the
+    ``lead`` before it, where the trouble began: ``/monitor?model=wine&period=hour``."""
+    if not model:
+        return "/monitor"
+    span = (now or datetime.now(UTC)) - (starts_at - lead)
+    period = next((p.key for p in PERIODS.values() if p.length is not None and span <= p.length), "all")
+    return "/monitor?" + urlencode({"model": model, "period": period})
+
+
+def health_window(settings: Settings | None = None) -> timedelta:
+    """The width of the windows the alerts were measured on: the embedded MDS's minute when its Alertmanager is
+    the one read, else ``WORKBENCH_HEALTH_WINDOW_SECONDS`` (an organisation's exporter)."""
+    settings = settings or get_settings()
+    embedded = not settings.alertmanager_url and alertmanager_url(settings) is not None
+    return timedelta(seconds=DEMO_WINDOW_SECONDS if embedded else settings.health_window_seconds)
 
 
 @dataclass
@@ -106,7 +130,9 @@ def alert_timeline(engine: Engine, *, since: datetime | None = None, settings: S
         elif alert.starts_at >= since:
             occurrences[key] = _from_alertmanager(alert, state)
     order = {"firing": 0, "silenced": 1, "resolved": 2}
-    rows = sorted(occurrences.values(), key=lambda r: (order.get(r.state, 3), -r.starts_at.timestamp()))
+    lead = 2 * health_window(settings)
+    rows = sorted((replace(r, lead=lead) for r in occurrences.values()),
+                  key=lambda r: (order.get(r.state, 3), -r.starts_at.timestamp()))
     return Timeline(rows, url, message)
 
 

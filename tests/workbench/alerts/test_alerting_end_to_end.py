@@ -66,7 +66,7 @@ def test_drift_fires_reaches_the_store_once_shows_everywhere_and_resolves(alerti
     assert (states["wine"].state, states["wine"].why) == ("firing", firing.summary)
     timeline = service.alert_timeline(stack.engine, settings=settings)
     (row,) = [r for r in timeline.rows if r.alertname == "ModelDrift"]
-    assert (row.state, row.model, row.monitor_link) == ("firing", "wine", "/monitor?model=wine")
+    assert (row.state, row.model, row.monitor_link) == ("firing", "wine", "/monitor?model=wine&period=day")
 
     monkeypatch.setenv("WORKBENCH_DATABASE_URL", stack.database_url)
     monkeypatch.setenv("WORKBENCH_ALERTMANAGER_URL", stack.alertmanager_url)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from workbench.alerts.alertmanager_api import ActiveAlert
 from workbench.alerts.errors import AlertmanagerUnavailable
-from workbench.alerts.service import alert_timeline
+from workbench.alerts.service import alert_timeline, monitor_link
 from workbench.store.alerts import Notification, store_notifications
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
@@ -52,3 +52,18 @@ def test_without_alertmanager_the_store_is_shown_as_it_is(engine):
     store_notifications(engine, [fired("a1", "wine")])
     timeline = alert_timeline(engine, alertmanager=HeldAlerts(None))
     assert [r.state for r in timeline.rows] == ["firing"] and "not reachable" in timeline.message
+
+
+def test_each_alert_links_to_monitor_at_its_model_over_the_period_where_it_began():
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    minute, hour = timedelta(minutes=1), timedelta(hours=1)
+    # the embedded MDS's minute windows: drift began two minutes before the alert fired
+    assert monitor_link("wine", now - 20 * minute, lead=2 * minute, now=now) == "/monitor?model=wine&period=hour"
+    assert monitor_link("wine", now - 59 * minute, lead=2 * minute, now=now) == "/monitor?model=wine&period=day"
+    # a cluster's hour windows: an alert that fired just now began two hours ago
+    assert monitor_link("wine", now - minute, lead=2 * hour, now=now) == "/monitor?model=wine&period=day"
+    assert monitor_link("wine", now - 3 * 24 * hour, lead=2 * hour, now=now) == "/monitor?model=wine&period=week"
+    assert monitor_link("wine", now - 9 * 24 * hour, lead=2 * hour, now=now) == "/monitor?model=wine&period=all"
+    # a name that is not URL-safe stays one parameter; an alert without a model opens Monitor as it is
+    assert monitor_link("a&b c", now, lead=minute, now=now) == "/monitor?model=a%26b+c&period=hour"
+    assert monitor_link("", now, lead=minute, now=now) == "/monitor"
