@@ -2,7 +2,7 @@
 
 ``store_notifications`` inserts each (fingerprint, start, status) once and counts a repeat as a delivery,
 in one statement per notification (an upsert), so two receivers answering the same repeat at once store
-it once too. ``notifications`` reads them back newest first; ``overrides`` / ``save_override`` /
+it once too (tests/workbench/store/test_alert_notifications.py, on SQLite and PostgreSQL). ``notifications`` reads them back newest first; ``overrides`` / ``save_override`` /
 ``drop_override`` keep a model's own setting of a default rule.
 """
 
@@ -71,9 +71,15 @@ def store_notifications(engine: Engine, items: Iterable[Notification]) -> list[b
     """Store each notification once; per item, whether it was new. A repeat adds a delivery and nothing else."""
     insert = _insert(engine.dialect.name)
     table = AlertNotification.__table__
-    fresh: list[bool] = []
+    items = list(items)
+    fresh: list[bool] = [False] * len(items)
+    # Rows are locked in one order whatever order a delivery lists them in: two deliveries of the same alerts
+    # in opposite orders would otherwise wait on each other (PostgreSQL: "deadlock detected", a 503, a retry).
+    order = sorted(range(len(items)), key=lambda i: (items[i].fingerprint[:64], _utc(items[i].starts_at),
+                                                      items[i].status))
     with engine.begin() as connection:
-        for item in items:
+        for position in order:
+            item = items[position]
             values = {
                 "fingerprint": item.fingerprint[:64], "starts_at": _utc(item.starts_at), "status": item.status,
                 "ends_at": _utc(item.ends_at), "alertname": item.alertname[:200], "model": item.model,
@@ -84,7 +90,7 @@ def store_notifications(engine: Engine, items: Iterable[Notification]) -> list[b
             stmt = insert(table).values(**values).on_conflict_do_update(
                 index_elements=["fingerprint", "starts_at", "status"],
                 set_={"deliveries": table.c.deliveries + 1}).returning(table.c.deliveries)
-            fresh.append(connection.execute(stmt).scalar_one() == 1)
+            fresh[position] = connection.execute(stmt).scalar_one() == 1
     return fresh
 
 
