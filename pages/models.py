@@ -11,10 +11,12 @@ from components.table_view import render_table
 from components.text import md, md_escape, unbroken
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
+from workbench.catalog.search import search
 from workbench.catalog.service import catalogue_table, version_words
 from workbench.ui import resources, state
 from workbench.ui.alerts import model_states, monitor_link
 from workbench.ui.catalog import load_entries, model_card
+from workbench.ui.catalog_search import catalog_filters, clear, query_md, with_feedback
 from workbench.ui.model_picker import model_picker, status_badge_md
 from workbench.ui.publish_versions import registry_only_section, registry_versions_section
 
@@ -31,10 +33,20 @@ if entries is None:
 ready = sum(e.ready for e in entries)
 # healthy / warning / firing from the alerts (Alertmanager, Prometheus); nothing is drawn where neither answers
 health, _ = model_states(tuple(e.name for e in entries))
-st.caption(md("{}, {} ready.", count(len(entries), "model"), ready))
-for row_start in range(0, len(entries), 3):
+query, notes = catalog_filters()
+for note in notes:
+    st.caption(md_escape(note))
+shown = search(entries, query, health=health, with_feedback=with_feedback(query))
+if query.is_empty:
+    st.caption(md("{}, {} ready.", count(len(entries), "model"), ready))
+elif shown:
+    st.caption(md("{} of {} shown: ", count(len(shown), "model"), len(entries)) + query_md(query) + ".")
+else:
+    st.info("No model matches " + query_md(query) + md(" among the {} here.", count(len(entries), "model")))
+    st.button("Clear the search and filters", key="models.clear", on_click=clear, icon=":material/filter_alt_off:")
+for row_start in range(0, len(shown), 3):
     cols = st.columns(3)
-    for col, entry in zip(cols, entries[row_start:row_start + 3], strict=False):
+    for col, entry in zip(cols, shown[row_start:row_start + 3], strict=False):
         with col.container(border=True, key=f"models.card.{entry.name}"):
             st.markdown(md("**{}** ", entry.name) + status_badge_md(entry.ref.status))
             st.caption(md_escape(entry.ref.description or "No description in the catalog."))
@@ -60,7 +72,7 @@ for row_start in range(0, len(entries), 3):
                 if predict is not None:
                     st.switch_page(predict)
 
-table = catalogue_table(entries)
+table = catalogue_table(shown)
 with st.expander("All models as a table"):
     render_table(table, key="models.table", details=["reason", "explainer", "description"])
     st.download_button("Download (CSV)", table.to_csv(index=False), "models.csv", "text/csv", key="models.dl")

@@ -208,3 +208,11 @@ def _plain(row: Feedback, prediction: PredictionRow | None) -> FeedbackItem:
         model=prediction.model if prediction else "", protocol=prediction.protocol if prediction else "",
         request_id=prediction.request_id if prediction else "",
     )
+
+
+def models_with_feedback(store: Engine | Session) -> set[str]:
+    """The models with at least one live feedback item (the Models page's "has feedback" filter)."""
+    with _Transaction(store) as session:
+        query = (select(PredictionRow.model).join(Feedback, Feedback.prediction_id == PredictionRow.id)
+                 .where(Feedback.withdrawn.is_(False)).distinct())
+        return {str(name) for name in session.scalars(query)}
