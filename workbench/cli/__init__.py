@@ -16,6 +16,7 @@
     mds promote NAME VERSION
     mds replay NAME --to VERSION [--since 24h] [--limit N] [--json]   what would change if VERSION answered
     mds alerts list|rules|set|silence|unsilence             model-health alerts (Alertmanager, Prometheus rules)
+    mds segments MODEL [--since 7d] [--json]                where it fails: slices with the worst accuracy, largest drift
 
 A model's version is named NAME@2 (or NAME@champion, an alias of the model registry) wherever a model is.
 
@@ -34,11 +35,11 @@ import sys
 from pathlib import Path
 
 from mds_client import MDSClient, MDSError
-from workbench.cli import alerts, check, explain, feedback, local, logs, models, publish, replay
+from workbench.cli import alerts, check, explain, feedback, local, logs, models, publish, replay, segments
 from workbench.errors import WorkbenchError
 from workbench.paths import default_catalog
 
-GROUPS = (models, check, explain, feedback, logs, local, publish, replay, alerts)
+GROUPS = (models, check, explain, feedback, logs, local, publish, replay, alerts, segments)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,133 @@
+"""A model's segments from the store: its feedback verdicts (or its logged confidence) and its recent calls.
+
+`model_segments` reads what `segments` needs and says in one sentence what it looked at, or why it found
+no slice: accuracy comes from feedback verdicts when there are at least ``MIN_VERDICTS`` of them (given
+in the period), else from the confidence the model logged with its answers (estimated accuracy), else
+there is none to compare; drift compares the period's calls with the reference data. At most
+``TRAFFIC_LIMIT`` calls are read (a fixed pseudo-random sample of the period, stated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from workbench.feedback.metrics import FeedbackFilter, feedback_frame
+from workbench.store.traffic import time_span
+from workbench.store.traffic_windows import window_sample, window_stats
+from workbench.time_text import when
+
+from .segments import MIN_ROWS, TOP, Finding, Scan, Segment, drifting_segments, failing_segments
+
+MIN_VERDICTS = 2 * MIN_ROWS  # a slice of MIN_ROWS verdicts needs as many outside it
+TRAFFIC_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class SegmentReport:
+    model: str
+    since: datetime | None
+    basis: str
+    """"feedback", "estimated" (from the model's confidence) or "none"."""
+    failing: Scan
+    drifting: Scan | None
+    """None without reference data."""
+    note: str
+    """What was looked at, or why no slice's accuracy could be judged, in one or two sentences."""
+    calls: int = 0
+    """Calls logged in the period (``drifting.rows`` of them were read)."""
+
+    def as_json(self) -> dict[str, Any]:
+        def finding(f: Finding) -> dict[str, Any]:
+            return {"segment": f.label, "rows": f.rows, "value": f.value, "interval": [f.low, f.high],
+                    "baseline": f.baseline, "why": f.reason,
+                    "conditions": [{k: v for k, v in vars(c).items() if v not in (None, False)}
+                                   for c in f.segment.conditions]}
+        return {"model": self.model, "since": self.since.isoformat() if self.since else None, "basis": self.basis,
+                "note": self.note, "accuracy": {"rows": self.failing.rows, "overall": self.failing.overall,
+                                                "slices_checked": self.failing.checked,
+                                                "segments": [finding(f) for f in self.failing.findings]},
+                "drift": None if self.drifting is None else {
+                    "calls": self.calls, "read": self.drifting.rows, "slices_checked": self.drifting.checked,
+                    "segments": [finding(f) for f in self.drifting.findings]}}
+
+
+def _table(inputs: list[Any]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The dict inputs as a frame, and which of ``inputs`` they were (a tensor or a list has no columns)."""
+    kept = np.array([isinstance(i, dict) for i in inputs], dtype=bool)
+    return pd.DataFrame([i for i in inputs if isinstance(i, dict)]), kept
+
+
+def in_segment(frame: pd.DataFrame, segment: Segment, column: str = "inputs") -> pd.DataFrame:
+    """The rows of a frame of logged cases (an ``inputs`` dict each, as Feedback review reads them) in ``segment``."""
+    if frame.empty:
+        return frame
+    table, kept = _table(list(frame[column]))
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[np.flatnonzero(kept)] = segment.mask(table)
+    return frame[mask]
+
+
+def model_segments(engine: Engine, model: str, *, features: list[str] | None = None,
+                   reference: pd.DataFrame | None = None, since: datetime | None = None,
+                   now: datetime | None = None, traffic_limit: int = TRAFFIC_LIMIT, top: int = TOP) -> SegmentReport:
+    """Where ``model`` fails (accuracy) and where its traffic moved (drift) since ``since`` (all history: None)."""
+    now = now or datetime.now(UTC)
+    votes = feedback_frame(engine, FeedbackFilter(model=model, since=since))
+    judged = votes[votes["verdict"].isin(["correct", "wrong"])] if not votes.empty else votes
+    rows, kept = _table(list(judged["inputs"])) if not judged.empty else (pd.DataFrame(), np.zeros(0, bool))
+    right = (judged["verdict"] == "correct").to_numpy()[kept] if len(kept) else np.zeros(0)
+    calls, traffic, confidence = _traffic(engine, model, since, now, traffic_limit)
+    names = features or _features(reference, rows, traffic)
+    period = f"since {when(since)} UTC" if since else "in all its history"
+    known_conf = int(np.isfinite(confidence).sum())
+    if len(rows) >= MIN_VERDICTS:
+        basis, failing = "feedback", failing_segments(rows, right.astype(float), features=names, reference=reference,
+                                                       top=top)
+        note = f"Accuracy from {len(rows):,} feedback verdicts {period}, slice by slice."
+    elif known_conf >= MIN_VERDICTS:
+        basis = "estimated"
+        failing = failing_segments(traffic, confidence, estimated=True, features=names, reference=reference,
+                                   top=top)
+        note = (f"Only {len(rows):,} feedback verdicts {period} ({MIN_VERDICTS} needed), so accuracy is estimated "
+                f"from the confidence the model gave its answers, on {known_conf:,} calls.")
+    else:
+        basis, failing = "none", Scan([], 0, 0, None, names)
+        note = (f"No segments where {model} fails: it has {len(rows):,} feedback verdicts {period} "
+                f"({MIN_VERDICTS} are needed to compare slices) and {known_conf:,} logged calls with a confidence "
+                "to estimate accuracy from (a regression model, or a server that returns no class probabilities, "
+                "logs none). Give feedback under a prediction (Predict, tab Feedback, or mds feedback).")
+    drifting = None if reference is None else drifting_segments(traffic, reference, features=names, top=top)
+    return SegmentReport(model, since, basis, failing, drifting, note, calls)
+
+
+def _features(reference: pd.DataFrame | None, rows: pd.DataFrame, traffic: pd.DataFrame) -> list[str]:
+    """Without a schema: the inputs callers send, in the reference's order (its target column is no input)."""
+    sent = [str(c) for c in rows.columns.union(traffic.columns, sort=False)]
+    if reference is None:
+        return sent
+    both = [str(c) for c in reference.columns if c in set(sent)]
+    return both or [str(c) for c in reference.columns]
+
+
+def _traffic(engine: Engine, model: str, since: datetime | None, now: datetime,
+             limit: int) -> tuple[int, pd.DataFrame, np.ndarray]:
+    """(calls in the period, the answered calls read as a frame, their confidence: NaN where none was logged)."""
+    first, _last = time_span(engine, model)
+    start = since or first
+    if start is None or start >= now:
+        return 0, pd.DataFrame(), np.zeros(0)
+    calls = window_stats(engine, model, start, (now - start).total_seconds(), 1)[0].calls
+    if not calls:
+        return 0, pd.DataFrame(), np.zeros(0)
+    sample = window_sample(engine, model, start, now, limit=limit, total=calls)
+    answered = [i for i, status in enumerate(sample.statuses) if status != "error"]
+    table, kept = _table([sample.inputs[i] for i in answered])
+    confidence = np.array([np.nan if sample.confidences[i] is None else float(sample.confidences[i])
+                           for i in answered], dtype=float)[kept]
+    return calls, table, confidence

@@ -1,0 +1,234 @@
+"""The slices a segment search checks: a feature's quantile bins or categories, and pairs of them.
+
+`Condition` is one feature's part of a slice and `Segment` one or two of them; both know their label
+(what a person reads, and what a link carries: `parse_segment` reads it back) and their row mask.
+A number is cut at the quintiles of the reference data (of the rows when there is none), the edges
+rounded to three significant figures so that a label reads as the bin is; a feature of thousands of
+categories keeps its ``TOP_CATEGORIES`` most frequent; a missing value is a slice of its own.
+Rows are coded per feature (an int per row, -1 for none), and a pair's code is one int too, so a
+whole search is a few ``bincount`` calls per pair of features.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import DriftError
+
+BINS = 5  # quintiles of a number
+TOP_CATEGORIES = 20  # a feature of 10,000 categories checks its 20 most frequent ones
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One feature's part of a slice: a category, a range [low, high) of a number, or 'missing'."""
+
+    feature: str
+    value: str | None = None
+    low: float | None = None
+    high: float | None = None
+    missing: bool = False
+
+    @property
+    def label(self) -> str:
+        if self.missing:
+            return f"{self.feature} is missing"
+        if self.value is not None:
+            return f"{self.feature} = {self.value}"
+        if self.low is None:
+            return f"{self.feature} < {self.high:g}"
+        if self.high is None:
+            return f"{self.feature} \u2265 {self.low:g}"
+        return f"{self.low:g} \u2264 {self.feature} < {self.high:g}"
+
+    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+        if self.feature not in frame.columns:
+            return np.zeros(len(frame), dtype=bool)
+        column = frame[self.feature]
+        if self.missing:
+            return column.isna().to_numpy()
+        if self.value is not None:
+            return (column.notna() & (as_text(column) == self.value)).to_numpy()
+        numbers = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            inside = ~np.isnan(numbers)
+            if self.low is not None:
+                inside &= numbers >= self.low
+            if self.high is not None:
+                inside &= numbers < self.high
+        return inside
+
+
+@dataclass(frozen=True)
+class Segment:
+    conditions: tuple[Condition, ...]
+
+    @property
+    def label(self) -> str:
+        return " & ".join(c.label for c in self.conditions)
+
+    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+        out = np.ones(len(frame), dtype=bool)
+        for condition in self.conditions:
+            out &= condition.mask(frame)
+        return out
+
+
+_RANGE = re.compile(r"^(-?[\d.e+-]+|-?inf) \u2264 (.+) < (-?[\d.e+-]+)$")
+
+
+def parse_segment(text: str) -> Segment:
+    """The segment a label names (as `Segment.label` writes it, e.g. from a link); DriftError when unreadable."""
+    conditions = []
+    for part in (p.strip() for p in str(text).split(" & ")):
+        try:
+            if m := _RANGE.match(part):
+                conditions.append(Condition(m.group(2), low=float(m.group(1)), high=float(m.group(3))))
+            elif part.endswith(" is missing"):
+                conditions.append(Condition(part[: -len(" is missing")], missing=True))
+            elif " = " in part:
+                name, value = part.split(" = ", 1)
+                conditions.append(Condition(name, value=value))
+            elif " \u2265 " in part:
+                name, value = part.rsplit(" \u2265 ", 1)
+                conditions.append(Condition(name, low=float(value)))
+            elif " < " in part:
+                name, value = part.rsplit(" < ", 1)
+                conditions.append(Condition(name, high=float(value)))
+            else:
+                raise ValueError(part)
+        except ValueError:
+            raise DriftError(f"The segment '{text}' cannot be read (at '{part}'). Choose one from the list of "
+                             "segments on Monitor.") from None
+    if not conditions or not all(c.feature for c in conditions):
+        raise DriftError(f"The segment '{text}' names no feature. Choose one from the list on Monitor.")
+    return Segment(tuple(conditions))
+
+
+# -- slicing -------------------------------------------------------------------------------------
+
+@dataclass
+class SlicedFeature:
+    name: str
+    conditions: list[Condition]
+    codes: np.ndarray
+    """Per row the index of its condition, -1 for none (a rare category beyond ``TOP_CATEGORIES``)."""
+    ref_codes: np.ndarray | None = None
+
+
+def as_text(column: pd.Series) -> pd.Series:
+    """A category's values as labels: numbers as ``:g`` writes them (2 and 2.0 are one category), the rest as text."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        names = {v: f"{float(v):g}" for v in column.dropna().unique()}  # one format per distinct value, not per row
+        return column.map(names).fillna("nan")
+    return column.astype(str)
+
+
+def _round3(x: float) -> float:
+    return float(f"{x:.3g}")
+
+
+def _numbers(column: pd.Series) -> pd.Series | None:
+    """The column as numbers when every present value is one (booleans stay categories), else None."""
+    present = column.dropna()
+    if present.empty or present.map(lambda v: isinstance(v, bool | np.bool_)).any():
+        return None
+    try:
+        numbers = pd.to_numeric(present, errors="coerce")
+    except (TypeError, ValueError):  # lists or dicts in a cell: read as text
+        return None
+    return None if numbers.isna().any() else pd.to_numeric(column, errors="coerce")
+
+
+def _codes(column: pd.Series, conditions: list[Condition], numeric: bool) -> np.ndarray:
+    codes = np.full(len(column), -1, dtype=np.int64)
+    if numeric:
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+        edges = [c.high for c in conditions if not c.missing and c.high is not None]
+        present = ~np.isnan(values)
+        codes[present] = np.searchsorted(np.asarray(edges, dtype=float), values[present], side="right")
+        if conditions and conditions[-1].missing:
+            codes[~present] = len(conditions) - 1
+        return codes
+    lookup = {c.value: k for k, c in enumerate(conditions) if c.value is not None}
+    codes[:] = as_text(column).where(column.notna()).map(lookup).fillna(-1).to_numpy(dtype=np.int64)
+    missing = [k for k, c in enumerate(conditions) if c.missing]
+    if missing:
+        codes[column.isna().to_numpy()] = missing[0]
+    return codes
+
+
+def _feature(name: str, rows: pd.Series, ref: pd.Series | None) -> SlicedFeature | None:
+    both = rows if ref is None else pd.concat([rows, ref], ignore_index=True)
+    numbers = _numbers(both)
+    present = both.dropna()
+    if numbers is not None and present.nunique() > BINS:
+        basis = pd.to_numeric(ref if ref is not None and ref.notna().any() else rows, errors="coerce").dropna()
+        quantiles = np.quantile(basis.to_numpy(dtype=float), np.linspace(0, 1, BINS + 1)[1:-1])
+        edges = sorted({_round3(q) for q in quantiles if math.isfinite(q)})
+        conditions = [Condition(name, low=lo, high=hi) for lo, hi in zip([None, *edges], [*edges, None], strict=True)]
+        numeric = True
+    else:
+        top = as_text(present).value_counts().head(TOP_CATEGORIES).index
+        conditions = [Condition(name, value=str(v)) for v in top]
+        numeric = False
+    if both.isna().any():
+        conditions.append(Condition(name, missing=True))
+    if len(conditions) < 2 and not both.isna().any():
+        return None  # one value everywhere: no slice to compare with the rest
+    feature = SlicedFeature(name, conditions, _codes(rows, conditions, numeric))
+    if ref is not None:
+        feature.ref_codes = _codes(ref, conditions, numeric)
+    return feature
+
+
+def features_of(rows: pd.DataFrame, features: Sequence[str], reference: pd.DataFrame | None) -> list[SlicedFeature]:
+    out = []
+    for name in features:
+        if name not in rows.columns:
+            continue
+        ref = reference[name] if reference is not None and name in reference.columns else None
+        if (f := _feature(name, rows[name].reset_index(drop=True), ref)) is not None:
+            out.append(f)
+    return out
+
+
+def cells(features: list[SlicedFeature], ref: bool = False) -> list[tuple[tuple[int, ...], np.ndarray, int]]:
+    """(feature indices, per-row cell code or -1, number of cells) for every feature and every pair."""
+    out = []
+    codes = [f.ref_codes if ref else f.codes for f in features]
+    for i, f in enumerate(features):
+        out.append(((i,), codes[i], len(f.conditions)))
+    for i, j in combinations(range(len(features)), 2):
+        a, b, k = codes[i], codes[j], len(features[j].conditions)
+        out.append(((i, j), np.where((a >= 0) & (b >= 0), a * k + b, -1), len(features[i].conditions) * k))
+    return out
+
+
+def segment_of(features: list[SlicedFeature], which: tuple[int, ...], cell: int) -> Segment:
+    if len(which) == 1:
+        return Segment((features[which[0]].conditions[cell],))
+    k = len(features[which[1]].conditions)
+    return Segment((features[which[0]].conditions[cell // k], features[which[1]].conditions[cell % k]))
+
+
+def z_for(tests: int, confidence: float = 0.95) -> float:
+    """The z of a two-sided interval at ``confidence`` for each of ``tests`` slices at once (Bonferroni)."""
+    return NormalDist().inv_cdf(1 - (1 - confidence) / (2 * max(1, tests)))
+
+
+def wilson(successes: np.ndarray | float, n: np.ndarray | float, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of successes / n (vectorised); n must be positive."""
+    n = np.asarray(n, dtype=float)
+    p = np.asarray(successes, dtype=float) / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
