@@ -13,6 +13,13 @@ Output: a folder gets one file per partition, ``part-00000.<fmt>`` (the input's 
 A partition is written under a temporary name and renamed when complete, so a worker that dies
 mid-partition leaves nothing behind: the scheduler redoes the task elsewhere. With ``resume``,
 complete partitions are skipped and partial ones redone.
+
+Logging (``row_log``, a ``RowLog``): each worker writes the log of its partition's rows itself as it
+scores them (nothing passes through the client) and returns a note per chunk with the partition's
+summary, kept in its ``.done.json``; the client indexes the notes of a partition once it is complete.
+A partition that failed and was redone was never indexed, and indexing the same note twice is a
+no-op, so every row is logged once, also on resume. Row numbers are the job's: a partition starts
+after the rows the plan counts before it.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import pandas as pd
 
 from mds_client.batch.checks import check_columns
 from mds_client.batch.dask_output import Layout, completed
@@ -56,6 +65,19 @@ TASK_RETRIES = 2
 """Reruns of a partition that raised (a worker that died is rescheduled by Dask on its own)."""
 
 
+class RowLog(Protocol):
+    """Where a distributed job logs its scored rows: ``write`` runs on the workers, ``index`` on the client.
+
+    The object travels to the workers pickled, so it holds paths and names, not connections.
+    """
+
+    def write(self, start_row: int, frame: pd.DataFrame) -> dict[str, Any]:
+        """Keep rows ``start_row + 1 ..`` of the job (on a worker); a JSON-able note of what was kept."""
+
+    def index(self, notes: list[dict[str, Any]]) -> None:
+        """Make a complete partition's notes visible (on the client); a note indexed before is skipped."""
+
+
 @dataclass
 class DaskResult(BatchResult):
     partitions: int = 0
@@ -80,11 +102,12 @@ def score_with_dask(
     progress: ProgressCallback | None = None,
     storage_options: dict | None = None,
     connect_timeout_s: float = 30.0,
+    row_log: RowLog | None = None,
 ) -> DaskResult:
     """Score ``inputs`` on Dask workers into ``output`` (a folder, one file, or ``URL::table``).
 
     ``client`` (a ``distributed.Client``) wins over ``address``; ``workers`` is the threads each
-    task uses for its calls, ``n_workers`` the size of a local cluster.
+    task uses for its calls, ``n_workers`` the size of a local cluster; ``row_log`` logs every row once.
     """
     started = time.perf_counter()
     files = expand_inputs(inputs, storage_options)
@@ -104,6 +127,12 @@ def score_with_dask(
         if summary is not None:
             done[part.index] = summary
     skipped, skipped_rows = len(done), sum(d["rows"] for d in done.values())
+    if row_log is not None:  # a run killed between a partition's end and its indexing: index it now
+        for summary in done.values():
+            row_log.index(summary.get("log", []))
+    firsts, first = {}, 0
+    for part in parts:
+        firsts[part.index], first = first, first + (part.rows or 0)
     todo = [p for p in parts if p.index not in done]
     if todo:
         owns_cluster = client is None
@@ -111,7 +140,7 @@ def score_with_dask(
             client = _connect(address, n_workers, connect_timeout_s)
         try:
             _run_tasks(client, todo, ref, schema, layout, options, storage_options, done, skipped_rows=skipped_rows,
-                       total=total, progress=progress, started=started)
+                       total=total, progress=progress, started=started, row_log=row_log, firsts=firsts)
         finally:
             if owns_cluster:
                 _close(client)
@@ -162,7 +191,8 @@ def _close(client: Any) -> None:
 
 def _run_tasks(client: Any, todo: list[Partition], ref: ModelRef, schema: ModelSchema, layout: Layout,
                options: dict[str, Any], storage_options: dict | None, done: dict[int, dict[str, Any]], *,
-               skipped_rows: int, total: int | None, progress: ProgressCallback | None, started: float) -> None:
+               skipped_rows: int, total: int | None, progress: ProgressCallback | None, started: float,
+               row_log: RowLog | None = None, firsts: dict[int, int] | None = None) -> None:
     # distributed costs ~0.3 s of imports: only a Dask job pays for it.
     from distributed import wait
 
@@ -178,7 +208,8 @@ def _run_tasks(client: Any, todo: list[Partition], ref: ModelRef, schema: ModelS
     client.subscribe_topic(topic, on_event)
     futures = {
         client.submit(_score_partition, part, ref, schema, str(layout.part_path(part)), layout.part_fmt, options,
-                      storage_options, topic, key=f"mds-partition-{part.index}-{topic}", pure=False,
+                      storage_options, topic, row_log, (firsts or {}).get(part.index, 0),
+                      key=f"mds-partition-{part.index}-{topic}", pure=False,
                       retries=TASK_RETRIES): part
         for part in todo
     }
@@ -193,7 +224,9 @@ def _run_tasks(client: Any, todo: list[Partition], ref: ModelRef, schema: ModelS
             for future in finished:
                 pending.discard(future)
                 try:
-                    done[futures[future].index] = future.result()
+                    done[futures[future].index] = summary = future.result()
+                    if row_log is not None:
+                        row_log.index(summary.get("log", []))
                 except MDSError:
                     raise
                 except Exception as exc:
@@ -231,8 +264,9 @@ def _worker_client() -> Any:
 
 
 def _score_partition(part: Partition, ref: ModelRef, schema: ModelSchema, final: str, fmt: str,
-                     options: dict[str, Any], storage_options: dict | None, topic: str) -> dict[str, Any]:
-    """Runs on a worker: the partition into a temporary file, renamed when complete."""
+                     options: dict[str, Any], storage_options: dict | None, topic: str,
+                     row_log: RowLog | None = None, first_row: int = 0) -> dict[str, Any]:
+    """Runs on a worker: the partition into a temporary file, renamed when complete; its rows logged."""
     # distributed costs ~0.3 s of imports: only a Dask job pays for it.
     from distributed import get_worker
 
@@ -247,13 +281,21 @@ def _score_partition(part: Partition, ref: ModelRef, schema: ModelSchema, final:
         worker.log_event(topic, {"part": part.index, "rows": p.rows_done, "scored": p.rows_scored,
                                  "rejected": p.rows_rejected})
 
+    notes: list[dict[str, Any]] = []
+    logged = [first_row]
+
+    def log(frame: pd.DataFrame) -> None:
+        if row_log is not None:
+            notes.append(row_log.write(logged[0], frame))
+            logged[0] += len(frame)
+
     result = scorer.score_chunks(read_partition(part, scorer.chunk_rows, storage_options), sink, total=part.rows,
-                                 progress=report)
+                                 progress=report, on_rows=log if row_log is not None else None)
     if result.rows_total == 0:
         raise InputError(f"{part.url} has no data rows.")
     os.replace(tmp, final_path)
     summary = {"url": part.url, "index": part.index, "rows": result.rows_total, "scored": result.rows_scored,
-               "rejected": result.rows_rejected, "reasons": result.reasons}
+               "rejected": result.rows_rejected, "reasons": result.reasons, "log": notes}
     marker = final_path.with_name(final_path.name + ".done.json")
     marker_tmp = marker.with_name(f".{marker.name}.{uuid.uuid4().hex[:8]}.tmp")
     marker_tmp.write_text(json.dumps(summary))

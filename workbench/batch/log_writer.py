@@ -20,6 +20,7 @@ import os
 import queue
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -103,25 +104,38 @@ class BatchLogWriter:
                 self.error = exc
 
     def _write(self, start: int, frame: pd.DataFrame) -> None:
-        end = start + len(frame)
-        errors = frame["error"].fillna("").astype(str) if "error" in frame else pd.Series([""] * len(frame))
-        requests = frame["request_id"].fillna("").astype(str) if "request_id" in frame else pd.Series([""] * len(frame))
-        # The schema's features and the outputs; a model with no known features keeps every input column.
-        columns = [c for c in frame.columns if (str(c) in self.features if self.features
-                                                 else str(c) not in ("request_id", "error", "row"))
-                   or _is_output(str(c))]
-        table = _arrow_table(frame, columns, errors, requests, start)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        final = self.directory / f"{start:012d}.arrow"
-        tmp = final.with_suffix(".tmp")
+        written = write_chunk_file(self.directory, self.features, start, frame)
+        entry = ChunkEntry(**{**self.template.__dict__, "start_row": start, "end_row": start + len(frame),
+                              "path": str(written.path), "rows_scored": written.rows_scored,
+                              "rows_rejected": written.rows_rejected})
+        batch_log.record_chunk(self.engine, entry, written.request_ids)
 
-        # No fsync: a killed process loses nothing the kernel holds; the output file is the fsynced copy.
-        feather.write_feather(table, str(tmp), compression="lz4")
-        os.replace(tmp, final)
-        rejected = int((errors != "").sum())
-        entry = ChunkEntry(**{**self.template.__dict__, "start_row": start, "end_row": end, "path": str(final),
-                              "rows_scored": len(frame) - rejected, "rows_rejected": rejected})
-        batch_log.record_chunk(self.engine, entry, requests.unique().tolist())
+
+@dataclass(frozen=True)
+class WrittenChunk:
+    path: Path
+    rows_scored: int
+    rows_rejected: int
+    request_ids: list[str]
+
+
+def write_chunk_file(directory: Path, features: list[str], start: int, frame: pd.DataFrame) -> WrittenChunk:
+    """Rows ``start + 1 ..`` of a run as ``<directory>/<start>.arrow`` (temporary name, then rename); not indexed."""
+    errors = frame["error"].fillna("").astype(str) if "error" in frame else pd.Series([""] * len(frame))
+    requests = frame["request_id"].fillna("").astype(str) if "request_id" in frame else pd.Series([""] * len(frame))
+    # The schema's features and the outputs; a model with no known features keeps every input column.
+    columns = [c for c in frame.columns if (str(c) in features if features
+                                             else str(c) not in ("request_id", "error", "row"))
+               or _is_output(str(c))]
+    table = _arrow_table(frame, columns, errors, requests, start)
+    directory.mkdir(parents=True, exist_ok=True)
+    final = directory / f"{start:012d}.arrow"
+    tmp = final.with_name(f".{final.stem}.{os.getpid()}.{threading.get_ident()}.tmp")  # two writers of one chunk
+    # No fsync: a killed process loses nothing the kernel holds; the output file is the fsynced copy.
+    feather.write_feather(table, str(tmp), compression="lz4")
+    os.replace(tmp, final)
+    rejected = int((errors != "").sum())
+    return WrittenChunk(final, len(frame) - rejected, rejected, requests.unique().tolist())
 
 
 def run_for_output(home: Path | str, output: str, *, resume: bool) -> str:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from mds_client.batch.checks import load_state
-from mds_client.batch.output import is_database_url
 from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress
 from mds_client.schema.model import ModelSchema
 from workbench.cli.common import cli_user, find_model, list_refs, print_table, store_engine
@@ -107,19 +106,20 @@ def cmd_predict(args: argparse.Namespace) -> int:
         total = f"/{p.rows_total}" if p.rows_total is not None else ""
         print(f"\r{p.rows_done}{total} rows, {p.rows_per_s:,.0f} rows/s", end="", file=sys.stderr, flush=True)
 
-    log = None
-    if not args.dask and not args.no_store:
-        log = _store_logger(ref, schema, output, args.resume)
+    log = dask_log = None
+    if not args.no_store:
+        if args.dask:
+            dask_log = _dask_logger(ref, schema, output, args.resume)
+        else:
+            log = _store_logger(ref, schema, output, args.resume)
     try:
         result = run_predict(args, client, ref, schema, output, progress=None if args.quiet else report,
-                             on_rows=log.on_rows if log is not None else None)
+                             on_rows=log.on_rows if log is not None else None, row_log=dask_log)
     finally:
-        error = log.close() if log is not None else None
+        error = log.close() if log is not None else dask_log.close() if dask_log is not None else None
     if error is not None:
-        print(f"\nmds: could not log rows to the workbench store ({error}); 'mds predict --resume' logs them.",
-              file=sys.stderr)
-    if args.dask and not args.no_store:
-        _log_dask_output(ref, schema, output, result.rows_total, args.resume and result.resumed_from > 0)
+        again = "" if dask_log is not None else "; 'mds predict --resume' logs them"  # a worker's lost file is not
+        print(f"\nmds: could not log rows to the workbench store ({error}){again}.", file=sys.stderr)
     if not args.quiet:
         print(file=sys.stderr)
     print(
@@ -134,7 +134,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store_logger(ref: Any, schema: ModelSchema, output: Path | str, resume: bool, *, catch_up: bool = True) -> Any:
+def _store_logger(ref: Any, schema: ModelSchema, output: Path | str, resume: bool) -> Any:
     """The batch log's writer for this run, or None when the store cannot be opened.
 
     A resumed run carries on the run it resumes (``run_for_output``), first logging the rows the
@@ -147,10 +147,10 @@ def _store_logger(ref: Any, schema: ModelSchema, output: Path | str, resume: boo
     where = str(output) if isinstance(output, str) else str(Path(output).resolve())
     try:
         engine = store_engine()
-        state = load_state(output) if resume and catch_up else None
+        state = load_state(output) if resume else None
         rows_done = state.rows_done if state else 0
         home = get_settings().home
-        run_id = run_for_output(home, where, resume=state is not None or (resume and not catch_up))
+        run_id = run_for_output(home, where, resume=state is not None)
         log = BatchLogWriter(engine, home, ref, schema, run_id=run_id, user=cli_user(), source="cli", output=where,
                              first_row=rows_done)
         if rows_done:
@@ -161,22 +161,20 @@ def _store_logger(ref: Any, schema: ModelSchema, output: Path | str, resume: boo
     return log
 
 
-def _log_dask_output(ref: Any, schema: ModelSchema, output: Path | str, rows: int, resume: bool) -> None:
-    """Rows scored on Dask workers, logged from the joined output here once the job is done.
+def _dask_logger(ref: Any, schema: ModelSchema, output: Path | str, resume: bool) -> Any:
+    """The batch log of a Dask run (``DaskRowLog``: workers write their rows, this process indexes them), or None.
 
-    The workers stay free of the store; reading the output back costs one pass, and a run that
-    resumed partitions logs only what the log lacks (one that scored everything again is a new run). A folder of partitions is not read back (say so).
+    A resumed run carries on the run it resumes: its finished partitions were indexed, or are now.
     """
-    if not is_database_url(output) and not Path(output).is_file():
-        print("mds: rows written as a folder of partitions are not logged to the workbench store; "
-              "give --output a file or a table to log them.", file=sys.stderr)
-        return
-    log = _store_logger(ref, schema, output, resume, catch_up=False)
-    if log is None:
-        return
+    # The store brings SQLAlchemy (~0.25 s of imports): `mds --help` and the commands without it skip that.
+    from workbench.batch.dask_log import DaskRowLog
+    from workbench.batch.log_writer import run_for_output
+
+    where = str(output) if isinstance(output, str) else str(Path(output).resolve())
     try:
-        log.catch_up(output, rows)
-    finally:
-        error = log.close()
-    if error is not None:
-        print(f"mds: could not log rows to the workbench store ({error}).", file=sys.stderr)
+        home = get_settings().home
+        return DaskRowLog(store_engine(), home, ref, schema, run_id=run_for_output(home, where, resume=resume),
+                          user=cli_user(), source="cli", output=where)
+    except Exception as exc:
+        print(f"mds: predictions will not be logged to the workbench store ({exc}).", file=sys.stderr)
+        return None

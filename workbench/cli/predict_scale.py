@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from mds_client import MDSClient, ModelRef, ModelSchema
 from mds_client.batch.output import is_database_url
@@ -46,8 +47,10 @@ def run_predict(
     *,
     progress: ProgressCallback | None = None,
     on_rows: RowsCallback | None = None,
+    row_log: Any = None,
 ) -> BatchResult:
-    """Score ``args.input`` into ``output`` on the engine the flags ask for."""
+    """Score ``args.input`` into ``output`` on the engine the flags ask for; with Dask ``row_log`` (a
+    ``dask_scoring.RowLog``) logs the rows from the workers, else ``on_rows`` receives them here."""
     if getattr(args, "dask", None):
         # The Dask path loads only for --dask (then distributed and dask, about a second of imports).
         from mds_client.batch.dask_scoring import score_with_dask
@@ -55,6 +58,7 @@ def run_predict(
         if args.dask_workers < 1:
             raise InputError("--dask-workers must be at least 1.")
         return score_with_dask(args.input, ref, schema, output, address=args.dask, n_workers=args.dask_workers,
-                               batch_size=args.batch_size, workers=args.workers, resume=args.resume, progress=progress)
+                               batch_size=args.batch_size, workers=args.workers, resume=args.resume, progress=progress,
+                               row_log=row_log)
     return score_file(client, ref, schema, args.input, output, batch_size=args.batch_size, workers=args.workers,
                       resume=args.resume, progress=progress, on_rows=on_rows)

@@ -72,7 +72,8 @@ def test_the_scale_modules_import_their_heavy_libraries_only_when_used():
     assert out.stdout.strip() == "[]"
 
 
-def test_rows_scored_on_dask_are_logged_from_the_joined_output(capsys, catalog_path, refs, tmp_path, monkeypatch):
+def test_rows_scored_on_dask_are_logged_by_the_workers_into_a_file_or_a_folder(capsys, catalog_path, refs, tmp_path,
+                                                                             monkeypatch):
     from workbench.settings import get_settings
     from workbench.store import batch_log, open_store, session_scope
     from workbench.store.tables import BatchLogChunk
@@ -83,17 +84,20 @@ def test_rows_scored_on_dask_are_logged_from_the_joined_output(capsys, catalog_p
     get_settings.cache_clear()
     try:
         frame = _files(refs, tmp_path, 2)
-        out_file = tmp_path / "out.csv"
-        argv = ["--catalog", str(catalog_path), "predict", "tips", "--input", str(tmp_path / "tips-*.csv"),
-                "--output", str(out_file), "--dask", "local", "--dask-workers", "2", "--quiet"]
-        code, out, err = run(capsys, *argv)
-        assert code == 0 and f"{len(frame)} rows scored" in out, err
+        out_file, out_dir = tmp_path / "out.csv", tmp_path / "scored"
+        for output in (out_file, out_dir):
+            argv = ["--catalog", str(catalog_path), "predict", "tips", "--input", str(tmp_path / "tips-*.csv"),
+                    "--output", str(output), "--dask", "local", "--dask-workers", "2", "--quiet"]
+            code, out, err = run(capsys, *argv)
+            assert code == 0 and f"{len(frame)} rows scored" in out and "not logged" not in err, err
         engine = open_store(url)
         with session_scope(engine) as session:
-            runs = {r for (r,) in session.query(BatchLogChunk.run_id).distinct()}
-        assert len(runs) == 1
-        logged = batch_log.run_frame(engine, runs.pop())
+            runs = {o: r for r, o in session.query(BatchLogChunk.run_id, BatchLogChunk.output).distinct()}
+        assert set(runs) == {str(out_file), str(out_dir)}
+        logged = batch_log.run_frame(engine, runs[str(out_file)])
         assert logged["row"].tolist() == list(range(1, len(frame) + 1))
         assert logged["request_id"].tolist() == pd.read_csv(out_file)["request_id"].tolist()
+        in_folder = pd.concat([pd.read_csv(p) for p in sorted(out_dir.glob("part-*.csv"))], ignore_index=True)
+        assert batch_log.run_frame(engine, runs[str(out_dir)])["request_id"].tolist() == in_folder["request_id"].tolist()
     finally:
         get_settings.cache_clear()
