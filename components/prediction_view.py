@@ -54,15 +54,23 @@ def label_text(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def render_result(result: Result, *, key: str) -> None:
-    """Headline numbers, then the probability chart (classifiers)."""
+STALE_NOTE = "Out of date: the inputs changed after this answer. Press Predict to ask about them."
+STALE_ERROR = "This was the answer to the earlier inputs; they changed since. Press Predict to try these."
+
+
+def render_result(result: Result, *, key: str, stale: bool = False) -> None:
+    """Headline numbers, then the probability chart (classifiers). ``stale``: the inputs on screen changed since
+    this answer was given; it is marked so, and its headline says it is the earlier answer."""
+    if stale:
+        st.warning(STALE_NOTE, icon=":material/history:")
     with st.container(border=True, key=f"{key}.headline"):
         # The answer, how sure and how fast, each on a row of its own: side by side in the answer's column they
         # were cut to "cultiva…", "Confi…" and "Late…" at 1400 px, and at 1024 px even two were.
         if result.task == "regression" and result.value is not None:
-            st.metric("Predicted value", md("{:.2f}{}", result.value, f" {result.unit}" if result.unit else ""))
+            st.metric("Earlier predicted value" if stale else "Predicted value",
+                      md("{:.2f}{}", result.value, f" {result.unit}" if result.unit else ""))
         else:
-            st.metric("Prediction", md_escape(label_text(result.label)))
+            st.metric("Earlier prediction" if stale else "Prediction", md_escape(label_text(result.label)))
         if result.task != "regression" or result.value is None:
             st.metric("Confidence", md_escape(confidence(result.confidence) or "n/a"),
                       help="Probability the model gives to its answer.")

@@ -151,17 +151,40 @@ def render_schema_form(
         with grid[i % columns]:
             value = _field(f, f"{key}.{f.name}", decimals.get(f.name))
             state.values[f.name] = value
-            problem = check_value(f, value)
+            problem = empty_problem(f) if _is_empty(value) else check_value(f, value)
             if problem:
                 state.errors[f.name] = problem
                 st.error(md_escape(problem), icon=":material/error:")
+            elif _is_empty(value) and f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER):
+                st.caption(UNKNOWN_NOTE)
             elif note := range_note(f, value):  # outside the observed range only: still sent
                 st.warning(md("{}; the model still scores it.", note), icon=":material/warning:")
     return state
 
 
+UNKNOWN_NOTE = "Unknown: sent as a missing value, which this model accepts."
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or (isinstance(value, str) and not value.strip())
+
+
+def empty_problem(f: Feature) -> str | None:
+    """Why an emptied field cannot be sent (None: the schema allows a missing value there, and the wire carries it).
+
+    Never a 0 in its place: an emptied box is a missing value, or a refusal that says so before anything is sent."""
+    if f.kind not in (FeatureKind.NUMBER, FeatureKind.INTEGER):
+        return check_value(f, None)
+    if f.required:
+        return (f"{f.name} is empty, and this model needs a number here (its schema allows no missing value). "
+                "Type one, or press Reset for a typical example.")
+    return check_value(f, None)
+
+
 def _help_md(f: Feature) -> str | None:
     parts = [f.description] if f.description else []
+    if f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) and f.missing_allowed:
+        parts.append("Leave it empty when unknown: it is sent as a missing value, which this model accepts.")
     if f.minimum is not None and f.maximum is not None:
         what = "Expected range" if f.bounds_declared else "Range seen in the reference data"
         parts.append(f"{what}: {f.minimum:g} to {f.maximum:g}{' ' + f.unit if f.unit else ''}.")
@@ -180,17 +203,23 @@ def _field(f: Feature, widget_key: str, usual_decimals: int | None = None) -> An
     if f.kind == FeatureKind.CATEGORY and f.categories:
         return st.selectbox(_label_md(f), list(f.categories), key=widget_key, format_func=lambda v: plain(f.label_of(v)), help=_help_md(f))
     if f.kind == FeatureKind.INTEGER:
-        return st.number_input(_label_md(f), key=widget_key, step=int(f.step or 1), help=_help_md(f))
+        return st.number_input(_label_md(f), key=widget_key, step=int(f.step or 1), help=_help_md(f),
+                               value=None, placeholder=_placeholder(f))
     if f.kind == FeatureKind.NUMBER:
         step = float(f.step) if f.step else _step_for(f, usual_decimals)
         # The box shows the decimals of the value it holds (4.68 as "4.68", not "4.7" nor "4.680000"),
         # padded to the step's and the reference data's usual precision: the value on screen is the value sent.
         decimals = max(usual_decimals or 0, decimals_of(st.session_state.get(widget_key)))
+        # value=None: an emptied box stays empty (None) instead of snapping back to 0.0, which would be sent
         return st.number_input(_label_md(f), key=widget_key, step=step, format=_format_for(step, decimals),
-                               help=_help_md(f))
+                               help=_help_md(f), value=None, placeholder=_placeholder(f))
     if f.kind == FeatureKind.TEXT:
         return st.text_area(_label_md(f), key=widget_key, help=_help_md(f), height=100)
     return st.text_input(_label_md(f), key=widget_key, help=_help_md(f))
+
+
+def _placeholder(f: Feature) -> str:
+    return "unknown" if f.missing_allowed else "a number is needed"
 
 
 def _step_for(f: Feature, usual_decimals: int | None = None) -> float:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from components.payload_check_view import render_rows
 from components.payload_inspector import render_payload
-from components.prediction_view import render_result
+from components.prediction_view import STALE_ERROR, render_result
 from components.text import md, md_escape
 from mds_client import ModelSchema
 from workbench.predict import service as predict_service
@@ -41,7 +41,9 @@ with form_col:
         sample = predict_service.sample_body(ref, schema or ModelSchema(), reference)
         payload = checked_raw_payload(entry, sample, key=f"predict.raw.{ref.name}")
         clicked = st.button("Predict", type="primary", key="predict.send_raw", disabled=payload is None)
+        shown_inputs = state.inputs_fingerprint(payload)
         if clicked and payload is not None:
+            state.set_answered_inputs(ref.name, shown_inputs)
             with st.spinner(md("Asking {}...", ref.name)):
                 outcome = predict_service.predict_raw(resources.client(), resources.engine(), ref,
                                                       schema or ModelSchema(), payload,
@@ -59,7 +61,9 @@ with form_col:
                             icon=":material/play_arrow:")
         if not form.valid:
             st.caption("Fix the fields marked in red to predict.")
+        shown_inputs = state.inputs_fingerprint(form.values)
         if clicked and form.valid:
+            state.set_answered_inputs(ref.name, shown_inputs)
             with st.spinner(md("Asking {}...", ref.name)):
                 outcome = predict_service.predict(resources.client(), resources.engine(), ref, schema, form.values,
                                                   user=state.username())
@@ -71,10 +75,13 @@ with form_col:
 with result_col:
     error = state.last_error(ref.name)
     result = state.last_result()
+    stale = state.answer_is_stale(ref.name, shown_inputs)
     if error:
+        if stale:
+            st.caption(STALE_ERROR)
         st.error(md_escape(error), icon=":material/error:")
     elif result is not None and result.model == ref.name and (not ref.versions or result.url == ref.predict_url):
-        render_result(result, key="predict.result")
+        render_result(result, key="predict.result", stale=stale)
         warn_if_unusual(ref.name, schema, result.inputs)
         if result.rows is not None:
             render_rows(result.rows, ref.name, key="predict.rows")

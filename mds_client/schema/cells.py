@@ -43,7 +43,11 @@ def check_value(feature: Feature, value: Any, *, column: str | None = None) -> s
     """The plain-words problem with one value, or None when it fits."""
     name = column or feature.name
     if _is_missing(value):
-        return f"{name}: value is missing" if feature.required else None
+        if feature.required:
+            return f"{name}: value is missing"
+        if not feature.missing_allowed:
+            return f"{name}: value is missing, and its input type ({feature.wire_datatype}) has no missing value"
+        return None
     kind = feature.kind
     if kind in (FeatureKind.NUMBER, FeatureKind.INTEGER, FeatureKind.TENSOR, FeatureKind.IMAGE):
         if isinstance(value, bool):

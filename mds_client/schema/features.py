@@ -68,6 +68,16 @@ class Feature:
         return self.datatype or DEFAULT_DATATYPE[self.kind]
 
     @property
+    def missing_allowed(self) -> bool:
+        """The schema allows a missing value here (not ``required``) and the wire can carry one: NaN (null in
+        JSON) in a floating-point input, null in text. An input declared INT64 or BOOL has no missing value."""
+        if self.required:
+            return False
+        if self.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER, FeatureKind.TENSOR, FeatureKind.IMAGE):
+            return not self.datatype or self.datatype.upper().startswith("FP")
+        return self.kind != FeatureKind.BOOLEAN
+
+    @property
     def hard_minimum(self) -> float | None:
         return self.minimum if self.bounds_declared else None
 

@@ -312,7 +312,9 @@ def from_reference(frame: pd.DataFrame) -> ModelSchema:
         elif pd.api.types.is_numeric_dtype(series):
             kind = FeatureKind.INTEGER if pd.api.types.is_integer_dtype(series) else FeatureKind.NUMBER
             low, high = (float(series.min()), float(series.max())) if len(series) else (None, None)
-            features.append(Feature(name=str(col), kind=kind, minimum=low, maximum=high, bounds_declared=False))
+            # missing values in the data the model learnt from: it takes them (an emptied box is sent as one)
+            features.append(Feature(name=str(col), kind=kind, minimum=low, maximum=high, bounds_declared=False,
+                                    required=not frame[col].isna().any()))
         else:
             uniques = series.astype(str).unique()
             if 0 < len(uniques) <= MAX_INFERRED_CATEGORIES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -39,6 +41,23 @@ def last_error(model: str, page: str = "predict") -> str | None:
 
 def set_last_error(model: str, message: str | None, page: str = "predict") -> None:
     st.session_state[f"{page}.last_error"] = (model, message) if message else None
+
+
+def inputs_fingerprint(inputs: Any) -> str:
+    """A short digest of what would be sent (form values or a raw payload): equal digests, equal inputs."""
+    text = json.dumps(inputs, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def set_answered_inputs(model: str, fingerprint: str | None, page: str = "predict") -> None:
+    """Remember which inputs the last answer (or error) for ``model`` was for."""
+    st.session_state[f"{page}.answered.{model}"] = fingerprint
+
+
+def answer_is_stale(model: str, fingerprint: str, page: str = "predict") -> bool:
+    """True when the inputs on screen are not the ones the last answer was for (changed since it was sent)."""
+    answered = st.session_state.get(f"{page}.answered.{model}")
+    return answered is not None and answered != fingerprint
 
 
 def form_values(model: str) -> dict[str, Any] | None:
