@@ -19,6 +19,7 @@ from mds_client.codecs import codec_for
 from mds_client.codecs.seldon import with_tag
 from mds_client.discovery.seldon_v2 import answered_by
 from mds_client.errors import IncompleteAnswer, InputError, MDSError, ProtocolError, RequestError, SchemaError
+from mds_client.grpc_calls import grpc_server_info, grpc_status, grpc_url_of
 from mds_client.prediction import Prediction, dump_json, joined
 from mds_client.refs import ModelRef
 from mds_client.schema.model import ModelSchema
@@ -30,7 +31,8 @@ from mds_client.schema.sources import (
     resolve,
 )
 from mds_client.server_info import ServerInfo, read_server_info
-from mds_client.transport.sessions import NO_RETRY, Timeout, Transport
+from mds_client.transport.grpc_v2 import GrpcTransport
+from mds_client.transport.sessions import NO_RETRY, Response, Timeout, Transport
 from mds_client.transport.tracing import HEADER as TRACE_HEADER
 from mds_client.transport.tracing import new_traceparent
 
@@ -38,6 +40,16 @@ from mds_client.transport.tracing import new_traceparent
 class MDSClient:
     def __init__(self, transport: Transport | None = None) -> None:
         self.transport = transport or Transport()
+        self._grpc: GrpcTransport | None = None
+
+    @property
+    def grpc(self) -> GrpcTransport:
+        """The V2 gRPC transport (refs with ``transport: grpc``), with the REST transport's timeouts, retries and auth;
+        made at the first gRPC call."""
+        if self._grpc is None:
+            self._grpc = GrpcTransport(timeout=self.transport.timeout, retry=self.transport.retry,
+                                       auth=self.transport.auth)
+        return self._grpc
 
     # -- describing a model ----------------------------------------------------------
     def metadata(self, ref: ModelRef, *, timeout: Timeout | None = None) -> dict[str, Any]:
@@ -56,16 +68,22 @@ class MDSClient:
         metadata: dict[str, Any] | None = None,
         reference: pd.DataFrame | None = None,
     ) -> ModelSchema:
-        """The model's schema from every source it has, most specific first.
+        """The model's schema from every source it has, most specific first: the catalog's schema file, the model
+        registry's signature (``ref.registered``, when discovery linked the ref to a registered version), the server's
+        metadata, the reference data. The first that has inputs decides them (its ``source`` says which); the others
+        fill in what it lacks. Output names on the wire come from the server's own metadata only.
 
         The catalog override and reference data are read from disk; metadata
         from the server unless given. A server that is down still yields the
-        schema the catalog and reference data give.
+        schema the catalog, the registry and reference data give.
         """
         candidates: list[ModelSchema] = []
         server_outputs: tuple = ()
         if ref.schema_path is not None:
             candidates.append(load_prediction_schema(ref.schema_path))
+        registered = ref.registered.schema if ref.registered is not None else None
+        if registered is not None:
+            candidates.append(registered)
         if metadata is None and ref.protocol != "kserve-v1":  # KServe V1 has no metadata endpoint
             try:
                 metadata = self.metadata(ref)
@@ -80,7 +98,7 @@ class MDSClient:
             except SchemaError:
                 # Metadata no form can be built from ([-1, -1] inputs): the catalog's own schema, when it has
                 # one, is how the model is described; without one, the model says why it has no form.
-                if ref.schema_path is None:
+                if ref.schema_path is None and registered is None:
                     raise
         if reference is None and ref.reference_data is not None and Path(ref.reference_data).exists():
             reference = read_reference(ref.reference_data)
@@ -94,6 +112,8 @@ class MDSClient:
         rules every V2 server shares."""
         if ref.protocol != "v2":
             return ServerInfo()
+        if ref.uses_grpc:
+            return grpc_server_info(self.grpc, ref, timeout)
         try:
             response = self.transport.send("GET", ref.url("/v2"), headers=ref.headers, model=ref.name, retry=NO_RETRY,
                                            timeout=timeout or Timeout(2.0, 5.0))
@@ -103,6 +123,8 @@ class MDSClient:
 
     def status(self, ref: ModelRef) -> ModelRef:
         """The ref with ``status`` ready / not ready and the reason in plain words."""
+        if ref.uses_grpc:
+            return grpc_status(self.grpc, ref)
         try:
             response = self.transport.send(
                 "GET", ref.ready_url, headers=ref.headers, model=ref.name, retry=NO_RETRY, timeout=Timeout(2.0, 5.0)
@@ -186,9 +208,7 @@ class MDSClient:
         headers[TRACE_HEADER] = traceparent
         started = time.perf_counter()
         try:
-            response = self.transport.send(
-                "POST", ref.predict_url, body=dump_json(body), headers=headers, model=ref.name, timeout=timeout
-            )
+            response = self._post_infer(ref, body, headers, timeout)
         except MDSError as exc:
             exc.trace_id = trace_id  # type: ignore[attr-defined]  # a failed call is traced too
             raise
@@ -200,7 +220,7 @@ class MDSClient:
             raise ProtocolError(
                 f"Model '{ref.name}' answered, but the answer does not read as {ref.protocol}: {exc}.",
                 model=ref.name,
-                url=ref.predict_url,
+                url=response.url,
                 status=response.status,
             ) from None
         return Prediction(
@@ -215,7 +235,7 @@ class MDSClient:
             request=body,
             response=doc,
             latency_ms=latency_ms,
-            url=ref.predict_url,
+            url=response.url,
             task=schema.task if schema.outputs else _task_of(decoded),
             served_by=answered_by(None, response.headers) or decoded.served_by,
             meta=decoded.meta,
@@ -284,8 +304,20 @@ class MDSClient:
             return {"accepted": True, "answer": answer.content[:200].decode("utf-8", "replace")}
         return doc if isinstance(doc, dict) else {"answer": doc}
 
+    def _post_infer(self, ref: ModelRef, body: dict[str, Any], headers: dict[str, str],
+                    timeout: Timeout | None) -> Response:
+        """The inference call over the ref's transport: REST's POST, or gRPC's ModelInfer (answering alike)."""
+        if ref.uses_grpc:
+            return self.grpc.infer(grpc_url_of(ref), body, model=ref.v2_name,
+                                   version=ref.version if ref.version_in_path else "", headers=headers,
+                                   timeout=timeout, label=ref.name)
+        return self.transport.send("POST", ref.predict_url, body=dump_json(body), headers=headers, model=ref.name,
+                                   timeout=timeout)
+
     def close(self) -> None:
         self.transport.close()
+        if self._grpc is not None:
+            self._grpc.close()
 
 
 def load_prediction_schema(path: Path | str) -> ModelSchema:

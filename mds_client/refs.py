@@ -77,6 +77,11 @@ class ModelRef:
     """The name this model's request logger reports (Ce-Inferenceservicename), when not ``name``."""
     logger_url: str = ""
     """The request-log sink this model's calls are logged to (catalog ``logger: {url: ...}``)."""
+    transport: str = "rest"
+    """How V2 calls travel: ``rest`` (HTTP/JSON at ``endpoint``) or ``grpc`` (``inference.GRPCInferenceService`` at
+    ``grpc_url``; catalog ``transport``, or ``mds ... --transport grpc``)."""
+    grpc_url: str = ""
+    """The server's V2 gRPC API, ``grpc://host:port`` (catalog ``grpc_url``); the schema still comes from REST."""
     versions: tuple[str, ...] = ()
     """Every version served side by side (catalog ``versions``); ``version`` is the one callers get."""
     version_urls: dict[str, str] = field(default_factory=dict)
@@ -133,6 +138,15 @@ class ModelRef:
     def feedback_url(self) -> str | None:
         # The Open Inference Protocol has no feedback endpoint.
         return self.url("/api/v1.0/feedback") if self.protocol == "seldon" else None
+
+    @property
+    def uses_grpc(self) -> bool:
+        """Whether inference and readiness go over the V2 gRPC API (``transport`` ``grpc``)."""
+        return self.transport == "grpc"
+
+    def over(self, transport: str) -> ModelRef:
+        """The same model called over ``transport`` (``rest`` or ``grpc``)."""
+        return replace(self, transport=transport)
 
     def _kserve_v1_path(self) -> str:
         return f"/v1/models/{self.v2_name}"

@@ -16,6 +16,7 @@ import pytest
 from embedded_mds.ports import LocalPorts
 from mds_client import MDSClient, ModelRef, load_catalog
 from tests.alerting_fixture import alerting
+from tests.grpc_fixture import grpc_mlserver
 from tests.kserve_fixture import start_kserve
 from tests.mlflow_fixture import require_mlflow, start_mlflow, stop_mlflow
 from tests.postgres_fixture import postgres_db, postgres_url
@@ -78,7 +79,7 @@ def listener():
         yield found
 
 
-__all__ = ["alerting", "engine", "orchard_versions", "postgres_db", "postgres_url", "publish_server", "triton_server"]
+__all__ = ["alerting", "engine", "grpc_mlserver", "orchard_versions", "postgres_db", "postgres_url", "publish_server", "triton_server"]
 
 # Fixtures that start a real server (model servers, Prometheus, Postgres, the sink, Dask, Streamlit,
 # Chromium). A test that uses one, directly or through another fixture, is marked ``server``;
@@ -87,7 +88,7 @@ SERVER_FIXTURES = frozenset({
     "local_mds", "catalog_path", "refs", "prometheus", "postgres_url", "postgres_db", "sink", "sink_catalog",
     "slow_sink", "demo_sink", "mds_sink", "mds", "trained_home", "cluster", "app_url", "browser", "fresh_app",
     "hostile_setup", "mlflow_registry", "publish_server", "alerting", "orchard_versions", "triton_server",
-    "kserve",
+    "kserve", "grpc_mlserver",
 })
 # Parameters that name a server a test asks for with ``request.getfixturevalue``: the store's "postgres"
 # and the models of tests/workbench/picked_models.py.

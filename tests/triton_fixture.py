@@ -42,6 +42,8 @@ class TritonServer:
     """pytriton guards Triton's model-repository API (``POST /v2/repository/index``) with this token."""
     log: Path
     ready_seconds: float = 0.0
+    grpc_url: str = ""
+    """Triton's V2 gRPC API (``grpc://127.0.0.1:PORT``)."""
 
     @property
     def repository_headers(self) -> dict[str, str]:
@@ -91,7 +93,7 @@ def start_triton(tmp_dir: Path, *, python: Path = TRITON_PYTHON, timeout: float 
     process = processes.start_process(
         [str(python), str(MODELS_SCRIPT), str(http), str(grpc), str(metrics), str(tmp_dir / "workspace")],
         log_path=log, env=triton_env(python, **{ACCESS_TOKEN_ENV: token}), cwd=tmp_dir)
-    server = TritonServer(f"http://127.0.0.1:{http}", process, token, log)
+    server = TritonServer(f"http://127.0.0.1:{http}", process, token, log, grpc_url=f"grpc://127.0.0.1:{grpc}")
     deadline = started + timeout
     waiting = list(MODELS)
     while waiting:

@@ -4,6 +4,8 @@
       - name: wine                  # unique id in the workbench (required)
         protocol: v2                # v2 | seldon | kserve-v1 (required)
         url: http://127.0.0.1:9500  # server base URL or ingress prefix (required)
+        grpc_url: grpc://127.0.0.1:9501   # V2 only: the server's gRPC API (grpcs:// for TLS)
+        transport: grpc             # rest (default) | grpc: predictions and readiness over grpc_url
         model: wine                 # V2 model name (default: name)
         version: "1"
         description: One line of purpose.
@@ -33,8 +35,9 @@ from mds_client.refs import PROTOCOLS, ModelRef
 _KNOWN_KEYS = {
     "name", "protocol", "url", "model", "version", "version_in_path", "namespace", "description", "schema",
     "reference_data", "sample_data", "headers", "explainer", "drift", "card", "tags", "log_name", "logger",
-    "versions",
+    "versions", "transport", "grpc_url",
 }
+TRANSPORTS = ("rest", "grpc")
 
 
 def load_catalog(path: Path | str) -> list[ModelRef]:
@@ -116,7 +119,26 @@ def parse_entry(entry: Any, *, base: Path, where: str, nested: bool = False) -> 
         logger_url=str(logger.get("url") or ""),
         versions=_versions(entry.get("versions"), where),
         version_urls=_version_urls(entry.get("versions"), where),
+        **_grpc(entry, protocol, where),
     )
+
+
+def _grpc(entry: dict[str, Any], protocol: str, where: str) -> dict[str, str]:
+    """``transport`` and ``grpc_url``: gRPC is the V2 protocol's (Seldon v1 and KServe V1 have no V2 gRPC API)."""
+    transport = str(entry.get("transport") or "rest")
+    if transport not in TRANSPORTS:
+        raise CatalogError(f"{where}: transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}.")
+    grpc_url = str(entry.get("grpc_url") or "")
+    if grpc_url:
+        scheme, sep, address = grpc_url.partition("://")
+        host, _, port = (address if sep else grpc_url).rstrip("/").rpartition(":")
+        if (sep and scheme not in ("grpc", "grpcs")) or not host or not port.isdigit():
+            raise CatalogError(f"{where}: grpc_url must be grpc://host:port (grpcs:// for TLS), not {grpc_url!r}.")
+        if protocol != "v2":
+            raise CatalogError(f"{where}: grpc_url is for the V2 protocol; a {protocol} model has no V2 gRPC API.")
+    if transport == "grpc" and not grpc_url:
+        raise CatalogError(f"{where}: transport grpc needs grpc_url: grpc://host:port (the server's gRPC port).")
+    return {"transport": transport, "grpc_url": grpc_url}
 
 
 def _versions(value: Any, where: str) -> tuple[str, ...]:

@@ -16,11 +16,21 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
+def add_transport_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--transport", choices=("rest", "grpc"), default=None,
+                        help="call V2 models over REST or gRPC (their catalog grpc_url) instead of what the catalog "
+                             "says (default: the catalog's transport, else rest)")
+
+
 def list_refs(args: argparse.Namespace, client: MDSClient) -> list[ModelRef]:
-    """The models of the chosen discovery: the catalog file, or a V2 server's repository index."""
+    """The models of the chosen discovery: the catalog file, or a V2 server's repository index; each over the
+    transport ``--transport`` names, where the command has it."""
     if args.discovery == "repository":
-        return RepositoryDiscovery(args.url, transport=client.transport).list_models()
-    return load_catalog(args.catalog)
+        refs = RepositoryDiscovery(args.url, transport=client.transport).list_models()
+    else:
+        refs = load_catalog(args.catalog)
+    transport = getattr(args, "transport", None)
+    return [ref.over(transport) for ref in refs] if transport else refs
 
 
 def find_model(refs: list[ModelRef], name: str, *, client: MDSClient | None = None) -> ModelRef:

@@ -12,7 +12,7 @@ from typing import Any
 from mds_client.batch.checks import load_state
 from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress
 from mds_client.schema.model import ModelSchema
-from workbench.cli.common import cli_user, find_model, list_refs, print_table, store_engine
+from workbench.cli.common import add_transport_option, cli_user, find_model, list_refs, print_table, store_engine
 from workbench.cli.predict_scale import add_scale_arguments, output_of, run_predict
 from workbench.settings import get_settings
 
@@ -20,10 +20,12 @@ from workbench.settings import get_settings
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("models", help="list the models and whether they are ready")
     p.add_argument("--json", action="store_true")
+    add_transport_option(p)
     p.set_defaults(func=cmd_models)
     p = sub.add_parser("describe", help="show a model's schema")
     p.add_argument("model", help="the model's name; NAME@2 or NAME@champion for one of its versions")
     p.add_argument("--json", action="store_true")
+    add_transport_option(p)
     p.set_defaults(func=cmd_describe)
     p = sub.add_parser("predict", help="score a CSV / Parquet / JSON-lines file")
     p.add_argument("model", help="the model's name; NAME@2 or NAME@champion for one of its versions")
@@ -36,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--no-store", action="store_true", help="do not log the predictions to the workbench store")
     add_scale_arguments(p)
+    add_transport_option(p)
     p.set_defaults(func=cmd_predict)
 
 
