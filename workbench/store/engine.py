@@ -6,6 +6,7 @@ brought to the newest Alembic revision at start-up with ``migrate(engine)``.
 
 from __future__ import annotations
 
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,7 +80,27 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     with _MIGRATE_LOCK:
         if revision == "head" and current_revision(engine) == head_revision():
             return
-        _upgrade(engine, revision)
+        with _sqlite_file_lock(engine):
+            if revision == "head" and current_revision(engine) == head_revision():
+                return  # another process migrated it while this one waited
+            _upgrade(engine, revision)
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """SQLite's DDL takes no lock a second process waits on: the embedded MDS's sink and health exporter starting
+    at once on a fresh home both created the tables ("table batch_job already exists"). A lock file beside the
+    database makes the second wait, then find the schema at head (PostgreSQL: an advisory lock, in `_upgrade`)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    with open(f"{database}.migrating", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _upgrade(engine: Engine, revision: str) -> None:
