@@ -7,7 +7,8 @@ anything is registered. It loads the folder with ``mlflow.pyfunc.load_model`` an
 REFERENCE.csv (their columns brought to the signature's types, as the workbench's form sends them) or else the
 folder's input example. It prints one JSON object as its last line of output:
 ``{"ok": true, "loader": ..., "model": ..., "rows": n, "source": "reference"|"input_example"|null,
-"predictions": [...], "output": {...}, "classes": [...]}``, or
+"predictions": [...], "output": {...}, "classes": [...], "proba": bool}`` (``proba``: the model's class
+probabilities answer those rows and agree with its classes, see mlflow_proba.py), or
 ``{"ok": false, "stage": "load"|"reference"|"predict", "error": {"type": ..., "message": ...}}``.
 """
 
@@ -41,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
 def check(folder: str, reference: str | None, rows: int) -> dict[str, Any]:
     stage = "load"
     try:
-        import mlflow.pyfunc  # imported here so that a broken MLflow install is reported like any failure
+        # imported here so that a broken MLflow install is reported like any failure
+        import mlflow.pyfunc
+
+        from embedded_mds.served import mlflow_proba
 
         model = mlflow.pyfunc.load_model(folder)
         found: dict[str, Any] = {"ok": True, "loader": model.loader_module, "model": _model_name(model),
@@ -52,10 +56,24 @@ def check(folder: str, reference: str | None, rows: int) -> dict[str, Any]:
             return found
         stage = "predict"
         answer = model.predict(data)
+        proba = _has_proba(mlflow_proba, model, data, answer)
     except Exception as exc:  # anything the researcher's model or data does wrong: its message is the answer
         return {"ok": False, "stage": stage, "error": {"type": type(exc).__name__, "message": str(exc)[:2000]}}
     predictions, output = _plain(answer)
-    return {**found, "rows": _length(data), "source": source, "predictions": predictions, "output": output}
+    return {**found, "rows": _length(data), "source": source, "predictions": predictions, "output": output,
+            "proba": proba}
+
+
+def _has_proba(helpers: Any, model: Any, data: Any, answer: Any) -> bool:
+    """A classifier's probabilities are served when they answer the checked rows and agree with its classes; a
+    ``predict_proba`` that fails leaves the model answering its class alone, as before."""
+    inner = helpers.probability_model(model)
+    if inner is None or isinstance(answer, (pd.DataFrame, dict)):
+        return False
+    try:
+        return helpers.agrees(helpers.probabilities(model, inner, data), helpers.class_names(inner), answer)
+    except Exception:  # the class is still answered; its probabilities are not shown
+        return False
 
 
 def _rows(model: Any, folder: str, reference: str | None, rows: int) -> tuple[Any, str | None]:

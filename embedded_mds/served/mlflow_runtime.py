@@ -3,12 +3,16 @@
 ``mlserver_mlflow.MLflowRuntime`` replaces the declared metadata with what the MLmodel's signature says (names,
 datatypes, ``[-1, 1]`` shapes), which drops the feature facts the workbench's form is made from (kind, categories,
 ranges, description, default: embedded_mds/model_schema.py). This runtime keeps the declared entries when there
-are any, and names a model's single answer as the one declared output (``predict``) instead of ``output-0``.
+are any, and names a model's single answer as the one declared output (``predict``) instead of ``output-0``. When
+``predict`` and ``predict_proba`` are declared (a classifier whose probabilities the check found: mlflow_proba.py),
+it answers the class and each class's probability, as MLServer's sklearn runtime does for a pickled classifier.
 Everything else is MLflowRuntime's: ``mlflow.pyfunc.load_model``, signature enforcement, ``params`` from the
 request's parameters.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,8 +21,19 @@ from mlserver.types import InferenceRequest, InferenceResponse
 from mlserver_mlflow import MLflowRuntime
 from mlserver_mlflow.codecs import TensorDictCodec
 
+from embedded_mds.served.mlflow_proba import probabilities, probability_model
+
+CLASS_AND_PROBA = ["predict", "predict_proba"]
+
 
 class PublishedMLflowModel(MLflowRuntime):
+    _proba_model: Any = None
+    async def load(self) -> bool:
+        loaded = await super().load()
+        declared = [o.name for o in self.outputs or []]
+        self._proba_model = probability_model(self._model) if declared == CLASS_AND_PROBA else None
+        return loaded
+
     def _sync_metadata(self) -> None:
         declared_inputs, declared_outputs = self.inputs, self.outputs
         super()._sync_metadata()  # the model-level content type (pd, np or dict) comes from the signature
@@ -37,5 +52,10 @@ class PublishedMLflowModel(MLflowRuntime):
         if isinstance(answer, np.ndarray) and len(declared) == 1:
             return InferenceResponse(model_name=self.name, model_version=self.version,
                                      outputs=[NumpyCodec.encode_output(declared[0], answer)])
+        if isinstance(answer, np.ndarray) and self._proba_model is not None:
+            proba = probabilities(self._model, self._proba_model, decoded, params)
+            return InferenceResponse(model_name=self.name, model_version=self.version,
+                                     outputs=[NumpyCodec.encode_output("predict", answer),
+                                              NumpyCodec.encode_output("predict_proba", proba)])
         return self.encode_response(answer, default_codec=TensorDictCodec)
 

@@ -17,8 +17,10 @@ ALLOWED = {"numpy", "pandas", "sklearn", "joblib", "mlserver", "seldon_core", "w
 # that venv adds for them: the Seldon v1 explainer is a Tornado server around an Alibi explainer.
 APP_ENV = {"v1_explainer.py": {"alibi", "requests", "tornado"}}
 # Modules that run in the environment of a server other than MLServer and seldon-core, and what it adds: the MLflow
-# check in .venvs/mlflow, the published MLflow runtime in MLServer's environment with mlserver-mlflow.
-OTHER_ENV = {"mlflow_check.py": {"mlflow"}, "mlflow_runtime.py": {"mlserver_mlflow"}}
+# check in .venvs/mlflow, the published MLflow runtime in MLServer's environment with mlserver-mlflow; both share
+# mlflow_proba.py (embedded_mds.served, on the path of both).
+OTHER_ENV = {"mlflow_check.py": {"mlflow", "embedded_mds"}, "mlflow_runtime.py": {"mlserver_mlflow", "embedded_mds"},
+             "mlflow_proba.py": {"mlflow"}}
 
 
 def top_level_imports(path: Path) -> set[str]:

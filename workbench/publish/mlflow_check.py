@@ -48,6 +48,8 @@ class CheckedFolder:
     predictions: Any
     output: dict[str, Any]
     """What the answer was: ``type`` array (``dtype``, ``shape``), frame or dict (``columns``, ``dtypes``)."""
+    proba: bool = False
+    """The classifier inside also answered each class's probability, agreeing with its classes: both are served."""
 
 
 def check_folder(folder: MlflowFolder, reference: pd.DataFrame | None, *, python: Path | None = None,
@@ -87,7 +89,7 @@ def check_folder(folder: MlflowFolder, reference: pd.DataFrame | None, *, python
     return CheckedFolder(loader=str(result.get("loader") or ""), model=str(result.get("model") or ""),
                          classes=tuple(result.get("classes") or ()), rows=int(result.get("rows") or 0),
                          source=result.get("source"), predictions=result.get("predictions"),
-                         output=dict(result.get("output") or {}))
+                         output=dict(result.get("output") or {}), proba=bool(result.get("proba")))
 
 
 def output_entries(checked: CheckedFolder, signature_outputs: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -97,6 +99,8 @@ def output_entries(checked: CheckedFolder, signature_outputs: list[dict[str, Any
         shape = output.get("shape") or []
         dtype = str(output.get("dtype") or "")
         if len(shape) <= 1 or (len(shape) == 2 and shape[1] == 1):
+            if checked.proba and checked.classes:  # the class and how sure, as a pickled classifier answers
+                return classifier_outputs(list(checked.classes), [str(c) for c in checked.classes])
             return [_single(dtype, checked.classes)]
         kind = "proba" if dtype.startswith("float") and len(checked.classes) == shape[1] else "tensor"
         params: dict[str, Any] = {"kind": kind}

@@ -4,7 +4,8 @@ test sends through the workbench, as the answers to compare with.
 
     python tests/workbench/publish/mlflow_models.py OUT_DIR
 
-writes OUT_DIR/<case>/ (MLflow model folders), OUT_DIR/reference.csv, OUT_DIR/rows.csv and OUT_DIR/expected.json.
+writes OUT_DIR/<case>/ (MLflow model folders), OUT_DIR/reference.csv, OUT_DIR/rows.csv, OUT_DIR/expected.json and
+OUT_DIR/expected_proba.json (the classifiers' own ``predict_proba`` on rows.csv, with their ``classes_``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,37 @@ class BareModel(mlflow.pyfunc.PythonModel):
         return np.asarray(model_input["age_years"], dtype=float) * 2.0
 
 
+def grade_pipeline(frame: pd.DataFrame, grade: np.ndarray, c: float = 1.0):
+    columns = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["variety"]),
+                                 ("num", StandardScaler(), ["age_years", "rainfall_mm"])])
+    return make_pipeline(columns, LogisticRegression(max_iter=500, C=c)).fit(frame, grade)
+
+
+class ShelfModel(mlflow.pyfunc.PythonModel):
+    """A custom pyfunc around a classifier that also says how sure it is (``classes_``, ``predict_proba``).
+
+    It fits its classifier from its artifact when loaded: this environment's numpy (2.x) pickles arrays that the
+    model server's numpy (1.26) cannot read, so a custom pyfunc here carries no fitted arrays."""
+
+    def load_context(self, context):
+        frame = pd.read_csv(context.artifacts["training"])
+        self.classifier = grade_pipeline(frame.drop(columns="grade"), frame["grade"].to_numpy(), c=0.3)
+        self.classes_ = self.classifier.classes_
+
+    def predict(self, context, model_input, params=None):
+        return self.classifier.predict(model_input)
+
+    def predict_proba(self, model_input):
+        return self.classifier.predict_proba(model_input)
+
+
+class BiasedModel(ShelfModel):
+    """Its probabilities do not back its answer (always the last class): the class alone is served."""
+
+    def predict(self, context, model_input, params=None):
+        return np.full(len(model_input), self.classes_[-1])
+
+
 REQUIREMENTS = ["mlflow", "scikit-learn", "pandas"]
 """Given, so that MLflow does not load each model in a process of its own to find them (a minute for four)."""
 
@@ -63,9 +95,7 @@ REQUIREMENTS = ["mlflow", "scikit-learn", "pandas"]
 def main(out: Path) -> None:
     frame, grade = orchard(240, 3)
     rows, _ = orchard(25, 8)
-    columns = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["variety"]),
-                                 ("num", StandardScaler(), ["age_years", "rainfall_mm"])])
-    classifier = make_pipeline(columns, LogisticRegression(max_iter=500)).fit(frame, grade)
+    classifier = grade_pipeline(frame, grade)
     mlflow.sklearn.save_model(classifier, out / "sklearn", signature=infer_signature(frame, classifier.predict(frame)),
                               input_example=frame.head(3), pip_requirements=REQUIREMENTS)
     tonnes = YieldModel().predict(None, frame)
@@ -74,11 +104,21 @@ def main(out: Path) -> None:
     mlflow.pyfunc.save_model(out / "broken", python_model=BrokenModel(), signature=infer_signature(frame, tonnes),
                              input_example=frame.head(2), pip_requirements=REQUIREMENTS)
     mlflow.pyfunc.save_model(out / "bare", python_model=BareModel(), pip_requirements=REQUIREMENTS)
+    frame.assign(grade=grade).to_csv(out / "training.csv", index=False)
+    for case, model in (("shelf", ShelfModel()), ("biased", BiasedModel())):
+        mlflow.pyfunc.save_model(out / case, python_model=model, artifacts={"training": str(out / "training.csv")},
+                                 input_example=frame.head(4), signature=infer_signature(frame, grade),
+                                 pip_requirements=REQUIREMENTS)
     frame.to_csv(out / "reference.csv", index=False)
     rows.to_csv(out / "rows.csv", index=False)
     expected = {case: np.asarray(mlflow.pyfunc.load_model(str(out / case)).predict(rows)).tolist()
-                for case in ("sklearn", "custom", "bare")}
+                for case in ("sklearn", "custom", "bare", "shelf", "biased")}
     (out / "expected.json").write_text(json.dumps(expected))
+    sklearn = mlflow.sklearn.load_model(str(out / "sklearn"))
+    inner = mlflow.pyfunc.load_model(str(out / "shelf")).unwrap_python_model()
+    proba = {"sklearn": {"classes": sklearn.classes_.tolist(), "proba": sklearn.predict_proba(rows).tolist()},
+             "shelf": {"classes": inner.classes_.tolist(), "proba": inner.predict_proba(rows).tolist()}}
+    (out / "expected_proba.json").write_text(json.dumps(proba))
 
 
 if __name__ == "__main__":

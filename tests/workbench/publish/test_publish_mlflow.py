@@ -23,6 +23,7 @@ import requests
 from embedded_mds.mlflow_server import mlflow_python
 from embedded_mds.server_specs import server_env
 from mds_client import MDSClient, load_catalog
+from mds_client.batch import score_file
 from mds_client.registry import MlflowRegistry
 from tests.publish_fixture import PublishServer
 from workbench.cli import main as mds
@@ -97,10 +98,50 @@ def test_an_sklearn_folder_is_checked_registered_unchanged_served_and_answers_as
     assert (by_name["age_years"]["datatype"], by_name["rainfall_mm"]["datatype"]) == ("INT64", "FP64")
     example = pd.read_json(io.BytesIO((cases / "sklearn" / "input_example.json").read_bytes()), orient="split")
     assert by_name["rainfall_mm"]["parameters"]["default"] == example["rainfall_mm"].iloc[0]
-    assert metadata["outputs"][0]["parameters"]["class_names"] == ["juice", "premium", "standard"]
+    assert [(o["name"], o["parameters"]["class_names"]) for o in metadata["outputs"]] == [
+        ("predict", ["juice", "premium", "standard"]), ("predict_proba", ["juice", "premium", "standard"])]
     # the input example is the model's sample rows
     entry = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "ml-grade")
     assert pd.read_csv(entry.sample_data).equals(example)
+
+
+@pytest.mark.parametrize("case", ["sklearn", "shelf"])
+def test_a_classifier_answers_its_class_and_each_class_probability_as_its_own_predict_proba(
+        cases, publish_server, registry, client, case, tmp_path):
+    """Both the flavor's own classifier (sklearn) and a custom PythonModel exposing classes_ and predict_proba."""
+    name = f"ml-sure-{case}"
+    publish(request(cases, case, name, pd.read_csv(cases / "reference.csv")), registry=registry,
+            target=publish_server.target, user="ada", transport=client.transport)
+    rows = pd.read_csv(cases / "rows.csv")
+    ref = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == name)
+    answer = client.predict(ref, rows, client.schema(ref))
+    own = json.loads((cases / "expected_proba.json").read_text())[case]
+    assert list(answer.labels) == expected(cases, case)
+    assert list(answer.probabilities.columns) == own["classes"] == ["juice", "premium", "standard"]
+    # the custom pyfunc fits at load, in each environment with its own numpy: equal to the last digits, not bitwise
+    tolerance = 1e-12 if case == "sklearn" else 1e-6
+    np.testing.assert_allclose(answer.probabilities.to_numpy(), own["proba"], rtol=tolerance)
+    assert answer.confidence(0) == pytest.approx(max(own["proba"][0]))
+
+    # Batch writes both: the class, how sure, and the probability of each class, per row
+    score_file(client, ref, client.schema(ref), cases / "rows.csv", tmp_path / "scored.csv")
+    scored = pd.read_csv(tmp_path / "scored.csv")
+    assert list(scored.columns[3:8]) == ["prediction", "confidence", "p(juice)", "p(premium)", "p(standard)"]
+    assert list(scored["prediction"]) == expected(cases, case)
+    np.testing.assert_allclose(scored[["p(juice)", "p(premium)", "p(standard)"]].to_numpy(), own["proba"],
+                               rtol=tolerance, atol=1e-15)  # as CSV text: the last bit of tiny values
+
+
+def test_probabilities_that_do_not_back_the_class_are_not_served(cases, publish_server, registry, client):
+    publish(request(cases, "biased", "ml-biased"), registry=registry, target=publish_server.target, user="ada",
+            transport=client.transport)
+    metadata = requests.get(f"{publish_server.url}/v2/models/ml-biased", timeout=5).json()
+    assert [o["name"] for o in metadata["outputs"]] == ["predict"]
+    rows = pd.read_csv(cases / "rows.csv")
+    ref = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "ml-biased")
+    answer = client.predict(ref, rows, client.schema(ref))
+    assert list(answer.labels) == expected(cases, "biased")
+    assert answer.probabilities is None
 
 
 def test_mds_publish_takes_a_custom_pyfunc_folder_without_reference_rows(cases, publish_server, mlflow_registry,
