@@ -30,6 +30,12 @@ class ModelCard:
     schema_error: str = ""
     """Why no schema could be read, when one could not."""
     class_names: tuple[str, ...] = ()
+    schema_origin: str = ""
+    """Where the inputs come from, in words ("the MLflow signature in the model registry")."""
+    registered: str = ""
+    """The registered version this model serves, in a line (who, when), or why the registry could not say."""
+    run_metrics: dict[str, float] | None = None
+    """The metrics of the run that registered that version (shown when the catalog's card has none)."""
 
 
 def render_model_card(card: ModelCard, *, metadata: dict[str, Any] | None, key: str) -> None:
@@ -43,6 +49,8 @@ def render_model_card(card: ModelCard, *, metadata: dict[str, Any] | None, key: 
              "Explainer": ref.explainer.explain_url if ref.explainer is not None else "none deployed"}
     if ref.kind in ("experiment", "pipeline"):
         facts = {"Kind": f"Seldon Core v2 {ref.kind}", **facts}
+    if card.registered:
+        facts["Registry"] = card.registered
     render_table(record_frame(facts, ("fact", "value")), key=f"{key}.facts")
     render_routing(ref, key=key)
     written = ref.card or {}  # what the catalog's card says, as its owners wrote it
@@ -54,8 +62,12 @@ def render_model_card(card: ModelCard, *, metadata: dict[str, Any] | None, key: 
                 st.text(plain(written[field], limit=5_000))
     with right:
         metrics = written.get("metrics")
-        if isinstance(metrics, dict) and metrics:
+        if not (isinstance(metrics, dict) and metrics) and card.run_metrics:
+            st.markdown("**Metrics** (logged by the run that registered this version)")
+            metrics = card.run_metrics
+        elif isinstance(metrics, dict) and metrics:
             st.markdown("**Metrics** (on held-out data)")
+        if isinstance(metrics, dict) and metrics:
             shown = {m: metric_text(m, v) for m, v in metrics.items()}
             render_table(record_frame(shown, ("metric", "value")), key=f"{key}.metrics")
     st.markdown("**Inputs**")
@@ -63,6 +75,8 @@ def render_model_card(card: ModelCard, *, metadata: dict[str, Any] | None, key: 
         st.info("This model publishes no input schema. Predict falls back to a raw JSON payload."
                 + (md(" ({})", card.schema_error) if card.schema_error else ""))
     else:
+        if card.schema_origin:
+            st.caption(md("From {}.", card.schema_origin))
         render_table(card.inputs, key=f"{key}.schema", keep_whole=("kind", "allowed", "unit"))
         st.download_button("Download schema (CSV)", card.inputs.to_csv(index=False), f"{ref.name}-schema.csv",
                            "text/csv", key=f"{key}.dl_schema")

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # records imports nothing of refs; the name is only an annotation here
+    from mds_client.registry.records import RegisteredFacts
 
 Protocol = Literal["seldon", "v2", "kserve-v1"]
 PROTOCOLS: tuple[str, ...] = ("seldon", "v2", "kserve-v1")
@@ -86,6 +89,11 @@ class ModelRef:
     """Every version served side by side (catalog ``versions``); ``version`` is the one callers get."""
     version_urls: dict[str, str] = field(default_factory=dict)
     """Versions served each at an endpoint of its own (a Seldon v1 microservice per version), by version."""
+    registry: str = ""
+    """The registered version this model serves: ``models:/NAME/VERSION``, ``models:/NAME@ALIAS``, or a ``runs:/`` or
+    ``mlflow-artifacts:/`` location of one (catalog ``registry``; a Kubernetes modelUri/storageUri)."""
+    registered: RegisteredFacts | None = None
+    """What the model registry says of that version, once the workbench asked it (``workbench.catalog.registry_link``)."""
 
     @property
     def display_name(self) -> str:

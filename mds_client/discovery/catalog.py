@@ -19,6 +19,7 @@
         tags: [demo]
         log_name: wine-sdep         # the name its request logger reports, when not `name`
         logger: {url: http://127.0.0.1:9530}   # the request-log sink its calls are logged to
+        registry: wine@champion     # the registered version it serves: NAME/VERSION, NAME@ALIAS or models:/...
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ import yaml
 
 from mds_client.errors import CatalogError
 from mds_client.refs import PROTOCOLS, ModelRef
+from mds_client.registry.links import registry_uri
 
 _KNOWN_KEYS = {
     "name", "protocol", "url", "model", "version", "version_in_path", "namespace", "description", "schema",
     "reference_data", "sample_data", "headers", "explainer", "drift", "card", "tags", "log_name", "logger",
-    "versions", "transport", "grpc_url",
+    "versions", "transport", "grpc_url", "registry",
 }
 TRANSPORTS = ("rest", "grpc")
 
@@ -119,6 +121,7 @@ def parse_entry(entry: Any, *, base: Path, where: str, nested: bool = False) -> 
         logger_url=str(logger.get("url") or ""),
         versions=_versions(entry.get("versions"), where),
         version_urls=_version_urls(entry.get("versions"), where),
+        registry=_registry(entry.get("registry"), where),
         **_grpc(entry, protocol, where),
     )
 
@@ -163,6 +166,16 @@ def _version_urls(value: Any, where: str) -> dict[str, str]:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise CatalogError(f"{where}: version {version}'s url must be an http(s) URL, not {url!r}.")
     return urls
+
+
+def _registry(value: Any, where: str) -> str:
+    if value in (None, ""):
+        return ""
+    uri = registry_uri(str(value))
+    if not uri:
+        raise CatalogError(f"{where}: registry must name a registered version: NAME/VERSION, NAME@ALIAS or "
+                           f"models:/NAME/VERSION, not {value!r}.")
+    return uri
 
 
 def _nested(entry: Any, base: Path, where: str, default_name: str) -> ModelRef | None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from mds_client.discovery.seldon_v2 import card_from_annotations, conditions_ready, meta
 from mds_client.refs import ModelRef
+from mds_client.registry.links import registry_uri
 
 INFERENCE_SERVICES = ("serving.kserve.io", "v1beta1", "inferenceservices")
 _DETAIL = ("PredictorReady", "TransformerReady", "ExplainerReady", "IngressReady", "PredictorRouteReady",
@@ -71,7 +72,16 @@ def refs_from_inference_service(obj: dict[str, Any], *, internal: bool = False) 
         tags=tuple(sorted({f"{k}={v}" for k, v in labels.items() if k in ("team", "stage", "version")})),
         log_name=name,
         logger_url=str(logger.get("url") or ""),
+        registry=_registry(predictor),
     )]
+
+
+def _registry(predictor: dict[str, Any]) -> str:
+    """The registered version the predictor's ``storageUri`` names (``model:`` or a framework key), else ``""``."""
+    for part in predictor.values():
+        if isinstance(part, dict) and part.get("storageUri"):
+            return registry_uri(str(part["storageUri"]))
+    return ""
 
 
 def _protocol_version(predictor: dict[str, Any]) -> str:

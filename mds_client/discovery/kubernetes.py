@@ -24,6 +24,7 @@ from mds_client.discovery.seldon_v2 import meta as _meta
 from mds_client.discovery.seldon_v2 import refs_from_v2_experiment, refs_from_v2_model, refs_from_v2_pipeline
 from mds_client.errors import CatalogError
 from mds_client.refs import ModelRef
+from mds_client.registry.links import registry_uri
 
 SELDON_V1 = ("machinelearning.seldon.io", "v1", "seldondeployments")
 SELDON_V2_MODELS = ("mlops.seldon.io", "v1alpha1", "models")
@@ -69,6 +70,7 @@ def refs_from_seldon_deployment(obj: dict[str, Any], ingress_url: str) -> list[M
         description=description,
         card=card,
         tags=tuple(sorted({f"{k}={v}" for k, v in labels.items() if k in ("team", "stage", "version")})),
+        registry=registry_uri(str(graph.get("modelUri") or "")),
     )]
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mds_client.refs import Candidate, Mirror, ModelRef, PipelineStep
+from mds_client.registry.links import registry_uri
 
 ANNOTATION_PREFIX = "mds.workbench/"
 _READY_CONDITIONS = {
@@ -98,8 +99,10 @@ def _ref(obj: Mapping[str, Any], mesh_url: str, kind: str, **extra: Any) -> Mode
 
 
 def refs_from_v2_model(obj: Mapping[str, Any], mesh_url: str) -> list[ModelRef]:
-    """One ref per ``Model``, called through the mesh with ``Seldon-Model: <m>``."""
-    return [_ref(obj, mesh_url, "model")]
+    """One ref per ``Model``, called through the mesh with ``Seldon-Model: <m>``; a ``storageUri`` in the model
+    registry (``models:/NAME/VERSION``...) links it to that registered version."""
+    uri = registry_uri(str((obj.get("spec") or {}).get("storageUri") or ""))
+    return [_ref(obj, mesh_url, "model", registry=uri)]
 
 
 def refs_from_v2_pipeline(obj: Mapping[str, Any], mesh_url: str) -> list[ModelRef]:

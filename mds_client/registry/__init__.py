@@ -4,16 +4,20 @@
 ``records`` holds what it returns as plain records.
 """
 
+from mds_client.registry.links import read_facts, registry_uri
 from mds_client.registry.mlflow import EXPERIMENT, MlflowRegistry, RegistryError, RegistryNotFound
-from mds_client.registry.records import PUBLISHED_BY, ModelVersion, RegisteredModel, Run
+from mds_client.registry.records import PUBLISHED_BY, ModelVersion, RegisteredFacts, RegisteredModel, Run
 
 __all__ = [
     "EXPERIMENT",
     "PUBLISHED_BY",
     "MlflowRegistry",
     "ModelVersion",
+    "RegisteredFacts",
     "RegisteredModel",
     "RegistryError",
     "RegistryNotFound",
     "Run",
+    "read_facts",
+    "registry_uri",
 ]

@@ -151,6 +151,13 @@ class MlflowRegistry:
                              what=f"alias '{which}' of '{name}'")
         return ModelVersion.from_mlflow(doc.get("model_version", {}))
 
+    def versions_of_run(self, run_id: str) -> list[ModelVersion]:
+        """The versions registered from the run ``run_id`` (a model logged in a run and registered), newest first."""
+        doc = self._call("GET", f"{API}/model-versions/search", query={"filter": f"run_id='{_quoted(run_id)}'"},
+                         what=f"versions of run {run_id}")
+        found = [ModelVersion.from_mlflow(v) for v in doc.get("model_versions", [])]
+        return sorted(found, key=lambda v: int(v.version) if v.version.isdigit() else 0, reverse=True)
+
     def run(self, run_id: str) -> Run:
         doc = self._call("GET", f"{API}/runs/get", query={"run_id": run_id}, what=f"run {run_id}")
         return Run.from_mlflow(doc.get("run", {}))
@@ -163,6 +170,19 @@ class MlflowRegistry:
         except RequestError as exc:
             raise RegistryError(f"The model registry could not send {path} of run {run.run_id}: {exc.message}") \
                 from None
+
+    def download_at(self, location: str, path: str) -> bytes:
+        """The bytes of ``path`` inside ``location``, an artifact-store URI this server proxies
+        (``mlflow-artifacts:/...``, as ``artifact_location`` gives); another store (s3://...) is a ``RegistryError``."""
+        scheme, _, rest = location.partition(":/")
+        if scheme != "mlflow-artifacts":
+            raise RegistryError(f"The model's files are at {location}, which the workbench does not read "
+                                "(it reads what the registry's server proxies: mlflow-artifacts:/).")
+        url = f"{self.url}{ARTIFACTS}/{quote(rest.strip('/'))}/{quote(path)}"
+        try:
+            return self.transport.send("GET", url).content
+        except RequestError as exc:
+            raise RegistryError(f"The model registry could not send {path} of {location}: {exc.message}") from None
 
     def files(self, run: Run, path: str = "") -> dict[str, int]:
         """The files directly in the artifact folder ``path`` of ``run``, by name, with their sizes in bytes."""

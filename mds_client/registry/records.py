@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mds_client.schema.model import ModelSchema
 
 PUBLISHED_BY = "mds.published_by"
 
@@ -97,3 +100,20 @@ class Run:
         return cls(run_id=str(info.get("run_id", "")), experiment_id=str(info.get("experiment_id", "")),
                    artifact_uri=str(info.get("artifact_uri", "")), user=str(info.get("user_id", "") or ""),
                    metrics=metrics)
+
+
+@dataclass(frozen=True)
+class RegisteredFacts:
+    """What the registry says of the version a discovered model serves: who registered it, when, its run's metrics,
+    its description, and the inputs its MLflow signature declares (``schema``, defaults from its input example).
+    ``note`` says, in a few words, what could not be read (the registry down, no signature), never raising."""
+
+    name: str
+    version: str = ""
+    aliases: tuple[str, ...] = ()
+    registered_by: str = ""
+    created: datetime | None = None
+    description: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
+    schema: ModelSchema | None = None
+    note: str = ""

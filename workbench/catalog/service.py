@@ -24,6 +24,8 @@ from mds_client import (
 )
 from mds_client.schema.sources import from_reference, resolve
 from workbench.catalog.discovery import make_discovery
+from workbench.catalog.registry_link import link_registry
+from workbench.publish.versions import find_registry
 from workbench.settings import Settings
 
 
@@ -59,7 +61,8 @@ def discover_models(settings: Settings, *, transport: Transport | None = None) -
     Raises ``MDSError`` (``CatalogError`` for an unusable source, transport errors for a server
     that does not answer). Pass the app's pooled ``transport`` so no session is opened per call.
     """
-    return make_discovery(settings, transport=transport).list_models()
+    refs = make_discovery(settings, transport=transport).list_models()
+    return link_registry(refs, lambda: find_registry(settings.home, settings.mlflow_uri, transport=transport))
 
 
 def check_models(client: MDSClient, refs: list[ModelRef], *, with_schema: bool = True) -> list[ModelEntry]:
@@ -83,8 +86,11 @@ def _check(client: MDSClient, ref: ModelRef, with_schema: bool) -> ModelEntry:
 
 
 def offline_schema(ref: ModelRef) -> ModelSchema:
-    """The schema from the catalog's files only (schema override, reference data): no server call."""
+    """The schema from the catalog's files (schema override, reference data) and the registry's signature, when
+    discovery read one: no server call."""
     candidates = [load_prediction_schema(ref.schema_path)] if ref.schema_path is not None else []
+    if ref.registered is not None and ref.registered.schema is not None:
+        candidates.append(ref.registered.schema)
     reference = reference_frame(ref)
     if reference is not None:
         candidates.append(from_reference(reference))
@@ -145,6 +151,17 @@ def schema_table(schema: ModelSchema) -> pd.DataFrame:
             allowed = ""
         rows.append({"feature": f.name, "kind": str(f.kind), "allowed": allowed, "unit": f.unit, "description": f.description})
     return pd.DataFrame(rows, columns=["feature", "kind", "allowed", "unit", "description"])
+
+
+SCHEMA_ORIGINS = {"prediction-schema": "the catalog's schema file",
+                  "mlflow-signature": "the MLflow signature in the model registry",
+                  "v2-metadata": "the model server's metadata", "seldon-metadata": "the model server's metadata",
+                  "reference-data": "the reference data"}
+
+
+def schema_origin(schema: ModelSchema) -> str:
+    """Where a schema's inputs come from, for the model card ("" when it is not known)."""
+    return SCHEMA_ORIGINS.get(schema.source, "")
 
 
 def reference_frame(ref: ModelRef) -> pd.DataFrame | None:

@@ -12,7 +12,6 @@ published, with a warning.
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -21,7 +20,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from mds_client.errors import SchemaError
 from mds_client.schema import Feature, FeatureKind, ModelSchema, from_reference
+from mds_client.schema import mlflow_signature as signatures
 from workbench.publish.errors import PublishError
 from workbench.publish.template_files import zip_folder
 
@@ -31,16 +32,8 @@ MAX_MODEL_BYTES = 512 * 1024 * 1024
 PYFUNC = "python_function"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 SKIPPED = ("__MACOSX", ".DS_Store")
-# MLflow's ColSpec types the form can send, as (feature kind, V2 datatype).
-COLUMN_TYPES = {"double": (FeatureKind.NUMBER, "FP64"), "float": (FeatureKind.NUMBER, "FP32"),
-                "long": (FeatureKind.INTEGER, "INT64"), "integer": (FeatureKind.INTEGER, "INT32"),
-                "boolean": (FeatureKind.BOOLEAN, "BOOL"), "string": (FeatureKind.TEXT, "BYTES")}
-# numpy dtypes of TensorSpecs, as V2 datatypes.
-TENSOR_TYPES = {"float64": "FP64", "float32": "FP32", "float16": "FP16", "int64": "INT64", "int32": "INT32",
-                "int16": "INT16", "int8": "INT8", "uint8": "UINT8", "uint16": "UINT16", "uint32": "UINT32",
-                "uint64": "UINT64", "bool": "BOOL"}
-TYPES_HINT = ("The workbench's form sends string, double, float, long, integer and boolean columns, or one numeric "
-              "tensor: save the model with a signature of those (mlflow.models.infer_signature on a DataFrame).")
+TENSOR_TYPES = signatures.TENSOR_TYPES
+"""numpy dtypes of TensorSpecs, as V2 datatypes (``mds_client.schema.mlflow_signature``)."""
 
 
 @dataclass(frozen=True)
@@ -79,26 +72,8 @@ class MlflowFolder:
 
     def example(self) -> pd.DataFrame | None:
         """The input example as rows (a DataFrame example, or a 2-D array one), None when there is none."""
-        info = self.mlmodel.get("saved_input_example_info")
-        path = info.get("artifact_path") if isinstance(info, dict) else None
-        data = self.files.get(str(path)) if path else None
-        if data is None:
-            return None
-        try:
-            doc = json.loads(data)
-        except ValueError:
-            return None
-        if isinstance(doc, dict) and "dataframe_split" in doc:
-            doc = doc["dataframe_split"]
-        if isinstance(doc, dict) and isinstance(doc.get("columns"), list) and isinstance(doc.get("data"), list):
-            return pd.DataFrame(doc["data"], columns=[str(c) for c in doc["columns"]])
-        rows = doc.get("inputs") if isinstance(doc, dict) else doc
-        if isinstance(rows, list) and rows and all(isinstance(r, list) for r in rows):
-            frame = pd.DataFrame(rows)
-            return frame.set_axis([f"x{i}" for i in range(frame.shape[1])], axis=1)
-        if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
-            return pd.DataFrame(rows)
-        return None
+        path = signatures.example_path(self.mlmodel)
+        return signatures.example_frame(self.files.get(path) if path else None)
 
 
 def is_zip(data: bytes) -> bool:
@@ -190,55 +165,16 @@ def form_schema(folder: MlflowFolder, reference: pd.DataFrame | None) -> tuple[M
                         "the form will have no inputs. Save the model with a signature, or give reference rows.")
     if observed is not None and source == "mlflow-signature":
         features = [_observed(f, observed.feature_or_none(f.name)) for f in features]
-    features = [_with_default(f, example) for f in features]
+    features = [signatures.with_default(f, example) for f in features]
     return ModelSchema(tuple(features), (), source=source), warnings
 
 
 def _signature_features(specs: list[dict[str, Any]], source: str, reference: pd.DataFrame | None,
                         example: pd.DataFrame | None) -> list[Feature]:
-    tensors = [s for s in specs if s.get("type") == "tensor"]
-    if not tensors:
-        return [_column_feature(s, i, source) for i, s in enumerate(specs)]
-    if len(specs) > 1:
-        raise PublishError(f"The signature of {source} takes {len(specs)} tensors; the form sends one.",
-                           hint=TYPES_HINT)
-    spec = tensors[0]
-    tensor = spec.get("tensor-spec") or {}
-    dtype = str(tensor.get("dtype") or "float64")
-    if dtype not in TENSOR_TYPES:
-        raise PublishError(f"The signature of {source} takes a tensor of {dtype}, which the form cannot send.",
-                           hint=TYPES_HINT)
-    datatype = TENSOR_TYPES[dtype]
-    shape = [int(d) for d in tensor.get("shape") or [-1]]
-    if not spec.get("name") and len(shape) <= 2:
-        width = shape[1] if len(shape) == 2 else 1
-        names = _column_names(width, reference, example)
-        kind = FeatureKind.NUMBER if datatype.startswith("FP") else \
-            FeatureKind.BOOLEAN if datatype == "BOOL" else FeatureKind.INTEGER
-        return [Feature(name=n, kind=kind, datatype=datatype) for n in names]
-    if any(d < 1 for d in shape[1:]):
-        raise PublishError(f"The signature of {source} takes a tensor of shape {shape}; the form needs every size "
-                           "but the first fixed.", hint=TYPES_HINT)
-    return [Feature(name=str(spec.get("name") or "input-0"), kind=FeatureKind.TENSOR, datatype=datatype,
-                    shape=tuple(shape[1:]) or (1,))]
-
-
-def _column_feature(spec: dict[str, Any], index: int, source: str) -> Feature:
-    name = str(spec.get("name") or f"input-{index}")
-    kind_type = spec.get("type")
-    if kind_type not in COLUMN_TYPES:
-        raise PublishError(f"Input '{name}' of {source} is of MLflow type {kind_type}, which the workbench's form "
-                           "cannot send.", hint=TYPES_HINT)
-    kind, datatype = COLUMN_TYPES[str(kind_type)]
-    return Feature(name=name, kind=kind, datatype=datatype, required=bool(spec.get("required", True)))
-
-
-def _column_names(width: int, reference: pd.DataFrame | None, example: pd.DataFrame | None) -> list[str]:
-    """A matrix's columns by the names the reference rows (or the example) give them, else x0, x1..."""
-    for frame in (reference, example):
-        if frame is not None and frame.shape[1] == width:
-            return [str(c) for c in frame.columns]
-    return [f"x{i}" for i in range(width)]
+    try:
+        return signatures.signature_features(specs, source, reference=reference, example=example)
+    except SchemaError as exc:
+        raise PublishError(exc.message, hint=signatures.TYPES_HINT) from None
 
 
 def _observed(feature: Feature, seen: Feature | None) -> Feature:
@@ -252,29 +188,11 @@ def _observed(feature: Feature, seen: Feature | None) -> Feature:
     return feature
 
 
-def _with_default(feature: Feature, example: pd.DataFrame | None) -> Feature:
-    if example is None or example.empty or feature.name not in example.columns or feature.is_tensor:
-        return feature
-    value = example[feature.name].iloc[0]
-    if pd.isna(value):
-        return feature
-    value = value.item() if hasattr(value, "item") else value
-    if feature.kind in (FeatureKind.TEXT, FeatureKind.CATEGORY):
-        value = str(value)
-    return replace(feature, default=value)
-
-
 def _signature_part(mlmodel: dict[str, Any], part: str, source: str) -> list[dict[str, Any]] | None:
-    signature = mlmodel.get("signature")
-    text = signature.get(part) if isinstance(signature, dict) else None
-    if not text:
-        return None
     try:
-        value = json.loads(text) if isinstance(text, str) else text
-    except ValueError:
-        raise PublishError(f"The signature of {source} cannot be read ({part} is not JSON).",
-                           hint="Publish the folder MLflow wrote, unchanged.") from None
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else None
+        return signatures.signature_part(mlmodel, part, source)
+    except SchemaError as exc:
+        raise PublishError(exc.message, hint="Publish the folder MLflow wrote, unchanged.") from None
 
 
 def _names(data: bytes, file_name: str) -> list[str]:

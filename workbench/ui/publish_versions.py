@@ -43,7 +43,9 @@ def registry_only_section(entries: list[ModelEntry]) -> None:
     if not auth.can_open(state.role(), "publish"):
         return
     try:
-        table = _unserved(frozenset(e.name for e in entries))
+        # a model served under another name than it is registered by (a catalog's registry key) is served all the same
+        table = _unserved(frozenset([e.name for e in entries] + [e.ref.registered.name for e in entries
+                                                                  if e.ref.registered is not None]))
     except MDSError as exc:
         st.caption(md("The model registry could not be read: {}", exc))
         return
@@ -57,6 +59,10 @@ def registry_only_section(entries: list[ModelEntry]) -> None:
 
 def registry_versions_section(entry: ModelEntry) -> None:
     """Below a model's card: its versions in the model registry, when it is registered there."""
+    facts = entry.ref.registered
+    if facts is not None:  # registered by hand, served elsewhere: the version its catalog entry or resource names
+        _linked_versions(entry, facts.name, facts.version)
+        return
     served = entry.ref.versions or ((entry.ref.version,) if entry.ref.version else ())
     try:
         table = _versions(entry.name, entry.ref.version, served)
@@ -75,6 +81,21 @@ def registry_versions_section(entry: ModelEntry) -> None:
     if auth.can(state.role(), "promote a version"):
         _replay_control(entry, served)
         _promote_control(entry, served)
+
+
+def _linked_versions(entry: ModelEntry, name: str, version: str) -> None:
+    if not version:
+        return  # the registry could not say: the card's Registry line says why
+    try:
+        table = _versions(name, version, (version,))
+    except MDSError as exc:
+        st.caption(md("The model registry could not be read: {}", exc))
+        return
+    if table is None:
+        return
+    st.markdown(md("**Versions of {} in the model registry**", name))
+    render_table(table, key=f"models.versions.{entry.name}", keep_whole=("version", "registered_utc"))
+    st.caption(md("This model serves version {}; the others are served elsewhere or nowhere.", version))
 
 
 PERIODS = {"the last day": timedelta(days=1), "the last week": timedelta(days=7), "all the log": None}

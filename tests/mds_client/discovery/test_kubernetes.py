@@ -62,6 +62,25 @@ ROUTES = {
         "message": 'seldondeployments.machinelearning.seldon.io is forbidden: User "system:serviceaccount:mds:workbench" cannot list resource'}),
 }
 
+# Namespace "ml": a data scientist's registered versions served three ways, each naming its version in the registry.
+_READY = {"conditions": [{"type": "ModelReady", "status": "True"}, {"type": "Ready", "status": "True"}]}
+ROUTES.update({
+    "/apis/machinelearning.seldon.io/v1/namespaces/ml/seldondeployments": (200, {"items": [
+        {"metadata": {"name": "grader", "namespace": "ml"},
+         "spec": {"protocol": "v2", "predictors": [{"name": "default", "graph": {
+             "name": "grader", "implementation": "MLFLOW_SERVER", "modelUri": "models:/harvest-grade/3"}}]},
+         "status": {"state": "Available"}}]}),
+    "/apis/mlops.seldon.io/v1alpha1/namespaces/ml/models": (200, {"items": [
+        {"metadata": {"name": "grader-v2", "namespace": "ml"},
+         "spec": {"storageUri": "models:/harvest-grade@champion", "requirements": ["mlflow"]}, "status": _READY},
+        {"metadata": {"name": "bucket", "namespace": "ml"},
+         "spec": {"storageUri": "gs://models/harvest"}, "status": _READY}]}),
+    "/apis/serving.kserve.io/v1beta1/namespaces/ml/inferenceservices": (200, {"items": [
+        {"metadata": {"name": "grader-kserve", "namespace": "ml"},
+         "spec": {"predictor": {"model": {"modelFormat": {"name": "mlflow"}, "protocolVersion": "v2",
+                                          "storageUri": "mlflow-artifacts:/4/0a1b2c/artifacts/model"}}},
+         "status": {"url": "http://grader-kserve.ml.example.com", "conditions": [{"type": "Ready", "status": "True"}]}}]}),
+})
 
 class FakeKubeAPI(BaseHTTPRequestHandler):
     def log_message(self, *args):
@@ -124,3 +143,12 @@ def test_missing_crd_lists_nothing_instead_of_failing(api_client):
 def test_needs_a_way_to_reach_the_models(api_client):
     with pytest.raises(CatalogError, match="ingress URL"):
         KubernetesDiscovery(namespace="seldon", api_client=api_client).list_models()
+
+
+def test_a_model_uri_in_the_registry_links_the_served_model_to_its_registered_version(api_client):
+    refs = {r.name: r for r in KubernetesDiscovery(namespace="ml", ingress_url="https://mds", mesh_url="http://mesh",
+                                                   api_client=api_client).list_models()}
+    assert refs["ml/grader"].registry == "models:/harvest-grade/3"  # SeldonDeployment graph.modelUri
+    assert refs["ml/grader-v2"].registry == "models:/harvest-grade@champion"  # Seldon v2 Model storageUri
+    assert refs["ml/grader-kserve"].registry == "mlflow-artifacts:/4/0a1b2c/artifacts/model"  # KServe storageUri
+    assert refs["ml/bucket"].registry == ""  # a bucket is not the registry
