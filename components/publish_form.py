@@ -7,6 +7,7 @@ edited words. Draws only: reading the files and publishing are the Publish glue'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +18,9 @@ from components.table_view import heading
 from components.text import plain_frame
 
 MODEL_TYPES = ["joblib", "pkl", "pickle", "py", "zip"]
-TEMPLATE_SUFFIXES = (".py", ".zip")
-"""A class in Seldon Core's Python template: its .py, or a .zip with the .py and the files it loads."""
+INPUT_KINDS = ("a scikit-learn, XGBoost or LightGBM model (joblib or pickle, with its reference rows), an MLflow "
+               "model folder (.zip), or a class in Seldon Core's Python template (.py, or .zip with its files)")
+"""The three kinds of upload the page takes, in the words of its one-line help."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,13 @@ class PublishInputs:
     """A Seldon template's class to serve, when its .py holds several ("" to let the .py say)."""
 
 
-def render_publish_inputs(*, key: str) -> PublishInputs:
+def _suffix_says_template(upload: Any) -> bool:
+    return upload.name.lower().endswith(".py")
+
+
+def render_publish_inputs(*, key: str, is_template: Callable[[Any], bool] = _suffix_says_template) -> PublishInputs:
+    """``is_template`` says whether an upload is a Seldon template (the only kind that asks which class to serve):
+    the glue hands in one that looks inside a .zip (an MLflow folder's .zip is not one); by default a .py is."""
     left, right = st.columns(2)
     with left:
         name = st.text_input("Name", key=f"{key}.name", placeholder="orchard-grade",
@@ -46,7 +54,7 @@ def render_publish_inputs(*, key: str) -> PublishInputs:
                                       "MLmodel); or a class in Seldon Core's Python template: its .py, or a .zip "
                                       "with the .py and the files it loads.")
         template_class = ""
-        if model is not None and model.name.lower().endswith(TEMPLATE_SUFFIXES):
+        if model is not None and is_template(model):
             template_class = st.text_input("Class (optional)", key=f"{key}.class", placeholder="Grader",
                                            help="The class to serve, when the .py holds several with predict.")
     with right:

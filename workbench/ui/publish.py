@@ -11,7 +11,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from components.publish_form import PublishInputs, render_input_editor, render_publish_inputs
+from components.publish_form import INPUT_KINDS, PublishInputs, render_input_editor, render_publish_inputs
 from components.text import md, md_escape
 from mds_client import MDSError
 from mds_client.registry import MlflowRegistry
@@ -43,9 +43,9 @@ def read_reference(upload) -> pd.DataFrame | None:
 
 def publish_page_body() -> None:
     settings = resources.settings()
-    st.caption("A model file loads the code it names when it is opened: publish only files you trust. "
-               "Analysts see the new version on Models and Predict as soon as it is ready.")
-    inputs = render_publish_inputs(key=PAGE)
+    st.caption(md("Upload {}. A model file runs the code it names when it is opened: publish only files you trust.",
+                  INPUT_KINDS))
+    inputs = render_publish_inputs(key=PAGE, is_template=lambda upload: is_template(upload.getvalue(), upload.name))
     if inputs.model is not None and is_template(inputs.model.getvalue(), inputs.model.name):
         st.warning("A Seldon template's code runs on the model server, as a service of its own, each time it "
                    "starts: publish only code you trust.", icon=":material/warning:")
