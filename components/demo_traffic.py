@@ -64,5 +64,6 @@ def render_clear_demo(has_demo: bool, *, key: str) -> bool:
     if not has_demo:
         st.caption("No demo traffic is logged: the traffic seeded at first start was removed, or never seeded.")
         return False
-    st.caption("Traffic seeded at first start is tagged 'demo'; removing it keeps every other call.")
+    st.caption("Traffic seeded at first start is tagged 'demo', like the demo analysts' verdicts on some of it; "
+               "removing it removes both and keeps every other call and all other feedback.")
     return st.button("Remove the demo traffic", key=f"{key}.clear")

@@ -163,5 +163,6 @@ def clear_demo_command(args: argparse.Namespace) -> int:
     from workbench.store import open_store
 
     removed = clear_demo(open_store(get_settings().database_url))
-    print(f"Removed {removed} demo instances from the request log." if removed else "No demo traffic to remove.")
+    print(f"Removed {removed} demo instances from the request log, with the demo verdicts on them." if removed
+          else "No demo traffic to remove.")
     return 0
