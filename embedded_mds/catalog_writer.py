@@ -7,6 +7,7 @@ Format (other code parses it; paths are relative to the catalog file)::
       - name: wine                      # unique id in the workbench
         protocol: v2                    # v2 | seldon
         url: http://127.0.0.1:9500      # server base URL (seldon: the client appends /api/v1.0/...)
+        grpc_url: grpc://127.0.0.1:9501 # MLServer's V2 gRPC API (mds predict ... --transport grpc)
         model: wine                     # V2 model name (v2 only)
         version: "1"
         description: One line of purpose.
@@ -35,6 +36,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -53,6 +55,7 @@ class CatalogEntry:
     protocol: str
     url: str
     model: str | None = None
+    grpc_url: str | None = None
     version: str = "1"
     description: str = ""
     reference_data: str | None = None
@@ -70,7 +73,7 @@ class CatalogEntry:
     version to its own URL when each is a server of its own (a published Seldon template)."""
 
     def as_dict(self) -> dict[str, Any]:
-        keys = ("name", "protocol", "url", "model", "version", "description", "reference_data",
+        keys = ("name", "protocol", "url", "grpc_url", "model", "version", "description", "reference_data",
                 "sample_data", "schema", "headers", "explainer", "drift", "card", "tags", "logger",
                 "version_in_path", "versions")
         out: dict[str, Any] = {}
@@ -162,6 +165,11 @@ def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_t
     if SINK in by_name:
         for entry in entries:
             entry.logger = {"url": by_name[SINK]["url"]}
+    grpc_port = (core.get("ports") or {}).get("grpc")
+    if grpc_port:  # the V2 models MLServer serves also answer on its gRPC port; REST stays what they are called on
+        for entry in entries:
+            if entry.protocol == "v2" and entry.url == core["url"]:
+                entry.grpc_url = f"grpc://{urlsplit(core['url']).hostname}:{grpc_port}"
     return entries
 
 

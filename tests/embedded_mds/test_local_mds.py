@@ -95,6 +95,30 @@ def test_catalog_lists_demo_and_requested_test_models(mds, layout):
     assert entries["echo"]["tags"] == ["test"] and entries["echo-v1"]["tags"] == ["test"]
 
 
+def test_the_catalog_names_mlservers_grpc_port_and_its_v2_models_answer_there(mds, layout):
+    from mds_client import MDSClient, load_catalog
+    from mds_client.prediction import jsonable
+
+    grpc_port = json.loads(layout.state.read_text())["servers"][0]["ports"]["grpc"]
+    refs = load_catalog(layout.catalog)
+    v2 = [ref for ref in refs if ref.protocol == "v2"]
+    assert v2 and {ref.grpc_url for ref in v2} == {f"grpc://127.0.0.1:{grpc_port}"}
+    assert all(ref.transport == "rest" for ref in refs)  # REST stays the default; gRPC is one option away
+    assert all(not ref.grpc_url for ref in refs if ref.protocol != "v2")
+    client = MDSClient()
+    try:
+        assert {client.status(ref.over("grpc")).status for ref in v2} == {"ready"}
+        echo = next(ref for ref in v2 if ref.name == "echo")  # a test model: answers its inputs unchanged
+        frame = pd.DataFrame({"x": [1.5, -2.0], "word": ["pear", "fig"], "n": [3, 4]})
+        over_rest, over_grpc = client.predict(echo, frame), client.predict(echo.over("grpc"), frame)
+        outputs = [{k: v for k, v in out.items() if k != "parameters"} for out in jsonable(over_grpc.response)["outputs"]]
+        assert outputs == [{k: v for k, v in out.items() if k != "parameters"}
+                           for out in jsonable(over_rest.response)["outputs"]]
+        assert {o["name"]: o["data"] for o in outputs} == {"x": [1.5, -2.0], "word": ["pear", "fig"], "n": [3, 4]}
+    finally:
+        client.close()
+
+
 def test_up_again_while_running_is_refused(mds):
     with pytest.raises(AlreadyRunningError, match="down"):
         local_mds.up(mds.home, LocalPorts.free(), alibi=False, mlflow=False)
