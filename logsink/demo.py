@@ -7,6 +7,11 @@ feature, shifted on that feature. Rows are source ``simulate`` and tag ``demo``,
 ``mds logs clear-demo`` (or the Admin page) removes exactly them. A marker file in the MDS home
 makes the seeding happen once; ``python -m logsink.demo`` runs it in its own process so
 the app is up before the traffic is.
+
+The drift goes on while the demo runs (`drift_live`): the drifting model gets a trickle of drifted calls
+now (``LIVE_RATE``, tag ``demo``), so the embedded MDS's minute-wide health windows see it and ``ModelDrift``
+fires a few minutes after ``make run`` (docs/alerts.md has the figure). It runs at every start while demo
+traffic is logged, and stops when the model stops answering (the MDS went down) or after ``LIVE_MINUTES``.
 """
 
 from __future__ import annotations
@@ -15,15 +20,15 @@ import argparse
 import json
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from logsink.demo_verdicts import clear_verdicts, seed_after_traffic
 from logsink.errors import LogSinkError
-from logsink.simulate import DEFAULT_SINK, Drift, simulate
+from logsink.simulate import DEFAULT_SINK, Drift, SimulateResult, simulate
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, load_catalog
 from mds_client.schema.features import FeatureKind
 from workbench.settings import get_settings
@@ -33,6 +38,12 @@ from workbench.store.request_log import delete_tagged, has_tagged
 DEMO_TAG = "demo"
 MARKER = "demo-traffic.json"
 DRIFT_SHIFT = 2.5
+LIVE_RATE = 1.0
+"""Drifted calls per second while the demo runs: 60 a minute, well over the 20 rows a window's drift test needs
+(a first window begun 20 s before its end already counts)."""
+LIVE_MINUTES = 4 * 60.0
+LIVE_GIVE_UP = 10
+"""Failed calls in a row after which the live drift stops: the model no longer answers (the MDS is down)."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +80,8 @@ def plan_demo(refs: list[ModelRef], client: MDSClient) -> DemoPlan:
 
 
 def seed_demo(catalog: Path, *, sink_url: str | None = None, rows: int = 240, days: float = 3.0, rate: float = 200.0,
-              seed: int = 7, client: MDSClient | None = None, store: Engine | None = None) -> dict[str, int]:
-    """Seed every demo model; returns instances logged per model.
-
-    ``store``: the workbench store the sink writes to; then some of the calls also get demo analysts'
-    verdicts (``logsink.demo_verdicts``), so Feedback review and Monitor's accuracy have data.
-    """
+              seed: int = 7, client: MDSClient | None = None) -> dict[str, int]:
+    """Seed every demo model; returns instances logged per model."""
     own = client is None
     client = client or MDSClient()
     try:
@@ -89,12 +96,38 @@ def seed_demo(catalog: Path, *, sink_url: str | None = None, rows: int = 240, da
                 print(f"demo traffic for {ref.name}: {exc}", file=sys.stderr)
                 continue
             logged[ref.name] = result.rows
-        if store is not None:
-            verdicts = seed_after_traffic(store, {r.name: s for r, s in plan.models}, logged, tag=DEMO_TAG,
-                                          drifted=plan.drift[0] if plan.drift else None,
-                                          protocols={r.name: r.protocol for r, _s in plan.models})
-            print(f"demo verdicts: {verdicts}", flush=True)
         return logged
+    finally:
+        if own:
+            client.close()
+
+
+def drift_live(catalog: Path, *, sink_url: str | None = None, minutes: float = LIVE_MINUTES, rate: float = LIVE_RATE,
+               seed: int = 1000, client: MDSClient | None = None,
+               stop: threading.Event | None = None) -> tuple[str, SimulateResult] | None:
+    """The demo's drift, now: drifted calls to the drifting model at ``rate`` for ``minutes`` (tag ``demo``), until
+    ``stop`` is set or the model fails ``LIVE_GIVE_UP`` calls in a row. None when no demo model drifts."""
+    own = client is None
+    client = client or MDSClient()
+    stop = stop or threading.Event()
+    try:
+        plan = plan_demo(load_catalog(catalog), client)
+        if plan.drift is None:
+            return None
+        name, drift = plan.drift
+        ref = next(r for r, _schema in plan.models if r.name == name)
+        answered = [0, 0]  # calls and failures when a call last succeeded
+
+        def give_up_when_down(result: SimulateResult) -> None:
+            if result.calls > answered[0]:
+                answered[:] = [result.calls, result.failed_calls]
+            elif result.failed_calls - answered[1] >= LIVE_GIVE_UP:
+                stop.set()
+
+        result = simulate(ref, rows=max(1, int(minutes * 60 * rate)), rate=rate,
+                          sink_url=sink_url or ref.logger_url or DEFAULT_SINK, drift=drift, seed=seed, client=client,
+                          on_call=give_up_when_down, tag=DEMO_TAG, stop=stop)
+        return name, result
     finally:
         if own:
             client.close()
@@ -106,8 +139,7 @@ def has_demo(engine: Engine) -> bool:
 
 
 def clear_demo(engine: Engine) -> int:
-    """Remove the demo traffic (tag ``demo``) and its demo verdicts, and nothing else; the calls removed."""
-    clear_verdicts(engine)
+    """Remove the demo traffic (tag ``demo``) and nothing else."""
     return delete_tagged(engine, DEMO_TAG)
 
 
@@ -122,6 +154,20 @@ def seed_once_in_background(home: Path, catalog: Path, sink_url: str | None = No
     argv = [sys.executable, "-m", "logsink.demo", "--catalog", str(catalog), "--marker", str(marker)]
     if sink_url:
         argv += ["--sink", sink_url]
+    argv += ["--live-minutes", f"{LIVE_MINUTES:g}"]  # then the drift goes on now (drift_live)
+    with (log / "demo-traffic.log").open("ab") as out:
+        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def drift_live_in_background(home: Path, catalog: Path, sink_url: str | None = None) -> subprocess.Popen | None:
+    """At a later start (the seeding ran before): the demo's drift goes on now, if demo traffic is still logged
+    (the process looks and exits otherwise). None when the demo was never seeded in this home."""
+    if not (home / MARKER).exists():
+        return None
+    log = (home / "logs").resolve()
+    log.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "logsink.demo", "--catalog", str(catalog), "--live-only",
+            "--live-minutes", f"{LIVE_MINUTES:g}", *(["--sink", sink_url] if sink_url else [])]
     with (log / "demo-traffic.log").open("ab") as out:
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -133,17 +179,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--marker", type=Path, default=None)
     parser.add_argument("--rows", type=int, default=240)
     parser.add_argument("--days", type=float, default=3.0)
+    parser.add_argument("--live-minutes", type=float, default=0.0,
+                        help="meanwhile send the drifting model drifted calls now, for this long (0: no live drift)")
+    parser.add_argument("--live-only", action="store_true",
+                        help="no seeding: only the live drift, if demo traffic is logged")
     args = parser.parse_args(argv)
-    try:
-        logged = seed_demo(args.catalog, sink_url=args.sink, rows=args.rows, days=args.days,
-                           store=open_store(get_settings().database_url))
-    except (LogSinkError, MDSError) as exc:
-        print(f"demo traffic: {exc}", file=sys.stderr)
-        return 1
-    print(f"demo traffic logged: {logged}")
-    if args.marker is not None:
-        args.marker.write_text(json.dumps({"done": datetime.now(UTC).isoformat(), "logged": logged}))
-    return 0
+    if args.live_only and not has_demo(open_store(get_settings().database_url)):
+        print("no demo traffic logged (mds logs clear-demo removed it): no live drift")
+        return 0
+    live = _LiveDrift(args.catalog, args.sink, args.live_minutes)
+    live.start()  # beside the seeding, not after it: the alert's two windows start counting at once
+    if not args.live_only:
+        try:
+            logged = seed_demo(args.catalog, sink_url=args.sink, rows=args.rows, days=args.days)
+        except (LogSinkError, MDSError) as exc:
+            print(f"demo traffic: {exc}", file=sys.stderr)
+            return 1
+        print(f"demo traffic logged: {logged}", flush=True)
+        if args.marker is not None:
+            args.marker.write_text(json.dumps({"done": datetime.now(UTC).isoformat(), "logged": logged}))
+    return live.join()
+
+
+class _LiveDrift(threading.Thread):
+    """`drift_live` in a thread (nothing when ``minutes`` is 0); ``join`` gives the process's exit code."""
+
+    def __init__(self, catalog: Path, sink_url: str | None, minutes: float) -> None:
+        super().__init__(name="live-demo-drift", daemon=True)
+        self.catalog, self.sink_url, self.minutes, self.code = catalog, sink_url, minutes, 0
+
+    def run(self) -> None:
+        if self.minutes <= 0:
+            return
+        try:
+            live = drift_live(self.catalog, sink_url=self.sink_url, minutes=self.minutes)
+        except (LogSinkError, MDSError) as exc:
+            print(f"live demo drift: {exc}", file=sys.stderr, flush=True)
+            self.code = 1
+            return
+        if live is not None:
+            print(f"live demo drift on {live[0]}: {live[1].calls} calls, ended {datetime.now(UTC).isoformat()}",
+                  flush=True)
+
+    def join(self, timeout: float | None = None) -> int:  # type: ignore[override]
+        super().join(timeout)
+        return self.code
 
 
 if __name__ == "__main__":

@@ -61,11 +61,14 @@ def main() -> int:
         env["WORKBENCH_CATALOG"] = str(home / "catalog.yaml")
         if started_here:
             # Seeding brings the store and httpx (~0.4 s): only a first start pays, not every launch.
-            from logsink.demo import seed_once_in_background
+            from logsink.demo import drift_live_in_background, seed_once_in_background
 
-            # First start only (a marker in the home): a few days of demo traffic, in its own process.
+            # First start only (a marker in the home): a few days of demo traffic, in its own process; beside it, and at
+            # later starts, the demo's drift goes on now, so its alert fires minutes after start (docs/alerts.md).
             if seed_once_in_background(home, home / "catalog.yaml") is not None:
                 print("Seeding a few days of demo traffic in the background (mds logs clear-demo removes it).")
+            elif drift_live_in_background(home, home / "catalog.yaml") is not None:
+                print("Demo traffic: its drifting model gets drifted calls again while the demo runs (unless cleared).")
             registry = next((s["url"] for s in mds.servers if s["name"] == "mlflow"), None)
             if registry:
                 # The model registry's client and the models' check (pandas, joblib): only a first start pays.
