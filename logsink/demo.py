@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from logsink.demo_verdicts import clear_verdicts, seed_after_traffic
 from logsink.errors import LogSinkError
 from logsink.simulate import DEFAULT_SINK, Drift, SimulateResult, simulate
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema, load_catalog
@@ -80,8 +81,12 @@ def plan_demo(refs: list[ModelRef], client: MDSClient) -> DemoPlan:
 
 
 def seed_demo(catalog: Path, *, sink_url: str | None = None, rows: int = 240, days: float = 3.0, rate: float = 200.0,
-              seed: int = 7, client: MDSClient | None = None) -> dict[str, int]:
-    """Seed every demo model; returns instances logged per model."""
+              seed: int = 7, client: MDSClient | None = None, store: Engine | None = None) -> dict[str, int]:
+    """Seed every demo model; returns instances logged per model.
+
+    ``store``: the workbench store the sink writes to; then some of the calls also get demo analysts'
+    verdicts (``logsink.demo_verdicts``), so Feedback review and Monitor's accuracy have data.
+    """
     own = client is None
     client = client or MDSClient()
     try:
@@ -96,6 +101,11 @@ def seed_demo(catalog: Path, *, sink_url: str | None = None, rows: int = 240, da
                 print(f"demo traffic for {ref.name}: {exc}", file=sys.stderr)
                 continue
             logged[ref.name] = result.rows
+        if store is not None:
+            verdicts = seed_after_traffic(store, {r.name: s for r, s in plan.models}, logged, tag=DEMO_TAG,
+                                          drifted=plan.drift[0] if plan.drift else None,
+                                          protocols={r.name: r.protocol for r, _s in plan.models})
+            print(f"demo verdicts: {verdicts}", flush=True)
         return logged
     finally:
         if own:
@@ -139,7 +149,8 @@ def has_demo(engine: Engine) -> bool:
 
 
 def clear_demo(engine: Engine) -> int:
-    """Remove the demo traffic (tag ``demo``) and nothing else."""
+    """Remove the demo traffic (tag ``demo``) and its demo verdicts, and nothing else; the calls removed."""
+    clear_verdicts(engine)
     return delete_tagged(engine, DEMO_TAG)
 
 
@@ -191,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     live.start()  # beside the seeding, not after it: the alert's two windows start counting at once
     if not args.live_only:
         try:
-            logged = seed_demo(args.catalog, sink_url=args.sink, rows=args.rows, days=args.days)
+            logged = seed_demo(args.catalog, sink_url=args.sink, rows=args.rows, days=args.days,
+                               store=open_store(get_settings().database_url))
         except (LogSinkError, MDSError) as exc:
             print(f"demo traffic: {exc}", file=sys.stderr)
             return 1
