@@ -203,3 +203,23 @@ def test_a_model_ref_built_in_code_can_be_called_over_grpc(served, grpc_mlserver
                    transport="grpc", grpc_url=grpc_mlserver.grpc_url.removeprefix("grpc://"))  # host:port alone
     frame, _ = orchard_rows(4, seed=2)
     assert len(client.predict(ref, frame, schema).labels) == 4
+
+
+def test_the_payload_checks_send_it_over_grpc_answers_and_logs_as_over_rest(served, engine):
+    from workbench.predict.service import predict_raw
+
+    client, rest, grpc, schema, _ = served
+    body = {"parameters": {"content_type": "pd"}, "inputs": [
+        {"name": "size", "datatype": "FP64", "shape": [1], "data": [12.0]},
+        {"name": "rooms", "datatype": "INT64", "shape": [1], "data": [5]},
+        {"name": "city", "datatype": "BYTES", "shape": [1], "parameters": {"content_type": "str"}, "data": ["paris"]},
+        {"name": "organic", "datatype": "BOOL", "shape": [1], "data": [True]}]}
+    over_rest = predict_raw(client, engine, rest, schema, body, user="ana")
+    over_grpc = predict_raw(client, engine, grpc, schema, body, user="ana")
+    assert over_rest.ok and over_grpc.ok, (over_rest.error, over_grpc.error)
+    assert over_grpc.result.label == over_rest.result.label == "gold"
+    assert over_grpc.result.probabilities == over_rest.result.probabilities
+    assert over_grpc.prediction_id and over_grpc.prediction_id != over_rest.prediction_id  # both calls logged
+    assert over_grpc.result.url.startswith("grpc://127.0.0.1:")
+    failed = predict_raw(client, engine, replace(grpc, grpc_url="grpc://127.0.0.1:9"), schema, body, user="ana")
+    assert not failed.ok and "not reachable over gRPC" in failed.error and "Traceback" not in failed.error
