@@ -5,6 +5,7 @@ file and ``mds predict --transport grpc``; a server down, a wrong port, a missin
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -131,7 +132,10 @@ def test_mds_predict_transport_grpc_scores_the_file_rest_scores(served, tmp_path
     assert "300 rows scored" in capsys.readouterr().out
     pd.testing.assert_frame_equal(_answers(tmp_path / "grpc.csv"), _answers(tmp_path / "rest.csv"))
     code = mds(["--catalog", str(catalog), "models", "--transport", "grpc", "--json"])
-    assert code == 0 and capsys.readouterr().out.count('"ready"') == 2
+    listed = json.loads(capsys.readouterr().out)
+    assert code == 0 and [(m["status"], m["url"]) for m in listed] == [("ready", served[2].grpc_url)] * 2
+    assert mds(["--catalog", str(catalog), "describe", "orchard-grpc"]) == 0
+    assert capsys.readouterr().out.startswith(f"orchard-grpc (v2) at {served[2].grpc_url} (gRPC)")
 
 
 def test_errors_over_grpc_are_the_errors_rest_gives(served, grpc_mlserver):

@@ -63,7 +63,8 @@ def cmd_models(args: argparse.Namespace) -> int:
     client = args.client
     refs = [client.status(r) for r in list_refs(args, client)]
     rows = [
-        {"name": r.name, "protocol": r.protocol, "status": r.status, "version": r.version, "url": r.endpoint,
+        {"name": r.name, "protocol": r.protocol, "status": r.status, "version": r.version,
+         "url": r.grpc_url if r.uses_grpc else r.endpoint,
          "reason": r.status_reason, "description": r.description}
         for r in refs
     ]
@@ -83,13 +84,14 @@ def cmd_describe(args: argparse.Namespace) -> int:
     schema = client.schema(ref)
     doc = {
         "name": ref.name, "protocol": ref.protocol, "url": ref.predict_url, "version": ref.version,
+        "transport": ref.transport, "grpc_url": ref.grpc_url,
         "schema_source": schema.source, "task": schema.task, "features": schema_rows(schema),
         "outputs": [asdict(o) for o in schema.outputs], "card": ref.card,
     }
     if args.json:
         print(json.dumps(doc, indent=2, default=str))
         return 0
-    print(f"{ref.name} ({ref.protocol}) at {ref.predict_url}")
+    print(f"{ref.name} ({ref.protocol}) at {ref.grpc_url + ' (gRPC)' if ref.uses_grpc else ref.predict_url}")
     if ref.description:
         print(ref.description)
     print(f"schema from {schema.source}; task: {schema.task}")
