@@ -16,18 +16,33 @@ from workbench.explain.explanation import Explanation
 POSITIVE, NEGATIVE = "#2e7d32", "#c62828"
 
 
-def shap_figure(explanation: Explanation, *, top: int = 12) -> go.Figure:
+SHAP_BARS = 30  # more bars than this no longer read at any width; the rest are named in a caption
+
+
+def shap_figure(explanation: Explanation, *, top: int = SHAP_BARS) -> go.Figure:
+    """Every input's contribution, largest at the top (up to ``top``: ``shap_left_out`` names the rest)."""
     items = sorted(explanation.attributions.items(), key=lambda kv: abs(kv[1]))[-top:]
     labels = [chart_text(f"{name} = {explanation.feature_values.get(name, '')}") for name, _ in items]
     values = [v for _, v in items]
     figure = go.Figure(go.Bar(x=values, y=labels, orientation="h",
                               marker_color=[POSITIVE if v >= 0 else NEGATIVE for v in values],
                               hovertemplate="%{y}: %{x:+.3f}<extra></extra>"))
-    what = f"probability of {chart_text(explanation.target)}" if explanation.target != "value" else "predicted value"
-    figure.update_layout(title=f"What pushed the {what} up (green) or down (red)",
-                         xaxis_title=f"Contribution to the {what}", yaxis_title=None,
+    # a short title: the answer's column is ~190 px wide at 1024 px; the sentence goes in a caption that wraps
+    figure.update_layout(title={"text": "Contribution per input", "font": {"size": 14}},
+                         xaxis_title="Contribution", yaxis_title=None,
                          height=max(260, 28 * len(items) + 90), margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return figure
+
+
+def shap_caption(explanation: Explanation, *, top: int = SHAP_BARS) -> str:
+    """The chart's sentence (what was explained, which way is which) and the inputs it leaves out, if any."""
+    what = f"probability of {explanation.target}" if explanation.target != "value" else "predicted value"
+    text = f"What pushed the {what} up (green) or down (red), largest first."
+    left_out = sorted(explanation.attributions.items(), key=lambda kv: abs(kv[1]))[:-top]
+    if left_out:
+        names = ", ".join(name for name, _ in left_out)
+        text += f" Not drawn, each smaller than every bar shown ({len(left_out)}): {names}."
+    return text
 
 
 def effect_figure(feature: str, frame: pd.DataFrame, class_names: list[str]) -> go.Figure:
@@ -47,18 +62,28 @@ def effect_figure(feature: str, frame: pd.DataFrame, class_names: list[str]) -> 
 
 
 def image_figure(explanation: Explanation) -> go.Figure:
-    """The image in grey with the occlusion heat map over it (red: hiding it lowers the answer)."""
+    """The image in grey with the occlusion heat map over it (red: hiding it lowers the answer).
+
+    Rows and columns count from 1, as the drawing grid and the summary's "strongest at row 2 col 5" do; the axes
+    end at the image's edges (a square image must not make the other axis run past them)."""
     heat = np.asarray(explanation.heatmap, dtype=float)
     bound = float(np.abs(heat).max()) or 1.0
-    figure = go.Figure(go.Heatmap(z=explanation.image, colorscale="gray_r", showscale=False, hoverinfo="skip"))
-    figure.add_trace(go.Heatmap(z=heat, colorscale=[[0, "rgba(21,101,192,0.75)"], [0.5, "rgba(255,255,255,0)"],
-                                                    [1, "rgba(198,40,40,0.8)"]],
+    rows, cols = heat.shape if heat.ndim == 2 else (len(explanation.image), len(explanation.image[0]))
+    x, y = list(range(1, cols + 1)), list(range(1, rows + 1))
+    figure = go.Figure(go.Heatmap(z=explanation.image, x=x, y=y, colorscale="gray_r", showscale=False,
+                                  hoverinfo="skip"))
+    figure.add_trace(go.Heatmap(z=heat, x=x, y=y, colorscale=[[0, "rgba(21,101,192,0.75)"],
+                                                               [0.5, "rgba(255,255,255,0)"], [1, "rgba(198,40,40,0.8)"]],
                                 zmin=-bound, zmax=bound, colorbar={"title": {"text": "Drop in probability",
                                                                               "side": "right"}},
                                 hovertemplate="row %{y}, col %{x}: %{z:+.3f}<extra></extra>"))
-    figure.update_layout(title=f"Where the model looks to see {explanation.target}", height=420,
-                         yaxis={"autorange": "reversed", "scaleanchor": "x", "title": "row"},
-                         xaxis={"title": "column"}, margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    tick = 1 if max(rows, cols) <= 16 else None
+    figure.update_layout(title=f"Where the model looks to see {chart_text(explanation.target)}", height=420,
+                         yaxis={"range": [rows + 0.5, 0.5], "scaleanchor": "x", "constrain": "domain", "title": "row",
+                                "dtick": tick, "showgrid": False, "zeroline": False},
+                         xaxis={"range": [0.5, cols + 0.5], "constrain": "domain", "title": "column", "dtick": tick,
+                                "showgrid": False, "zeroline": False},
+                         margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return figure
 
 
@@ -81,6 +106,7 @@ def render_explanation(explanation: Explanation, *, key: str) -> None:
     elif explanation.kind == "occlusion":
         st.plotly_chart(image_figure(explanation), key=f"{key}.image", width="stretch")
     else:
+        st.caption(md_escape(shap_caption(explanation)))
         st.plotly_chart(shap_figure(explanation), key=f"{key}.shap", width="stretch")
         if explanation.base_value is not None:
             st.caption(f"Starting point (average over the reference data): {explanation.base_value:.3f}")

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from components.text import md, md_escape
@@ -60,27 +59,37 @@ def render_image_field(f: Feature, *, key: str, label_md: str, help_md: str | No
 
 
 def _grid(tensor: np.ndarray, low: float, high: float, *, key: str) -> np.ndarray:
+    """A tick box per pixel, rows and columns numbered from 1 as the explanation's axes and sentences number them.
+
+    Boxes in columns with no gap, not a data grid: a grid's column is at least 50 px, so 8 of them ran past the
+    form's edge at 1024 px (and with the buttons beside it, at 1400 px too)."""
     version = st.session_state.get(f"{key}.version", 0)
     middle = (low + high) / 2
-    ink = pd.DataFrame(tensor > middle, columns=[str(c + 1) for c in range(tensor.shape[1])])
-    left, right = st.columns([3, 1])
-    with right:
-        if st.button("Clear", key=f"{key}.clear", help="A blank image: every cell at the minimum."):
+    ink = tensor > middle
+    rows, cols = ink.shape
+    with st.container(key=f"{key}.draw"):
+        buttons = st.container(horizontal=True)
+        if buttons.button("Clear", key=f"{key}.clear", help="A blank image: every cell at the minimum."):
             st.session_state[f"{key}.tensor"] = np.full(tensor.shape, low)
             st.session_state[f"{key}.version"] = version + 1
             st.rerun()
-        if st.button("Fill", key=f"{key}.fill", help="Every cell at the maximum."):
+        if buttons.button("Fill", key=f"{key}.fill", help="Every cell at the maximum."):
             st.session_state[f"{key}.tensor"] = np.full(tensor.shape, high)
             st.session_state[f"{key}.version"] = version + 1
             st.rerun()
-    with left:
-        st.caption("Draw: tick a cell to ink it, untick to blank it.")
-        edited = st.data_editor(
-            ink, key=f"{key}.grid.{version}", hide_index=True,
-            column_config={c: st.column_config.CheckboxColumn(c, width="small") for c in ink.columns},
-        )
-    changed = edited.to_numpy(dtype=bool) != ink.to_numpy(dtype=bool)
+        st.caption("Draw: tick a cell to ink it, untick to blank it. Rows and columns count from 1.")
+        drawn = np.zeros_like(ink)
+        header = st.columns(cols + 1, gap=None)
+        for c in range(cols):
+            header[c + 1].caption(str(c + 1))
+        for r in range(rows):
+            line = st.columns(cols + 1, gap=None, vertical_alignment="center")
+            line[0].caption(str(r + 1))
+            for c in range(cols):
+                drawn[r, c] = line[c + 1].checkbox(f"row {r + 1}, column {c + 1}", value=bool(ink[r, c]),
+                                                   key=f"{key}.cell.{version}.{r}.{c}", label_visibility="collapsed")
+    changed = drawn != ink
     out = tensor.copy()
-    out[changed & edited.to_numpy(dtype=bool)] = high
-    out[changed & ~edited.to_numpy(dtype=bool)] = low
+    out[changed & drawn] = high
+    out[changed & ~drawn] = low
     return out

@@ -21,7 +21,7 @@ def class_colours(class_names: list[str]) -> dict[str, str]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(class_names)}
 
 
-def probability_figure(probabilities: dict[str, float], *, title: str = "How sure the model is, per class") -> go.Figure:
+def probability_figure(probabilities: dict[str, float], *, title: str = "Probability per class") -> go.Figure:
     names = list(probabilities)
     colours = class_colours(names)
     fig = go.Figure(
@@ -38,7 +38,8 @@ def probability_figure(probabilities: dict[str, float], *, title: str = "How sur
         title=title, xaxis_title="Class", yaxis_title="Probability", yaxis_range=[0, 1.1],
         height=320, margin={"l": 40, "r": 10, "t": 50, "b": 40}, showlegend=False,
     )
-    fig.update_xaxes(type="category")
+    # every class named under its bar (Plotly skips every other label when the column is narrow)
+    fig.update_xaxes(type="category", tickmode="array", tickvals=[chart_text(n) for n in names])
     return fig
 
 
