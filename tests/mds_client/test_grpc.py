@@ -227,3 +227,17 @@ def test_the_payload_checks_send_it_over_grpc_answers_and_logs_as_over_rest(serv
     assert over_grpc.result.url.startswith("grpc://127.0.0.1:")
     failed = predict_raw(client, engine, replace(grpc, grpc_url="grpc://127.0.0.1:9"), schema, body, user="ana")
     assert not failed.ok and "not reachable over gRPC" in failed.error and "Traceback" not in failed.error
+
+
+def test_dask_workers_score_over_grpc_what_one_process_scores_over_rest(served, tmp_path, capsys):
+    _, _, _, _, catalog = served
+    frame, _ = orchard_rows(600, seed=19)
+    frame.to_csv(tmp_path / "rows.csv", index=False)
+    common = ["--catalog", str(catalog), "predict", "orchard", "--input", str(tmp_path / "rows.csv"), "--quiet",
+              "--no-store"]
+    assert mds([*common, "--output", str(tmp_path / "rest.csv")]) == 0
+    assert mds([*common, "--output", str(tmp_path / "dask"), "--dask", "local", "--dask-workers", "2",
+                "--transport", "grpc"]) == 0, capsys.readouterr().err
+    parts = sorted((tmp_path / "dask").glob("part-*.csv"))
+    joined = pd.concat([pd.read_csv(p) for p in parts], ignore_index=True).drop(columns=["request_id"])
+    pd.testing.assert_frame_equal(joined, _answers(tmp_path / "rest.csv"))
