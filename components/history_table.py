@@ -14,6 +14,8 @@ from components.table_view import render_table
 from workbench.records import FeedbackItem, LoggedPrediction
 from workbench.time_text import whens
 
+FAILED = "failed: no answer"
+
 
 def _inputs_text(inputs: Any, limit: int = 56) -> str:
     """A short, plain summary of a prediction's inputs for one table cell: whole ``name=value`` pairs that fit
@@ -44,7 +46,8 @@ def history_frame(rows: list[LoggedPrediction], feedback: dict[int, FeedbackItem
             "when": r.created,
             "model": r.model,
             "inputs": _inputs_text(r.inputs),
-            "answer": label_text(answer) if r.ok and answer is not None else "",
+            # a failed call says so where the answer would be (its reason is in the row's detail)
+            "answer": (label_text(answer) if answer is not None else "") if r.ok else FAILED,
             "confidence": confidence(max(probs.values())) if probs else "",
             "latency (ms)": round(r.latency_ms, 1) if r.latency_ms is not None else None,
             "status": r.status,

@@ -82,5 +82,11 @@ def _as_the_check_reads(message: object) -> str:
 
 
 def with_advice(message: str, field: str, advice: str) -> str:
+    """The server's message as a sentence, the field it is about, and what to try, each ending in a full stop."""
     about = f" It is about {field}." if field else ""
-    return f"{message.rstrip()}{about} What to try: {advice}"
+    return f"{_sentence(message)}{about} What to try: {_sentence(advice)}"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."

@@ -24,6 +24,7 @@ from workbench.predict.service import result_from_log
 from workbench.predict.snippets import call_snippets
 from workbench.store import get_prediction
 from workbench.ui import resources, state
+from workbench.ui.monitor_novelty import warn_if_unusual
 
 
 def render_case(wanted: str) -> None:
@@ -39,12 +40,14 @@ def render_case(wanted: str) -> None:
     st.subheader(md("Prediction {}: {}", row.id, row.model))
     render_case_facts(row, key="history.facts")
     if getattr(row, "trace_id", None):
-        render_trace(row.trace_id, trace_link(resources.settings().trace_url, row.trace_id), key="history.trace")
+        render_trace(row.trace_id, trace_link(resources.settings().trace_url, row.trace_id), key="history.trace",
+                     setup_hint=state.role() == "admin")  # a configuration hint: only admins can act on it
     result = result_from_log(row)
     if result is None:
         st.error(md_escape(row.error or "The call failed."))
     else:
         render_result(result, key="history.result")
+        _warn_if_unusual(row)
     render_inputs(row.inputs, key="history.inputs")
     _explanation(engine, row)
     render_feedback_items(feedback_for_prediction(engine, row.id), key="history.feedback")
@@ -66,6 +69,18 @@ def render_case(wanted: str) -> None:
             del st.session_state[k]
         state.set_last_result(result)
         st.switch_page(state.page("predict"))
+
+
+def _warn_if_unusual(row: object) -> None:
+    """The warning Predict showed beside this answer, when its inputs lie far from the reference data."""
+    model, inputs = getattr(row, "model", ""), getattr(row, "inputs", None)
+    if not isinstance(inputs, dict):
+        return
+    try:
+        schema = resources.schema_of(str(resources.settings().catalog_path), model)
+    except MDSError:
+        return  # a model no longer served: no schema to measure with, and the case says so below
+    warn_if_unusual(model, schema, inputs)
 
 
 def _explanation(engine: object, row: object) -> None:

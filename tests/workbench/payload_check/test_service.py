@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 
 from mds_client import PayloadRejected, RequestError
-from workbench.payload_check.service import REFUSED, check_text, explain_failure, explain_reason
+from workbench.payload_check.service import REFUSED, check_text, explain_failure, explain_reason, with_advice
 from workbench.predict import service as predict_service
 
 
@@ -70,3 +70,12 @@ def test_check_text_never_raises_and_keeps_the_curl_url_for_display(tips):
     assert checked.doc is None and not checked.report.accepted
     assert checked.report.findings[0].message.startswith("The payload is not valid JSON")
     assert check_text("[" * 5000, ref, schema).report.findings[0].message.startswith("The payload is nested 5000")
+
+
+@pytest.mark.parametrize(("message", "advice", "expected"), [
+    ("Model 'm' refused the request (6 were received)", "Send 13 values",
+     "Model 'm' refused the request (6 were received). It is about x. What to try: Send 13 values."),
+    ("Refused.", "Check the names.", "Refused. It is about x. What to try: Check the names."),
+])
+def test_the_explained_refusal_reads_as_sentences(message, advice, expected):
+    assert with_advice(message, "x", advice) == expected
