@@ -6,6 +6,8 @@ flips with dotted ones, so "how far from changing its mind" reads at a glance.
 
 from __future__ import annotations
 
+import itertools
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -22,10 +24,14 @@ def whatif_figure(w: WhatIf) -> go.Figure:
     columns = w.classes or ["prediction"]
     colours = class_colours(w.classes) if w.classes else {"prediction": "#1565c0"}
     figure = go.Figure()
+    x_broken = broken_at_gaps(list(w.points["value"])) if w.numeric else []
     for column in columns:
         if w.numeric:
-            figure.add_trace(go.Scatter(x=w.points["value"], y=w.points[column], name=str(column), mode="lines",
-                                        line={"color": colours[column], "width": 2.5},
+            y = [None if x is None else v for x, v in zip(x_broken, _spread(x_broken, list(w.points[column])),
+                                                           strict=True)]
+            # a marker on each value tested, and no line across a stretch where none was (14.8 to this case's 50)
+            figure.add_trace(go.Scatter(x=x_broken, y=y, name=str(column), mode="lines+markers",
+                                        marker={"size": 4}, line={"color": colours[column], "width": 2.5},
                                         hovertemplate=f"{w.feature} = %{{x:.4g}}<br>{column}: %{{y:.3f}}<extra></extra>"))
         else:
             figure.add_trace(go.Bar(x=[str(v) for v in w.points["value"]], y=w.points[column], name=str(column),
@@ -49,6 +55,30 @@ def whatif_figure(w: WhatIf) -> go.Figure:
         yaxis={"range": [0, 1.02]} if not regression else {}, barmode="group", height=380,
         legend={"orientation": "h", "y": -0.22}, margin={"l": 10, "r": 10, "t": 90, "b": 40})
     return figure
+
+
+GAP = 3.0  # a step this many times the sweep's usual step is a stretch nobody tested: the line breaks there
+
+
+def broken_at_gaps(xs: list[float]) -> list[float | None]:
+    """The swept values with a None wherever the next value lies much farther than the usual step (Plotly draws
+    no line across a None): the sweep over the data's range and a far-off value of this case stay apart."""
+    if len(xs) < 3:
+        return list(xs)
+    steps = [b - a for a, b in itertools.pairwise(xs)]
+    usual = sorted(abs(d) for d in steps)[len(steps) // 2] or max(abs(d) for d in steps) or 1.0
+    out: list[float | None] = [xs[0]]
+    for step, x in zip(steps, xs[1:], strict=True):
+        if abs(step) > GAP * usual:
+            out.append(None)
+        out.append(x)
+    return out
+
+
+def _spread(broken: list[float | None], values: list[float]) -> list[float | None]:
+    """``values`` laid out beside ``broken`` (a None where it has one)."""
+    it = iter(values)
+    return [None if x is None else next(it) for x in broken]
 
 
 def whatif_2d_figure(w: WhatIf2D) -> go.Figure:
