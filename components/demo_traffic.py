@@ -9,6 +9,10 @@ import streamlit as st
 from components.numbers import count
 from components.text import md, md_escape
 
+DRIFT_ALERT_HINT = ("Drift in two health windows in a row fires ModelDrift on Health and Models. In the embedded MDS, "
+                    "whose windows are a minute, it fires about 2 minutes after the start and resolves about 2 "
+                    "minutes after the simulation ends: run it for 5 minutes to watch both.")
+
 
 @dataclass(frozen=True)
 class LiveRequest:
@@ -28,11 +32,14 @@ def render_live_form(features: dict[str, list[str]], *, max_rate: float, max_sec
     model = st.selectbox("Model", list(features), key=f"{key}.model")
     left, right = st.columns(2)
     rate = left.number_input("Calls per second", 0.5, max_rate, 5.0, 0.5, format="%g", key=f"{key}.rate")
-    seconds = right.number_input("Duration (seconds)", 10, max_seconds, 120, 10, key=f"{key}.seconds")
+    seconds = right.number_input("Duration (seconds)", 10, max_seconds, min(300, max_seconds), 10,
+                                 key=f"{key}.seconds")
     left, right = st.columns(2)
     feature = left.selectbox("Drift on feature", ["(no drift)", *features[model]], key=f"{key}.feature.{model}")
     shift = right.number_input("Shift (standard deviations)", -5.0, 5.0, 2.0, 0.5, format="%g", key=f"{key}.shift",
                                disabled=feature == "(no drift)", help="How far the drifting feature moves")
+    if feature != "(no drift)":
+        st.caption(DRIFT_ALERT_HINT)
     if st.button("Start live simulation", key=f"{key}.start", type="primary"):
         return LiveRequest(model, float(rate), int(seconds), "" if feature == "(no drift)" else feature, float(shift))
     return None

@@ -112,3 +112,20 @@ def test_admin_offers_to_remove_demo_traffic_only_while_there_is_some(logged_in)
     feature = at.selectbox(key=f"admin.live.feature.{at.selectbox(key='admin.live.model').value}")
     feature.set_value(feature.options[1]).run()
     assert not at.number_input(key="admin.live.shift").proto.disabled
+
+
+def live_form_app():  # type: ignore[no-untyped-def]
+    from components.demo_traffic import render_live_form
+
+    render_live_form({"m": ["income", "age"]}, max_rate=50.0, max_seconds=600, key="f")
+
+
+def test_drift_in_the_live_form_says_when_its_alert_fires_and_resolves():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(live_form_app).run()
+    assert at.number_input(key="f.seconds").value == 300  # long enough to watch the alert fire, then resolve
+    assert not [c for c in at.caption if "ModelDrift" in c.value]  # no drift, no alert to expect
+    at.selectbox(key="f.feature.m").set_value("income").run()
+    (hint,) = [c.value for c in at.caption if "ModelDrift" in c.value]
+    assert "fires about 2 minutes after the start" in hint and "resolves about 2 minutes after" in hint
