@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from components.numbers import count
+from components.numbers import confidence, count
+from components.prediction_view import class_colours
 from components.table_view import render_table
 from components.text import chart_text, md, md_escape, plain
 from workbench.batch.columns import ColumnPlan
@@ -49,13 +50,14 @@ def render_column_plan(plan: ColumnPlan, file_columns: list[str], features: list
     return hand
 
 
-def render_progress(view: JobView, *, key: str) -> bool:
-    """Progress of a running job; True when the person pressed Cancel."""
+def render_progress(view: JobView, *, key: str, server_rate: bool = False) -> bool:
+    """Progress of a running job; True when the person pressed Cancel. ``server_rate``: compare the job's speed
+    with the server's own rate (for admins, who tune servers; an analyst only needs rows/s and time left)."""
     job = view.record
     speed = f"{view.rows_per_s:,.0f} rows/s" if view.rows_per_s else "starting"
     eta = f", about {_duration(view.eta_s)} left" if view.eta_s is not None else ""
     st.progress(view.fraction, text=md("{:,} of {:,} rows · {}{}", job.rows_done, job.rows_total, speed, eta))
-    words = speed_words(view.rows_per_s, view.server_rows_per_s)
+    words = speed_words(view.rows_per_s, view.server_rows_per_s) if server_rate else ""
     if words:
         st.caption(md_escape(words))
     st.caption("You can leave this page: the job runs on, and comes back here when you return.")
@@ -72,7 +74,10 @@ def speed_words(rows_per_s: float | None, server_rows_per_s: float | None) -> st
             f"({server_rows_per_s:,.0f} rows/s on one large request).")
 
 
-def render_summary(job: JobRecord, summary: JobSummary, *, key: str) -> None:
+def render_summary(job: JobRecord, summary: JobSummary, *, key: str, class_names: tuple[str, ...] = (),
+                   server_rate: bool = False) -> None:
+    """The job's counts, speed and predicted labels (each class in the colour Predict gives it, from the model's
+    ``class_names``); ``server_rate`` as in ``render_progress``."""
     state = STATE_WORDS.get(job.state, job.state)
     if job.state == "failed":
         st.error(md("The job failed: {}", job.error), icon=":material/error:")
@@ -86,13 +91,16 @@ def render_summary(job: JobRecord, summary: JobSummary, *, key: str) -> None:
     rate, server = job.options.get("rows_per_s"), job.options.get("server_rows_per_s")
     d.metric("Speed", f"{float(rate):,.0f} rows/s" if rate else "–",
              help="Rows scored per second over the whole job, reading, checking and logging included.")
-    words = speed_words(float(rate) if rate else None, float(server) if server else None)
+    words = speed_words(float(rate) if rate else None, float(server) if server else None) if server_rate else ""
     if words and server:
         st.caption(md_escape(words))
     if summary.labels:
         frame = pd.DataFrame({"label": [chart_text(label) for label in summary.labels],
                               "rows": list(summary.labels.values())})
+        # one palette by class, by the model's class order: the colours of Predict's probability chart
+        colours = class_colours([*class_names, *[str(c) for c in summary.labels if str(c) not in class_names]])
         fig = px.bar(frame, x="label", y="rows", color="label", title="Predicted labels",
+                     color_discrete_map={chart_text(name): colour for name, colour in colours.items()},
                      labels={"label": "Predicted label", "rows": "Rows"})
         fig.update_layout(showlegend=False)
         st.plotly_chart(fig, key=f"{key}.labels")
@@ -142,6 +150,19 @@ def render_rejects(rejects: pd.DataFrame, total: int, *, key: str) -> None:
     render_table(rejects, key=f"{key}.table", drop_empty=False, own_headers=False)
 
 
+def results_for_people(results: pd.DataFrame) -> pd.DataFrame:
+    """Scored rows as a person reads them: confidence as a whole percent (as on Predict), each class's probability
+    to 2 decimals; the results file keeps every digit."""
+    shown = results.copy()
+    for column in shown.columns:
+        name = str(column)
+        if name == "confidence":
+            shown[column] = [confidence(v) for v in pd.to_numeric(shown[column], errors="coerce")]
+        elif name.startswith("p(") and name.endswith(")"):
+            shown[column] = [f"{v:.2f}" if v == v else "" for v in pd.to_numeric(shown[column], errors="coerce")]
+    return shown
+
+
 def render_row_picker(preview: pd.DataFrame, rows_done: int, *, key: str) -> int | None:
     """Pick a row of the results for feedback: by its number, with the first rows shown; the row or None."""
     if rows_done < 1:
@@ -149,7 +170,7 @@ def render_row_picker(preview: pd.DataFrame, rows_done: int, *, key: str) -> int
     st.markdown("**Was a row scored right? Tell us**")
     if not preview.empty:
         st.caption(f"The first {len(preview):,} rows of the results (row = its number in the results file)")
-        render_table(preview, key=f"{key}.preview", drop_empty=False, own_headers=False)
+        render_table(results_for_people(preview), key=f"{key}.preview", drop_empty=False, own_headers=False)
     number = st.number_input(f"Row number (1 to {rows_done:,})", min_value=1, max_value=rows_done, value=None, step=1,
                              key=f"{key}.number", placeholder="Type the number of a row",
                              help="1 is the first data row of the results file.")

@@ -150,7 +150,7 @@ def test_a_cancelled_job_can_be_resumed_from_the_page(logged_in, batch_env, refs
     assert job.state == "done" and job.rows_scored == len(frame) == job.rows_done
 
 
-def test_speed_against_the_servers_own_rate_and_the_job_runs_on_while_the_user_is_elsewhere(logged_in, batch_env,
+def test_speed_in_rows_per_second_and_the_job_runs_on_while_the_user_is_elsewhere(logged_in, batch_env,
                                                                                              refs):
     at = open_batch(logged_in, "wine-v1")
     frame = pd.concat([pd.read_csv(refs["wine-v1"].sample_data)] * 300, ignore_index=True)  # 15,000 rows
@@ -179,5 +179,5 @@ def test_speed_against_the_servers_own_rate_and_the_job_runs_on_while_the_user_i
     metrics = {m.label: m.value for m in at.metric}
     rate, server = job.options["rows_per_s"], job.options["server_rows_per_s"]
     assert metrics["Speed"] == f"{rate:,.0f} rows/s" and server > 0
-    words = next(unescape(c.value) for c in at.caption if "of the server's own rate" in unescape(c.value))
-    assert f"{server:,.0f} rows/s on one large request" in words and f"{rate / server:.0%}" in words
+    # the comparison with the server's own rate is for admins (tests/components/test_batch_view.py)
+    assert not any("server's own rate" in unescape(c.value) for c in at.caption), "an analyst is shown server rates"

@@ -13,6 +13,7 @@ from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.catalog.service import ModelEntry
 from workbench.ui import batch as glue
+from workbench.ui import state
 from workbench.ui.feedback import feedback_tab
 
 
@@ -30,8 +31,9 @@ def show_job(job_id: str, entries: list[ModelEntry]) -> None:
     if job.active:
         _live(job_id)
         return
-    render_summary(job, service.summary(job_id), key="batch.summary")
     job_entry = next((e for e in entries if e.name == job.model), None)
+    render_summary(job, service.summary(job_id), key="batch.summary", server_rate=state.role() == "admin",
+                   class_names=job_entry.schema.class_names if job_entry and job_entry.schema else ())
     if job.state in ("failed", "cancelled") and job_entry is not None and job_entry.schema is not None:
         if st.button("Resume", key="batch.resume", icon=":material/replay:",
                      help="Score the rows not done yet; the rows already scored are kept, none is scored twice."):
@@ -62,6 +64,6 @@ def _live(job_id: str) -> None:
     view = service.get(job_id)
     if not view.record.active:
         st.rerun()  # the whole page: the summary replaces the progress bar
-    if render_progress(view, key="batch.progress"):
+    if render_progress(view, key="batch.progress", server_rate=state.role() == "admin"):  # rates are for admins
         service.cancel(job_id)
         st.toast("Stopping after the rows in flight; what is scored so far is kept.")
