@@ -33,6 +33,7 @@ from mds_client.errors import InputError, PayloadRejected, RequestError, ServerE
 from mds_client.refs import ModelRef
 from mds_client.schema.model import ModelSchema
 from mds_client.transport.retry import Backoff
+from mds_client.triton_config import model_config
 
 DEFAULT_BATCH_SIZE = 2000  # measured: 500 -> 2000 rows per call gives about 1.5-2.5x the rows/s here
 DEFAULT_WORKERS = 4
@@ -128,6 +129,7 @@ class BatchScorer:
         self.column_map = column_map or {}
         self.retry_for_s = retry_for_s
         self.split_model_failures = split_model_failures
+        self._server_rows: int | None = None  # rows one request may carry, from the server (0: no limit)
 
     def run(
         self,
@@ -214,12 +216,22 @@ class BatchScorer:
             cancelled=cancelled,
         )
 
+    @property
+    def rows_per_call(self) -> int:
+        """``batch_size``, at most what the server takes in one request (a Triton model's ``max_batch_size``; one row
+        for a model without batching), read once from its configuration."""
+        if self._server_rows is None:
+            config = model_config(self.client, self.ref)
+            self._server_rows = config.rows_per_request if config is not None else 0
+        return min(self.batch_size, self._server_rows) if self._server_rows else self.batch_size
+
     def _submit(self, pool: ThreadPoolExecutor, chunk: pd.DataFrame) -> _Submitted:
         errors = row_errors(chunk, self.schema) if not self.schema.is_empty else [""] * len(chunk)
         valid_idx = [i for i, e in enumerate(errors) if not e]
         futures: list[tuple[list[int], Future]] = []
-        for start in range(0, len(valid_idx), self.batch_size):
-            idx = valid_idx[start : start + self.batch_size]
+        per_call = self.rows_per_call
+        for start in range(0, len(valid_idx), per_call):
+            idx = valid_idx[start : start + per_call]
             futures.append((idx, pool.submit(self._score_rows, chunk.iloc[idx])))
         return _Submitted(chunk, errors, futures)
 

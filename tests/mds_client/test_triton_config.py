@@ -1,0 +1,105 @@
+"""Triton's model configuration (``GET /v2/models/NAME/config``), read where the metadata is not enough, against the
+real Triton of tests/triton_fixture.py serving the tests' own models (tests/triton_models.py):
+
+- ``grade``: ``max_batch_size`` 64, so a batch sends at most 64 rows per request (Triton refuses more);
+- ``price``: no batching and ``dims [-1]``: the -1 is a length, not a batch dimension (one row per request);
+- ``pair``: no batching, fixed ``dims [2]``.
+
+The label file (``label_filename``) cannot be set through pytriton, so its reading is checked on Triton's JSON form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+import yaml
+
+from mds_client import MDSClient, load_catalog
+from mds_client.batch.scorer import BatchScorer
+from mds_client.triton_config import ModelConfig, TensorConfig, model_config, read_model_config
+from tests.triton_fixture import MODELS
+
+
+@pytest.fixture(scope="module")
+def triton(triton_server, tmp_path_factory):
+    path = tmp_path_factory.mktemp("triton-config") / "catalog.yaml"
+    path.write_text(yaml.safe_dump({"models": [{"name": n, "protocol": "v2", "url": triton_server.url} for n in MODELS]}))
+    client = MDSClient()
+    yield triton_server, client, {ref.name: ref for ref in load_catalog(path)}
+    client.close()
+
+
+def test_the_configuration_says_what_the_metadata_does_not(triton):
+    _, client, refs = triton
+    grade, price, pair = (model_config(client, refs[n]) for n in ("grade", "price", "pair"))
+    assert grade is not None and grade.max_batch_size == 64 and grade.rows_per_request == 64
+    assert {t.name: t.dims for t in grade.inputs} == {"size": (1,), "city": (1,)}
+    assert {t.name: grade.wire_shape(t) for t in grade.outputs} == {"probabilities": (-1, 2), "label": (-1, 1)}
+    assert grade.inputs[0].datatype in ("FP32", "FP64") and not grade.labelled_outputs
+    # price's metadata says [-1] as a batched model's column does; only the configuration says it is a length
+    assert price is not None and not price.batched and price.rows_per_request == 1
+    assert [price.wire_shape(t) for t in price.inputs] == [(-1,), (-1,)]
+    assert pair is not None and [pair.wire_shape(t) for t in pair.inputs] == [(2,)]
+
+
+def test_a_batch_sends_at_most_max_batch_size_rows_per_request(triton, tmp_path):
+    server, client, refs = triton
+    ref = refs["grade"]
+    rows = pd.DataFrame({"size": np.linspace(0.0, 9.9, 150).round(2), "city": ["Lyon", "Paris", "Nice"] * 50})
+    # Triton itself refuses a request of more rows than max_batch_size: what the scorer must not send
+    body = {"inputs": [{"name": "size", "shape": [100, 1], "datatype": "FP32", "data": [1.0] * 100},
+                       {"name": "city", "shape": [100, 1], "datatype": "BYTES", "data": ["Lyon"] * 100}]}
+    refused = requests.post(f"{server.url}/v2/models/grade/infer", json=body, timeout=10)
+    assert refused.status_code == 400 and "batch" in refused.text.lower()
+
+    rows.to_csv(tmp_path / "in.csv", index=False)
+    scorer = BatchScorer(client, ref, client.schema(ref), batch_size=100, workers=2)
+    assert scorer.rows_per_call == 64
+    result = scorer.run(tmp_path / "in.csv", tmp_path / "out.csv")
+    assert result.rows_scored == 150 and result.rows_rejected == 0, result.reasons
+    out = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    gold = rows["size"].to_numpy(np.float32) / np.float32(10) + np.where(rows["city"] == "Lyon", 0.1, 0.0).astype(np.float32)
+    assert out["prediction"].tolist() == np.where(gold >= 0.5, "gold", "bronze").tolist()  # the model's own label
+    assert out["prediction"].value_counts().to_dict().keys() == {"gold", "bronze"}
+    assert out["request_id"].nunique() == 3  # 64 + 64 + 22 rows
+
+
+def test_a_model_without_batching_is_scored_one_row_per_request(triton, tmp_path):
+    _, client, refs = triton
+    ref = refs["price"]
+    rows = pd.DataFrame({"rooms": [1.0, 2.0, 3.0, 4.0], "area": [10.0, 20.0, 30.5, 41.0]})
+    rows.to_csv(tmp_path / "in.csv", index=False)
+    scorer = BatchScorer(client, ref, client.schema(ref), batch_size=100, workers=2)
+    assert scorer.rows_per_call == 1
+    result = scorer.run(tmp_path / "in.csv", tmp_path / "out.csv")
+    assert result.rows_scored == 4
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["prediction"].round(3).tolist() == (50 * rows["rooms"] + 2 * rows["area"]).round(3).tolist()
+    assert out["request_id"].nunique() == 4
+
+
+def test_another_server_has_no_configuration_and_its_batches_are_unchanged(client, refs):
+    ref = next(r for r in refs.values() if r.protocol == "v2")
+    assert model_config(client, ref) is None
+    assert BatchScorer(client, ref, client.schema(ref), batch_size=500).rows_per_call == 500
+
+
+@pytest.mark.parametrize(("doc", "expected"), [
+    ({"name": "kind", "max_batch_size": 8,
+      "input": [{"name": "x", "data_type": "TYPE_FP32", "dims": ["4"]}],
+      "output": [{"name": "probs", "data_type": "TYPE_FP32", "dims": ["3"], "label_filename": "labels.txt"}]},
+     ModelConfig("kind", 8, (TensorConfig("x", "FP32", (4,)),),
+                 (TensorConfig("probs", "FP32", (3,), "labels.txt"),))),
+    ({"name": "plain"}, ModelConfig("plain")),
+    ({"name": "odd", "max_batch_size": "many"}, None),
+    (["not", "a", "config"], None),
+    ({"error": "Request for unknown model"}, None),
+])
+def test_configuration_documents_are_read_as_triton_writes_them(doc, expected):
+    config = read_model_config(doc)
+    assert config == expected
+    if config is not None and config.outputs:
+        assert [o.name for o in config.labelled_outputs] == ["probs"]
+        assert config.wire_shape(config.outputs[0]) == (-1, 3)
