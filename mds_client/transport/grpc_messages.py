@@ -109,14 +109,19 @@ def messages() -> SimpleNamespace:
 
 
 # -- V2 JSON body -> ModelInferRequest ------------------------------------------------------------------------------
-def encode_infer(body: dict[str, Any], *, model: str, version: str = "") -> Any:
-    """The ``ModelInferRequest`` for a V2 request body; ValueError naming the input that cannot be encoded."""
+def encode_infer(body: dict[str, Any], *, model: str, version: str = "", raw: bool = True) -> Any:
+    """The ``ModelInferRequest`` for a V2 request body; ValueError naming the input that cannot be encoded.
+
+    ``raw=False`` writes each tensor into its typed ``contents`` field instead (one protobuf value per element): the
+    same answers; which one a server reads faster is ``GrpcTransport.sends_raw``'s choice. A datatype with no
+    contents field (FP16) sends the whole request raw (the protocol does not mix the two)."""
     m = messages()
     request = m.ModelInferRequest(model_name=model, model_version=version, id=str(body.get("id") or ""))
     _set_parameters(request.parameters, body.get("parameters"))
     inputs = body.get("inputs")
     if not isinstance(inputs, list) or not inputs:
         raise ValueError("a V2 request needs a non-empty 'inputs' list")
+    raw = raw or any(isinstance(i, dict) and str(i.get("datatype") or "").upper() not in _CONTENTS for i in inputs)
     for item in inputs:
         if not isinstance(item, dict) or not item.get("name") or not item.get("datatype"):
             raise ValueError("every V2 input needs a name, a datatype, a shape and data")
@@ -124,12 +129,15 @@ def encode_infer(body: dict[str, Any], *, model: str, version: str = "") -> Any:
         tensor = request.inputs.add(name=str(item["name"]), datatype=datatype,
                                     shape=[int(s) for s in item.get("shape") or []])
         _set_parameters(tensor.parameters, item.get("parameters"))
-        raw, count = _raw_bytes(item.get("data"), datatype, tensor.name)
+        data, count = _raw_bytes(item.get("data"), datatype, tensor.name)
         expected = int(np.prod(tensor.shape)) if all(s >= 0 for s in tensor.shape) else count
         if count != expected:
             raise ValueError(f"input '{tensor.name}' has {count} value{'s' * (count != 1)} for its shape "
                              f"{list(tensor.shape)} ({expected} values)")
-        request.raw_input_contents.append(raw)
+        if raw:
+            request.raw_input_contents.append(data)
+        else:
+            getattr(tensor.contents, _CONTENTS[datatype]).extend(_typed(data, datatype))
     for output in body.get("outputs") or []:
         if isinstance(output, dict) and output.get("name"):
             _set_parameters(request.outputs.add(name=str(output["name"])).parameters, output.get("parameters"))
@@ -149,6 +157,18 @@ def _raw_bytes(data: Any, datatype: str, name: str) -> tuple[bytes, int]:
     except (TypeError, ValueError):
         raise ValueError(f"input '{name}' holds values that are not {datatype}") from None
     return array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes(), array.size
+
+
+def _typed(raw: bytes, datatype: str) -> list[Any]:
+    """The values of a tensor's raw bytes as its typed contents field takes them (Python values, BYTES as bytes)."""
+    if datatype != "BYTES":
+        return np.frombuffer(raw, dtype=np.dtype(NUMPY_DTYPE[datatype]).newbyteorder("<")).tolist()
+    values, offset = [], 0
+    while offset + 4 <= len(raw):
+        (size,) = struct.unpack_from("<I", raw, offset)
+        values.append(raw[offset + 4: offset + 4 + size])
+        offset += 4 + size
+    return values
 
 
 def _flat(data: Any) -> Any:
@@ -220,12 +240,7 @@ def _from_contents(contents: Any, datatype: str) -> Any:
 
 def _from_raw(raw: bytes, datatype: str, name: str) -> Any:
     if datatype == "BYTES":
-        values, offset = [], 0
-        while offset + 4 <= len(raw):
-            (size,) = struct.unpack_from("<I", raw, offset)
-            values.append(raw[offset + 4: offset + 4 + size].decode("utf-8", "replace"))
-            offset += 4 + size
-        return values
+        return [value.decode("utf-8", "replace") for value in _typed(raw, datatype)]
     dtype = NUMPY_DTYPE.get(datatype)
     if dtype is None:
         raise ValueError(f"output '{name}' has the datatype {datatype}, which the workbench cannot read")

@@ -52,8 +52,12 @@ class Target:
 
 class GrpcTransport:
     def __init__(self, *, timeout: Timeout = DEFAULT_TIMEOUT, retry: Retry = DEFAULT_RETRY,
-                 auth: Auth | None = None) -> None:
+                 auth: Auth | None = None, raw_tensors: bool | None = None) -> None:
         self.timeout = timeout
+        self.raw_tensors = raw_tensors
+        """Tensors as ``raw_input_contents`` bytes (True) or typed ``contents`` (False); None: what the server reads
+        fastest (``sends_raw``)."""
+        self._raw_by_target: dict[Target, bool] = {}
         self.retry = retry
         self.auth = auth or Auth()
         self._channels: dict[Target, Any] = {}
@@ -76,7 +80,7 @@ class GrpcTransport:
         target = Target.parse(grpc_url)
         label = label or model
         try:
-            request = wire.encode_infer(body, model=model, version=version)
+            request = wire.encode_infer(body, model=model, version=version, raw=self.sends_raw(grpc_url))
         except ValueError as exc:
             raise PayloadRejected(f"{_who(label)}: the request cannot go over gRPC: {exc}.", model=label,
                                   url=target.url("ModelInfer")) from None
@@ -121,6 +125,24 @@ class GrpcTransport:
         answer, _, _ = self._call(Target.parse(grpc_url), "ServerReady", wire.messages().ServerReadyRequest(),
                                   timeout=timeout, retry=retry)
         return bool(answer.ready)
+
+    def sends_raw(self, grpc_url: str) -> bool:
+        """Whether tensors go to this server as ``raw_input_contents``. Measured (bench/grpc_vs_rest.py): Triton reads
+        raw bytes fastest (100,000 rows x 2 FP32: 24 ms raw, 39 ms typed); MLServer unpacks raw bytes in Python and
+        reads typed contents faster (10,000 mixed rows: 101 ms raw, 87 ms typed). The server's name comes from
+        ServerMetadata, asked once per server; a server that does not say gets raw bytes, the protocol's own."""
+        if self.raw_tensors is not None:
+            return self.raw_tensors
+        target = Target.parse(grpc_url)
+        known = self._raw_by_target.get(target)
+        if known is None:
+            try:
+                name = self.server_metadata(grpc_url, retry=Retry(attempts=1),
+                                            timeout=Timeout(self.timeout.connect, min(self.timeout.read, 5.0))).json()["name"]
+            except RequestError:
+                return True  # not remembered: the next call asks again
+            known = self._raw_by_target[target] = "mlserver" not in str(name).lower()
+        return known
 
     # -- one call with retries --------------------------------------------------------------------------------------
     def _call(self, target: Target, method: str, request: Any, *, model: str = "",

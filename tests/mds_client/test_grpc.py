@@ -86,12 +86,27 @@ def test_the_same_rows_give_the_same_answer_over_rest_and_grpc(served):
     assert jsonable(over_grpc.request) == jsonable(over_rest.request | {"id": over_grpc.request["id"]})  # same body
 
 
-def test_a_large_batch_goes_as_raw_bytes_and_answers_the_same(served):
+def test_a_large_batch_answers_the_same(served):
     client, rest, grpc, schema, _ = served
     frame, _ = orchard_rows(5000, seed=9)
     over_rest = client.predict(rest, frame, schema, validate=False)
     over_grpc = client.predict(grpc, frame, schema, validate=False)
     assert over_grpc.labels == over_rest.labels and np.array_equal(over_grpc.proba_matrix, over_rest.proba_matrix)
+
+
+@pytest.mark.parametrize("raw", [True, False], ids=["raw_input_contents", "typed contents"])
+def test_raw_bytes_and_typed_contents_answer_the_same(served, raw):
+    client, rest, grpc, schema, _ = served
+    assert client.grpc.sends_raw(grpc.grpc_url) is False  # MLServer reads typed contents faster (measured)
+    forced = MDSClient()
+    forced.grpc.raw_tensors = raw
+    try:
+        frame, _ = orchard_rows(40, seed=23)
+        over_rest, over_grpc = client.predict(rest, frame, schema), forced.predict(grpc, frame, schema)
+        assert over_grpc.labels == over_rest.labels
+        assert np.array_equal(over_grpc.proba_matrix, over_rest.proba_matrix)
+    finally:
+        forced.close()
 
 
 def test_a_hand_written_body_the_checks_send_it_button_sends_answers_the_same(served):

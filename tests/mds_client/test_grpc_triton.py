@@ -52,6 +52,7 @@ def test_the_label_output_and_the_shapes_triton_declares_go_over_grpc(triton):
     assert {o["name"]: o["shape"] for o in prediction.response["outputs"]} == {"probabilities": [3, 2], "label": [3, 1]}
     assert client.status(grpc).status == "ready"
     assert client.server_info(grpc).family == "triton"
+    assert client.grpc.sends_raw(grpc.grpc_url) is True  # Triton reads raw_input_contents fastest (measured)
 
 
 def test_tritons_errors_over_grpc_are_the_errors_rest_gives(triton):

@@ -38,6 +38,18 @@ def test_a_request_carries_each_tensor_as_little_endian_bytes():
     assert [o.name for o in request.outputs] == ["predict_proba"]
 
 
+def test_typed_contents_carry_the_same_values_as_raw_bytes():
+    request = wire.messages().ModelInferRequest.FromString(
+        wire.encode_infer(_body(), model="orchard", raw=False).SerializeToString())
+    assert not request.raw_input_contents
+    contents = {t.name: t.contents for t in request.inputs}
+    assert list(contents["size"].fp64_contents) == [1.5, -2.0, 1e300]
+    assert list(contents["rooms"].int64_contents) == [1, 2, 3]
+    assert list(contents["city"].bytes_contents) == [b"paris", b"", "Zürich".encode()]
+    assert list(contents["organic"].bool_contents) == [True, False, True]
+    assert list(contents["pixels"].fp32_contents) == np.float32([0.1, 0.2, 0.3]).tolist()
+
+
 def test_only_scalar_parameters_travel_as_the_protocol_has_no_field_for_a_mapping():
     request = wire.encode_infer(_body(), model="m")
     assert wire.parameters_doc(request.parameters) == {"content_type": "pd", "threshold": 0.5}
