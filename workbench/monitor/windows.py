@@ -149,7 +149,8 @@ def fit_windows(first: datetime, last: datetime, calls_in: Callable[[WindowPlan]
     stray calls before a burst must not turn the last hour's 5-minute windows into one hour). Judged once, at
     the period's width, so that a burst filling one window decides nothing. Nor into fewer than ``min_windows``
     windows once one of them can be tested (the last day stays a line of 6-hour windows, not three
-    half-days), and never past one window.
+    half-days), and never past one window: once one window of a width can hold the whole span, it is that
+    window, started at the first call (rounded down to 5 minutes).
     """
     plan = plan_windows(first, last, max_windows=max_windows)
     calls = calls_in(plan)
@@ -161,6 +162,15 @@ def fit_windows(first: datetime, last: datetime, calls_in: Callable[[WindowPlan]
             break
         if max(calls) >= at_least and plan_windows(first, last, width=width).count < min_windows:
             break
+        if width > last - _floor(first, SHORTEST):
+            # one window of this width holds every call: start it at the first call's 5 minutes, not at a whole
+            # multiple of the width, or calls either side of midnight take a window of a week for 15 minutes
+            plan = WindowPlan(_floor(first, SHORTEST), width, 1)
+            break
         plan = plan_windows(first, last, width=width)
         calls = calls_in(plan)
     return plan, plan.width > base
+
+
+def _floor(when: datetime, width: timedelta) -> datetime:
+    return EPOCH + ((when - EPOCH) // width) * width

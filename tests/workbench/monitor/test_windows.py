@@ -137,3 +137,15 @@ def test_the_last_day_of_a_burst_stays_a_line_of_windows():
 def test_a_handful_of_minutes_is_widened_until_a_window_can_be_tested():
     plan, widened = fit(spread(30, NOW - timedelta(minutes=15), NOW))
     assert widened and plan.count == 1  # one tested window says more than four of seven calls each
+
+
+@pytest.mark.parametrize("end", [NOW, datetime(2026, 12, 7, 0, 5, tzinfo=UTC), datetime(2026, 12, 7, 0, 2, tzinfo=UTC)])
+def test_calls_of_a_quarter_hour_are_never_one_window_of_a_week(end):
+    """24 calls within 15 minutes (no 10 minutes of them testable), also either side of midnight: one or two
+    windows of 30 minutes at most, starting by the first call; across midnight the whole-multiple windows of an hour, 6
+    hours, a day each held half of them, and the widening ran on to one window of a week."""
+    calls = spread(24, end - timedelta(minutes=15), end)
+    plan, widened = fit(calls)
+    assert widened and plan.count <= 2 and plan.width <= timedelta(minutes=30), plan
+    assert min(calls) - plan.width < plan.start <= min(calls) and plan.end > max(calls)
+    assert sum(counter(calls)(plan)) == 24
