@@ -191,6 +191,25 @@ class MlflowRegistry:
         return {str(f["path"]).rsplit("/", 1)[-1]: _size(f.get("file_size")) for f in doc.get("files", [])
                 if isinstance(f, dict) and f.get("path") and not f.get("is_dir")}
 
+    def tree(self, run: Run, path: str) -> dict[str, int]:
+        """Every file under the artifact folder ``path`` of ``run``, subfolders included, by its path relative to
+        ``path``, with its size in bytes."""
+        found: dict[str, int] = {}
+        folders = [path.strip("/")]
+        while folders:
+            folder = folders.pop()
+            doc = self._call("GET", f"{API}/artifacts/list", query={"run_id": run.run_id, "path": folder},
+                             what=f"the files under '{folder}' of run {run.run_id}")
+            for entry in doc.get("files", []):
+                if not isinstance(entry, dict) or not entry.get("path"):
+                    continue
+                full = str(entry["path"]).strip("/")
+                if entry.get("is_dir"):
+                    folders.append(full)
+                else:
+                    found[full[len(path.strip("/")) + 1:]] = _size(entry.get("file_size"))
+        return found
+
     def artifact_location(self, name: str, version: str) -> str:
         """Where the artifact store keeps the files of version ``version`` of ``name``: the registry's download URI
         with ``runs:/`` and ``models:/`` resolved (``mlflow-artifacts:/1/<run>/artifacts/model``, ``s3://...``)."""

@@ -23,9 +23,10 @@ from mds_client import MDSError
 from mds_client.registry import MlflowRegistry
 from workbench.cli.common import cli_user, store_engine
 from workbench.publish.errors import PublishError
-from workbench.publish.manifests import V1_DIR, V2_DIR, check_storage_prefix, version_manifests, write
+from workbench.publish.manifests import V1_DIR, V2_DIR, check_storage_prefix, write
 from workbench.publish.mlflow_folder import MLMODEL, is_zip, mlflow_upload
 from workbench.publish.template_files import folder_upload, is_template
+from workbench.publish.template_manifests import IMAGE_DIR, cluster_manifests, image_name_of
 from workbench.settings import get_settings
 
 APP_URL = "http://127.0.0.1:8501"
@@ -49,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a Seldon template: the class to serve, when the .py holds several")
     p.add_argument("--home", type=Path, help="the embedded MDS's home (default: $WORKBENCH_HOME or .mds)")
     p.add_argument("--manifests", type=Path, metavar="DIR",
-                   help="also write the version's Seldon Core 2 Model and Seldon Core 1 SeldonDeployment under DIR")
+                   help="also write the version's Seldon Core 2 Model and Seldon Core 1 SeldonDeployment under DIR (a "
+                        "template: the SeldonDeployment and its image's build folder)")
     p.add_argument("--storage-uri", metavar="PREFIX", help="with --manifests: the object storage (s3://..., gs://...) "
                                                             "holding the registry's artifacts, for the storage URI")
     p.set_defaults(func=cmd_publish)
@@ -109,14 +111,21 @@ def check_manifest_options(args: argparse.Namespace) -> None:
 def write_manifests(args: argparse.Namespace, registry: MlflowRegistry, name: str, version: str) -> None:
     """--manifests: the version's Seldon manifests under the folder, and how to apply them."""
     try:
-        manifests = version_manifests(registry, name, version, storage_prefix=args.storage_uri)
+        manifests = cluster_manifests(registry, name, version, storage_prefix=args.storage_uri)
         write(manifests, args.manifests)
     except MDSError as exc:  # the registry's, or the writer's (PublishError is one)
         raise PublishError(f"Version {version} of '{name}' is published, but its manifests were not written: "
                            f"{exc.message}", hint=exc.hint) from None
-    print(f"\nmanifests  {manifests.name} under {args.manifests}: {V2_DIR}/ (a Seldon Core 2 Model), {V1_DIR}/ "
-          "(a Seldon Core 1 SeldonDeployment)")
-    print(f"apply      kubectl apply -f {args.manifests / V2_DIR}   (on Seldon Core 1: -f {args.manifests / V1_DIR})")
+    if manifests.build:  # a template: its image first, Seldon Core 1 only
+        print(f"\nmanifests  {manifests.name} under {args.manifests}: {V1_DIR}/ (a Seldon Core 1 SeldonDeployment), "
+              f"{IMAGE_DIR}/{manifests.name}/ (its image's build folder)")
+        build = args.manifests / IMAGE_DIR / manifests.name
+        print(f"build      docker build -t {image_name_of(manifests)} {build}   (then push it)")
+        print(f"apply      kubectl apply -f {args.manifests / V1_DIR}")
+    else:
+        print(f"\nmanifests  {manifests.name} under {args.manifests}: {V2_DIR}/ (a Seldon Core 2 Model), {V1_DIR}/ "
+              "(a Seldon Core 1 SeldonDeployment)")
+        print(f"apply      kubectl apply -f {args.manifests / V2_DIR}   (on Seldon Core 1: -f {args.manifests / V1_DIR})")
     for note in manifests.notes:
         print(f"first      {note}")
 

@@ -88,6 +88,8 @@ class Manifests:
     """Whether a cluster can fetch ``storage_uri`` (False: the folder must be copied to object storage first)."""
     notes: tuple[str, ...]
     """What the person must do before applying them, in sentences (none: nothing)."""
+    build: dict[str, bytes] = field(default_factory=dict)
+    """Path under the folder -> bytes of what is not a manifest: a template's image folder (template_manifests)."""
 
     def documents(self) -> dict[str, dict[str, Any]]:
         """Path -> the Kubernetes object, as Python data."""
@@ -215,11 +217,11 @@ def write(manifests: Manifests, folder: Path) -> list[Path]:
     """Write the files under ``folder`` (made if missing); the paths written. A file of the same name is replaced:
     one file per model, so the folder holds what the cluster should run."""
     written = []
-    for relative, text in manifests.files.items():
+    for relative, data in [*((r, t.encode()) for r, t in manifests.files.items()), *manifests.build.items()]:
         path = folder / relative
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            path.write_bytes(data)
         except OSError as exc:
             raise PublishError(f"The manifests cannot be written to {path.parent}: {exc.strerror}.",
                                hint="Give a folder you can write to.") from None

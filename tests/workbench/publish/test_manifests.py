@@ -6,6 +6,7 @@ server test at the end, ``mds publish --manifests`` against a real MLflow regist
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import replace
@@ -29,6 +30,7 @@ from workbench.publish.manifests import (
     write,
 )
 from workbench.publish.service import NAME
+from workbench.publish.template_manifests import render_template
 from workbench.settings import get_settings
 
 DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -189,3 +191,57 @@ def test_mds_publish_writes_the_manifests_of_the_version_it_registered(publish_s
     registry = MlflowRegistry(mlflow_registry.url)
     in_bucket = version_manifests(registry, "k8s.grade_v1", "1", storage_prefix="s3://models/mlflow")
     assert in_bucket.fetchable and in_bucket.storage_uri == f"s3://models/mlflow/{path}"
+
+
+TEMPLATE_FILES = {"grader.py": b"class Grader:\n    def predict(self, X, names):\n        return X\n",
+                  "weights/model.joblib": b"\x80\x04weights", "requirements.txt": b"lightgbm==4.6.0\n"}
+DESCRIPTOR = {"module": "grader", "class": "Grader", "class_names": ["juice", "premium"], "answers": ["proba"],
+              "init_metadata": {"name": "grader"}, "metadata": {"platform": "orchard-lab"}}
+PACKAGES = {"python": "3.11", "seldon-core": "1.18.2", "setuptools": "80.10.2", "numpy": "1.26.4"}
+
+
+@pytest.mark.parametrize("prefix", [None, "s3://bucket/mlflow"])
+def test_a_template_becomes_a_seldon_core_1_deployment_of_its_own_image_and_the_images_folder(prefix):
+    manifests = render_template(VERSION, TEMPLATE_FILES, DESCRIPTOR, ["variety", "age_years"], storage_prefix=prefix,
+                                packages=PACKAGES)
+    (deployment,) = manifests.documents().values()
+    assert list(manifests.files) == ["seldon-core-v1/orchard-grade-v2.yaml"]
+    assert problems(deployment) == []
+    assert deployment["spec"]["protocol"] == "seldon"
+    (predictor,) = deployment["spec"]["predictors"]
+    assert predictor["graph"] == {"name": "orchard-grade-v2", "type": "MODEL", "endpoint": {"type": "REST"}}
+    (container,) = predictor["componentSpecs"][0]["spec"]["containers"]
+    assert (container["name"], container["image"]) == ("orchard-grade-v2", "mds-models/orchard-grade-v2:3")
+    # MODEL_METADATA as the embedded MDS serves it: the class's init_metadata() keeps its own keys
+    assert json.loads(container["env"][0]["value"]) == {
+        "versions": ["3"], "platform": "orchard-lab",
+        "inputs": [{"messagetype": "ndarray", "schema": {"names": ["variety", "age_years"], "shape": [2]}}],
+        "outputs": [{"messagetype": "ndarray", "schema": {"names": ["juice", "premium"], "shape": [2]}}]}
+    assert deployment["metadata"]["annotations"]["mds.workbench/owner"] == "fruit team"
+    build = "image/orchard-grade-v2"
+    assert set(manifests.build) == {f"{build}/{p}" for p in (*TEMPLATE_FILES, "Dockerfile")}
+    dockerfile = manifests.build[f"{build}/Dockerfile"].decode().splitlines()
+    assert "FROM python:3.11-slim" in dockerfile
+    assert 'RUN pip install --no-cache-dir "seldon-core==1.18.2" "setuptools==80.10.2" "numpy==1.26.4"' in dockerfile
+    assert dockerfile.index("COPY . /microservice") < dockerfile.index(
+        "RUN pip install --no-cache-dir -r requirements.txt")
+    assert dockerfile[-1] == 'CMD exec seldon-core-microservice "$MODEL_NAME" --service-type "$SERVICE_TYPE"'
+    assert "ENV MODEL_NAME=grader.Grader SERVICE_TYPE=MODEL PERSISTENCE=0" in dockerfile
+    assert any("docker build -t mds-models/orchard-grade-v2:3 image/orchard-grade-v2" in n for n in manifests.notes)
+    assert any("no Seldon Core 2" in n for n in manifests.notes)
+    assert any("--storage-uri does not apply" in n for n in manifests.notes) == (prefix is not None)
+
+
+def test_a_template_module_named_as_its_class_is_imported_by_that_name_and_its_folder_is_written(tmp_path):
+    descriptor = {**DESCRIPTOR, "module": "Grader", "answers": ["label"]}
+    manifests = render_template(VERSION, {"Grader.py": b"", "Dockerfile.notes": b"x"}, descriptor, ["a"],
+                                packages=PACKAGES)
+    dockerfile = manifests.build["image/orchard-grade-v2/Dockerfile"].decode()
+    assert "ENV MODEL_NAME=Grader SERVICE_TYPE=MODEL" in dockerfile and "-r requirements.txt" not in dockerfile
+    (deployment,) = manifests.documents().values()
+    env = json.loads(deployment["spec"]["predictors"][0]["componentSpecs"][0]["spec"]["containers"][0]["env"][0]["value"])
+    assert env["outputs"] == []  # a class that answers labels has no class probabilities to name
+    written = write(manifests, tmp_path / "k8s")
+    assert sorted(p.relative_to(tmp_path / "k8s").as_posix() for p in written) == [
+        "image/orchard-grade-v2/Dockerfile", "image/orchard-grade-v2/Dockerfile.notes",
+        "image/orchard-grade-v2/Grader.py", "seldon-core-v1/orchard-grade-v2.yaml"]

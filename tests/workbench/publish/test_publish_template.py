@@ -9,10 +9,12 @@ workbench's client exactly as the class answers the same rows in this process.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import importlib.util
 import io
 import json
+import subprocess
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +24,20 @@ import numpy as np
 import pandas as pd
 import pytest
 import requests
+import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from embedded_mds import local_mds
+from embedded_mds.layout import seldon_python
 from embedded_mds.ports import LocalPorts
 from mds_client import ModelRef, load_catalog
 from mds_client.registry import MlflowRegistry
 from mds_client.schema import FeatureKind
+from tests.deploy.seldon_crds import problems
 from tests.workbench.publish.test_publish import classifier, orchard
 from workbench.cli import main as mds
+from workbench.cli.publish import write_manifests
 from workbench.publish import Published, PublishError, PublishRequest, ServingTarget, promote, publish
 from workbench.publish.template_files import folder_upload
 from workbench.settings import get_settings
@@ -329,3 +335,45 @@ def test_a_template_that_cannot_serve_is_refused_before_anything_is_registered(s
                 target=ServingTarget(tmp_path, "http://127.0.0.1:9"), user="dee", transport=client.transport)
     assert not (tmp_path / "seldon").exists()
 
+
+
+def test_manifests_of_a_template_version_are_a_seldon_deployment_and_the_folder_of_its_image(versions, registry,
+                                                                                             tmp_path, capsys):
+    """What a cluster needs, from the registry alone: the SeldonDeployment (valid against Seldon's CRD) and a build
+    folder whose files let Seldon's wrapper import, load and run the class, answering as the class does here."""
+    args = argparse.Namespace(manifests=tmp_path / "k8s", storage_uri=None)
+    write_manifests(args, registry, NAME, "1")
+    out = capsys.readouterr().out
+    build = tmp_path / "k8s" / "image" / "orchard-tpl"
+    assert f"build      docker build -t mds-models/orchard-tpl:1 {build}" in out
+    assert f"apply      kubectl apply -f {tmp_path / 'k8s' / 'seldon-core-v1'}" in out
+    assert "no Seldon Core 2 Model" in out and not (tmp_path / "k8s" / "seldon-core-v2").exists()
+
+    deployment = yaml.safe_load((tmp_path / "k8s" / "seldon-core-v1" / "orchard-tpl.yaml").read_text())
+    assert problems(deployment) == []
+    (predictor,) = deployment["spec"]["predictors"]
+    (container,) = predictor["componentSpecs"][0]["spec"]["containers"]
+    assert container["image"] == "mds-models/orchard-tpl:1" and predictor["graph"]["name"] == container["name"]
+    model_metadata = json.loads(container["env"][0]["value"])
+    assert model_metadata["inputs"][0]["schema"]["names"] == list(versions.frame.columns)
+    assert model_metadata["outputs"][0]["schema"]["names"] == CLASSES
+    assert model_metadata["platform"] == "orchard-lab"  # the class's own metadata()
+    assert deployment["metadata"]["annotations"]["mds.workbench/description"] == "Grades a crop (template)."
+
+    for name in ("grader.py", "model.joblib"):
+        assert (build / name).read_bytes() == (versions.folders["1"] / name).read_bytes()
+    dockerfile = (build / "Dockerfile").read_text()
+    assert 'RUN pip install --no-cache-dir "seldon-core==1.18.2"' in dockerfile
+    assert "ENV MODEL_NAME=grader.Grader SERVICE_TYPE=MODEL" in dockerfile
+    # the image's command, short of a container: seldon-core-microservice's import of MODEL_NAME, in the folder
+    rows = versions.other.head(6)
+    script = ("import json, sys, numpy as np; module, cls = sys.argv[1].rsplit('.', 1); "
+              "m = getattr(__import__(module), cls)(); m.load(); "
+              "print(json.dumps(np.asarray(m.predict(np.array(json.loads(sys.argv[2])), json.loads(sys.argv[3])))"
+              ".tolist()))")
+    done = subprocess.run([str(seldon_python()), "-c", script, "grader.Grader",
+                           json.dumps(rows.astype(object).values.tolist()), json.dumps(list(rows.columns))],
+                          cwd=build, capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin"},
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    np.testing.assert_allclose(json.loads(done.stdout.splitlines()[-1]), in_process(versions.folders["1"], rows))
