@@ -8,16 +8,19 @@ names its classes when asked with the classification extension). Only Triton ser
 any other server answers 404, and its models have no ``ModelConfig``.
 
     config = model_config(client, ref)          # None: not Triton, or it did not answer
-    config.rows_per_request                     # 64, 1 without batching, None when not limited
+    config.rows_per_request                     # 64, or 1 without batching
+    schema = with_model_config(schema, config)  # labelled outputs asked for by class name
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mds_client.errors import MDSError
 from mds_client.refs import ModelRef
+from mds_client.schema.model import ModelSchema
 from mds_client.transport.sessions import NO_RETRY, Timeout
 
 CONFIG_TIMEOUT_S = (2.0, 5.0)
@@ -88,6 +91,17 @@ def model_config(client: Any, ref: ModelRef) -> ModelConfig | None:
         return read_model_config(response.json(model=ref.name))
     except MDSError:
         return None
+
+
+def with_model_config(schema: ModelSchema, config: ModelConfig | None) -> ModelSchema:
+    """``schema`` with what the configuration adds: an output with a label file is asked for with Triton's
+    classification extension, its classes named by the server (``Output.classification``)."""
+    if config is None or not config.labelled_outputs:
+        return schema
+    counts = {o.name: math.prod(o.dims) for o in config.labelled_outputs if o.dims and all(d > 0 for d in o.dims)}
+    outputs = tuple(replace(o, classification=counts[o.wire_name]) if o.wire_name in counts else o
+                    for o in schema.outputs)
+    return replace(schema, outputs=outputs)
 
 
 def _list(value: Any) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ from mds_client.errors import InputError, PayloadRejected, RequestError, ServerE
 from mds_client.refs import ModelRef
 from mds_client.schema.model import ModelSchema
 from mds_client.transport.retry import Backoff
-from mds_client.triton_config import model_config
+from mds_client.triton_config import model_config, with_model_config
 
 DEFAULT_BATCH_SIZE = 2000  # measured: 500 -> 2000 rows per call gives about 1.5-2.5x the rows/s here
 DEFAULT_WORKERS = 4
@@ -219,10 +219,11 @@ class BatchScorer:
     @property
     def rows_per_call(self) -> int:
         """``batch_size``, at most what the server takes in one request (a Triton model's ``max_batch_size``; one row
-        for a model without batching), read once from its configuration."""
+        for a model without batching), read once from its configuration (which also names a label file's classes)."""
         if self._server_rows is None:
             config = model_config(self.client, self.ref)
             self._server_rows = config.rows_per_request if config is not None else 0
+            self.schema = with_model_config(self.schema, config)
         return min(self.batch_size, self._server_rows) if self._server_rows else self.batch_size
 
     def _submit(self, pool: ThreadPoolExecutor, chunk: pd.DataFrame) -> _Submitted:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mds_client.codecs.base import NUMPY_DTYPE, interpret, series_datatype, wire_frame
+from mds_client.codecs.classification import named_classes, requested_outputs
 from mds_client.prediction import Decoded
 from mds_client.schema.model import SMALL_FRAME, Feature, ModelSchema
 
@@ -50,7 +51,7 @@ class V2Codec:
         # Only names the server declared: a catalog schema's response names never reach the wire
         # (MLServer refuses an output it does not know, e.g. "delayed").
         if schema.wire_outputs:
-            body["outputs"] = [{"name": name} for name in schema.wire_outputs]
+            body["outputs"] = requested_outputs(schema)
         return body
 
     def encode_rows_tensor(self, frame: pd.DataFrame, schema: ModelSchema, *, request_id: str = "") -> dict[str, Any]:
@@ -118,6 +119,7 @@ class V2Codec:
             if not isinstance(out, dict) or "name" not in out or "data" not in out:
                 raise ValueError("every V2 output needs a name and data")
             arrays[str(out["name"])] = _output_array(out)
+        arrays, schema = named_classes(arrays, schema, n_rows)
         decoded = interpret(arrays, schema, n_rows)
         decoded.request_id = str(body.get("id") or "")
         decoded.served_by = str(body.get("model_name") or "")

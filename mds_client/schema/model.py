@@ -17,6 +17,7 @@ import pandas as pd
 
 from mds_client.schema.cells import check_value, coerce_series, range_note, suspect_rows, typical_value
 from mds_client.schema.features import DEFAULT_DATATYPE, TABULAR_KINDS, Feature, FeatureKind
+from mds_client.schema.params import Param
 
 __all__ = [
     "DEFAULT_DATATYPE", "TABULAR_KINDS", "CellError", "Feature", "FeatureKind", "ModelSchema", "Output", "check_value",
@@ -41,6 +42,9 @@ class Output:
     """The name the server itself declares for this output (V2 metadata), "" when it declares none.
 
     A catalog schema may rename and describe an output; only ``wire_name`` ever goes on the wire."""
+    classification: int = 0
+    """Classes the server names from a label file (Triton's ``label_filename``): asked for with its
+    classification extension, the answer's ``score:index:label`` strings give probabilities and class names."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class ModelSchema:
     request_content_type: str = ""
     """The request content type the serving model's own V2 metadata declares (model-level
     ``parameters.content_type``, e.g. ``np``: one numeric tensor); never taken from a catalog schema."""
+    params: tuple[Param, ...] = ()
+    """The inference parameters the serving model's own V2 metadata lists (an MLflow signature's params)."""
 
     # -- shape of the schema -------------------------------------------------
     @property

@@ -3,12 +3,15 @@ real Triton of tests/triton_fixture.py serving the tests' own models (tests/trit
 
 - ``grade``: ``max_batch_size`` 64, so a batch sends at most 64 rows per request (Triton refuses more);
 - ``price``: no batching and ``dims [-1]``: the -1 is a length, not a batch dimension (one row per request);
-- ``pair``: no batching, fixed ``dims [2]``.
-
-The label file (``label_filename``) cannot be set through pytriton, so its reading is checked on Triton's JSON form.
+- ``pair``: no batching, fixed ``dims [2]``;
+- ``ripeness``: a Python-backend model of this file (pytriton cannot declare a label file), loaded into the same Triton
+  through its repository API: a string and a number in, probabilities out whose classes a ``label_filename`` names.
 """
 
 from __future__ import annotations
+
+import textwrap
+import time
 
 import numpy as np
 import pandas as pd
@@ -16,10 +19,38 @@ import pytest
 import requests
 import yaml
 
-from mds_client import MDSClient, load_catalog
+from mds_client import MDSClient, ModelRef, load_catalog
 from mds_client.batch.scorer import BatchScorer
-from mds_client.triton_config import ModelConfig, TensorConfig, model_config, read_model_config
+from mds_client.codecs.classification import read_classes
+from mds_client.triton_config import ModelConfig, TensorConfig, model_config, read_model_config, with_model_config
 from tests.triton_fixture import MODELS
+
+RIPENESS_LABELS = ("green", "ripe", "rotten")
+RIPENESS_CONFIG = """
+name: "ripeness"
+backend: "python"
+max_batch_size: 16
+input [ { name: "days" data_type: TYPE_FP32 dims: [ 1 ] }, { name: "variety" data_type: TYPE_STRING dims: [ 1 ] } ]
+output [ { name: "probabilities" data_type: TYPE_FP32 dims: [ 3 ] label_filename: "labels.txt" } ]
+instance_group [ { kind: KIND_CPU count: 1 } ]
+"""
+RIPENESS_MODEL = """
+import numpy as np
+import triton_python_backend_utils as pb_utils
+
+
+class TritonPythonModel:
+    def execute(self, requests):
+        answers = []
+        for request in requests:
+            days = pb_utils.get_input_tensor_by_name(request, "days").as_numpy().astype(np.float32)
+            variety = pb_utils.get_input_tensor_by_name(request, "variety").as_numpy()
+            days = days + np.array([[3.0 if v[0] == b"bramley" else 0.0] for v in variety], dtype=np.float32)
+            weights = np.exp(-0.2 * (days - np.array([[2.0, 7.0, 14.0]], dtype=np.float32)) ** 2)
+            probabilities = (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
+            answers.append(pb_utils.InferenceResponse([pb_utils.Tensor("probabilities", probabilities)]))
+        return answers
+"""
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +60,24 @@ def triton(triton_server, tmp_path_factory):
     client = MDSClient()
     yield triton_server, client, {ref.name: ref for ref in load_catalog(path)}
     client.close()
+
+
+@pytest.fixture(scope="module")
+def ripeness(triton) -> ModelRef:
+    """The labelled model, written into the Triton's model store and loaded through the repository API."""
+    server = triton[0]
+    folder = server.log.parent / "workspace" / "model-store" / "ripeness"
+    (folder / "1").mkdir(parents=True, exist_ok=True)
+    (folder / "labels.txt").write_text("\n".join(RIPENESS_LABELS) + "\n")
+    (folder / "config.pbtxt").write_text(textwrap.dedent(RIPENESS_CONFIG))
+    (folder / "1" / "model.py").write_text(textwrap.dedent(RIPENESS_MODEL))
+    requests.post(f"{server.url}/v2/repository/models/ripeness/load", json={}, headers=server.repository_headers,
+                  timeout=120).raise_for_status()
+    deadline = time.monotonic() + 60
+    while requests.get(f"{server.url}/v2/models/ripeness/ready", timeout=5).status_code != 200:
+        assert time.monotonic() < deadline, "ripeness did not load"
+        time.sleep(0.2)
+    return ModelRef(name="ripeness", protocol="v2", endpoint=server.url)
 
 
 def test_the_configuration_says_what_the_metadata_does_not(triton):
@@ -78,6 +127,50 @@ def test_a_model_without_batching_is_scored_one_row_per_request(triton, tmp_path
     out = pd.read_csv(tmp_path / "out.csv")
     assert out["prediction"].round(3).tolist() == (50 * rows["rooms"] + 2 * rows["area"]).round(3).tolist()
     assert out["request_id"].nunique() == 4
+
+
+RIPENESS_ROWS = pd.DataFrame({"days": [1.0, 8.0, 15.0, 5.0, 30.0], "variety": ["gala", "gala", "gala", "bramley", "cox"]})
+RIPENESS_EXPECTED = ["green", "ripe", "rotten", "ripe", "rotten"]  # bramley ripens 3 days early
+
+
+def test_a_label_file_names_the_classes_of_a_batch(triton, ripeness, tmp_path):
+    _, client, _ = triton
+    config = model_config(client, ripeness)
+    assert config is not None and [(o.name, o.label_filename) for o in config.labelled_outputs] == [
+        ("probabilities", "labels.txt")]
+    RIPENESS_ROWS.to_csv(tmp_path / "in.csv", index=False)
+    result = BatchScorer(client, ripeness, client.schema(ripeness), batch_size=2).run(tmp_path / "in.csv",
+                                                                                      tmp_path / "out.csv")
+    assert result.rows_scored == len(RIPENESS_ROWS)
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["prediction"].tolist() == RIPENESS_EXPECTED  # the label, not the index
+    assert {f"p({label})" for label in RIPENESS_LABELS} <= set(out.columns)
+    assert out[[f"p({label})" for label in RIPENESS_LABELS]].sum(axis=1).round(4).eq(1.0).all()
+
+
+def test_a_single_call_reads_the_label_with_the_configured_schema(triton, ripeness):
+    _, client, _ = triton
+    plain = client.schema(ripeness)
+    assert client.predict(ripeness, RIPENESS_ROWS, plain).labels != RIPENESS_EXPECTED  # the metadata has no names
+    schema = with_model_config(plain, model_config(client, ripeness))
+    prediction = client.predict(ripeness, RIPENESS_ROWS, schema)
+    assert prediction.labels == RIPENESS_EXPECTED
+    assert prediction.confidence(1) > 0.9
+
+
+@pytest.mark.parametrize(("data", "n_rows", "expected"), [
+    (["0.9:1:ripe", "0.1:0:green"], 1, ([[0.1, 0.9]], ("green", "ripe"))),
+    ([b"0.7:0:a:b", b"0.3:1:"], 1, ([[0.7, 0.3]], ("a:b", "1"))),  # a label holding ':'; none given: the index
+    (["0.5:0:x", "0.5:1:y", "1:1:y", "0:0:x"], 2, ([[0.5, 0.5], [0.0, 1.0]], ("x", "y"))),
+    (["gold", "bronze"], 2, None),  # a model's own label output, not a classification answer
+    (["0.5:7:far"], 1, None),
+])
+def test_classification_answers_are_read_back_as_probabilities_by_index(data, n_rows, expected):
+    read = read_classes(np.asarray(data, dtype=object), n_rows)
+    if expected is None:
+        assert read is None
+    else:
+        assert read is not None and read[0].tolist() == expected[0] and read[1] == expected[1]
 
 
 def test_another_server_has_no_configuration_and_its_batches_are_unchanged(client, refs):
