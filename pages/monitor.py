@@ -69,9 +69,6 @@ few = w[w["status"] == TOO_FEW]
 if tested.empty:  # one message, and no threshold box for tests that were not run
     st.warning(md("Not enough calls yet to test for drift: a window needs {} calls, the busiest has {}.",
                   drift_service.MIN_ROWS, int(w["tested_rows"].max())), icon=":material/hourglass_empty:")
-else:
-    st.info(md("{} Every view of drift on this page uses this threshold.", tl.correction), icon=":material/rule:")
-    st.caption(md_escape(TERMS["p_value"]) + " " + md_escape(TERMS["bonferroni"]))
 if not few.empty and not tested.empty:
     st.warning(md("{} fewer than {} calls, so {} not tested (a p-value of a handful of calls is noise): {}.",
                   count(len(few), "window has", "windows have"), drift_service.MIN_ROWS,
@@ -111,6 +108,10 @@ with drift_tab:
             render_table(verdicts, key="monitor.verdicts")
             st.caption("The detector server applies the same Bonferroni threshold; where it and the workbench "
                        "disagree, the workbench tested a sample of the window.")
+        # the charts first; how they are tested under them, the terms folded (issue 27: paragraphs before any chart)
+        st.caption(md("{} Every view of drift on this page uses this threshold.", tl.correction))
+        with st.expander("What a p-value is, and why the threshold is shared"):
+            st.caption(md_escape(TERMS["p_value"]) + " " + md_escape(TERMS["bonferroni"]))
 with outlier_tab:
     if tl.outliers.empty:
         st.info("No window has enough rows to score yet.")
