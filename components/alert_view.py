@@ -55,6 +55,8 @@ def timeline_figure(rows: list[AlertRow], start: datetime, end: datetime) -> go.
           height=max(220, 90 + 34 * len({(r.model, r.alertname) for r in rows})))
     figure.update_xaxes(title_text="time (UTC)")
     figure.update_yaxes(title_text="model · alert", autorange="reversed", tickformat="")
+    # Above the plot, right: a short chart's legend below it sat on the first dates' ticks.
+    figure.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1})
     return figure
 
 
@@ -70,7 +72,7 @@ def render_alerts_table(rows: list[AlertRow], *, key: str) -> None:
     """The alerts, firing first, each with a link that opens Monitor at its model; a CSV download."""
     frame = alerts_frame(rows)
     render_table(frame, key=key, details=["summary", "what to do"], column_config={
-        "monitor": st.column_config.LinkColumn("Monitor", display_text="open Monitor"),
+        "monitor": st.column_config.LinkColumn("Monitor", display_text="open"),  # whole at 1024 px
         "started": st.column_config.DatetimeColumn("Started (UTC)", format="D MMM HH:mm"),
         "ended": st.column_config.DatetimeColumn("Ended (UTC)", format="D MMM HH:mm")})
     st.download_button("Download (CSV)", frame.to_csv(index=False), "alerts.csv", "text/csv", key=f"{key}.csv")

@@ -35,9 +35,11 @@ firing = [s for s in states.values() if s.state == "firing"]
 warning = [s for s in states.values() if s.state == "warning"]
 st.caption(md("As of {} UTC: {} firing, {} with a warning, {} healthy.", when(datetime.now(UTC)),
               count(len(firing), "model"), len(warning), sum(s.state == "healthy" for s in states.values())))
+# The name's column as wide as the longest name needs (a link's text is cut, not wrapped), the rest for why.
+name_share = min(40, max(10, max((len(n) for n in names), default=0) + 4))
 for model_state in sorted(states.values(), key=lambda s: (-{"firing": 3, "warning": 2, "unknown": 1}.get(s.state, 0),
                                                           s.model)):
-    cols = st.columns([1, 4])
+    cols = st.columns([name_share, 40])
     glue.monitor_link(cols[0], model_state.model, label=model_state.model)
     cols[1].markdown(health_line_md(model_state))
 
