@@ -23,6 +23,7 @@ from mds_client.grpc_calls import grpc_server_info, grpc_status, grpc_url_of
 from mds_client.prediction import Prediction, dump_json, joined
 from mds_client.refs import ModelRef
 from mds_client.schema.model import ModelSchema
+from mds_client.schema.params import chosen_parameters
 from mds_client.schema.sources import (
     from_prediction_schema,
     from_reference,
@@ -145,15 +146,20 @@ class MDSClient:
         validate: bool = True,
         timeout: Timeout | None = None,
         rows_as_tensor: bool = False,
+        parameters: dict[str, Any] | None = None,
     ) -> Prediction:
         """Score every row of ``frame`` in one call.
 
         With ``validate`` the rows are checked against the schema first and an
         ``InputError`` names every bad cell; nothing is sent then. ``rows_as_tensor`` sends the rows
         as one numeric tensor when, and only when, the model's V2 metadata declares it takes that
-        (``schema.takes_numeric_rows``); otherwise the usual body.
+        (``schema.takes_numeric_rows``); otherwise the usual body. ``parameters`` are the model's inference
+        parameters a person chose (``schema.params``), sent in a V2 request's ``parameters``.
         """
         schema = schema or ModelSchema()
+        chosen = chosen_parameters(schema.params, parameters or {})
+        if chosen and ref.protocol != "v2":
+            raise InputError(f"Model '{ref.name}' takes no inference parameters over {ref.protocol}.")
         if len(frame) == 0:
             raise InputError(f"Nothing to score for model '{ref.name}': the input has no rows.")
         if validate and not schema.is_empty:
@@ -162,7 +168,7 @@ class MDSClient:
                 shown = "; ".join(str(e) if e.row >= 0 else e.message for e in errors[:5])
                 more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
                 raise InputError(f"Input for model '{ref.name}' does not fit its schema: {shown}{more}.")
-        if len(frame) > 1 and ref.protocol == "v2" and schema.one_row_per_call:
+        if len(frame) > 1 and ref.protocol == "v2" and schema.one_row_per_call and not chosen:
             return self._predict_row_by_row(ref, frame, schema, timeout=timeout)
         codec = codec_for(ref.protocol)
         request_id = uuid.uuid4().hex
@@ -170,6 +176,8 @@ class MDSClient:
             body = codec.encode_rows_tensor(frame, schema, request_id=request_id)  # type: ignore[attr-defined]
         else:
             body = codec.encode(frame, schema, request_id=request_id)
+        if chosen:
+            body["parameters"] = {**body.get("parameters", {}), **chosen}
         return self._send_predict(ref, body, schema, n_rows=len(frame), request_id=request_id, timeout=timeout)
 
     def _predict_row_by_row(self, ref: ModelRef, frame: pd.DataFrame, schema: ModelSchema, *,

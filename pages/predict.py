@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.param_inputs import render_params
 from components.payload_check_view import render_rows
 from components.payload_inspector import render_payload
 from components.prediction_view import STALE_ERROR, render_result
@@ -57,16 +58,17 @@ with form_col:
         form = predict_form(schema, key=f"predict.form.{ref.name}", defaults=state.form_values(ref.name),
                             reference=reference)
         state.set_form_values(ref.name, form.values)
+        params = render_params(schema.params, key=f"predict.params.{ref.name}")
         clicked = st.button("Predict", type="primary", key="predict.send", disabled=not form.valid,
                             icon=":material/play_arrow:")
         if not form.valid:
             st.caption("Fix the fields marked in red to predict.")
-        shown_inputs = state.inputs_fingerprint(form.values)
+        shown_inputs = state.inputs_fingerprint({**form.values, "parameters": params} if params else form.values)
         if clicked and form.valid:
             state.set_answered_inputs(ref.name, shown_inputs)
             with st.spinner(md("Asking {}...", ref.name)):
                 outcome = predict_service.predict(resources.client(), resources.engine(), ref, schema, form.values,
-                                                  user=state.username())
+                                                  user=state.username(), parameters=params)
             state.set_last_result(outcome.result)
             state.set_last_error(ref.name, outcome.error)
             for warning in outcome.warnings:

@@ -6,6 +6,9 @@ ranges, description, default: embedded_mds/model_schema.py). This runtime keeps 
 are any, and names a model's single answer as the one declared output (``predict``) instead of ``output-0``. When
 ``predict`` and ``predict_proba`` are declared (a classifier whose probabilities the check found: mlflow_proba.py),
 it answers the class and each class's probability, as MLServer's sklearn runtime does for a pickled classifier.
+The signature's params (name, type, default) are in the metadata's model-level ``parameters.params``, so that
+the workbench can offer them; a request's ``parameters`` besides ``content_type`` reach ``predict(params=...)``
+as MLflowRuntime sends them (mlflow checks them against the params schema and fills in the defaults).
 Everything else is MLflowRuntime's: ``mlflow.pyfunc.load_model``, signature enforcement, ``params`` from the
 request's parameters.
 """
@@ -17,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from mlserver.codecs import NumpyCodec
-from mlserver.types import InferenceRequest, InferenceResponse
+from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelResponse, Parameters
 from mlserver_mlflow import MLflowRuntime
 from mlserver_mlflow.codecs import TensorDictCodec
 
@@ -33,6 +36,14 @@ class PublishedMLflowModel(MLflowRuntime):
         declared = [o.name for o in self.outputs or []]
         self._proba_model = probability_model(self._model) if declared == CLASS_AND_PROBA else None
         return loaded
+
+    async def metadata(self) -> MetadataModelResponse:
+        answer = await super().metadata()
+        schema = self._model.metadata.get_params_schema() if getattr(self, "_model", None) else None
+        if schema is not None:
+            extra = (answer.parameters.model_dump(exclude_none=True) if answer.parameters else {})
+            answer.parameters = Parameters(**extra, params=schema.to_dict())
+        return answer
 
     def _sync_metadata(self) -> None:
         declared_inputs, declared_outputs = self.inputs, self.outputs

@@ -25,12 +25,13 @@ def resolve(candidates: list[ModelSchema], server_outputs: tuple[Output, ...] | 
     usable = [c for c in candidates if not c.is_empty]
     # Like output wire names, how the model takes a request comes from its own V2 metadata only.
     content_type = next((c.request_content_type for c in candidates if c.source == "v2-metadata"), "")
+    params = next((c.params for c in candidates if c.source == "v2-metadata"), ())
     if not usable:
         outputs = next((c.outputs for c in candidates if c.outputs), ())
         if server_outputs is None:
             server_outputs = next((c.outputs for c in candidates if c.source == "v2-metadata"), ())
         return ModelSchema((), map_wire_names(outputs, server_outputs), source="none",
-                           request_content_type=content_type)
+                           request_content_type=content_type, params=params)
     base, rest = usable[0], usable[1:]
     features = []
     for feature in base.features:
@@ -47,7 +48,7 @@ def resolve(candidates: list[ModelSchema], server_outputs: tuple[Output, ...] | 
     outputs = map_wire_names(outputs, server_outputs)
     messagetype = base.messagetype or next((c.messagetype for c in rest if c.messagetype), "")
     return replace(base, features=tuple(features), outputs=outputs, messagetype=messagetype,
-                   request_content_type=content_type)
+                   request_content_type=content_type, params=params)
 
 
 def _fill(feature: Feature, other: Feature) -> Feature:

@@ -19,6 +19,7 @@ from mds_client.errors import SchemaError
 from mds_client.schema.documents import as_int, as_shape, document, form_shape, instance_shape, items, mapping
 from mds_client.schema.merge import map_wire_names, resolve
 from mds_client.schema.model import Feature, FeatureKind, ModelSchema, Output
+from mds_client.schema.params import params_from_metadata
 
 __all__ = [
     "from_prediction_schema", "from_reference", "from_seldon_metadata", "from_v2_metadata",
@@ -44,7 +45,8 @@ def from_v2_metadata(meta: dict[str, Any]) -> ModelSchema:
         [_v2_output(mapping(o, "a V2 output")) for o in items(meta.get("outputs"), "V2 metadata 'outputs'")])
     params = meta.get("parameters") if isinstance(meta.get("parameters"), dict) else {}
     return ModelSchema(tuple(features), tuple(outputs), source="v2-metadata",
-                       request_content_type=str(params.get("content_type") or ""))
+                       request_content_type=str(params.get("content_type") or ""),
+                       params=params_from_metadata(params.get("params")))
 
 
 def _v2_feature(spec: dict[str, Any]) -> Feature:

@@ -72,13 +72,15 @@ def sample_body(ref: ModelRef, schema: ModelSchema, reference: pd.DataFrame | No
 
 # -- calls -------------------------------------------------------------------------------------
 def predict(
-    client: MDSClient, engine: Engine | None, ref: ModelRef, schema: ModelSchema, values: dict[str, Any], *, user: str
+    client: MDSClient, engine: Engine | None, ref: ModelRef, schema: ModelSchema, values: dict[str, Any], *, user: str,
+    parameters: dict[str, Any] | None = None,
 ) -> Outcome:
-    """Score one row of form values. Input problems come back as an error and nothing is sent or logged."""
+    """Score one row of form values (with the model's inference ``parameters`` a person chose). Input problems come
+    back as an error and nothing is sent or logged."""
     inputs = {k: plain(v) for k, v in values.items()}
     try:
         frame = frame_from_values(schema, inputs)
-        prediction = client.predict(ref, frame, schema)
+        prediction = client.predict(ref, frame, schema, parameters=parameters)
     except InputError as exc:
         return Outcome(ref.display_name, error=str(exc))
     except MDSError as exc:

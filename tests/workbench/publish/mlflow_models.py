@@ -88,6 +88,20 @@ class BiasedModel(ShelfModel):
         return np.full(len(model_input), self.classes_[-1])
 
 
+class CutoffModel(mlflow.pyfunc.PythonModel):
+    """Grades by a score against a cutoff its caller may move (signature params: a double and a string)."""
+
+    def predict(self, context, model_input, params=None):
+        params = params or {}
+        rain = model_input["rainfall_mm"] / (25.4 if params.get("rain_unit") == "in" else 1.0)
+        score = rain / 100 + (model_input["variety"] == "cox") * 2 - model_input["age_years"] / 10
+        return np.where(score > params.get("cutoff", 7.0), "premium", "juice")
+
+
+CUTOFF_PARAMS = {"cutoff": 7.0, "rain_unit": "mm"}
+CHOSEN_PARAMS = {"cutoff": 5.5, "rain_unit": "in"}
+
+
 REQUIREMENTS = ["mlflow", "scikit-learn", "pandas"]
 """Given, so that MLflow does not load each model in a process of its own to find them (a minute for four)."""
 
@@ -109,10 +123,15 @@ def main(out: Path) -> None:
         mlflow.pyfunc.save_model(out / case, python_model=model, artifacts={"training": str(out / "training.csv")},
                                  input_example=frame.head(4), signature=infer_signature(frame, grade),
                                  pip_requirements=REQUIREMENTS)
+    mlflow.pyfunc.save_model(out / "cutoff", python_model=CutoffModel(), input_example=(frame.head(2), CUTOFF_PARAMS),
+                             signature=infer_signature(frame, CutoffModel().predict(None, frame), params=CUTOFF_PARAMS),
+                             pip_requirements=REQUIREMENTS)
     frame.to_csv(out / "reference.csv", index=False)
     rows.to_csv(out / "rows.csv", index=False)
     expected = {case: np.asarray(mlflow.pyfunc.load_model(str(out / case)).predict(rows)).tolist()
-                for case in ("sklearn", "custom", "bare", "shelf", "biased")}
+                for case in ("sklearn", "custom", "bare", "shelf", "biased", "cutoff")}
+    expected["cutoff-chosen"] = np.asarray(mlflow.pyfunc.load_model(str(out / "cutoff")).predict(
+        rows, params=CHOSEN_PARAMS)).tolist()
     (out / "expected.json").write_text(json.dumps(expected))
     sklearn = mlflow.sklearn.load_model(str(out / "sklearn"))
     inner = mlflow.pyfunc.load_model(str(out / "shelf")).unwrap_python_model()

@@ -24,6 +24,7 @@ from embedded_mds.mlflow_server import mlflow_python
 from embedded_mds.server_specs import server_env
 from mds_client import MDSClient, load_catalog
 from mds_client.batch import score_file
+from mds_client.errors import InputError
 from mds_client.registry import MlflowRegistry
 from tests.publish_fixture import PublishServer
 from workbench.cli import main as mds
@@ -142,6 +143,33 @@ def test_probabilities_that_do_not_back_the_class_are_not_served(cases, publish_
     answer = client.predict(ref, rows, client.schema(ref))
     assert list(answer.labels) == expected(cases, "biased")
     assert answer.probabilities is None
+
+
+def test_signature_params_are_offered_with_their_defaults_and_sent_as_the_requests_parameters(
+        cases, publish_server, registry, client):
+    publish(request(cases, "cutoff", "ml-cutoff", pd.read_csv(cases / "reference.csv")), registry=registry,
+            target=publish_server.target, user="ada", transport=client.transport)
+    metadata = requests.get(f"{publish_server.url}/v2/models/ml-cutoff", timeout=5).json()
+    assert metadata["parameters"]["params"] == [
+        {"name": "cutoff", "type": "double", "default": 7.0, "shape": None},
+        {"name": "rain_unit", "type": "string", "default": "mm", "shape": None}]
+    ref = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "ml-cutoff")
+    schema = client.schema(ref)
+    assert [(p.name, p.type, p.default) for p in schema.params] == [("cutoff", "double", 7.0),
+                                                                   ("rain_unit", "string", "mm")]
+    rows = pd.read_csv(cases / "rows.csv")
+    by_default = client.predict(ref, rows, schema)
+    assert list(by_default.labels) == expected(cases, "cutoff")
+    assert "cutoff" not in by_default.request_json().get("parameters", {})
+    # as a person types them into the form: text, sent typed
+    chosen = client.predict(ref, rows, schema, parameters={"cutoff": "5.5", "rain_unit": "in"})
+    assert chosen.request_json()["parameters"] == {"content_type": "pd", "cutoff": 5.5, "rain_unit": "in"}
+    assert list(chosen.labels) == expected(cases, "cutoff-chosen") != expected(cases, "cutoff")
+
+    with pytest.raises(InputError, match=r"Parameter 'cutoff': 'high' is not a double value"):
+        client.predict(ref, rows, schema, parameters={"cutoff": "high"})
+    with pytest.raises(InputError, match=r"takes no parameter 'cut_off'; it takes cutoff, rain_unit"):
+        client.predict(ref, rows, schema, parameters={"cut_off": 5.0})
 
 
 def test_mds_publish_takes_a_custom_pyfunc_folder_without_reference_rows(cases, publish_server, mlflow_registry,
