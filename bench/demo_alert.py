@@ -122,7 +122,7 @@ def main() -> int:
                   f"{result['ran']:.0f} s: ModelDrift stored {sim_fired:.0f} s after the start "
                   f"({sim_fired / GOAL:.2f}x two windows), resolved {after:.0f} s after the end "
                   f"({after / DEMO_WINDOW_SECONDS:.2f}x one window)")
-        if seeding is not None:
+        if seeding is not None and not args.keep:
             seeding.terminate()
             seeding.wait(30)
         return 0

@@ -1,7 +1,8 @@
 """Seeded drift to a stored alert, every step real: calls logged as the demo seeds them (the seeding's own row
 drawing and drift, a mixed-type model with string classes), the health exporter's `HealthMonitor` measuring them
 on minute windows, Prometheus scraping the exporter and evaluating the default rules, Alertmanager posting to
-the webhook, the store keeping it once; and nothing fires for the same traffic without the drift."""
+the webhook, the store keeping it; it resolves once the drifted calls stop; and nothing fires for the same traffic
+without the drift."""
 
 from __future__ import annotations
 
@@ -50,8 +51,16 @@ def seed(engine, model: str, end: datetime, *, drift: Drift | None, windows: int
     store_log(engine, write)
 
 
-def stored(engine, model: str) -> list:
-    return [n for n in notifications(engine, model=model) if n.alertname == "ModelDrift" and n.status == "firing"]
+def stored(engine, model: str, status: str = "firing") -> list:
+    return [n for n in notifications(engine, model=model) if n.alertname == "ModelDrift" and n.status == status]
+
+
+def wait_stored(engine, model: str, status: str) -> list:
+    deadline = time.monotonic() + 30
+    while not (found := stored(engine, model, status)):
+        assert time.monotonic() < deadline, f"ModelDrift {status} of the seeded drift did not reach the store in 30 s"
+        time.sleep(0.25)
+    return found
 
 
 @pytest.fixture
@@ -60,7 +69,7 @@ def stack(alerting):
     alerting.set()
 
 
-def test_seeded_drift_fires_model_drift_that_reaches_the_store_and_calm_traffic_does_not(stack, tmp_path):
+def test_seeded_drift_fires_model_drift_into_the_store_resolves_when_it_stops_and_calm_traffic_fires_nothing(stack, tmp_path):
     csv = tmp_path / "reference.csv"
     reference().to_csv(csv, index=False)
     refs = [ModelRef(name=name, protocol="v2", endpoint="http://127.0.0.1:9/", reference_data=str(csv),
@@ -78,11 +87,14 @@ def test_seeded_drift_fires_model_drift_that_reaches_the_store_and_calm_traffic_
     assert calm.last.drifting_features == 0 and calm.previous.drifting_features == 0
 
     stack.set(drifting, calm)  # what the exporter publishes: Prometheus scrapes it every second
-    deadline = time.monotonic() + 30
-    while not stored(stack.engine, "loan-drifting"):
-        assert time.monotonic() < deadline, "ModelDrift of the seeded drift did not reach the store in 30 s"
-        time.sleep(0.25)
-    (firing,) = stored(stack.engine, "loan-drifting")
+    (firing,) = wait_stored(stack.engine, "loan-drifting", "firing")
     assert firing.summary.startswith("loan-drifting: its inputs drifted two windows in a row")
     assert firing.deliveries >= 1 and firing.labels["severity"] == "warning"
     assert stored(stack.engine, "loan-calm") == []
+
+    # the drifted calls stop: two windows later nothing drifts (no calls to test), and the alert resolves
+    later = monitor.refresh(now + 2 * WIDTH)
+    assert later["loan-drifting"].last.calls == 0 and later["loan-drifting"].last.drifting_features is None
+    stack.set(*later.values())
+    (resolved,) = wait_stored(stack.engine, "loan-drifting", "resolved")
+    assert resolved.starts_at == firing.starts_at and resolved.ends_at >= firing.starts_at
