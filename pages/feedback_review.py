@@ -14,9 +14,11 @@ from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.auth import can_see_all_feedback
 from workbench.feedback import metrics as fm
+from workbench.monitor.segment_reads import feedback_segments, in_segment
 from workbench.time_text import DAY, when, whens
 from workbench.ui import resources, state
 from workbench.ui.feedback_review import render_review_charts
+from workbench.ui.monitor_segments import choose_segment
 
 st.title("Review feedback")
 engine = resources.engine()
@@ -41,6 +43,9 @@ cols = st.columns(3)  # five filters in one row cut the dates at 1400 px and eve
 shared = state.selected_model()  # the model picked on the other pages, when it has feedback to review
 if "review.model" not in st.session_state and shared in choices:
     st.session_state["review.model"] = shared
+linked = st.query_params.get("model")  # a link from Monitor's Where it fails: that model's cases
+if linked in choices and linked != st.session_state.get("review.url_model"):
+    st.session_state["review.model"] = st.session_state["review.url_model"] = linked
 model = cols[0].selectbox("Model", choices, key="review.model",
                           format_func=lambda m: m if m in catalogued else f"{m} (no longer in the catalog)")
 versions = sorted(v for v in everything.loc[everything["model"] == model, "version"].unique() if v)
@@ -62,8 +67,14 @@ until = datetime.combine(end + timedelta(days=1), time.min, UTC)
 filters = fm.FeedbackFilter(model=model, version=None if version == "all" else version,
                             user=None if who == "everyone" else who, since=since, until=until)
 frame = fm.feedback_frame(engine, filters)
-shown = frame if verdict == "all" else frame[frame["verdict"] == verdict]
+segment = choose_segment([f.label for f in feedback_segments(frame).findings], key="review.segment",
+                         everything="All cases")
 n_predictions = fm.count_predictions(engine, model=model, version=filters.version, since=since, until=until)
+if segment is not None:  # a segment's share of the predictions is unknown without reading them: no coverage
+    whole, frame, n_predictions = len(frame), in_segment(frame, segment), 0
+    st.caption(md("Only the feedback on calls where {}: {} of the {} items in range. Coverage is not counted in "
+                  "a segment.", segment.label, len(frame), whole))
+shown = frame if verdict == "all" else frame[frame["verdict"] == verdict]
 summary = fm.summarize(frame, n_predictions)
 in_range = fm.verdict_counts(frame)  # the same dates, model, version and person as everything below
 
@@ -76,7 +87,8 @@ accuracy = percent(summary.accuracy) if summary.labelled >= FEW or not summary.l
     f"{summary.correct} of {summary.labelled} correct")
 m[1].metric("Accuracy", md_escape(accuracy),
             help="from feedback: correct / (correct + wrong), one vote per prediction (the newest)")
-m[2].metric("Labelled predictions", md("{} of {}", summary.labelled, n_predictions))
+m[2].metric("Labelled predictions", md("{} of {}", summary.labelled, n_predictions) if segment is None
+            else md("{}", summary.labelled))
 m[3].metric("Coverage", md_escape(percent(summary.coverage)),
             help="labelled predictions / predictions of this model in the chosen dates")
 for warning in summary.warnings:

@@ -16,6 +16,7 @@ from workbench.monitor.glossary import TERMS
 from workbench.monitor.timeline import SAMPLE_LIMIT, TOO_FEW, ranked_features
 from workbench.monitor.windows import PERIODS
 from workbench.ui import monitor as glue
+from workbench.ui import monitor_segments as segments
 from workbench.ui import resources
 from workbench.ui.model_picker import pick_model
 from workbench.ui.monitor_accuracy import render_accuracy
@@ -52,10 +53,16 @@ if live:
     follow_box.caption(md("Following a live simulation of {}", ref.name))
 last_call = glue.last_call(ref.name)
 try:
-    tl = glue.timeline(resources.settings().database_url, ref.name, source, period.key, last_call, schema, reference)
+    found = None if schema.tensor_feature is not None else segments.segments_report(
+        resources.settings().database_url, ref.name, period.key, last_call, tuple(schema.names), reference)
+    segment = segments.choose_segment(segments.found_labels(found), key="monitor.segment", everything="All calls")
+    tl = glue.timeline(resources.settings().database_url, ref.name, source, period.key, last_call, schema, reference,
+                       segment.label if segment else None)
 except MDSError as exc:
     st.error(md_escape(exc))
     st.stop()
+if segment is not None:
+    st.caption(segments.filtered_md(segment, tl, len(reference)))
 glue.follow_new_calls(ref.name, last_call, follow=follow)
 status.markdown(glue.as_of_md(tl))
 if tl.empty:
@@ -75,8 +82,8 @@ if not few.empty and not tested.empty:
                   "it is" if len(few) == 1 else "they are",
                   ", ".join(few["label"].head(8)) + ("..." if len(few) > 8 else "")))
 
-drift_tab, outlier_tab, accuracy_tab, service_tab = st.tabs(
-    ["Drift over time", "Outliers", "Accuracy", "Calls, errors and latency"])
+drift_tab, outlier_tab, accuracy_tab, service_tab, segments_tab = st.tabs(
+    ["Drift over time", "Outliers", "Accuracy", "Calls, errors and latency", "Where it fails"])
 with drift_tab:
     ranked = ranked_features(tl)
     if tested.empty:
@@ -125,7 +132,7 @@ with outlier_tab:
         st.caption(md("The strangest requests {} (of every scored call); those made in the workbench open their case.",
                       tl.period.words))
 with accuracy_tab:
-    render_accuracy(ref, tl)
+    render_accuracy(ref, tl, segment)
 with service_tab:
     cols = st.columns(2)  # two a row: four side by side cut their labels at 1024 px ("Calls in the last ...")
     for k, (label, value, where) in enumerate(glue.traffic_metrics(tl)):
@@ -148,3 +155,9 @@ with service_tab:
                "minus request time). A rise in errors or latency is the service, not the data.")
     st.download_button("Download per-window figures (CSV)", w.to_csv(index=False), f"monitor-{ref.name}.csv",
                        "text/csv", key="monitor.health_csv")
+with segments_tab:
+    if found is None:
+        st.info("Segments are found on a table's features; this model takes an image or a tensor.",
+                icon=":material/info:")
+    else:
+        segments.render_where_it_fails(found, ref.name)

@@ -110,6 +110,11 @@ class Detector:
 
     def _scores(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self._sorted is None:
+            # A category the reference never had is encoded NaN; chi-squared then failed on a zero expected count
+            # (one call of 'fax' stopped Monitor): it counts as a category of its own, one the reference lacks.
+            x = np.array(x, dtype=float)
+            for j, known in self.inputs.categorical.items():
+                x[np.isnan(x[:, j]), j] = known
             data = self._detector.predict(x, drift_type="batch", return_p_val=True, return_distance=True)["data"]
             return np.ravel(data["p_val"]), np.ravel(data["distance"])
         # scipy.stats (~0.2 s of imports) only when a drift test runs.

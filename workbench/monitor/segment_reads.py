@@ -9,8 +9,9 @@ there is none to compare; drift compares the period's calls with the reference d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -65,12 +66,26 @@ def _table(inputs: list[Any]) -> tuple[pd.DataFrame, np.ndarray]:
 
 def in_segment(frame: pd.DataFrame, segment: Segment, column: str = "inputs") -> pd.DataFrame:
     """The rows of a frame of logged cases (an ``inputs`` dict each, as Feedback review reads them) in ``segment``."""
-    if frame.empty:
-        return frame
-    table, kept = _table(list(frame[column]))
-    mask = np.zeros(len(frame), dtype=bool)
-    mask[np.flatnonzero(kept)] = segment.mask(table)
-    return frame[mask]
+    return frame if frame.empty else frame[segment_keep(segment)(list(frame[column]))]
+
+
+def segment_keep(segment: Segment) -> Callable[[list[Any]], np.ndarray]:
+    """For `timeline.build_timeline`'s ``keep``: which of a window's logged inputs are in ``segment``."""
+    def keep(inputs: list[Any]) -> np.ndarray:
+        table, kept = _table(inputs)
+        mask = np.zeros(len(inputs), dtype=bool)
+        mask[np.flatnonzero(kept)] = segment.mask(table)
+        return mask
+    return keep
+
+
+def feedback_segments(votes: pd.DataFrame, *, top: int = TOP) -> Scan:
+    """The slices of a frame of feedback (`feedback_frame`'s) whose verdicts are surely worse than the rest's."""
+    judged = votes[votes["verdict"].isin(["correct", "wrong"])] if not votes.empty else votes
+    if judged.empty:
+        return Scan([], 0, 0)
+    rows, kept = _table(list(judged["inputs"]))
+    return failing_segments(rows, (judged["verdict"] == "correct").to_numpy(dtype=float)[kept], top=top)
 
 
 def model_segments(engine: Engine, model: str, *, features: list[str] | None = None,
@@ -118,14 +133,16 @@ def _features(reference: pd.DataFrame | None, rows: pd.DataFrame, traffic: pd.Da
 def _traffic(engine: Engine, model: str, since: datetime | None, now: datetime,
              limit: int) -> tuple[int, pd.DataFrame, np.ndarray]:
     """(calls in the period, the answered calls read as a frame, their confidence: NaN where none was logged)."""
-    first, _last = time_span(engine, model)
-    start = since or first
-    if start is None or start >= now:
+    first, last = time_span(engine, model)
+    if first is None or last is None or (since is not None and since > last):
         return 0, pd.DataFrame(), np.zeros(0)
-    calls = window_stats(engine, model, start, (now - start).total_seconds(), 1)[0].calls
+    # a second around the ends: a time read back through a datetime (microseconds) can land just past the
+    # stored float, and lose the first or the last call
+    start, end = since or first - timedelta(seconds=1), max(now, last) + timedelta(seconds=1)
+    calls = window_stats(engine, model, start, (end - start).total_seconds(), 1)[0].calls
     if not calls:
         return 0, pd.DataFrame(), np.zeros(0)
-    sample = window_sample(engine, model, start, now, limit=limit, total=calls)
+    sample = window_sample(engine, model, start, end, limit=limit, total=calls)
     answered = [i for i, status in enumerate(sample.statuses) if status != "error"]
     table, kept = _table([sample.inputs[i] for i in answered])
     confidence = np.array([np.nan if sample.confidences[i] is None else float(sample.confidences[i])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from statistics import NormalDist
@@ -124,12 +124,22 @@ class SlicedFeature:
     ref_codes: np.ndarray | None = None
 
 
+def _label(value: object) -> str:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
+        return str(value)
+    return f"{float(value):g}"
+
+
 def as_text(column: pd.Series) -> pd.Series:
-    """A category's values as labels: numbers as ``:g`` writes them (2 and 2.0 are one category), the rest as text."""
-    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        names = {v: f"{float(v):g}" for v in column.dropna().unique()}  # one format per distinct value, not per row
-        return column.map(names).fillna("nan")
-    return column.astype(str)
+    """A category's values as labels: numbers as ``:g`` writes them (2 and 2.0 are one category, in a CSV or
+    in JSON), the rest as text; each distinct value formatted once."""
+    if pd.api.types.is_bool_dtype(column):
+        return column.astype(str)
+    try:
+        names = {v: _label(v) for v in pd.unique(column.dropna())}
+    except TypeError:  # unhashable cells (lists)
+        return column.astype(str)
+    return column.map(names).fillna("nan")
 
 
 def _round3(x: float) -> float:
@@ -137,15 +147,29 @@ def _round3(x: float) -> float:
 
 
 def _numbers(column: pd.Series) -> pd.Series | None:
-    """The column as numbers when every present value is one (booleans stay categories), else None."""
-    present = column.dropna()
-    if present.empty or present.map(lambda v: isinstance(v, bool | np.bool_)).any():
+    """The column as numbers when every present value is one (booleans stay categories), else None. Each
+    distinct value is looked at once: a million rows of 20 values cost 20 checks, not a million."""
+    if pd.api.types.is_bool_dtype(column):
         return None
+    if pd.api.types.is_numeric_dtype(column):
+        return column.astype(float)
     try:
-        numbers = pd.to_numeric(present, errors="coerce")
+        distinct = pd.Series(pd.unique(column.dropna()))
+        numbers = pd.to_numeric(distinct, errors="coerce")
     except (TypeError, ValueError):  # lists or dicts in a cell: read as text
         return None
-    return None if numbers.isna().any() else pd.to_numeric(column, errors="coerce")
+    if distinct.empty or numbers.isna().any() or any(isinstance(v, bool | np.bool_) for v in distinct):
+        return None
+    return pd.to_numeric(column, errors="coerce")
+
+
+def _factorized(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(per row the index of its label, -1 when missing; the labels): ``as_text`` of each distinct value only."""
+    try:
+        index, distinct = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists): their text is the category
+        index, distinct = pd.factorize(column.astype(str).where(column.notna()), use_na_sentinel=True)
+    return index, as_text(pd.Series(distinct, dtype=object if len(distinct) == 0 else None))
 
 
 def _codes(column: pd.Series, conditions: list[Condition], numeric: bool) -> np.ndarray:
@@ -159,26 +183,38 @@ def _codes(column: pd.Series, conditions: list[Condition], numeric: bool) -> np.
             codes[~present] = len(conditions) - 1
         return codes
     lookup = {c.value: k for k, c in enumerate(conditions) if c.value is not None}
-    codes[:] = as_text(column).where(column.notna()).map(lookup).fillna(-1).to_numpy(dtype=np.int64)
+    index, labels = _factorized(column)
+    per_label = np.array([lookup.get(label, -1) for label in labels] + [-1], dtype=np.int64)  # [-1]: missing
+    codes[:] = per_label[index]
     missing = [k for k, c in enumerate(conditions) if c.missing]
     if missing:
         codes[column.isna().to_numpy()] = missing[0]
     return codes
 
 
+def _top_labels(column: pd.Series) -> list[str]:
+    """The ``TOP_CATEGORIES`` most frequent labels of the present values (2 and 2.0 counted as one)."""
+    index, labels = _factorized(column)
+    counts = np.bincount(index[index >= 0], minlength=len(labels))
+    merged: dict[str, int] = {}
+    for label, n in zip(labels, counts, strict=True):
+        merged[label] = merged.get(label, 0) + int(n)
+    return [label for label, _ in sorted(merged.items(), key=lambda kv: -kv[1])[:TOP_CATEGORIES]]
+
+
 def _feature(name: str, rows: pd.Series, ref: pd.Series | None) -> SlicedFeature | None:
     both = rows if ref is None else pd.concat([rows, ref], ignore_index=True)
     numbers = _numbers(both)
-    present = both.dropna()
-    if numbers is not None and present.nunique() > BINS:
+    # more than BINS distinct values among the first 10,000 present: a number to cut in ranges (counting the
+    # distinct values of a million floats cost more than the rest of the column's work)
+    if numbers is not None and pd.unique(numbers.dropna().to_numpy()[:10_000]).size > BINS:
         basis = pd.to_numeric(ref if ref is not None and ref.notna().any() else rows, errors="coerce").dropna()
         quantiles = np.quantile(basis.to_numpy(dtype=float), np.linspace(0, 1, BINS + 1)[1:-1])
         edges = sorted({_round3(q) for q in quantiles if math.isfinite(q)})
         conditions = [Condition(name, low=lo, high=hi) for lo, hi in zip([None, *edges], [*edges, None], strict=True)]
         numeric = True
     else:
-        top = as_text(present).value_counts().head(TOP_CATEGORIES).index
-        conditions = [Condition(name, value=str(v)) for v in top]
+        conditions = [Condition(name, value=label) for label in _top_labels(both)]
         numeric = False
     if both.isna().any():
         conditions.append(Condition(name, missing=True))
@@ -201,16 +237,23 @@ def features_of(rows: pd.DataFrame, features: Sequence[str], reference: pd.DataF
     return out
 
 
-def cells(features: list[SlicedFeature], ref: bool = False) -> list[tuple[tuple[int, ...], np.ndarray, int]]:
-    """(feature indices, per-row cell code or -1, number of cells) for every feature and every pair."""
-    out = []
-    codes = [f.ref_codes if ref else f.codes for f in features]
-    for i, f in enumerate(features):
-        out.append(((i,), codes[i], len(f.conditions)))
+def cell_counts(features: list[SlicedFeature], *, ref: bool = False, rows: np.ndarray | None = None,
+                weights: np.ndarray | None = None) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
+    """(feature indices, rows per cell) for every feature, then every pair; a pair's cell ``a * k + b`` is its
+    first feature's slice ``a`` with its second's ``b`` (``k`` slices). ``rows``: only these rows;
+    ``weights``: a sum of them per cell instead of a count. One ``bincount`` per feature and per pair: codes
+    shifted by one so that "in none of the feature's slices" is a cell of its own, dropped after counting."""
+    codes = []
+    for f in features:
+        c = f.ref_codes if ref else f.codes
+        codes.append(((c if rows is None else c[rows]) + 1).astype(np.intp))
+    w = None if weights is None else (weights if rows is None else weights[rows])
+    sizes = [len(f.conditions) + 1 for f in features]
+    for i in range(len(features)):
+        yield (i,), np.bincount(codes[i], weights=w, minlength=sizes[i])[1:]
     for i, j in combinations(range(len(features)), 2):
-        a, b, k = codes[i], codes[j], len(features[j].conditions)
-        out.append(((i, j), np.where((a >= 0) & (b >= 0), a * k + b, -1), len(features[i].conditions) * k))
-    return out
+        full = np.bincount(codes[i] * sizes[j] + codes[j], weights=w, minlength=sizes[i] * sizes[j])
+        yield (i, j), full.reshape(sizes[i], sizes[j])[1:, 1:].ravel()
 
 
 def segment_of(features: list[SlicedFeature], which: tuple[int, ...], cell: int) -> Segment:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .segment_slices import Condition, Segment, cells, features_of, parse_segment, segment_of, wilson, z_for
+from .segment_slices import Condition, Segment, cell_counts, features_of, parse_segment, segment_of, wilson, z_for
 
 __all__ = ["Condition", "Finding", "Scan", "Segment", "drifting_segments", "failing_segments", "parse_segment"]
 
@@ -76,7 +76,7 @@ def failing_segments(rows: pd.DataFrame, outcome: Sequence[float] | np.ndarray, 
                      min_rows: int = MIN_ROWS, top: int = TOP) -> Scan:
     """The slices of ``rows`` whose accuracy is surely below the overall one, worst first.
 
-    ``outcome``: per row 1 (right) or 0 (wrong) from feedback, or with ``estimated`` the model's confidence in
+    ``outcome``: per row 1 (right) or 0 (wrong) from feedback (under 0.5 counts as wrong), or with ``estimated`` the model's confidence in
     its answer (0 to 1); rows whose outcome is missing are left out. ``reference`` gives the numbers' bin edges.
     """
     y = pd.to_numeric(pd.Series(np.asarray(outcome, dtype=object)), errors="coerce").to_numpy(dtype=float)
@@ -90,13 +90,15 @@ def failing_segments(rows: pd.DataFrame, outcome: Sequence[float] | np.ndarray, 
         return Scan([], n, 0, float(y.mean()) if n else None, names)
     overall = float(y.mean())
     sliced = features_of(rows, names, reference)
-    tallies = []
-    for which, code, k in cells(sliced):
-        ok = code >= 0
-        count = np.bincount(code[ok], minlength=k)
-        total = np.bincount(code[ok], weights=y[ok], minlength=k)
-        spread = np.bincount(code[ok], weights=(y * (1 - y))[ok], minlength=k)
-        tallies.append((which, count, total, spread))
+    counts = list(cell_counts(sliced))
+    if estimated:
+        totals = [t for _, t in cell_counts(sliced, weights=y)]
+        spreads = [v for _, v in cell_counts(sliced, weights=y * (1 - y))]
+    else:  # right = all - wrong, and the wrong rows are the few: one pass over them only
+        wrong = [w for _, w in cell_counts(sliced, rows=np.flatnonzero(y < 0.5))]
+        totals = [c - w for (_, c), w in zip(counts, wrong, strict=True)]
+        spreads = [np.zeros(len(c)) for _, c in counts]
+    tallies = [(which, c, t, v) for (which, c), t, v in zip(counts, totals, spreads, strict=True)]
     checked = sum(int(((c >= min_rows) & (c < n)).sum()) for _, c, _, _ in tallies)
     z = z_for(checked, CONFIDENCE)
     single = {which[0]: np.divide(t, c, out=np.full(len(c), np.nan), where=c > 0)
@@ -145,11 +147,8 @@ def drifting_segments(recent: pd.DataFrame, reference: pd.DataFrame, *, features
     if n1 < min_rows or n0 < min_rows:
         return Scan([], n1, 0, None, names)
     sliced = features_of(recent.reset_index(drop=True), names, reference.reset_index(drop=True))
-    tallies = []
-    for (which, code, k), (_, ref_code, _) in zip(cells(sliced), cells(sliced, ref=True), strict=True):
-        now = np.bincount(code[code >= 0], minlength=k)
-        before = np.bincount(ref_code[ref_code >= 0], minlength=k)
-        tallies.append((which, now, before))
+    tallies = [(which, now, before) for (which, now), (_, before)
+               in zip(cell_counts(sliced), cell_counts(sliced, ref=True), strict=True)]
     big = [(which, now, before, np.maximum(now, before * n1 / n0) >= min_rows) for which, now, before in tallies]
     checked = sum(int(b.sum()) for *_, b in big)
     z = z_for(checked, CONFIDENCE)

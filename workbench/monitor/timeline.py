@@ -21,8 +21,10 @@ page caches across visits). Everything returned is plain data (frames, arrays), 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -137,11 +139,13 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
                    source: str = "all", period: Period | str = DEFAULT_PERIOD, now: datetime | None = None,
                    sample_limit: int = SAMPLE_LIMIT, scored_limit: int = SCORED_LIMIT,
                    max_windows: int = MAX_WINDOWS, span: tuple[datetime, datetime] | None = None,
-                   fitted: ReferenceFit | None = None) -> Timeline:
+                   fitted: ReferenceFit | None = None, keep: Callable[[list[Any]], Any] | None = None) -> Timeline:
     """The model's traffic from ``source`` ("all" or "workbench") over ``period``, in windows fitted to it.
 
     ``span``: the first and last call, when the caller has them; ``fitted``: the reference already fitted
-    (`fit_reference`); both read here when not given.
+    (`fit_reference`); both read here when not given. ``keep``: given a window's logged inputs, which of them
+    to look at (a segment's mask): drift, outliers and the accuracy estimate are then of those calls only;
+    calls, errors and latency stay of every call.
     """
     fit = fitted or fit_reference(schema, reference, model)
     inputs, detector = fit.inputs, fit.detector
@@ -183,6 +187,8 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
                                include_workbench=stat.workbench_calls > 0)
         row["sampled_rows"] = len(sample)
         ok = [i for i, status in enumerate(sample.statuses) if status != "error"]
+        if keep is not None and ok:
+            ok = [i for i, inside in zip(ok, keep([sample.inputs[i] for i in ok]), strict=True) if inside]
         matrix, kept = inputs.from_logged([sample.inputs[i] for i in ok])
         keys = [sample.keys[ok[i]] for i in kept] if sample.keys else []
         row["answered_rows"] = len(matrix)

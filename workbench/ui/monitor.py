@@ -19,6 +19,8 @@ from workbench.monitor import drift as drift_service
 from workbench.monitor import prometheus_api, promql
 from workbench.monitor.prometheus_errors import PrometheusError
 from workbench.monitor.range_steps import choose_step, rate_window
+from workbench.monitor.segment_reads import segment_keep
+from workbench.monitor.segments import parse_segment
 from workbench.monitor.timeline import (
     ReferenceFit,
     Timeline,
@@ -56,12 +58,17 @@ def reference_fit(model: str, _schema: ModelSchema, reference: pd.DataFrame) -> 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner="Reading the traffic by window...")
 def timeline(database_url: str, model: str, source: str, period: str, last_call: float | None,
-             _schema: ModelSchema, _reference: pd.DataFrame) -> Timeline:
-    """Cached per (database, model, source, period, last call) for a minute: a rerun (a widget moved) reads
-    nothing, and a new call (a later last call) reads again at once."""
+             _schema: ModelSchema, _reference: pd.DataFrame, segment: str | None = None) -> Timeline:
+    """Cached per (database, model, source, period, last call, segment) for a minute: a rerun (a widget moved)
+    reads nothing, and a new call (a later last call) reads again at once."""
+    keep = None
+    if segment:  # the segment's calls against the reference rows of the same segment, when it has enough
+        chosen = parse_segment(segment)
+        keep, inside = segment_keep(chosen), _reference[chosen.mask(_reference)]
+        _reference = inside if len(inside) >= drift_service.MIN_ROWS else _reference
     fitted = reference_fit(model, _schema, _reference)
     return build_timeline(resources.engine(), model, _schema, _reference, source=source, period=period,
-                          fitted=fitted)
+                          fitted=fitted, keep=keep)
 
 
 def last_call(model: str) -> float | None:

@@ -16,6 +16,8 @@ from workbench.feedback import metrics as feedback_metrics
 from workbench.monitor import accuracy_windows, promql
 from workbench.monitor.estimated_accuracy import CALIBRATION_NOTE
 from workbench.monitor.glossary import TERMS
+from workbench.monitor.segment_reads import in_segment
+from workbench.monitor.segments import Segment
 from workbench.monitor.timeline import Timeline
 from workbench.ui import resources
 from workbench.ui.monitor import seldon_feedback
@@ -31,10 +33,13 @@ REWARD_CONCLUDE = ("Orange, under the same windows: the reward Seldon was sent i
                    "samples, so 3 rewards can read 3.1.")
 
 
-def render_accuracy(ref: ModelRef, tl: Timeline) -> None:
-    """The accuracy figure (with Seldon's reward when Prometheus has it) and what to conclude from it."""
+def render_accuracy(ref: ModelRef, tl: Timeline, segment: Segment | None = None) -> None:
+    """The accuracy figure (with Seldon's reward when Prometheus has it) and what to conclude from it; with a
+    ``segment``, the feedback and the estimate of its calls only (Seldon's reward is of every call)."""
     plan = tl.plan
     votes = feedback_metrics.feedback_frame(resources.engine(), feedback_metrics.FeedbackFilter(model=ref.name))
+    if segment is not None:
+        votes = in_segment(votes, segment)
     feedback = accuracy_windows.feedback_per_window(votes, plan)
     start, end = accuracy_windows.prometheus_query_span(plan)
     seldon = seldon_feedback(promql.metrics_name(ref), start, end, plan.width.total_seconds())

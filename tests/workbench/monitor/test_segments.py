@@ -126,3 +126,17 @@ def test_a_model_without_feedback_or_confidence_gets_a_sentence_why(engine):
     assert "0 feedback verdicts" in report.note and "0 logged calls with a confidence" in report.note
     unseen = model_segments(engine, "nobody")
     assert unseen.basis == "none" and unseen.calls == 0
+
+
+def test_a_category_the_reference_never_had_is_tested_not_fatal():
+    """Three logged calls of channel 'fax' (no reference row has it) made the chi-squared test raise and Monitor stop."""
+    from mds_client.schema.sources import from_reference
+    from workbench.monitor.timeline import fit_reference
+
+    reference, _ = frame(1500, bad_rate=0.05, tiny=0, seed=21)
+    fit = fit_reference(from_reference(reference), reference)
+    window, _ = frame(300, seed=4, tiny=3)
+    x = fit.inputs.encode(window)
+    assert np.isnan(x[:3, FEATURES.index("channel")]).all()
+    report = fit.detector.test(x)
+    assert 0 <= report.p_values["channel"] <= 1
