@@ -32,8 +32,10 @@ class ModelCard:
     class_names: tuple[str, ...] = ()
     schema_origin: str = ""
     """Where the inputs come from, in words ("the MLflow signature in the model registry")."""
-    registered: str = ""
-    """The registered version this model serves, in a line (who, when), or why the registry could not say."""
+    registry_facts: dict[str, str] | None = None
+    """Facts of the registered version this model serves ("Registry": which, "Registered": by whom, when)."""
+    registry_note: str = ""
+    """What the model registry could not say (down, no such version, no signature), in a few words."""
     run_metrics: dict[str, float] | None = None
     """The metrics of the run that registered that version (shown when the catalog's card has none)."""
 
@@ -49,9 +51,10 @@ def render_model_card(card: ModelCard, *, metadata: dict[str, Any] | None, key: 
              "Explainer": ref.explainer.explain_url if ref.explainer is not None else "none deployed"}
     if ref.kind in ("experiment", "pipeline"):
         facts = {"Kind": f"Seldon Core v2 {ref.kind}", **facts}
-    if card.registered:
-        facts["Registry"] = card.registered
+    facts.update(card.registry_facts or {})
     render_table(record_frame(facts, ("fact", "value")), key=f"{key}.facts")
+    if card.registry_note:
+        st.caption(md("{}.", card.registry_note[:1].upper() + card.registry_note[1:]))
     render_routing(ref, key=key)
     written = ref.card or {}  # what the catalog's card says, as its owners wrote it
     left, right = st.columns(2)

@@ -38,15 +38,22 @@ def link_registry(refs: list[ModelRef], registry: Callable[[], MlflowRegistry | 
 
 
 def _linked(ref: ModelRef, facts: RegisteredFacts) -> ModelRef:
-    return replace(ref, registered=facts, description=ref.description or facts.description)
+    # The version is what people read ("version 3"); it reaches the wire only with version_in_path, which the
+    # discovery set and which a version it names keeps meaning.
+    return replace(ref, registered=facts, description=ref.description or facts.description,
+                   version=ref.version or facts.version)
 
 
-def registry_words(facts: RegisteredFacts) -> str:
-    """The registered version in a line: ``version 3 (@champion) of orchard, registered by ana on 07 Dec 2026 20:10 UTC``."""
+def registry_facts(facts: RegisteredFacts) -> dict[str, str]:
+    """The card's facts of the registered version, each value short enough for the facts table to keep whole at
+    1024 px: ``{"Registry": "version 3 (@champion) of orchard", "Registered": "by ana on 07 Dec 2026 20:10 UTC"}``;
+    none when the registry could not say (``facts.note`` says why)."""
     if not facts.version:
-        return facts.note or "not read from the model registry"
+        return {}
     aliases = f" ({', '.join('@' + a for a in facts.aliases)})" if facts.aliases else ""
-    who = f" by {facts.registered_by}" if facts.registered_by else ""
-    on = f" on {when(facts.created)} UTC" if facts.created is not None else ""
-    words = f"version {facts.version}{aliases} of {facts.name}, registered{who}{on}"
-    return words + (f"; {facts.note}" if facts.note else "")
+    shown = {"Registry": f"version {facts.version}{aliases} of {facts.name}"}
+    who = f"by {facts.registered_by}" if facts.registered_by else ""
+    on = f"on {when(facts.created)} UTC" if facts.created is not None else ""
+    if who or on:
+        shown["Registered"] = f"{who} {on}".strip()
+    return shown

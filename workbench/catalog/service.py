@@ -61,7 +61,12 @@ def discover_models(settings: Settings, *, transport: Transport | None = None) -
     Raises ``MDSError`` (``CatalogError`` for an unusable source, transport errors for a server
     that does not answer). Pass the app's pooled ``transport`` so no session is opened per call.
     """
-    refs = make_discovery(settings, transport=transport).list_models()
+    return with_registry(make_discovery(settings, transport=transport).list_models(), settings, transport)
+
+
+def with_registry(refs: list[ModelRef], settings: Settings, transport: Transport | None = None) -> list[ModelRef]:
+    """``refs`` with what the model registry says of the versions they serve (``registry_link``); the registry is
+    ``WORKBENCH_MLFLOW_URI``, else the embedded MDS's, asked only when a ref names a registered version."""
     return link_registry(refs, lambda: find_registry(settings.home, settings.mlflow_uri, transport=transport))
 
 

@@ -10,6 +10,7 @@ from mds_client import MDSClient, ModelRef, split_version
 from mds_client.discovery import RepositoryDiscovery, load_catalog
 from mds_client.errors import CatalogError
 from mds_client.refs import PROTOCOL_TITLES
+from workbench.catalog.service import with_registry
 from workbench.settings import get_settings
 
 if TYPE_CHECKING:
@@ -27,8 +28,8 @@ def list_refs(args: argparse.Namespace, client: MDSClient) -> list[ModelRef]:
     transport ``--transport`` names, where the command has it."""
     if args.discovery == "repository":
         refs = RepositoryDiscovery(args.url, transport=client.transport).list_models()
-    else:
-        refs = load_catalog(args.catalog)
+    else:  # a model that names its registered version gets the registry's form and facts (catalog `registry:`)
+        refs = with_registry(load_catalog(args.catalog), get_settings(), client.transport)
     transport = getattr(args, "transport", None)
     return [ref.over(transport) for ref in refs] if transport else refs
 

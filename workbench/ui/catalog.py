@@ -8,7 +8,7 @@ from components.model_card import ModelCard
 from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.catalog.discovery import describe_discovery
-from workbench.catalog.registry_link import registry_words
+from workbench.catalog.registry_link import registry_facts
 from workbench.catalog.service import ModelEntry, schema_origin, schema_table, status_text
 from workbench.ui import resources
 
@@ -44,7 +44,8 @@ def model_card(entry: ModelEntry) -> ModelCard:
     """What ``components.model_card`` draws for ``entry``: its status in words and its inputs as a table."""
     schema = entry.schema
     facts = entry.ref.registered
-    registry = {"registered": registry_words(facts), "run_metrics": facts.metrics or None} if facts else {}
+    registry = {"registry_facts": registry_facts(facts), "registry_note": facts.note,
+                "run_metrics": facts.metrics or None} if facts else {}
     if schema is None or schema.is_empty:
         return ModelCard(entry.ref, status_text(entry.ref.status), None, entry.schema_error, **registry)
     return ModelCard(entry.ref, status_text(entry.ref.status), schema_table(schema), entry.schema_error,

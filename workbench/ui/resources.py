@@ -17,6 +17,7 @@ from workbench.catalog.service import (
     offline_schema,
     read_catalog,
     reference_frame,
+    with_registry,
 )
 from workbench.settings import Settings, get_settings
 from workbench.store import open_store
@@ -58,7 +59,7 @@ def list_refs(path: str) -> list[ModelRef]:
     """
     s = settings()
     if s.discovery == "catalog":
-        return read_catalog(path)
+        return with_registry(read_catalog(path), s, client().transport)
     return discover_models(s, transport=client().transport)
 
 

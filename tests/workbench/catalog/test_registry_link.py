@@ -26,8 +26,9 @@ from mds_client import MDSClient, load_catalog
 from mds_client.registry import MlflowRegistry
 from mds_client.schema import FeatureKind
 from tests.publish_fixture import PublishServer
-from workbench.catalog.registry_link import link_registry, registry_words
+from workbench.catalog.registry_link import link_registry, registry_facts
 from workbench.catalog.service import offline_schema, schema_origin
+from workbench.predict.service import typical_values
 
 pytestmark = pytest.mark.server
 SCRIPT = Path(__file__).with_name("registry_models.py")
@@ -77,8 +78,10 @@ def test_a_hand_registered_models_form_card_and_answers_come_from_the_registry(r
     assert facts.registered_by == "ana.registrar" and facts.created is not None
     assert facts.metrics["accuracy"] == pytest.approx(facts_written["accuracy"]) and facts.metrics["log_loss"] == 0.4321
     assert ref.description.startswith("Grades a harvest") and facts.note == ""
-    words = registry_words(facts)
-    assert f"version {facts.version} (@champion) of {NAME}, registered by ana.registrar on " in words
+    assert ref.version == facts.version and not ref.version_in_path  # said on the card, not sent
+    shown = registry_facts(facts)
+    assert shown["Registry"] == f"version {facts.version} (@champion) of {NAME}"
+    assert shown["Registered"].startswith("by ana.registrar on ") and shown["Registered"].endswith(" UTC")
 
     client = MDSClient()
     schema = client.schema(ref)
@@ -88,6 +91,7 @@ def test_a_hand_registered_models_form_card_and_answers_come_from_the_registry(r
                      "rain_mm": (FeatureKind.NUMBER, True), "soil_ph": (FeatureKind.NUMBER, False)}
     example = facts_written["example"]
     assert {f.name: f.default for f in schema.features} == pytest.approx(example)
+    assert typical_values(schema, None) == pytest.approx(example)  # what Predict's form starts from
     rows = pd.read_csv(out / "rows.csv")
     answered = client.predict(ref, rows, schema).labels
     assert list(answered) == json.loads((out / "expected.json").read_text())
@@ -132,7 +136,7 @@ def test_with_the_registry_down_the_model_still_lists_with_a_note(served, tmp_pa
     [ref] = link_registry(load_catalog(catalog(tmp_path, served, f"{NAME}@champion")), lambda: down)
     assert ref.name == "harvest" and ref.registered.schema is None
     assert ref.registered.note.startswith("the model registry is not answering")
-    assert registry_words(ref.registered) == ref.registered.note
+    assert registry_facts(ref.registered) == {}
     schema = MDSClient().schema(ref)  # from the server's metadata, as before
     assert schema.source == "v2-metadata" and {f.name for f in schema.features} >= {"cultivar", "soil_ph"}
     [unconfigured] = link_registry(load_catalog(catalog(tmp_path, served, f"{NAME}/1")), lambda: None)
