@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.workbench.publish.test_template_files import zipped
+
 
 def inputs_app():
     import streamlit as st
@@ -33,17 +35,6 @@ def test_a_model_file_does_not_ask_for_a_class():
     assert not at.exception, at.exception
     assert not [t for t in at.text_input if t.key == "t.class"]
     assert at.session_state["t.inputs"].template_class == ""
-
-
-def zipped(files: dict[str, bytes]) -> bytes:
-    import io
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def looking_app():
