@@ -10,8 +10,8 @@ indexes a partition's notes (``batch_log.record_chunk``) once the partition is c
 from the workers to the disk, not through the client. A partition redone after a failure writes
 the same files again and is indexed once; a note indexed before is a no-op (unique run and start
 row), so a resumed run logs each row once. A remote cluster's workers need the MDS home on a
-filesystem the client sees too, like the output folder; a note whose file the client cannot see is
-reported, not indexed.
+filesystem the client sees too, like the output folder, and this package importable (the log travels
+to them pickled by reference); a note whose file the client cannot see is reported, not indexed.
 """
 
 from __future__ import annotations
