@@ -54,12 +54,12 @@ class GrpcTransport:
     def __init__(self, *, timeout: Timeout = DEFAULT_TIMEOUT, retry: Retry = DEFAULT_RETRY,
                  auth: Auth | None = None, raw_tensors: bool | None = None) -> None:
         self.timeout = timeout
+        self.retry = retry
+        self.auth = auth or Auth()
         self.raw_tensors = raw_tensors
         """Tensors as ``raw_input_contents`` bytes (True) or typed ``contents`` (False); None: what the server reads
         fastest (``sends_raw``)."""
         self._raw_by_target: dict[Target, bool] = {}
-        self.retry = retry
-        self.auth = auth or Auth()
         self._channels: dict[Target, Any] = {}
         self._stubs: dict[tuple[Target, str], Any] = {}
         self._lock = threading.Lock()
