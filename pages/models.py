@@ -42,7 +42,7 @@ if query.is_empty:
 elif shown:
     st.caption(md("{} of {} shown: ", count(len(shown), "model"), len(entries)) + query_md(query) + ".")
 else:
-    st.info("No model matches " + query_md(query) + md(" among the {} here.", count(len(entries), "model")))
+    st.info("No model matches " + query_md(query) + md(" (of the {} here).", count(len(entries), "model")))
     st.button("Clear the search and filters", key="models.clear", on_click=clear, icon=":material/filter_alt_off:")
 for row_start in range(0, len(shown), 3):
     cols = st.columns(3)
@@ -73,9 +73,10 @@ for row_start in range(0, len(shown), 3):
                     st.switch_page(predict)
 
 table = catalogue_table(shown)
-with st.expander("All models as a table"):
-    render_table(table, key="models.table", details=["reason", "explainer", "description"])
-    st.download_button("Download (CSV)", table.to_csv(index=False), "models.csv", "text/csv", key="models.dl")
+if shown:
+    with st.expander("All models as a table" if len(shown) == len(entries) else "These models as a table"):
+        render_table(table, key="models.table", details=["reason", "explainer", "description"])
+        st.download_button("Download (CSV)", table.to_csv(index=False), "models.csv", "text/csv", key="models.dl")
 
 st.divider()
 entry = model_picker(entries, page="models", label="Model card")

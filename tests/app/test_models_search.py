@@ -73,13 +73,13 @@ def test_search_finds_name_description_card_and_features(catalogue, text, expect
 
 def test_filters_combine_and_stay_in_the_address(catalogue):
     at = models_page()
-    at.multiselect(key="models.protocol").set_value(["seldon", "kserve-v1"]).run()
+    at.pills(key="models.protocol").set_value(["seldon", "kserve-v1"]).run()
     assert cards(at) == ["churn", "ticket-sorter"]
-    at.multiselect(key="models.source").set_value(["registry"]).run()
+    at.pills(key="models.source").set_value(["registry"]).run()
     assert cards(at) == ["churn"]
     assert at.query_params["protocol"] == "seldon,kserve-v1" and at.query_params["source"] == "registry"
     assert "1 model of 3 shown" in texts(at)
-    at.multiselect(key="models.state").set_value(["ready"]).run()  # nothing runs: none is ready
+    at.pills(key="models.state").set_value(["ready"]).run()  # nothing runs: none is ready
     assert cards(at) == []
 
 
@@ -88,7 +88,7 @@ def test_a_link_reproduces_the_view(catalogue):
     assert not at.exception
     assert cards(at) == ["ticket-sorter"]
     assert at.text_input(key="models.search").value == "support"
-    assert at.multiselect(key="models.protocol").value == ["kserve-v1"]
+    assert at.pills(key="models.protocol").value == ["kserve-v1"]
 
 
 def test_a_link_with_unknown_filters_says_what_it_ignored(catalogue):
@@ -103,7 +103,7 @@ def test_has_feedback_with_none_given_is_an_empty_result_that_can_be_cleared(cat
     at = models_page()
     at.checkbox(key="models.feedback").check().run()
     assert cards(at) == []
-    assert "No model matches feedback given among the 3 models here" in texts(at)
+    assert "No model matches feedback given (of the 3 models here)" in texts(at)
     at.button(key="models.clear").click().run()
     assert cards(at) == ["churn", "fraud-scorer", "ticket-sorter"]
     assert "feedback" not in at.query_params and not at.checkbox(key="models.feedback").value
@@ -112,7 +112,7 @@ def test_has_feedback_with_none_given_is_an_empty_result_that_can_be_cleared(cat
 def test_an_empty_search_result_names_the_search_and_clears(catalogue):
     at = search(models_page(), "no such model anywhere")
     assert cards(at) == []
-    assert "No model matches the search “no such model anywhere” among the 3 models here" in texts(at)
+    assert "No model matches the search “no such model anywhere” (of the 3 models here)" in texts(at)
     at.button(key="models.clear").click().run()
     assert cards(at) == ["churn", "fraud-scorer", "ticket-sorter"]
     assert at.text_input(key="models.search").value == "" and "q" not in at.query_params

@@ -22,8 +22,7 @@ SEARCH_LIMIT = 200
 PROTOCOLS = {"v2": "V2", "seldon": "Seldon v1", "kserve-v1": "KServe V1"}
 STATES = {"ready": "Ready", "not-ready": "Not ready", "firing": "Alert firing", "warning": "Warning",
           "healthy": "Healthy"}
-SOURCES = {"catalog": "Catalog", "kubernetes": "Kubernetes", "registry": "Model registry",
-           "repository": "Model repository"}
+SOURCES = {"catalog": "Catalog", "kubernetes": "Kubernetes", "registry": "Registry", "repository": "Repository"}
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 

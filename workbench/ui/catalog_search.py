@@ -20,6 +20,7 @@ from workbench.ui import resources
 
 KEYS = {"text": "models.search", "protocols": "models.protocol", "states": "models.state",
         "sources": "models.source", "feedback": "models.feedback"}
+PROTOCOL_KEYS, STATE_KEYS, SOURCE_KEYS = tuple(PROTOCOLS), tuple(STATES), tuple(SOURCES)  # ours, drawn by their words
 WRITTEN = "models.search.url"  # the address parameters this session wrote last
 NOTES = "models.search.notes"  # what was changed or ignored in the last query, said under the box
 
@@ -61,13 +62,15 @@ def catalog_filters() -> tuple[CatalogQuery, list[str]]:
                       help="Plain text, any case; every word must appear somewhere in the model's entry.")
     top[1].checkbox("Has feedback", key=KEYS["feedback"],
                     help="Only models someone gave feedback on (Correct / Wrong on a prediction).")
-    cols = st.columns(3)
-    cols[0].multiselect("Protocol", list(PROTOCOLS), key=KEYS["protocols"], format_func=PROTOCOLS.get,
-                        placeholder="Any")
-    cols[1].multiselect("Status", list(STATES), key=KEYS["states"], format_func=STATES.get, placeholder="Any",
-                        help="Ready: the model answers. Alert states come from the team's alerts.")
-    cols[2].multiselect("Source", list(SOURCES), key=KEYS["sources"], format_func=SOURCES.get, placeholder="Any",
-                        help="Model registry: published from the Publish page or mds publish.")
+    # Pills, not drop-downs, each group on a row of its own: every choice visible and whole at 1024 px
+    # (a narrow select cut "Model registry" to "Model re…"; pills side by side scrolled out of sight).
+    on = sum(bool(st.session_state.get(KEYS[n])) for n in ("protocols", "states", "sources"))
+    with st.expander(md("Filters ({} on)", on) if on else "Filters: protocol, status, source", expanded=bool(on)):
+        st.pills("Protocol", PROTOCOL_KEYS, selection_mode="multi", key=KEYS["protocols"], format_func=PROTOCOLS.get)
+        st.pills("Status", STATE_KEYS, selection_mode="multi", key=KEYS["states"], format_func=STATES.get,
+                 help="Ready: the model answers. Alert firing, Warning and Healthy come from the team's alerts.")
+        st.pills("Source", SOURCE_KEYS, selection_mode="multi", key=KEYS["sources"], format_func=SOURCES.get,
+                 help="Registry: published from the Publish page or with mds publish.")
     text, cut = clean_text(st.session_state.get(KEYS["text"], ""))
     query = CatalogQuery(text, *(tuple(st.session_state.get(KEYS[n]) or ()) for n in ("protocols", "states", "sources")),
                          bool(st.session_state.get(KEYS["feedback"])))
@@ -98,4 +101,4 @@ def query_md(query: CatalogQuery) -> str:
             parts.append(f"{label} {' or '.join(options[c] for c in chosen)}")
     if query.feedback:
         parts.append("feedback given")
-    return md(", ".join("{}" for _ in parts), *parts)
+    return md(" and ".join("{}" for _ in parts), *parts)
