@@ -1,4 +1,5 @@
-"""Widgets of the Batch page: column plan with hand mapping, job progress, summary, rejects, row picker, past jobs.
+"""Widgets of the Batch page: column plan with hand mapping, the file's preview with its bad cells, job progress,
+summary, rejects, row picker, past jobs.
 
 Each takes plain data from ``workbench.batch.service`` and never calls a server.
 """
@@ -13,9 +14,10 @@ import streamlit as st
 
 from components.numbers import confidence, count
 from components.prediction_view import class_colours
-from components.table_view import render_table
+from components.table_view import render_marked_table, render_table
 from components.text import chart_text, md, md_escape, plain
 from workbench.batch.columns import ColumnPlan
+from workbench.batch.preview import BAD_ROWS_WORDS, FilePreview
 from workbench.batch.views import JobSummary, JobView
 from workbench.records import JobRecord
 from workbench.time_text import when
@@ -48,6 +50,32 @@ def render_column_plan(plan: ColumnPlan, file_columns: list[str], features: list
             if choice != NOT_MAPPED and choice != feature:
                 hand[choice] = feature
     return hand
+
+
+BAD_CELLS_SHOWN = 200
+
+
+def render_file_preview(preview: FilePreview, *, key: str) -> None:
+    """The file's first rows with the cells the model would refuse marked, then every bad cell with its reason."""
+    st.markdown("**The file before scoring**")
+    if preview.numbers.note:
+        (st.warning if preview.numbers.ambiguous else st.caption)(md_escape(preview.numbers.note))
+    rows = f"the first {len(preview.head):,} rows" if len(preview.head) < preview.checked else "its rows"
+    marks = "; bad cells in red" if preview.bad_cells else ""
+    st.caption(md("{} Below, {}{}.", preview.counts_words(), rows, marks))
+    head = preview.head.reset_index(drop=True)
+    head.index = pd.RangeIndex(1, len(head) + 1, name="row")  # the file's data rows, 1 = the first
+    render_marked_table(head, {(c.row, c.column) for c in preview.bad_cells if c.row <= len(head)},
+                        key=f"{key}.head")
+    if not preview.bad_cells:
+        return
+    cells = pd.DataFrame([{"row": c.row, "column": c.column, "value": c.value, "reason": c.reason}
+                          for c in preview.bad_cells[:BAD_CELLS_SHOWN]], columns=["row", "column", "value", "reason"])
+    more = len(preview.bad_cells) - len(cells)
+    st.markdown(md("**Bad cells** ({}{})", count(len(preview.bad_cells), "cell"),
+                   f"; the first {len(cells):,} below" if more else ""))
+    render_table(cells, key=f"{key}.bad", drop_empty=False, own_headers=False)
+    st.caption(BAD_ROWS_WORDS)
 
 
 def render_progress(view: JobView, *, key: str, server_rate: bool = False) -> bool:

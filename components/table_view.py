@@ -186,3 +186,17 @@ def render_facts(record: Mapping[str, Any], names: tuple[str, str] = ("setting",
     ``st.table`` reads Markdown, so every cell is escaped."""
     frame = record_frame(record, names)
     st.table(frame.map(md_escape).rename(columns=heading), hide_index=True)
+
+
+MARK_STYLE = "background-color: #fde2e1; color: #8a1c1c; font-weight: 600"
+"""A marked cell (a file's cell the model would refuse): pale red, dark red bold text, readable in both themes."""
+
+
+def render_marked_table(frame: pd.DataFrame, marked: set[tuple[Any, str]], *, key: str) -> None:
+    """A person's own rows as read, index shown (their row numbers), the cells in ``marked`` ((index, column))
+    coloured; text plain, every column kept (an empty one is news here)."""
+    shown = plain_frame(frame)
+    # A styled table formats numbers itself (1000.500000): they are written as read instead (1000.5).
+    styled = shown.style.apply(lambda col: [MARK_STYLE if (row, col.name) in marked else "" for row in col.index]) \
+        .format(lambda v: f"{v:.10g}" if isinstance(v, float) else v) if marked else shown
+    st.dataframe(styled, key=key, width="stretch", height=fit_height(len(shown)))

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.batch_view import render_column_plan, render_job_list
+from components.batch_view import render_column_plan, render_file_preview, render_job_list
 from components.text import md, md_escape
 from mds_client import MDSError
 from mds_client.batch.scorer import BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, DEFAULT_WORKERS
 from workbench.batch.columns import plan_columns, read_head
+from workbench.batch.preview import preview_file
 from workbench.batch.service import MAX_WORKERS
 from workbench.ui import batch as glue
 from workbench.ui import state
@@ -55,7 +56,9 @@ if schema is not None and not schema.is_empty:
 
 if source_path is not None and schema is not None:
     try:
-        head = read_head(source_path)
+        numbers = glue.number_reading(source_path)
+        head = read_head(source_path, numbers=numbers)
+        preview = preview_file(source_path, schema, None, numbers=numbers)
     except MDSError as exc:
         st.error(md_escape(exc), icon=":material/error:")
         st.stop()
@@ -67,6 +70,9 @@ if source_path is not None and schema is not None:
     if new_hand != hand:
         st.session_state[f"batch.hand.{ref.name}"] = new_hand
         st.rerun()
+    if plan.column_map:
+        preview = preview_file(source_path, schema, plan.column_map, numbers=numbers)
+    render_file_preview(preview, key=f"batch.preview.{ref.name}")
     with st.expander("Options"):
         workers = st.slider("Parallel requests", 1, MAX_WORKERS, DEFAULT_WORKERS, key="batch.workers")
         batch_size = st.select_slider("Rows per request", BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, key="batch.size")
@@ -77,7 +83,8 @@ if source_path is not None and schema is not None:
             job_id = service.start(user=state.username(), ref=ref, schema=schema, source=source_path,
                                    input_name=source_path.name.split("-", 1)[-1] if source_path.parent.name == "uploads"
                                    else source_path.name,
-                                   column_map=plan.column_map, batch_size=batch_size, workers=workers)
+                                   column_map=plan.column_map, batch_size=batch_size, workers=workers,
+                                   numbers=numbers.key)
         except MDSError as exc:
             st.error(md_escape(exc), icon=":material/error:")
         else:

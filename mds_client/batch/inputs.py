@@ -1,5 +1,10 @@
 """Reading batch input files: CSV (any of , ; TAB |), Parquet and JSON lines, in chunks.
 
+Numbers with a decimal comma (``13,5``), as spreadsheets write them where the locale uses one, are read in
+a file separated by ``;``, TAB or ``|`` when its cells say so (``sniff_numbers``); ``1,234`` alone could be
+one and a quarter or a thousand: the reading used is said in words (``NumberReading.note``), and a caller
+may choose the other one (``READINGS``).
+
 Bad files (not UTF-8, empty, unparseable) become an ``InputError`` that names the file and
 what to do; nothing is read whole, so a file of millions of rows keeps memory flat.
 """
@@ -8,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +24,43 @@ import pyarrow as pa
 from mds_client.errors import InputError
 
 DEFAULT_CHUNK_ROWS = 10_000
+SNIFF_LINES = 200
+"""Lines looked at to decide how numbers are written."""
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    """How a text file writes numbers: its decimal mark, its thousands separator, and why we think so."""
+
+    key: str = "point"
+    decimal: str = "."
+    thousands: str | None = None
+    note: str = ""
+    """What was read and how, in plain words ("" when nothing in the file needed deciding)."""
+    ambiguous: bool = False
+    """The cells allow another reading (``1,234``): a person should be able to choose."""
+
+    def explained(self, note: str, *, ambiguous: bool = False) -> NumberReading:
+        return NumberReading(self.key, self.decimal, self.thousands, note, ambiguous)
+
+
+READINGS = {
+    "point": NumberReading("point", ".", None),
+    "comma": NumberReading("comma", ",", None),
+    "comma-dots": NumberReading("comma-dots", ",", "."),
+    "thousands": NumberReading("thousands", ".", ","),
+}
+"""Every reading by key: ``13.5``; ``13,5``; ``1.234,5``; ``1,234.5`` and ``1,234`` as a thousand and more."""
+READING_WORDS = {
+    "point": "1.5 is one and a half (decimal point)",
+    "comma": "1,5 is one and a half (decimal comma)",
+    "comma-dots": "1.234,5 is a thousand and more (decimal comma, dots between thousands)",
+    "thousands": "1,234 is a thousand and more (commas between thousands, decimal point)",
+}
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")  # 13,5  0,25  ,5  1,234 (the last one ambiguous)
+_DOTS_AND_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")  # 1.234,5
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,234  12,345,678  1,234.5
+_THREE_AFTER = re.compile(r"^[+-]?\d{1,3},\d{3}$")  # 1,234: either reading
 
 
 def file_format(path: Path) -> str:
@@ -30,8 +74,12 @@ def file_format(path: Path) -> str:
     return "csv"
 
 
-def read_chunks(path: Path | str, chunk_rows: int = DEFAULT_CHUNK_ROWS, *, skip_rows: int = 0) -> Iterator[pd.DataFrame]:
-    """The file's rows in frames of at most ``chunk_rows``, after skipping ``skip_rows``."""
+def read_chunks(path: Path | str, chunk_rows: int = DEFAULT_CHUNK_ROWS, *, skip_rows: int = 0,
+                numbers: NumberReading | None = None) -> Iterator[pd.DataFrame]:
+    """The file's rows in frames of at most ``chunk_rows``, after skipping ``skip_rows``.
+
+    ``numbers``: how a text file writes numbers; by default what ``sniff_numbers`` finds in it.
+    """
     path = Path(path)
     fmt = file_format(path)
     try:
@@ -43,11 +91,12 @@ def read_chunks(path: Path | str, chunk_rows: int = DEFAULT_CHUNK_ROWS, *, skip_
             yield from _skip(iter([_read_json_records(path)]), skip_rows)
         else:
             sep = sniff_delimiter(path)
+            numbers = numbers or sniff_numbers(path, sep)
             reader = pd.read_csv(
                 path, sep=sep, chunksize=chunk_rows, skiprows=range(1, skip_rows + 1) if skip_rows else None,
-                encoding_errors="strict", skipinitialspace=True,
+                encoding_errors="strict", skipinitialspace=True, decimal=numbers.decimal, thousands=numbers.thousands,
             )
-            yield from reader
+            yield from (_text_numbers(chunk, numbers) for chunk in reader) if numbers.key != "point" else reader
     except UnicodeDecodeError as exc:
         raise InputError(f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV.") from None
     except pd.errors.EmptyDataError:
@@ -56,6 +105,28 @@ def read_chunks(path: Path | str, chunk_rows: int = DEFAULT_CHUNK_ROWS, *, skip_
         raise InputError(f"{path.name} could not be read as {fmt.upper()}: {str(exc).strip()}") from None
     except ValueError as exc:
         raise InputError(f"{path.name} could not be read as {fmt.upper()}: {exc}") from None
+
+
+_WRITTEN = {
+    "comma": re.compile(r"^[+-]?\d*,\d+$"),
+    "comma-dots": re.compile(r"^[+-]?\d{1,3}(\.\d{3})*(,\d+)?$"),
+    "thousands": re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"),
+}
+
+
+def _text_numbers(chunk: pd.DataFrame, numbers: NumberReading) -> pd.DataFrame:
+    """A column with one word in it stays text, its numbers too ('13,5'): those are read here, cell by cell,
+    so one bad cell rejects its own row and not every row of the column."""
+    written = _WRITTEN[numbers.key]
+    marks = (numbers.decimal, numbers.thousands or numbers.decimal)
+    for column in chunk.select_dtypes(include="object").columns:
+        def read(value: object) -> object:
+            if isinstance(value, str) and any(m in value for m in marks) and written.match(value.strip()):
+                plain = value.strip().replace(numbers.thousands, "") if numbers.thousands else value.strip()
+                return float(plain.replace(numbers.decimal, "."))
+            return value
+        chunk[column] = chunk[column].map(read)
+    return chunk
 
 
 def _skip(chunks: Iterator[pd.DataFrame], skip_rows: int) -> Iterator[pd.DataFrame]:
@@ -93,6 +164,48 @@ def sniff_delimiter(path: Path) -> str:
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ","
+
+
+def sniff_numbers(path: Path | str, sep: str | None = None) -> NumberReading:
+    """How the file writes numbers, from its first ``SNIFF_LINES`` lines; a decimal point unless the cells say
+    otherwise. Only a file not separated by commas can hold an unquoted decimal comma."""
+    path = Path(path)
+    if file_format(path) != "csv":
+        return READINGS["point"]
+    sep = sep or sniff_delimiter(path)
+    if sep == ",":
+        return READINGS["point"]
+    cells = []
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        next(handle, None)
+        for _n, line in zip(range(SNIFF_LINES), handle, strict=False):
+            cells += [c.strip().strip('"').strip() for c in line.rstrip("\r\n").split(sep)]
+    cells = [c for c in cells if "," in c]
+    dots = next((c for c in cells if _DOTS_AND_COMMA.match(c)), None)
+    thousands = next((c for c in cells if _THOUSANDS.match(c) and not _THREE_AFTER.match(c)), None)
+    decimal = next((c for c in cells if _DECIMAL_COMMA.match(c) and not _THREE_AFTER.match(c)), None)
+    either = next((c for c in cells if _THREE_AFTER.match(c)), None)
+    if dots is not None:
+        return READINGS["comma-dots"].explained(
+            f"Numbers are read with a decimal comma and dots between thousands ('{dots}' is {_as_number(dots, ',', '.')}).")
+    if thousands is not None and decimal is None:
+        return READINGS["thousands"].explained(
+            f"Numbers are read with commas between thousands ('{thousands}' is {_as_number(thousands, '.', ',')}).")
+    if decimal is not None:
+        also = f"; so '{either}' is {_as_number(either, ',', None)}" if either else ""
+        return READINGS["comma"].explained(
+            f"Numbers are read with a decimal comma ('{decimal}' is {_as_number(decimal, ',', None)}{also}).")
+    if either is not None:
+        return READINGS["comma"].explained(
+            f"'{either}' could be {_as_number(either, ',', None)} or {_as_number(either, '.', ',')}: it was read with "
+            "a decimal comma, as files separated by semicolons write numbers. Choose the other reading if the "
+            "commas separate thousands.", ambiguous=True)
+    return READINGS["point"]
+
+
+def _as_number(text: str, decimal: str, thousands: str | None) -> str:
+    plain = text.replace(thousands, "") if thousands else text
+    return f"{float(plain.replace(decimal, '.')):.10g}"
 
 
 def input_file(source: Path | str) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from mds_client import ModelSchema
-from mds_client.batch.inputs import read_chunks
+from mds_client.batch.inputs import NumberReading, read_chunks
 from mds_client.schema.model import check_value
 
 HEAD_ROWS = 200
@@ -76,6 +76,7 @@ def plan_columns(head: pd.DataFrame, schema: ModelSchema, column_map: dict[str, 
     return ColumnPlan(matched, missing, extra, wrongly, mapping)
 
 
-def read_head(path: Path | str, rows: int = HEAD_ROWS) -> pd.DataFrame:
-    """The first rows of a file (raises mds_client's InputError on unreadable files)."""
-    return next(iter(read_chunks(Path(path), rows)), pd.DataFrame())
+def read_head(path: Path | str, rows: int = HEAD_ROWS, *, numbers: NumberReading | None = None) -> pd.DataFrame:
+    """The first rows of a file, its numbers read as ``numbers`` says (raises mds_client's InputError on unreadable
+    files)."""
+    return next(iter(read_chunks(Path(path), rows, numbers=numbers)), pd.DataFrame())

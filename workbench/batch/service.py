@@ -26,9 +26,10 @@ from sqlalchemy import Engine
 
 from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
 from mds_client.batch.checks import load_state
-from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, count_rows, file_format
+from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, count_rows, file_format, sniff_numbers
 from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_RETRY_FOR_S, DEFAULT_WORKERS, BatchProgress, BatchScorer
 from workbench.batch.log_writer import BatchLogWriter
+from workbench.batch.preview import reading_of, write_with_reading
 from workbench.batch.server_rate import server_rate
 from workbench.batch.views import BatchRow, JobSummary, JobView
 from workbench.errors import BatchJobError
@@ -75,9 +76,13 @@ class BatchService:
     def start(
         self, *, user: str, ref: ModelRef, schema: ModelSchema, source: Path | str, input_name: str = "",
         column_map: dict[str, str] | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-        workers: int = DEFAULT_WORKERS,
+        workers: int = DEFAULT_WORKERS, numbers: str | None = None,
     ) -> str:
-        """Copy the file into the job's folder, record the job, start it; returns the job id."""
+        """Copy the file into the job's folder, record the job, start it; returns the job id.
+
+        ``numbers``: how a text file's numbers are read when a person chose (a ``READINGS`` key); the copy is
+        then written with decimal points, so the job and any resume read what the preview showed.
+        """
         source = Path(source)
         if not source.exists():
             raise BatchJobError(f"The file {source.name} is gone; upload it again.")
@@ -85,8 +90,12 @@ class BatchService:
         suffix = {"parquet": ".parquet", "jsonl": ".jsonl", "json": ".json"}.get(file_format(source), ".csv")
         target = self._input_path(job_id, suffix)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        options = {"column_map": column_map or {}, "batch_size": batch_size, "workers": workers,
+        reading = reading_of(source, numbers)
+        if suffix == ".csv" and reading.key != sniff_numbers(source).key:
+            write_with_reading(source, target, reading)
+        else:
+            shutil.copyfile(source, target)
+        options = {"column_map": column_map or {}, "batch_size": batch_size, "workers": workers, "numbers": reading.key,
                    "input": target.name, "protocol": ref.protocol, "version": ref.version}
         batch_jobs.create_job(self.engine, job_id=job_id, user=user, model=ref.name,
                               input_name=input_name or source.name, output_path=str(self.results_path(job_id)),

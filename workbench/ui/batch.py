@@ -1,4 +1,5 @@
-"""The batch service for this process (cached: its threads outlive reruns) and the page's job key."""
+"""The batch service for this process (cached: its threads outlive reruns), the page's job key, and how an
+uploaded file's numbers are read."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from mds_client.batch.inputs import READING_WORDS, NumberReading, sniff_numbers
+from workbench.batch.preview import reading_of
 from workbench.batch.service import BatchService
 from workbench.ui import resources
 
@@ -45,3 +48,17 @@ def set_current_job(job_id: str | None) -> None:
         st.query_params["job"] = job_id
     elif "job" in st.query_params:
         del st.query_params["job"]
+
+
+def number_reading(path: Path) -> NumberReading:
+    """How the file's numbers are read: what its cells say, with a choice of the other readings whenever the
+    file does not use plain decimal points (``13,5``; ``1,234`` could be either)."""
+    found = sniff_numbers(path)
+    if not found.note:
+        return found
+    options = list(READING_WORDS)
+    choice = st.selectbox("Numbers in this file", options, index=options.index(found.key),
+                          format_func=READING_WORDS.get, key=f"batch.numbers.{path.name}",
+                          help="How the file writes numbers. Read from its cells; change it if the preview "
+                               "below shows numbers read wrong.")
+    return reading_of(path, choice)
