@@ -74,11 +74,13 @@ def image_figure(explanation: Explanation) -> go.Figure:
                                   hoverinfo="skip"))
     figure.add_trace(go.Heatmap(z=heat, x=x, y=y, colorscale=[[0, "rgba(21,101,192,0.75)"],
                                                                [0.5, "rgba(255,255,255,0)"], [1, "rgba(198,40,40,0.8)"]],
+                                # under the image, not beside it: beside, it took half of the answer's column at 1024 px
                                 zmin=-bound, zmax=bound, colorbar={"title": {"text": "Drop in probability",
-                                                                              "side": "right"}},
+                                                                              "side": "top"},
+                                                                    "orientation": "h", "y": -0.3, "thickness": 12},
                                 hovertemplate="row %{y}, col %{x}: %{z:+.3f}<extra></extra>"))
     tick = 1 if max(rows, cols) <= 16 else None
-    figure.update_layout(title=f"Where the model looks to see {chart_text(explanation.target)}", height=420,
+    figure.update_layout(title={"text": "Where the model looks", "font": {"size": 14}}, height=420,
                          yaxis={"range": [rows + 0.5, 0.5], "scaleanchor": "x", "constrain": "domain", "title": "row",
                                 "dtick": tick, "showgrid": False, "zeroline": False},
                          xaxis={"range": [0.5, cols + 0.5], "constrain": "domain", "title": "column", "dtick": tick,
@@ -104,7 +106,8 @@ def render_explanation(explanation: Explanation, *, key: str) -> None:
     if explanation.kind == "anchor":
         _anchor(explanation, key=key)
     elif explanation.kind == "occlusion":
-        st.plotly_chart(image_figure(explanation), key=f"{key}.image", width="stretch")
+        st.plotly_chart(image_figure(explanation), key=f"{key}.image", width="stretch",
+                        config={"displayModeBar": False})
     else:
         st.caption(md_escape(shap_caption(explanation)))
         st.plotly_chart(shap_figure(explanation), key=f"{key}.shap", width="stretch")

@@ -81,12 +81,12 @@ def _grid(tensor: np.ndarray, low: float, high: float, *, key: str) -> np.ndarra
         drawn = np.zeros_like(ink)
         header = st.columns(cols + 1, gap=None)
         for c in range(cols):
-            header[c + 1].caption(str(c + 1))
+            header[c + 1].caption(md("{}", c + 1))
         for r in range(rows):
             line = st.columns(cols + 1, gap=None, vertical_alignment="center")
-            line[0].caption(str(r + 1))
+            line[0].caption(md("{}", r + 1))
             for c in range(cols):
-                drawn[r, c] = line[c + 1].checkbox(f"row {r + 1}, column {c + 1}", value=bool(ink[r, c]),
+                drawn[r, c] = line[c + 1].checkbox(md("row {}, column {}", r + 1, c + 1), value=bool(ink[r, c]),
                                                    key=f"{key}.cell.{version}.{r}.{c}", label_visibility="collapsed")
     changed = drawn != ink
     out = tensor.copy()

@@ -72,6 +72,15 @@ def test_the_drawing_grid_is_whole_and_clear_marks_the_answer_out_of_date(page: 
     expect(page.get_by_text(STALE_NOTE)).to_be_visible()
     _predict(page)
     expect(page.get_by_text(STALE_NOTE)).to_have_count(0)
+    page.get_by_role("button", name="Explain this prediction").click()
+    heat = page.locator(".js-plotly-plot").filter(has_text="Where the model looks")
+    expect(heat).to_be_visible(timeout=120_000)
+    settle(page, 60_000)
+    page.wait_for_timeout(800)  # plotly draws after the script run
+    heat.scroll_into_view_if_needed()
+    heat.screenshot(path=str(_shots(tmp_path) / f"digits-heat-{width}.png"))
+    ticks = [t.text_content() for t in heat.locator(".ytick text").all()]
+    assert sorted(int(t) for t in ticks) == list(range(1, rows + 1)), ticks  # counted from 1, none past the image
 
 
 @pytest.mark.parametrize("width", WIDTHS)
