@@ -1,5 +1,6 @@
 """Demo traffic: seeded for every tabular model through the real endpoints and a real sink, drift on the last day
-for one chosen by schema, tagged demo and removed exactly by ``clear-demo``; seeded once per home."""
+for one chosen by schema, tagged demo and removed exactly by ``clear-demo``; seeded once per home; the drift going
+on live (drifted calls now, tagged demo)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from logsink.demo import DEMO_TAG, MARKER, clear_demo, plan_demo, seed_demo, seed_once_in_background
+from logsink.demo import DEMO_TAG, MARKER, clear_demo, drift_live, plan_demo, seed_demo, seed_once_in_background
 from logsink.simulate import simulate
 from mds_client import MDSClient, load_catalog, read_reference
 from workbench.monitor.drift import detect_drift
@@ -80,3 +81,27 @@ def test_seeding_starts_once_per_home(tmp_path, catalog_path):
     assert first is not None and (tmp_path / MARKER).exists()
     first.wait(120)  # the catalog does not exist: the process says so and exits
     assert seed_once_in_background(tmp_path, catalog_path) is None
+
+
+def test_the_drifting_model_gets_drifted_calls_now_tagged_demo(demo_sink, catalog_path):
+    client = MDSClient()
+    plan = plan_demo(load_catalog(catalog_path), client)
+    assert plan.drift is not None
+    started = datetime.now(UTC)
+    name, result = drift_live(catalog_path, sink_url=demo_sink.url, minutes=0.05, rate=10, client=client)
+    assert name == plan.drift[0] and result.calls == 30 and result.drifted_rows == 30 and result.failed_calls == 0
+
+    engine = demo_sink.engine()
+    calls = [c for c in window_calls(engine, name, started - timedelta(seconds=1), datetime.now(UTC) + timedelta(
+        seconds=1), include_workbench=False) if c.inputs]
+    assert len(calls) == 30
+    with engine.connect() as connection:
+        tags = connection.execute(R.__table__.select().with_only_columns(R.tag).where(
+            R.model == name, R.event_ts >= started.timestamp())).scalars()
+        assert set(tags) == {DEMO_TAG}
+    ref = next(r for r, _s in plan.models if r.name == name)
+    feature = plan.drift[1].feature
+    reference = read_reference(ref.reference_data)[feature]
+    now = pd.DataFrame([c.inputs for c in calls])[feature]
+    assert now.mean() > reference.mean() + 1.5 * reference.std()  # shifted 2.5 standard deviations
+    client.close()
