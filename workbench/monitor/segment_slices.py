@@ -184,12 +184,10 @@ def _codes(column: pd.Series, conditions: list[Condition], numeric: bool) -> np.
         return codes
     lookup = {c.value: k for k, c in enumerate(conditions) if c.value is not None}
     index, labels = _factorized(column)
-    per_label = np.array([lookup.get(label, -1) for label in labels] + [-1], dtype=np.int64)  # [-1]: missing
-    codes[:] = per_label[index]
     missing = [k for k, c in enumerate(conditions) if c.missing]
-    if missing:
-        codes[column.isna().to_numpy()] = missing[0]
-    return codes
+    # the last entry is what index -1 (a missing value) reads
+    per_label = np.array([lookup.get(label, -1) for label in labels] + [missing[0] if missing else -1], dtype=np.int64)
+    return per_label[index]
 
 
 def _top_labels(column: pd.Series) -> list[str]:
@@ -246,7 +244,7 @@ def cell_counts(features: list[SlicedFeature], *, ref: bool = False, rows: np.nd
     codes = []
     for f in features:
         c = f.ref_codes if ref else f.codes
-        codes.append(((c if rows is None else c[rows]) + 1).astype(np.intp))
+        codes.append(((c if rows is None else c[rows]) + 1).astype(np.int16))  # a pair's code fits: at most 22 x 22
     w = None if weights is None else (weights if rows is None else weights[rows])
     sizes = [len(f.conditions) + 1 for f in features]
     for i in range(len(features)):
