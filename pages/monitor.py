@@ -53,8 +53,8 @@ if live:
     follow_box.caption(md("Following a live simulation of {}", ref.name))
 last_call = glue.last_call(ref.name)
 try:
-    found = None if schema.tensor_feature is not None else segments.segments_report(
-        resources.settings().database_url, ref.name, period.key, last_call, tuple(schema.names), reference)
+    found = None if schema.tensor_feature is not None else segments.report_of(
+        ref.name, period.key, last_call, tuple(schema.names), reference)
     segment = segments.choose_segment(segments.found_labels(found), key="monitor.segment", everything="All calls")
     tl = glue.timeline(resources.settings().database_url, ref.name, source, period.key, last_call, schema, reference,
                        segment.label if segment else None)
