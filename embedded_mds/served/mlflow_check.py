@@ -1,6 +1,6 @@
 """Load an MLflow model folder and have it answer, inside MLflow's own environment (.venvs/mlflow).
 
-    python -m embedded_mds.served.mlflow_check FOLDER [REFERENCE.csv] [--rows N]
+    python -m embedded_mds.served.mlflow_check FOLDER [REFERENCE.csv] [--rows N] [--nice N]
 
 The app's environment has no MLflow, so ``mds publish`` checks a model folder through this entry point before
 anything is registered. It loads the folder with ``mlflow.pyfunc.load_model`` and predicts the first rows of
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from typing import Any
 
@@ -32,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder")
     parser.add_argument("reference", nargs="?")
     parser.add_argument("--rows", type=int, default=200)
+    parser.add_argument("--nice", type=int, default=0, help="lower this process's CPU priority by N first")
     args = parser.parse_args(argv)
+    if args.nice:
+        os.nice(args.nice)
     with contextlib.redirect_stdout(sys.stderr):  # MLflow's own prints must not mix with the answer
         result = check(args.folder, args.reference, args.rows)
     print(json.dumps(result, default=str))

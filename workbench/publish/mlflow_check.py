@@ -1,7 +1,10 @@
-"""An MLflow model folder loaded and tried before anything is published, in MLflow's own environment.
+"""An MLflow model folder loaded and tried before anything is published, where it will be served.
 
 The app's environment has no MLflow: ``check_folder`` writes the folder (and the reference rows) to a temporary
-directory and runs ``embedded_mds.served.mlflow_check`` with .venvs/mlflow's python, within ``CHECK_TIMEOUT_S``. The
+directory and runs ``embedded_mds.served.mlflow_check`` with the model server's python (.venvs/mlserver, with
+mlserver-mlflow and the same MLflow as .venvs/mlflow), within ``CHECK_TIMEOUT_S``. Only there does a check prove the
+version loads when served: the two environments differ (numpy 1.26 beside MLServer, 2.x beside MLflow's server),
+and a custom pyfunc pickled with numpy 2 arrays loads in one and not the other. The
 folder must load with ``mlflow.pyfunc.load_model`` and answer its reference rows, else its input example; what it
 answered decides the outputs the form shows (``output_entries``).
 """
@@ -17,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from embedded_mds.mlflow_server import mlflow_python
+from embedded_mds.layout import mlserver_python
 from embedded_mds.model_schema import classifier_outputs
 from embedded_mds.server_specs import server_env
 from workbench.publish.errors import PublishError
@@ -27,10 +30,20 @@ from workbench.publish.model_file import CHECK_ROWS
 CHECK_TIMEOUT_S = 180.0
 """Loading MLflow takes about 5 s here; a model may take longer to load, never minutes."""
 CHECK_MODULE = "embedded_mds.served.mlflow_check"
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+"""The check answers a few hundred rows: one BLAS/OpenMP thread is enough, and leaves the other core to the models
+that are answering meanwhile."""
+CHECK_NICENESS = 10
+"""The check's CPU priority below the model server's (importing MLflow alone is seconds of CPU): the models that
+answer meanwhile keep their share of the cores (bench/publish_first_answer.py measures it)."""
 STAGES = {"load": "could not be loaded with mlflow.pyfunc.load_model",
           "reference": "could not read its reference rows",
           "predict": "failed on its {source}"}
 SOURCES = {"reference": "reference rows", "input_example": "input example"}
+NUMPY_2 = "numpy._core"
+"""What an unpickling error names when the pickle was written by numpy 2 and is read by numpy 1.x."""
+NUMPY_HINT = ("It was pickled with numpy 2, and the model server has numpy 1.26: save it where numpy<2, or keep "
+              "arrays out of the pickled model (load them from an artifact in load_context).")
 
 
 @dataclass(frozen=True)
@@ -55,21 +68,21 @@ class CheckedFolder:
 def check_folder(folder: MlflowFolder, reference: pd.DataFrame | None, *, python: Path | None = None,
                  timeout: float = CHECK_TIMEOUT_S) -> CheckedFolder:
     """Load ``folder`` with MLflow and have it answer; a ``PublishError`` with the model's own error otherwise."""
-    python = python or mlflow_python()
+    python = python or mlserver_python()
     if not python.exists():
-        raise PublishError(f"MLflow's environment is missing ({python}), so {folder.source} cannot be checked.",
-                           hint="Create it with 'make setup' (requirements-mlflow.txt).")
+        raise PublishError(f"The model server's environment is missing ({python}), so {folder.source} cannot be "
+                           "checked.", hint="Create it with 'make setup'.")
     with tempfile.TemporaryDirectory(prefix="mds-mlflow-check-") as scratch:
         root = Path(scratch) / "model"
         for relative, data in folder.files.items():
             (root / relative).parent.mkdir(parents=True, exist_ok=True)
             (root / relative).write_bytes(data)
-        argv = [str(python), "-m", CHECK_MODULE, str(root), "--rows", str(CHECK_ROWS)]
+        argv = [str(python), "-m", CHECK_MODULE, str(root), "--rows", str(CHECK_ROWS), "--nice", str(CHECK_NICENESS)]
         if reference is not None:
             reference.head(CHECK_ROWS).to_csv(Path(scratch) / "reference.csv", index=False)
             argv.insert(4, str(Path(scratch) / "reference.csv"))
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=server_env(),
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env={**server_env(), **ONE_THREAD},
                                   cwd=scratch, check=False)
         except subprocess.TimeoutExpired:
             raise PublishError(f"{folder.source} did not load and answer within {timeout:.0f} s.",
@@ -77,15 +90,18 @@ def check_folder(folder: MlflowFolder, reference: pd.DataFrame | None, *, python
     result = _last_json(done.stdout)
     if result is None:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise PublishError(f"{folder.source} could not be checked in MLflow's environment (exit {done.returncode}): "
-                           f"{' '.join(tail) or 'no output'}", hint="Its MLflow environment may be broken: 'make setup'.")
+        raise PublishError(f"{folder.source} could not be checked in the model server's environment "
+                           f"(exit {done.returncode}): {' '.join(tail) or 'no output'}",
+                           hint="The model server's environment may be broken: 'make setup'.")
     if not result.get("ok"):
         error = result.get("error") or {}
         stage = STAGES.get(str(result.get("stage")), "failed").format(
             source=SOURCES["reference" if reference is not None else "input_example"])
-        raise PublishError(f"{folder.source} {stage}: {error.get('type', 'Error')}: {error.get('message', '')}",
-                           hint="Check that it loads and predicts with mlflow.pyfunc.load_model(path).predict(rows)"
-                                + (" on these reference rows." if reference is not None else "."))
+        message = str(error.get("message", ""))
+        hint = NUMPY_HINT if NUMPY_2 in message else \
+            ("Check that it loads and predicts with mlflow.pyfunc.load_model(path).predict(rows)"
+             + (" on these reference rows." if reference is not None else "."))
+        raise PublishError(f"{folder.source} {stage}: {error.get('type', 'Error')}: {message}", hint=hint)
     return CheckedFolder(loader=str(result.get("loader") or ""), model=str(result.get("model") or ""),
                          classes=tuple(result.get("classes") or ()), rows=int(result.get("rows") or 0),
                          source=result.get("source"), predictions=result.get("predictions"),

@@ -3,7 +3,7 @@ serving, ready.
 
 1. ``mlflow_folder`` reads the folder (a .zip of it) and makes the form's inputs from its signature, the reference
    rows (categories, ranges) and its input example (defaults, sample rows); ``mlflow_check`` loads it with
-   ``mlflow.pyfunc.load_model`` in MLflow's environment and has it answer its reference rows, else its input example;
+   ``mlflow.pyfunc.load_model`` in the model server's environment and has it answer its reference rows, else its input example;
 2. the registry gets a new version: a run by the publisher holding the folder's files unchanged under ``model/``,
    the reference rows (when given) and the card;
 3. the version folder on the embedded MDS holds the same files under ``model/`` and a model-settings.json for
@@ -105,7 +105,7 @@ def _checked_sentence(kind: str, checked: CheckedFolder, inputs: ModelSchema) ->
         what = "reference rows" if checked.source == "reference" else "rows of its input example"
         answers = f"{len(checked.classes)} classes" if checked.classes else \
             "values" if str(checked.output.get("dtype", "")).startswith("float") else "answers"
-        tried = f"answered {checked.rows} {what} in MLflow's environment ({answers})"
+        tried = f"answered {checked.rows} {what} in the model server's environment ({answers})"
     origin = {"mlflow-signature": "from its signature", "reference-data": "from the reference rows",
               "input-example": "from its input example"}.get(inputs.source, "")
     return f"{kind} {tried}; {len(inputs.features)} inputs {origin}".rstrip()

@@ -88,6 +88,17 @@ class BiasedModel(ShelfModel):
         return np.full(len(model_input), self.classes_[-1])
 
 
+class WeightedModel(mlflow.pyfunc.PythonModel):
+    """Carries a numpy array in its pickle: written here with numpy 2, which the model server's numpy 1.26 cannot
+    read."""
+
+    def __init__(self):
+        self.weights = np.array([0.5, -0.1])
+
+    def predict(self, context, model_input, params=None):
+        return model_input[["rainfall_mm", "age_years"]].to_numpy() @ self.weights
+
+
 class CutoffModel(mlflow.pyfunc.PythonModel):
     """Grades by a score against a cutoff its caller may move (signature params: a double and a string)."""
 
@@ -125,6 +136,8 @@ def main(out: Path) -> None:
                                  pip_requirements=REQUIREMENTS)
     mlflow.pyfunc.save_model(out / "cutoff", python_model=CutoffModel(), input_example=(frame.head(2), CUTOFF_PARAMS),
                              signature=infer_signature(frame, CutoffModel().predict(None, frame), params=CUTOFF_PARAMS),
+                             pip_requirements=REQUIREMENTS)
+    mlflow.pyfunc.save_model(out / "weighted", python_model=WeightedModel(), input_example=frame.head(2),
                              pip_requirements=REQUIREMENTS)
     frame.to_csv(out / "reference.csv", index=False)
     rows.to_csv(out / "rows.csv", index=False)

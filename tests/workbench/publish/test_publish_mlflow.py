@@ -214,6 +214,19 @@ def test_a_pyfunc_that_fails_on_its_input_example_is_refused_with_its_error(case
     assert not (publish_server.home / "models" / "ml-broken").exists()
 
 
+def test_a_pyfunc_the_model_server_cannot_unpickle_is_refused_before_it_is_registered(cases, publish_server, registry,
+                                                                                     client):
+    """Checked where it will be served: a pickle of numpy 2 arrays (MLflow's environment) fails on the server's
+    numpy 1.26, so it is refused with why, not registered and then left unserved."""
+    with pytest.raises(PublishError, match=r"weighted\.zip could not be loaded with mlflow\.pyfunc\.load_model: "
+                                           r"ModuleNotFoundError: No module named 'numpy\._core") as refused:
+        publish(request(cases, "weighted", "ml-weighted"), registry=registry, target=publish_server.target,
+                user="cy", transport=client.transport)
+    assert "pickled with numpy 2" in refused.value.hint
+    assert registry.model("ml-weighted") is None
+    assert not (publish_server.home / "models" / "ml-weighted").exists()
+
+
 def test_a_folder_or_zip_without_mlmodel_is_refused_with_what_it_lacks(cases, publish_server, registry, client,
                                                                        tmp_path, capsys):
     (tmp_path / "trained").mkdir()
