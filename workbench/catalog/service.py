@@ -154,6 +154,8 @@ def schema_table(schema: ModelSchema) -> pd.DataFrame:
             allowed = f"{low} to {high}".strip() if f.bounds_declared else f"any (seen {low} to {high})"
         else:
             allowed = ""
+        if not f.required:  # an optional column (MLflow's required: false): the form may leave it empty
+            allowed = f"{allowed}; may be empty" if allowed else "may be empty"
         rows.append({"feature": f.name, "kind": str(f.kind), "allowed": allowed, "unit": f.unit, "description": f.description})
     return pd.DataFrame(rows, columns=["feature", "kind", "allowed", "unit", "description"])
 

@@ -27,7 +27,7 @@ from mds_client.registry import MlflowRegistry
 from mds_client.schema import FeatureKind
 from tests.publish_fixture import PublishServer
 from workbench.catalog.registry_link import link_registry, registry_facts
-from workbench.catalog.service import offline_schema, schema_origin
+from workbench.catalog.service import offline_schema, schema_origin, schema_table
 from workbench.predict.service import typical_values
 
 pytestmark = pytest.mark.server
@@ -89,6 +89,8 @@ def test_a_hand_registered_models_form_card_and_answers_come_from_the_registry(r
     kinds = {f.name: (f.kind, f.required) for f in schema.features}
     assert kinds == {"cultivar": (FeatureKind.TEXT, True), "tree_age": (FeatureKind.INTEGER, True),
                      "rain_mm": (FeatureKind.NUMBER, True), "soil_ph": (FeatureKind.NUMBER, False)}
+    allowed = schema_table(schema).set_index("feature")["allowed"]
+    assert allowed["soil_ph"] == "may be empty" and allowed["rain_mm"] == ""  # on the card and the Publish page
     example = facts_written["example"]
     assert {f.name: f.default for f in schema.features} == pytest.approx(example)
     assert typical_values(schema, None) == pytest.approx(example)  # what Predict's form starts from
