@@ -77,7 +77,8 @@ def image_figure(explanation: Explanation) -> go.Figure:
                                 # under the image, not beside it: beside, it took half of the answer's column at 1024 px
                                 zmin=-bound, zmax=bound, colorbar={"title": {"text": "Drop in probability",
                                                                               "side": "top"},
-                                                                    "orientation": "h", "y": -0.3, "thickness": 12},
+                                                                    "orientation": "h", "y": -0.42, "yanchor": "top",
+                                                                    "thickness": 12},
                                 hovertemplate="row %{y}, col %{x}: %{z:+.3f}<extra></extra>"))
     tick = 1 if max(rows, cols) <= 16 else None
     figure.update_layout(title={"text": "Where the model looks", "font": {"size": 14}}, height=420,
@@ -85,7 +86,7 @@ def image_figure(explanation: Explanation) -> go.Figure:
                                 "dtick": tick, "showgrid": False, "zeroline": False},
                          xaxis={"range": [0.5, cols + 0.5], "constrain": "domain", "title": "column", "dtick": tick,
                                 "showgrid": False, "zeroline": False},
-                         margin={"l": 10, "r": 10, "t": 50, "b": 40})
+                         margin={"l": 10, "r": 10, "t": 50, "b": 110})  # room for the colour bar under the axis
     return figure
 
 
