@@ -58,8 +58,11 @@ BAD_CELLS_SHOWN = 200
 def render_file_preview(preview: FilePreview, *, key: str) -> None:
     """The file's first rows with the cells the model would refuse marked, then every bad cell with its reason."""
     st.markdown("**The file before scoring**")
-    if preview.numbers.note:
-        (st.warning if preview.numbers.ambiguous else st.caption)(md_escape(preview.numbers.note))
+    if preview.numbers.ambiguous:
+        st.warning(md("{} If the commas separate thousands, choose that under Numbers in this file.",
+                      preview.numbers.note), icon=":material/warning:")
+    elif preview.numbers.note:
+        st.caption(md_escape(preview.numbers.note))
     rows = f"the first {len(preview.head):,} rows" if len(preview.head) < preview.checked else "its rows"
     marks = "; bad cells in red" if preview.bad_cells else ""
     st.caption(md("{} Below, {}{}.", preview.counts_words(), rows, marks))

@@ -198,8 +198,7 @@ def sniff_numbers(path: Path | str, sep: str | None = None) -> NumberReading:
     if either is not None:
         return READINGS["comma"].explained(
             f"'{either}' could be {_as_number(either, ',', None)} or {_as_number(either, '.', ',')}: it was read with "
-            "a decimal comma, as files separated by semicolons write numbers. Choose the other reading if the "
-            "commas separate thousands.", ambiguous=True)
+            "a decimal comma, as files not separated by commas write numbers.", ambiguous=True)
     return READINGS["point"]
 
 

@@ -76,7 +76,8 @@ def test_a_semicolon_file_with_decimal_commas_is_read_and_said(batch_page):
 def test_thousands_that_read_two_ways_are_said_and_can_be_chosen(batch_page):
     text = "income eur;age;housing\n1,234;23;own\n2,500;45;rent\n"
     at = upload(batch_page, "thousands.csv", text)
-    assert any("'1,234' could be 1.234 or 1234" in w.value.replace("\\", "") for w in at.warning)
+    warned = " ".join(w.value.replace("\\", "") for w in at.warning)
+    assert "'1,234' could be 1.234 or 1234" in warned and "choose that under Numbers in this file" in warned
     assert head_of(at)["income eur"].tolist() == [1.234, 2.5]
     choice = next(s for s in at.selectbox if s.label == "Numbers in this file")
     assert choice.value == "comma"

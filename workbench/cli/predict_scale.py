@@ -12,10 +12,12 @@ any output ``batch_output`` knows (a file, a folder of partitions with Dask, or 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from mds_client import MDSClient, ModelRef, ModelSchema
+from mds_client.batch.inputs import sniff_numbers
 from mds_client.batch.output import is_database_url
 from mds_client.batch.scorer import BatchResult, ProgressCallback, RowsCallback, score_file
 from mds_client.errors import InputError
@@ -60,5 +62,19 @@ def run_predict(
         return score_with_dask(args.input, ref, schema, output, address=args.dask, n_workers=args.dask_workers,
                                batch_size=args.batch_size, workers=args.workers, resume=args.resume, progress=progress,
                                row_log=row_log)
+    note = number_note(args.input)
+    if note:
+        print(f"mds: {note}", file=sys.stderr)
     return score_file(client, ref, schema, args.input, output, batch_size=args.batch_size, workers=args.workers,
                       resume=args.resume, progress=progress, on_rows=on_rows)
+
+
+def number_note(source: str | Path) -> str:
+    """How a text file's numbers are read, when that needed deciding (decimal commas, thousands), else ""."""
+    path = Path(source)
+    if not path.is_file():
+        return ""
+    reading = sniff_numbers(path)
+    if reading.ambiguous:
+        return reading.note + " Save the file with decimal points to have the commas read as thousands."
+    return reading.note

@@ -13,6 +13,7 @@ from mds_client.batch.inputs import READINGS, read_chunks, sniff_numbers
 from mds_client.schema.model import Feature
 from workbench.batch.preview import BAD_ROWS_WORDS, preview_file, reading_of
 from workbench.batch.service import BatchService
+from workbench.cli.predict_scale import number_note
 from workbench.store import open_store
 
 SCHEMA = ModelSchema((Feature("income eur", FeatureKind.NUMBER), Feature("age", FeatureKind.INTEGER),
@@ -91,3 +92,14 @@ def test_the_job_reads_the_reading_a_person_chose(tmp_path):
             service.cancel(job.id)
             service.wait(job.id, timeout=5)  # a job against a dead port retries; cancelled, it stops after the call
         client.close()
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("a;b\n1,234;x\n", "Save the file with decimal points"),
+    ("a;b\n13,5;x\n", "decimal comma ('13,5' is 13.5)"),
+    ("a,b\n13.5,x\n", ""),
+])
+def test_mds_predict_says_how_it_read_the_numbers(tmp_path, text, said):
+    note = number_note(_file(tmp_path, text))
+    assert (said in note) if said else note == ""
+    assert number_note("postgresql://u@h/db::t") == ""  # not a file: nothing to sniff
