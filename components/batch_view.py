@@ -63,7 +63,7 @@ def render_file_preview(preview: FilePreview, *, key: str) -> None:
                       preview.numbers.note), icon=":material/warning:")
     elif preview.numbers.note:
         st.caption(md_escape(preview.numbers.note))
-    rows = f"the first {len(preview.head):,} rows" if len(preview.head) < preview.checked else "its rows"
+    rows = f"the first {len(preview.head):,} rows" if len(preview.head) < preview.checked else "every row"
     marks = "; bad cells in red" if preview.bad_cells else ""
     st.caption(md("{} Below, {}{}.", preview.counts_words(), rows, marks))
     head = preview.head.reset_index(drop=True)
