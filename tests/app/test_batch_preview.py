@@ -85,3 +85,14 @@ def test_thousands_that_read_two_ways_are_said_and_can_be_chosen(batch_page):
     assert not at.exception
     assert head_of(at)["income eur"].tolist() == [1234, 2500]
     assert "Numbers are read as chosen: 1,234 is a thousand and more" in texts(at)
+
+
+def test_hostile_cells_are_listed_as_text(batch_page):
+    hostile = ['<img src=x onerror="window.__pwned=1">', "**bold** [x](javascript:1)", "a\x07b"]
+    rows = ["income eur;age;housing"] + [f"{v};30;own" for v in hostile] + ["1200,5;31;own"]
+    at = upload(batch_page, "hostile.csv", "\n".join(rows) + "\n")
+    assert "Checked all 4 rows: 1 fits the model's inputs, 3 have bad cells." in texts(at)
+    cells = next(t for t in shown_tables(at) if "reason" in t.columns)
+    assert list(cells["row"].astype(str)) == ["1", "2", "3"]
+    assert cells["value"].iloc[0] == hostile[0] and cells["value"].iloc[1] == hostile[1]
+    assert not [m for m in at.markdown if m.allow_html]

@@ -47,7 +47,7 @@ class FilePreview:
             else f"all {self.checked:,} rows" if self.checked != 1 else "the only row"
         if not self.bad:
             return f"Checked {of}: every one fits the model's inputs."
-        return (f"Checked {of}: {self.good:,} fit the model's inputs, {self.bad:,} "
+        return (f"Checked {of}: {self.good:,} {'fits' if self.good == 1 else 'fit'} the model's inputs, {self.bad:,} "
                 f"{'has' if self.bad == 1 else 'have'} bad cells.")
 
 
