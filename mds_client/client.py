@@ -36,6 +36,7 @@ from mds_client.transport.grpc_v2 import GrpcTransport
 from mds_client.transport.sessions import NO_RETRY, Response, Timeout, Transport
 from mds_client.transport.tracing import HEADER as TRACE_HEADER
 from mds_client.transport.tracing import new_traceparent
+from mds_client.triton_config import model_config, with_model_config
 
 
 class MDSClient:
@@ -105,7 +106,11 @@ class MDSClient:
             reference = read_reference(ref.reference_data)
         if reference is not None:
             candidates.append(from_reference(reference))
-        return resolve(candidates, server_outputs)
+        schema = resolve(candidates, server_outputs)
+        if isinstance(metadata, dict) and metadata.get("platform") and ref.protocol == "v2":
+            # Triton names a platform; its configuration (not its metadata) says which output has a label file.
+            schema = with_model_config(schema, model_config(self, ref))
+        return schema
 
     def server_info(self, ref: ModelRef, *, timeout: Timeout | None = None) -> ServerInfo:
         """Which V2 server serves ``ref``: its ``GET /v2`` (name, version, extensions). A Seldon v1 model, or a
