@@ -18,8 +18,8 @@ PARAMS = params_from_metadata(SPECS)
 
 
 def test_the_metadatas_params_are_read_in_order_with_their_types_defaults_and_shapes():
-    assert PARAMS == (Param("cutoff", "double", 7.0), Param("top_k", "long", 3), Param("strict", "boolean", True),
-                      Param("unit", "string", "mm"), Param("weights", "float", [1.0], (-1,)))
+    assert (Param("cutoff", "double", 7.0), Param("top_k", "long", 3), Param("strict", "boolean", True),
+                      Param("unit", "string", "mm"), Param("weights", "float", [1.0], (-1,))) == PARAMS
     assert not PARAMS[-1].is_scalar
 
 
