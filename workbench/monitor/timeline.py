@@ -31,6 +31,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from mds_client import ModelSchema
+from workbench.store.batch_traffic import with_batch_span
 from workbench.store.request_log import as_time
 from workbench.store.traffic import WORKBENCH, time_span
 from workbench.store.traffic_windows import WindowStats, window_sample, window_stats
@@ -152,7 +153,10 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
     period = PERIODS[period] if isinstance(period, str) else period
     now = now or datetime.now(UTC)
     sources = SOURCES[source]
+    batches = sources is None  # batch-logged rows are every caller's traffic, not the workbench's own calls
     first, last = span or time_span(engine, model)
+    if batches:
+        first, last = with_batch_span(engine, model, (first, last))
     if first is None or last is None:
         return _empty(inputs, detector.threshold, period, now)
     start, end = period_span(period, first, last, now)
@@ -160,7 +164,7 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
 
     def calls_in(plan: WindowPlan) -> list[int]:  # a rollup query per width tried: a few thousand rows each
         counted[plan] = window_stats(engine, model, plan.start, plan.width.total_seconds(), plan.count,
-                                     sources=sources)
+                                     sources=sources, include_batch=batches)
         return [stat.calls for stat in counted[plan]]
 
     plan, widened = fit_windows(start, end, calls_in, wanted=2 * MIN_ROWS, at_least=MIN_ROWS,
@@ -173,7 +177,7 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
     rows, p_columns, matrices, parts, to_score = [], {}, {}, [], []
     for k, stat in enumerate(stats):
         w_start, w_end = plan.bounds(k)
-        row = {"window": w_start, "label": plan.label(w_start), "calls": stat.calls, "errors": stat.errors,
+        row = {"window": w_start, "label": plan.label(w_start), "calls": stat.calls, "batch_rows": stat.batch_rows, "errors": stat.errors,
                "error_rate": stat.errors / stat.calls if stat.calls else np.nan,
                "mean_latency_ms": stat.mean_latency_ms, "sampled_rows": 0, "answered_rows": 0, "scored_rows": 0,
                "tested_rows": 0,
@@ -184,7 +188,7 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
             continue
         sample = window_sample(engine, model, w_start, w_end, total=stat.calls, sources=sources,
                                limit=_read_limit(stat.calls, total, sample_limit, scored_limit),
-                               include_workbench=stat.workbench_calls > 0)
+                               include_workbench=stat.workbench_calls > 0, include_batch=stat.batch_rows > 0)
         row["sampled_rows"] = len(sample)
         ok = [i for i, status in enumerate(sample.statuses) if status != "error"]
         if keep is not None and ok:
@@ -251,6 +255,8 @@ class TrafficSummary:
     """Calls per second over the last ``recent`` before the page read the log."""
     recent: timedelta | None
     """One window's width: the last 5 minutes of the last hour, the last 12 hours of three days."""
+    batch_rows: int = 0
+    """Of ``calls``, rows scored in batches (the batch log) that no logger reported."""
 
 
 def traffic_summary(timeline: Timeline) -> TrafficSummary:
@@ -258,11 +264,14 @@ def traffic_summary(timeline: Timeline) -> TrafficSummary:
     period: three days of 500 calls read 0.002 calls/s while a simulation sends 10 a second)."""
     w = timeline.windows
     calls, errors = int(w["calls"].sum()), int(w["errors"].sum())
-    timed = w[w["mean_latency_ms"].notna() & (w["calls"] > 0)]
-    latency = float((timed["mean_latency_ms"] * timed["calls"]).sum() / timed["calls"].sum()) if len(timed) else None
+    batch = int(w["batch_rows"].sum()) if "batch_rows" in w else 0
+    called = w["calls"] - w["batch_rows"] if "batch_rows" in w else w["calls"]  # batch rows have no latency
+    timed = w["mean_latency_ms"].notna() & (called > 0)
+    latency = (float((w["mean_latency_ms"][timed] * called[timed]).sum() / called[timed].sum())
+               if timed.any() else None)
     width = timeline.plan.width if timeline.plan is not None else None
     rate = timeline.recent_calls / width.total_seconds() if width else None
-    return TrafficSummary(calls, errors, latency, rate, width)
+    return TrafficSummary(calls, errors, latency, rate, width, batch)
 
 
 def ranked_features(timeline: Timeline) -> list[str]:

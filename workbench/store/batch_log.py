@@ -12,10 +12,12 @@ counts, file; ``batch_log_request``: which request ids scored it) in one transac
     prediction_for(engine, located)                        the prediction row feedback needs, made lazily
     prediction_of_job_row(engine, job_id, row)             the same for a job's row
 
-Monitor reads batch traffic with ``batch_logged_rows``: it yields one dict per row (the features
-under their names, ``prediction``, ``p(<class>)``, ``request_id``, ``error``, ``row``, and
-``created``, the time its chunk was logged), oldest chunk first, a chunk file at a time, so a
-window of a million rows never sits in memory at once. Single calls stay in ``prediction``.
+Monitor counts and samples batch traffic through ``batch_traffic`` (counts from this index,
+every n-th row of these files, each row once beside the request log). ``batch_logged_rows``
+yields one dict per row (the features under their names, ``prediction``, ``p(<class>)``,
+``request_id``, ``error``, ``row``, and ``created``, the time its chunk was logged), oldest chunk
+first, a chunk file at a time, so a window of a million rows never sits in memory at once.
+Single calls stay in ``prediction``.
 
 A ``prediction`` row exists for a batch row only once someone gives feedback on it: feedback
 and its outbox reference a prediction id, and making 100,000 of them per job was the cost.

@@ -19,12 +19,14 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Float, Text, case, cast, func, select, type_coerce
+from sqlalchemy import Engine, Float, Text, and_, case, cast, exists, func, select, type_coerce
 
+from workbench.store.batch_traffic import batch_window_counts, batch_window_rows
 from workbench.store.engine import session_scope
 from workbench.store.request_log import SAMPLE_KEYS, as_time, sample_key
-from workbench.store.tables import PredictionRow, RequestLogRow
-from workbench.store.traffic import WORKBENCH, _workbench_only
+from workbench.store.tables import BatchLogRequest, PredictionRow, RequestLogRow
+from workbench.store.traffic import WORKBENCH
+from workbench.store.traffic import _workbench_only as _not_logged
 from workbench.store.traffic_rollup import aligned, rollup_windows
 
 
@@ -36,6 +38,8 @@ class WindowStats:
     mean_latency_ms: float | None
     workbench_calls: int = 0
     """Of ``calls``, the workbench's own predictions no logger reported (none: its sample skips them)."""
+    batch_rows: int = 0
+    """Of ``calls``, rows scored in batches (the batch log) that no logger reported (``include_batch``)."""
 
 
 @dataclass(frozen=True)
@@ -98,13 +102,23 @@ def _log_part(model: str, t0: float, t1: float, sources: tuple[str, ...] | None)
     return query.where(log.source.in_(sources)) if sources else query
 
 
-def _workbench_part(model: str, t0: float, t1: float, dialect: str) -> Any:
+def _workbench_part(model: str, t0: float, t1: float, dialect: str, batch: bool = False) -> Any:
     pred = PredictionRow.__table__.c
-    ts, where = _workbench_only(model, dialect)
+    ts, where = _workbench_only(model, dialect, batch)
     # A batch row carries its whole call's latency; it says nothing about one call's speed.
     latency = func.nullif(pred.latency_ms * (pred.source != "batch"), 0)
     return select(ts.label("ts"), _is_error(pred.status).label("is_error"),
                   cast(latency, Float).label("latency_ms")).where(where, ts >= t0, ts < t1)
+
+
+def _workbench_only(model: str, dialect: str, batch: bool = False) -> tuple[Any, Any]:
+    """`traffic._workbench_only`; with ``batch`` (batch-logged rows counted from the batch log) without the
+    predictions made from batch-logged rows for feedback (``batch_log.prediction_for``): those rows are counted there."""
+    ts, where = _not_logged(model, dialect)
+    if batch:
+        pred, req = PredictionRow.__table__.c, BatchLogRequest.__table__.c
+        where = and_(where, ~exists().where(req.model == model, req.request_id == pred.request_id))
+    return ts, where
 
 
 def _wants_workbench(include_workbench: bool, sources: tuple[str, ...] | None) -> bool:
@@ -112,8 +126,11 @@ def _wants_workbench(include_workbench: bool, sources: tuple[str, ...] | None) -
 
 
 def window_stats(engine: Engine, model: str, start: datetime, width_seconds: float, n_windows: int, *,
-                 include_workbench: bool = True, sources: tuple[str, ...] | None = None) -> list[WindowStats]:
+                 include_workbench: bool = True, sources: tuple[str, ...] | None = None,
+                 include_batch: bool = False) -> list[WindowStats]:
     """Calls, errors and mean latency per window ``[start + k*width, start + (k+1)*width)``, zeros too.
+
+    ``include_batch`` (every source): the batch log's rows count too, once (`batch_traffic`).
 
     The log is read from the rollup, or (windows not made of its buckets) one range of its covering
     index per window (a ``GROUP BY`` over a computed bucket sorts a temporary B-tree: three times
@@ -145,26 +162,33 @@ def window_stats(engine: Engine, model: str, start: datetime, width_seconds: flo
             if n:
                 add(k, n, e, lat_sum, lat_n)
         if _wants_workbench(include_workbench, sources):
-            part = _workbench_part(model, t0, t0 + width_seconds * n_windows, engine.dialect.name).subquery("wb")
+            part = _workbench_part(model, t0, t0 + width_seconds * n_windows, engine.dialect.name,
+                                   include_batch and not sources).subquery("wb")
             bucket = func.floor((part.c.ts - t0) / width_seconds).label("bucket")
             for b, n, e, lat_sum, lat_n in session.execute(select(
                     bucket, func.count(), func.sum(cast(part.c.is_error, Float)), func.sum(part.c.latency_ms),
                     func.count(part.c.latency_ms)).group_by(bucket)):
                 add(int(b), n, e, lat_sum, lat_n)
                 own[int(b)] = own.get(int(b), 0) + int(n)
+    batch = batch_window_counts(engine, model, t0, width_seconds, n_windows) if include_batch and not sources else {}
+    for k, (n, e) in batch.items():
+        add(k, n, e, None, None)
     out = []
     for k in range(n_windows):
         n, e, lat_sum, lat_n = found.get(k, (0, 0, 0.0, 0))
         out.append(WindowStats(as_time(t0 + k * width_seconds), int(n), int(e),  # type: ignore[arg-type]
-                               lat_sum / lat_n if lat_n else None, own.get(k, 0)))
+                               lat_sum / lat_n if lat_n else None, own.get(k, 0), batch.get(k, (0, 0))[0]))
     return out
 
 
 def window_sample(engine: Engine, model: str, start: datetime, end: datetime, *, limit: int, total: int,
-                  include_workbench: bool = True, sources: tuple[str, ...] | None = None) -> WindowSample:
+                  include_workbench: bool = True, sources: tuple[str, ...] | None = None,
+                  include_batch: bool = False) -> WindowSample:
     """The rows of ``[start, end)`` (those with ``sample_key`` below k when ``total`` exceeds ``limit``), oldest first.
 
     ``total`` is the window's count from `window_stats` (the caller has it; counting again costs a scan).
+    ``include_batch`` (every source): every ``stride``-th batch-logged row no logger reported too, its
+    source ``"batch"`` (`batch_traffic`).
     The inputs are read as their stored text and parsed by one ``orjson.loads`` of them all: the JSON
     type's per-row decoding, and a Python object per row, were most of the read.
     """
@@ -187,7 +211,8 @@ def window_sample(engine: Engine, model: str, start: datetime, end: datetime, *,
         query = query.where(log.sample_key.in_(range(keys)))
     with session_scope(engine) as session:
         found = session.execute(query).all()
-        extra = (_workbench_rows(session, engine.dialect.name, model, t0, t1, stride)
+        extra = (_workbench_rows(session, engine.dialect.name, model, t0, t1, stride,
+                                 include_batch and not sources)
                  if _wants_workbench(include_workbench, sources) else [])
     if len(found) > limit:  # the draw came out above the limit: keep the smallest keys (still pseudo-random)
         found = sorted(found, key=lambda r: r[-1])[:limit]
@@ -196,6 +221,10 @@ def window_sample(engine: Engine, model: str, start: datetime, end: datetime, *,
     inputs = _decode_all(texts)
     latency = [None if r is None else (r - t) * 1000.0 for t, r in zip(ts, response, strict=True)]
     keys = [SAMPLE_KEYS - 1 if k is None else int(k) for k in keys]  # rows logged before keys existed: last
+    if include_batch and not sources:
+        for row in batch_window_rows(engine, model, t0, t1, stride):
+            for column, value in zip((ts, src, rid, inputs, label, conf, status, latency, keys), row, strict=True):
+                column.append(value)
     for row in extra:
         for column, value in zip((ts, src, rid, inputs, label, conf, status, latency, keys),
                                  (row.time.timestamp(), row.source, row.request_id, row.inputs, row.label,
@@ -229,9 +258,10 @@ def _decode_all(texts: list[Any]) -> list[Any]:
     return out
 
 
-def _workbench_rows(session: Any, dialect: str, model: str, t0: float, t1: float, stride: int) -> list[SampledRow]:
+def _workbench_rows(session: Any, dialect: str, model: str, t0: float, t1: float, stride: int,
+                    batch: bool = False) -> list[SampledRow]:
     pred = PredictionRow.__table__.c
-    ts, where = _workbench_only(model, dialect)
+    ts, where = _workbench_only(model, dialect, batch)
     query = select(pred.request_id, ts.label("ts"), pred.inputs, pred.outputs, pred.status, pred.latency_ms,
                    pred.source).where(where, ts >= t0, ts < t1)
     if stride > 1:

@@ -136,12 +136,22 @@ def headline_md(tl: Timeline) -> str:
     # "in 2 windows of a week", never "2 week windows" (read as two weeks wide)
     windows = f"one window of {plan.width_words}" if len(w) == 1 else f"{len(w):,} windows of {plan.width_words}"
     start, end = tl.span or (plan.start, plan.end)
-    text_md = md("{} {}, from {} to {} (UTC), in {}.", count(int(w["calls"].sum()), "call"), tl.period.words,
+    text_md = md("{} {}, from {} to {} (UTC), in {}.", calls_text(tl), tl.period.words,
                  when(start, SHORT_MINUTE), when(end, SHORT_MINUTE), windows)
     if tl.widened:
         text_md += md(" Windows are this wide because calls are sparse: a window needs {} to be tested.",
                       count(drift_service.MIN_ROWS, "call"))
     return text_md
+
+
+def calls_text(tl: Timeline) -> str:
+    """"1,234 calls", or with batch-logged rows "1,234 calls from the request log and 5,000 rows scored in
+    batches" (a batch row a logger also reported is counted once, as a call)."""
+    w = tl.windows
+    batch = int(w["batch_rows"].sum()) if "batch_rows" in w else 0
+    calls = int(w["calls"].sum()) - batch
+    return f"{count(calls, 'call')} from the request log and {count(batch, 'row')} scored in batches" if batch \
+        else count(calls, "call")
 
 
 def no_calls_md(model: str, tl: Timeline) -> str:
@@ -204,6 +214,8 @@ def traffic_metrics(tl: Timeline) -> list[tuple[str, str, str]]:
     page's first line, and the rate of the latest window rather than of the whole period."""
     summary, period = traffic_summary(tl), tl.period
     source = f"Request log: every caller's calls {period.words}, as of {when(tl.as_of, CLOCK_SECOND)} UTC."
+    if summary.batch_rows:
+        source = f"{calls_text(tl)} {period.words}, as of {when(tl.as_of, CLOCK_SECOND)} UTC (batch rows have no latency)."
     out = [(f"Calls {period.words}", f"{summary.calls:,}", source),
            ("Errors", f"{summary.errors:,}" + (f" ({summary.errors / summary.calls:.1%})" if summary.calls else ""),
             source)]
