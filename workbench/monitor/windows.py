@@ -166,6 +166,7 @@ def fit_windows(first: datetime, last: datetime, calls_in: Callable[[WindowPlan]
             # one window of this width holds every call: start it at the first call's 5 minutes, not at a whole
             # multiple of the width, or calls either side of midnight take a window of a week for 15 minutes
             plan = WindowPlan(_floor(first, SHORTEST), width, 1)
+            calls_in(plan)  # the caller reads its counts by plan: this one is counted too
             break
         plan = plan_windows(first, last, width=width)
         calls = calls_in(plan)

@@ -149,3 +149,20 @@ def test_calls_of_a_quarter_hour_are_never_one_window_of_a_week(end):
     assert widened and plan.count <= 2 and plan.width <= timedelta(minutes=30), plan
     assert min(calls) - plan.width < plan.start <= min(calls) and plan.end > max(calls)
     assert sum(counter(calls)(plan)) == 24
+
+
+@pytest.mark.parametrize("calls", [spread(24, NOW - timedelta(minutes=15), NOW),
+                                   spread(30, NOW - timedelta(days=20), NOW), HISTORY + BURST])
+def test_the_plan_returned_is_one_the_caller_was_asked_to_count(calls):
+    """The timeline reads each window's counts by the plan it was asked about: a plan made without asking
+    (the single window started at the first call) left Monitor with a KeyError on screen."""
+    asked: list[WindowPlan] = []
+    count = counter(calls)
+
+    def calls_in(plan: WindowPlan) -> list[int]:
+        asked.append(plan)
+        return count(plan)
+
+    start, end = period_span(PERIODS["all"], min(calls), max(calls), NOW)
+    plan, _ = fit_windows(start, end, calls_in, wanted=2 * MIN_ROWS, at_least=MIN_ROWS)
+    assert plan in asked
