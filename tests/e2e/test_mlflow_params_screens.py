@@ -64,6 +64,8 @@ def _predict(page: Page) -> str:
     page.locator(".st-key-predict-send button").click()
     headline = page.locator(".st-key-predict-result-headline")
     expect(headline).to_be_visible(timeout=60_000)
+    # the headline's box shows before its metrics are drawn into it: read it once the last of them is there
+    expect(headline).to_contain_text("Latency", timeout=60_000)
     settle(page, 60_000)
     return headline.inner_text()
 
