@@ -55,7 +55,7 @@ class KServeV1Codec:
         frame = wire_frame(frame, schema)
         if _all_numeric(frame):
             return {"instances": np.ascontiguousarray(frame.to_numpy(dtype=np.float64))}
-        return {"instances": frame.astype(object).where(frame.notna(), None).to_dict(orient="records")}
+        return {"instances": _records(frame)}
 
     def decode(self, body: Any, schema: ModelSchema, *, n_rows: int) -> Decoded:
         if not isinstance(body, dict) or "predictions" not in body:
@@ -97,6 +97,18 @@ def _array(values: list[Any]) -> np.ndarray:
         out = np.empty(len(values), dtype=object)
         out[:] = values
         return out
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One object per row, a missing value as null: what ``astype(object).where(notna, None).to_dict("records")``
+    gives, in one pass over the values (that chain cost 2-3 ms for a one-row call, most of the client's time)."""
+    columns = [str(c) for c in frame.columns]
+    values = frame.to_numpy(dtype=object)
+    return [{c: (None if _missing(v) else v) for c, v in zip(columns, row, strict=True)} for row in values]
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def _all_numeric(frame: pd.DataFrame) -> bool:

@@ -94,3 +94,17 @@ def test_round_trip_through_the_catalog_schema_never_changes_the_wire():
 def test_v1_paths(path, url):
     assert getattr(ModelRef("orchard", "kserve-v1", "http://kserve:8080/"), path) == url
     assert ModelRef("orchard", "kserve-v1", "http://kserve:8080").feedback_url is None
+
+
+def test_records_are_what_pandas_writes_for_every_column_kind():
+    """The one-pass records equal pandas' own chain (object cast, missing as None, records), type for type."""
+    from mds_client.codecs.kserve_v1 import _records
+
+    frame = pd.DataFrame({
+        "number": [1.5, np.nan, 2.0], "whole": [1, 2, 3], "small": pd.Series([3, 4, 5], dtype="uint8"),
+        "nullable": pd.array([1, None, 3], dtype="Int64"), "text": ["x", None, "z"], "flag": [True, False, True],
+        "when": pd.to_datetime(["2020-01-01", None, "2020-01-02"]), "mixed": ["a", 2, np.nan]})
+    expected = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    got = _records(frame)
+    assert got == expected
+    assert [[type(v) for v in row.values()] for row in got] == [[type(v) for v in row.values()] for row in expected]
