@@ -12,7 +12,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 # The machine's pip config lists local mirrors that lack most packages; their warnings are noise.
 FILTER := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: run test check setup lint bench models clean mds-up mds-down system-deps
+.PHONY: run test check setup lint bench models clean mds-up mds-down system-deps fuzz
 
 setup: $(VENVS)/app/.ok $(VENVS)/mlserver/.ok $(VENVS)/seldon/.ok $(VENVS)/mlflow/.ok $(VENVS)/triton/.ok $(VENVS)/kserve/.ok
 
@@ -87,6 +87,13 @@ test: setup
 check: setup
 	$(APP) -m ruff check .
 	$(APP) -m pytest -q $(XDIST) -m "not server and not e2e and not slow" --durations=10 $(PYTEST_ARGS)
+
+# New random examples for the fuzz tests (the suite runs a fixed set): ROUNDS runs of FUZZ_EXAMPLES each.
+ROUNDS ?= 5
+FUZZ_EXAMPLES ?= 500
+fuzz: setup
+	for i in $$(seq $(ROUNDS)); do MDS_FUZZ_RANDOM=1 MDS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(APP) -m pytest -q $(XDIST) tests/fuzz -p no:cacheprovider || exit 1; done
 
 lint: setup
 	$(APP) -m ruff check .

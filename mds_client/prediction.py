@@ -10,6 +10,8 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from mds_client.errors import InputError
+
 
 def jsonable(body: Any) -> Any:
     """A body as plain JSON types (numpy arrays become lists), exactly as it went on the wire."""
@@ -17,7 +19,12 @@ def jsonable(body: Any) -> Any:
 
 
 def dump_json(body: Any) -> bytes:
-    return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+    """A request body as JSON bytes; a value JSON cannot carry (a whole number over 64 bits) is an InputError."""
+    try:
+        return orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+    except orjson.JSONEncodeError as exc:
+        raise InputError(f"The request cannot be written as JSON: {exc} (JSON whole numbers stop at 64 bits); "
+                         "send a smaller number, or the value as text.") from None
 
 
 class _Probabilities:

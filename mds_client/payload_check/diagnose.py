@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from mds_client.codecs import codec_for
+from mds_client.errors import InputError
 from mds_client.payload_check.errors import PayloadTooLarge, PayloadUnreadable
 from mds_client.payload_check.read_kserve import SKELETON as KSERVE_SKELETON
 from mds_client.payload_check.read_kserve import cell_path as kserve_cell_path
@@ -233,11 +234,9 @@ def _closest(name: str, candidates: list[str]) -> str:
 
 def _encode(frame: pd.DataFrame, protocol: str, schema: ModelSchema) -> dict[str, Any] | None:
     try:
-        body = codec_for(protocol).encode(schema.coerce(frame), schema)
-    except (ValueError, TypeError, KeyError) as exc:  # rows the codec cannot write: said by the findings
-        del exc
+        return jsonable(codec_for(protocol).encode(schema.coerce(frame), schema))
+    except (ValueError, TypeError, KeyError, InputError):  # rows the codec cannot write: said by the findings
         return None
-    return jsonable(body)
 
 
 def example_payload(schema: ModelSchema, protocol: str, reference: pd.DataFrame | None = None) -> dict[str, Any]:

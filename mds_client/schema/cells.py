@@ -29,6 +29,8 @@ def suspect_rows(series: pd.Series, feature: Feature) -> Any:
             bad |= values < feature.hard_minimum
         if feature.hard_maximum is not None:
             bad |= values > feature.hard_maximum
+        if feature.wire_limits is not None:
+            bad |= outside_wire_screen(values, feature.wire_limits)
         if feature.kind == FeatureKind.INTEGER:
             bad |= np.mod(np.nan_to_num(values), 1) != 0
         return np.flatnonzero(bad)
@@ -37,6 +39,16 @@ def suspect_rows(series: pd.Series, feature: Feature) -> Any:
     if feature.kind == FeatureKind.TEXT and not feature.required:
         return []
     return range(len(series))
+
+
+def outside_wire_screen(values: np.ndarray, limits: tuple[int, int]) -> np.ndarray:
+    """Floats at or beyond an integer datatype's limits: a superset, each then checked exactly by
+    ``check_value`` (2**63 - 1 and 2**63 are the same float)."""
+    low, high = float(limits[0]), float(limits[1])
+    bad = (values < low) | (values > high)
+    if high != limits[1]:  # a 64-bit limit rounds up as a float: values that round onto it are checked too
+        bad |= values == high
+    return bad
 
 
 def check_value(feature: Feature, value: Any, *, column: str | None = None) -> str | None:
@@ -60,6 +72,9 @@ def check_value(feature: Feature, value: Any, *, column: str | None = None) -> s
             return f"{name}: {value!r} is not a finite number"
         if kind == FeatureKind.INTEGER and not float(number).is_integer():
             return f"{name}: {value!r} is not a whole number"
+        outside = _outside_wire(feature, value, number)
+        if outside:
+            return f"{name}: {outside}"
         if feature.hard_minimum is not None and number < feature.hard_minimum:
             return f"{name}: {value!r} is below the minimum {_fmt(feature.hard_minimum)}"
         if feature.hard_maximum is not None and number > feature.hard_maximum:
@@ -75,6 +90,23 @@ def check_value(feature: Feature, value: Any, *, column: str | None = None) -> s
             more = ", ..." if len(feature.categories) > 8 else ""
             return f"{name}: {value!r} is not one of {shown}{more}"
     return None
+
+
+def _outside_wire(feature: Feature, value: Any, number: float) -> str | None:
+    """A whole number the input's wire datatype cannot hold (300 for UINT8, 2**64 for INT64), compared exactly."""
+    limits = feature.wire_limits
+    if limits is None:
+        return None
+    if isinstance(value, (int, np.integer)):
+        whole = int(value)
+    elif number.is_integer():
+        whole = int(number)
+    else:
+        return None
+    low, high = limits
+    if low <= whole <= high:
+        return None
+    return f"{value!r} does not fit its input type {feature.wire_datatype} ({low} to {high})"
 
 
 def range_note(feature: Feature, value: Any, *, column: str | None = None) -> str | None:
@@ -156,8 +188,8 @@ def coerce_series(series: pd.Series, feature: Feature) -> pd.Series:
         return converted if converted.notna().sum() == series.notna().sum() else series
     if kind == FeatureKind.INTEGER:
         converted = pd.to_numeric(series, errors="coerce")
-        if converted.notna().all() and (converted % 1 == 0).all():
-            return converted.astype("int64")
+        if converted.notna().all() and (converted % 1 == 0).all() and (converted.abs() < 2.0**63).all():
+            return converted.astype("int64")  # beyond int64 it would wrap round: left as is, validate names it
         return series
     if kind == FeatureKind.BOOLEAN:
         values = [_to_bool(v) for v in series.tolist()]

@@ -33,6 +33,10 @@ DEFAULT_DATATYPE = {
 }
 
 
+_INT_BITS = {f"{'U' if not signed else ''}INT{width}": (signed, width)
+             for signed in (True, False) for width in (8, 16, 32, 64)}
+
+
 @dataclass(frozen=True)
 class Feature:
     name: str
@@ -66,6 +70,16 @@ class Feature:
     @property
     def wire_datatype(self) -> str:
         return self.datatype or DEFAULT_DATATYPE[self.kind]
+
+    @property
+    def wire_limits(self) -> tuple[int, int] | None:
+        """The whole numbers the wire datatype holds (INT8: -128 to 127, UINT64: 0 to 2**64-1); None when the
+        datatype is not an integer one. A value outside would be refused by the server, or wrapped round."""
+        bits = _INT_BITS.get(self.wire_datatype.upper())
+        if bits is None:
+            return None
+        signed, width = bits
+        return (-(2 ** (width - 1)), 2 ** (width - 1) - 1) if signed else (0, 2**width - 1)
 
     @property
     def missing_allowed(self) -> bool:

@@ -15,7 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mds_client.schema.cells import check_value, coerce_series, range_note, suspect_rows, typical_value
+from mds_client.schema.cells import (
+    check_value,
+    coerce_series,
+    outside_wire_screen,
+    range_note,
+    suspect_rows,
+    typical_value,
+)
 from mds_client.schema.features import DEFAULT_DATATYPE, TABULAR_KINDS, Feature, FeatureKind
 from mds_client.schema.params import Param
 
@@ -258,7 +265,7 @@ class ModelSchema:
 
     def _screen_numeric(self, frame: pd.DataFrame) -> dict[str, Any]:
         """Rows to check per numeric column, found for all numeric columns in one numpy pass."""
-        cols, lows, highs, whole = [], [], [], []
+        cols, lows, highs, whole, wired = [], [], [], [], []
         dtypes = dict(zip(frame.columns, frame.dtypes, strict=True))
         for f in self.features:
             if f.kind not in (FeatureKind.NUMBER, FeatureKind.INTEGER) or f.name not in dtypes:
@@ -269,6 +276,7 @@ class ModelSchema:
             lows.append(-np.inf if f.hard_minimum is None else f.hard_minimum)
             highs.append(np.inf if f.hard_maximum is None else f.hard_maximum)
             whole.append(f.kind == FeatureKind.INTEGER)
+            wired.append(f.wire_limits)
         if not cols:
             return {}
         values = np.column_stack([frame[c].to_numpy(dtype=float) for c in cols])
@@ -279,6 +287,9 @@ class ModelSchema:
             bad |= values > np.asarray(highs)
         if any(whole):
             bad |= (np.mod(np.nan_to_num(values), 1) != 0) & np.asarray(whole)
+        for j, limits in enumerate(wired):
+            if limits is not None:
+                bad[:, j] |= outside_wire_screen(values[:, j], limits)
         if not bad.any():
             return dict.fromkeys(cols, ())
         return {c: np.flatnonzero(bad[:, j]) for j, c in enumerate(cols)}

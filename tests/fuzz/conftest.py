@@ -6,6 +6,7 @@ too), within hypothesis's deadline, and allocate at most ``MEMORY_CAP`` bytes fo
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -14,8 +15,12 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+# The suite (and CI) runs the same examples every time, so a red run is reproducible and never luck;
+# `make fuzz` draws new ones (MDS_FUZZ_RANDOM=1, MDS_FUZZ_EXAMPLES) to look for what those miss.
+FUZZ_RANDOM = os.environ.get("MDS_FUZZ_RANDOM", "") == "1"
 settings.register_profile(
-    "fuzz", max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.too_slow], derandomize=False,
+    "fuzz", max_examples=int(os.environ.get("MDS_FUZZ_EXAMPLES", "100")), deadline=2000,
+    suppress_health_check=[HealthCheck.too_slow], derandomize=not FUZZ_RANDOM, database=None,
 )
 FUZZ = settings.get_profile("fuzz")
 MEMORY_CAP = 64 * 1024 * 1024

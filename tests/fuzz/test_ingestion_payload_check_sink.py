@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from logsink.errors import LogSinkError
@@ -68,6 +68,7 @@ SCHEMA = from_v2_metadata({"inputs": [
 @given(json_docs | st.fixed_dictionaries({"inputs": st.lists(json_docs, max_size=4)})
        | st.fixed_dictionaries({"data": json_docs}) | st.lists(json_docs, max_size=4),
        st.sampled_from(["v2", "seldon"]))
+@example({"inputs": [[None, None, [2**64]]]}, "v2")  # found by CI: a whole number past 64 bits crashed the writer
 def test_the_payload_check_reads_any_document(doc, protocol):
     ref = ModelRef("m", protocol, "http://127.0.0.1:9")
     with memory_capped():
