@@ -9,9 +9,11 @@ and seldon-core v1 microservices, exactly what ``mds local up`` starts.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from embedded_mds.ports import LocalPorts
 from mds_client import MDSClient, ModelRef, load_catalog
@@ -24,6 +26,11 @@ from tests.publish_fixture import publish_server
 from tests.replay_fixture import orchard_versions
 from tests.triton_fixture import triton_server
 from workbench.store import open_store
+
+# Property tests draw the same examples on every run (CI's included): a red run is reproducible, never luck.
+# `make fuzz` sets MDS_FUZZ_RANDOM=1 to draw new ones.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.load_profile("default" if os.environ.get("MDS_FUZZ_RANDOM") == "1" else "repeatable")
 
 
 @pytest.fixture(scope="session", autouse=True)
