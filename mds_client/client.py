@@ -10,33 +10,28 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from mds_client.codecs import codec_for
 from mds_client.codecs.seldon import with_tag
+from mds_client.codecs.v2_parts import split_rows
 from mds_client.discovery.seldon_v2 import answered_by
-from mds_client.errors import IncompleteAnswer, InputError, MDSError, ProtocolError, RequestError, SchemaError
+from mds_client.errors import IncompleteAnswer, InputError, MDSError, ProtocolError, RequestError
 from mds_client.grpc_calls import grpc_server_info, grpc_status, grpc_url_of
+from mds_client.model_schema import load_prediction_schema, metadata_over_grpc, read_reference, schema_of
 from mds_client.prediction import Prediction, dump_json, joined
 from mds_client.refs import ModelRef
 from mds_client.schema.model import ModelSchema
 from mds_client.schema.params import chosen_parameters
-from mds_client.schema.sources import (
-    from_prediction_schema,
-    from_reference,
-    from_seldon_metadata,
-    from_v2_metadata,
-    resolve,
-)
 from mds_client.server_info import ServerInfo, read_server_info
 from mds_client.transport.grpc_v2 import GrpcTransport
 from mds_client.transport.sessions import NO_RETRY, Response, Timeout, Transport
 from mds_client.transport.tracing import HEADER as TRACE_HEADER
 from mds_client.transport.tracing import new_traceparent
-from mds_client.triton_config import model_config, with_model_config
+
+__all__ = ["MDSClient", "load_prediction_schema", "read_reference"]  # the last two live in model_schema
 
 
 class MDSClient:
@@ -55,6 +50,12 @@ class MDSClient:
 
     # -- describing a model ----------------------------------------------------------
     def metadata(self, ref: ModelRef, *, timeout: Timeout | None = None) -> dict[str, Any]:
+        """The server's description of the model: REST's metadata document, or gRPC's ModelMetadata as the same
+        document for a model with a ``grpc_url`` and no REST ``url`` (list parameters such as class names lost)."""
+        if metadata_over_grpc(ref):
+            return self.grpc.model_metadata(grpc_url_of(ref), model=ref.v2_name,
+                                            version=ref.version if ref.version_in_path else "", headers=ref.headers,
+                                            timeout=timeout).json()
         response = self.transport.send(
             "GET", ref.metadata_url, headers=ref.headers, model=ref.name, timeout=timeout
         )
@@ -77,40 +78,9 @@ class MDSClient:
 
         The catalog override and reference data are read from disk; metadata
         from the server unless given. A server that is down still yields the
-        schema the catalog, the registry and reference data give.
+        schema the catalog, the registry and reference data give (``mds_client.model_schema``).
         """
-        candidates: list[ModelSchema] = []
-        server_outputs: tuple = ()
-        if ref.schema_path is not None:
-            candidates.append(load_prediction_schema(ref.schema_path))
-        registered = ref.registered.schema if ref.registered is not None else None
-        if registered is not None:
-            candidates.append(registered)
-        if metadata is None and ref.protocol != "kserve-v1":  # KServe V1 has no metadata endpoint
-            try:
-                metadata = self.metadata(ref)
-            except RequestError:
-                metadata = None
-        if metadata is not None and ref.protocol != "kserve-v1":
-            parse = from_seldon_metadata if ref.protocol == "seldon" else from_v2_metadata
-            try:
-                candidates.append(parse(metadata))
-                # Output names on the wire come from the serving model's own V2 metadata, nothing else.
-                server_outputs = candidates[-1].outputs if ref.protocol == "v2" else ()
-            except SchemaError:
-                # Metadata no form can be built from ([-1, -1] inputs): the catalog's own schema, when it has
-                # one, is how the model is described; without one, the model says why it has no form.
-                if ref.schema_path is None and registered is None:
-                    raise
-        if reference is None and ref.reference_data is not None and Path(ref.reference_data).exists():
-            reference = read_reference(ref.reference_data)
-        if reference is not None:
-            candidates.append(from_reference(reference))
-        schema = resolve(candidates, server_outputs)
-        if isinstance(metadata, dict) and metadata.get("platform") and ref.protocol == "v2":
-            # Triton names a platform; its configuration (not its metadata) says which output has a label file.
-            schema = with_model_config(schema, model_config(self, ref))
-        return schema
+        return schema_of(self, ref, metadata=metadata, reference=reference)
 
     def server_info(self, ref: ModelRef, *, timeout: Timeout | None = None) -> ServerInfo:
         """Which V2 server serves ``ref``: its ``GET /v2`` (name, version, extensions). A Seldon v1 model, or a
@@ -160,6 +130,10 @@ class MDSClient:
         as one numeric tensor when, and only when, the model's V2 metadata declares it takes that
         (``schema.takes_numeric_rows``); otherwise the usual body. ``parameters`` are the model's inference
         parameters a person chose (``schema.params``), sent in a V2 request's ``parameters``.
+
+        A V2 model that takes fewer rows per request (``schema.rows_per_request``, from a Triton model's
+        ``max_batch_size``; one row without a batch dimension) gets one request per part, in order, joined into
+        one ``Prediction`` whose request and response list every call's.
         """
         schema = schema or ModelSchema()
         chosen = chosen_parameters(schema.params, parameters or {})
@@ -173,8 +147,11 @@ class MDSClient:
                 shown = "; ".join(str(e) if e.row >= 0 else e.message for e in errors[:5])
                 more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
                 raise InputError(f"Input for model '{ref.name}' does not fit its schema: {shown}{more}.")
-        if len(frame) > 1 and ref.protocol == "v2" and schema.one_row_per_call and not chosen:
-            return self._predict_row_by_row(ref, frame, schema, timeout=timeout)
+        per_request = 1 if schema.one_row_per_call else schema.rows_per_request
+        if ref.protocol == "v2" and 0 < per_request < len(frame):
+            return joined([self.predict(ref, frame.iloc[start:start + per_request], schema, validate=False,
+                                        timeout=timeout, rows_as_tensor=rows_as_tensor, parameters=parameters)
+                           for start in range(0, len(frame), per_request)])
         codec = codec_for(ref.protocol)
         request_id = uuid.uuid4().hex
         if rows_as_tensor and ref.protocol == "v2" and schema.takes_numeric_rows:
@@ -185,22 +162,22 @@ class MDSClient:
             body["parameters"] = {**body.get("parameters", {}), **chosen}
         return self._send_predict(ref, body, schema, n_rows=len(frame), request_id=request_id, timeout=timeout)
 
-    def _predict_row_by_row(self, ref: ModelRef, frame: pd.DataFrame, schema: ModelSchema, *,
-                            timeout: Timeout | None) -> Prediction:
-        """A model without a batch dimension (fixed input shapes, Triton's ``max_batch_size: 0``) takes one row per
-        request: one call per row, joined into one ``Prediction`` whose request and response list every call's."""
-        parts = [self.predict(ref, frame.iloc[[i]], schema, validate=False, timeout=timeout) for i in range(len(frame))]
-        return joined(parts)
-
     def predict_body(
         self, ref: ModelRef, body: dict[str, Any], schema: ModelSchema | None = None, *, n_rows: int | None = None,
         timeout: Timeout | None = None,
     ) -> Prediction:
-        """Send a body written by hand (the raw JSON editor) or by a codec, and decode the answer."""
+        """Send a body written by hand (the raw JSON editor, the payload check's "Send it") or by a codec, and decode
+        the answer; a V2 body of more rows than the model takes in one request goes in parts (``codecs.v2_parts``)."""
         if not isinstance(body, dict):
             raise InputError("The payload must be a JSON object.")
+        schema = schema or ModelSchema()
         rows = n_rows if n_rows is not None else _rows_in_body(body)
-        return self._send_predict(ref, body, schema or ModelSchema(), n_rows=rows, request_id="", timeout=timeout)
+        per_request = 1 if schema.one_row_per_call else schema.rows_per_request
+        parts = split_rows(body, schema, rows, per_request) if ref.protocol == "v2" else None
+        if parts is not None:  # more rows than the model takes in one request: one request per part, in order
+            return joined([self._send_predict(ref, part, schema, n_rows=min(per_request, rows - i * per_request),
+                                              request_id="", timeout=timeout) for i, part in enumerate(parts)])
+        return self._send_predict(ref, body, schema, n_rows=rows, request_id="", timeout=timeout)
 
     def _send_predict(
         self,
@@ -331,20 +308,6 @@ class MDSClient:
         self.transport.close()
         if self._grpc is not None:
             self._grpc.close()
-
-
-def load_prediction_schema(path: Path | str) -> ModelSchema:
-    try:
-        doc = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise SchemaError(f"Cannot read the schema file {path}: {exc.strerror}.") from None
-    except json.JSONDecodeError as exc:
-        raise SchemaError(f"The schema file {path} is not valid JSON (line {exc.lineno}).") from None
-    return from_prediction_schema(doc)
-
-
-def read_reference(path: Path | str) -> pd.DataFrame:
-    return pd.read_csv(path)
 
 
 def _rows_in_body(body: dict[str, Any]) -> int:

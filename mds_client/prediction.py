@@ -116,17 +116,19 @@ class Prediction(_Probabilities):
 
 
 def joined(parts: list[Prediction]) -> Prediction:
-    """One prediction for rows that went one request each (a model without a batch dimension): labels, values,
-    probabilities and outputs row after row; ``request`` / ``response`` are ``{"requests": [...]}`` /
-    ``{"responses": [...]}`` of every call; the latency is the calls' sum."""
+    """One prediction for rows that went in several requests, in order (a model without a batch dimension: one row
+    each; a Triton model's ``max_batch_size`` rows each): labels, values, probabilities and outputs row after row;
+    ``request`` / ``response`` are ``{"requests": [...]}`` / ``{"responses": [...]}`` of every call; the latency is
+    the calls' sum."""
     first = parts[0]
     matrices = [p.proba_matrix for p in parts]
     values = [p.values for p in parts]
+    one_row_each = all(p.n_rows == 1 for p in parts)
     outputs = {}
     for name in first.outputs:
         arrays = [np.asarray(p.outputs.get(name)) for p in parts]
         try:  # a model without a batch dimension answers one instance per call: stacked, they get one
-            outputs[name] = np.stack(arrays)
+            outputs[name] = np.stack(arrays) if one_row_each else np.concatenate(arrays)
         except ValueError:  # shapes that do not stack: keep each call's own
             outputs[name] = arrays
     return Prediction(

@@ -9,7 +9,7 @@ any other server answers 404, and its models have no ``ModelConfig``.
 
     config = model_config(client, ref)          # None: not Triton, or it did not answer
     config.rows_per_request                     # 64, or 1 without batching
-    schema = with_model_config(schema, config)  # labelled outputs asked for by class name
+    schema = with_model_config(schema, config)  # rows per request; labelled outputs asked for by class name
 """
 
 from __future__ import annotations
@@ -94,9 +94,13 @@ def model_config(client: Any, ref: ModelRef) -> ModelConfig | None:
 
 
 def with_model_config(schema: ModelSchema, config: ModelConfig | None) -> ModelSchema:
-    """``schema`` with what the configuration adds: an output with a label file is asked for with Triton's
-    classification extension, its classes named by the server (``Output.classification``)."""
-    if config is None or not config.labelled_outputs:
+    """``schema`` with what the configuration adds: the rows one request may carry (``rows_per_request``: one for a
+    model without batching, whose ``[-1]`` inputs are lengths), and an output with a label file asked for with
+    Triton's classification extension, its classes named by the server (``Output.classification``)."""
+    if config is None:
+        return schema
+    schema = replace(schema, rows_per_request=config.rows_per_request)
+    if not config.labelled_outputs:
         return schema
     counts = {o.name: math.prod(o.dims) for o in config.labelled_outputs if o.dims and all(d > 0 for d in o.dims)}
     outputs = tuple(replace(o, classification=counts[o.wire_name]) if o.wire_name in counts else o

@@ -127,9 +127,8 @@ class V2Codec:
 
 
 def _one_row_message(schema: ModelSchema, n_rows: int) -> str:
-    fixed = next(f for f in schema.features if not f.batched)
-    return (f"the model takes one row per request (its input {fixed.name} has the fixed shape {list(fixed.wire_shape)}, "
-            f"no batch dimension), and there are {n_rows} rows: send one request per row")
+    return (f"the model takes one row per request ({schema.no_batch_reason}), and there are {n_rows} rows: "
+            "send one request per row")
 
 
 # numpy dtype kind -> V2 datatype, for the common dtypes (pandas' type checks cost more than the call).

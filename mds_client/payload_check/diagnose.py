@@ -108,15 +108,14 @@ def _server_name(server: ServerInfo | None) -> str:
 
 def _several_rows(rows: int, schema: ModelSchema, server: ServerInfo, findings: list[Finding]) -> None:
     weight = severity("rows_per_request", server)
-    fixed = next(f for f in schema.features if not f.batched)
-    message = (f"The payload has {rows} rows, but the model takes one row per request: its input {fixed.name} has the "
-               f"fixed shape {list(fixed.wire_shape)}, no batch dimension")
+    fixed = next((f.name for f in schema.features if not f.batched), schema.names[0] if schema.names else "")
+    message = f"The payload has {rows} rows, but the model takes one row per request: {schema.no_batch_reason}"
     fix = "Send one request per row (the workbench's Predict, Batch and `mds predict` do)."
     if weight is None:
         findings.append(Finding("info", "$.inputs", message + f"; {server.name or 'this server'} does not check it.", fix,
-                                fixed.name))
+                                fixed))
     else:
-        findings.append(Finding(weight, "$.inputs", message + f", and {refuses(server)} refuses more.", fix, fixed.name))
+        findings.append(Finding(weight, "$.inputs", message + f", and {refuses(server)} refuses more.", fix, fixed))
 
 
 def _rows(doc: Any, kind: PayloadKind, ref: ModelRef, schema: ModelSchema, findings: list[Finding],

@@ -77,6 +77,9 @@ class ModelSchema:
     ``parameters.content_type``, e.g. ``np``: one numeric tensor); never taken from a catalog schema."""
     params: tuple[Param, ...] = ()
     """The inference parameters the serving model's own V2 metadata lists (an MLflow signature's params)."""
+    rows_per_request: int = 0
+    """The most rows the server takes in one request, from its configuration (a Triton model's ``max_batch_size``;
+    1 for ``max_batch_size: 0``, whatever shapes the metadata declares); 0 when it sets no limit."""
 
     # -- shape of the schema -------------------------------------------------
     @property
@@ -106,9 +109,20 @@ class ModelSchema:
 
     @property
     def one_row_per_call(self) -> bool:
-        """The server declared fixed input shapes with no batch dimension (Triton's ``max_batch_size: 0``):
-        each request carries one row, so the client sends several rows one request each."""
-        return any(not f.batched for f in self.features)
+        """Each request carries one row, so the client sends several rows one request each: the server declared fixed
+        input shapes with no batch dimension, or its configuration says the model takes none (Triton's
+        ``max_batch_size: 0``, where a ``[-1]`` input is a length, not a batch)."""
+        return self.rows_per_request == 1 or any(not f.batched for f in self.features)
+
+    @property
+    def no_batch_reason(self) -> str:
+        """Why the model takes one row per request, in words ("" when it takes several)."""
+        fixed = next((f for f in self.features if not f.batched), None)
+        if fixed is not None:
+            return f"its input {fixed.name} has the fixed shape {list(fixed.wire_shape)}, no batch dimension"
+        if self.rows_per_request == 1:
+            return "its server's configuration gives it no batch dimension (max_batch_size 0)"
+        return ""
 
     @property
     def takes_numeric_rows(self) -> bool:

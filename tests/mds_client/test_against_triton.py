@@ -65,15 +65,16 @@ def test_every_model_is_ready_and_the_guarded_repository_index_answers(triton):
 
 
 @pytest.mark.parametrize(("model", "shapes"), [
-    ("grade", {"size": [3, 1], "city": [3, 1]}),   # Triton's one column per input: [-1, 1]
-    ("price", {"rooms": [2], "area": [2]}),        # [-1]
-    ("shade", {"pixels": [3, 4]}),                 # one [-1, k] tensor
+    ("grade", [{"size": [3, 1], "city": [3, 1]}]),              # Triton's one column per input: [-1, 1]
+    ("price", [{"rooms": [1], "area": [1]}] * 2),               # [-1] without batching: a length, one row a request
+    ("shade", [{"pixels": [3, 4]}]),                            # one [-1, k] tensor
 ])
 def test_each_layout_goes_in_the_shape_the_server_declares_and_answers(triton, model, shapes):
     _, client, refs = triton
     ref = refs[model]
     prediction = client.predict(ref, ROWS[model], client.schema(ref))
-    assert {i["name"]: i["shape"] for i in prediction.request["inputs"]} == shapes
+    sent = prediction.request.get("requests", [prediction.request])
+    assert [{i["name"]: i["shape"] for i in request["inputs"]} for request in sent] == shapes
     assert prediction.n_rows == len(ROWS[model])
 
 
@@ -154,7 +155,8 @@ def test_the_checks_corrected_payload_is_taken_for_every_layout(triton):
     _, client, refs = triton
     for name in ("grade", "price", "shade"):
         ref, schema = refs[name], client.schema(refs[name])
-        records = json.loads(ROWS[name].to_json(orient="records"))
+        rows = ROWS[name].head(1) if schema.one_row_per_call else ROWS[name]  # price: no batching, one row a request
+        records = json.loads(rows.to_json(orient="records"))
         report = diagnose(json.dumps(records), ref, schema, server=client.server_info(ref))  # a bare table: an error
         assert report.corrected is not None, name
         assert _post(ref.predict_url, report.corrected).status_code == 200, name
@@ -166,6 +168,19 @@ def test_the_checks_corrected_payload_is_taken_for_every_layout(triton):
     assert _post(ref.predict_url, several).status_code == 400
     report = diagnose(json.dumps(several), ref, schema, server=client.server_info(ref))
     assert not report.accepted and any("one row per request" in f.message for f in report.errors)
+
+
+def test_send_it_takes_a_payload_of_several_rows_to_a_model_that_takes_one_row_per_request(triton):
+    """The check's "Send it" (``predict_body``) sends a pasted payload of several rows one request per row, answers
+    joined in order: a fixed [2] input (pair) and [-1] inputs without batching (price)."""
+    _, client, refs = triton
+    several = {"inputs": [_column("x", "FP32", [[1.0, 2.0], [10.0, 20.0], [100.0, 200.0]], [3, 2])]}
+    prediction = client.predict_body(refs["pair"], several, client.schema(refs["pair"]))
+    assert prediction.values == [3.0, 30.0, 300.0]
+    assert [r["inputs"][0]["shape"] for r in prediction.request["requests"]] == [[2], [2], [2]]
+    body = {"inputs": [_column("rooms", "FP32", [2.0, 3.0]), _column("area", "FP32", [40.0, 75.5])]}
+    prediction = client.predict_body(refs["price"], body, client.schema(refs["price"]))
+    assert prediction.values == [180.0, 301.0] and len(prediction.request["requests"]) == 2
 
 
 def _mds_check(catalog: Path, *argv) -> int:

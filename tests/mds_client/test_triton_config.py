@@ -139,6 +139,32 @@ def test_a_model_without_batching_is_scored_one_row_per_request(triton, tmp_path
     assert out["request_id"].nunique() == 4
 
 
+def test_a_single_call_of_several_rows_to_a_model_without_batching_sends_one_request_per_row(triton):
+    """``price`` declares [-1] inputs as a batched column would; its configuration (max_batch_size 0) says the -1 is a
+    length, so Predict's several rows go one request each, answers joined in order."""
+    _, client, refs = triton
+    schema = client.schema(refs["price"])
+    assert schema.rows_per_request == 1 and schema.one_row_per_call
+    rows = pd.DataFrame({"rooms": [1.0, 2.0, 3.0], "area": [10.0, 20.0, 30.5]})
+    prediction = client.predict(refs["price"], rows, schema)
+    assert prediction.values == [70.0, 140.0, 211.0]
+    assert [r["inputs"][0]["shape"] for r in prediction.request["requests"]] == [[1], [1], [1]]
+    assert len(prediction.response["responses"]) == 3
+
+
+def test_a_single_call_of_more_rows_than_max_batch_size_goes_in_parts(triton):
+    _, client, refs = triton
+    schema = client.schema(refs["grade"])
+    assert schema.rows_per_request == 64 and not schema.one_row_per_call
+    rows = pd.DataFrame({"size": np.linspace(0.0, 9.9, 150).round(2), "city": ["Lyon", "Paris", "Nice"] * 50})
+    prediction = client.predict(refs["grade"], rows, schema)  # Triton refuses 150 rows in one request (400)
+    assert [r["inputs"][0]["shape"] for r in prediction.request["requests"]] == [[64, 1], [64, 1], [22, 1]]
+    gold = rows["size"].to_numpy(np.float32) / np.float32(10) + np.where(rows["city"] == "Lyon", 0.1, 0.0).astype(
+        np.float32)
+    assert prediction.labels == np.where(gold >= 0.5, "gold", "bronze").tolist()
+    assert prediction.proba_matrix.shape == (150, 2)
+
+
 RIPENESS_ROWS = pd.DataFrame({"days": [1.0, 8.0, 15.0, 5.0, 30.0], "variety": ["gala", "gala", "gala", "bramley", "cox"]})
 RIPENESS_EXPECTED = ["green", "ripe", "rotten", "ripe", "rotten"]  # bramley ripens 3 days early
 
