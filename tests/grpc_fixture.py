@@ -7,22 +7,18 @@ model-settings.json, and served on free loopback ports with MLServer's ``grpc_po
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
 from embedded_mds import processes
-from embedded_mds.layout import mlserver_python, write_json
+from embedded_mds.layout import write_json
 from embedded_mds.model_schema import classifier_outputs, feature
-from embedded_mds.ports import LocalPorts
-from embedded_mds.server_specs import mlserver_argv, mlserver_settings, server_env
 from tests.kserve_fixture import orchard_rows, train
+from tests.mlserver_fixture import start_mlserver
 
 MODEL = "orchard-grpc"
-START_TIMEOUT_S = 90.0
 
 
 @dataclass
@@ -51,24 +47,7 @@ def start_grpc_mlserver(home: Path) -> GrpcMLServer:
         "name": MODEL, "implementation": "mlserver_sklearn.SKLearnModel",
         "parameters": {"uri": "./model.joblib", "version": "1"},
         "inputs": inputs, "outputs": classifier_outputs(list(model.classes_), classes)})
-    ports = LocalPorts.free()
-    write_json(home / "models" / "settings.json", mlserver_settings(ports.host, ports.mlserver_http,
-                                                                     ports.mlserver_grpc, ports.mlserver_metrics))
-    log = home / "mlserver.log"
-    process = processes.start_process(mlserver_argv(mlserver_python(), home / "models"), log_path=log,
-                                      env=server_env(), cwd=home)
-    url = f"http://{ports.host}:{ports.mlserver_http}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        try:
-            if requests.get(f"{url}/v2/models/{MODEL}/ready", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            processes.stop_group(process.pid)
-            raise RuntimeError(f"MLServer did not start: {processes.log_tail(log, 40)}")
-        time.sleep(0.3)
+    process, ports, url = start_mlserver(home / "models", home, ready=f"/v2/models/{MODEL}/ready")
     return GrpcMLServer(home, url, f"grpc://{ports.host}:{ports.mlserver_grpc}", process.pid)
 
 

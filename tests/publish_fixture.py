@@ -4,17 +4,14 @@ that publishing never changes the session's embedded MDS that other tests read."
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
 from embedded_mds import processes
-from embedded_mds.layout import mlserver_python, write_json
-from embedded_mds.ports import LocalPorts
-from embedded_mds.server_specs import MLSERVER, mlserver_argv, mlserver_settings, server_env
+from embedded_mds.server_specs import MLSERVER
+from tests.mlserver_fixture import start_mlserver
 from workbench.publish import ServingTarget
 
 
@@ -32,25 +29,7 @@ class PublishServer:
 def start_publish_server(home: Path) -> PublishServer:
     """A real MLServer on free ports with an empty model repository under ``home`` (and the state.json that
     ``mds publish --home`` reads); RuntimeError with its log tail if it does not start."""
-    models = home / "models"
-    models.mkdir(parents=True, exist_ok=True)
-    ports = LocalPorts.free()
-    write_json(models / "settings.json", mlserver_settings(ports.host, ports.mlserver_http, ports.mlserver_grpc,
-                                                           ports.mlserver_metrics))
-    process = processes.start_process(mlserver_argv(mlserver_python(), models), log_path=home / "mlserver.log",
-                                      env=server_env(), cwd=home)
-    url = f"http://{ports.host}:{ports.mlserver_http}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if requests.get(f"{url}/v2/health/ready", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            processes.stop_group(process.pid)
-            raise RuntimeError(f"MLServer did not start: {(home / 'mlserver.log').read_text()[-3000:]}")
-        time.sleep(0.3)
+    process, _ports, url = start_mlserver(home / "models", home)
     # what `mds local up` records, so that `mds publish --home` finds this server
     (home / "state.json").write_text(json.dumps({"home": str(home), "servers": [{"name": MLSERVER, "url": url}]}))
     return PublishServer(home, url, process.pid)

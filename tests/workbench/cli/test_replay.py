@@ -8,25 +8,14 @@ import json
 import pytest
 import yaml
 
+from tests.workbench.cli.cli_store import run_cli, store
 from tests.workbench.replay.served_versions import grade_a, grade_b, log_calls
 from workbench.cli import main
-from workbench.settings import get_settings
-from workbench.store import open_store
 
 pytestmark = pytest.mark.server
+__all__ = ["store"]
 
 NAME = "replay-orchard-grade"
-
-
-@pytest.fixture()
-def store(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'wb.db'}"
-    monkeypatch.setenv("WORKBENCH_DATABASE_URL", url)
-    get_settings.cache_clear()
-    engine = open_store(url)
-    yield engine
-    engine.dispose()
-    get_settings.cache_clear()
 
 
 @pytest.fixture()
@@ -45,9 +34,7 @@ def catalog(tmp_path, orchard_versions):
 
 
 def run(capsys, catalog, *argv: str) -> tuple[int, str, str]:
-    code = main(["--catalog", str(catalog), "replay", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(capsys, catalog, "replay", *argv)
 
 
 def test_the_summary_and_the_confusion_table(capsys, catalog, store, orchard_versions, client):

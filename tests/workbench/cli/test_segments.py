@@ -8,21 +8,10 @@ import json
 import pytest
 import yaml
 
+from tests.workbench.cli.cli_store import run_cli, store
 from tests.workbench.monitor.segment_data import BAD, frame, store_cases
-from workbench.cli import main
-from workbench.settings import get_settings
-from workbench.store import open_store
 
-
-@pytest.fixture()
-def store(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'wb.db'}"
-    monkeypatch.setenv("WORKBENCH_DATABASE_URL", url)
-    get_settings.cache_clear()
-    engine = open_store(url)
-    yield engine
-    engine.dispose()
-    get_settings.cache_clear()
+__all__ = ["store"]
 
 
 @pytest.fixture()
@@ -37,9 +26,7 @@ def catalog(tmp_path):
 
 
 def run(capsys, catalog, *argv: str) -> tuple[int, str, str]:
-    code = main(["--catalog", str(catalog), "segments", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(capsys, catalog, "segments", *argv)
 
 
 def test_the_weak_slice_and_the_moved_traffic_are_listed(capsys, catalog, store):
