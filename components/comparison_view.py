@@ -44,8 +44,15 @@ def comparison_figure(outcomes: list[Outcome]) -> go.Figure | None:
     return fig
 
 
-def render_comparison(outcomes: list[Outcome], *, key: str) -> None:
+STALE_NOTE = "Out of date: the inputs changed after these answers. Press Send to compare on them."
+
+
+def render_comparison(outcomes: list[Outcome], *, key: str, stale: bool = False) -> None:
+    """Each model's answer in a box of its own, the probabilities side by side, and the table. ``stale``: the inputs
+    on screen changed since these answers were given; they are marked so, each headline as an earlier answer."""
     table = comparison_table(outcomes)
+    if stale:
+        st.warning(STALE_NOTE, icon=":material/history:")
     cols = st.columns(len(outcomes))
     for col, o in zip(cols, outcomes, strict=True):
         with col.container(border=True):
@@ -55,7 +62,8 @@ def render_comparison(outcomes: list[Outcome], *, key: str) -> None:
                 continue
             r = o.result
             answer = f"{r.value:.2f}{' ' + r.unit if r.unit else ''}" if r.task == "regression" and r.value is not None else label_text(r.label)
-            st.metric(md_escape(o.model), md_escape(answer), help="The model's answer")
+            st.metric(md("{} (earlier answer)" if stale else "{}", o.model), md_escape(answer),
+                      help="The model's answer to the inputs sent before" if stale else "The model's answer")
             if r.confidence is not None:
                 st.caption(md("confidence {} · {:.0f} ms", confidence(r.confidence), r.latency_ms or 0))
             else:

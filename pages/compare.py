@@ -49,6 +49,7 @@ chosen = [base] + [resources.entry_at_version(catalog_path, *split_version(label
 chosen = [e for e in chosen if e.schema is not None]
 names = [e.ref.display_name for e in chosen]
 to = " and ".join([", ".join(names[:-1]), names[-1]]) if 1 < len(names) <= 3 else count(len(names), "model")
+shown_inputs = state.inputs_fingerprint(form.values)
 clicked = st.button(md("Send to {}", to), type="primary", key="compare.send",
                     disabled=not form.valid or len(chosen) < 2)
 if clicked:
@@ -57,11 +58,9 @@ if clicked:
             resources.client(), resources.engine(), [(e.ref, e.schema) for e in chosen], form.values,  # type: ignore[misc]
             user=state.username(),
         )
-    # The answers belong to the input that produced them: kept with the form and the values sent.
-    st.session_state["compare.outcomes"] = (base.name, dict(form.values), outcomes)
+    # The answers belong to the input that produced them: kept with the form and a digest of what was sent
+    # (a digest, not the values: an unknown value is NaN, and NaN != NaN would mark every answer out of date).
+    st.session_state["compare.outcomes"] = (base.name, shown_inputs, outcomes)
 sent = st.session_state.get("compare.outcomes")
 if sent and sent[0] == base.name:
-    if sent[1] != form.values:
-        st.caption("The form has changed since these answers: they are for the input sent before. "
-                   "Send again to compare on this one.")
-    render_comparison(sent[2], key="compare.view")
+    render_comparison(sent[2], key="compare.view", stale=sent[1] != shown_inputs)

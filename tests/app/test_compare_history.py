@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.comparison_view import STALE_NOTE
 from tests.app.helpers import metric_values, shown_tables, texts, unescape
 from workbench.store import log_prediction, open_store, recent_predictions
 
@@ -50,7 +51,8 @@ def test_compare_results_belong_to_the_input_that_produced_them(logged_in):
     # Back to tips with a changed input: the old answers are shown as the previous input's.
     at.selectbox(key="compare.model").set_value("tips").run()
     at.number_input(key="predict.form.tips.total_bill").set_value(12.5).run()
-    assert "The form has changed since these answers" in texts(at)
+    assert STALE_NOTE in texts(at)
+    assert set(metric_values(at)) == {"tips (earlier answer)", "tip-amount (earlier answer)"}
 
 
 def test_history_lists_and_permalink_reopens(logged_in):
