@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mds_client.batch.inputs import file_format
+from mds_client.batch.inputs import SNIFF_LINES, NumberReading, file_format, sniff_lines, text_numbers
 from mds_client.errors import InputError
 
 DEFAULT_PARTITION_ROWS = 100_000
@@ -85,8 +85,10 @@ def plan_partitions(files: list[str], *, target_rows: int = DEFAULT_PARTITION_RO
     return parts
 
 
-def read_partition(part: Partition, chunk_rows: int, storage_options: dict | None = None) -> Iterator[pd.DataFrame]:
-    """The partition's rows in frames of at most ``chunk_rows`` (read on the worker)."""
+def read_partition(part: Partition, chunk_rows: int, storage_options: dict | None = None,
+                   numbers: NumberReading | None = None) -> Iterator[pd.DataFrame]:
+    """The partition's rows in frames of at most ``chunk_rows`` (read on the worker). ``numbers``: how a CSV
+    writes numbers, by default what its first lines say (``inputs.sniff_lines``), as for one file."""
     with _open(part.url, storage_options) as handle:
         if part.fmt == "parquet":
             # pyarrow.parquet (~10 ms of imports) only when a file is Parquet.
@@ -98,11 +100,15 @@ def read_partition(part: Partition, chunk_rows: int, storage_options: dict | Non
             yield from pd.read_json(handle, lines=True, chunksize=chunk_rows)
         else:
             header = handle.readline().decode("utf-8", errors="replace")
-            handle.seek(0)
             counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
             sep = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-            yield from pd.read_csv(handle, sep=sep, chunksize=chunk_rows, encoding_errors="strict",
-                                   skipinitialspace=True)
+            if numbers is None:
+                lines = [handle.readline().decode("utf-8", errors="replace") for _ in range(SNIFF_LINES)]
+                numbers = sniff_lines([line for line in lines if line], sep)
+            handle.seek(0)
+            reader = pd.read_csv(handle, sep=sep, chunksize=chunk_rows, encoding_errors="strict", skipinitialspace=True,
+                                 decimal=numbers.decimal)
+            yield from (text_numbers(chunk, numbers) for chunk in reader) if numbers.key != "point" else reader
 
 
 def _open(url: str, storage_options: dict | None):  # type: ignore[no-untyped-def]

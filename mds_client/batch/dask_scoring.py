@@ -46,7 +46,7 @@ from mds_client.batch.dask_partitions import (
     plan_partitions,
     read_partition,
 )
-from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS
+from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, NumberReading
 from mds_client.batch.output import AppendFileSink, ParquetSink
 from mds_client.batch.scorer import (
     DEFAULT_BATCH_SIZE,
@@ -103,23 +103,26 @@ def score_with_dask(
     storage_options: dict | None = None,
     connect_timeout_s: float = 30.0,
     row_log: RowLog | None = None,
+    numbers: NumberReading | None = None,
 ) -> DaskResult:
     """Score ``inputs`` on Dask workers into ``output`` (a folder, one file, or ``URL::table``).
 
     ``client`` (a ``distributed.Client``) wins over ``address``; ``workers`` is the threads each
-    task uses for its calls, ``n_workers`` the size of a local cluster; ``row_log`` logs every row once.
+    task uses for its calls, ``n_workers`` the size of a local cluster; ``row_log`` logs every row once;
+    ``numbers``: how CSV inputs write numbers (``inputs.READINGS``), by default what each file's cells say.
     """
     started = time.perf_counter()
     files = expand_inputs(inputs, storage_options)
     parts = plan_partitions(files, target_rows=partition_rows, storage_options=storage_options)
     if parts:  # a missing column stops the job here, before any cluster is asked
-        head = next(read_partition(parts[0], 100, storage_options), None)
+        head = next(read_partition(parts[0], 100, storage_options, numbers), None)
         if head is not None:
             check_columns(head.rename(columns=column_map or {}), schema)
     layout = Layout.of(output, parts)
     layout.prepare(resume=resume)
     total = sum(p.rows or 0 for p in parts) if all(p.rows is not None for p in parts) else None
-    options = {"batch_size": batch_size, "workers": workers, "chunk_rows": chunk_rows, "column_map": column_map}
+    options = {"batch_size": batch_size, "workers": workers, "chunk_rows": chunk_rows, "column_map": column_map,
+               "numbers": numbers}
 
     done: dict[int, dict[str, Any]] = {}
     for part in parts:
@@ -275,6 +278,8 @@ def _score_partition(part: Partition, ref: ModelRef, schema: ModelSchema, final:
     tmp = final_path.with_name(f".{final_path.name}.{uuid.uuid4().hex[:8]}.tmp")
     sink = ParquetSink(tmp) if fmt == "parquet" else AppendFileSink(tmp, fmt)
     sink.begin(resume=False)
+    options = dict(options)
+    numbers = options.pop("numbers", None)  # the reader's, not the scorer's
     scorer = BatchScorer(_worker_client(), ref, schema, **options)
 
     def report(p: BatchProgress) -> None:
@@ -289,7 +294,7 @@ def _score_partition(part: Partition, ref: ModelRef, schema: ModelSchema, final:
             notes.append(row_log.write(logged[0], frame))
             logged[0] += len(frame)
 
-    result = scorer.score_chunks(read_partition(part, scorer.chunk_rows, storage_options), sink, total=part.rows,
+    result = scorer.score_chunks(read_partition(part, scorer.chunk_rows, storage_options, numbers), sink, total=part.rows,
                                  progress=report, on_rows=log if row_log is not None else None)
     if result.rows_total == 0:
         raise InputError(f"{part.url} has no data rows.")

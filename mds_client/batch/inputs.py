@@ -92,11 +92,13 @@ def read_chunks(path: Path | str, chunk_rows: int = DEFAULT_CHUNK_ROWS, *, skip_
         else:
             sep = sniff_delimiter(path)
             numbers = numbers or sniff_numbers(path, sep)
+            # No thousands= for pandas: it drops the separator wherever it is ('13,5' read as 135 with commas
+            # between thousands); text_numbers reads only cells grouped in threes, and leaves the rest as text.
             reader = pd.read_csv(
                 path, sep=sep, chunksize=chunk_rows, skiprows=range(1, skip_rows + 1) if skip_rows else None,
-                encoding_errors="strict", skipinitialspace=True, decimal=numbers.decimal, thousands=numbers.thousands,
+                encoding_errors="strict", skipinitialspace=True, decimal=numbers.decimal,
             )
-            yield from (_text_numbers(chunk, numbers) for chunk in reader) if numbers.key != "point" else reader
+            yield from (text_numbers(chunk, numbers) for chunk in reader) if numbers.key != "point" else reader
     except UnicodeDecodeError as exc:
         raise InputError(f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV.") from None
     except pd.errors.EmptyDataError:
@@ -114,7 +116,7 @@ _WRITTEN = {
 }
 
 
-def _text_numbers(chunk: pd.DataFrame, numbers: NumberReading) -> pd.DataFrame:
+def text_numbers(chunk: pd.DataFrame, numbers: NumberReading) -> pd.DataFrame:
     """A column with one word in it stays text, its numbers too ('13,5'): those are read here, cell by cell,
     so one bad cell rejects its own row and not every row of the column."""
     written = _WRITTEN[numbers.key]
@@ -175,11 +177,18 @@ def sniff_numbers(path: Path | str, sep: str | None = None) -> NumberReading:
     sep = sep or sniff_delimiter(path)
     if sep == ",":
         return READINGS["point"]
-    cells = []
     with open(path, encoding="utf-8", errors="replace") as handle:
         next(handle, None)
-        for _n, line in zip(range(SNIFF_LINES), handle, strict=False):
-            cells += [c.strip().strip('"').strip() for c in line.rstrip("\r\n").split(sep)]
+        return sniff_lines([line for _n, line in zip(range(SNIFF_LINES), handle, strict=False)], sep)
+
+
+def sniff_lines(lines: list[str], sep: str) -> NumberReading:
+    """``sniff_numbers`` of a file's data lines (its header left out) already read, split by ``sep``."""
+    if sep == ",":
+        return READINGS["point"]
+    cells = []
+    for line in lines:
+        cells += [c.strip().strip('"').strip() for c in line.rstrip("\r\n").split(sep)]
     cells = [c for c in cells if "," in c]
     dots = next((c for c in cells if _DOTS_AND_COMMA.match(c)), None)
     thousands = next((c for c in cells if _THOUSANDS.match(c) and not _THREE_AFTER.match(c)), None)
@@ -200,6 +209,17 @@ def sniff_numbers(path: Path | str, sep: str | None = None) -> NumberReading:
             f"'{either}' could be {_as_number(either, ',', None)} or {_as_number(either, '.', ',')}: it was read with "
             "a decimal comma, as files not separated by commas write numbers.", ambiguous=True)
     return READINGS["point"]
+
+
+def chosen_reading(choice: str, path: Path | str | None = None) -> NumberReading:
+    """The reading a person chose by key (``READINGS``), or with "auto" what ``sniff_numbers`` finds in ``path``
+    (a decimal point without one); an unknown key is an ``InputError`` listing the choices."""
+    if choice == "auto":
+        return sniff_numbers(path) if path is not None and Path(path).is_file() else READINGS["point"]
+    if choice not in READINGS:
+        raise InputError(f"'{choice}' is not a way to read numbers; choose auto, {', '.join(READINGS)}.")
+    reading = READINGS[choice]
+    return reading.explained(f"Numbers are read as chosen: {READING_WORDS[choice]}.")
 
 
 def _as_number(text: str, decimal: str, thousands: str | None) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from mds_client.batch.checks import State, check_columns, row_errors
-from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, count_rows, input_file, read_chunks
+from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, NumberReading, count_rows, input_file, read_chunks
 from mds_client.batch.output import open_output
 from mds_client.batch.output import progress_path as progress_path  # re-exported: callers and tests use it
 from mds_client.batch.sink import OutputSink
@@ -140,13 +140,15 @@ class BatchScorer:
         progress: ProgressCallback | None = None,
         should_stop: ShouldStop | None = None,
         on_rows: RowsCallback | None = None,
+        numbers: NumberReading | None = None,
     ) -> BatchResult:
-        """Score the file ``source`` into ``output``: a file path, a ``URL::table`` or any sink."""
+        """Score the file ``source`` into ``output``: a file path, a ``URL::table`` or any sink. ``numbers``: how a
+        text file writes numbers (``inputs.READINGS``), by default what its cells say."""
         source = input_file(source)
         sink = open_output(output)
         state = State.of(sink.begin(resume=resume))
         total = count_rows(source)
-        chunks = read_chunks(source, self.chunk_rows, skip_rows=state.rows_done)
+        chunks = read_chunks(source, self.chunk_rows, skip_rows=state.rows_done, numbers=numbers)
         result = self.score_chunks(chunks, sink, state=state, total=total, progress=progress,
                                    should_stop=should_stop, on_rows=on_rows)
         if result.rows_total == 0 and not result.cancelled:
@@ -323,7 +325,7 @@ def score_file(
     output: Path | str,
     **options: Any,
 ) -> BatchResult:
-    run_keys = {"resume", "progress", "should_stop", "on_rows"}
+    run_keys = {"resume", "progress", "should_stop", "on_rows", "numbers"}
     run_opts = {k: v for k, v in options.items() if k in run_keys}
     init_opts = {k: v for k, v in options.items() if k not in run_keys}
     return BatchScorer(client, ref, schema, **init_opts).run(source, output, **run_opts)

@@ -3,6 +3,7 @@
     mds predict MODEL --input 'data/*.csv' --output scored.csv --dask local [--dask-workers 4]
     mds predict MODEL --input s3://bucket/data/ --output out/ --dask tcp://scheduler:8786
     mds predict MODEL --input in.parquet --output 'postgresql+psycopg://u@host/db::analytics.scores'
+    mds predict MODEL --input semicolons.csv --numbers comma   # 13,5 is thirteen and a half
 
 ``add_scale_arguments`` adds the flags to the predict parser; ``run_predict`` picks the engine:
 with ``--dask`` the distributed one (``dask_scoring``), else the single-process one, both into
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mds_client import MDSClient, ModelRef, ModelSchema
-from mds_client.batch.inputs import sniff_numbers
+from mds_client.batch.inputs import READING_WORDS, READINGS, NumberReading, chosen_reading, file_format, sniff_numbers
 from mds_client.batch.output import is_database_url
 from mds_client.batch.scorer import BatchResult, ProgressCallback, RowsCallback, score_file
 from mds_client.errors import InputError
@@ -28,6 +29,9 @@ def add_scale_arguments(p: argparse.ArgumentParser) -> None:
                    "'local' for a cluster of worker processes on this machine")
     p.add_argument("--dask-workers", type=int, default=2, metavar="N", help="with --dask local: worker processes "
                    "(default 2)")
+    p.add_argument("--numbers", choices=["auto", *READINGS], default="auto",
+                   help="how a CSV writes numbers: 'auto' reads what its cells say (default); " + "; ".join(
+                       f"'{key}': {words}" for key, words in READING_WORDS.items()))
 
 
 def output_of(args: argparse.Namespace) -> str | Path:
@@ -59,22 +63,25 @@ def run_predict(
 
         if args.dask_workers < 1:
             raise InputError("--dask-workers must be at least 1.")
+        choice = getattr(args, "numbers", "auto")
         return score_with_dask(args.input, ref, schema, output, address=args.dask, n_workers=args.dask_workers,
                                batch_size=args.batch_size, workers=args.workers, resume=args.resume, progress=progress,
-                               row_log=row_log)
-    note = number_note(args.input)
+                               row_log=row_log, numbers=None if choice == "auto" else chosen_reading(choice))
+    reading = chosen_reading(getattr(args, "numbers", "auto"), args.input)
+    note = number_note(args.input, reading)
     if note:
         print(f"mds: {note}", file=sys.stderr)
     return score_file(client, ref, schema, args.input, output, batch_size=args.batch_size, workers=args.workers,
-                      resume=args.resume, progress=progress, on_rows=on_rows)
+                      resume=args.resume, progress=progress, on_rows=on_rows, numbers=reading)
 
 
-def number_note(source: str | Path) -> str:
-    """How a text file's numbers are read, when that needed deciding (decimal commas, thousands), else ""."""
+def number_note(source: str | Path, reading: NumberReading | None = None) -> str:
+    """How a text file's numbers are read, when that needed deciding (decimal commas, thousands) or was chosen
+    (``reading``), else ""."""
     path = Path(source)
-    if not path.is_file():
+    if not path.is_file() or file_format(path) != "csv":
         return ""
-    reading = sniff_numbers(path)
+    reading = reading or sniff_numbers(path)
     if reading.ambiguous:
-        return reading.note + " Save the file with decimal points to have the commas read as thousands."
+        return reading.note + " Add --numbers thousands to have the commas read as thousands."
     return reading.note

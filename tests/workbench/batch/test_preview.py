@@ -95,7 +95,7 @@ def test_the_job_reads_the_reading_a_person_chose(tmp_path):
 
 
 @pytest.mark.parametrize(("text", "said"), [
-    ("a;b\n1,234;x\n", "Save the file with decimal points"),
+    ("a;b\n1,234;x\n", "Add --numbers thousands"),
     ("a;b\n13,5;x\n", "decimal comma ('13,5' is 13.5)"),
     ("a,b\n13.5,x\n", ""),
 ])
