@@ -23,7 +23,7 @@ from workbench.store.traffic import time_span
 from workbench.store.traffic_windows import window_sample, window_stats
 from workbench.time_text import when
 
-from .segments import MIN_ROWS, TOP, Finding, Scan, Segment, drifting_segments, failing_segments
+from .segments import MIN_ROWS, TOP, Finding, Scan, Segment, drifting_segments, failing_segments, slice_table
 
 MIN_VERDICTS = 2 * MIN_ROWS  # a slice of MIN_ROWS verdicts needs as many outside it
 TRAFFIC_LIMIT = 50_000
@@ -101,6 +101,8 @@ def model_segments(engine: Engine, model: str, *, features: list[str] | None = N
     names = features or _features(reference, rows, traffic)
     period = f"since {when(since)} UTC" if since else "in all its history"
     known_conf = int(np.isfinite(confidence).sum())
+    # the calls are coded by slice once, for the estimated accuracy and the drift alike
+    sliced = slice_table(traffic, names, reference) if reference is not None and len(traffic) else None
     if len(rows) >= MIN_VERDICTS:
         basis, failing = "feedback", failing_segments(rows, right.astype(float), features=names, reference=reference,
                                                        top=top)
@@ -108,7 +110,7 @@ def model_segments(engine: Engine, model: str, *, features: list[str] | None = N
     elif known_conf >= MIN_VERDICTS:
         basis = "estimated"
         failing = failing_segments(traffic, confidence, estimated=True, features=names, reference=reference,
-                                   top=top)
+                                   top=top, sliced=sliced)
         note = (f"Only {len(rows):,} feedback verdicts {period} ({MIN_VERDICTS} needed), so accuracy is estimated "
                 f"from the confidence the model gave its answers, on {known_conf:,} calls.")
     else:
@@ -117,7 +119,8 @@ def model_segments(engine: Engine, model: str, *, features: list[str] | None = N
                 f"({MIN_VERDICTS} are needed to compare slices) and {known_conf:,} logged calls with a confidence "
                 "to estimate accuracy from (a regression model, or a server that returns no class probabilities, "
                 "logs none). Give feedback under a prediction (Predict, tab Feedback, or mds feedback).")
-    drifting = None if reference is None else drifting_segments(traffic, reference, features=names, top=top)
+    drifting = None if reference is None else drifting_segments(traffic, reference, features=names, top=top,
+                                                                sliced=sliced)
     return SegmentReport(model, since, basis, failing, drifting, note, calls)
 
 

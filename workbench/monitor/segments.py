@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .segment_slices import Condition, Segment, cell_counts, features_of, parse_segment, segment_of, wilson, z_for
+from .segment_coding import SlicedTable, cell_counts, segment_of, slice_table
+from .segment_slices import Condition, Segment, parse_segment, wilson, z_for
 
-__all__ = ["Condition", "Finding", "Scan", "Segment", "drifting_segments", "failing_segments", "parse_segment"]
+__all__ = ["Condition", "Finding", "Scan", "Segment", "SlicedTable", "drifting_segments", "failing_segments",
+           "parse_segment", "slice_table"]
 
 MIN_ROWS = 30  # as feedback accuracy: fewer verdicts than this are not a figure
 MIN_SHIFT = 0.02  # a drift finding moved at least 2 points of traffic share, however large the sample
@@ -73,24 +75,28 @@ def _pct(x: float) -> str:
 
 def failing_segments(rows: pd.DataFrame, outcome: Sequence[float] | np.ndarray, *, estimated: bool = False,
                      features: Sequence[str] | None = None, reference: pd.DataFrame | None = None,
-                     min_rows: int = MIN_ROWS, top: int = TOP) -> Scan:
+                     min_rows: int = MIN_ROWS, top: int = TOP, sliced: SlicedTable | None = None) -> Scan:
     """The slices of ``rows`` whose accuracy is surely below the overall one, worst first.
 
     ``outcome``: per row 1 (right) or 0 (wrong) from feedback (under 0.5 counts as wrong), or with ``estimated`` the model's confidence in
     its answer (0 to 1); rows whose outcome is missing are left out. ``reference`` gives the numbers' bin edges.
+    ``sliced``: `slice_table` of the same rows, features and reference, shared with `drifting_segments` (used
+    when every outcome is known; else the known rows are sliced again).
     """
     y = pd.to_numeric(pd.Series(np.asarray(outcome, dtype=object)), errors="coerce").to_numpy(dtype=float)
     if len(y) != len(rows):
         raise ValueError("rows and outcome differ in length")
     known = ~np.isnan(y) & (y >= 0) & (y <= 1)
-    rows, y = rows.loc[known].reset_index(drop=True), y[known]
+    if not known.all() or (sliced is not None and sliced.rows != len(rows)):
+        sliced = None
+        rows, y = rows.loc[known].reset_index(drop=True), y[known]
     n = len(y)
     names = list(features) if features is not None else [str(c) for c in rows.columns]
     if n < 2 * min_rows:  # a slice of min_rows needs rows outside it to be worse than
         return Scan([], n, 0, float(y.mean()) if n else None, names)
     overall = float(y.mean())
-    sliced = features_of(rows, names, reference)
-    counts = list(cell_counts(sliced))
+    table = sliced or slice_table(rows, names, reference)
+    sliced, counts = table.features, table.counts()
     if estimated:
         totals = [t for _, t in cell_counts(sliced, weights=y)]
         spreads = [v for _, v in cell_counts(sliced, weights=y * (1 - y))]
@@ -140,15 +146,18 @@ def _accuracy_reason(seg: Segment, size: int, acc: float, lo: float, hi: float, 
 
 
 def drifting_segments(recent: pd.DataFrame, reference: pd.DataFrame, *, features: Sequence[str] | None = None,
-                      min_rows: int = MIN_ROWS, top: int = TOP) -> Scan:
-    """The slices whose share of ``recent`` traffic moved furthest from their share of ``reference``, surely."""
+                      min_rows: int = MIN_ROWS, top: int = TOP, sliced: SlicedTable | None = None) -> Scan:
+    """The slices whose share of ``recent`` traffic moved furthest from their share of ``reference``, surely.
+
+    ``sliced``: `slice_table(recent, features, reference)`, shared with `failing_segments`."""
     n1, n0 = len(recent), len(reference)
     names = list(features) if features is not None else [str(c) for c in reference.columns]
     if n1 < min_rows or n0 < min_rows:
         return Scan([], n1, 0, None, names)
-    sliced = features_of(recent.reset_index(drop=True), names, reference.reset_index(drop=True))
+    table = sliced if sliced is not None and sliced.rows == n1 else slice_table(recent, names, reference)
+    sliced = table.features
     tallies = [(which, now, before) for (which, now), (_, before)
-               in zip(cell_counts(sliced), cell_counts(sliced, ref=True), strict=True)]
+               in zip(table.counts(), cell_counts(sliced, ref=True), strict=True)]
     big = [(which, now, before, np.maximum(now, before * n1 / n0) >= min_rows) for which, now, before in tallies]
     checked = sum(int(b.sum()) for *_, b in big)
     z = z_for(checked, CONFIDENCE)
