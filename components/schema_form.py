@@ -42,7 +42,9 @@ class FormState:
 def widget_value(feature: Feature, value: Any) -> Any:
     """A raw value (from reference data or a saved input) as the feature's widget holds it."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None if feature.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) else _empty(feature)
+        if feature.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) or feature.missing_allowed:
+            return None  # a missing value stays missing: "unknown" in the form where the model accepts one
+        return _empty(feature)
     if feature.kind == FeatureKind.BOOLEAN:
         return value if isinstance(value, bool) else str(value).strip().lower() in _TRUE
     if feature.kind == FeatureKind.CATEGORY and feature.categories:
@@ -98,6 +100,7 @@ def tensor_values(columns: list[str], tensor: np.ndarray) -> dict[str, float]:
 
 SHORT_LABEL = 14   # characters that fit one line above a box half the form wide at 1024 px
 MAX_PAIRED = 12    # more fields than this read better down one column
+SHORT_CHOICE = 12  # characters of a choice that fit a select box half the form wide at 1024 px (~100 px of text)
 
 
 def form_columns(schema: ModelSchema) -> int:
@@ -105,6 +108,29 @@ def form_columns(schema: ModelSchema) -> int:
     at 1024 px a half-width box is ~140 px, where a longer label breaks mid-word and +/- buttons vanish."""
     names = [f.name for f in schema.features]
     return 2 if len(names) <= MAX_PAIRED and max(map(len, names), default=0) <= SHORT_LABEL else 1
+
+
+def paired(f: Feature) -> bool:
+    """May sit in a box half the form wide. Not a number: at 1024 px such a box keeps ~55 px for its text beside its
+    clear and -/+ buttons, and cut 711.15 to "711.1"; a full-width one holds 12345.678 and longer. Not a choice whose
+    longest name would be cut either. Ticks and text areas (which wrap) always fit."""
+    if f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER):
+        return False
+    if f.kind == FeatureKind.CATEGORY:
+        return max((len(f.label_of(c)) for c in f.categories), default=0) <= SHORT_CHOICE
+    return True
+
+
+def form_rows(schema: ModelSchema, columns: int) -> list[list[Feature]]:
+    """The fields in schema order, in rows: two fields that may be paired share a row (with ``columns`` 2),
+    any other field has a row of its own, the form's whole width."""
+    rows: list[list[Feature]] = []
+    for f in schema.features:
+        if columns > 1 and paired(f) and rows and len(rows[-1]) < columns and paired(rows[-1][0]):
+            rows[-1].append(f)
+        else:
+            rows.append([f])
+    return rows
 
 
 def render_schema_form(
@@ -146,20 +172,28 @@ def render_schema_form(
         _image_field(schema, tensor, key, state, read_picture)
         return state
     columns = columns or form_columns(schema)
-    grid = st.columns(columns)
-    for i, f in enumerate(schema.features):
-        with grid[i % columns]:
-            value = _field(f, f"{key}.{f.name}", decimals.get(f.name))
-            state.values[f.name] = value
-            problem = empty_problem(f) if _is_empty(value) else check_value(f, value)
-            if problem:
-                state.errors[f.name] = problem
-                st.error(md_escape(problem), icon=":material/error:")
-            elif _is_empty(value) and f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER):
-                st.caption(UNKNOWN_NOTE)
-            elif note := range_note(f, value):  # outside the observed range only: still sent
-                st.warning(md("{}; the model still scores it.", note), icon=":material/warning:")
+    for row in form_rows(schema, columns):
+        cells = st.columns(columns) if columns > 1 and paired(row[0]) else [st.container()]
+        for cell, f in zip(cells, row, strict=False):
+            with cell:
+                _checked_field(f, key, decimals.get(f.name), state)
     return state
+
+
+def _checked_field(f: Feature, key: str, usual_decimals: int | None, state: FormState) -> None:
+    """One field, its value into ``state``, and what is wrong with it (or how it is sent) under it."""
+    value = _field(f, f"{key}.{f.name}", usual_decimals)
+    if f.kind == FeatureKind.TEXT and f.missing_allowed and _is_empty(value):
+        value = None  # an empty text where the model accepts a missing value: sent as one (null), not ""
+    state.values[f.name] = value
+    problem = empty_problem(f) if _is_empty(value) else check_value(f, value)
+    if problem:
+        state.errors[f.name] = problem
+        st.error(md_escape(problem), icon=":material/error:")
+    elif _is_empty(value):
+        st.caption(UNKNOWN_NOTE)
+    elif note := range_note(f, value):  # outside the observed range only: still sent
+        st.warning(md("{}; the model still scores it.", note), icon=":material/warning:")
 
 
 UNKNOWN_NOTE = "Unknown: sent as a missing value, which this model accepts."
@@ -173,18 +207,18 @@ def empty_problem(f: Feature) -> str | None:
     """Why an emptied field cannot be sent (None: the schema allows a missing value there, and the wire carries it).
 
     Never a 0 in its place: an emptied box is a missing value, or a refusal that says so before anything is sent."""
-    if f.kind not in (FeatureKind.NUMBER, FeatureKind.INTEGER):
-        return check_value(f, None)
     if f.required:
-        return (f"{f.name} is empty, and this model needs a number here (its schema allows no missing value). "
+        what = "a number" if f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) else "a value"
+        return (f"{f.name} is empty, and this model needs {what} here (its schema allows no missing value). "
                 "Type one, or press Reset for a typical example.")
     return check_value(f, None)
 
 
 def _help_md(f: Feature) -> str | None:
     parts = [f.description] if f.description else []
-    if f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) and f.missing_allowed:
-        parts.append("Leave it empty when unknown: it is sent as a missing value, which this model accepts.")
+    if f.missing_allowed:
+        how = "Choose 'unknown'" if f.kind == FeatureKind.CATEGORY else "Leave it empty"
+        parts.append(f"{how} when unknown: it is sent as a missing value, which this model accepts.")
     if f.minimum is not None and f.maximum is not None:
         what = "Expected range" if f.bounds_declared else "Range seen in the reference data"
         parts.append(f"{what}: {f.minimum:g} to {f.maximum:g}{' ' + f.unit if f.unit else ''}.")
@@ -201,7 +235,11 @@ def _field(f: Feature, widget_key: str, usual_decimals: int | None = None) -> An
     if f.kind == FeatureKind.BOOLEAN:
         return st.checkbox(_label_md(f), key=widget_key, help=_help_md(f))
     if f.kind == FeatureKind.CATEGORY and f.categories:
-        return st.selectbox(_label_md(f), list(f.categories), key=widget_key, format_func=lambda v: plain(f.label_of(v)), help=_help_md(f))
+        # "unknown" (None, sent as the wire's missing value) only where the model accepts one
+        options = [None, *f.categories] if f.missing_allowed else list(f.categories)
+        # Streamlit draws a None value as no choice: its placeholder then says "unknown" too
+        return st.selectbox(_label_md(f), options, key=widget_key, help=_help_md(f), placeholder=UNKNOWN,
+                            format_func=lambda v: UNKNOWN if v is None else plain(f.label_of(v)))
     if f.kind == FeatureKind.INTEGER:
         return st.number_input(_label_md(f), key=widget_key, step=int(f.step or 1), help=_help_md(f),
                                value=None, placeholder=_placeholder(f))
@@ -214,12 +252,18 @@ def _field(f: Feature, widget_key: str, usual_decimals: int | None = None) -> An
         return st.number_input(_label_md(f), key=widget_key, step=step, format=_format_for(step, decimals),
                                help=_help_md(f), value=None, placeholder=_placeholder(f))
     if f.kind == FeatureKind.TEXT:
-        return st.text_area(_label_md(f), key=widget_key, help=_help_md(f), height=100)
-    return st.text_input(_label_md(f), key=widget_key, help=_help_md(f))
+        return st.text_area(_label_md(f), key=widget_key, help=_help_md(f), height=100,
+                            placeholder=UNKNOWN if f.missing_allowed else "a text is needed")
+    return st.text_input(_label_md(f), key=widget_key, help=_help_md(f), placeholder=_placeholder(f))
+
+
+UNKNOWN = "unknown"
 
 
 def _placeholder(f: Feature) -> str:
-    return "unknown" if f.missing_allowed else "a number is needed"
+    if f.missing_allowed:
+        return UNKNOWN
+    return "a number is needed" if f.kind in (FeatureKind.NUMBER, FeatureKind.INTEGER) else "a value is needed"
 
 
 def _step_for(f: Feature, usual_decimals: int | None = None) -> float:

@@ -90,7 +90,7 @@ class V2Codec:
                 "shape": shape,
                 "datatype": "BYTES",
                 "parameters": {"content_type": "str"},
-                "data": ["" if v is None else str(v) for v in series.tolist()],
+                "data": [_text_or_null(v) for v in series.tolist()],
             }
         data = series.to_numpy()
         if datatype != natural or not data.flags.c_contiguous:
@@ -104,7 +104,7 @@ class V2Codec:
         datatype = feature.datatype if feature is not None and feature.datatype else natural
         shape = feature.wire_dims(len(values)) if feature is not None else [len(values)]
         if natural == "BYTES" or datatype == "BYTES":
-            data = ["" if v is None else str(v) for v in values]
+            data = [_text_or_null(v) for v in values]
             return {"name": name, "shape": shape, "datatype": "BYTES", "parameters": {"content_type": "str"},
                     "data": data}
         if datatype != natural:
@@ -124,6 +124,14 @@ class V2Codec:
         decoded.request_id = str(body.get("id") or "")
         decoded.served_by = str(body.get("model_name") or "")
         return decoded
+
+
+def _text_or_null(value: Any) -> str | None:
+    """A BYTES cell as text; a missing one (None, NaN) as the wire's missing value, null, never "" nor "nan"
+    (MLServer's string codec gives the model None, which an imputer fills)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
 
 
 def _one_row_message(schema: ModelSchema, n_rows: int) -> str:

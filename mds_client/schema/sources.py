@@ -319,9 +319,11 @@ def from_reference(frame: pd.DataFrame) -> ModelSchema:
                                     required=not frame[col].isna().any()))
         else:
             uniques = series.astype(str).unique()
+            gaps = bool(frame[col].isna().any())  # learnt with gaps: "unknown" is a value it takes, as for numbers
             if 0 < len(uniques) <= MAX_INFERRED_CATEGORIES:
-                features.append(Feature(name=str(col), kind=FeatureKind.CATEGORY, categories=tuple(sorted(uniques))))
+                features.append(Feature(name=str(col), kind=FeatureKind.CATEGORY, categories=tuple(sorted(uniques)),
+                                        required=not gaps))
             else:
-                features.append(Feature(name=str(col), kind=FeatureKind.TEXT))
+                features.append(Feature(name=str(col), kind=FeatureKind.TEXT, required=not gaps))
     return ModelSchema(tuple(features), (), source="reference-data")
 

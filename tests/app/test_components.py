@@ -53,7 +53,9 @@ def test_problems_show_next_to_the_field():
     at.number_input(key="t.form.weight").set_value(250.0).run()
     at.text_area(key="t.form.note").input("").run()
     errors = at.session_state["t.errors"]
-    assert errors == {"weight": "weight: 250.0 is above the maximum 200", "note": "note: value is missing"}
+    assert errors == {"weight": "weight: 250.0 is above the maximum 200",
+                      "note": "note is empty, and this model needs a value here (its schema allows no missing value). "
+                              "Type one, or press Reset for a typical example."}
     assert [unescape(e.value) for e in at.error] == list(errors.values())
 
 
