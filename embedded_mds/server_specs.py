@@ -29,6 +29,9 @@ SERVER_PYTHONWARNINGS = "ignore::UserWarning:sklearn.utils.validation"
 # one environment. Without job execution MLflow starts 2 processes (~435 MB) instead of 10 (~1.7 GB), and
 # a local demo has no reason to send MLflow telemetry.
 MLFLOW_SERVER_ENV = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", "MLFLOW_DISABLE_TELEMETRY": "true"}
+MODEL_REPOSITORY: str | None = "embedded_mds.served.model_repository.CachedModelRepository"
+"""MLServer's model repository: ours parses each model-settings.json once, not on every load of every model (a
+publish loads one); None is MLServer's own (bench/publish_first_answer.py compares the two)."""
 
 
 @dataclass
@@ -66,6 +69,7 @@ def mlserver_settings(host: str, http: int, grpc: int, metrics: int, *, load_at_
         "metrics_port": metrics,
         "parallel_workers": 0,
         "load_models_at_startup": load_at_startup,
+        **({"model_repository_implementation": MODEL_REPOSITORY} if MODEL_REPOSITORY else {}),
     }
 
 
