@@ -15,7 +15,8 @@ from dataclasses import replace
 import yaml
 
 from mds_client.errors import MDSError
-from mds_client.registry.mlflow import MlflowRegistry, RegistryNotFound
+from mds_client.registry.errors import RegistryNotFound
+from mds_client.registry.mlflow import MlflowRegistry
 from mds_client.registry.records import ModelVersion, RegisteredFacts
 from mds_client.schema import mlflow_signature
 

@@ -4,11 +4,7 @@ The registry is where a published model's versions live: its files (uploaded thr
 artifact proxy, ``--serve-artifacts``), the run that registered it (who, when, metrics), its signature
 and input example, and the aliases (``champion``) that name one version. Calls go through the
 ``Transport`` of every other call (pooled, timed out, retried when idempotent); a registry that is down
-or answers garbage is a ``RegistryError`` naming it.
-
-    MDSError
-    └── RegistryError            the registry cannot be reached or refused a call
-        └── RegistryNotFound     no such registered model, version or alias
+or answers garbage is a ``RegistryError`` naming it (``registry.errors``).
 """
 
 from __future__ import annotations
@@ -20,7 +16,8 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
-from mds_client.errors import MDSError, ModelNotFound, PayloadRejected, RequestError
+from mds_client.errors import ModelNotFound, PayloadRejected, RequestError
+from mds_client.registry.errors import RegistryError, RegistryNotFound, mlflow_error
 from mds_client.registry.records import ModelVersion, RegisteredModel, Run
 from mds_client.transport import NO_RETRY, Timeout, Transport
 
@@ -31,15 +28,6 @@ API = "/api/2.0/mlflow"
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 MAX_HOPS = 5
 """How many ``models:/`` references a version's location may go through before it is a loop."""
-
-
-class RegistryError(MDSError):
-    hint = ("Is the model registry running? 'mds local status' shows the embedded one; "
-            "WORKBENCH_MLFLOW_URI names another.")
-
-
-class RegistryNotFound(RegistryError):
-    hint = "Check the model's name, version or alias: 'mds models' lists what is registered."
 
 
 class MlflowRegistry:
@@ -64,7 +52,7 @@ class MlflowRegistry:
             answer = self.transport.send(method, url, body=orjson.dumps(body) if body is not None else None,
                                          idempotent=idempotent, retry=None if idempotent else NO_RETRY)
         except RequestError as exc:
-            code, said = _mlflow_error(exc)
+            code, said = mlflow_error(exc)
             if isinstance(exc, ModelNotFound) or code == "RESOURCE_DOES_NOT_EXIST" or (
                     code == "INVALID_PARAMETER_VALUE" and "not found" in said):
                 raise RegistryNotFound(f"The model registry has no {what or path}: {said}") from None
@@ -303,17 +291,6 @@ class MlflowRegistry:
         self._call("POST", f"{API}/registered-models/alias", {"name": name, "alias": alias.lstrip("@"),
                                                                "version": version},
                    what=f"alias '{alias}' of '{name}'")
-
-
-def _mlflow_error(exc: RequestError) -> tuple[str, str]:
-    """(MLflow's error_code, its message) of a refusal, or ("", what the transport said)."""
-    try:
-        doc = orjson.loads(exc.body) if isinstance(exc.body, str | bytes) else exc.body
-    except orjson.JSONDecodeError:
-        doc = None
-    if isinstance(doc, dict) and isinstance(doc.get("message"), str):
-        return str(doc.get("error_code", "")), doc["message"]
-    return "", str(exc.body or exc.message)
 
 
 def _size(value: Any) -> int:
