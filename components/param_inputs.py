@@ -44,3 +44,8 @@ def render_params(params: tuple[Param, ...], *, key: str) -> dict[str, Any]:
                 values[param.name] = st.text_input(label_md, value="" if param.default is None else str(param.default),
                                                    key=widget, help=help_md)
     return values
+
+
+def parameters_line(chosen: dict[str, Any]) -> str:
+    """The values a job or a comparison sends, for people: ``threshold = 0.9, mode = strict``."""
+    return ", ".join(f"{name} = {value}" for name, value in chosen.items())

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from components.batch_view import render_column_plan, render_file_preview, render_job_list
+from components.param_inputs import render_params
 from components.text import md, md_escape
 from mds_client import MDSError
 from mds_client.batch.scorer import BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, DEFAULT_WORKERS
@@ -76,6 +77,7 @@ if source_path is not None and schema is not None:
     with st.expander("Options"):
         workers = st.slider("Parallel requests", 1, MAX_WORKERS, DEFAULT_WORKERS, key="batch.workers")
         batch_size = st.select_slider("Rows per request", BATCH_SIZE_CHOICES, DEFAULT_BATCH_SIZE, key="batch.size")
+    params = render_params(schema.params, key=f"batch.params.{ref.name}")  # one value each, for every row
     start = st.button("Start", type="primary", key="batch.start", icon=":material/play_arrow:",
                       disabled=not plan.ok or not entry.ready)
     if start:
@@ -84,7 +86,7 @@ if source_path is not None and schema is not None:
                                    input_name=source_path.name.split("-", 1)[-1] if source_path.parent.name == "uploads"
                                    else source_path.name,
                                    column_map=plan.column_map, batch_size=batch_size, workers=workers,
-                                   numbers=numbers.key)
+                                   numbers=numbers.key, parameters=params)
         except MDSError as exc:
             st.error(md_escape(exc), icon=":material/error:")
         else:

@@ -32,6 +32,7 @@ from mds_client.client import MDSClient
 from mds_client.errors import InputError, PayloadRejected, RequestError, ServerError
 from mds_client.refs import ModelRef
 from mds_client.schema.model import ModelSchema
+from mds_client.schema.params import chosen_parameters
 from mds_client.transport.retry import Backoff
 from mds_client.triton_config import model_config, with_model_config
 
@@ -114,12 +115,16 @@ class BatchScorer:
         column_map: dict[str, str] | None = None,
         retry_for_s: float = DEFAULT_RETRY_FOR_S,
         split_model_failures: bool = False,
+        parameters: dict[str, Any] | None = None,
     ) -> None:
         """``split_model_failures``: a 500 (the model raised on these rows; the server is up) is split like a
         refusal to find the rows it fails on, instead of retried as a fault that may clear (a replay, where a
-        new version may fail on rows the old one answered)."""
+        new version may fail on rows the old one answered). ``parameters`` (``schema.params``) go with every call."""
         if batch_size < 1 or workers < 1:
             raise InputError("batch size and workers must be at least 1.")
+        if chosen_parameters(schema.params, parameters or {}) and ref.protocol != "v2":
+            raise InputError(f"Model '{ref.name}' takes no inference parameters over {ref.protocol}.")
+        self.parameters = dict(parameters or {})
         self.client = client
         self.ref = ref
         self.schema = schema
@@ -266,7 +271,8 @@ class BatchScorer:
         attempt = 0
         while True:
             try:
-                prediction = self.client.predict(self.ref, rows, self.schema, validate=False)
+                prediction = self.client.predict(self.ref, rows, self.schema, validate=False,
+                                                 parameters=self.parameters or None)
             except PayloadRejected as exc:
                 if len(rows) == 1:
                     return _failed(rows, f"refused by the server: {exc.body or exc.message}")

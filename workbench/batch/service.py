@@ -20,14 +20,16 @@ import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from mds_client import MDSClient, MDSError, ModelRef, ModelSchema
+from mds_client import InputError, MDSClient, MDSError, ModelRef, ModelSchema
 from mds_client.batch.checks import load_state
 from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, count_rows, file_format, sniff_numbers
 from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_RETRY_FOR_S, DEFAULT_WORKERS, BatchProgress, BatchScorer
+from mds_client.schema.params import chosen_parameters
 from workbench.batch.log_writer import BatchLogWriter
 from workbench.batch.preview import reading_of, write_with_reading
 from workbench.batch.server_rate import server_rate
@@ -76,16 +78,22 @@ class BatchService:
     def start(
         self, *, user: str, ref: ModelRef, schema: ModelSchema, source: Path | str, input_name: str = "",
         column_map: dict[str, str] | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-        workers: int = DEFAULT_WORKERS, numbers: str | None = None,
+        workers: int = DEFAULT_WORKERS, numbers: str | None = None, parameters: dict[str, Any] | None = None,
     ) -> str:
         """Copy the file into the job's folder, record the job, start it; returns the job id.
 
         ``numbers``: how a text file's numbers are read when a person chose (a ``READINGS`` key); the copy is
         then written with decimal points, so the job and any resume read what the preview showed.
+        ``parameters``: the model's inference parameters (``schema.params``) for every row; the job records the
+        values that differ from their defaults, and a resumed job sends the same.
         """
         source = Path(source)
         if not source.exists():
             raise BatchJobError(f"The file {source.name} is gone; upload it again.")
+        try:
+            chosen = chosen_parameters(schema.params, parameters or {})
+        except InputError as exc:
+            raise BatchJobError(f"Model '{ref.name}': {exc.message}", hint="Change the model parameters.") from None
         job_id = new_id()
         suffix = {"parquet": ".parquet", "jsonl": ".jsonl", "json": ".json"}.get(file_format(source), ".csv")
         target = self._input_path(job_id, suffix)
@@ -96,7 +104,7 @@ class BatchService:
         else:
             shutil.copyfile(source, target)
         options = {"column_map": column_map or {}, "batch_size": batch_size, "workers": workers, "numbers": reading.key,
-                   "input": target.name, "protocol": ref.protocol, "version": ref.version}
+                   "input": target.name, "protocol": ref.protocol, "version": ref.version, "parameters": chosen}
         batch_jobs.create_job(self.engine, job_id=job_id, user=user, model=ref.name,
                               input_name=input_name or source.name, output_path=str(self.results_path(job_id)),
                               rows_total=count_rows(target) or 0, options=options)
@@ -263,7 +271,7 @@ class BatchService:
             scorer = BatchScorer(self.client, ref, schema, batch_size=int(opts.get("batch_size") or DEFAULT_BATCH_SIZE),
                                  workers=int(opts.get("workers") or DEFAULT_WORKERS),
                                  column_map=opts.get("column_map") or None, retry_for_s=self.retry_for_s,
-                                 chunk_rows=self.chunk_rows)
+                                 chunk_rows=self.chunk_rows, parameters=opts.get("parameters") or None)
             try:
                 result = scorer.run(source, results, resume=resume, progress=on_progress,
                                     should_stop=stop.is_set, on_rows=on_rows)

@@ -113,8 +113,11 @@ def compare(
     values: dict[str, Any],
     *,
     user: str,
+    parameters: dict[str, Any] | None = None,
 ) -> list[Outcome]:
-    """The same input sent to every model at once; each answer (or error) in the given order."""
+    """The same input sent to every model at once; each answer (or error) in the given order. ``parameters``
+    (inference parameters, set once for the comparison) go to each model that declares them, checked against
+    its own declaration (``taken_parameters``)."""
     if not models:
         return []
 
@@ -124,10 +127,17 @@ def compare(
         if missing:
             shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
             return Outcome(ref.display_name, error=f"Model '{ref.name}' needs inputs this form does not have: {shown}.")
-        return predict(client, engine, ref, schema, values, user=user)
+        return predict(client, engine, ref, schema, values, user=user,
+                       parameters=taken_parameters(schema, parameters or {}) or None)
 
     with ThreadPoolExecutor(max_workers=min(8, len(models))) as pool:
         return list(pool.map(one, models))
+
+
+def taken_parameters(schema: ModelSchema, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The ``parameters`` that this model declares (``schema.params``); the others are not its to take."""
+    names = {p.name for p in schema.params}
+    return {name: value for name, value in parameters.items() if name in names}
 
 
 def _succeeded(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.batch_view import render_progress, render_rejects, render_row_picker, render_summary
+from components.param_inputs import parameters_line
 from components.text import md, md_escape
 from mds_client import MDSError
 from workbench.catalog.service import ModelEntry
@@ -28,6 +29,8 @@ def show_job(job_id: str, entries: list[ModelEntry]) -> None:
         return
     job = view.record
     st.subheader(md("{} with {}", job.input_name, job.model))
+    if job.options.get("parameters"):
+        st.caption(md("Model parameters sent with every row: {}", parameters_line(job.options["parameters"])))
     if job.active:
         _live(job_id)
         return

@@ -24,13 +24,18 @@ from embedded_mds.mlflow_server import mlflow_python
 from embedded_mds.server_specs import server_env
 from mds_client import MDSClient, load_catalog
 from mds_client.batch import score_file
+from mds_client.batch.output import progress_path
 from mds_client.errors import InputError
 from mds_client.registry import MlflowRegistry
 from tests.publish_fixture import PublishServer
+from workbench.batch.service import BatchService
 from workbench.cli import main as mds
+from workbench.errors import BatchJobError
+from workbench.predict import service as predict_service
 from workbench.publish import PublishError, PublishRequest, publish
 from workbench.publish.mlflow_folder import mlflow_upload
 from workbench.publish.mlflow_service import RUNTIME
+from workbench.store import batch_jobs
 
 pytestmark = pytest.mark.server
 MODELS_SCRIPT = Path(__file__).with_name("mlflow_models.py")
@@ -240,3 +245,96 @@ def test_a_folder_or_zip_without_mlmodel_is_refused_with_what_it_lacks(cases, pu
         publish(PublishRequest("ml-none", buffer.getvalue(), "trained.zip", pd.DataFrame()), registry=registry,
                 target=publish_server.target, user="dee", transport=client.transport)
     assert registry.model("ml-none") is None
+
+
+CHOSEN_TEXT = {"cutoff": "5.5", "rain_unit": "in"}
+"""The cutoff model's params as a person types them (tests/workbench/publish/mlflow_models.py: CHOSEN_PARAMS)."""
+
+
+def published_cutoff(cases, server, registry, client, name: str):
+    publish(request(cases, "cutoff", name, pd.read_csv(cases / "reference.csv")), registry=registry,
+            target=server.target, user="ada", transport=client.transport)
+    ref = next(r for r in load_catalog(server.home / "catalog.yaml") if r.name == name)
+    return ref, client.schema(ref)
+
+
+def test_a_batch_job_sends_the_params_set_once_records_them_and_a_resume_sends_the_same(
+        cases, publish_server, registry, client, engine, tmp_path):
+    ref, schema = published_cutoff(cases, publish_server, registry, client, "ml-cutoff-batch")
+    rows = pd.read_csv(cases / "rows.csv")
+    source = tmp_path / "orchard rows.csv"
+    rows.to_csv(source, index=False)
+    service = BatchService(engine, client, tmp_path / "home", log_predictions=False)
+
+    job_id = service.start(user="ada", ref=ref, schema=schema, source=source, parameters=CHOSEN_TEXT)
+    job = service.wait(job_id, timeout=120)
+    assert job.state == "done", job.error
+    assert job.options["parameters"] == {"cutoff": 5.5, "rain_unit": "in"}  # typed, as sent
+    results = service.results_path(job_id)
+    assert pd.read_csv(results)["prediction"].tolist() == expected(cases, "cutoff-chosen") != expected(cases, "cutoff")
+
+    # a job that stopped before any row: its resume sends what the job recorded, not the model's defaults
+    results.unlink()
+    progress_path(results).unlink(missing_ok=True)
+    batch_jobs.update_job(engine, job_id, state="failed", rows_done=0)
+    service.resume(job_id, ref=ref, schema=schema)
+    assert service.wait(job_id, timeout=120).state == "done"
+    assert pd.read_csv(results)["prediction"].tolist() == expected(cases, "cutoff-chosen")
+
+    # left at their defaults: nothing recorded, the model's own answers
+    plain = service.wait(service.start(user="ada", ref=ref, schema=schema, source=source,
+                                       parameters={"cutoff": 7.0, "rain_unit": "mm"}), timeout=120)
+    assert plain.options["parameters"] == {}
+    assert pd.read_csv(service.results_path(plain.id))["prediction"].tolist() == expected(cases, "cutoff")
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    ({"cutoff": "high"}, "Model 'ml-cutoff-batch-bad': Parameter 'cutoff': 'high' is not a double value."),
+    ({"cut_off": 5.0}, "Model 'ml-cutoff-batch-bad': The model takes no parameter 'cut_off'; it takes cutoff, "
+                       "rain_unit."),
+])
+def test_a_batch_job_with_a_wrong_param_is_refused_before_it_starts(cases, publish_server, registry, client, engine,
+                                                                  tmp_path, given, said):
+    ref, schema = published_cutoff(cases, publish_server, registry, client, "ml-cutoff-batch-bad")
+    source = tmp_path / "rows.csv"
+    pd.read_csv(cases / "rows.csv").to_csv(source, index=False)
+    service = BatchService(engine, client, tmp_path / "home", log_predictions=False)
+    with pytest.raises(BatchJobError) as refused:
+        service.start(user="ada", ref=ref, schema=schema, source=source, parameters=given)
+    assert refused.value.message == said
+    assert service.jobs("ada") == []  # nothing recorded, nothing started
+
+
+def test_batch_scoring_of_a_file_sends_the_params(cases, publish_server, registry, client, tmp_path):
+    ref, schema = published_cutoff(cases, publish_server, registry, client, "ml-cutoff-file")
+    out = tmp_path / "scored.csv"
+    score_file(client, ref, schema, cases / "rows.csv", out, parameters=CHOSEN_TEXT)
+    assert pd.read_csv(out)["prediction"].tolist() == expected(cases, "cutoff-chosen")
+    with pytest.raises(InputError, match=r"'soon' is not a double value"):
+        score_file(client, ref, schema, cases / "rows.csv", tmp_path / "never.csv", parameters={"cutoff": "soon"})
+    assert not (tmp_path / "never.csv").exists()
+
+
+def test_compare_sends_the_params_to_the_models_that_declare_them(cases, publish_server, registry, client):
+    ref, schema = published_cutoff(cases, publish_server, registry, client, "ml-cutoff-compare")
+    publish(request(cases, "sklearn", "ml-compare-plain", pd.read_csv(cases / "reference.csv")), registry=registry,
+            target=publish_server.target, user="ada", transport=client.transport)
+    plain = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "ml-compare-plain")
+    rows = pd.read_csv(cases / "rows.csv")
+    moved = next(i for i, (a, b) in enumerate(zip(expected(cases, "cutoff"), expected(cases, "cutoff-chosen"),
+                                                  strict=True)) if a != b)
+    values = rows.iloc[moved].to_dict()
+    models = [(ref, schema), (plain, client.schema(plain))]
+
+    chosen = predict_service.compare(client, None, models, values, user="ada", parameters=CHOSEN_TEXT)
+    assert [o.error for o in chosen] == [None, None]
+    assert chosen[0].result.label == expected(cases, "cutoff-chosen")[moved]
+    assert chosen[0].result.request["parameters"] == {"content_type": "pd", "cutoff": 5.5, "rain_unit": "in"}
+    assert chosen[1].result.label == expected(cases, "sklearn")[moved]
+    assert "cutoff" not in chosen[1].result.request.get("parameters", {})  # a model that takes none gets none
+    by_default = predict_service.compare(client, None, models, values, user="ada")
+    assert by_default[0].result.label == expected(cases, "cutoff")[moved]
+
+    wrong = predict_service.compare(client, None, models, values, user="ada", parameters={"cutoff": "high"})
+    assert "Parameter 'cutoff': 'high' is not a double value" in wrong[0].error
+    assert wrong[1].error is None and wrong[1].result.label == expected(cases, "sklearn")[moved]
