@@ -10,7 +10,14 @@ from components.numbers import confidence
 from components.prediction_view import label_text
 from components.table_view import render_table
 from components.text import chart_text, md, md_escape
-from workbench.predict.results import Outcome
+from workbench.predict.results import Outcome, Result
+
+
+def answer_text(r: Result) -> str:
+    """The answer as its headline shows it: a value rounded, with its unit (3.71 $), else the class."""
+    if r.task == "regression" and r.value is not None:
+        return f"{r.value:.2f}{' ' + r.unit if r.unit else ''}"
+    return label_text(r.label)
 
 
 def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
@@ -19,7 +26,7 @@ def comparison_table(outcomes: list[Outcome]) -> pd.DataFrame:
         r = o.result
         rows.append({
             "model": o.model,
-            "answer": label_text(r.value if r and r.task == "regression" else r.label) if r else "",
+            "answer": answer_text(r) if r else "",  # as the headline above says it, not 3.709 under 3.71 $
             "confidence": confidence(r.confidence) if r and r.confidence is not None else "",
             "latency (ms)": round(r.latency_ms or 0, 1) if r else None,
             "request id": r.request_id if r else "",
@@ -38,8 +45,12 @@ def comparison_figure(outcomes: list[Outcome]) -> go.Figure | None:
         # the model's name travels as data (fullData.name), never as part of the template
         fig.add_bar(name=chart_text(o.model), x=[chart_text(c) for c in probs], y=list(probs.values()),
                     hovertemplate="%{fullData.name} · %{x}: probability %{y:.3f}<extra></extra>")
+    # The legend names the model of each colour, also when one model has probabilities (Plotly hides a lone
+    # trace's legend: the bars then belonged to no model on screen); below the axis, where long names fit.
     fig.update_layout(title="Class probabilities per model", xaxis_title="Class", yaxis_title="Probability",
-                      yaxis_range=[0, 1.05], barmode="group", height=340, margin={"l": 40, "r": 10, "t": 50, "b": 40})
+                      yaxis_range=[0, 1.05], barmode="group", height=380, showlegend=True,
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.28, "x": 0, "title": {"text": "Model"}},
+                      margin={"l": 40, "r": 10, "t": 50, "b": 90})
     fig.update_xaxes(type="category")
     return fig
 
@@ -61,7 +72,7 @@ def render_comparison(outcomes: list[Outcome], *, key: str, stale: bool = False)
                 st.error(md_escape(o.error or "No answer."))
                 continue
             r = o.result
-            answer = f"{r.value:.2f}{' ' + r.unit if r.unit else ''}" if r.task == "regression" and r.value is not None else label_text(r.label)
+            answer = answer_text(r)
             st.metric(md("{} (earlier answer)" if stale else "{}", o.model), md_escape(answer),
                       help="The model's answer to the inputs sent before" if stale else "The model's answer")
             if r.confidence is not None:

@@ -53,3 +53,15 @@ def test_an_unknown_value_sent_and_left_alone_is_not_a_change():
     assert STALE_NOTE not in texts(at)
     at.number_input(key="cmp.form.rain_mm").set_value(3.0).run()
     assert STALE_NOTE in texts(at)
+
+
+def test_the_table_says_each_answer_as_its_headline_and_the_chart_names_a_lone_model():
+    from components.comparison_view import comparison_figure, comparison_table
+    from workbench.predict.results import Outcome, Result
+
+    amount = Outcome("bill-tip", Result("bill-tip", "v2", "regression", None, None, 3.70916, 2.0, "r1", {}, {}, unit="$"))
+    kind = Outcome("bill-kind", Result("bill-kind", "v2", "classification", "generous", {"generous": 0.6, "standard": 0.4},
+                                       None, 3.0, "r2", {}, {}))
+    assert comparison_table([amount, kind])["answer"].tolist() == ["3.71 $", "generous"]
+    figure = comparison_figure([amount, kind])
+    assert figure is not None and figure.layout.showlegend and [t.name for t in figure.data] == ["bill-kind"]
