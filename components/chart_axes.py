@@ -26,6 +26,7 @@ LAYOUT = {"height": 360, "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
           "hoverlabel": {"namelength": -1}}
 
 
+TWO_LINE_LEGEND_Y = -0.3  # LAYOUT's -0.18 sat on the second line of "%H:%M<br>%d %b" ticks at 1024 px
 MAX_TICKS = 12
 TICK_LADDER: tuple[timedelta, ...] = tuple(timedelta(seconds=s) for s in (
     1, 5, 10, 15, 30, 60, 2 * 60, 5 * 60, 10 * 60, 15 * 60, 30 * 60, 3600, 2 * 3600, 3 * 3600, 6 * 3600,
@@ -82,7 +83,11 @@ def style(figure: go.Figure, *, title: str, width: timedelta | None, x_range: tu
     figure.update_layout(**{**LAYOUT, "height": height}, title={"text": title, "x": 0, "xanchor": "left"})
     figure.update_xaxes(tickformat=tick, hoverformat=hover, automargin=True, nticks=MAX_TICKS)
     if x_range is not None:
-        figure.update_xaxes(range=list(x_range), **time_ticks(x_range, width))
+        ticks = time_ticks(x_range, width)
+        figure.update_xaxes(range=list(x_range), **ticks)
+        tick = ticks["tickformat"]
+    if "<br>" in tick:  # ticks of two lines ("00:00" over "05 Dec"): the legend below them, not over their dates
+        figure.update_layout(legend_y=TWO_LINE_LEGEND_Y)
     figure.update_yaxes(automargin=True, tickformat=NUMBER)
     return figure
 
