@@ -11,16 +11,20 @@ the app is up before the traffic is.
 The drift goes on while the demo runs (`drift_live`): the drifting model gets a trickle of drifted calls
 now (``LIVE_RATE``, tag ``demo``), so the embedded MDS's minute-wide health windows see it and ``ModelDrift``
 fires a few minutes after ``make run`` (docs/alerts.md has the figure). It runs at every start while demo
-traffic is logged, and stops when the model stops answering (the MDS went down) or after ``LIVE_MINUTES``.
+traffic is logged, and stops when the model stops answering (the MDS went down), after ``LIVE_MINUTES``, or when
+`stop_live_drift` asks it to (``mds logs clear-demo`` and the Admin page do, before removing the demo traffic): while
+it runs, ``LIVE_FILE`` in the MDS home holds its process id, and a ``STOP_FILE`` there ends it within a call.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +49,10 @@ LIVE_RATE = 1.0
 LIVE_MINUTES = 4 * 60.0
 LIVE_GIVE_UP = 10
 """Failed calls in a row after which the live drift stops: the model no longer answers (the MDS is down)."""
+LIVE_FILE = "demo-live.json"
+STOP_FILE = "demo-live.stop"
+STOP_WAIT_S = 15.0
+"""How long `stop_live_drift` waits for the live drift to end (it looks at ``STOP_FILE`` once a call, every second)."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +122,10 @@ def seed_demo(catalog: Path, *, sink_url: str | None = None, rows: int = 240, da
 
 def drift_live(catalog: Path, *, sink_url: str | None = None, minutes: float = LIVE_MINUTES, rate: float = LIVE_RATE,
                seed: int = 1000, client: MDSClient | None = None,
-               stop: threading.Event | None = None) -> tuple[str, SimulateResult] | None:
+               stop: threading.Event | None = None, stop_file: Path | None = None) -> tuple[str, SimulateResult] | None:
     """The demo's drift, now: drifted calls to the drifting model at ``rate`` for ``minutes`` (tag ``demo``), until
-    ``stop`` is set or the model fails ``LIVE_GIVE_UP`` calls in a row. None when no demo model drifts."""
+    ``stop`` is set, ``stop_file`` exists or the model fails ``LIVE_GIVE_UP`` calls in a row. None when no demo
+    model drifts."""
     own = client is None
     client = client or MDSClient()
     stop = stop or threading.Event()
@@ -129,7 +138,9 @@ def drift_live(catalog: Path, *, sink_url: str | None = None, minutes: float = L
         answered = [0, 0]  # calls and failures when a call last succeeded
 
         def give_up_when_down(result: SimulateResult) -> None:
-            if result.calls > answered[0]:
+            if stop_file is not None and stop_file.exists():
+                stop.set()
+            elif result.calls > answered[0]:
                 answered[:] = [result.calls, result.failed_calls]
             elif result.failed_calls - answered[1] >= LIVE_GIVE_UP:
                 stop.set()
@@ -149,9 +160,48 @@ def has_demo(engine: Engine) -> bool:
 
 
 def clear_demo(engine: Engine) -> int:
-    """Remove the demo traffic (tag ``demo``) and its demo verdicts, and nothing else; the calls removed."""
+    """Remove the demo traffic (tag ``demo``) and its demo verdicts, and nothing else; the calls removed.
+    Stop a live drift first (`stop_live_drift`), or its next calls are logged again."""
     clear_verdicts(engine)
     return delete_tagged(engine, DEMO_TAG)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process of that number: not ours, so ours ended
+        return False
+    return True
+
+
+def live_drift_pid(home: Path) -> int | None:
+    """The process id of the live demo drift running for this home, None when none runs."""
+    try:
+        pid = int(json.loads((home / LIVE_FILE).read_text())["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def stop_live_drift(home: Path, *, wait: float | None = None) -> str | None:
+    """Ask the live demo drift of this home to stop, and wait until it has (its calls already logged, since the
+    sink answers once a row is committed). None when none runs or it stopped; else what to do, in a sentence."""
+    pid = live_drift_pid(home)
+    if pid is None:
+        return None
+    stop = home / STOP_FILE
+    stop.write_text(json.dumps({"asked": datetime.now(UTC).isoformat()}))
+    wait = STOP_WAIT_S if wait is None else wait
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and live_drift_pid(home) == pid:
+        time.sleep(0.2)
+    if live_drift_pid(home) == pid:
+        return (f"The live demo drift (process {pid}) did not stop within {wait:g} s, so the demo traffic was left "
+                f"in place: stop it with 'kill {pid}' (or stop the MDS), then remove the demo traffic again.")
+    stop.unlink(missing_ok=True)
+    return None
 
 
 def seed_once_in_background(home: Path, catalog: Path, sink_url: str | None = None) -> subprocess.Popen | None:
@@ -165,7 +215,7 @@ def seed_once_in_background(home: Path, catalog: Path, sink_url: str | None = No
     argv = [sys.executable, "-m", "logsink.demo", "--catalog", str(catalog), "--marker", str(marker)]
     if sink_url:
         argv += ["--sink", sink_url]
-    argv += ["--live-minutes", f"{LIVE_MINUTES:g}"]  # then the drift goes on now (drift_live)
+    argv += ["--live-minutes", f"{LIVE_MINUTES:g}", "--home", str(home)]  # then the drift goes on now (drift_live)
     with (log / "demo-traffic.log").open("ab") as out:
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -177,7 +227,7 @@ def drift_live_in_background(home: Path, catalog: Path, sink_url: str | None = N
         return None
     log = (home / "logs").resolve()
     log.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "logsink.demo", "--catalog", str(catalog), "--live-only",
+    argv = [sys.executable, "-m", "logsink.demo", "--catalog", str(catalog), "--live-only", "--home", str(home),
             "--live-minutes", f"{LIVE_MINUTES:g}", *(["--sink", sink_url] if sink_url else [])]
     with (log / "demo-traffic.log").open("ab") as out:
         return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -194,11 +244,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="meanwhile send the drifting model drifted calls now, for this long (0: no live drift)")
     parser.add_argument("--live-only", action="store_true",
                         help="no seeding: only the live drift, if demo traffic is logged")
+    parser.add_argument("--home", type=Path, default=None,
+                        help="MDS home: the live drift says it runs there, and stops when asked (mds logs clear-demo)")
     args = parser.parse_args(argv)
     if args.live_only and not has_demo(open_store(get_settings().database_url)):
         print("no demo traffic logged (mds logs clear-demo removed it): no live drift")
         return 0
-    live = _LiveDrift(args.catalog, args.sink, args.live_minutes)
+    live = _LiveDrift(args.catalog, args.sink, args.live_minutes, args.home)
     live.start()  # beside the seeding, not after it: the alert's two windows start counting at once
     if not args.live_only:
         try:
@@ -216,19 +268,26 @@ def main(argv: list[str] | None = None) -> int:
 class _LiveDrift(threading.Thread):
     """`drift_live` in a thread (nothing when ``minutes`` is 0); ``join`` gives the process's exit code."""
 
-    def __init__(self, catalog: Path, sink_url: str | None, minutes: float) -> None:
+    def __init__(self, catalog: Path, sink_url: str | None, minutes: float, home: Path | None = None) -> None:
         super().__init__(name="live-demo-drift", daemon=True)
-        self.catalog, self.sink_url, self.minutes, self.code = catalog, sink_url, minutes, 0
+        self.catalog, self.sink_url, self.minutes, self.code, self.home = catalog, sink_url, minutes, 0, home
 
     def run(self) -> None:
         if self.minutes <= 0:
             return
+        if self.home is not None:
+            (self.home / STOP_FILE).unlink(missing_ok=True)
+            (self.home / LIVE_FILE).write_text(json.dumps({"pid": os.getpid(), "started": datetime.now(UTC).isoformat()}))
         try:
-            live = drift_live(self.catalog, sink_url=self.sink_url, minutes=self.minutes)
+            live = drift_live(self.catalog, sink_url=self.sink_url, minutes=self.minutes,
+                              stop_file=None if self.home is None else self.home / STOP_FILE)
         except (LogSinkError, MDSError) as exc:
             print(f"live demo drift: {exc}", file=sys.stderr, flush=True)
             self.code = 1
             return
+        finally:
+            if self.home is not None:
+                (self.home / LIVE_FILE).unlink(missing_ok=True)
         if live is not None:
             print(f"live demo drift on {live[0]}: {live[1].calls} calls, ended {datetime.now(UTC).isoformat()}",
                   flush=True)

@@ -4,22 +4,43 @@ on live (drifted calls now, tagged demo)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from logsink.demo import DEMO_TAG, MARKER, clear_demo, drift_live, plan_demo, seed_demo, seed_once_in_background
+from logsink.demo import (
+    DEMO_TAG,
+    LIVE_FILE,
+    MARKER,
+    STOP_FILE,
+    clear_demo,
+    drift_live,
+    live_drift_pid,
+    plan_demo,
+    seed_demo,
+    seed_once_in_background,
+    stop_live_drift,
+)
 from logsink.simulate import simulate
 from mds_client import MDSClient, load_catalog, read_reference
+from workbench.cli import main as cli_main
 from workbench.monitor.drift import detect_drift
+from workbench.settings import get_settings
 from workbench.store.tables import RequestLogRow as R
 from workbench.store.traffic import window_calls
 
 from .conftest import start_sink, stop_sink
 
 ROWS = 60
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +126,58 @@ def test_the_drifting_model_gets_drifted_calls_now_tagged_demo(demo_sink, catalo
     now = pd.DataFrame([c.inputs for c in calls])[feature]
     assert now.mean() > reference.mean() + 1.5 * reference.std()  # shifted 2.5 standard deviations
     client.close()
+
+
+def _demo_rows(engine) -> int:  # type: ignore[no-untyped-def]
+    return sum(_count(engine, tag=DEMO_TAG).values())
+
+
+def test_clear_demo_stops_a_live_drift_already_running_then_removes_the_demo_traffic(
+        demo_sink, catalog_path, tmp_path, monkeypatch, capsys):
+    engine = demo_sink.engine()
+    plan = plan_demo(load_catalog(catalog_path), MDSClient())
+    ref = next(r for r, _s in plan.models if r.name == plan.drift[0])
+    simulate(ref, rows=5, rate=100, sink_url=demo_sink.url, tag=DEMO_TAG)  # demo traffic is logged: the drift goes on
+    env = {**os.environ, "WORKBENCH_DATABASE_URL": demo_sink.database_url, "WORKBENCH_HOME": str(tmp_path),
+           "PYTHONPATH": str(REPO)}
+    live = subprocess.Popen([sys.executable, "-m", "logsink.demo", "--catalog", str(catalog_path), "--live-only",
+                             "--home", str(tmp_path), "--sink", demo_sink.url, "--live-minutes", "10"],
+                            env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while live_drift_pid(tmp_path) != live.pid and time.monotonic() < deadline:
+            time.sleep(0.2)
+        before = _demo_rows(engine)
+        while _demo_rows(engine) < before + 3 and time.monotonic() < deadline:  # its drifted calls arrive
+            time.sleep(0.5)
+        assert _demo_rows(engine) >= before + 3
+
+        monkeypatch.setenv("WORKBENCH_DATABASE_URL", demo_sink.database_url)
+        monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))
+        get_settings.cache_clear()
+        try:
+            code = cli_main(["logs", "clear-demo"])
+        finally:
+            get_settings.cache_clear()
+        out = capsys.readouterr().out
+        assert code == 0 and "Removed" in out
+        assert live.wait(10) == 0  # it stopped when asked, before the rows went
+        assert not (tmp_path / LIVE_FILE).exists() and not (tmp_path / STOP_FILE).exists()
+        time.sleep(2)
+        assert _demo_rows(engine) == 0  # and no drifted call came after the removal
+    finally:
+        if live.poll() is None:
+            live.kill()
+            live.wait()
+
+
+def test_a_live_drift_that_does_not_stop_is_named_and_the_demo_traffic_is_kept(tmp_path):
+    stubborn = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / LIVE_FILE).write_text(json.dumps({"pid": stubborn.pid}))
+        problem = stop_live_drift(tmp_path, wait=0.5)
+        assert problem is not None and f"kill {stubborn.pid}" in problem and "left in place" in problem
+    finally:
+        stubborn.kill()
+        stubborn.wait()
+    assert stop_live_drift(tmp_path, wait=0.5) is None  # a process that ended is no live drift

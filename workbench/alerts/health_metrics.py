@@ -72,7 +72,8 @@ def render(models: dict[str, ModelHealth], window_seconds: float) -> str:
                 if value is not None:
                     lines.append(f'{name}{{model="{labels[model]}",window="{window}"}} {_text(value)}')
     for suffix, text, value in (
-            ("usual_calls", "Median calls per window over the recent windows before the last one.",
+            ("usual_calls", "Median calls per window over the recent windows before the last one, simulated calls "
+             "left out (a simulation that ends is no outage).",
              lambda h: h.usual_calls),
             ("reference_accuracy", "Accuracy the model's card states: its mean confidence on held-out data (else "
              "its accuracy there).", lambda h: h.reference_accuracy),

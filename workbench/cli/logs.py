@@ -3,7 +3,7 @@
     mds logs serve [--host 127.0.0.1] [--port 9530]     run the sink on the catalog in use
     mds logs show MODEL [--json]                        instances logged, per source, first and last time
     mds logs import-es --url URL [--index PATTERN] [--since 7d] [--max-docs N]   read seldon-request-logger's indices
-    mds logs clear-demo                                 remove the demo traffic seeded on first start
+    mds logs clear-demo                                 stop the demo's live drift, remove the demo traffic
     mds simulate MODEL --rows N --rate R [--drift FEATURE:SHIFT] [--days D] [--sink URL] [--seed S] [--batch K]
 """
 
@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     es.add_argument("--since", default=None, help="only documents from then on: 7d, 12h, 30m or an ISO time")
     es.add_argument("--max-docs", type=int, default=200_000, help="stop after this many documents (default 200000)")
     es.set_defaults(func=import_es_command)
-    clear = logs_sub.add_parser("clear-demo", help="remove the demo traffic seeded on first start")
+    clear = logs_sub.add_parser("clear-demo", help="stop the demo's live drift if it runs, and remove the demo traffic "
+                                "seeded on first start")
     clear.set_defaults(func=clear_demo_command)
 
     sim = sub.add_parser("simulate", help="call a model with rows like its reference data and log them as Seldon would")
@@ -159,10 +160,14 @@ def import_es_command(args: argparse.Namespace) -> int:
 
 def clear_demo_command(args: argparse.Namespace) -> int:
     # The store brings SQLAlchemy (~0.25 s of imports): `mds --help` and the commands without it skip that.
-    from logsink.demo import clear_demo
+    from logsink.demo import clear_demo, stop_live_drift
     from workbench.store import open_store
 
-    removed = clear_demo(open_store(get_settings().database_url))
+    settings = get_settings()
+    if (problem := stop_live_drift(settings.home)) is not None:  # else its next calls would be logged again
+        print(f"mds: {problem}", file=sys.stderr)
+        return 1
+    removed = clear_demo(open_store(settings.database_url))
     print(f"Removed {removed} demo instances from the request log, with the demo verdicts on them." if removed
           else "No demo traffic to remove.")
     return 0

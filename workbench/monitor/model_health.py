@@ -10,7 +10,9 @@ window is ``[k * width, (k + 1) * width)`` since the epoch (UTC), and three are 
 - ``recent``: the ``history`` windows up to the last one: calls, errors and feedback (verdicts come
   slowly: a window alone rarely has enough of them).
 
-Plus ``usual_calls`` (the median of calls per window over ``recent`` before ``last``) and the
+Plus ``usual_calls`` (the median of calls per window over ``recent`` before ``last``, simulated calls left out:
+a simulation, the demo's live drift included, that ends is no outage, so it never makes ``ModelNoTraffic``
+fire; real callers' calls count as before) and the
 ``reference_accuracy`` the model's card states: its mean confidence on held-out data at training time (the
 same estimate, so an uncalibrated model is compared like for like), else its accuracy there.
 
@@ -37,6 +39,7 @@ from sqlalchemy import Engine
 from mds_client import MDSError, ModelRef, ModelSchema
 from workbench.errors import WorkbenchError
 from workbench.feedback import metrics as feedback_metrics
+from workbench.store.traffic import SIMULATED
 from workbench.store.traffic_windows import window_sample, window_stats
 
 from .drift import MIN_ROWS
@@ -195,7 +198,9 @@ class HealthMonitor:
                               **_verdicts(votes, start, end))
         last = replace(last, **_verdicts(votes, last.start, last.end))
         previous = replace(previous, **_verdicts(votes, previous.start, previous.end))
-        usual = float(statistics.median(s.calls for s in stats[:-1]))
+        simulated = window_stats(self.engine, ref.name, start, width.total_seconds(), self.history,
+                                 include_workbench=False, sources=(SIMULATED,))
+        usual = float(statistics.median(s.calls - m.calls for s, m in zip(stats[:-1], simulated[:-1], strict=True)))
         return ModelHealth(ref.name, width.total_seconds(), last, previous, recent, usual, reference_accuracy(ref),
                            now, problem)
 

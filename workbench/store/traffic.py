@@ -23,6 +23,7 @@ from workbench.store.request_log import as_time, epoch
 from workbench.store.tables import PredictionRow, RequestLogRow
 
 WORKBENCH = "workbench"
+SIMULATED = "simulate"  # `mds simulate`, Admin's live simulation and the demo traffic (logsink.events.SOURCES)
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ import streamlit as st
 from components.demo_traffic import render_clear_demo, render_live_form, render_live_status
 from components.text import md, md_escape
 from logsink import LogSinkError
-from logsink.demo import clear_demo, has_demo, numeric_features
+from logsink.demo import clear_demo, has_demo, numeric_features, stop_live_drift
 from logsink.simulate import DEFAULT_SINK, Drift, simulate
 from mds_client import MDSError, ModelRef
+from workbench.settings import get_settings
 from workbench.ui import resources
 
 MAX_RATE = 20.0
@@ -143,5 +144,8 @@ def live_simulation_section() -> None:
         else:
             st.rerun()
     if render_clear_demo(has_demo(resources.engine()), key="admin.demo"):
+        if (problem := stop_live_drift(get_settings().home)) is not None:  # else its next calls are logged again
+            st.error(md_escape(problem))
+            return
         removed = clear_demo(resources.engine())
         st.success(md("Removed {:,} demo instances.", removed) if removed else "There was no demo traffic to remove.")

@@ -27,8 +27,9 @@ def model_ref(name: str, reference: str | None, accuracy: float | None = 0.95) -
 
 
 def log_window(engine, model: str, start: datetime, width: timedelta, calls: int, *, shift: float = 0.0,
-               errors: int = 0, confidence: float = 0.9, latency_ms: float = 20.0, seed: int = 0) -> None:
-    """``calls`` calls spread over ``[start, start + width)``; feature x2 shifted by ``shift``."""
+               errors: int = 0, confidence: float = 0.9, latency_ms: float = 20.0, seed: int = 0,
+               source: str = "simulate") -> None:
+    """``calls`` calls spread over ``[start, start + width)``, logged from ``source``; feature x2 shifted by ``shift``."""
     rng = np.random.default_rng(seed)
     write = LogWrite()
     for i in range(calls):
@@ -37,7 +38,7 @@ def log_window(engine, model: str, start: datetime, width: timedelta, calls: int
         values[2] += shift
         failed = i < errors
         write.rows.append(log_row(
-            model=model, request_id=f"{start.timestamp():.0f}-{i}", row_index=0, source="simulate", time=t,
+            model=model, request_id=f"{start.timestamp():.0f}-{source}-{i}", row_index=0, source=source, time=t,
             inputs=dict(zip(NAMES, values.tolist(), strict=True)), label=None if failed else "a",
             confidence=None if failed else confidence, status="error" if failed else "ok",
             response_time=t + timedelta(milliseconds=latency_ms)))

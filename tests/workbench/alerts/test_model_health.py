@@ -38,7 +38,7 @@ def test_windows_stand_still_on_whole_multiples_of_their_width():
 
 def test_drift_errors_latency_and_accuracy_of_the_last_two_windows(engine, reference_csv):
     for k in range(6, 2, -1):  # four calm windows, then two where x2 moved
-        log_window(engine, "m", END - k * WIDTH, WIDTH, 60, seed=k)
+        log_window(engine, "m", END - k * WIDTH, WIDTH, 60, seed=k, source="seldon-logger")
     log_window(engine, "m", END - 2 * WIDTH, WIDTH, 60, shift=1.5, seed=2, errors=6, confidence=0.7)
     log_window(engine, "m", END - WIDTH, WIDTH, 60, shift=1.5, seed=1, latency_ms=300)
     add_verdicts(engine, "m", END - WIDTH + timedelta(seconds=5), correct=3, wrong=1)
@@ -61,11 +61,22 @@ def test_calm_traffic_drifts_nowhere_and_a_silent_model_reads_zero(engine, refer
     for k in range(6, 0, -1):
         log_window(engine, "m", END - k * WIDTH, WIDTH, 60, seed=10 + k)
     for k in range(6, 1, -1):
-        log_window(engine, "quiet", END - k * WIDTH, WIDTH, 40, seed=20 + k)
+        log_window(engine, "quiet", END - k * WIDTH, WIDTH, 40, seed=20 + k, source="kserve-logger")
     out = monitor(engine, [model_ref("m", reference_csv), model_ref("quiet", reference_csv)]).refresh(NOW)
     assert out["m"].last.drifting_features == 0 and out["m"].previous.drifting_features == 0
     assert out["quiet"].last.calls == 0 and out["quiet"].usual_calls == 40
     assert out["quiet"].last.min_p_value is None and out["quiet"].last.error_ratio is None
+
+
+def test_a_simulation_that_ended_is_no_usual_traffic_but_real_callers_are(engine, reference_csv):
+    for k in range(6, 1, -1):  # a simulation (the demo's live drift) for five windows, then nothing
+        log_window(engine, "demo", END - k * WIDTH, WIDTH, 60, seed=30 + k)
+        log_window(engine, "both", END - k * WIDTH, WIDTH, 60, seed=40 + k)
+        log_window(engine, "both", END - k * WIDTH, WIDTH, 25, seed=50 + k, source="seldon-logger")
+    out = monitor(engine, [model_ref("demo", reference_csv), model_ref("both", reference_csv)]).refresh(NOW)
+    assert out["demo"].last.calls == 0 and out["demo"].usual_calls == 0  # ModelNoTraffic (usual >= 10) stays quiet
+    assert out["both"].last.calls == 0 and out["both"].usual_calls == 25  # real callers went silent: it fires
+    assert out["both"].recent.calls == 5 * 85
 
 
 def test_a_complete_window_is_measured_once(engine, reference_csv, monkeypatch):
