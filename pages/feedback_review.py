@@ -79,17 +79,19 @@ summary = fm.summarize(frame, n_predictions)
 in_range = fm.verdict_counts(frame)  # the same dates, model, version and person as everything below
 
 FEW = 5  # below this many labelled predictions a chart is one bar and a 1x1 grid, and a percent is noise: say it
-m = st.columns(4)
-m[0].metric("Feedback in range", int(in_range["items"]), help=md("on {predictions} predictions; {wrong} wrong, "
+# A row that wraps, each figure as wide as its text: in four equal columns "77 of 318" was cut to "77 of …" at 1024 px.
+row = st.container(horizontal=True, gap="medium", key="review.metrics")
+m = [row] * 4
+m[0].metric("Feedback in range", int(in_range["items"]), width="content", help=md("on {predictions} predictions; {wrong} wrong, "
                                                                  "{correct} correct, {unsure} unsure", **in_range))
 # "100%" from one verdict reads as a verdict on the model; a count says what is known.
 accuracy = percent(summary.accuracy) if summary.labelled >= FEW or not summary.labelled else (
     f"{summary.correct} of {summary.labelled} correct")
-m[1].metric("Accuracy", md_escape(accuracy),
+m[1].metric("Accuracy", md_escape(accuracy), width="content",
             help="from feedback: correct / (correct + wrong), one vote per prediction (the newest)")
 m[2].metric("Labelled predictions", md("{} of {}", summary.labelled, n_predictions) if segment is None
-            else md("{}", summary.labelled))
-m[3].metric("Coverage", md_escape(percent(summary.coverage)),
+            else md("{}", summary.labelled), width="content")
+m[3].metric("Coverage", md_escape(percent(summary.coverage)), width="content",
             help="labelled predictions / predictions of this model in the chosen dates")
 for warning in summary.warnings:
     st.warning(md_escape(warning), icon=":material/warning:")
