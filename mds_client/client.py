@@ -41,11 +41,11 @@ class MDSClient:
 
     @property
     def grpc(self) -> GrpcTransport:
-        """The V2 gRPC transport (refs with ``transport: grpc``), with the REST transport's timeouts, retries and auth;
-        made at the first gRPC call."""
+        """The V2 gRPC transport (refs with ``transport: grpc``), with the REST transport's timeouts, retries, auth and
+        CA file; made at the first gRPC call."""
         if self._grpc is None:
             self._grpc = GrpcTransport(timeout=self.transport.timeout, retry=self.transport.retry,
-                                       auth=self.transport.auth)
+                                       auth=self.transport.auth, verify=self.transport.verify)
         return self._grpc
 
     # -- describing a model ----------------------------------------------------------

@@ -20,7 +20,7 @@ import pandas as pd
 
 from mds_client.errors import RequestError, SchemaError
 from mds_client.refs import ModelRef
-from mds_client.schema.model import ModelSchema
+from mds_client.schema.model import FeatureKind, ModelSchema
 from mds_client.schema.sources import (
     from_prediction_schema,
     from_reference,
@@ -59,7 +59,7 @@ def schema_of(client: Any, ref: ModelRef, *, metadata: dict[str, Any] | None = N
         try:
             parsed = parse(metadata)
             if metadata_over_grpc(ref):
-                parsed = replace(parsed, source=GRPC_SOURCE)
+                parsed = _grpc_lacks_lists(parsed)
             candidates.append(parsed)
             # Output names on the wire come from the serving model's own V2 metadata, nothing else.
             server_outputs = parsed.outputs if ref.protocol == "v2" else ()
@@ -78,6 +78,14 @@ def schema_of(client: Any, ref: ModelRef, *, metadata: dict[str, Any] | None = N
         # and which output has a label file.
         schema = with_model_config(schema, model_config(client, ref))
     return schema
+
+
+def _grpc_lacks_lists(schema: ModelSchema) -> ModelSchema:
+    """A schema read from gRPC's ModelMetadata: marked as such, and a category whose list of values did not travel is
+    asked for as text (a choice among no values could not be made)."""
+    features = tuple(replace(f, kind=FeatureKind.TEXT) if f.kind == FeatureKind.CATEGORY and not f.categories else f
+                     for f in schema.features)
+    return replace(schema, features=features, source=GRPC_SOURCE)
 
 
 def load_prediction_schema(path: Path | str) -> ModelSchema:

@@ -84,7 +84,8 @@ class ModelRef:
     """How V2 calls travel: ``rest`` (HTTP/JSON at ``endpoint``) or ``grpc`` (``inference.GRPCInferenceService`` at
     ``grpc_url``; catalog ``transport``, or ``mds ... --transport grpc``)."""
     grpc_url: str = ""
-    """The server's V2 gRPC API, ``grpc://host:port`` (catalog ``grpc_url``); the schema still comes from REST."""
+    """The server's V2 gRPC API, ``grpc://host:port`` (catalog ``grpc_url``). The schema comes from REST metadata
+    when the ref has an ``endpoint`` too, else from gRPC's ModelMetadata (which carries no list parameters)."""
     versions: tuple[str, ...] = ()
     """Every version served side by side (catalog ``versions``); ``version`` is the one callers get."""
     version_urls: dict[str, str] = field(default_factory=dict)
@@ -109,6 +110,8 @@ class ModelRef:
 
     @property
     def predict_url(self) -> str:
+        if not self.endpoint and self.grpc_url:  # reached over gRPC alone: where its ModelInfer calls go
+            return f"{self.grpc_url.rstrip('/')}/inference.GRPCInferenceService/ModelInfer"
         if self.protocol == "seldon":
             return self.url("/api/v1.0/predictions")
         if self.protocol == "kserve-v1":

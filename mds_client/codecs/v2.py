@@ -22,7 +22,7 @@ import pandas as pd
 from mds_client.codecs.base import NUMPY_DTYPE, interpret, series_datatype, wire_frame
 from mds_client.codecs.classification import named_classes, requested_outputs
 from mds_client.prediction import Decoded
-from mds_client.schema.model import SMALL_FRAME, Feature, ModelSchema
+from mds_client.schema.model import SMALL_FRAME, Feature, ModelSchema, column_dtypes
 
 
 class V2Codec:
@@ -44,7 +44,7 @@ class V2Codec:
                 values = frame.to_numpy(dtype=object)
                 body["inputs"] = [
                     self._small_input(str(c), values[:, j].tolist(), dtype, schema.feature_or_none(str(c)))
-                    for j, (c, dtype) in enumerate(zip(frame.columns, frame.dtypes, strict=True))
+                    for j, (c, dtype) in enumerate(zip(frame.columns, column_dtypes(frame), strict=True))
                 ]
             else:
                 body["inputs"] = [self._column_input(frame[c], schema.feature_or_none(str(c))) for c in frame.columns]

@@ -3,8 +3,9 @@
     models:
       - name: wine                  # unique id in the workbench (required)
         protocol: v2                # v2 | seldon | kserve-v1 (required)
-        url: http://127.0.0.1:9500  # server base URL or ingress prefix (required)
-        grpc_url: grpc://127.0.0.1:9501   # V2 only: the server's gRPC API (grpcs:// for TLS)
+        url: http://127.0.0.1:9500  # server base URL or ingress prefix (required, unless grpc_url alone reaches it)
+        grpc_url: grpc://127.0.0.1:9501   # V2 only: the server's gRPC API (grpcs:// for TLS); without url, the
+                                    # schema comes from gRPC's ModelMetadata, which carries no class names
         transport: grpc             # rest (default) | grpc: predictions and readiness over grpc_url
         model: wine                 # V2 model name (default: name)
         version: "1"
@@ -88,7 +89,8 @@ def parse_entry(entry: Any, *, base: Path, where: str, nested: bool = False) -> 
         raise CatalogError(f"{where}: protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}.")
     url = str(entry.get("url") or "")
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    grpc_only = not url and protocol == "v2" and bool(entry.get("grpc_url"))  # a server reached over gRPC alone
+    if not grpc_only and (parts.scheme not in ("http", "https") or not parts.netloc):
         raise CatalogError(f"{where}: url must be an http(s) URL, not {url!r}.")
     headers = entry.get("headers") or {}
     if not isinstance(headers, dict):
@@ -128,7 +130,8 @@ def parse_entry(entry: Any, *, base: Path, where: str, nested: bool = False) -> 
 
 def _grpc(entry: dict[str, Any], protocol: str, where: str) -> dict[str, str]:
     """``transport`` and ``grpc_url``: gRPC is the V2 protocol's (Seldon v1 and KServe V1 have no V2 gRPC API)."""
-    transport = str(entry.get("transport") or "rest")
+    # An entry with a grpc_url and no url can only be called over gRPC.
+    transport = str(entry.get("transport") or ("grpc" if entry.get("grpc_url") and not entry.get("url") else "rest"))
     if transport not in TRANSPORTS:
         raise CatalogError(f"{where}: transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}.")
     grpc_url = str(entry.get("grpc_url") or "")
@@ -141,6 +144,9 @@ def _grpc(entry: dict[str, Any], protocol: str, where: str) -> dict[str, str]:
             raise CatalogError(f"{where}: grpc_url is for the V2 protocol; a {protocol} model has no V2 gRPC API.")
     if transport == "grpc" and not grpc_url:
         raise CatalogError(f"{where}: transport grpc needs grpc_url: grpc://host:port (the server's gRPC port).")
+    if transport == "rest" and not entry.get("url"):
+        raise CatalogError(f"{where}: transport rest needs url: the server's http(s) address (or drop transport to "
+                           "call it over grpc_url).")
     return {"transport": transport, "grpc_url": grpc_url}
 
 

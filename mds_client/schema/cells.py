@@ -239,3 +239,11 @@ def typical_value(reference: pd.DataFrame | None, column: str, feature: Feature)
 
 def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
+def column_dtypes(frame: pd.DataFrame) -> list[Any]:
+    """Each column's dtype, in order. ``frame.dtypes`` builds a Series (about 0.1 ms, twice in a one-row call); a
+    few columns read one by one cost a quarter of that."""
+    if len(frame.columns) > 8 or not frame.columns.is_unique:
+        return frame.dtypes.tolist()
+    return [frame[c].dtype for c in frame.columns]

@@ -18,6 +18,7 @@ import pandas as pd
 from mds_client.schema.cells import (
     check_value,
     coerce_series,
+    column_dtypes,
     outside_wire_screen,
     range_note,
     suspect_rows,
@@ -28,6 +29,7 @@ from mds_client.schema.params import Param
 
 __all__ = [
     "DEFAULT_DATATYPE", "TABULAR_KINDS", "CellError", "Feature", "FeatureKind", "ModelSchema", "Output", "check_value",
+    "column_dtypes",
 ]
 
 
@@ -209,7 +211,7 @@ class ModelSchema:
         """Columns in schema order with dtypes that need no conversion: checked on dtypes alone."""
         if list(frame.columns) != self.table_columns():
             return False
-        for col, dtype in zip(frame.columns, frame.dtypes, strict=True):
+        for col, dtype in zip(frame.columns, column_dtypes(frame), strict=True):
             kind, feature = dtype.kind, self._column_features[col]
             if feature.kind in (FeatureKind.NUMBER, FeatureKind.TENSOR, FeatureKind.IMAGE) and kind in "fiu":
                 continue

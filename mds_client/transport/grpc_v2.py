@@ -25,7 +25,7 @@ from mds_client.errors import (
     ServerError,
 )
 from mds_client.transport import grpc_messages as wire
-from mds_client.transport.sessions import DEFAULT_RETRY, DEFAULT_TIMEOUT, Auth, Response, Retry, Timeout
+from mds_client.transport.sessions import DEFAULT_RETRY, DEFAULT_TIMEOUT, Auth, Response, Retry, Timeout, ca_file
 
 # Batches of 100,000 rows are tens of MB: gRPC's default cap of 4 MB per received message would refuse them.
 CHANNEL_OPTIONS = (("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1))
@@ -52,10 +52,13 @@ class Target:
 
 class GrpcTransport:
     def __init__(self, *, timeout: Timeout = DEFAULT_TIMEOUT, retry: Retry = DEFAULT_RETRY,
-                 auth: Auth | None = None, raw_tensors: bool | None = None) -> None:
+                 auth: Auth | None = None, raw_tensors: bool | None = None, verify: bool | str = True) -> None:
         self.timeout = timeout
         self.retry = retry
         self.auth = auth or Auth()
+        self.verify = verify
+        """The REST transport's ``verify``: a CA file trusts that file's certificates on ``grpcs://`` too (as does
+        ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` when it is True); True alone, gRPC's default roots."""
         self.raw_tensors = raw_tensors
         """Tensors as ``raw_input_contents`` bytes (True) or typed ``contents`` (False); None: what the server reads
         fastest (``sends_raw``)."""
@@ -152,7 +155,7 @@ class GrpcTransport:
 
         timeout = timeout or self.timeout
         retry = retry or self.retry
-        stub = self._stub(target, method)
+        stub = self._stub(target, method, model=model)
         metadata = [(k.lower(), v) for k, v in self.auth.apply(dict(headers or {})).items()
                     if k.lower() not in _HTTP_ONLY]
         last: RequestError | None = None
@@ -173,13 +176,13 @@ class GrpcTransport:
         assert last is not None
         raise last
 
-    def _stub(self, target: Target, method: str) -> Any:
+    def _stub(self, target: Target, method: str, *, model: str = "") -> Any:
         with self._lock:
             stub = self._stubs.get((target, method))
             if stub is None:
                 channel = self._channels.get(target)
                 if channel is None:
-                    channel = _open_channel(target)
+                    channel = _open_channel(target, self.verify, model=model)
                     self._channels[target] = channel
                 request_type = wire.messages().__dict__[f"{method}Request"]
                 response_type = wire.messages().__dict__[f"{method}Response"]
@@ -189,12 +192,26 @@ class GrpcTransport:
             return stub
 
 
-def _open_channel(target: Target) -> Any:
+def _open_channel(target: Target, verify: bool | str, *, model: str = "") -> Any:
     import grpc
 
     if target.secure:
-        return grpc.secure_channel(target.address, grpc.ssl_channel_credentials(), options=CHANNEL_OPTIONS)
+        roots = _ca_certificates(ca_file(verify), target, model)
+        return grpc.secure_channel(target.address, grpc.ssl_channel_credentials(root_certificates=roots),
+                                   options=CHANNEL_OPTIONS)
     return grpc.insecure_channel(target.address, options=CHANNEL_OPTIONS)
+
+
+def _ca_certificates(path: str | None, target: Target, model: str) -> bytes | None:
+    """The PEM certificates of the CA file (None: gRPC's default roots); a file that cannot be read is said so."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise ModelUnavailable(f"{_who(model)}: cannot read the CA file {path} for {target.address} ({exc.strerror}).",
+                               model=model, url=target.url("")) from None
 
 
 def _response(doc: dict[str, Any], trailers: dict[str, str], elapsed_ms: float, url: str) -> Response:

@@ -163,6 +163,9 @@ def schema_table(schema: ModelSchema) -> pd.DataFrame:
 SCHEMA_ORIGINS = {"prediction-schema": "the catalog's schema file",
                   "mlflow-signature": "the MLflow signature in the model registry",
                   "v2-metadata": "the model server's metadata", "seldon-metadata": "the model server's metadata",
+                  "v2-grpc-metadata": "the model server's gRPC metadata, which carries no class names or category "
+                                      "lists: give the catalog entry the server's REST url, or a schema file, to have "
+                                      "them",
                   "reference-data": "the reference data"}
 
 

@@ -43,7 +43,15 @@ def call_headers(ref: ModelRef, request_body: dict[str, Any], *, reveal: bool = 
     return headers
 
 
+def _grpc_only(ref: ModelRef) -> str:
+    """What the curl and requests snippets say of a model reached over gRPC alone (no REST url to post to)."""
+    return (f"# {ref.name} is reached over gRPC alone ({ref.grpc_url}, inference.GRPCInferenceService/ModelInfer):\n"
+            "# there is no REST address to post this body to. Call it with mds_client (the mds_client tab).\n")
+
+
 def curl_snippet(ref: ModelRef, request_body: dict[str, Any], *, reveal: bool = False) -> str:
+    if not ref.endpoint and ref.grpc_url:
+        return _grpc_only(ref)
     lines = [f"curl -sS -X POST {shlex.quote(ref.predict_url)}"]
     hidden = set() if reveal else set(secret_headers(ref))
     for name, value in call_headers(ref, request_body, reveal=reveal).items():
@@ -55,6 +63,8 @@ def curl_snippet(ref: ModelRef, request_body: dict[str, Any], *, reveal: bool = 
 
 def requests_snippet(ref: ModelRef, request_body: dict[str, Any], *, timeout: tuple[float, float] = (3.0, 30.0),
                      reveal: bool = False) -> str:
+    if not ref.endpoint and ref.grpc_url:
+        return _grpc_only(ref)
     headers = _py(call_headers(ref, request_body, reveal=reveal))
     hidden = [] if reveal else secret_headers(ref)
     for name in hidden:  # the literal "$MDS_X" becomes a read of that environment variable
