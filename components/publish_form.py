@@ -36,6 +36,8 @@ class PublishInputs:
     """A Seldon template's class to serve, when its .py holds several ("" to let the .py say)."""
 
 
+PURPOSE_EXAMPLE = "Grades a harvest"  # a half-width box shows ~20 characters at 1024 px: a longer example was cut
+
 def _suffix_says_template(upload: Any) -> bool:
     return upload.name.lower().endswith(".py")
 
@@ -59,7 +61,7 @@ def render_publish_inputs(*, key: str, is_template: Callable[[Any], bool] = _suf
                                            help="The class to serve, when the .py holds several with predict.")
     with right:
         description = st.text_input("One line of purpose", key=f"{key}.description",
-                                    placeholder="Grades an orchard's crop from its variety, age and rainfall.")
+                                    placeholder=PURPOSE_EXAMPLE)
         reference = st.file_uploader("Reference rows", type=["csv"], key=f"{key}.reference",
                                      help="A CSV of rows like the training data: the model's input columns with a "
                                           "header, no target column. The model must answer them before it is "
