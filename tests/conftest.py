@@ -103,8 +103,11 @@ SERVER_PARAMS = frozenset({"postgres", "numeric_classifier", "mixed_classifier",
 
 
 # Files that run for minutes go first, so that pytest-xdist's workers do not end with one worker alone on a
-# long test while the other is idle: the page walk took 4 minutes alone at the end.
-LONG_FIRST = ("tests/e2e/test_every_page_looks_right.py", "tests/e2e/", "tests/logsink/test_workers.py")
+# long test while the other is idle: the page walk took 4 minutes alone at the end. Next the files whose module
+# fixture costs most (publishing MLflow models, a registry app): worksteal takes tests from the end of a queue,
+# so these stay whole on one worker instead of building their fixture on both.
+LONG_FIRST = ("tests/e2e/test_every_page_looks_right.py", "tests/e2e/test_mlflow_params_screens.py",
+              "tests/e2e/test_registry_card_screens.py", "tests/e2e/", "tests/logsink/test_workers.py")
 
 
 def _rank(item) -> int:

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -99,8 +101,6 @@ def page(browser):
     page = context.new_page()
     page.set_default_timeout(30_000)
     # Assertions wait as long as actions: on 2 busy cores a rerun can take longer than Playwright's 5 s.
-    from playwright.sync_api import expect
-
     expect.set_options(timeout=20_000)
     yield page
     context.close()
@@ -110,6 +110,74 @@ def settle(page, timeout: float = 30_000) -> None:
     """Wait until the app has finished its current script run (a click during a rerun can be lost)."""
     page.wait_for_timeout(200)
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+
+
+# Charts are drawn after the script run: every visible Plotly chart has its SVG, no skeleton is left, every image
+# has loaded, and the charts' sizes and the page's height held still between two polls (a chart shown by a tab or
+# a resized window lays itself out again).
+DRAWN_JS = """() => {
+  const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")].filter(c => c.offsetParent !== null);
+  const ready = !document.querySelector("[data-testid='stSkeleton']")
+    && charts.every(c => c.querySelector(".main-svg"))
+    && [...document.images].every(i => i.complete || i.loading === "lazy");
+  const svg = c => c.querySelector(".main-svg");
+  const shape = charts.map(c => svg(c) ? `${svg(c).getAttribute("width")}x${svg(c).getAttribute("height")}` : "-")
+    .join() + "|" + (document.querySelector("[data-testid='stMain']")?.scrollHeight ?? 0);
+  const steady = ready && window.__drawnShape === shape;
+  window.__drawnShape = shape;
+  return steady;
+}"""
+
+
+def drawn(page, timeout: float = 30_000) -> None:
+    """Wait until the charts and images on screen are drawn and laid out (a screenshot or a measure taken then
+    shows them); at least one poll of 150 ms.
+
+    Not an assertion: a chart still drawing after ``timeout`` is shot as it is, as a fixed pause did before."""
+    page.evaluate("() => { window.__drawnShape = undefined; }")
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(DRAWN_JS, timeout=timeout, polling=150)
+
+
+def wait_for_cookie(page, name: str, *, present: bool = True, timeout: float = 15) -> None:
+    """Wait until the browser holds (or no longer holds) cookie ``name``: the login's cookie is set, and deleted,
+    by a component after the script run. Not an assertion: the test checks what the user then sees."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c["name"] == name for c in page.context.cookies()) == present:
+            return
+        page.wait_for_timeout(100)
+
+
+def log_in(page, user: str = "analyst", password: str = "analyst-demo") -> None:
+    page.get_by_role("textbox", name="Username").fill(user)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def open_predict(page, url: str, name: str, width: int | None = None) -> None:
+    """Log in as the analyst at ``url`` (``width`` px wide) and open Predict for ``name`` from its card."""
+    if width is not None:
+        page.set_viewport_size({"width": width, "height": 1000})
+    page.goto(url)
+    expect(page.get_by_text("These are demo users")).to_be_visible(timeout=120_000)  # 2 busy cores
+    log_in(page)
+    expect(page.get_by_role("heading", name="Find a model")).to_be_visible(timeout=60_000)
+    settle(page, 60_000)
+    page.locator(f".st-key-models-card-{name} button").click()
+    expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
+    settle(page, 60_000)
+
+
+def predict(page) -> str:
+    """Press Predict and return the answer's headline once it is whole."""
+    page.locator(".st-key-predict-send button").click()
+    headline = page.locator(".st-key-predict-result-headline")
+    expect(headline).to_be_visible(timeout=60_000)
+    # the headline's box shows before its metrics are drawn into it: read it once the last of them is there
+    expect(headline).to_contain_text("Latency", timeout=60_000)
+    settle(page, 60_000)
+    return headline.inner_text()
 
 
 def choose(page, key: str, name: str, option: str | re.Pattern[str] | None = None) -> None:

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import choose
-from tests.e2e.test_journey import log_in
+from tests.e2e.conftest import choose, log_in
 
 pytestmark = pytest.mark.e2e
 

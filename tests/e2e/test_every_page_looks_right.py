@@ -2,13 +2,15 @@
 
 The screenshots land in ``tests/artifacts/screenshots/<state>/<role>-<page>.png`` (or
 ``$WORKBENCH_SCREENSHOTS_DIR``) for a person to look at, and the admin's (who opens every page) again at a
-laptop's 1024 px in ``<state>-1024/``; the test itself asserts what a person would notice
-at once: a page that shows Streamlit's error box, a Python traceback, or no title.
+laptop's 1024 px in ``<state>-1024/``; each test asserts what a person would notice
+at once: a page that shows Streamlit's error box, a Python traceback, no title, or a table past the edge.
+
+One test a state and a walk (a role at a width), so that pytest-xdist can share them out; each state is an app
+of its own on a store seeded before it starts (a module fixture: built once a worker, torn down before the next).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -17,8 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.e2e.conftest import REPO, running_app, settle
-from tests.e2e.test_journey import log_in
+from tests.e2e.conftest import REPO, drawn, log_in, running_app, settle
 from workbench.auth import can_open
 from workbench.navigation import PAGE_SPECS
 
@@ -26,62 +27,70 @@ pytestmark = pytest.mark.e2e
 OUT = Path(os.environ.get("WORKBENCH_SCREENSHOTS_DIR") or REPO / "tests" / "artifacts" / "screenshots")
 ROLES = {"analyst": ("analyst-demo", "analyst"), "scientist": ("scientist-demo", "data_scientist"),
          "admin": ("admin-demo", "admin")}
-
-
-@pytest.fixture(scope="module")
-def fresh_app(catalog_path, tmp_path_factory):
-    home = tmp_path_factory.mktemp("looks")
-    with running_app(catalog_path, home) as url:
-        yield url, f"sqlite:///{home / 'wb.db'}"
-
-
 NARROW = 1024  # a laptop: nothing a person needs may be cut off here either
-WALKS = ((1400, tuple(ROLES), ""), (NARROW, ("admin",), f"-{NARROW}"))
+WALKS = [(1400, user) for user in ROLES] + [(NARROW, "admin")]
+# The analyst's predictions added to each state: none, one, then forty more (as the one walk added them).
+SEEDS = {"empty": (), "one": (1,), "many": (1, 40)}
 
 
-def _walk(browser: Browser, url: str, state: str) -> list[str]:
-    problems = []
-    for width, users, suffix in WALKS:
-        problems += _walk_at(browser, url, state, width, users, suffix)
-    return problems
+@pytest.fixture(scope="module", params=tuple(SEEDS))
+def fresh_app(request, catalog_path, refs, tmp_path_factory):
+    """``(state, url)``: the app on a store of its own holding the state's records."""
+    state = request.param
+    home = tmp_path_factory.mktemp(f"looks-{state}")
+    db_url = f"sqlite:///{home / 'wb.db'}"
+    for n in SEEDS[state]:
+        _add_records(db_url, refs, n)
+    with running_app(catalog_path, home) as url:
+        yield state, url
 
 
-def _walk_at(browser: Browser, url: str, state: str, width: int, users: tuple[str, ...], suffix: str) -> list[str]:
-    problems = []
-    for user in users:
-        password, role = ROLES[user]
-        context = browser.new_context(viewport={"width": width, "height": 1000})
-        page: Page = context.new_page()
-        page.set_default_timeout(30_000)
-        expect.set_options(timeout=30_000)  # 2 busy cores: a login rerun can take longer than 5 s
-        page.goto(url)
-        expect(page.get_by_text("These are demo users")).to_be_visible()
-        settle(page)
-        log_in(page, user, password)
-        expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
-        for key, _file, title, _icon in PAGE_SPECS:
-            if not can_open(role, key):
-                continue
-            try:
-                page.get_by_role("link", name=title, exact=True).first.click(timeout=90_000)
-                settle(page, timeout=90_000)  # 2 cores shared by several agents: a first chart render is slow
-            except PlaywrightTimeout:
-                problems.append(f"{state}{suffix}/{user}/{key}: not opened or still running after 90 s")
-            page.wait_for_timeout(400)  # charts draw after the script run
-            with contextlib.suppress(PlaywrightTimeout):  # a form still grey (skeletons) is not what people see
-                page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")",
-                                       timeout=30_000)
-            target = OUT / f"{state}{suffix}" / f"{user}-{key}.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _shoot_whole_page(page, width, target)
-            text = page.locator("[data-testid='stMain']").inner_text()
-            if page.locator("[data-testid='stException']").count() or "Traceback" in text:
-                problems.append(f"{state}{suffix}/{user}/{key}: an exception on screen")
-            if not page.locator("h1").count():
-                problems.append(f"{state}{suffix}/{user}/{key}: no title")
-            problems += [f"{state}{suffix}/{user}/{key}: {wide}" for wide in _past_the_right_edge(page)]
-        context.close()
-    return problems
+@pytest.mark.parametrize("width,user", WALKS, ids=[f"{user}-{width}" for width, user in WALKS])
+def test_every_page_looks_right(browser: Browser, fresh_app, width: int, user: str):
+    state, url = fresh_app
+    suffix = "" if width == 1400 else f"-{width}"
+    problems, shots = _walk(browser, url, state, width, user, suffix)
+    assert not problems, "\n".join(problems)
+    missing = [str(shot) for shot in shots if not shot.exists() or shot.stat().st_size < 5_000]
+    assert shots and not missing, f"screenshots not written or blank: {missing}"
+
+
+def _walk(browser: Browser, url: str, state: str, width: int, user: str, suffix: str) -> tuple[list[str], list[Path]]:
+    """Every page ``user`` may open, by the navigation's links: what is wrong on them and their screenshots."""
+    problems: list[str] = []
+    shots: list[Path] = []
+    password, role = ROLES[user]
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    page: Page = context.new_page()
+    page.set_default_timeout(30_000)
+    expect.set_options(timeout=30_000)  # 2 busy cores: a login rerun can take longer than 5 s
+    page.goto(url)
+    expect(page.get_by_text("These are demo users")).to_be_visible()
+    settle(page)
+    log_in(page, user, password)
+    expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
+    for key, _file, title, _icon in PAGE_SPECS:
+        if not can_open(role, key):
+            continue
+        where = f"{state}{suffix}/{user}/{key}"
+        try:
+            page.get_by_role("link", name=title, exact=True).first.click(timeout=90_000)
+            settle(page, timeout=90_000)  # 2 cores shared by several agents: a first chart render is slow
+        except PlaywrightTimeout:
+            problems.append(f"{where}: not opened or still running after 90 s")
+        drawn(page)  # charts draw after the script run; a form still grey (skeletons) is not what people see
+        target = OUT / f"{state}{suffix}" / f"{user}-{key}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _shoot_whole_page(page, width, target)
+        shots.append(target)
+        text = page.locator("[data-testid='stMain']").inner_text()
+        if page.locator("[data-testid='stException']").count() or "Traceback" in text:
+            problems.append(f"{where}: an exception on screen")
+        if not page.locator("h1").count():
+            problems.append(f"{where}: no title")
+        problems += [f"{where}: {wide}" for wide in _past_the_right_edge(page)]
+    context.close()
+    return problems, shots
 
 
 OVERFLOW_JS = """() => {
@@ -116,7 +125,7 @@ def _shoot_whole_page(page: Page, width: int, target: Path) -> None:
     to the content's height first (capped), shoot, and shrink it back."""
     height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\")?.scrollHeight || 1000")
     page.set_viewport_size({"width": width, "height": min(max(1000, int(height) + 40), 6000)})
-    page.wait_for_timeout(400)  # the charts re-lay out at the new size
+    drawn(page)  # the charts re-lay out at the new size
     page.screenshot(path=str(target), full_page=True)
     page.set_viewport_size({"width": width, "height": 1000})
 
@@ -198,14 +207,3 @@ def _spread_over_days(engine, days: int = 6) -> None:
             db.execute(update(Prediction).where(Prediction.id == pid).values(created=when))
             later = min(now, when + timedelta(minutes=rng.randint(2, 240)))
             db.execute(update(Feedback).where(Feedback.prediction_id == pid).values(created=later, updated=later))
-
-
-def test_every_page_in_every_state_as_every_role(browser, fresh_app, refs):
-    url, db_url = fresh_app
-    problems = _walk(browser, url, "empty")
-    _add_records(db_url, refs, 1)
-    problems += _walk(browser, url, "one")
-    _add_records(db_url, refs, 40)
-    problems += _walk(browser, url, "many")
-    assert not problems, "\n".join(problems)
-    assert len(list(OUT.glob("*/*.png"))) >= 3 * 9

@@ -17,8 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.app.helpers import dead_url, derived_catalog
-from tests.e2e.conftest import choose, running_app, settle
-from tests.e2e.test_journey import log_in
+from tests.e2e.conftest import choose, log_in, running_app, settle
 from tests.hostile import PWNED, hostile_strings, short_hostile_strings
 
 pytestmark = pytest.mark.e2e

@@ -10,17 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import settle
+from tests.e2e.conftest import drawn, log_in, settle
 
 pytestmark = pytest.mark.e2e
 # The README's screenshot is refreshed on purpose (WORKBENCH_UPDATE_SCREENSHOTS=1), not by every test run.
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "predict.png"
-
-
-def log_in(page: Page, user: str = "analyst", password: str = "analyst-demo") -> None:
-    page.get_by_role("textbox", name="Username").fill(user)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_analyst_journey(page: Page, app_url: str, tmp_path: Path):
@@ -56,7 +50,7 @@ def test_analyst_journey(page: Page, app_url: str, tmp_path: Path):
     expect(headline).to_contain_text(" ms")
     expect(page.locator("[data-testid='stPlotlyChart']").first).to_be_visible()
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
-    page.wait_for_timeout(500)
+    drawn(page)
     shot = DOCS_SCREENSHOT if os.environ.get("WORKBENCH_UPDATE_SCREENSHOTS") == "1" else tmp_path / "predict.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000  # a real rendering, not a blank page

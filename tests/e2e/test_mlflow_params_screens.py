@@ -16,8 +16,7 @@ from embedded_mds.mlflow_server import mlflow_python
 from embedded_mds.server_specs import server_env
 from mds_client import MDSClient
 from mds_client.registry import MlflowRegistry
-from tests.e2e.conftest import running_app, settle
-from tests.e2e.test_journey import log_in
+from tests.e2e.conftest import open_predict, predict, running_app, settle
 from workbench.publish import PublishRequest, publish
 from workbench.publish.mlflow_folder import mlflow_upload
 
@@ -48,39 +47,17 @@ def published_url(tmp_path_factory, publish_server, mlflow_registry):
     registry.close()
 
 
-def _open_predict(page: Page, url: str, name: str, width: int) -> None:
-    page.set_viewport_size({"width": width, "height": 1000})
-    page.goto(url)
-    expect(page.get_by_text("These are demo users")).to_be_visible(timeout=120_000)
-    log_in(page)
-    expect(page.get_by_role("heading", name="Find a model")).to_be_visible(timeout=60_000)
-    settle(page, 60_000)
-    page.locator(f".st-key-models-card-{name} button").click()
-    expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
-    settle(page, 60_000)
-
-
-def _predict(page: Page) -> str:
-    page.locator(".st-key-predict-send button").click()
-    headline = page.locator(".st-key-predict-result-headline")
-    expect(headline).to_be_visible(timeout=60_000)
-    # the headline's box shows before its metrics are drawn into it: read it once the last of them is there
-    expect(headline).to_contain_text("Latency", timeout=60_000)
-    settle(page, 60_000)
-    return headline.inner_text()
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_params_are_under_the_form_and_a_changed_one_changes_the_answer(page: Page, published_url: str,
                                                                         tmp_path: Path, width: int):
     shots = Path(os.environ.get("PREDICT_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
-    _open_predict(page, published_url, "orchard-cutoff", width)
+    open_predict(page, published_url, "orchard-cutoff", width)
     page.get_by_text("Model parameters (optional)").click()
     cutoff = page.locator(".st-key-predict-params-orchard-cutoff-cutoff input")
     expect(cutoff).to_have_value("7")
     expect(page.locator(".st-key-predict-params-orchard-cutoff-rain_unit input")).to_have_value("mm")
-    _predict(page)
+    predict(page)
     page.screenshot(path=str(shots / f"params-default-{width}.png"), full_page=True)
     # a cutoff below every score makes every row premium; one above every score, juice
     answers = set()
@@ -88,7 +65,7 @@ def test_params_are_under_the_form_and_a_changed_one_changes_the_answer(page: Pa
         cutoff.fill(value)
         cutoff.press("Enter")
         settle(page, 60_000)
-        answers.add(_predict(page))
+        answers.add(predict(page))
     page.screenshot(path=str(shots / f"params-changed-{width}.png"), full_page=True)
     assert len(answers) == 2 and any("premium" in a for a in answers) and any("juice" in a for a in answers), answers
 
@@ -98,8 +75,8 @@ def test_an_mlflow_classifier_shows_its_class_and_how_sure(page: Page, published
                                                            width: int):
     shots = Path(os.environ.get("PREDICT_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
-    _open_predict(page, published_url, "orchard-sure", width)
-    headline = _predict(page)
+    open_predict(page, published_url, "orchard-sure", width)
+    headline = predict(page)
     page.screenshot(path=str(shots / f"sure-{width}.png"), full_page=True)
     assert any(c in headline for c in ("juice", "premium", "standard")), headline
     expect(page.get_by_text("Model parameters (optional)")).to_have_count(0)

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from playwright.sync_api import expect
 
 from logsink.simulate import Drift, apply_drift, draw_rows
 from mds_client import read_reference
-from tests.e2e.conftest import REPO, free_port, settle, wait_healthy
+from tests.e2e.conftest import drawn, running_app, settle
 from workbench.store import open_store
 from workbench.store.request_log import LogWrite, log_row, store_log
 
@@ -73,18 +70,9 @@ def test_monitor_screens(browser, catalog_path, refs, tmp_path: Path, days: int,
     ref = next(r for r in refs.values() if r.reference_data is not None)  # the page's default model
     db = f"sqlite:///{tmp_path / 'wb.db'}"
     fill(db, ref, days, rows, burst=burst)
-    port = free_port()
-    env = {**os.environ, "WORKBENCH_CATALOG": str(catalog_path), "WORKBENCH_AUTH": "off",
-           "WORKBENCH_DATABASE_URL": db, "PYTHONPATH": str(REPO), "WORKBENCH_PROMETHEUS_URL": ""}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "workbench/app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=(tmp_path / "streamlit.log").open("wb"), stderr=subprocess.STDOUT,
-        start_new_session=True)
     name = f"{days}d" + ("-burst" if burst else "")
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, process)
+    with running_app(catalog_path, tmp_path, WORKBENCH_AUTH="off", WORKBENCH_DATABASE_URL=db,
+                     WORKBENCH_PROMETHEUS_URL="") as url:
         for width in (1024, 1400):
             page = browser.new_context(viewport={"width": width, "height": 3400}).new_page()
             page.set_default_timeout(120_000)
@@ -92,21 +80,23 @@ def test_monitor_screens(browser, catalog_path, refs, tmp_path: Path, days: int,
             expect(page.get_by_role("heading", name="Watch a model's health")).to_be_visible(timeout=60_000)
             expect(page.get_by_text("Every view of drift on this page uses this threshold")).to_be_visible(timeout=120_000)
             settle(page, timeout=120_000)
-            page.wait_for_timeout(1500)  # plotly draws after the script run
+            drawn(page)  # plotly draws after the script run
             page.screenshot(path=str(tmp_path / f"monitor-{name}-{width}.png"), full_page=True)
             # the whole history in windows fitted to it, however dense its last two minutes
             expect(page.get_by_text(re.compile(f"calls in the whole history, .* windows of {width_words}"))).to_be_visible()
             expect(page.get_by_text(re.compile(r"As of \d\d:\u2060?\d\d:\u2060?\d\d UTC"))).to_be_visible()
             page.get_by_role("tab", name="Calls, errors and latency").click()
-            page.wait_for_timeout(1500)
+            drawn(page)
             page.screenshot(path=str(tmp_path / f"monitor-{name}-{width}-health.png"), full_page=True)
             assert cut_short(page) == [], f"cut at {width} px"
             if burst:  # the last hour: the burst in 5-minute windows, its calls counted once
                 page.get_by_text("Last hour", exact=True).click()
                 settle(page, timeout=120_000)
                 expect(page.get_by_text(re.compile(r"calls in the last hour, .* windows of 5 minutes"))).to_be_visible()
+                # the rerun can open the first tab again (a notice above the tabs came or went): back to this one
+                page.get_by_role("tab", name="Calls, errors and latency").click()
                 expect(page.get_by_text("Calls in the last hour", exact=True)).to_be_visible()
-                page.wait_for_timeout(1500)
+                drawn(page)
                 page.screenshot(path=str(tmp_path / f"monitor-{name}-{width}-hour.png"), full_page=True)
                 assert cut_short(page) == [], f"cut at {width} px over the last hour"
                 assert "period=hour" in page.url and f"model={ref.name}" in page.url
@@ -114,6 +104,3 @@ def test_monitor_screens(browser, catalog_path, refs, tmp_path: Path, days: int,
             if os.environ.get("SCREEN_DIR"):
                 for png in tmp_path.glob("*.png"):
                     (Path(os.environ["SCREEN_DIR"]) / png.name).write_bytes(png.read_bytes())
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)

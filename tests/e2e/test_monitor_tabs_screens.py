@@ -17,9 +17,10 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import REPO, running_app, settle
+from tests.e2e.conftest import REPO, drawn, running_app, settle
 from tests.e2e.test_monitor_screens import cut_short, fill
 from tests.workbench.monitor.conftest import SCRAPE_SECONDS, prometheus  # noqa: F401  (the session fixture)
+from workbench.monitor.promql import FEEDBACK_REWARD
 
 pytestmark = pytest.mark.e2e
 OUT = Path(os.environ.get("WORKBENCH_SCREENSHOTS_DIR") or REPO / "tests" / "artifacts" / "screenshots") / "monitor"
@@ -47,11 +48,25 @@ def predictions_with_feedback(db: str, ref, n: int) -> None:  # type: ignore[no-
     client.close()
 
 
-def send_rewards(ref, n: int) -> None:  # type: ignore[no-untyped-def]
+def send_rewards(ref, n: int, prometheus_url: str) -> None:  # type: ignore[no-untyped-def]
+    """``n`` rewards of 1.0 one scrape apart (increase() sees every one after the first), then wait until
+    Prometheus has scraped the last one."""
     body = {"request": {"data": {"ndarray": [[0.0]]}}, "response": {"data": {"ndarray": [[0.0]]}}, "reward": 1.0}
+    before = rewards_scraped(prometheus_url)
     for _ in range(n):
         assert requests.post(ref.feedback_url, json=body, timeout=10).ok
-        time.sleep(SCRAPE_SECONDS)  # one scrape apart: increase() sees every one after the first
+        time.sleep(SCRAPE_SECONDS)
+    deadline = time.monotonic() + 10 * SCRAPE_SECONDS
+    while rewards_scraped(prometheus_url) < before + n:
+        assert time.monotonic() < deadline, f"Prometheus did not scrape {n} rewards in {10 * SCRAPE_SECONDS:g} s"
+        time.sleep(SCRAPE_SECONDS / 5)
+
+
+def rewards_scraped(prometheus_url: str) -> float:
+    """Every reward Prometheus holds now (this worker's models alone: its MDS and Prometheus are its own)."""
+    query = {"query": f"sum({FEEDBACK_REWARD})"}
+    result = requests.get(f"{prometheus_url}/api/v1/query", params=query, timeout=10).json()["data"]["result"]
+    return float(result[0]["value"][1]) if result else 0.0
 
 
 @pytest.mark.parametrize("days,rows", [(1, 1500), (30, 6000)])
@@ -59,9 +74,8 @@ def test_monitor_tabs(browser, catalog_path, refs, prometheus, tmp_path: Path, d
     ref = seldon_model(refs)
     db = f"sqlite:///{tmp_path / 'wb.db'}"
     fill(db, ref, days, rows)
-    send_rewards(ref, 4)
+    send_rewards(ref, 4, prometheus.url)
     predictions_with_feedback(db, ref, 16)
-    time.sleep(3 * SCRAPE_SECONDS)
     with running_app(catalog_path, tmp_path, WORKBENCH_AUTH="off", WORKBENCH_DATABASE_URL=db,
                      WORKBENCH_PROMETHEUS_URL=prometheus.url) as url:
         for width in (1400, 1024):
@@ -76,10 +90,10 @@ def test_monitor_tabs(browser, catalog_path, refs, prometheus, tmp_path: Path, d
             for tab in TABS:
                 page.get_by_role("tab", name=tab).click()
                 settle(page, timeout=120_000)
-                page.wait_for_timeout(1500)  # plotly draws after the script run
+                drawn(page)  # plotly draws after the script run
                 height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
                 page.set_viewport_size({"width": width, "height": min(max(1000, int(height) + 40), 6000)})
-                page.wait_for_timeout(800)
+                drawn(page)  # and lays out again at the new height
                 target = OUT / f"{days}d-{width}-{tab.split()[0].strip(',').lower()}.png"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(target), full_page=True)

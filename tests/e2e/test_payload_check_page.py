@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import choose, settle
-from tests.e2e.test_journey import log_in
+from tests.e2e.conftest import choose, log_in, settle
 
 pytestmark = pytest.mark.e2e
 

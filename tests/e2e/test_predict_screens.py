@@ -12,8 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from components.prediction_view import STALE_NOTE
-from tests.e2e.conftest import settle
-from tests.e2e.test_journey import log_in
+from tests.e2e.conftest import drawn, open_predict, predict, settle
 from tests.workbench.picked_models import image_classifier, numeric_classifier
 
 pytestmark = pytest.mark.e2e
@@ -27,30 +26,12 @@ def _shots(tmp_path: Path) -> Path:
     return folder
 
 
-def _open_predict(page: Page, app_url: str, name: str, width: int) -> None:
-    page.set_viewport_size({"width": width, "height": 1000})
-    page.goto(app_url)
-    expect(page.get_by_text("These are demo users")).to_be_visible(timeout=120_000)  # 2 busy cores
-    log_in(page)
-    expect(page.get_by_role("heading", name="Find a model")).to_be_visible(timeout=60_000)
-    settle(page, 60_000)
-    page.locator(f".st-key-models-card-{name} button").click()
-    expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
-    settle(page, 60_000)
-
-
-def _predict(page: Page) -> None:
-    page.locator(".st-key-predict-send button").click()
-    expect(page.locator(".st-key-predict-result-headline")).to_be_visible(timeout=60_000)
-    settle(page, 60_000)
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_drawing_grid_is_whole_and_clear_marks_the_answer_out_of_date(page: Page, app_url: str, tmp_path: Path,
                                                                            image_classifier, width: int):
     name = image_classifier.ref.name
     key = f"predict-form-{name}-{image_classifier.schema.features[0].name}"
-    _open_predict(page, app_url, name, width)
+    open_predict(page, app_url, name, width)
     draw = page.locator(f".st-key-{key}-draw")
     expect(draw).to_be_visible()
     page.screenshot(path=str(_shots(tmp_path) / f"digits-open-{width}.png"), full_page=True)
@@ -61,7 +42,7 @@ def test_the_drawing_grid_is_whole_and_clear_marks_the_answer_out_of_date(page: 
     for i in (0, cols - 1, rows * cols - 1):  # first, last of the first row, last: inside the form, not cut
         box = draw.locator("[data-testid='stCheckbox'] label").nth(i).bounding_box()
         assert box and box["width"] >= 12 and box["x"] + box["width"] <= edge["x"] + edge["width"] + 1, (i, box, edge)
-    _predict(page)
+    predict(page)
     page.screenshot(path=str(_shots(tmp_path) / f"digits-answer-{width}.png"), full_page=True)
     page.get_by_role("button", name="Clear").click()
     settle(page, 60_000)
@@ -70,13 +51,13 @@ def test_the_drawing_grid_is_whole_and_clear_marks_the_answer_out_of_date(page: 
     settle(page, 60_000)
     page.screenshot(path=str(_shots(tmp_path) / f"digits-after-clear-{width}.png"), full_page=True)
     expect(page.get_by_text(STALE_NOTE)).to_be_visible()
-    _predict(page)
+    predict(page)
     expect(page.get_by_text(STALE_NOTE)).to_have_count(0)
     page.get_by_role("button", name="Explain this prediction").click()
     heat = page.locator(".js-plotly-plot").filter(has_text="Where the model looks")
     expect(heat).to_be_visible(timeout=120_000)
     settle(page, 60_000)
-    page.wait_for_timeout(800)  # plotly draws after the script run
+    drawn(page)  # plotly draws after the script run
     heat.scroll_into_view_if_needed()
     heat.screenshot(path=str(_shots(tmp_path) / f"digits-heat-{width}.png"))
     ticks = [t.text_content() for t in heat.locator(".ytick text").all()]
@@ -88,8 +69,8 @@ def test_an_emptied_box_says_why_it_cannot_be_sent(page: Page, app_url: str, tmp
                                                   width: int):
     name = numeric_classifier.ref.name
     feature = numeric_classifier.schema.features[0].name
-    _open_predict(page, app_url, name, width)
-    _predict(page)
+    open_predict(page, app_url, name, width)
+    predict(page)
     page.screenshot(path=str(_shots(tmp_path) / f"form-answer-{width}.png"), full_page=True)
     box = page.locator(f".st-key-predict-form-{name}-{feature} input")
     box.fill("")

@@ -11,9 +11,8 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import REPO, running_app, settle
+from tests.e2e.conftest import REPO, log_in, running_app, settle
 from tests.e2e.test_every_page_looks_right import _past_the_right_edge, _shoot_whole_page
-from tests.e2e.test_journey import log_in
 from tests.workbench.catalog.test_registry_link import NAME, registered, served  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.e2e

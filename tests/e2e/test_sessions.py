@@ -7,11 +7,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.app.conftest import PAGES
-from tests.e2e.conftest import settle
-from tests.e2e.test_journey import log_in
+from tests.e2e.conftest import log_in, settle, wait_for_cookie
 from workbench.auth import can_open
 
 pytestmark = pytest.mark.e2e
+COOKIE = "mds_workbench_auth"
 
 
 def test_reload_and_new_tab_keep_the_login_and_log_out_ends_it(page: Page, app_url: str):
@@ -19,8 +19,8 @@ def test_reload_and_new_tab_keep_the_login_and_log_out_ends_it(page: Page, app_u
     log_in(page)
     expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
     settle(page)
-    page.wait_for_timeout(1000)  # the cookie setter has mounted and run
-    assert any(c["name"] == "mds_workbench_auth" for c in page.context.cookies())
+    wait_for_cookie(page, COOKIE)  # the cookie setter has mounted and run
+    assert any(c["name"] == COOKIE for c in page.context.cookies())
     page.reload()
     expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
     other = page.context.new_page()  # a new tab, a permalink
@@ -29,7 +29,7 @@ def test_reload_and_new_tab_keep_the_login_and_log_out_ends_it(page: Page, app_u
     other.close()
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("textbox", name="Username")).to_be_visible()
-    page.wait_for_timeout(1000)
+    wait_for_cookie(page, COOKIE, present=False)
     page.reload()
     expect(page.get_by_role("textbox", name="Username")).to_be_visible()
 
@@ -43,7 +43,7 @@ def test_every_page_by_url_per_role(browser: Browser, app_url: str, user: str, r
     log_in(page, user, f"{user}-demo")
     expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
     settle(page)
-    page.wait_for_timeout(1000)
+    wait_for_cookie(page, COOKIE)  # later pages are opened by URL: a new session that logs in by the cookie
     for key in PAGES:
         page.goto(f"{app_url}/{key}")
         settle(page)

@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from components.text import unbroken
-from tests.e2e.conftest import running_app, settle
-from tests.e2e.test_journey import log_in
+from tests.e2e.conftest import drawn, log_in, predict, running_app, settle
 from workbench.ui.explain_why import RULE_OWN
 
 pytestmark = pytest.mark.e2e
@@ -36,9 +35,7 @@ def _journey(page: Page, app_url: str, tmp_path: Path, v1) -> None:
     card.locator("button").click()
     expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
     settle(page)
-    page.locator(".st-key-predict-send button").click()
-    expect(page.locator(".st-key-predict-result-headline")).to_be_visible(timeout=60_000)
-    settle(page, 60_000)
+    predict(page)
     page.locator(f".st-key-predict-why-method-{v1.name}").get_by_text(RULE_OWN).click()
     settle(page)
     page.locator(".st-key-predict-why-run button").click()
@@ -47,5 +44,5 @@ def _journey(page: Page, app_url: str, tmp_path: Path, v1) -> None:
     settle(page, 60_000)
     expect(page.get_by_text("Precision", exact=True)).to_be_visible()
     expect(page.locator("code.language-plaintext").filter(has_text="IF ")).to_be_visible()
-    page.wait_for_timeout(600)
+    drawn(page)
     page.screenshot(path=str(tmp_path / "v1_explainer.png"), full_page=True)

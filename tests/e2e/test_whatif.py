@@ -9,8 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mds_client import FeatureKind
-from tests.e2e.conftest import settle
-from tests.e2e.test_journey import log_in
+from tests.e2e.conftest import drawn, open_predict, predict, settle
 from tests.workbench.picked_models import numeric_classifier
 from workbench.ui.explain_why import WHAT_IF
 
@@ -21,17 +20,8 @@ __all__ = ["numeric_classifier"]
 def test_what_if_chart_in_the_browser(page: Page, app_url: str, tmp_path: Path, numeric_classifier):
     m = numeric_classifier
     name = m.ref.name
-    page.goto(app_url)
-    expect(page.get_by_text("These are demo users")).to_be_visible(timeout=120_000)  # 2 busy cores
-    log_in(page)
-    expect(page.get_by_role("heading", name="Find a model")).to_be_visible(timeout=60_000)
-    settle(page, 60_000)
-    page.locator(f".st-key-models-card-{name} button").click()
-    expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
-    settle(page)
-    page.locator(".st-key-predict-send button").click()
-    expect(page.locator(".st-key-predict-result-headline")).to_be_visible(timeout=60_000)
-    settle(page, 60_000)
+    open_predict(page, app_url, name)
+    predict(page)
     try:
         page.locator(f".st-key-predict-why-method-{name}").get_by_text(WHAT_IF).click()
     except Exception:
@@ -45,7 +35,7 @@ def test_what_if_chart_in_the_browser(page: Page, app_url: str, tmp_path: Path, 
     expect(chart).to_be_visible()
     expect(chart).to_contain_text(f"What if {feature} were different?")
     expect(chart).to_contain_text("this case")
-    page.wait_for_timeout(600)
+    drawn(page)
     chart.scroll_into_view_if_needed()
     chart.screenshot(path=str(tmp_path / "what_if.png"))
     page.screenshot(path=str(tmp_path / "what_if_page.png"), full_page=True)
@@ -58,5 +48,5 @@ def test_what_if_chart_in_the_browser(page: Page, app_url: str, tmp_path: Path, 
     settle(page, 60_000)
     heat = page.locator(".st-key-predict-why-whatif-view-heat .js-plotly-plot")
     expect(heat).to_be_visible()
-    page.wait_for_timeout(600)
+    drawn(page)
     heat.screenshot(path=str(tmp_path / "what_if_2d.png"))
