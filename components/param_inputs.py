@@ -2,8 +2,8 @@
 
 ``render_params(params, key=...)`` takes the plain ``Param`` list and returns the value of each one shown, by name.
 Each starts at its default, so leaving them alone sends nothing more: the client sends only the values that differ
-from their defaults, in the request's ``parameters``. A list-valued param is named with a note that the model uses
-its default. Names come from the model: they are escaped, never live Markdown.
+from their defaults, in the request's ``parameters``. A list-valued param is a text of comma-separated elements
+(``Param.value`` checks each). Names come from the model: they are escaped, never live Markdown.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ def render_params(params: tuple[Param, ...], *, key: str) -> dict[str, Any]:
             label_md = md_escape(param.name)
             help_md = md("{} parameter, default {}.", param.type, param.default)
             widget = f"{key}.{param.name}"
-            if not param.is_scalar:
-                st.caption(md("{}: a list; the model uses its default ({}).", param.name, param.default))
+            if not param.is_scalar:  # text of comma-separated elements, checked as the param's type when sent
+                shown = ", ".join(str(v) for v in param.default) if isinstance(param.default, list) else ""
+                values[param.name] = st.text_input(label_md, value=shown, key=widget, help=md(
+                    "A list of {} values separated by commas; default {}.", param.type, shown or "none"))
             elif param.type == "boolean":
                 values[param.name] = st.checkbox(label_md, value=bool(param.default), key=widget, help=help_md)
             elif param.type in ("double", "float"):

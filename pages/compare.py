@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.comparison_view import render_comparison
 from components.numbers import count
+from components.param_inputs import render_params
 from components.text import md
 from mds_client import split_version
 from workbench.predict import service as predict_service
@@ -43,20 +44,21 @@ reference = resources.reference_of(catalog, base.name)
 form = predict_form(base.schema, key=f"predict.form.{base.name}", defaults=state.form_values(base.name),
                     reference=reference)
 state.set_form_values(base.name, form.values)
+params = render_params(base.schema.params, key=f"compare.params.{base.name}")  # once, for every model declaring them
 catalog_path = str(resources.settings().catalog_path)
 chosen = [base] + [resources.entry_at_version(catalog_path, *split_version(label)) for label in others if "@" in label] \
     + [e for e in with_form if e.name in others]
 chosen = [e for e in chosen if e.schema is not None]
 names = [e.ref.display_name for e in chosen]
 to = " and ".join([", ".join(names[:-1]), names[-1]]) if 1 < len(names) <= 3 else count(len(names), "model")
-shown_inputs = state.inputs_fingerprint(form.values)
+shown_inputs = state.inputs_fingerprint({**form.values, "parameters": params} if params else form.values)
 clicked = st.button(md("Send to {}", to), type="primary", key="compare.send",
                     disabled=not form.valid or len(chosen) < 2)
 if clicked:
     with st.spinner("Asking the models..."):
         outcomes = predict_service.compare(
             resources.client(), resources.engine(), [(e.ref, e.schema) for e in chosen], form.values,  # type: ignore[misc]
-            user=state.username(),
+            user=state.username(), parameters=params,
         )
     # The answers belong to the input that produced them: kept with the form and a digest of what was sent
     # (a digest, not the values: an unknown value is NaN, and NaN != NaN would mark every answer out of date).

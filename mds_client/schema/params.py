@@ -31,7 +31,17 @@ class Param:
         return self.shape is None
 
     def value(self, given: Any) -> Any:
-        """``given`` as the JSON value of this param's type; an ``InputError`` naming the param otherwise."""
+        """``given`` as the JSON value of this param's type; an ``InputError`` naming the param otherwise. A list
+        param takes a list, or text of comma-separated elements (``0.5, 1.5``), each checked as its type."""
+        if not self.is_scalar:
+            items = list(given) if isinstance(given, list | tuple) else [
+                part.strip() for part in str(given).split(",") if part.strip()]
+            one = Param(self.name, self.type)
+            try:
+                return [one.value(item) for item in items]
+            except InputError:
+                raise InputError(f"Parameter '{self.name}': {given!r} is not a list of {self.type} values "
+                                 "(write them separated by commas).") from None
         try:
             if self.type in ("double", "float"):
                 return float(given)

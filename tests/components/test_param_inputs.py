@@ -1,5 +1,5 @@
 """The model's inference parameters under the Predict form (AppTest.from_function): each starts at its default,
-a changed one is what the client sends, a list is only named, and names are shown as text."""
+a changed one is what the client sends, a list is edited as comma-separated text, and names are shown as text."""
 
 from __future__ import annotations
 
@@ -34,9 +34,9 @@ def test_every_param_starts_at_its_default_so_nothing_more_is_sent():
     at = run(SPECS)
     assert not at.exception, at.exception
     values = at.session_state["t.values"]
-    assert values == {"cutoff": 7.0, "rain_unit": "mm", "max_rows": 10, "explain": False, "**bold**": "x"}
+    assert values == {"cutoff": 7.0, "rain_unit": "mm", "max_rows": 10, "explain": False, "weights": "1.0, 2.0",
+                      "**bold**": "x"}
     assert chosen_parameters(params_from_metadata(SPECS), values) == {}
-    assert any("weights: a list; the model uses its default" in c.value for c in at.caption)
     # a model's text is a label, never live Markdown
     assert [t.label for t in at.text_input if t.key == "t.**bold**"] == [r"\*\*bold\*\*"]
 
@@ -55,3 +55,12 @@ def test_changed_values_are_the_requests_parameters_typed():
 def test_a_model_without_params_shows_nothing():
     at = run([])
     assert not at.exception and not at.expander and at.session_state["t.values"] == {}
+
+
+def test_a_list_param_shows_its_default_and_an_edited_list_is_sent_with_each_element_typed():
+    at = run(SPECS)
+    weights = at.text_input(key="t.weights")
+    assert weights.value == "1.0, 2.0"
+    weights.input("0.5, 3, 4.25").run()
+    assert not at.exception, at.exception
+    assert chosen_parameters(params_from_metadata(SPECS), at.session_state["t.values"]) == {"weights": [0.5, 3.0, 4.25]}

@@ -87,6 +87,7 @@ def cmd_describe(args: argparse.Namespace) -> int:
         "transport": ref.transport, "grpc_url": ref.grpc_url,
         "schema_source": schema.source, "task": schema.task, "features": schema_rows(schema),
         "outputs": [asdict(o) for o in schema.outputs], "card": ref.card,
+        "params": [asdict(p) for p in schema.params],
     }
     if args.json:
         print(json.dumps(doc, indent=2, default=str))
@@ -98,6 +99,9 @@ def cmd_describe(args: argparse.Namespace) -> int:
     print_table(doc["features"], ["name", "kind", "datatype", "min", "max", "categories", "unit"])
     if schema.class_names:
         print("classes: " + ", ".join(schema.class_names))
+    if schema.params:  # what `mds predict --param NAME=VALUE` takes
+        print("parameters (--param NAME=VALUE): " + ", ".join(
+            f"{p.name} ({p.type}{'' if p.is_scalar else ' list'}, default {p.default})" for p in schema.params))
     return 0
 
 

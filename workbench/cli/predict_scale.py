@@ -4,6 +4,7 @@
     mds predict MODEL --input s3://bucket/data/ --output out/ --dask tcp://scheduler:8786
     mds predict MODEL --input in.parquet --output 'postgresql+psycopg://u@host/db::analytics.scores'
     mds predict MODEL --input semicolons.csv --numbers comma   # 13,5 is thirteen and a half
+    mds predict MODEL --input rows.csv --param cutoff=0.7       # an inference parameter, for every row
 
 ``add_scale_arguments`` adds the flags to the predict parser; ``run_predict`` picks the engine:
 with ``--dask`` the distributed one (``dask_scoring``), else the single-process one, both into
@@ -22,6 +23,7 @@ from mds_client.batch.inputs import READING_WORDS, READINGS, NumberReading, chos
 from mds_client.batch.output import is_database_url
 from mds_client.batch.scorer import BatchResult, ProgressCallback, RowsCallback, score_file
 from mds_client.errors import InputError
+from mds_client.schema.params import chosen_parameters
 
 
 def add_scale_arguments(p: argparse.ArgumentParser) -> None:
@@ -29,6 +31,9 @@ def add_scale_arguments(p: argparse.ArgumentParser) -> None:
                    "'local' for a cluster of worker processes on this machine")
     p.add_argument("--dask-workers", type=int, default=2, metavar="N", help="with --dask local: worker processes "
                    "(default 2)")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="one of the model's inference parameters (an MLflow signature's params: 'mds describe' "
+                        "lists them), sent with every call; repeat for several")
     p.add_argument("--numbers", choices=["auto", *READINGS], default="auto",
                    help="how a CSV writes numbers: 'auto' reads what its cells say (default); " + "; ".join(
                        f"'{key}': {words}" for key, words in READING_WORDS.items()))
@@ -57,7 +62,10 @@ def run_predict(
 ) -> BatchResult:
     """Score ``args.input`` into ``output`` on the engine the flags ask for; with Dask ``row_log`` (a
     ``dask_scoring.RowLog``) logs the rows from the workers, else ``on_rows`` receives them here."""
+    parameters = given_parameters(getattr(args, "param", None) or [], schema)
     if getattr(args, "dask", None):
+        if parameters:
+            raise InputError("--param is not sent by the Dask engine yet: score without --dask to send it.")
         # The Dask path loads only for --dask (then distributed and dask, about a second of imports).
         from mds_client.batch.dask_scoring import score_with_dask
 
@@ -72,7 +80,20 @@ def run_predict(
     if note:
         print(f"mds: {note}", file=sys.stderr)
     return score_file(client, ref, schema, args.input, output, batch_size=args.batch_size, workers=args.workers,
-                      resume=args.resume, progress=progress, on_rows=on_rows, numbers=reading)
+                      resume=args.resume, progress=progress, on_rows=on_rows, numbers=reading, parameters=parameters)
+
+
+def given_parameters(items: list[str], schema: ModelSchema) -> dict[str, Any]:
+    """``--param NAME=VALUE`` options as ``{NAME: VALUE}``, checked against the model's params (``schema.params``):
+    an ``InputError`` names a malformed option, an unknown name or a value of the wrong type."""
+    given: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--param {item!r}: write it as NAME=VALUE, e.g. --param cutoff=0.7.")
+        given[name.strip()] = value
+    chosen_parameters(schema.params, given)  # raises for a wrong name or type, before any row is read
+    return given
 
 
 def number_note(source: str | Path, reading: NumberReading | None = None) -> str:

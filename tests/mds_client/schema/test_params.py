@@ -66,3 +66,20 @@ def test_a_value_that_cannot_be_sent_is_refused_naming_the_parameter(given, said
 def test_a_model_without_params_refuses_any():
     with pytest.raises(InputError, match="takes no parameter 'cutoff'; it takes none"):
         chosen_parameters((), {"cutoff": 1.0})
+
+
+@pytest.mark.parametrize(("given", "sent"), [
+    ("2.5, 3", {"weights": [2.5, 3.0]}),
+    ([0.5, "1"], {"weights": [0.5, 1.0]}),
+    ("1.0", {}),  # the default: not sent
+    (" 1 ,", {}),
+    ("", {"weights": []}),
+])
+def test_a_list_param_takes_a_list_or_comma_separated_text_each_element_typed(given, sent):
+    assert chosen_parameters(PARAMS, {"weights": given}) == sent
+
+
+def test_a_list_with_an_element_of_the_wrong_type_is_refused_naming_the_parameter():
+    with pytest.raises(InputError, match=r"Parameter 'weights': '1.5, heavy' is not a list of float values "
+                                         r"\(write them separated by commas\)"):
+        chosen_parameters(PARAMS, {"weights": "1.5, heavy"})

@@ -113,6 +113,19 @@ CUTOFF_PARAMS = {"cutoff": 7.0, "rain_unit": "mm"}
 CHOSEN_PARAMS = {"cutoff": 5.5, "rain_unit": "in"}
 
 
+class WeightsModel(mlflow.pyfunc.PythonModel):
+    """Grades by a weighted score whose weights its caller may change (a list-valued signature param)."""
+
+    def predict(self, context, model_input, params=None):
+        rain_w, cox_w = (params or {}).get("weights", WEIGHTS_PARAMS["weights"])
+        score = rain_w * model_input["rainfall_mm"] / 100 + cox_w * (model_input["variety"] == "cox")
+        return np.where(score > 7.0, "premium", "juice")
+
+
+WEIGHTS_PARAMS = {"weights": [1.0, 2.0]}
+CHOSEN_WEIGHTS = {"weights": [0.5, 6.0]}
+
+
 REQUIREMENTS = ["mlflow", "scikit-learn", "pandas"]
 """Given, so that MLflow does not load each model in a process of its own to find them (a minute for four)."""
 
@@ -137,14 +150,19 @@ def main(out: Path) -> None:
     mlflow.pyfunc.save_model(out / "cutoff", python_model=CutoffModel(), input_example=(frame.head(2), CUTOFF_PARAMS),
                              signature=infer_signature(frame, CutoffModel().predict(None, frame), params=CUTOFF_PARAMS),
                              pip_requirements=REQUIREMENTS)
+    mlflow.pyfunc.save_model(out / "weights", python_model=WeightsModel(), input_example=(frame.head(2), WEIGHTS_PARAMS),
+                             signature=infer_signature(frame, WeightsModel().predict(None, frame), params=WEIGHTS_PARAMS),
+                             pip_requirements=REQUIREMENTS)
     mlflow.pyfunc.save_model(out / "weighted", python_model=WeightedModel(), input_example=frame.head(2),
                              pip_requirements=REQUIREMENTS)
     frame.to_csv(out / "reference.csv", index=False)
     rows.to_csv(out / "rows.csv", index=False)
     expected = {case: np.asarray(mlflow.pyfunc.load_model(str(out / case)).predict(rows)).tolist()
-                for case in ("sklearn", "custom", "bare", "shelf", "biased", "cutoff")}
+                for case in ("sklearn", "custom", "bare", "shelf", "biased", "cutoff", "weights")}
     expected["cutoff-chosen"] = np.asarray(mlflow.pyfunc.load_model(str(out / "cutoff")).predict(
         rows, params=CHOSEN_PARAMS)).tolist()
+    expected["weights-chosen"] = np.asarray(mlflow.pyfunc.load_model(str(out / "weights")).predict(
+        rows, params=CHOSEN_WEIGHTS)).tolist()
     (out / "expected.json").write_text(json.dumps(expected))
     sklearn = mlflow.sklearn.load_model(str(out / "sklearn"))
     inner = mlflow.pyfunc.load_model(str(out / "shelf")).unwrap_python_model()

@@ -338,3 +338,42 @@ def test_compare_sends_the_params_to_the_models_that_declare_them(cases, publish
     wrong = predict_service.compare(client, None, models, values, user="ada", parameters={"cutoff": "high"})
     assert "Parameter 'cutoff': 'high' is not a double value" in wrong[0].error
     assert wrong[1].error is None and wrong[1].result.label == expected(cases, "sklearn")[moved]
+
+
+def test_mds_predict_sends_param_options_and_refuses_a_wrong_one(cases, publish_server, registry, client, tmp_path,
+                                                                 capsys):
+    published_cutoff(cases, publish_server, registry, client, "ml-cutoff-cli")
+    catalog = str(publish_server.home / "catalog.yaml")
+    assert mds(["--catalog", catalog, "describe", "ml-cutoff-cli"]) == 0
+    assert ("parameters (--param NAME=VALUE): cutoff (double, default 7.0), rain_unit (string, default mm)"
+            in capsys.readouterr().out)
+    out = tmp_path / "scored.csv"
+    code = mds(["--catalog", catalog, "predict", "ml-cutoff-cli", "--input", str(cases / "rows.csv"), "--output",
+                str(out), "--no-store", "--quiet", "--param", "cutoff=5.5", "--param", "rain_unit=in"])
+    assert code == 0, capsys.readouterr()
+    assert pd.read_csv(out)["prediction"].tolist() == expected(cases, "cutoff-chosen")
+    for option, said in (("cutoff=high", "Parameter 'cutoff': 'high' is not a double value."),
+                         ("cut_off=5", "The model takes no parameter 'cut_off'; it takes cutoff, rain_unit."),
+                         ("cutoff", "--param 'cutoff': write it as NAME=VALUE")):
+        capsys.readouterr()
+        code = mds(["--catalog", catalog, "predict", "ml-cutoff-cli", "--input", str(cases / "rows.csv"), "--output",
+                    str(tmp_path / "never.csv"), "--no-store", "--param", option])
+        assert code != 0 and said in capsys.readouterr().err, option
+    assert not (tmp_path / "never.csv").exists()
+
+
+def test_a_list_param_is_offered_with_its_default_and_an_edited_list_changes_the_answer(
+        cases, publish_server, registry, client):
+    publish(request(cases, "weights", "ml-weights", pd.read_csv(cases / "reference.csv")), registry=registry,
+            target=publish_server.target, user="ada", transport=client.transport)
+    ref = next(r for r in load_catalog(publish_server.home / "catalog.yaml") if r.name == "ml-weights")
+    schema = client.schema(ref)
+    assert [(p.name, p.type, p.default, p.is_scalar) for p in schema.params] == [("weights", "double", [1.0, 2.0],
+                                                                                  False)]
+    rows = pd.read_csv(cases / "rows.csv")
+    assert list(client.predict(ref, rows, schema).labels) == expected(cases, "weights")
+    chosen = client.predict(ref, rows, schema, parameters={"weights": "0.5, 6"})  # as typed into the form
+    assert chosen.request_json()["parameters"]["weights"] == [0.5, 6.0]
+    assert list(chosen.labels) == expected(cases, "weights-chosen") != expected(cases, "weights")
+    with pytest.raises(InputError, match=r"Parameter 'weights': '0.5, lots' is not a list of double values"):
+        client.predict(ref, rows, schema, parameters={"weights": "0.5, lots"})
