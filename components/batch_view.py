@@ -115,13 +115,14 @@ def render_summary(job: JobRecord, summary: JobSummary, *, key: str, class_names
     elif job.state == "cancelled":
         st.warning(md("Cancelled after {}; the rows scored so far are in the results.", count(job.rows_done, "row")),
                    icon=":material/stop_circle:")
-    a, b, c, d = st.columns(4)
-    a.metric("Rows scored", f"{summary.rows_scored:,}")
-    b.metric("Rows rejected", f"{summary.rows_rejected:,}")
-    c.metric("State", md_escape(state))
+    # A row that wraps, each figure as wide as its text: in four equal columns "323 rows/s" was cut at 1024 px.
+    row = st.container(horizontal=True, gap="medium", key=f"{key}.figures")
+    row.metric("Rows scored", f"{summary.rows_scored:,}", width="content")
+    row.metric("Rows rejected", f"{summary.rows_rejected:,}", width="content")
+    row.metric("State", md_escape(state), width="content")
     rate, server = job.options.get("rows_per_s"), job.options.get("server_rows_per_s")
-    d.metric("Speed", f"{float(rate):,.0f} rows/s" if rate else "–",
-             help="Rows scored per second over the whole job, reading, checking and logging included.")
+    row.metric("Speed", f"{float(rate):,.0f} rows/s" if rate else "–", width="content",
+               help="Rows scored per second over the whole job, reading, checking and logging included.")
     words = speed_words(float(rate) if rate else None, float(server) if server else None) if server_rate else ""
     if words and server:
         st.caption(md_escape(words))

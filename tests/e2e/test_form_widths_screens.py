@@ -5,10 +5,13 @@ tests/artifacts/screenshots/form-widths/ for a person to look at."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -22,12 +25,13 @@ BOXES_JS = """() => [...document.querySelectorAll("[data-testid='stNumberInput']
   .map(i => ({value: i.value, needs: i.scrollWidth, has: i.clientWidth}))"""
 
 
-@pytest.fixture(scope="module")
-def form_url(tmp_path_factory):
+@contextlib.contextmanager
+def script_app(script: str, logs: Path) -> Iterator[str]:
+    """``streamlit run <script>`` (a page of the tests' own, no model server) on a free port; stopped by process group."""
     port = free_port()
-    log = open(tmp_path_factory.mktemp("form-widths") / "streamlit.log", "wb")  # noqa: SIM115
+    log = open(logs / "streamlit.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "tests/e2e/form_widths_app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -37,6 +41,12 @@ def form_url(tmp_path_factory):
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def form_url(tmp_path_factory):
+    with script_app("tests/e2e/form_widths_app.py", tmp_path_factory.mktemp("form-widths")) as url:
+        yield url
 
 
 @pytest.mark.parametrize("width", [1024, 1400])
