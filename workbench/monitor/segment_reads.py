@@ -4,7 +4,8 @@
 no slice: accuracy comes from feedback verdicts when there are at least ``MIN_VERDICTS`` of them (given
 in the period), else from the confidence the model logged with its answers (estimated accuracy), else
 there is none to compare; drift compares the period's calls with the reference data. At most
-``TRAFFIC_LIMIT`` calls are read (a fixed pseudo-random sample of the period, stated).
+``TRAFFIC_LIMIT`` calls are read (a fixed pseudo-random sample of the period, stated). Rows scored in batches
+(the batch log) count as calls here, as in Monitor's drift and outliers: they are inputs the model answered.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from workbench.feedback.metrics import FeedbackFilter, feedback_frame
+from workbench.store.batch_traffic import with_batch_span
 from workbench.store.traffic import time_span
 from workbench.store.traffic_windows import window_sample, window_stats
 from workbench.time_text import when
@@ -42,6 +44,8 @@ class SegmentReport:
     """What was looked at, or why no slice's accuracy could be judged, in one or two sentences."""
     calls: int = 0
     """Calls logged in the period (``drifting.rows`` of them were read)."""
+    batch_rows: int = 0
+    """Of ``calls``, rows scored in batches (the batch log) that no logger reported."""
 
     def as_json(self) -> dict[str, Any]:
         def finding(f: Finding) -> dict[str, Any]:
@@ -54,7 +58,7 @@ class SegmentReport:
                                                 "slices_checked": self.failing.checked,
                                                 "segments": [finding(f) for f in self.failing.findings]},
                 "drift": None if self.drifting is None else {
-                    "calls": self.calls, "read": self.drifting.rows, "slices_checked": self.drifting.checked,
+                    "calls": self.calls, "batch_rows": self.batch_rows, "read": self.drifting.rows, "slices_checked": self.drifting.checked,
                     "segments": [finding(f) for f in self.drifting.findings]}}
 
 
@@ -97,7 +101,7 @@ def model_segments(engine: Engine, model: str, *, features: list[str] | None = N
     judged = votes[votes["verdict"].isin(["correct", "wrong"])] if not votes.empty else votes
     rows, kept = _table(list(judged["inputs"])) if not judged.empty else (pd.DataFrame(), np.zeros(0, bool))
     right = (judged["verdict"] == "correct").to_numpy()[kept] if len(kept) else np.zeros(0)
-    calls, traffic, confidence = _traffic(engine, model, since, now, traffic_limit)
+    calls, batch_rows, traffic, confidence = _traffic(engine, model, since, now, traffic_limit)
     names = features or _features(reference, rows, traffic)
     period = f"since {when(since)} UTC" if since else "in all its history"
     known_conf = int(np.isfinite(confidence).sum())
@@ -121,7 +125,10 @@ def model_segments(engine: Engine, model: str, *, features: list[str] | None = N
                 "logs none). Give feedback under a prediction (Predict, tab Feedback, or mds feedback).")
     drifting = None if reference is None else drifting_segments(traffic, reference, features=names, top=top,
                                                                 sliced=sliced)
-    return SegmentReport(model, since, basis, failing, drifting, note, calls)
+    if batch_rows:
+        note += (f" The {calls:,} calls {period} include {batch_rows:,} rows scored in batches: they count for "
+                 "segments as for drift and outliers.")
+    return SegmentReport(model, since, basis, failing, drifting, note, calls, batch_rows)
 
 
 def _features(reference: pd.DataFrame | None, rows: pd.DataFrame, traffic: pd.DataFrame) -> list[str]:
@@ -134,20 +141,22 @@ def _features(reference: pd.DataFrame | None, rows: pd.DataFrame, traffic: pd.Da
 
 
 def _traffic(engine: Engine, model: str, since: datetime | None, now: datetime,
-             limit: int) -> tuple[int, pd.DataFrame, np.ndarray]:
-    """(calls in the period, the answered calls read as a frame, their confidence: NaN where none was logged)."""
-    first, last = time_span(engine, model)
+             limit: int) -> tuple[int, int, pd.DataFrame, np.ndarray]:
+    """(calls in the period, of them rows scored in batches, the answered calls read as a frame, their confidence:
+    NaN where none was logged)."""
+    first, last = with_batch_span(engine, model, time_span(engine, model))
     if first is None or last is None or (since is not None and since > last):
-        return 0, pd.DataFrame(), np.zeros(0)
+        return 0, 0, pd.DataFrame(), np.zeros(0)
     # a second around the ends: a time read back through a datetime (microseconds) can land just past the
     # stored float, and lose the first or the last call
     start, end = since or first - timedelta(seconds=1), max(now, last) + timedelta(seconds=1)
-    calls = window_stats(engine, model, start, (end - start).total_seconds(), 1)[0].calls
+    stat = window_stats(engine, model, start, (end - start).total_seconds(), 1, include_batch=True)[0]
+    calls = stat.calls
     if not calls:
-        return 0, pd.DataFrame(), np.zeros(0)
-    sample = window_sample(engine, model, start, end, limit=limit, total=calls)
+        return 0, 0, pd.DataFrame(), np.zeros(0)
+    sample = window_sample(engine, model, start, end, limit=limit, total=calls, include_batch=stat.batch_rows > 0)
     answered = [i for i, status in enumerate(sample.statuses) if status != "error"]
     table, kept = _table([sample.inputs[i] for i in answered])
     confidence = np.array([np.nan if sample.confidences[i] is None else float(sample.confidences[i])
                            for i in answered], dtype=float)[kept]
-    return calls, table, confidence
+    return calls, stat.batch_rows, table, confidence

@@ -1,4 +1,5 @@
-"""The store's tables, as SQLAlchemy 2 mapped classes: every table of the workbench in one module.
+"""The store's tables, as SQLAlchemy 2 mapped classes: every table of the workbench, from this module (the
+alerting tables are written in `alert_tables`, the declarative base in `table_base`, and exported here).
 
 Called tables, not models, because in this product a model is an ML model (``PredictionRow`` is the
 table of logged predictions; ``mds_client.Prediction`` is what a model answered). The Alembic
@@ -8,24 +9,36 @@ JSON columns use SQLAlchemy's generic ``JSON``: TEXT on SQLite, JSON on Postgres
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+# every table is registered on Base's metadata once this module is imported: the alerting tables too
+from .alert_tables import AlertNotification, AlertRuleOverride
+from .table_base import Base, new_id, utcnow
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, Any: JSON}
+__all__ = [
+    "AlertNotification",
+    "AlertRuleOverride",
+    "AuditEvent",
+    "Base",
+    "BatchChunk",
+    "BatchJob",
+    "BatchLogChunk",
+    "BatchLogRequest",
+    "DriftRun",
+    "Explanation",
+    "Feedback",
+    "FeedbackEvent",
+    "LoginAttempt",
+    "PredictionRow",
+    "RequestLogRow",
+    "TrafficRollup",
+    "new_id",
+    "utcnow",
+]
 
 
 class PredictionRow(Base):
@@ -296,51 +309,3 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     model: Mapped[str | None] = mapped_column(String(200), nullable=True)
     detail: Mapped[Any] = mapped_column(JSON, nullable=True)
-
-
-class AlertNotification(Base):
-    """One notification Alertmanager sent the workbench's webhook: an alert firing, or the same alert resolved.
-
-    Alertmanager repeats itself (every ``repeat_interval``, and again after a failed delivery): a notification
-    is stored once per (fingerprint, start, status), and ``deliveries`` counts how often it arrived.
-    """
-
-    __tablename__ = "alert_notification"
-    __table_args__ = (
-        UniqueConstraint("fingerprint", "starts_at", "status", name="uq_alert_notification_once"),
-        Index("ix_alert_notification_model_starts", "model", "starts_at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(10))
-    """firing | resolved"""
-    ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    alertname: Mapped[str] = mapped_column(String(200))
-    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    severity: Mapped[str] = mapped_column(String(20), default="")
-    summary: Mapped[str] = mapped_column(Text, default="")
-    labels: Mapped[Any] = mapped_column(JSON, nullable=True)
-    annotations: Mapped[Any] = mapped_column(JSON, nullable=True)
-    generator_url: Mapped[str] = mapped_column(Text, default="")
-    receiver: Mapped[str] = mapped_column(String(200), default="")
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    deliveries: Mapped[int] = mapped_column(Integer, default=1)
-
-
-class AlertRuleOverride(Base):
-    """A model's own setting of one default alert rule: off, another threshold, another ``for``, or its own PromQL."""
-
-    __tablename__ = "alert_rule_override"
-    __table_args__ = (UniqueConstraint("model", "rule", name="uq_alert_rule_override_model_rule"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    model: Mapped[str] = mapped_column(String(200))
-    rule: Mapped[str] = mapped_column(String(80))
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
-    for_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
-    expr: Mapped[str | None] = mapped_column(Text, nullable=True)
-    updated_by: Mapped[str] = mapped_column(String(120))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,12 +1,9 @@
-"""The Monitor page's glue: cached reads of the traffic timeline over the period asked for, the Prometheus
-numbers and the drift detector server's verdicts, each failing on its own with a message while the rest of the
-page works; the period kept in the address, and the page following new calls while a simulation sends them."""
+"""The Monitor page's glue: cached reads of the traffic timeline over the period asked for and the drift detector
+server's verdicts, each failing on its own with a message while the rest of the page works; the period kept in
+the address, and the page following new calls while a simulation sends them. Prometheus's numbers are read in
+`monitor_prometheus`, the "Calls, errors and latency" tab drawn in `monitor_service`."""
 
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -16,9 +13,6 @@ from components.numbers import count, number, p_value
 from components.text import md, md_escape
 from mds_client import MDSError, ModelRef, ModelSchema
 from workbench.monitor import drift as drift_service
-from workbench.monitor import prometheus_api, promql
-from workbench.monitor.prometheus_errors import PrometheusError
-from workbench.monitor.range_steps import choose_step, rate_window
 from workbench.monitor.segment_reads import segment_keep
 from workbench.monitor.segments import parse_segment
 from workbench.monitor.timeline import (
@@ -27,13 +21,11 @@ from workbench.monitor.timeline import (
     build_timeline,
     fit_reference,
     sustained_drift,
-    traffic_summary,
 )
 from workbench.monitor.windows import (
     DEFAULT_PERIOD,
     PERIODS,
     Period,
-    duration_unit,
     period_of,
     unknown_period_text,
 )
@@ -44,10 +36,7 @@ from workbench.ui import admin_simulation, resources
 
 TTL_SECONDS = 60
 FOLLOW_SECONDS = 5  # while calls arrive, the page looks for new ones this often
-PROM_PANELS = (promql.REQUEST_RATE, promql.ERROR_RATE, promql.LATENCY_MEAN)
-FEEDBACK_PANELS = (promql.FEEDBACK_REWARD_SUM, promql.FEEDBACK_COUNT)
 PERIOD_KEY, PERIOD_WRITTEN = "monitor.period", "monitor.url_period"
-NOW_RATE = timedelta(minutes=1)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Fitting the drift and outlier detectors on the reference data...")
@@ -163,97 +152,6 @@ def no_calls_md(model: str, tl: Timeline) -> str:
             "on Admin).")
     return md("No calls to {} {}: the last one was logged on {} (UTC). Choose a longer period to see them.", model,
               tl.period.words, when(tl.calls_span[1], SHORT_MINUTE))
-
-
-@dataclass
-class PrometheusView:
-    url: str | None
-    totals: dict[str, float] = field(default_factory=dict)
-    series: list[prometheus_api.MetricSeries] = field(default_factory=list)
-    message: str = ""
-    informational: bool = False  # the message is a fact (no series for this model), not a fault
-
-
-@st.cache_data(ttl=15, show_spinner=False)
-def prometheus_view(model_label: str, start: datetime, end: datetime) -> PrometheusView:
-    """The model's calls per second over the last minute and its series over ``[start, end]`` from Prometheus;
-    a message instead when none answers."""
-    try:
-        api = prometheus_api.configured_api()
-    except PrometheusError as exc:
-        return PrometheusView(None, message=f"{exc} The service numbers below come from the request log.")
-    view = PrometheusView(api.url)
-    try:
-        with api:
-            now = api.total(promql.REQUEST_RATE, model=model_label,
-                            window=rate_window(NOW_RATE, api.scrape_interval()))
-            if not now.empty:
-                view.totals["rate_now"] = float(now["value"].sum())
-            # points counted back from the end: the last one is now, over the minutes just gone (a grid from
-            # the start put its last point up to a step before now, and missed a burst that just happened)
-            step = choose_step(end - start)
-            start = end - math.ceil((end - start) / step) * step
-            for query in PROM_PANELS:
-                label = None if query.per_server else model_label
-                view.series.append(api.series(query, start=start, end=end, model=label, step=step))
-    except (PrometheusError, MDSError) as exc:
-        view.message = f"{exc} The service numbers below come from the request log."
-        return view
-    # A chart of no series is an empty grid with axes from -1 to 6: leave it out, and say so when all are.
-    view.series = [s for s in view.series if not s.frame.empty]
-    if not view.series:
-        view.message = (f"Prometheus ({api.url}) holds no calls, errors or latency of {model_label}: a model served "
-                        "by a Seldon v1 microservice publishes only feedback counters (in a cluster, Seldon's "
-                        "executor publishes its calls). The service numbers below come from the request log.")
-        view.informational = True
-    return view
-
-
-def traffic_metrics(tl: Timeline) -> list[tuple[str, str, str]]:
-    """(label, value, where it comes from) of the period's calls in the request log: the same count as the
-    page's first line, and the rate of the latest window rather than of the whole period."""
-    summary, period = traffic_summary(tl), tl.period
-    source = f"Request log: every caller's calls {period.words}, as of {when(tl.as_of, CLOCK_SECOND)} UTC."
-    if summary.batch_rows:
-        source = f"{calls_text(tl)} {period.words}, as of {when(tl.as_of, CLOCK_SECOND)} UTC (batch rows have no latency)."
-    out = [(f"Calls {period.words}", f"{summary.calls:,}", source),
-           ("Errors", f"{summary.errors:,}" + (f" ({summary.errors / summary.calls:.1%})" if summary.calls else ""),
-            source)]
-    if summary.mean_latency_ms is not None:
-        out.append(("Mean latency", number(summary.mean_latency_ms, "ms"),
-                    source + " Response time minus request time, as the logger saw them."))
-    if summary.recent_rate is not None and summary.recent is not None:
-        out.append((f"Calls per second, last {duration_unit(summary.recent)}", number(summary.recent_rate),
-                    f"Request log: the calls of the last {duration_unit(summary.recent)} before "
-                    f"{when(tl.as_of, CLOCK_SECOND)} UTC (one window's width), divided by its seconds. The rate of "
-                    "the whole period would hide a burst in days of quiet."))
-    return out
-
-
-@st.cache_data(ttl=15, show_spinner=False)
-def seldon_feedback(model_label: str, start: datetime, end: datetime, step_seconds: float) -> PrometheusView:
-    """Seldon's feedback reward and count per window over the timeline's span, from Prometheus; a message
-    instead when none is configured, none answers, or Seldon counted no reward for this model."""
-    try:
-        api = prometheus_api.configured_api()
-    except PrometheusError as exc:
-        return PrometheusView(None, message=f"{exc} Seldon's feedback reward cannot be shown without it.")
-    view = PrometheusView(api.url)
-    try:
-        with api:
-            for query in FEEDBACK_PANELS:
-                series = api.series(query, start=start, end=end, model=model_label,
-                                    step=timedelta(seconds=step_seconds))
-                if not series.frame.empty:
-                    view.series.append(series)
-    except (PrometheusError, MDSError) as exc:
-        view.message = f"{exc} Seldon's feedback reward cannot be shown; analyst feedback above is unaffected."
-        return view
-    if not view.series:
-        view.message = (f"Prometheus ({api.url}) holds no Seldon feedback reward for {model_label} in this period: "
-                        "Seldon counts only feedback with a non-zero reward, and a model served by MLServer alone "
-                        "publishes no feedback metric.")
-    return view
 
 
 def server_verdicts(ref: ModelRef, schema: ModelSchema, tl: Timeline) -> tuple[pd.DataFrame, str]:

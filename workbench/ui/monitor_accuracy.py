@@ -20,7 +20,7 @@ from workbench.monitor.segment_reads import in_segment
 from workbench.monitor.segments import Segment
 from workbench.monitor.timeline import Timeline
 from workbench.ui import resources
-from workbench.ui.monitor import seldon_feedback
+from workbench.ui.monitor_prometheus import seldon_feedback
 
 WHAT_TO_CONCLUDE = ("Green: share of analyst verdicts 'correct' on the answers of each window. Blue: accuracy "
                     "expected from the model's confidence (bars: two standard errors). A blue line that falls "

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from mds_client import ModelRef, ModelSchema
 from mds_client.schema.features import Feature, FeatureKind
@@ -108,3 +109,22 @@ def test_a_model_with_only_batch_rows_is_monitored(engine, tmp_path):
     reference = pd.DataFrame({"size": np.zeros(50) + 1.0, "weight": np.ones(50), "colour": ["red"] * 50})
     tl = build_timeline(engine, "fruit", SCHEMA, reference, period="hour", now=datetime.now(UTC) + timedelta(seconds=1))
     assert not tl.empty and int(tl.windows["calls"].sum()) == 400 == int(tl.windows["batch_rows"].sum())
+
+
+def test_segments_count_batch_rows_as_calls_and_say_so(engine, tmp_path):
+    from workbench.monitor.segment_reads import model_segments
+
+    now = datetime.now(UTC)
+    calls(engine, now)
+    batch(engine, tmp_path)
+    rng = np.random.default_rng(3)
+    reference = pd.DataFrame({"size": rng.normal(size=500), "weight": rng.normal(size=500),
+                              "colour": ["red", "blue"] * 250})
+    report = model_segments(engine, "fruit", reference=reference, since=now - timedelta(hours=1), now=now)
+    assert (report.calls, report.batch_rows) == (600, 300)
+    assert report.drifting is not None and report.drifting.rows == 599  # every answered row: the rejected one is not
+    assert "include 300 rows scored in batches" in report.note
+    assert report.as_json()["drift"]["batch_rows"] == 300
+    # the logger's calls are all red: the batch's blue rows are what make blue a quarter of the traffic
+    blue = [f for f in report.drifting.findings if f.label == "colour = blue"]
+    assert blue and blue[0].value == pytest.approx(150 / 599, abs=0.01)
