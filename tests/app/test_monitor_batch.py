@@ -71,3 +71,13 @@ def test_the_page_counts_batch_rows_beside_calls_once(logged):
     assert (int(headline.group(1)), int(headline.group(2))) == (CALLS + SHARED, batch_only)
     assert metric_values(at)[next(k for k in metric_values(at) if k.startswith("Calls "))] == \
         f"{CALLS + SHARED + batch_only:,}"
+
+
+def test_the_rate_is_of_live_calls_and_says_so_beside_batch_rows(logged):
+    at = open_monitor(model=logged.name)
+    metrics = metric_values(at)
+    rates = [k for k in metrics if "per second" in k and "Prometheus" not in k]
+    assert rates and all(k.startswith("Live calls per second, last ") for k in rates), list(metrics)
+    # the rate is of the request log's calls over one window's width: the batch's rows are not in it
+    helps = " ".join(str(m.help) for m in at.metric if m.label in rates)
+    assert "Rows scored in batches are left out" in helps
