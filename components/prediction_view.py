@@ -14,6 +14,7 @@ from components.text import chart_text, md, md_escape
 from workbench.predict.results import Result
 
 PALETTE = qualitative.Plotly
+MIN_LABEL_PX = 10
 
 
 def class_colours(class_names: list[str]) -> dict[str, str]:
@@ -37,6 +38,9 @@ def probability_figure(probabilities: dict[str, float], *, title: str = "Probabi
     fig.update_layout(
         title=title, xaxis_title="Class", yaxis_title="Probability", yaxis_range=[0, 1.1],
         height=320, margin={"l": 40, "r": 10, "t": 50, "b": 40}, showlegend=False,
+        # A label that fits its bar only when shrunk is hidden (its value is in the hover): ten classes at 1024 px
+        # drew each at ~5 px, unreadable.
+        uniformtext={"minsize": MIN_LABEL_PX, "mode": "hide"},
     )
     # every class named under its bar (Plotly skips every other label when the column is narrow)
     fig.update_xaxes(type="category", tickmode="array", tickvals=[chart_text(n) for n in names])
