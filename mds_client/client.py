@@ -7,13 +7,13 @@ its pooled transport, so one client serves a whole app or CLI run.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from typing import Any
 
 import pandas as pd
 
+from mds_client.bodies import explanation_output, rows_in_body
 from mds_client.codecs import codec_for
 from mds_client.codecs.seldon import with_tag
 from mds_client.codecs.v2_parts import split_rows
@@ -32,6 +32,7 @@ from mds_client.transport.tracing import HEADER as TRACE_HEADER
 from mds_client.transport.tracing import new_traceparent
 
 __all__ = ["MDSClient", "load_prediction_schema", "read_reference"]  # the last two live in model_schema
+_explanation_output = explanation_output  # its older name, kept for callers
 
 
 class MDSClient:
@@ -171,7 +172,7 @@ class MDSClient:
         if not isinstance(body, dict):
             raise InputError("The payload must be a JSON object.")
         schema = schema or ModelSchema()
-        rows = n_rows if n_rows is not None else _rows_in_body(body)
+        rows = n_rows if n_rows is not None else rows_in_body(body)
         per_request = 1 if schema.one_row_per_call else schema.rows_per_request
         parts = split_rows(body, schema, rows, per_request) if ref.protocol == "v2" else None
         if parts is not None:  # more rows than the model takes in one request: one request per part, in order
@@ -246,7 +247,7 @@ class MDSClient:
                                        model=explainer.name, timeout=timeout, retry=NO_RETRY)
         doc = response.json(model=explainer.name)
         if explainer.protocol == "v2":
-            doc = _explanation_output(doc)
+            doc = explanation_output(doc)
         if not isinstance(doc, dict) or not isinstance(doc.get("data"), dict):
             raise ProtocolError(f"The explainer '{explainer.name}' answered without an Alibi explanation "
                                 "(a JSON object with 'data').", model=explainer.name, url=url)
@@ -308,40 +309,6 @@ class MDSClient:
         self.transport.close()
         if self._grpc is not None:
             self._grpc.close()
-
-
-def _rows_in_body(body: dict[str, Any]) -> int:
-    inputs = body.get("inputs")
-    if isinstance(inputs, list) and inputs and isinstance(inputs[0], dict):
-        shape = inputs[0].get("shape") or [1]
-        return int(shape[0]) if shape and int(shape[0]) > 0 else 1
-    data = body.get("data")
-    if isinstance(data, dict):
-        if isinstance(data.get("ndarray"), list):
-            return len(data["ndarray"])
-        tensor = data.get("tensor")
-        if isinstance(tensor, dict) and tensor.get("shape"):
-            return int(tensor["shape"][0])
-    if isinstance(body.get("jsonData"), list):
-        return len(body["jsonData"])
-    for key in ("inputs", "instances"):  # KServe V1: one instance per row
-        if isinstance(body.get(key), list):
-            return len(body[key]) or 1
-    return 1
-
-
-def _explanation_output(doc: Any) -> Any:
-    """The JSON text in a V2 answer's ``explanation`` output, parsed (None when absent)."""
-    outputs = doc.get("outputs") if isinstance(doc, dict) else None
-    for out in outputs if isinstance(outputs, list) else []:
-        if isinstance(out, dict) and out.get("name") == "explanation" and out.get("data"):
-            data = out["data"]
-            text = data[0] if isinstance(data, list) else data
-            try:
-                return json.loads(text)
-            except (TypeError, ValueError):
-                return None
-    return None
 
 
 def _task_of(decoded: Any) -> str:

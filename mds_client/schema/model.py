@@ -22,6 +22,7 @@ from mds_client.schema.cells import (
     outside_wire_screen,
     range_note,
     suspect_rows,
+    text_as_is,
     typical_value,
 )
 from mds_client.schema.features import DEFAULT_DATATYPE, TABULAR_KINDS, Feature, FeatureKind
@@ -219,6 +220,8 @@ class ModelSchema:
                 continue
             if feature.kind == FeatureKind.BOOLEAN and kind == "b":
                 continue
+            if kind == "O" and len(frame) <= SMALL_FRAME and text_as_is(frame[col], feature):
+                continue  # the form's text and category cells, already as the wire wants them
             return False
         return True
 
