@@ -15,9 +15,9 @@ Output columns: the input's columns, ``prediction``, ``confidence`` and one
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from mds_client.batch.checks import State, check_columns, row_errors
 from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, NumberReading, count_rows, input_file, read_chunks
 from mds_client.batch.output import open_output
 from mds_client.batch.output import progress_path as progress_path  # re-exported: callers and tests use it
+from mds_client.batch.progress import BatchProgress, BatchResult, ProgressCallback, RowsCallback, ShouldStop
 from mds_client.batch.sink import OutputSink
 from mds_client.client import MDSClient
 from mds_client.errors import InputError, PayloadRejected, RequestError, ServerError
@@ -47,47 +48,6 @@ MAX_BACKOFF_S = 4.0
 CHUNK_BACKOFF = Backoff(0.25, MAX_BACKOFF_S)
 MODEL_FAILED = 500
 """What MLServer and Seldon answer when the model itself raised (a proxy or a restart answers 502, 503, 504)."""
-
-
-@dataclass
-class BatchProgress:
-    rows_done: int
-    rows_scored: int
-    rows_rejected: int
-    rows_total: int | None
-    elapsed_s: float
-
-    @property
-    def rows_per_s(self) -> float:
-        return self.rows_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-    @property
-    def eta_s(self) -> float | None:
-        if self.rows_total is None or self.rows_per_s <= 0:
-            return None
-        return max(0.0, (self.rows_total - self.rows_done) / self.rows_per_s)
-
-
-@dataclass
-class BatchResult:
-    output: Path | str
-    rows_total: int
-    rows_scored: int
-    rows_rejected: int
-    elapsed_s: float
-    resumed_from: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
-    cancelled: bool = False
-
-    @property
-    def rows_per_s(self) -> float:
-        done = self.rows_total - self.resumed_from
-        return done / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-
-ProgressCallback = Callable[[BatchProgress], None]
-ShouldStop = Callable[[], bool]
-RowsCallback = Callable[[pd.DataFrame], None]
 
 
 # --- the job ------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ and non-numeric columns, are checked value by value in Python.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,38 @@ def outside_wire_screen(values: np.ndarray, limits: tuple[int, int]) -> np.ndarr
     if high != limits[1]:  # a 64-bit limit rounds up as a float: values that round onto it are checked too
         bad |= values == high
     return bad
+
+
+def screen_numeric(features: Iterable[Feature], frame: pd.DataFrame) -> dict[str, Any]:
+    """Rows to check per numeric column, found for all numeric columns in one numpy pass."""
+    cols, lows, highs, whole, wired = [], [], [], [], []
+    dtypes = dict(zip(frame.columns, frame.dtypes, strict=True))
+    for f in features:
+        if f.kind not in (FeatureKind.NUMBER, FeatureKind.INTEGER) or f.name not in dtypes:
+            continue
+        if dtypes[f.name].kind not in "fiu":
+            continue
+        cols.append(f.name)
+        lows.append(-np.inf if f.hard_minimum is None else f.hard_minimum)
+        highs.append(np.inf if f.hard_maximum is None else f.hard_maximum)
+        whole.append(f.kind == FeatureKind.INTEGER)
+        wired.append(f.wire_limits)
+    if not cols:
+        return {}
+    values = np.column_stack([frame[c].to_numpy(dtype=float) for c in cols])
+    bad = ~np.isfinite(values)
+    if np.isfinite(lows).any():
+        bad |= values < np.asarray(lows)
+    if np.isfinite(highs).any():
+        bad |= values > np.asarray(highs)
+    if any(whole):
+        bad |= (np.mod(np.nan_to_num(values), 1) != 0) & np.asarray(whole)
+    for j, limits in enumerate(wired):
+        if limits is not None:
+            bad[:, j] |= outside_wire_screen(values[:, j], limits)
+    if not bad.any():
+        return dict.fromkeys(cols, ())
+    return {c: np.flatnonzero(bad[:, j]) for j, c in enumerate(cols)}
 
 
 def check_value(feature: Feature, value: Any, *, column: str | None = None) -> str | None:

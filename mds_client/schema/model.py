@@ -19,8 +19,8 @@ from mds_client.schema.cells import (
     check_value,
     coerce_series,
     column_dtypes,
-    outside_wire_screen,
     range_note,
+    screen_numeric,
     suspect_rows,
     text_as_is,
     typical_value,
@@ -250,7 +250,7 @@ class ModelSchema:
                     if message:
                         errors.append(CellError(i, col, message))
             return errors
-        screened = self._screen_numeric(frame)
+        screened = screen_numeric(self.features, frame)
         for col in self.table_columns():
             if col not in frame.columns:
                 continue
@@ -281,37 +281,6 @@ class ModelSchema:
                     notes.append(CellError(int(i), f.name, message))
         notes.sort(key=lambda e: (e.row, self._column_order(e.column)))
         return notes
-
-    def _screen_numeric(self, frame: pd.DataFrame) -> dict[str, Any]:
-        """Rows to check per numeric column, found for all numeric columns in one numpy pass."""
-        cols, lows, highs, whole, wired = [], [], [], [], []
-        dtypes = dict(zip(frame.columns, frame.dtypes, strict=True))
-        for f in self.features:
-            if f.kind not in (FeatureKind.NUMBER, FeatureKind.INTEGER) or f.name not in dtypes:
-                continue
-            if dtypes[f.name].kind not in "fiu":
-                continue
-            cols.append(f.name)
-            lows.append(-np.inf if f.hard_minimum is None else f.hard_minimum)
-            highs.append(np.inf if f.hard_maximum is None else f.hard_maximum)
-            whole.append(f.kind == FeatureKind.INTEGER)
-            wired.append(f.wire_limits)
-        if not cols:
-            return {}
-        values = np.column_stack([frame[c].to_numpy(dtype=float) for c in cols])
-        bad = ~np.isfinite(values)
-        if np.isfinite(lows).any():
-            bad |= values < np.asarray(lows)
-        if np.isfinite(highs).any():
-            bad |= values > np.asarray(highs)
-        if any(whole):
-            bad |= (np.mod(np.nan_to_num(values), 1) != 0) & np.asarray(whole)
-        for j, limits in enumerate(wired):
-            if limits is not None:
-                bad[:, j] |= outside_wire_screen(values[:, j], limits)
-        if not bad.any():
-            return dict.fromkeys(cols, ())
-        return {c: np.flatnonzero(bad[:, j]) for j, c in enumerate(cols)}
 
     def _column_order(self, column: str) -> int:
         return self._column_index.get(column, -1)

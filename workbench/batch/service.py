@@ -28,7 +28,8 @@ from sqlalchemy import Engine
 from mds_client import InputError, MDSClient, MDSError, ModelRef, ModelSchema
 from mds_client.batch.checks import load_state
 from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, count_rows, file_format, sniff_numbers
-from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_RETRY_FOR_S, DEFAULT_WORKERS, BatchProgress, BatchScorer
+from mds_client.batch.progress import BatchProgress
+from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_RETRY_FOR_S, DEFAULT_WORKERS, BatchScorer
 from mds_client.schema.params import chosen_parameters
 from workbench.batch.log_writer import BatchLogWriter
 from workbench.batch.preview import reading_of, write_with_reading

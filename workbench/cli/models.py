@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from mds_client.batch.checks import load_state
-from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchProgress
+from mds_client.batch.progress import BatchProgress
+from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS
 from mds_client.schema.model import ModelSchema
 from workbench.cli.common import add_transport_option, cli_user, find_model, list_refs, print_table, store_engine
 from workbench.cli.predict_scale import add_scale_arguments, output_of, run_predict

@@ -21,7 +21,8 @@ from typing import Any
 from mds_client import MDSClient, ModelRef, ModelSchema
 from mds_client.batch.inputs import READING_WORDS, READINGS, NumberReading, chosen_reading, file_format, sniff_numbers
 from mds_client.batch.output import is_database_url
-from mds_client.batch.scorer import BatchResult, ProgressCallback, RowsCallback, score_file
+from mds_client.batch.progress import BatchResult, ProgressCallback, RowsCallback
+from mds_client.batch.scorer import score_file
 from mds_client.errors import InputError
 from mds_client.schema.params import chosen_parameters
 

@@ -15,7 +15,7 @@ import json
 import sys
 from typing import Any
 
-from mds_client.batch.scorer import BatchProgress
+from mds_client.batch.progress import BatchProgress
 from workbench.cli.common import find_model, list_refs, print_table, store_engine
 from workbench.replay.errors import NothingToReplay
 from workbench.time_text import when

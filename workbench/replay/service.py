@@ -25,7 +25,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from mds_client import MDSClient, ModelRef, ModelSchema
-from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchScorer, ProgressCallback, ShouldStop
+from mds_client.batch.progress import ProgressCallback, ShouldStop
+from mds_client.batch.scorer import DEFAULT_BATCH_SIZE, DEFAULT_WORKERS, BatchScorer
 from mds_client.batch.sink import Checkpoint, OutputSink
 from mds_client.errors import RequestError
 from workbench.replay.comparison import (
