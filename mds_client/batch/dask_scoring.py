@@ -37,7 +37,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from mds_client.batch.checks import check_columns
+from mds_client.batch.checks import check_columns, check_resumed_parameters, checked_parameters
 from mds_client.batch.dask_output import Layout, completed
 from mds_client.batch.dask_partitions import (
     DEFAULT_PARTITION_ROWS,
@@ -104,14 +104,18 @@ def score_with_dask(
     connect_timeout_s: float = 30.0,
     row_log: RowLog | None = None,
     numbers: NumberReading | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> DaskResult:
     """Score ``inputs`` on Dask workers into ``output`` (a folder, one file, or ``URL::table``).
 
     ``client`` (a ``distributed.Client``) wins over ``address``; ``workers`` is the threads each
     task uses for its calls, ``n_workers`` the size of a local cluster; ``row_log`` logs every row once;
-    ``numbers``: how CSV inputs write numbers (``inputs.READINGS``), by default what each file's cells say.
+    ``numbers``: how CSV inputs write numbers (``inputs.READINGS``), by default what each file's cells say;
+    ``parameters`` (``schema.params``) go with every call, checked here before any cluster is asked, and kept in each
+    partition's ``.done.json``: a resume with other values is refused.
     """
     started = time.perf_counter()
+    chosen = checked_parameters(ref, schema, parameters)
     files = expand_inputs(inputs, storage_options)
     parts = plan_partitions(files, target_rows=partition_rows, storage_options=storage_options)
     if parts:  # a missing column stops the job here, before any cluster is asked
@@ -122,12 +126,13 @@ def score_with_dask(
     layout.prepare(resume=resume)
     total = sum(p.rows or 0 for p in parts) if all(p.rows is not None for p in parts) else None
     options = {"batch_size": batch_size, "workers": workers, "chunk_rows": chunk_rows, "column_map": column_map,
-               "numbers": numbers}
+               "numbers": numbers, "parameters": parameters}
 
     done: dict[int, dict[str, Any]] = {}
     for part in parts:
         summary = completed(layout, part)
         if summary is not None:
+            check_resumed_parameters(summary, chosen)
             done[part.index] = summary
     skipped, skipped_rows = len(done), sum(d["rows"] for d in done.values())
     if row_log is not None:  # a run killed between a partition's end and its indexing: index it now
@@ -300,7 +305,8 @@ def _score_partition(part: Partition, ref: ModelRef, schema: ModelSchema, final:
         raise InputError(f"{part.url} has no data rows.")
     os.replace(tmp, final_path)
     summary = {"url": part.url, "index": part.index, "rows": result.rows_total, "scored": result.rows_scored,
-               "rejected": result.rows_rejected, "reasons": result.reasons, "log": notes}
+               "rejected": result.rows_rejected, "reasons": result.reasons, "log": notes,
+               "parameters": scorer.chosen_parameters}
     marker = final_path.with_name(final_path.name + ".done.json")
     marker_tmp = marker.with_name(f".{marker.name}.{uuid.uuid4().hex[:8]}.tmp")
     marker_tmp.write_text(json.dumps(summary))

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from mds_client.batch.checks import State, check_columns, row_errors
+from mds_client.batch.checks import State, check_columns, check_resumed_parameters, checked_parameters, row_errors
 from mds_client.batch.inputs import DEFAULT_CHUNK_ROWS, NumberReading, count_rows, input_file, read_chunks
 from mds_client.batch.output import open_output
 from mds_client.batch.output import progress_path as progress_path  # re-exported: callers and tests use it
@@ -33,7 +33,6 @@ from mds_client.client import MDSClient
 from mds_client.errors import InputError, PayloadRejected, RequestError, ServerError
 from mds_client.refs import ModelRef
 from mds_client.schema.model import ModelSchema
-from mds_client.schema.params import chosen_parameters
 from mds_client.transport.retry import Backoff
 from mds_client.triton_config import model_config, with_model_config
 
@@ -82,8 +81,7 @@ class BatchScorer:
         new version may fail on rows the old one answered). ``parameters`` (``schema.params``) go with every call."""
         if batch_size < 1 or workers < 1:
             raise InputError("batch size and workers must be at least 1.")
-        if chosen_parameters(schema.params, parameters or {}) and ref.protocol != "v2":
-            raise InputError(f"Model '{ref.name}' takes no inference parameters over {ref.protocol}.")
+        self.chosen_parameters = checked_parameters(ref, schema, parameters)  # kept in the checkpoint
         self.parameters = dict(parameters or {})
         self.client = client
         self.ref = ref
@@ -111,6 +109,8 @@ class BatchScorer:
         text file writes numbers (``inputs.READINGS``), by default what its cells say."""
         source = input_file(source)
         sink = open_output(output)
+        if resume:  # before begin() touches anything: a resume sends what the rows so far were scored with
+            check_resumed_parameters(sink.checkpoint(), self.chosen_parameters)
         state = State.of(sink.begin(resume=resume))
         total = count_rows(source)
         chunks = read_chunks(source, self.chunk_rows, skip_rows=state.rows_done, numbers=numbers)
@@ -136,6 +136,7 @@ class BatchScorer:
         The engine under ``run`` and under each partition of a Dask job (``dask_scoring``).
         """
         state = state or State()
+        state.parameters = self.chosen_parameters
         resumed_from = state.rows_done
         started = time.perf_counter()
         cancelled = False

@@ -5,6 +5,7 @@
     mds predict MODEL --input in.parquet --output 'postgresql+psycopg://u@host/db::analytics.scores'
     mds predict MODEL --input semicolons.csv --numbers comma   # 13,5 is thirteen and a half
     mds predict MODEL --input rows.csv --param cutoff=0.7       # an inference parameter, for every row
+    mds predict MODEL --input rows.csv --param cutoff=0.7 --resume   # the same values as the unfinished run
 
 ``add_scale_arguments`` adds the flags to the predict parser; ``run_predict`` picks the engine:
 with ``--dask`` the distributed one (``dask_scoring``), else the single-process one, both into
@@ -65,8 +66,6 @@ def run_predict(
     ``dask_scoring.RowLog``) logs the rows from the workers, else ``on_rows`` receives them here."""
     parameters = given_parameters(getattr(args, "param", None) or [], schema)
     if getattr(args, "dask", None):
-        if parameters:
-            raise InputError("--param is not sent by the Dask engine yet: score without --dask to send it.")
         # The Dask path loads only for --dask (then distributed and dask, about a second of imports).
         from mds_client.batch.dask_scoring import score_with_dask
 
@@ -75,7 +74,8 @@ def run_predict(
         choice = getattr(args, "numbers", "auto")
         return score_with_dask(args.input, ref, schema, output, address=args.dask, n_workers=args.dask_workers,
                                batch_size=args.batch_size, workers=args.workers, resume=args.resume, progress=progress,
-                               row_log=row_log, numbers=None if choice == "auto" else chosen_reading(choice))
+                               row_log=row_log, numbers=None if choice == "auto" else chosen_reading(choice),
+                               parameters=parameters)
     reading = chosen_reading(getattr(args, "numbers", "auto"), args.input)
     note = number_note(args.input, reading)
     if note:
