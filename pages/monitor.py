@@ -32,6 +32,7 @@ if schema is None or reference is None:
             "before its drift can be checked.", icon=":material/info:")
     st.stop()
 glue.chosen_period()
+until = glue.chosen_until()  # a link's fixed end of the period (?until=...), None for now
 left, right = st.columns(2)
 source = SOURCES[left.radio("Traffic to watch", list(SOURCES), horizontal=True, key="monitor.source",
                             format_func=md_escape)]
@@ -41,29 +42,24 @@ if source == "file":
 period = PERIODS[right.radio("Period", list(PERIODS), horizontal=True, key=glue.PERIOD_KEY,
                              format_func=lambda k: md_escape(PERIODS[k].label))]
 glue.keep_period_in_url(period)
-live = glue.simulation_running(ref.name)
 status, refresh, follow_box = st.columns([4, 2, 3], vertical_alignment="center")
 if refresh.button("Refresh", key="monitor.refresh", icon=":material/refresh:", help="Read the request log again now"):
     glue.timeline.clear()
-follow = live or follow_box.toggle("Follow new calls", key="monitor.follow",
-                                   help=md("Look for new calls every {} s and redraw when there are",
-                                           glue.FOLLOW_SECONDS))
-if live:
-    follow_box.caption(md("Following a live simulation of {}", ref.name))
+follow = glue.follow_control(follow_box, ref.name, until)
 last_call = glue.last_call(ref.name)
 try:
     found = None if schema.tensor_feature is not None else segments.report_of(
         ref.name, period.key, last_call, tuple(schema.names), reference)
     segment = segments.choose_segment(segments.found_labels(found), key="monitor.segment", everything="All calls")
     tl = glue.timeline(resources.settings().database_url, ref.name, source, period.key, last_call, schema, reference,
-                       segment.label if segment else None)
+                       segment.label if segment else None, until=until)
 except MDSError as exc:
     st.error(md_escape(exc))
     st.stop()
 if segment is not None:
     st.caption(segments.filtered_md(segment, tl, len(reference)))
 glue.follow_new_calls(ref.name, last_call, follow=follow)
-status.markdown(glue.as_of_md(tl))
+status.markdown(glue.as_of_md(tl, until))
 if tl.empty:
     st.info(glue.no_calls_md(ref.name, tl), icon=":material/info:")
     st.stop()

@@ -24,6 +24,7 @@ from workbench.alerts.errors import AlertsError
 from workbench.alerts.model_state import ModelState, SeenAlert, states
 from workbench.monitor import prometheus_api
 from workbench.monitor.prometheus_errors import PrometheusError
+from workbench.monitor.until import UNTIL_PARAM, link_time
 from workbench.monitor.windows import PERIODS
 from workbench.settings import Settings, get_settings
 from workbench.store import audit
@@ -57,7 +58,7 @@ class AlertRow:
 
     @property
     def monitor_link(self) -> str:
-        return monitor_link(self.model, self.starts_at, lead=self.lead)
+        return monitor_link(self.model, self.starts_at, lead=self.lead, ends_at=self.ends_at)
 
     def as_dict(self) -> dict[str, object]:
         return {"model": self.model, "alert": self.alertname, "severity": self.severity, "state": self.state,
@@ -66,14 +67,19 @@ class AlertRow:
                 "deliveries": self.deliveries, "silenced_by": self.silenced_by, "monitor": self.monitor_link}
 
 
-def monitor_link(model: str, starts_at: datetime, *, lead: timedelta, now: datetime | None = None) -> str:
+def monitor_link(model: str, starts_at: datetime, *, lead: timedelta, now: datetime | None = None,
+                 ends_at: datetime | None = None) -> str:
     """Monitor at ``model`` over the shortest period (`PERIODS`) that still holds the alert's start and the
-    ``lead`` before it, where the trouble began: ``/monitor?model=wine&period=hour``."""
+    ``lead`` before it, where the trouble began: ``/monitor?model=wine&period=hour``. A resolved alert's
+    (``ends_at``) period ends when it resolved (``&until=2026-12-05T14:00Z``), so that one from days ago opens
+    on the windows where it fired; a firing one's ends now, and the page can follow new calls."""
     if not model:
         return "/monitor"
-    span = (now or datetime.now(UTC)) - (starts_at - lead)
+    until = link_time(ends_at) if ends_at else None  # rounded up to the minute: the period measured to it
+    span = (datetime.fromisoformat(until) if until else now or datetime.now(UTC)) - (starts_at - lead)
     period = next((p.key for p in PERIODS.values() if p.length is not None and span <= p.length), "all")
-    return "/monitor?" + urlencode({"model": model, "period": period})
+    query = {"model": model, "period": period} | ({UNTIL_PARAM: until} if until else {})
+    return "/monitor?" + urlencode(query)
 
 
 def health_window(settings: Settings | None = None) -> timedelta:

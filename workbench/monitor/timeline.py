@@ -40,6 +40,7 @@ from .drift import MIN_ROWS, Detector, OutlierScorer, correction_text
 from .drift_inputs import DriftInputs
 from .estimated_accuracy import estimate
 from .novelty import NoveltyCheck
+from .until import period_until
 from .windows import DEFAULT_PERIOD, MAX_WINDOWS, PERIODS, Period, WindowPlan, fit_windows, period_span
 
 SOURCES: dict[str, tuple[str, ...] | None] = {"all": None, "workbench": (WORKBENCH,)}
@@ -140,23 +141,29 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
                    source: str = "all", period: Period | str = DEFAULT_PERIOD, now: datetime | None = None,
                    sample_limit: int = SAMPLE_LIMIT, scored_limit: int = SCORED_LIMIT,
                    max_windows: int = MAX_WINDOWS, span: tuple[datetime, datetime] | None = None,
-                   fitted: ReferenceFit | None = None, keep: Callable[[list[Any]], Any] | None = None) -> Timeline:
+                   fitted: ReferenceFit | None = None, keep: Callable[[list[Any]], Any] | None = None,
+                   until: datetime | None = None) -> Timeline:
     """The model's traffic from ``source`` ("all" or "workbench") over ``period``, in windows fitted to it.
 
     ``span``: the first and last call, when the caller has them; ``fitted``: the reference already fitted
     (`fit_reference`); both read here when not given. ``keep``: given a window's logged inputs, which of them
     to look at (a segment's mask): drift, outliers and the accuracy estimate are then of those calls only;
-    calls, errors and latency stay of every call.
+    calls, errors and latency stay of every call. ``until``: the period ends then instead of now (a link's
+    fixed time); calls after it are left out, and the sentences say "in the 24 hours to 05 Dec 14:00".
     """
     fit = fitted or fit_reference(schema, reference, model)
     inputs, detector = fit.inputs, fit.detector
     period = PERIODS[period] if isinstance(period, str) else period
+    if until is not None:
+        now, period = until, period_until(period, until)
     now = now or datetime.now(UTC)
     sources = SOURCES[source]
     batches = sources is None  # batch-logged rows are every caller's traffic, not the workbench's own calls
     first, last = span or time_span(engine, model)
     if batches:
         first, last = with_batch_span(engine, model, (first, last))
+    if until is not None and first is not None and last is not None:
+        first, last = (None, None) if first > until else (first, min(last, until))
     if first is None or last is None:
         return _empty(inputs, detector.threshold, period, now)
     start, end = period_span(period, first, last, now)

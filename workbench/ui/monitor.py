@@ -5,6 +5,9 @@ the address, and the page following new calls while a simulation sends them. Pro
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -22,6 +25,7 @@ from workbench.monitor.timeline import (
     fit_reference,
     sustained_drift,
 )
+from workbench.monitor.until import UNTIL_PARAM, parse_until
 from workbench.monitor.windows import (
     DEFAULT_PERIOD,
     PERIODS,
@@ -47,9 +51,10 @@ def reference_fit(model: str, _schema: ModelSchema, reference: pd.DataFrame) -> 
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner="Reading the traffic by window...")
 def timeline(database_url: str, model: str, source: str, period: str, last_call: float | None,
-             _schema: ModelSchema, _reference: pd.DataFrame, segment: str | None = None) -> Timeline:
-    """Cached per (database, model, source, period, last call, segment) for a minute: a rerun (a widget moved)
-    reads nothing, and a new call (a later last call) reads again at once."""
+             _schema: ModelSchema, _reference: pd.DataFrame, segment: str | None = None,
+             until: datetime | None = None) -> Timeline:
+    """Cached per (database, model, source, period, last call, segment, until) for a minute: a rerun (a widget
+    moved) reads nothing, and a new call (a later last call) reads again at once."""
     keep = None
     if segment:  # the segment's calls against the reference rows of the same segment, when it has enough
         chosen = parse_segment(segment)
@@ -57,7 +62,7 @@ def timeline(database_url: str, model: str, source: str, period: str, last_call:
         _reference = inside if len(inside) >= drift_service.MIN_ROWS else _reference
     fitted = reference_fit(model, _schema, _reference)
     return build_timeline(resources.engine(), model, _schema, _reference, source=source, period=period,
-                          fitted=fitted, keep=keep)
+                          fitted=fitted, keep=keep, until=until)
 
 
 def last_call(model: str) -> float | None:
@@ -79,6 +84,36 @@ def chosen_period() -> Period:
     if period_of(st.session_state.get(PERIOD_KEY)) is None:
         st.session_state[PERIOD_KEY] = DEFAULT_PERIOD
     return PERIODS[st.session_state[PERIOD_KEY]]
+
+
+def chosen_until() -> datetime | None:
+    """The link's fixed end of the period (``?until=2026-12-05T14:00Z``), None for now; a malformed, future or
+    absurd one is refused with a one-line reason and dropped from the address."""
+    linked = st.query_params.get(UNTIL_PARAM)
+    if linked is None:
+        return None
+    until, why = parse_until(linked, datetime.now(UTC))
+    if until is None:
+        st.warning(md_escape(why), icon=":material/link_off:")
+        st.query_params.pop(UNTIL_PARAM, None)
+    return until
+
+
+def follow_control(box: Any, model: str, until: datetime | None) -> bool:
+    """Whether the page follows new calls: with a fixed end there is nothing to follow, and ``box`` holds the
+    one click back to now instead; else a live simulation follows, or the person's toggle decides."""
+    if until is not None:
+        if box.button("Back to now", key="monitor.now", icon=":material/update:",
+                      help="End the period now instead of at the link's time; new calls can then be followed"):
+            st.query_params.pop(UNTIL_PARAM, None)
+            st.rerun()
+        return False
+    live = simulation_running(model)
+    follow = live or box.toggle("Follow new calls", key="monitor.follow",
+                                help=md("Look for new calls every {} s and redraw when there are", FOLLOW_SECONDS))
+    if live:
+        box.caption(md("Following a live simulation of {}", model))
+    return follow
 
 
 def keep_period_in_url(period: Period) -> None:
@@ -113,8 +148,11 @@ def follow_new_calls(model: str, drawn: float | None, *, follow: bool) -> None:
     watch()
 
 
-def as_of_md(tl: Timeline) -> str:
-    """When the log was read, to the second: "**As of 11:06:32 UTC**"."""
+def as_of_md(tl: Timeline, until: datetime | None = None) -> str:
+    """When the log was read, to the second: "**As of 11:06:32 UTC**"; a link's fixed end with its day, and that
+    it is not now: "**As of 05 Dec 14:00 UTC**, a fixed time from the link (not now)"."""
+    if until is not None:
+        return md("**As of {} UTC**, a fixed time from the link (not now)", when(until, SHORT_MINUTE))
     return md("**As of {} UTC**", when(tl.as_of, CLOCK_SECOND)) if tl.as_of else ""
 
 
