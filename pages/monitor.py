@@ -77,8 +77,10 @@ if not few.empty and not tested.empty:
                   "it is" if len(few) == 1 else "they are",
                   ", ".join(few["label"].head(8)) + ("..." if len(few) > 8 else "")))
 
+# keyed and in the URL: the open tab stays open when a notice above it comes or goes, and a link can open it
 drift_tab, outlier_tab, accuracy_tab, service_tab, segments_tab = st.tabs(
-    ["Drift over time", "Outliers", "Accuracy", "Calls, errors and latency", "Where it fails"])
+    ["Drift over time", "Outliers", "Accuracy", "Calls, errors and latency", "Where it fails"],
+    key="tab", bind="query-params")
 with drift_tab:
     ranked = ranked_features(tl)
     if tested.empty:

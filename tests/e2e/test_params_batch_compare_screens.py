@@ -73,7 +73,11 @@ def test_compare_sends_the_params_set_once(page: Page, published_url: str, tmp_p
     page.screenshot(path=str(shots / f"compare-params-{width}.png"))
     page.locator(".st-key-compare-send button").click()
     settle(page, 60_000)
-    answer = page.locator('[data-testid="stMetric"]').filter(has_text="orchard-cutoff")
-    expect(answer).to_contain_text("juice", timeout=60_000)  # a cutoff above every score: juice, whatever the row
-    answer.scroll_into_view_if_needed()
+    # a cutoff above every score: juice, whatever the row; for every answer of the model (when another module
+    # published it too, on this worker, Compare sets its two versions side by side: each is sent the cutoff)
+    answers = page.locator('[data-testid="stMetric"]').filter(has_text="orchard-cutoff")
+    expect(answers.first).to_contain_text("juice", timeout=60_000)
+    for k in range(answers.count()):
+        expect(answers.nth(k)).to_contain_text("juice")
+    answers.first.scroll_into_view_if_needed()
     page.screenshot(path=str(shots / f"compare-answers-{width}.png"))

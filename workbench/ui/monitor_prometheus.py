@@ -14,6 +14,7 @@ from mds_client import MDSError
 from workbench.monitor import prometheus_api, promql
 from workbench.monitor.prometheus_errors import PrometheusError
 from workbench.monitor.range_steps import choose_step, rate_window
+from workbench.time_text import SHORT_MINUTE, when
 
 PROM_PANELS = (promql.REQUEST_RATE, promql.ERROR_RATE, promql.LATENCY_MEAN)
 FEEDBACK_PANELS = (promql.FEEDBACK_REWARD_SUM, promql.FEEDBACK_COUNT)
@@ -56,7 +57,12 @@ def prometheus_view(model_label: str, start: datetime, end: datetime) -> Prometh
         return view
     # A chart of no series is an empty grid with axes from -1 to 6: leave it out, and say so when all are.
     view.series = [s for s in view.series if not s.frame.empty]
-    if not view.series:
+    if not view.series and "rate_now" in view.totals:  # it counts the model now, but held nothing in the period
+        view.message = (f"Prometheus ({api.url}) holds no calls, errors or latency of {model_label} from "
+                        f"{when(start, SHORT_MINUTE)} to {when(end, SHORT_MINUTE)} UTC: it keeps only what it scraped, and its points begin "
+                        "later. The service numbers below come from the request log.")
+        view.informational = True
+    elif not view.series:
         view.message = (f"Prometheus ({api.url}) holds no calls, errors or latency of {model_label}: a model served "
                         "by a Seldon v1 microservice publishes only feedback counters (in a cluster, Seldon's "
                         "executor publishes its calls). The service numbers below come from the request log.")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pandas as pd
 import streamlit as st
 
 from components import timeline_charts as charts
@@ -10,9 +13,10 @@ from components.prometheus_charts import series_figure
 from components.text import md, md_escape
 from mds_client import ModelRef
 from workbench.monitor import promql
+from workbench.monitor.prometheus_api import MetricSeries
 from workbench.monitor.timeline import Timeline, traffic_summary
 from workbench.monitor.windows import duration_unit
-from workbench.time_text import CLOCK_SECOND, when
+from workbench.time_text import CLOCK_SECOND, SHORT_MINUTE, when
 from workbench.ui import monitor as glue
 from workbench.ui.monitor_prometheus import prometheus_view
 
@@ -41,6 +45,15 @@ def traffic_metrics(tl: Timeline) -> list[tuple[str, str, str]]:
     return out
 
 
+def late_start_md(series: MetricSeries, start: datetime, end: datetime) -> str:
+    """A sentence when Prometheus's points begin well after the period does (it keeps only what it scraped since
+    it started): without it a few minutes of points, drawn at the right end of a three-day axis, read as a gap."""
+    times = series.frame["time"]
+    if times.empty or times.min() - pd.Timestamp(start) <= (pd.Timestamp(end) - pd.Timestamp(start)) / 10:
+        return ""
+    return md(" Prometheus holds this series from {} UTC only, so its points begin there.",
+              when(times.min(), SHORT_MINUTE))
+
 
 def render_service(ref: ModelRef, tl: Timeline) -> None:
     """The tab's metrics and charts for ``ref`` over the timeline's windows."""
@@ -49,18 +62,18 @@ def render_service(ref: ModelRef, tl: Timeline) -> None:
     for k, (label, value, where) in enumerate(traffic_metrics(tl)):
         cols[k % 2].metric(md_escape(label), md_escape(value), help=md_escape(where))
     view = prometheus_view(promql.metrics_name(ref), plan.start, min(plan.end, tl.as_of))
+    if "rate_now" in view.totals:  # a figure of now, whatever period the charts show
+        st.metric("Calls per second, last minute (Prometheus)", md_escape(number(view.totals["rate_now"])),
+                  help="What the model server itself counted over the last minute, every caller included.")
     if view.message:
         (st.info if view.informational else st.warning)(md_escape(view.message))
     else:
-        if "rate_now" in view.totals:
-            st.metric("Calls per second, last minute (Prometheus)", md_escape(number(view.totals["rate_now"])),
-                      help="What the model server itself counted over the last minute, every caller included.")
         st.caption(md("Read from Prometheus at {}: what the model server counts itself, every caller included.",
                       view.url))
         for k, series in enumerate(view.series):
             st.plotly_chart(series_figure(series, x_range=(plan.start, plan.end)), key=f"monitor.prom.{k}",
                             width="stretch")
-            st.caption(md_escape(series.query.caption))
+            st.caption(md_escape(series.query.caption) + late_start_md(series, plan.start, plan.end))
     st.plotly_chart(charts.health_figure(tl), key="monitor.health", width="stretch")
     st.caption("From the request log: every caller's calls per window, errors in red, mean latency (response time "
                "minus request time). A rise in errors or latency is the service, not the data.")
