@@ -55,7 +55,7 @@ def comparison_figure(outcomes: list[Outcome]) -> go.Figure | None:
     return fig
 
 
-STALE_NOTE = "Out of date: the inputs changed after these answers. Press Send to compare on them."
+STALE_NOTE = "Out of date: the inputs or the models changed after these answers. Press Send to compare again."
 
 
 def render_comparison(outcomes: list[Outcome], *, key: str, stale: bool = False) -> None:

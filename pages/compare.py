@@ -51,7 +51,8 @@ chosen = [base] + [resources.entry_at_version(catalog_path, *split_version(label
 chosen = [e for e in chosen if e.schema is not None]
 names = [e.ref.display_name for e in chosen]
 to = " and ".join([", ".join(names[:-1]), names[-1]]) if 1 < len(names) <= 3 else count(len(names), "model")
-shown_inputs = state.inputs_fingerprint({**form.values, "parameters": params} if params else form.values)
+# what the answers would be for: the inputs, the params and the models asked (another set is another question)
+shown_inputs = state.inputs_fingerprint({"inputs": form.values, "parameters": params or {}, "models": names})
 clicked = st.button(md("Send to {}", to), type="primary", key="compare.send",
                     disabled=not form.valid or len(chosen) < 2)
 if clicked:

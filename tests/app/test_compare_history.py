@@ -44,6 +44,11 @@ def test_compare_results_belong_to_the_input_that_produced_them(logged_in):
     at.multiselect(key="compare.others.tips").set_value(["tip-amount"]).run()
     at.button(key="compare.send").click().run()
     assert set(metric_values(at)) == {"tips", "tip-amount"}
+    # Another set of models to compare: the answers shown are the earlier set's, and say so.
+    at.multiselect(key="compare.others.tips").set_value([]).run()
+    assert STALE_NOTE in texts(at) and set(metric_values(at)) == {"tips (earlier answer)", "tip-amount (earlier answer)"}
+    at.multiselect(key="compare.others.tips").set_value(["tip-amount"]).run()
+    assert STALE_NOTE not in texts(at) and set(metric_values(at)) == {"tips", "tip-amount"}
     # Another model's form: the answers for the tips input are gone, not shown under the new form.
     at.selectbox(key="compare.model").set_value("wine").run()
     assert not at.exception, at.exception
