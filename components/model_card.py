@@ -15,7 +15,7 @@ from mds_client import ModelRef
 from mds_client.refs import PROTOCOL_TITLES
 
 CARD_FIELDS = [("owner", "Owner"), ("intended_use", "Intended use"), ("limitations", "Limitations"),
-               ("training_data", "Training data")]
+               ("training_data", "Training data"), ("grpc", "gRPC")]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ def render_model_card(card: ModelCard, *, metadata: dict[str, Any] | None, key: 
              "Version": ref.version or "n/a", "Status": card.status + (f" ({ref.status_reason})" if ref.status_reason else ""),
              "Endpoint": ref.predict_url, "Tags": ", ".join(ref.tags) or "none",
              "Explainer": ref.explainer.explain_url if ref.explainer is not None else "none deployed"}
+    if ref.grpc_url:
+        facts["gRPC"] = f"{ref.grpc_url} ({'calls go here' if ref.uses_grpc else 'calls use REST'})"
     if ref.kind in ("experiment", "pipeline"):
         facts = {"Kind": f"Seldon Core v2 {ref.kind}", **facts}
     facts.update(card.registry_facts or {})

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     """Ingress base URL for Seldon Core v1 ``SeldonDeployment``s (``<url>/seldon/<ns>/<name>``)."""
     kube_mesh_url: str = ""
     """Seldon Core v2 mesh URL for ``Model`` / ``Pipeline`` resources."""
+    kube_grpc_url: str = ""
+    """The cluster's gRPC ingress, ``grpc://host:port`` (``grpcs://`` for TLS): V2 models found in Kubernetes answer
+    there over gRPC, routed as over REST (``Seldon-Model``; ``seldon``/``namespace``; KServe's host). A model's
+    ``mds.workbench/grpc-url`` annotation wins; empty and no annotation: REST only."""
     prometheus_url: str = ""
     """Prometheus base URL for the Monitor page; empty means the embedded MDS's own, if it runs."""
     alertmanager_url: str = ""

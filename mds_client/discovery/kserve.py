@@ -8,7 +8,8 @@ deployments, services still coming up). The model answers under the InferenceSer
 ``/v1/models/<name>:predict`` (protocol ``kserve-v1``) or ``/v2/models/<name>/infer`` (``v2``), as
 ``spec.predictor.model.protocolVersion`` says (or the older framework key's, e.g.
 ``spec.predictor.sklearn.protocolVersion``); V1 is KServe's default. ``grpc-v2`` servers speak V2 over gRPC
-only: they are listed as ``v2`` and not ready, with the reason.
+only: they are called over gRPC where an operator gave the address (``grpc_address``), else listed as ``v2``
+and not ready, with the reason.
 
 An explainer (``spec.explainer``) answers ``/v1/models/<name>:explain``. Readiness is the ``Ready``
 condition; when it is not true, the reason is the first failing component condition
@@ -19,7 +20,9 @@ condition; when it is not true, the reason is the first failing component condit
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from mds_client.discovery.grpc_address import grpc_fields
 from mds_client.discovery.seldon_v2 import card_from_annotations, conditions_ready, meta
 from mds_client.refs import ModelRef
 from mds_client.registry.links import registry_uri
@@ -30,8 +33,11 @@ _DETAIL = ("PredictorReady", "TransformerReady", "ExplainerReady", "IngressReady
 _V2_PROTOCOLS = ("v2", "grpc-v2")
 
 
-def refs_from_inference_service(obj: dict[str, Any], *, internal: bool = False) -> list[ModelRef]:
-    """One ref per InferenceService; ``internal`` uses the cluster-local addresses instead of the ingress URLs."""
+def refs_from_inference_service(obj: dict[str, Any], *, internal: bool = False,
+                                grpc_ingress: str = "") -> list[ModelRef]:
+    """One ref per InferenceService; ``internal`` uses the cluster-local addresses instead of the ingress URLs.
+    Through the gRPC ingress (``grpc_ingress``) the call is routed by the REST address's host, as KServe's ingress
+    routes REST: the ``Host`` header, sent as the channel's ``:authority`` over gRPC."""
     name, namespace, labels, annotations = meta(obj)
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
@@ -45,8 +51,14 @@ def refs_from_inference_service(obj: dict[str, Any], *, internal: bool = False) 
     failure = ((status.get("modelStatus") or {}).get("lastFailureInfo") or {})
     if not ready:
         reason = str(failure.get("message") or failure.get("reason") or "") or reason or "no Ready condition yet"
-    if protocol_version == "grpc-v2":
-        ready, reason = False, "served over gRPC only (protocolVersion grpc-v2); the workbench calls REST"
+    description, card = card_from_annotations(annotations)
+    grpc = grpc_fields(card, protocol, ingress=grpc_ingress, routing={"Host": urlsplit(endpoint).hostname or ""})
+    if protocol_version == "grpc-v2" and grpc["grpc_url"]:
+        grpc["transport"] = "grpc"  # its only API
+    elif protocol_version == "grpc-v2":
+        ready, reason = False, ("served over gRPC only (protocolVersion grpc-v2), and no gRPC address is known: "
+                                "annotate it mds.workbench/grpc-url: grpc://host:port, or set the cluster's "
+                                "gRPC ingress (WORKBENCH_KUBE_GRPC_URL)")
     explainer = None
     if spec.get("explainer"):
         explainer = ModelRef(
@@ -54,7 +66,6 @@ def refs_from_inference_service(obj: dict[str, Any], *, internal: bool = False) 
             endpoint=_url(components.get("explainer") or {}, internal) or endpoint,
             model_name=name, namespace=namespace, source="kubernetes:InferenceService",
         )
-    description, card = card_from_annotations(annotations)
     logger = predictor.get("logger") or {}
     return [ModelRef(
         name=f"{namespace}/{name}" if namespace else name,
@@ -73,6 +84,9 @@ def refs_from_inference_service(obj: dict[str, Any], *, internal: bool = False) 
         log_name=name,
         logger_url=str(logger.get("url") or ""),
         registry=_registry(predictor),
+        headers=grpc["routing"],
+        transport=grpc["transport"],
+        grpc_url=grpc["grpc_url"],
     )]
 
 

@@ -10,7 +10,8 @@ URLs come from where the MDS is reached:
   (pipelines: ``<p>.pipeline``, experiments: ``<e>.experiment``); see ``seldon_v2``.
 
 Status: ``status.state`` for v1 (Available means ready), the ``*Ready`` / ``Ready`` conditions
-for v2. Documentation may travel in annotations: ``mds.workbench/description``,
+for v2. gRPC (V2 models only) where an operator says: the ``mds.workbench/grpc-url`` annotation, or the cluster's
+gRPC ingress with the REST path's routing (see ``grpc_address``). Documentation may travel in annotations: ``mds.workbench/description``,
 ``mds.workbench/owner``, ``mds.workbench/intended-use``, ``mds.workbench/limitations``.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mds_client.discovery.grpc_address import grpc_fields, grpc_url_problem
 from mds_client.discovery.kserve import INFERENCE_SERVICES, refs_from_inference_service
 from mds_client.discovery.seldon_v2 import card_from_annotations as _card
 from mds_client.discovery.seldon_v2 import meta as _meta
@@ -32,8 +34,9 @@ SELDON_V2_PIPELINES = ("mlops.seldon.io", "v1alpha1", "pipelines")
 SELDON_V2_EXPERIMENTS = ("mlops.seldon.io", "v1alpha1", "experiments")
 
 
-def refs_from_seldon_deployment(obj: dict[str, Any], ingress_url: str) -> list[ModelRef]:
-    """One ref per SeldonDeployment (its first predictor's graph), reached through the ingress."""
+def refs_from_seldon_deployment(obj: dict[str, Any], ingress_url: str, grpc_ingress: str = "") -> list[ModelRef]:
+    """One ref per SeldonDeployment (its first predictor's graph), reached through the ingress. Seldon's ingress
+    routes gRPC on the ``seldon`` (deployment) and ``namespace`` metadata, as REST on ``/seldon/<ns>/<name>``."""
     name, namespace, labels, annotations = _meta(obj)
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
@@ -45,6 +48,8 @@ def refs_from_seldon_deployment(obj: dict[str, Any], ingress_url: str) -> list[M
     state = str(status.get("state") or "Unknown")
     ready = state == "Available"
     description, card = _card(annotations)
+    grpc = grpc_fields(card, protocol, ingress=grpc_ingress,
+                       routing={"seldon": name, "namespace": namespace} if namespace else {"seldon": name})
     version = str(labels.get("version") or (predictor.get("labels") or {}).get("version") or "")
     explainer = None
     if predictor.get("explainer", {}).get("type"):
@@ -71,6 +76,9 @@ def refs_from_seldon_deployment(obj: dict[str, Any], ingress_url: str) -> list[M
         card=card,
         tags=tuple(sorted({f"{k}={v}" for k, v in labels.items() if k in ("team", "stage", "version")})),
         registry=registry_uri(str(graph.get("modelUri") or "")),
+        headers=grpc["routing"],
+        transport=grpc["transport"],
+        grpc_url=grpc["grpc_url"],
     )]
 
 
@@ -84,10 +92,17 @@ class KubernetesDiscovery:
         api_client: Any = None,
         kserve: bool = True,
         kserve_internal: bool = False,
+        grpc_url: str = "",
     ) -> None:
+        if grpc_url and (problem := grpc_url_problem(grpc_url)):
+            raise CatalogError(f"The cluster's gRPC ingress {grpc_url!r} is not usable: {problem}.",
+                               hint="Set WORKBENCH_KUBE_GRPC_URL to grpc://host:port (grpcs:// for TLS), or leave it "
+                                    "empty.")
         self.namespace = namespace
         self.ingress_url = ingress_url
         self.mesh_url = mesh_url
+        self.grpc_url = grpc_url
+        """The cluster's gRPC ingress (``grpc://host:port``): V2 models answer there over gRPC, routed as over REST."""
         self.kserve = kserve
         """Whether to list KServe InferenceServices too (a cluster without KServe lists none)."""
         self.kserve_internal = kserve_internal
@@ -137,17 +152,18 @@ class KubernetesDiscovery:
         refs: list[ModelRef] = []
         if self.ingress_url:
             for obj in self._list(api, SELDON_V1):
-                refs.extend(refs_from_seldon_deployment(obj, self.ingress_url))
+                refs.extend(refs_from_seldon_deployment(obj, self.ingress_url, self.grpc_url))
         if self.mesh_url:
             for obj in self._list(api, SELDON_V2_MODELS):
-                refs.extend(refs_from_v2_model(obj, self.mesh_url))
+                refs.extend(refs_from_v2_model(obj, self.mesh_url, self.grpc_url))
             for obj in self._list(api, SELDON_V2_PIPELINES):
-                refs.extend(refs_from_v2_pipeline(obj, self.mesh_url))
+                refs.extend(refs_from_v2_pipeline(obj, self.mesh_url, self.grpc_url))
             for obj in self._list(api, SELDON_V2_EXPERIMENTS):
-                refs.extend(refs_from_v2_experiment(obj, self.mesh_url))
+                refs.extend(refs_from_v2_experiment(obj, self.mesh_url, self.grpc_url))
         if self.kserve:
             for obj in self._list(api, INFERENCE_SERVICES):
-                refs.extend(refs_from_inference_service(obj, internal=self.kserve_internal))
+                refs.extend(refs_from_inference_service(obj, internal=self.kserve_internal,
+                                                        grpc_ingress=self.grpc_url))
         if not refs and not self.ingress_url and not self.mesh_url:
             raise CatalogError("Kubernetes discovery found no KServe InferenceService, and needs an ingress URL "
                                "(Seldon v1) or a mesh URL (Seldon v2) to list Seldon's resources.",

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mds_client.discovery.grpc_address import grpc_fields
 from mds_client.refs import Candidate, Mirror, ModelRef, PipelineStep
 from mds_client.registry.links import registry_uri
 
@@ -74,9 +75,11 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value or ())
 
 
-def _ref(obj: Mapping[str, Any], mesh_url: str, kind: str, **extra: Any) -> ModelRef:
+def _ref(obj: Mapping[str, Any], mesh_url: str, kind: str, grpc_ingress: str = "", **extra: Any) -> ModelRef:
     name, namespace, labels, annotations = meta(obj)
     description, card = card_from_annotations(annotations)
+    # The mesh routes gRPC on the same Seldon-Model header (metadata) as REST: no routing to add.
+    grpc = grpc_fields(card, "v2", ingress=grpc_ingress)
     detail = _EXPERIMENT_DETAIL if kind == "experiment" else ()
     ready, reason = conditions_ready(obj.get("status") or {}, _READY_CONDITIONS[kind], detail)
     generated = extra.pop("generated_description", "")
@@ -94,18 +97,20 @@ def _ref(obj: Mapping[str, Any], mesh_url: str, kind: str, **extra: Any) -> Mode
         description=description or generated,
         card=card,
         kind=kind,
+        transport=grpc["transport"],
+        grpc_url=grpc["grpc_url"],
         **extra,
     )
 
 
-def refs_from_v2_model(obj: Mapping[str, Any], mesh_url: str) -> list[ModelRef]:
+def refs_from_v2_model(obj: Mapping[str, Any], mesh_url: str, grpc_ingress: str = "") -> list[ModelRef]:
     """One ref per ``Model``, called through the mesh with ``Seldon-Model: <m>``; a ``storageUri`` in the model
     registry (``models:/NAME/VERSION``...) links it to that registered version."""
     uri = registry_uri(str((obj.get("spec") or {}).get("storageUri") or ""))
-    return [_ref(obj, mesh_url, "model", registry=uri)]
+    return [_ref(obj, mesh_url, "model", grpc_ingress, registry=uri)]
 
 
-def refs_from_v2_pipeline(obj: Mapping[str, Any], mesh_url: str) -> list[ModelRef]:
+def refs_from_v2_pipeline(obj: Mapping[str, Any], mesh_url: str, grpc_ingress: str = "") -> list[ModelRef]:
     """One ref per ``Pipeline`` with its steps, called with ``Seldon-Model: <p>.pipeline``."""
     spec = obj.get("spec") or {}
     steps = tuple(
@@ -117,10 +122,10 @@ def refs_from_v2_pipeline(obj: Mapping[str, Any], mesh_url: str) -> list[ModelRe
     text = f"Pipeline of {len(steps)} step{'s' if len(steps) != 1 else ''}: " + " → ".join(s.name for s in steps)
     if outputs:
         text += f"; answer from {', '.join(outputs)}"
-    return [_ref(obj, mesh_url, "pipeline", steps=steps, generated_description=text)]
+    return [_ref(obj, mesh_url, "pipeline", grpc_ingress, steps=steps, generated_description=text)]
 
 
-def refs_from_v2_experiment(obj: Mapping[str, Any], mesh_url: str) -> list[ModelRef]:
+def refs_from_v2_experiment(obj: Mapping[str, Any], mesh_url: str, grpc_ingress: str = "") -> list[ModelRef]:
     """One ref per ``Experiment`` with its candidates, weights and mirror (``<e>.experiment``)."""
     spec = obj.get("spec") or {}
     candidates = tuple(Candidate(name=str(c.get("name") or ""), weight=_int(c.get("weight")))
@@ -136,7 +141,7 @@ def refs_from_v2_experiment(obj: Mapping[str, Any], mesh_url: str) -> list[Model
     if spec.get("default"):
         text += f"; also answers on {spec['default']}'s endpoint"
     tags = (f"resource={resource}",) + ((f"default={spec['default']}",) if spec.get("default") else ())
-    return [_ref(obj, mesh_url, "experiment", candidates=candidates, mirror=mirror, tags=tags,
+    return [_ref(obj, mesh_url, "experiment", grpc_ingress, candidates=candidates, mirror=mirror, tags=tags,
                  generated_description=text)]
 
 

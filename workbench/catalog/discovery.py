@@ -30,7 +30,8 @@ def make_discovery(settings: Settings, *, transport: Transport | None = None, ap
         # No URL is needed for KServe (an InferenceService's status names its own); without one, a cluster with
         # no InferenceService says so when listed, with the settings to give for Seldon.
         return KubernetesDiscovery(namespace=settings.kube_namespace or None, ingress_url=settings.kube_ingress_url,
-                                   mesh_url=settings.kube_mesh_url, api_client=api_client)
+                                   mesh_url=settings.kube_mesh_url, grpc_url=settings.kube_grpc_url,
+                                   api_client=api_client)
     return CatalogDiscovery(settings.catalog_path)
 
 

@@ -1,6 +1,6 @@
 """The ``mds`` command: the MDS from a terminal, for ML engineers and scripts.
 
-    mds [--catalog FILE | --discovery repository --url URL] models [--json]
+    mds [--catalog FILE | --discovery repository --url URL | --discovery kubernetes] models [--json]
     mds describe MODEL [--json]
     mds check MODEL --payload FILE [--fix OUT] [--json]
     mds predict MODEL --input FILE --output FILE|URL::table [--workers N] [--batch-size N] [--resume]
@@ -24,7 +24,8 @@ It lives app-side because it records predictions and feedback in the workbench s
 subcommand group; each has ``register(sub)``, whose handlers take the parsed arguments (with
 ``args.client``, an ``MDSClient``, and ``args.catalog``) and return the exit code.
 With no --catalog: $WORKBENCH_CATALOG, else the embedded MDS's catalog. ``--discovery repository
---url URL`` takes the models from that V2 server's repository index instead.
+--url URL`` takes the models from that V2 server's repository index instead; ``--discovery kubernetes`` from the
+cluster of the kubeconfig (or the pod's service account), with the app's WORKBENCH_KUBE_* settings.
 Exit codes: 0 ok, 1 the MDS or the input said no (message on stderr), 2 usage.
 """
 
@@ -46,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mds", description="Talk to models in the Model Deployment Service.")
     parser.add_argument("--catalog", type=Path, default=None,
                         help="catalog YAML (default: $WORKBENCH_CATALOG or the embedded MDS's)")
-    parser.add_argument("--discovery", choices=["catalog", "repository"], default="catalog",
-                        help="where the models come from (default: the catalog)")
+    parser.add_argument("--discovery", choices=["catalog", "repository", "kubernetes"], default="catalog",
+                        help="where the models come from (default: the catalog; kubernetes: the cluster, with the "
+                             "WORKBENCH_KUBE_* settings)")
     parser.add_argument("--url", help="with --discovery repository: the V2 server (MLServer, Triton) to ask")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in GROUPS:

@@ -10,6 +10,7 @@ from mds_client import MDSClient, ModelRef, split_version
 from mds_client.discovery import RepositoryDiscovery, load_catalog
 from mds_client.errors import CatalogError
 from mds_client.refs import PROTOCOL_TITLES
+from workbench.catalog.discovery import make_discovery
 from workbench.catalog.service import with_registry
 from workbench.settings import get_settings
 
@@ -24,10 +25,14 @@ def add_transport_option(parser: argparse.ArgumentParser) -> None:
 
 
 def list_refs(args: argparse.Namespace, client: MDSClient) -> list[ModelRef]:
-    """The models of the chosen discovery: the catalog file, or a V2 server's repository index; each over the
+    """The models of the chosen discovery: the catalog file, a V2 server's repository index, or Kubernetes; each over the
     transport ``--transport`` names, where the command has it."""
     if args.discovery == "repository":
         refs = RepositoryDiscovery(args.url, transport=client.transport).list_models()
+    elif args.discovery == "kubernetes":
+        settings = get_settings()
+        kube = make_discovery(settings.model_copy(update={"discovery": "kubernetes"}))
+        refs = with_registry(kube.list_models(), settings, client.transport)
     else:  # a model that names its registered version gets the registry's form and facts (catalog `registry:`)
         refs = with_registry(load_catalog(args.catalog), get_settings(), client.transport)
     transport = getattr(args, "transport", None)

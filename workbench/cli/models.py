@@ -72,7 +72,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     elif not rows:
-        where = args.url if args.discovery == "repository" else args.catalog
+        where = {"repository": args.url, "kubernetes": "the Kubernetes cluster"}.get(args.discovery, args.catalog)
         print(f"No models in {where}. Add entries under 'models:' (see README) or run 'mds local up'.")
     else:
         print_table(rows, ["name", "protocol", "status", "version", "url", "description"])
