@@ -3,7 +3,8 @@
 A model served somewhere discovery knows names its registered version in one of the ways MLflow writes them:
 ``models:/NAME/VERSION``, ``models:/NAME@ALIAS`` (a catalog's ``registry`` key may drop the ``models:/``), or the
 location of a registered version's files: ``runs:/RUN_ID/PATH`` or ``mlflow-artifacts:/EXPERIMENT/RUN_ID/...``
-(a Kubernetes modelUri/storageUri). ``read_facts`` asks the registry for that version: who registered it, when,
+(a Kubernetes modelUri/storageUri), and for an MLflow 3 logged model, which names no run, ``models:/m-<id>`` or
+``mlflow-artifacts:/EXPERIMENT/models/m-<id>/artifacts`` (the version registered from it). ``read_facts`` asks the registry for that version: who registered it, when,
 its run's metrics, its description, and the inputs of its MLflow signature with its input example's values as
 defaults. Nothing here raises for a registry that is down or a version without a signature: ``note`` says so.
 """
@@ -49,10 +50,29 @@ def run_id_of(uri: str) -> str:
     return ""
 
 
+def logged_model_of(uri: str) -> str:
+    """The MLflow 3 logged model (``m-<id>``) of a ``models:/m-<id>`` or ``mlflow-artifacts:/`` location (``""``:
+    none)."""
+    scheme, _, rest = uri.partition(":/")
+    parts = [p for p in rest.split("/") if p]
+    if scheme == "models" and len(parts) == 1 and parts[0].startswith("m-"):
+        return parts[0]
+    if scheme == "mlflow-artifacts" and len(parts) >= 3 and parts[1] == "models" and parts[2].startswith("m-"):
+        return parts[2]  # EXPERIMENT/models/m-<id>/artifacts/...
+    return ""
+
+
 def linked_version(registry: MlflowRegistry, uri: str) -> ModelVersion:
     """The registered version ``uri`` names; ``RegistryNotFound`` when the registry has none."""
     scheme, _, rest = uri.partition(":/")
     rest = rest.strip("/")
+    model_id = logged_model_of(uri)
+    if model_id:  # a logged model's version has it as its source (or, registered by hand, its files' location)
+        source = f"models:/{model_id}"
+        found = registry.versions_from(source) or (registry.versions_from(uri) if uri != source else [])
+        if not found:
+            raise RegistryNotFound(f"No registered version was made from the logged model {model_id} ({uri}).")
+        return registry.version(found[0].name, found[0].version)
     if scheme == "models":
         name, _, which = rest.rpartition("@") if "@" in rest else rest.rpartition("/")
         if not name or not which:

@@ -141,8 +141,15 @@ class MlflowRegistry:
 
     def versions_of_run(self, run_id: str) -> list[ModelVersion]:
         """The versions registered from the run ``run_id`` (a model logged in a run and registered), newest first."""
-        doc = self._call("GET", f"{API}/model-versions/search", query={"filter": f"run_id='{_quoted(run_id)}'"},
-                         what=f"versions of run {run_id}")
+        return self._search_versions(f"run_id='{_quoted(run_id)}'", f"versions of run {run_id}")
+
+    def versions_from(self, source: str) -> list[ModelVersion]:
+        """The versions registered from ``source`` (MLflow 3 registers a logged model as ``models:/m-<id>``), newest
+        first; the filter needs MLflow's ``source_path`` (MLflow 2.x and 3.x servers have it)."""
+        return self._search_versions(f"source_path='{_quoted(source)}'", f"versions registered from {source}")
+
+    def _search_versions(self, filter_: str, what: str) -> list[ModelVersion]:
+        doc = self._call("GET", f"{API}/model-versions/search", query={"filter": filter_}, what=what)
         found = [ModelVersion.from_mlflow(v) for v in doc.get("model_versions", [])]
         return sorted(found, key=lambda v: int(v.version) if v.version.isdigit() else 0, reverse=True)
 
