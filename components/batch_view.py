@@ -147,14 +147,17 @@ def render_summary(job: JobRecord, summary: JobSummary, *, key: str, class_names
 
 
 def render_job_list(jobs: list[JobRecord], *, key: str) -> str | None:
-    """The person's past jobs; returns the id of the one they open."""
+    """The person's past jobs; returns the id of the one they open.
+
+    A job shows as the first 8 characters of its id, as the picker under the table names it: the whole 32 ran
+    the table past the right edge at 1024 px."""
     if not jobs:
         st.caption("No batch jobs yet. Upload a file above; a Start button appears under it.")
         return None
     table = pd.DataFrame([{
         "started": when(j.created), "model": j.model, "file": j.input_name,
         "state": STATE_WORDS.get(j.state, j.state), "rows": j.rows_total, "scored": j.rows_scored,
-        "rejected": j.rows_rejected, "id": j.id,
+        "rejected": j.rows_rejected, "id": j.id[:8],
     } for j in jobs])
     render_table(table, key=f"{key}.table")
     labels = {j.id: plain(f"{j.model} · {j.input_name} · {STATE_WORDS.get(j.state, j.state)} ({j.id[:8]})", limit=120)

@@ -56,3 +56,22 @@ def test_batch_colours_each_class_as_predict_does():
     bars = {t["name"]: t["marker"]["color"] for t in json.loads(figure)["data"]}
     predict = class_colours(["premium", "standard", "juice"])
     assert bars == {"juice": predict["juice"], "premium": predict["premium"]}
+
+
+def job_list_app():
+    from datetime import UTC, datetime
+
+    from components.batch_view import render_job_list
+    from workbench.records import JobRecord
+
+    render_job_list([JobRecord("9cc66c5fb8644ffba9b0c956f1948a01", "ana", "grader", "tips-week-4.csv", "", "done",
+                               150, 150, 149, 1, created=datetime(2026, 12, 8, 1, 45, tzinfo=UTC))], key="jobs")
+
+
+def test_a_job_is_named_by_the_short_id_its_picker_shows():
+    at = AppTest.from_function(job_list_app).run()
+    assert not at.exception, at.exception
+    shown = at.table[0].value if at.table else at.dataframe[0].value
+    ids = [str(v) for v in shown.iloc[:, -1]]
+    assert ids == ["9cc66c5f"]  # the whole 32-character id ran the table past the edge at 1024 px
+    assert at.selectbox[0].options == ["grader · tips-week-4.csv · Done (9cc66c5f)"]

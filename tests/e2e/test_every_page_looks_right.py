@@ -1,12 +1,14 @@
 """Every page x role x state (no data, one record, many records) in Chromium, saved as full-page screenshots.
 
 The screenshots land in ``tests/artifacts/screenshots/<state>/<role>-<page>.png`` (or
-``$WORKBENCH_SCREENSHOTS_DIR``) for a person to look at, and the admin's (who opens every page) again at a
-laptop's 1024 px in ``<state>-1024/``; each test asserts what a person would notice
-at once: a page that shows Streamlit's error box, a Python traceback, no title, or a table past the edge.
+``$WORKBENCH_SCREENSHOTS_DIR``) at 1400 px, and again at a laptop's 1024 px in ``<state>-1024/``; each test
+asserts at both widths what a person would notice at once: a page that shows Streamlit's error box, a Python
+traceback, no title, or a table past the edge.
 
-One test a state and a walk (a role at a width), so that pytest-xdist can share them out; each state is an app
-of its own on a store seeded before it starts (a module fixture: built once a worker, torn down before the next).
+One test a state and a role, so that pytest-xdist can share them out; each state is an app of its own on a store
+seeded before it starts (a module fixture: built once a worker, torn down before the next). A role logs in once and
+sees each page at 1400 px, then the same page with the window narrowed to 1024 px (Streamlit lays out again on a
+resize, as when a person narrows the window): both widths for one login and one script run a page.
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ pytestmark = pytest.mark.e2e
 OUT = Path(os.environ.get("WORKBENCH_SCREENSHOTS_DIR") or REPO / "tests" / "artifacts" / "screenshots")
 ROLES = {"analyst": ("analyst-demo", "analyst"), "scientist": ("scientist-demo", "data_scientist"),
          "admin": ("admin-demo", "admin")}
-NARROW = 1024  # a laptop: nothing a person needs may be cut off here either
-WALKS = [(1400, user) for user in ROLES] + [(NARROW, "admin")]
+WIDTHS = (1400, 1024)  # a common laptop window, and a small laptop: nothing a person needs may be cut off at either
 # The analyst's predictions added to each state: none, one, then forty more (as the one walk added them).
 SEEDS = {"empty": (), "one": (1,), "many": (1, 40)}
 
@@ -45,22 +46,22 @@ def fresh_app(request, catalog_path, refs, tmp_path_factory):
         yield state, url
 
 
-@pytest.mark.parametrize("width,user", WALKS, ids=[f"{user}-{width}" for width, user in WALKS])
-def test_every_page_looks_right(browser: Browser, fresh_app, width: int, user: str):
+@pytest.mark.parametrize("user", tuple(ROLES))
+def test_every_page_looks_right(browser: Browser, fresh_app, user: str):
     state, url = fresh_app
-    suffix = "" if width == 1400 else f"-{width}"
-    problems, shots = _walk(browser, url, state, width, user, suffix)
+    problems, shots = _walk(browser, url, state, user)
     assert not problems, "\n".join(problems)
     missing = [str(shot) for shot in shots if not shot.exists() or shot.stat().st_size < 5_000]
     assert shots and not missing, f"screenshots not written or blank: {missing}"
 
 
-def _walk(browser: Browser, url: str, state: str, width: int, user: str, suffix: str) -> tuple[list[str], list[Path]]:
-    """Every page ``user`` may open, by the navigation's links: what is wrong on them and their screenshots."""
+def _walk(browser: Browser, url: str, state: str, user: str) -> tuple[list[str], list[Path]]:
+    """Every page ``user`` may open, by the navigation's links, at each of ``WIDTHS``: what is wrong on them and
+    their screenshots."""
     problems: list[str] = []
     shots: list[Path] = []
     password, role = ROLES[user]
-    context = browser.new_context(viewport={"width": width, "height": 1000})
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 1000})
     page: Page = context.new_page()
     page.set_default_timeout(30_000)
     expect.set_options(timeout=30_000)  # 2 busy cores: a login rerun can take longer than 5 s
@@ -72,25 +73,39 @@ def _walk(browser: Browser, url: str, state: str, width: int, user: str, suffix:
     for key, _file, title, _icon in PAGE_SPECS:
         if not can_open(role, key):
             continue
-        where = f"{state}{suffix}/{user}/{key}"
         try:
             page.get_by_role("link", name=title, exact=True).first.click(timeout=90_000)
             settle(page, timeout=90_000)  # 2 cores shared by several agents: a first chart render is slow
         except PlaywrightTimeout:
-            problems.append(f"{where}: not opened or still running after 90 s")
-        drawn(page)  # charts draw after the script run; a form still grey (skeletons) is not what people see
-        target = OUT / f"{state}{suffix}" / f"{user}-{key}.png"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _shoot_whole_page(page, width, target)
-        shots.append(target)
-        text = page.locator("[data-testid='stMain']").inner_text()
-        if page.locator("[data-testid='stException']").count() or "Traceback" in text:
-            problems.append(f"{where}: an exception on screen")
-        if not page.locator("h1").count():
-            problems.append(f"{where}: no title")
-        problems += [f"{where}: {wide}" for wide in _past_the_right_edge(page)]
+            problems.append(f"{state}/{user}/{key}: not opened or still running after 90 s")
+        for width in WIDTHS:
+            where = f"{_folder(state, width)}/{user}/{key}"
+            page.set_viewport_size({"width": width, "height": 1000})
+            drawn(page)  # charts draw after the script run, and lay out again at a new width
+            target = OUT / _folder(state, width) / f"{user}-{key}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _shoot_whole_page(page, width, target)
+            shots.append(target)
+            problems += [f"{where}: {wrong}" for wrong in _what_is_wrong(page)]
+        page.set_viewport_size({"width": WIDTHS[0], "height": 1000})
     context.close()
     return problems, shots
+
+
+def _folder(state: str, width: int) -> str:
+    return state if width == WIDTHS[0] else f"{state}-{width}"
+
+
+def _what_is_wrong(page: Page) -> list[str]:
+    """What a person would notice at once on the page as it is now: an error box, a traceback, no title, a table
+    (or the page) past the right edge."""
+    wrong: list[str] = []
+    text = page.locator("[data-testid='stMain']").inner_text()
+    if page.locator("[data-testid='stException']").count() or "Traceback" in text:
+        wrong.append("an exception on screen")
+    if not page.locator("h1").count():
+        wrong.append("no title")
+    return wrong + _past_the_right_edge(page)
 
 
 OVERFLOW_JS = """() => {
