@@ -5,6 +5,7 @@ loopback API server replaying the CRDs' shapes (Seldon Core v1 ``SeldonDeploymen
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -80,10 +81,9 @@ def objects(mlserver_url: str, mlserver_grpc: str) -> dict[str, dict]:
     }
 
 
-@pytest.fixture(scope="module")
-def cluster(grpc_mlserver) -> Iterator[str]:
-    """A loopback Kubernetes API serving the objects above; its URL."""
-    lists = objects(grpc_mlserver.url, grpc_mlserver.grpc_url)
+@contextlib.contextmanager
+def fake_cluster(lists: dict[str, list[dict]]) -> Iterator[str]:
+    """A loopback Kubernetes API listing ``lists`` (by plural); its URL."""
     groups = {"seldondeployments": "machinelearning.seldon.io/v1", "models": "mlops.seldon.io/v1alpha1",
               "pipelines": "mlops.seldon.io/v1alpha1", "experiments": "mlops.seldon.io/v1alpha1",
               "inferenceservices": "serving.kserve.io/v1beta1"}
@@ -107,8 +107,16 @@ def cluster(grpc_mlserver) -> Iterator[str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeKubeAPI)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def cluster(grpc_mlserver) -> Iterator[str]:
+    with fake_cluster(objects(grpc_mlserver.url, grpc_mlserver.grpc_url)) as url:
+        yield url
 
 
 def discovered(url: str, **kwargs) -> dict:
