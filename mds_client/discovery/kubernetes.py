@@ -17,6 +17,8 @@ gRPC ingress with the REST path's routing (see ``grpc_address``). Documentation 
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from mds_client.discovery.grpc_address import grpc_fields, grpc_url_problem
@@ -149,21 +151,22 @@ class KubernetesDiscovery:
 
     def list_models(self) -> list[ModelRef]:
         api = self._api()
-        refs: list[ModelRef] = []
+        found: list[tuple[str, list[ModelRef]]] = []  # (the resource kind as people name it, its refs)
         if self.ingress_url:
-            for obj in self._list(api, SELDON_V1):
-                refs.extend(refs_from_seldon_deployment(obj, self.ingress_url, self.grpc_url))
+            found += [("SeldonDeployment", refs_from_seldon_deployment(obj, self.ingress_url, self.grpc_url))
+                      for obj in self._list(api, SELDON_V1)]
         if self.mesh_url:
-            for obj in self._list(api, SELDON_V2_MODELS):
-                refs.extend(refs_from_v2_model(obj, self.mesh_url, self.grpc_url))
-            for obj in self._list(api, SELDON_V2_PIPELINES):
-                refs.extend(refs_from_v2_pipeline(obj, self.mesh_url, self.grpc_url))
-            for obj in self._list(api, SELDON_V2_EXPERIMENTS):
-                refs.extend(refs_from_v2_experiment(obj, self.mesh_url, self.grpc_url))
+            found += [("Seldon Model", refs_from_v2_model(obj, self.mesh_url, self.grpc_url))
+                      for obj in self._list(api, SELDON_V2_MODELS)]
+            found += [("Seldon Pipeline", refs_from_v2_pipeline(obj, self.mesh_url, self.grpc_url))
+                      for obj in self._list(api, SELDON_V2_PIPELINES)]
+            found += [("Seldon Experiment", refs_from_v2_experiment(obj, self.mesh_url, self.grpc_url))
+                      for obj in self._list(api, SELDON_V2_EXPERIMENTS)]
         if self.kserve:
-            for obj in self._list(api, INFERENCE_SERVICES):
-                refs.extend(refs_from_inference_service(obj, internal=self.kserve_internal,
-                                                        grpc_ingress=self.grpc_url))
+            found += [("InferenceService", refs_from_inference_service(obj, internal=self.kserve_internal,
+                                                                       grpc_ingress=self.grpc_url))
+                      for obj in self._list(api, INFERENCE_SERVICES)]
+        refs = unique_names(found)
         if not refs and not self.ingress_url and not self.mesh_url:
             raise CatalogError("Kubernetes discovery found no KServe InferenceService, and needs an ingress URL "
                                "(Seldon v1) or a mesh URL (Seldon v2) to list Seldon's resources.",
@@ -174,3 +177,13 @@ class KubernetesDiscovery:
     def describe(self) -> str:
         where = f"namespace {self.namespace}" if self.namespace else "all namespaces"
         return f"Kubernetes ({where})"
+
+
+def unique_names(found: list[tuple[str, list[ModelRef]]]) -> list[ModelRef]:
+    """Every ref, a name shared by resources of different kinds (a Seldon Model and a KServe InferenceService both
+    ``ns/orchard``) told apart by its kind: ``ns/orchard (InferenceService)``. A model is picked, linked and
+    monitored by its name, so two models of one name would be one model on every page."""
+    found = [(kind, list(refs)) for kind, refs in found]
+    counts = Counter(ref.name for _, refs in found for ref in refs)
+    return [ref if counts[ref.name] == 1 else replace(ref, name=f"{ref.name} ({kind})")
+            for kind, refs in found for ref in refs]

@@ -123,7 +123,8 @@ def discovered(url: str, **kwargs) -> dict:
     config = client.Configuration()
     config.host = url
     found = KubernetesDiscovery(namespace=NS, api_client=client.ApiClient(config), **kwargs).list_models()
-    return {(r.source.split(":")[1], r.name.split("/")[1]): r for r in found}
+    # (kind, name): a Model and an InferenceService share the name orchard-grpc, which discovery tells apart by kind
+    return {(r.source.split(":")[1], r.name.split("/")[1].split(" (")[0]): r for r in found}
 
 
 def test_without_annotation_or_ingress_no_model_gets_a_grpc_address(cluster, grpc_mlserver):
@@ -225,10 +226,10 @@ def test_mds_predict_discovery_kubernetes_transport_grpc(cluster, grpc_mlserver,
     frame, _ = orchard_rows(200, seed=37)
     frame.to_csv(tmp_path / "rows.csv", index=False)
     for transport in ("rest", "grpc"):
-        mds("predict", f"{NS}/orchard-grpc", "--input", str(tmp_path / "rows.csv"), "--output",
+        mds("predict", f"{NS}/orchard-grpc (Seldon Model)", "--input", str(tmp_path / "rows.csv"), "--output",
             str(tmp_path / f"{transport}.csv"), "--quiet", "--no-store", "--transport", transport)
     answers = [pd.read_csv(tmp_path / f"{t}.csv").drop(columns=["request_id"]) for t in ("rest", "grpc")]
     assert len(answers[1]) == 200
     pd.testing.assert_frame_equal(*answers)
     listed = [(m["name"], m["url"], m["status"]) for m in json.loads(mds("models", "--json"))]
-    assert (f"{NS}/orchard-grpc", grpc_mlserver.grpc_url, "ready") in listed  # the Model, over its gRPC
+    assert (f"{NS}/orchard-grpc (Seldon Model)", grpc_mlserver.grpc_url, "ready") in listed  # the Model, over its gRPC

@@ -152,3 +152,24 @@ def test_a_model_uri_in_the_registry_links_the_served_model_to_its_registered_ve
     assert refs["ml/grader-v2"].registry == "models:/harvest-grade@champion"  # Seldon v2 Model storageUri
     assert refs["ml/grader-kserve"].registry == "mlflow-artifacts:/4/0a1b2c/artifacts/model"  # KServe storageUri
     assert refs["ml/bucket"].registry == ""  # a bucket is not the registry
+
+
+# Namespace "twins": a Seldon Core 2 Model and a KServe InferenceService both called "orchard".
+ROUTES.update({
+    "/apis/mlops.seldon.io/v1alpha1/namespaces/twins/models": (200, {"items": [
+        {"metadata": {"name": "orchard", "namespace": "twins"}, "spec": {"storageUri": "gs://m/a"}, "status": _READY},
+        {"metadata": {"name": "pear", "namespace": "twins"}, "spec": {"storageUri": "gs://m/p"}, "status": _READY}]}),
+    "/apis/serving.kserve.io/v1beta1/namespaces/twins/inferenceservices": (200, {"items": [
+        {"metadata": {"name": "orchard", "namespace": "twins"},
+         "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "protocolVersion": "v2"}}},
+         "status": {"url": "http://orchard.twins.example.com", "conditions": [{"type": "Ready", "status": "True"}]}}]}),
+})
+
+
+def test_resources_of_two_kinds_with_one_name_are_told_apart_by_kind(api_client):
+    refs = KubernetesDiscovery(namespace="twins", mesh_url="http://seldon-mesh.seldon", api_client=api_client,
+                               kserve=True).list_models()
+    by_name = {r.name: r for r in refs}
+    assert sorted(by_name) == ["twins/orchard (InferenceService)", "twins/orchard (Seldon Model)", "twins/pear"]
+    assert by_name["twins/orchard (Seldon Model)"].headers == {"Seldon-Model": "orchard"}
+    assert by_name["twins/orchard (InferenceService)"].predict_url.startswith("http://orchard.twins.example.com")
