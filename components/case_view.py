@@ -44,9 +44,11 @@ def render_feedback_items(items: list[FeedbackItem], *, key: str) -> None:
                                 "when": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm")})
 
 
-def feedback_summary(item: FeedbackItem | None) -> str:
-    """One cell of the History table: what was said about a prediction."""
-    if item is None:
-        return ""
-    verdict = VERDICT_WORDS.get(item.verdict, item.verdict)
-    return f"{verdict} ({item.truth})" if item.verdict == "wrong" and item.truth is not None else verdict
+def verdict_words(item: FeedbackItem | None) -> str:
+    """The History grid's feedback cell: the newest verdict in words ("Wrong"), empty when none was given."""
+    return "" if item is None else VERDICT_WORDS.get(item.verdict, item.verdict)
+
+
+def right_answer(item: FeedbackItem | None) -> str:
+    """The answer a person said was right, for a verdict of wrong; empty otherwise."""
+    return str(item.truth) if item is not None and item.verdict == "wrong" and item.truth is not None else ""

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components.case_view import feedback_summary
+from components.case_view import right_answer, verdict_words
 from components.numbers import confidence
 from components.prediction_view import label_text
 from components.table_view import render_table
@@ -52,11 +52,14 @@ def history_frame(rows: list[LoggedPrediction], feedback: dict[int, FeedbackItem
             "latency (ms)": round(r.latency_ms, 1) if r.latency_ms is not None else None,
             "status": r.status,
             "problem": r.error or "",
-            "feedback": feedback_summary(feedback.get(r.id)),
+            # the verdict in the grid, the right answer a person gave in the row's detail: "Wrong (cultivar_2)" was
+            # cut to "Wrong (cultiv…" at 1024 px
+            "feedback": verdict_words(feedback.get(r.id)),
+            "right answer": right_answer(feedback.get(r.id)),
             "link": f"./history?prediction={r.id}",
         })
     return pd.DataFrame(records, columns=["id", "when", "model", "inputs", "answer", "confidence", "latency (ms)",
-                                          "status", "problem", "feedback", "link"])
+                                          "status", "problem", "feedback", "right answer", "link"])
 
 
 def render_history(rows: list[LoggedPrediction], feedback: dict[int, FeedbackItem] | None = None, *,
@@ -66,7 +69,7 @@ def render_history(rows: list[LoggedPrediction], feedback: dict[int, FeedbackIte
     shown["when"] = whens(shown["when"])
     # What a person scans stays in the grid (it fits at 1024 px); inputs, latency, status and problem open per row.
     render_table(
-        shown, key=f"{key}.table", details=["inputs", "latency (ms)", "status", "problem"],
+        shown, key=f"{key}.table", details=["inputs", "latency (ms)", "status", "problem", "right answer"],
         column_config={"id": st.column_config.LinkColumn("Case", display_text=r"prediction=(\d+)",
                                                          help="opens the prediction's page, a link you can share"),
                        "when": st.column_config.TextColumn("When (UTC)"),
