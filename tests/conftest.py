@@ -107,6 +107,7 @@ SERVER_PARAMS = frozenset({"postgres", "numeric_classifier", "mixed_classifier",
 # fixture costs most (publishing MLflow models, a registry app): worksteal takes tests from the end of a queue,
 # so these stay whole on one worker instead of building their fixture on both.
 LONG_FIRST = ("tests/e2e/test_every_page_looks_right.py", "tests/e2e/test_mlflow_params_screens.py",
+              "tests/e2e/test_params_batch_compare_screens.py",  # the same app (mlflow_params_app): one worker
               "tests/e2e/test_registry_card_screens.py", "tests/e2e/", "tests/logsink/test_workers.py")
 
 

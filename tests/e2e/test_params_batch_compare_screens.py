@@ -12,7 +12,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import open_predict, settle
-from tests.e2e.test_mlflow_params_screens import published_url  # noqa: F401  (the app with 'orchard-cutoff')
 
 pytestmark = [pytest.mark.e2e, pytest.mark.server]
 WIDTHS = (1024, 1400)
@@ -34,10 +33,10 @@ def set_cutoff(page: Page, key: str, value: str) -> None:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_a_batch_job_sends_the_params_set_once_and_names_them(page: Page, published_url: str,  # noqa: F811
+def test_a_batch_job_sends_the_params_set_once_and_names_them(page: Page, mlflow_params_app: str,
                                                               tmp_path: Path, width: int):
     shots = shots_dir(tmp_path)
-    open_predict(page, published_url, "orchard-cutoff", width)
+    open_predict(page, mlflow_params_app, "orchard-cutoff", width)
     page.get_by_role("link", name="Batch").click()
     expect(page.get_by_role("heading", name="Score a file")).to_be_visible()
     settle(page, 60_000)
@@ -62,10 +61,9 @@ def test_a_batch_job_sends_the_params_set_once_and_names_them(page: Page, publis
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_compare_sends_the_params_set_once(page: Page, published_url: str, tmp_path: Path,  # noqa: F811
-                                           width: int):
+def test_compare_sends_the_params_set_once(page: Page, mlflow_params_app: str, tmp_path: Path, width: int):
     shots = shots_dir(tmp_path)
-    open_predict(page, published_url, "orchard-cutoff", width)
+    open_predict(page, mlflow_params_app, "orchard-cutoff", width)
     page.get_by_role("link", name="Compare").click()
     expect(page.get_by_role("heading", name="Compare models on the same input")).to_be_visible()
     settle(page, 60_000)
@@ -73,8 +71,8 @@ def test_compare_sends_the_params_set_once(page: Page, published_url: str, tmp_p
     page.screenshot(path=str(shots / f"compare-params-{width}.png"))
     page.locator(".st-key-compare-send button").click()
     settle(page, 60_000)
-    # a cutoff above every score: juice, whatever the row; for every answer of the model (when another module
-    # published it too, on this worker, Compare sets its two versions side by side: each is sent the cutoff)
+    # a cutoff above every score: juice, whatever the row; for every answer of the model (should it ever have two
+    # versions, Compare sets them side by side: each is sent the cutoff)
     answers = page.locator('[data-testid="stMetric"]').filter(has_text="orchard-cutoff")
     expect(answers.first).to_contain_text("juice", timeout=60_000)
     for k in range(answers.count()):
