@@ -144,6 +144,15 @@ class HomeLayout:
     def mlflow_artifacts(self) -> Path:
         return self.mlflow_dir / "artifacts"
 
+    # NVIDIA Triton (optional): its model repository (one folder per model) and the Python backend it runs them with.
+    @property
+    def triton_dir(self) -> Path:
+        return self.home / "triton"
+
+    @property
+    def triton_models(self) -> Path:
+        return self.triton_dir / "models"
+
     @property
     def state(self) -> Path:
         return self.home / "state.json"

@@ -30,6 +30,9 @@ class LocalPorts:
     mlflow_http: int = 9550
     health_http: int = 9531
     alertmanager_http: int = 9541
+    triton_http: int = 9560
+    triton_grpc: int = 9561
+    triton_metrics: int = 9562
 
     def seldon(self, index: int) -> tuple[int, int]:
         """(http, metrics) of the index-th seldon service."""
@@ -37,13 +40,14 @@ class LocalPorts:
 
     @classmethod
     def from_base(cls, base: int, host: str = "127.0.0.1") -> LocalPorts:
-        """The default layout shifted to start at `base` (base..base+50)."""
+        """The default layout shifted to start at `base` (base..base+62)."""
         return cls(host, base, base + 1, base + 2, base + 10, base + 11, base + 20, base + 21, base + 22,
                    v1_explainer_http=base + 23, sink_http=base + 30, prometheus_http=base + 40,
-                   mlflow_http=base + 50, health_http=base + 31, alertmanager_http=base + 41)
+                   mlflow_http=base + 50, health_http=base + 31, alertmanager_http=base + 41,
+                   triton_http=base + 60, triton_grpc=base + 61, triton_metrics=base + 62)
 
     @classmethod
-    def free(cls, host: str = "127.0.0.1", span: int = 51, start: int = 20000, stop: int = 32000) -> LocalPorts:
+    def free(cls, host: str = "127.0.0.1", span: int = 63, start: int = 20000, stop: int = 32000) -> LocalPorts:
         """A layout whose whole span of ports is free now (for tests and parallel homes).
 
         Searched below 32768 so that Linux never hands the same ports out as ephemeral ones.

@@ -39,7 +39,7 @@ class ServerSpec:
     """One server process to start."""
 
     name: str
-    kind: str  # mlserver | seldon | explainer | sink | prometheus | mlflow
+    kind: str  # mlserver | seldon | explainer | sink | prometheus | mlflow | triton ...
     argv: list[str]
     host: str
     ports: dict[str, int]
@@ -55,6 +55,8 @@ class ServerSpec:
     # users wait for it themselves: the MLflow registry, ~20 s to start on this machine, is waited for by
     # publishing and by the demo models' registration, so the models answer without waiting for it).
     wait: bool = True
+    # The whole environment of this server when it is not `server_env()` (Triton's: see embedded_mds/triton.py).
+    env: dict[str, str] | None = None
 
     @property
     def url(self) -> str:

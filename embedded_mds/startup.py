@@ -144,7 +144,7 @@ def start_all(layout: HomeLayout, specs: list[ServerSpec], timeout: float,
     try:
         for spec in specs:
             log = layout.log(spec.name)
-            process = processes.start_process(spec.argv, log_path=log, env=env, cwd=layout.home)
+            process = processes.start_process(spec.argv, log_path=log, env=spec.env or env, cwd=layout.home)
             # Recorded at once, so a failure starting the next one still stops this one.
             running.append(RunningServer(spec, process, log, time.monotonic()))
         deadline = time.monotonic() + timeout

@@ -1,9 +1,12 @@
 """A real NVIDIA Triton for the tests (the session fixture ``triton_server``): the tritonserver that nvidia-pytriton
-bundles, CPU only, in ``.venvs/triton``, serving the tests' own models (tests/triton_models.py) on free loopback ports.
+bundles, CPU only, in ``.venvs/triton``, serving the tests' own models (tests/triton_repository/, plain Python-backend
+models: ``config.pbtxt`` + ``1/model.py``) on free loopback ports.
 
-Triton's Python backend stub links ``libpython3.11.so.1.0`` and finds the first one on the library path: the system's
-libpython (another 3.11 patch release) makes every model fail to load (``'_thread.RLock' object has no attribute
-'_recursion_count'``), so the environment interpreter's own ``LIBDIR`` goes first on ``LD_LIBRARY_PATH``.
+It starts the way the embedded MDS starts its Triton (``embedded_mds.triton``: the Python backend copied beside the
+stub of the venv's Python, the venv interpreter's own libpython first on the library path). The repository is
+copied to the session's temporary folder, so a test may add a model to it (``TritonServer.repository``) and load
+it through Triton's repository API (explicit model control); that API wants a token (``repository_headers``), as
+pytriton's did. Ready in about 2 s when idle (pytriton's proxy models took 12-19 s and about 495 MB).
 ``require_triton`` skips the tests locally when the environment is missing (``make .venvs/triton/.ok``) and fails
 them in CI (``CI=true``), as the MLflow tests do.
 """
@@ -12,8 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import secrets
+import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -22,15 +25,14 @@ from pathlib import Path
 import pytest
 
 from embedded_mds import processes
+from embedded_mds.errors import ServerEnvironmentError
+from embedded_mds.ports import LocalPorts
+from embedded_mds.triton import TOKEN_HEADER, TritonInstall, repository_models, triton_argv, triton_python
 
-TRITON_PYTHON = Path(__file__).resolve().parents[1] / ".venvs" / "triton" / "bin" / "python"
-MODELS_SCRIPT = Path(__file__).resolve().parent / "triton_models.py"
+REPOSITORY = Path(__file__).resolve().parent / "triton_repository"
 MODELS = ("grade", "price", "shade", "pair")
-TOKEN_HEADER = "triton-access-token"
-ACCESS_TOKEN_ENV = "MDS_TEST_TRITON_TOKEN"
-"""Where tests/triton_models.py reads the token it gives pytriton (that module imports pytriton: not importable here)."""
-# Ready in about 12 s on 2 cores when idle (four models loaded in parallel, about 5 s each); longer on a busy machine.
-START_TIMEOUT_S = 150.0
+# Ready in about 2 s on 2 cores when idle; much longer on a busy machine.
+START_TIMEOUT_S = 120.0
 LOG_TAIL_LINES = 40
 
 
@@ -39,8 +41,10 @@ class TritonServer:
     url: str
     process: subprocess.Popen
     token: str
-    """pytriton guards Triton's model-repository API (``POST /v2/repository/index``) with this token."""
+    """Triton's model-repository API (``POST /v2/repository/index``, load, unload) asks for this token."""
     log: Path
+    repository: Path
+    """The model repository it serves (a copy of tests/triton_repository): a test may add a model folder and load it."""
     ready_seconds: float = 0.0
     grpc_url: str = ""
     """Triton's V2 gRPC API (``grpc://127.0.0.1:PORT``)."""
@@ -55,45 +59,33 @@ class TritonServer:
             self.process.wait(timeout=1)
 
 
-def require_triton(python: Path = TRITON_PYTHON) -> Path:
-    """The Triton venv's python; skip (locally) or fail (CI=true) when it is missing."""
-    if not python.exists():
-        reason = f"no Triton environment at {python} (make .venvs/triton/.ok)"
+def require_triton(python: Path | None = None) -> TritonInstall:
+    """The Triton venv's install; skip (locally) or fail (CI=true) when it is missing."""
+    try:
+        return TritonInstall.find(python or triton_python())
+    except ServerEnvironmentError as error:
+        reason = f"no Triton environment ({error})"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true but the Triton tests cannot run: {reason}", pytrace=False)
         pytest.skip(f"Triton tests skipped: {reason}")
-    return python
 
 
-def triton_env(python: Path, **extra: str) -> dict[str, str]:
-    """The environment Triton runs in: the interpreter's own libpython first on the library path."""
-    libdir = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_config_var('LIBDIR'))"],
-                            capture_output=True, text=True, check=True).stdout.strip()
-    env = {key: value for key, value in os.environ.items() if key not in ("VIRTUAL_ENV", "PYTHONHOME", "PYTHONPATH")}
-    env["LD_LIBRARY_PATH"] = os.pathsep.join(p for p in (libdir, env.get("LD_LIBRARY_PATH", "")) if p)
-    return {**env, **extra}
-
-
-def _free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """``count`` consecutive free ports below 32768 (never handed out as ephemeral ones)."""
-    rng = random.Random(os.getpid() ^ time.time_ns())
-    for _ in range(200):
-        base = rng.randrange(20000, 32000 - count)
-        if all(processes.port_is_free(host, port) for port in range(base, base + count)):
-            return list(range(base, base + count))
-    raise RuntimeError(f"no {count} consecutive free ports on {host}")
-
-
-def start_triton(tmp_dir: Path, *, python: Path = TRITON_PYTHON, timeout: float = START_TIMEOUT_S) -> TritonServer:
+def start_triton(tmp_dir: Path, *, install: TritonInstall | None = None,
+                 timeout: float = START_TIMEOUT_S) -> TritonServer:
     """Triton with the tests' models; RuntimeError with its log tail if a model is not ready in time."""
-    http, grpc, metrics = _free_ports(3)
+    install = install or TritonInstall.find()
+    repository = tmp_dir / "repository"
+    shutil.copytree(REPOSITORY, repository, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    ports = LocalPorts.free()
+    http, grpc, metrics = ports.triton_http, ports.triton_grpc, ports.triton_metrics
     token = secrets.token_urlsafe(16)
     log = tmp_dir / "triton.log"
     started = time.monotonic()
-    process = processes.start_process(
-        [str(python), str(MODELS_SCRIPT), str(http), str(grpc), str(metrics), str(tmp_dir / "workspace")],
-        log_path=log, env=triton_env(python, **{ACCESS_TOKEN_ENV: token}), cwd=tmp_dir)
-    server = TritonServer(f"http://127.0.0.1:{http}", process, token, log, grpc_url=f"grpc://127.0.0.1:{grpc}")
+    argv = triton_argv(install.binary, repository, install.prepare_backends(tmp_dir / "backends"), ports.host, http,
+                       grpc, metrics=metrics, load=repository_models(repository), token=token)
+    process = processes.start_process(argv, log_path=log, env=install.environment(), cwd=tmp_dir)
+    server = TritonServer(f"http://127.0.0.1:{http}", process, token, log, repository,
+                          grpc_url=f"grpc://127.0.0.1:{grpc}")
     deadline = started + timeout
     waiting = list(MODELS)
     while waiting:
@@ -105,14 +97,14 @@ def start_triton(tmp_dir: Path, *, python: Path = TRITON_PYTHON, timeout: float 
             server.stop()
             raise RuntimeError(f"Triton {what} (model {waiting[0]}); last lines of {log}:\n"
                                f"{processes.log_tail(log, LOG_TAIL_LINES)}")
-        time.sleep(processes.POLL_SECONDS * 3)
+        time.sleep(processes.POLL_SECONDS)
     server.ready_seconds = round(time.monotonic() - started, 2)
     return server
 
 
 @pytest.fixture(scope="session")
 def triton_server(tmp_path_factory) -> TritonServer:
-    python = require_triton()
-    server = start_triton(tmp_path_factory.mktemp("triton"), python=python)
+    install = require_triton()
+    server = start_triton(tmp_path_factory.mktemp("triton"), install=install)
     yield server
     server.stop()

@@ -1,12 +1,12 @@
 """The client, the payload check and ``mds check`` against a real NVIDIA Triton (tests/triton_fixture.py) serving the
-tests' own models, one per input layout (tests/triton_models.py):
+tests' own models, one per input layout (tests/triton_repository/):
 
 - ``grade``: one column per input with a batch dimension (``[-1, 1]``), probabilities and its own BYTES ``label``;
 - ``price``: ``[-1]`` inputs, one number out (a regression);
 - ``shade``: one ``[-1, 4]`` tensor input, probabilities of three classes;
 - ``pair``: no batching, a fixed ``[2]`` input (one row per request).
 
-All in one file so that one Triton serves the whole session (it takes 10 to 30 s to load four models).
+One Triton serves the whole session (the fixture is session-scoped).
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ ROWS = {
 
 @pytest.fixture(scope="module")
 def triton(triton_server, tmp_path_factory):
-    """(server, client, refs): the models as a catalog lists them (pytriton's models are loaded through Triton's load
-    API, not from a repository folder, so its repository index is empty)."""
+    """(server, client, refs): the models as a catalog lists them."""
     client = MDSClient()
     catalog = _catalog(tmp_path_factory.mktemp("triton-catalog"), triton_server.url, MODELS)
     yield triton_server, client, {ref.name: ref for ref in load_catalog(catalog)}
@@ -58,8 +57,9 @@ def _post(url: str, body: dict) -> requests.Response:
 def test_every_model_is_ready_and_the_guarded_repository_index_answers(triton):
     server, client, refs = triton
     assert {name: client.status(ref).status for name, ref in refs.items()} == dict.fromkeys(MODELS, "ready")
-    # pytriton guards the repository API with a token: the discovery's headers carry it
-    assert RepositoryDiscovery(server.url, headers=server.repository_headers).list_models() == []
+    # the repository API is guarded with a token: the discovery's headers carry it
+    listed = RepositoryDiscovery(server.url, headers=server.repository_headers).list_models()
+    assert {ref.name: ref.status for ref in listed if ref.name in MODELS} == dict.fromkeys(MODELS, "ready")
     with pytest.raises(MDSError):
         RepositoryDiscovery(server.url).list_models()
 

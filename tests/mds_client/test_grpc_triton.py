@@ -1,5 +1,5 @@
 """The V2 gRPC transport against a real NVIDIA Triton (tests/triton_fixture.py, the tests' own models of
-tests/triton_models.py): every input layout answers over gRPC what it answers over REST, and Triton's own errors
+tests/triton_repository/): every input layout answers over gRPC what it answers over REST, and Triton's own errors
 (a model it does not know, a server that is not there) arrive as the errors REST gives."""
 
 from __future__ import annotations

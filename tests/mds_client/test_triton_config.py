@@ -1,10 +1,10 @@
 """Triton's model configuration (``GET /v2/models/NAME/config``), read where the metadata is not enough, against the
-real Triton of tests/triton_fixture.py serving the tests' own models (tests/triton_models.py):
+real Triton of tests/triton_fixture.py serving the tests' own models (tests/triton_repository/):
 
 - ``grade``: ``max_batch_size`` 64, so a batch sends at most 64 rows per request (Triton refuses more);
 - ``price``: no batching and ``dims [-1]``: the -1 is a length, not a batch dimension (one row per request);
 - ``pair``: no batching, fixed ``dims [2]``;
-- ``ripeness``: a Python-backend model of this file (pytriton cannot declare a label file), loaded into the same Triton
+- ``ripeness``: a Python-backend model of this file, loaded into the same Triton
   through its repository API: a string and a number in, probabilities out whose classes a ``label_filename`` names.
 """
 
@@ -68,7 +68,7 @@ def triton(triton_server, tmp_path_factory):
 def ripeness(triton) -> Iterator[ModelRef]:
     """The labelled model, written into the Triton's model store and loaded through the repository API."""
     server = triton[0]
-    folder = server.log.parent / "workspace" / "model-store" / "ripeness"
+    folder = server.repository / "ripeness"
     (folder / "1").mkdir(parents=True, exist_ok=True)
     (folder / "labels.txt").write_text("\n".join(RIPENESS_LABELS) + "\n")
     (folder / "config.pbtxt").write_text(textwrap.dedent(RIPENESS_CONFIG))
