@@ -9,21 +9,25 @@ it answers the class and each class's probability, as MLServer's sklearn runtime
 The signature's params (name, type, default) are in the metadata's model-level ``parameters.params``, so that
 the workbench can offer them; a request's ``parameters`` besides ``content_type`` reach ``predict(params=...)``
 as MLflowRuntime sends them (mlflow checks them against the params schema and fills in the defaults).
-Everything else is MLflowRuntime's: ``mlflow.pyfunc.load_model``, signature enforcement, ``params`` from the
-request's parameters.
+Each folder is read (``mlflow.pyfunc.load_model``) once, however often MLServer reloads its version
+(loaded_once.py). Everything else is MLflowRuntime's: signature enforcement, ``params`` from the request's
+parameters.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import mlflow
 import numpy as np
 import pandas as pd
 from mlserver.codecs import NumpyCodec
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelResponse, Parameters
+from mlserver.utils import get_model_uri
 from mlserver_mlflow import MLflowRuntime
 from mlserver_mlflow.codecs import TensorDictCodec
 
+from embedded_mds.served import loaded_once
 from embedded_mds.served.mlflow_proba import probabilities, probability_model
 
 CLASS_AND_PROBA = ["predict", "predict_proba"]
@@ -31,11 +35,25 @@ CLASS_AND_PROBA = ["predict", "predict_proba"]
 
 class PublishedMLflowModel(MLflowRuntime):
     _proba_model: Any = None
+    _held_path: str | None = None
+
     async def load(self) -> bool:
-        loaded = await super().load()
+        # MLflowRuntime.load, the model read once per folder (loaded_once.py: MLServer reloads every version)
+        path = await get_model_uri(self._settings)
+        self._model = await loaded_once.acquire(path, lambda: mlflow.pyfunc.load_model(path))
+        self._held_path = path
+        self._input_schema = self._model.metadata.get_input_schema()
+        self._signature = self._model.metadata.signature
+        self._sync_metadata()
         declared = [o.name for o in self.outputs or []]
         self._proba_model = probability_model(self._model) if declared == CLASS_AND_PROBA else None
-        return loaded
+        return True
+
+    async def unload(self) -> bool:
+        if self._held_path is not None:
+            loaded_once.release(self._held_path)
+            self._held_path = None
+        return await super().unload()
 
     async def metadata(self) -> MetadataModelResponse:
         answer = await super().metadata()

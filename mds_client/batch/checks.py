@@ -39,7 +39,7 @@ def checked_parameters(ref: ModelRef, schema: ModelSchema, given: dict[str, Any]
 
 def check_resumed_parameters(checkpoint: dict[str, Any] | None, chosen: dict[str, Any]) -> None:
     """Refuse to resume a job with other parameters than its rows so far were scored with (a checkpoint from before
-    parameters were recorded, or a table's, which records none, is not checked)."""
+    parameters were recorded is not checked)."""
     recorded = (checkpoint or {}).get("parameters")
     if recorded is None or recorded == chosen:
         return

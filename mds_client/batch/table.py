@@ -3,13 +3,16 @@
 The table (created from the first chunk's columns when it does not exist) carries ``input_row``,
 the 1-based input row, as its primary key: a resume continues after ``max(input_row)`` and the
 database itself refuses a row written twice. A chunk whose commit was cut off is checked for on
-the retry (did ``max(input_row)`` reach it?) so it is neither lost nor repeated. Connection
+the retry (did ``max(input_row)`` reach it?) so it is neither lost nor repeated. The inference parameters the
+job sent with every row are kept beside it, in ``<table>__job`` (written with the first chunk), so that a resume
+is refused with other ones, as a file's progress file does; the job's end drops it. Connection
 failures are retried with exponential backoff (tenacity) for ``retry_for_s`` seconds, then the job
 stops with an ``OutputError``. SQLAlchemy is imported here only, and only when a table is the output.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -22,6 +25,8 @@ from mds_client.batch.sink import DB_RETRY_FOR_S, ROW_COLUMN, Checkpoint, Output
 from mds_client.errors import InputError
 
 MAX_BACKOFF_S = 4.0
+JOB_SUFFIX = "__job"
+"""``<table>__job``: one row, the ``parameters`` (JSON) every call of the job writing ``<table>`` sent."""
 
 
 class TableSink(OutputSink):
@@ -31,6 +36,7 @@ class TableSink(OutputSink):
         self.retry_for_s = retry_for_s
         self.engine = create_engine(url, pool_pre_ping=True)
         self._table: Any = None
+        self._job = Table(table + JOB_SUFFIX, MetaData(), Column("parameters", Text), schema=schema)
 
     # --- retries ---------------------------------------------------------------------------
     def _retrying(self, action: str, fn: Any, *args: Any) -> Any:
@@ -93,12 +99,20 @@ class TableSink(OutputSink):
                     key = str(error).split(":")[0]
                     reasons[key] = reasons.get(key, 0) + n
                     rejected += n
+            parameters = self._recorded_parameters(conn)
         if top != count:
             raise OutputError(f"Table {self.name} has {count} rows but its last input_row is {top}: rows were "
                               "removed or added since the last run.", hint="Start the job again into a new table.")
         columns = [c.name for c in table.columns if c.name != ROW_COLUMN]
         return {"rows_done": int(top), "rows_scored": int(count) - rejected, "rows_rejected": rejected,
-                "columns": columns, "reasons": reasons}
+                "columns": columns, "reasons": reasons, **({"parameters": parameters} if parameters is not None else {})}
+
+    def _recorded_parameters(self, conn: Any) -> dict[str, Any] | None:
+        """What the job sent with every row (None: a table from before they were kept)."""
+        if not inspect(conn).has_table(self._job.name, schema=self.schema):
+            return None
+        text = conn.execute(select(self._job.c.parameters)).scalar()
+        return None if text is None else json.loads(text)
 
     def write(self, frame: pd.DataFrame, checkpoint: Checkpoint) -> None:
         if ROW_COLUMN in frame.columns:
@@ -118,6 +132,9 @@ class TableSink(OutputSink):
                     if top is not None and top >= last:
                         return
                 conn.execute(self._table.insert(), records)
+                if last == len(frame) and checkpoint.get("parameters") is not None:  # the job's first chunk
+                    conn.execute(self._job.delete())
+                    conn.execute(self._job.insert(), [{"parameters": json.dumps(checkpoint["parameters"])}])
 
         self._retrying(f"write rows {last - len(frame) + 1}-{last}", insert)
 
@@ -138,9 +155,11 @@ class TableSink(OutputSink):
             columns.append(Column(str(name), kind))
         table = Table(self.table_name, MetaData(), *columns, schema=self.schema)
         table.create(self.engine, checkfirst=True)
+        self._job.create(self.engine, checkfirst=True)
         return table
 
-    def finish(self) -> None:
+    def finish(self) -> None:  # the job is complete: nothing left to resume, so its record goes
+        self._retrying("finish it", lambda: self._job.drop(self.engine, checkfirst=True))
         self.engine.dispose()
 
     def close(self) -> None:

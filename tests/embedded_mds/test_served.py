@@ -18,9 +18,11 @@ ALLOWED = {"numpy", "pandas", "sklearn", "joblib", "mlserver", "seldon_core", "w
 APP_ENV = {"v1_explainer.py": {"alibi", "requests", "tornado"}}
 # Modules that run in the environment of a server other than MLServer and seldon-core, and what it adds: the MLflow
 # check in .venvs/mlflow, the published MLflow runtime in MLServer's environment with mlserver-mlflow; both share
-# mlflow_proba.py (embedded_mds.served, on the path of both).
-OTHER_ENV = {"mlflow_check.py": {"mlflow", "embedded_mds"}, "mlflow_runtime.py": {"mlserver_mlflow", "embedded_mds"},
-             "mlflow_proba.py": {"mlflow"}}
+# mlflow_proba.py (embedded_mds.served, on the path of both). The published scikit-learn runtime runs in MLServer's
+# environment with mlserver-sklearn; both published runtimes read each model once through loaded_once.py.
+OTHER_ENV = {"mlflow_check.py": {"mlflow", "embedded_mds"},
+             "mlflow_runtime.py": {"mlserver_mlflow", "mlflow", "embedded_mds"}, "mlflow_proba.py": {"mlflow"},
+             "sklearn_runtime.py": {"mlserver_sklearn", "embedded_mds"}}
 
 
 def top_level_imports(path: Path) -> set[str]:
@@ -51,7 +53,7 @@ def test_package_inits_import_nothing(init):
     ("python", "modules"),
     [
         (mlserver_python, ["embedded_mds.served.transformers", "embedded_mds.served.echo_runtime",
-                           "embedded_mds.served.mlflow_runtime"]),
+                           "embedded_mds.served.mlflow_runtime", "embedded_mds.served.sklearn_runtime"]),
         (seldon_python, ["embedded_mds.served.seldon_model", "embedded_mds.served.seldon_launcher"]),
     ],
     ids=["mlserver-env", "seldon-env"],

@@ -34,7 +34,7 @@ from workbench.publish.errors import PublishError
 from workbench.publish.model_file import CheckedModel
 from workbench.publish.versions import registry_url_or_none
 
-RUNTIME = "mlserver_sklearn.SKLearnModel"
+RUNTIME = "embedded_mds.served.sklearn_runtime.PublishedSKLearnModel"
 LOAD_TIMEOUT = Timeout(connect=3.0, read=120.0)
 READY_WAIT_S = 60.0
 _KINDS = {FeatureKind.NUMBER: "number", FeatureKind.INTEGER: "integer", FeatureKind.BOOLEAN: "boolean",

@@ -1,0 +1,31 @@
+"""MLServer's scikit-learn runtime for published joblib/pickle files, each file read once (runs in MLServer).
+
+``mlserver_sklearn.SKLearnModel`` reads its file on every load, on the event loop: MLServer loads every version of
+a name when one is published (loaded_once.py). This runtime takes the model from ``loaded_once`` instead and
+answers exactly as ``SKLearnModel`` does.
+"""
+
+from __future__ import annotations
+
+import joblib
+from mlserver.utils import get_model_uri
+from mlserver_sklearn import SKLearnModel
+from mlserver_sklearn.sklearn import WELLKNOWN_MODEL_FILENAMES
+
+from embedded_mds.served import loaded_once
+
+
+class PublishedSKLearnModel(SKLearnModel):
+    _held_path: str | None = None
+
+    async def load(self) -> bool:
+        path = await get_model_uri(self._settings, wellknown_filenames=WELLKNOWN_MODEL_FILENAMES)
+        self._model = await loaded_once.acquire(path, lambda: joblib.load(path))
+        self._held_path = path
+        return True
+
+    async def unload(self) -> bool:
+        if self._held_path is not None:
+            loaded_once.release(self._held_path)
+            self._held_path = None
+        return await super().unload()
