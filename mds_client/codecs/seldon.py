@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.core.dtypes.cast import maybe_box_native
 
 from mds_client.codecs.base import interpret, wire_frame
 from mds_client.prediction import Decoded
@@ -35,7 +36,7 @@ class SeldonCodec:
         messagetype = schema.messagetype or ("ndarray" if _all_numeric(frame) else "jsonData")
         body: dict[str, Any]
         if messagetype == "jsonData":
-            body = {"jsonData": frame.astype(object).where(frame.notna(), None).to_dict(orient="records")}
+            body = {"jsonData": json_records(frame)}
         elif messagetype == "strData":
             body = {"strData": str(frame.iloc[0, 0]) if len(frame) else ""}
         elif messagetype == "binData":
@@ -101,6 +102,29 @@ def _decode_json_data(payload: Any, schema: ModelSchema, n_rows: int) -> Decoded
             return Decoded(labels=list(payload), outputs={"jsonData": payload})
         return interpret({"jsonData": np.asarray(payload)}, schema, n_rows)
     return Decoded(labels=[payload] * n_rows, outputs={"jsonData": payload})
+
+
+def json_records(frame: pd.DataFrame) -> list[dict[Any, Any]]:
+    """``frame.astype(object).where(frame.notna(), None).to_dict(orient="records")``, the same values, column by
+    column: pandas boxes each of the frame's cells in Python (about 1 s per 100,000 rows of six columns, more than
+    the server takes to score them), while ``tolist`` hands numpy's columns over natively."""
+    columns = [_json_column(series) for _, series in frame.items()]
+    names = frame.columns.tolist()
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _json_column(series: pd.Series) -> list[Any]:
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else ""
+    if kind and kind in "iub":
+        return series.to_numpy().tolist()  # Python ints and bools, as maybe_box_native makes them
+    if kind == "f":
+        values = series.to_numpy()
+        cells = values.tolist()
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            cells[i] = None
+        return cells
+    boxed = series.astype(object).where(series.notna(), None)
+    return [value if type(value) is str or value is None else maybe_box_native(value) for value in boxed.tolist()]
 
 
 def _all_numeric(frame: pd.DataFrame) -> bool:

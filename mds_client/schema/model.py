@@ -19,9 +19,9 @@ from mds_client.schema.cells import (
     check_value,
     coerce_series,
     column_dtypes,
+    column_problems,
     range_note,
     screen_numeric,
-    suspect_rows,
     text_as_is,
     typical_value,
 )
@@ -257,12 +257,8 @@ class ModelSchema:
             rows = screened.get(col)
             if rows is not None and len(rows) == 0:
                 continue
-            feature = self._feature_of_column(col)
-            series = frame[col]
-            for i in suspect_rows(series, feature) if rows is None else rows:
-                message = check_value(feature, series.iat[i], column=col)
-                if message:
-                    errors.append(CellError(int(i), col, message))
+            for i, message in column_problems(frame[col], self._feature_of_column(col), col, rows):
+                errors.append(CellError(i, col, message))
         errors.sort(key=lambda e: (e.row, self._column_order(e.column)))
         return errors
 
