@@ -49,7 +49,7 @@ follow = glue.follow_control(follow_box, ref.name, until)
 last_call = glue.last_call(ref.name)
 try:
     found = None if schema.tensor_feature is not None else segments.report_of(
-        ref.name, period.key, last_call, tuple(schema.names), reference)
+        ref.name, period.key, last_call, tuple(schema.names), reference, until)
     segment = segments.choose_segment(segments.found_labels(found), key="monitor.segment", everything="All calls")
     tl = glue.timeline(resources.settings().database_url, ref.name, source, period.key, last_call, schema, reference,
                        segment.label if segment else None, until=until)
@@ -61,7 +61,7 @@ if segment is not None:
 glue.follow_new_calls(ref.name, last_call, follow=follow)
 status.markdown(glue.as_of_md(tl, until))
 if tl.empty:
-    st.info(glue.no_calls_md(ref.name, tl), icon=":material/info:")
+    st.info(glue.no_calls_md(ref.name, tl, until), icon=":material/info:")
     st.stop()
 w, plan = tl.windows, tl.plan
 tested = w[w["min_p_value"].notna()]

@@ -72,3 +72,14 @@ def test_a_bad_time_is_refused_and_the_period_ends_now(monitor, value, why):
     total = HISTORY + BURST
     assert re.search(rf"{total:,} calls in the whole history, from", texts(at)), texts(at)[:600]
     assert "fixed time" not in markdown(at)
+
+
+def test_a_time_before_the_first_call_says_the_calls_came_after_it(monitor):
+    until = NOW - timedelta(days=4)  # the three days of calls began a day later
+    at = monitor(period="day", until=link_time(until))
+    infos = [unescape(str(i.value)) for i in at.info]
+    assert any(re.search(r"No calls to \S+ in the 24 hours to \d\d \w+ \d\d:\d\d \(UTC\): the first one was "
+                         r"logged on \d\d \w+ \d\d:\d\d \(UTC\), after this link's time\. Back to now shows them\.", i)
+               for i in infos), infos
+    assert not any("logged yet" in i for i in infos)
+    assert at.button(key="monitor.now")  # the way to the calls is on the page

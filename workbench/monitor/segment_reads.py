@@ -94,16 +94,20 @@ def feedback_segments(votes: pd.DataFrame, *, top: int = TOP) -> Scan:
 
 def model_segments(engine: Engine, model: str, *, features: list[str] | None = None,
                    reference: pd.DataFrame | None = None, since: datetime | None = None,
-                   now: datetime | None = None, traffic_limit: int = TRAFFIC_LIMIT, top: int = TOP) -> SegmentReport:
-    """Where ``model`` fails (accuracy) and where its traffic moved (drift) since ``since`` (all history: None)."""
+                   now: datetime | None = None, traffic_limit: int = TRAFFIC_LIMIT, top: int = TOP,
+                   until: datetime | None = None) -> SegmentReport:
+    """Where ``model`` fails (accuracy) and where its traffic moved (drift) since ``since`` (all history: None),
+    up to ``until`` (a link's fixed time; None: now)."""
     now = now or datetime.now(UTC)
-    votes = feedback_frame(engine, FeedbackFilter(model=model, since=since))
+    votes = feedback_frame(engine, FeedbackFilter(model=model, since=since, until=until))
     judged = votes[votes["verdict"].isin(["correct", "wrong"])] if not votes.empty else votes
     rows, kept = _table(list(judged["inputs"])) if not judged.empty else (pd.DataFrame(), np.zeros(0, bool))
     right = (judged["verdict"] == "correct").to_numpy()[kept] if len(kept) else np.zeros(0)
-    calls, batch_rows, traffic, confidence = _traffic(engine, model, since, now, traffic_limit)
+    calls, batch_rows, traffic, confidence = _traffic(engine, model, since, now, traffic_limit, until)
     names = features or _features(reference, rows, traffic)
     period = f"since {when(since)} UTC" if since else "in all its history"
+    if until is not None:
+        period = (f"from {when(since)} to {when(until)} UTC" if since else f"in all its history up to {when(until)} UTC")
     known_conf = int(np.isfinite(confidence).sum())
     # the calls are coded by slice once, for the estimated accuracy and the drift alike
     sliced = slice_table(traffic, names, reference) if reference is not None and len(traffic) else None
@@ -141,15 +145,16 @@ def _features(reference: pd.DataFrame | None, rows: pd.DataFrame, traffic: pd.Da
 
 
 def _traffic(engine: Engine, model: str, since: datetime | None, now: datetime,
-             limit: int) -> tuple[int, int, pd.DataFrame, np.ndarray]:
+             limit: int, until: datetime | None = None) -> tuple[int, int, pd.DataFrame, np.ndarray]:
     """(calls in the period, of them rows scored in batches, the answered calls read as a frame, their confidence:
-    NaN where none was logged)."""
+    NaN where none was logged). ``until``: calls after it are left out."""
     first, last = with_batch_span(engine, model, time_span(engine, model))
-    if first is None or last is None or (since is not None and since > last):
+    if first is None or last is None or (since is not None and since > last) or (until is not None and first > until):
         return 0, 0, pd.DataFrame(), np.zeros(0)
     # a second around the ends: a time read back through a datetime (microseconds) can land just past the
-    # stored float, and lose the first or the last call
-    start, end = since or first - timedelta(seconds=1), max(now, last) + timedelta(seconds=1)
+    # stored float, and lose the first or the last call; a link's time is the end itself
+    start = since or first - timedelta(seconds=1)
+    end = until if until is not None else max(now, last) + timedelta(seconds=1)
     stat = window_stats(engine, model, start, (end - start).total_seconds(), 1, include_batch=True)[0]
     calls = stat.calls
     if not calls:

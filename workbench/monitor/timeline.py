@@ -125,10 +125,11 @@ def fit_reference(schema: ModelSchema, reference: pd.DataFrame, model: str = "")
     return ReferenceFit(inputs, x_ref, Detector(inputs, x_ref))
 
 
-def _empty(inputs: DriftInputs, threshold: float, period: Period, as_of: datetime) -> Timeline:
+def _empty(inputs: DriftInputs, threshold: float, period: Period, as_of: datetime,
+           calls_span: tuple[datetime, datetime] | None = None) -> Timeline:
     return Timeline(None, pd.DataFrame(), pd.DataFrame(), threshold, correction_text(len(inputs.names)),
                     inputs.method_note, pd.DataFrame(columns=OUTLIER_COLUMNS), feature_names=inputs.names,
-                    category_labels=inputs.category_labels, period=period, as_of=as_of)
+                    category_labels=inputs.category_labels, period=period, as_of=as_of, calls_span=calls_span)
 
 
 def _read_limit(calls: int, total: int, sample_limit: int, scored_limit: int) -> int:
@@ -163,7 +164,9 @@ def build_timeline(engine: Engine, model: str, schema: ModelSchema, reference: p
     if batches:
         first, last = with_batch_span(engine, model, (first, last))
     if until is not None and first is not None and last is not None:
-        first, last = (None, None) if first > until else (first, min(last, until))
+        if first > until:  # every call came after the link's time
+            return _empty(inputs, detector.threshold, period, now, calls_span=(first, last))
+        last = min(last, until)
     if first is None or last is None:
         return _empty(inputs, detector.threshold, period, now)
     start, end = period_span(period, first, last, now)

@@ -181,13 +181,20 @@ def calls_text(tl: Timeline) -> str:
         else count(calls, "call")
 
 
-def no_calls_md(model: str, tl: Timeline) -> str:
-    """The empty state: nothing logged at all (and how calls get here), or nothing in the period asked for."""
+def no_calls_md(model: str, tl: Timeline, until: datetime | None = None) -> str:
+    """The empty state: nothing logged at all (and how calls get here), nothing up to a link's time, or nothing in
+    the period asked for."""
+    if until is not None and tl.calls_span is not None and tl.calls_span[0] > until:
+        return md("No calls to {} {}: the first one was logged on {} (UTC), after this link's time. "
+                  "Back to now shows them.", model, tl.period.words, when(tl.calls_span[0], SHORT_MINUTE))
     if tl.calls_span is None:
         return md("No calls to {} logged yet. ", model) + (
             "Predictions made on the Predict and Batch pages show here, and so do other applications' calls once "
             "the model's deployment sends its request logs to the workbench (an admin can start simulated traffic "
             "on Admin).")
+    if until is not None:  # the log's last call may be after the link's time: no "last one" to name
+        return md("No calls to {} {}. Choose a longer period to look further back, or Back to now for the latest "
+                  "calls.", model, tl.period.words)
     return md("No calls to {} {}: the last one was logged on {} (UTC). Choose a longer period to see them.", model,
               tl.period.words, when(tl.calls_span[1], SHORT_MINUTE))
 

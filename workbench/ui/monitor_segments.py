@@ -35,19 +35,22 @@ HOW_TO_READ = ("A segment is one feature's range or category, or two together. E
 
 @st.cache_data(ttl=TTL_SECONDS, show_spinner="Looking for the slices where the model fails...")
 def segments_report(database_url: str, model: str, period: str, last_call: float | None,
-                    _features: tuple[str, ...], _reference: pd.DataFrame | None) -> SegmentReport:
-    """Cached per (database, model, period, latest call's minute) for a minute: while a simulation sends calls
-    every second, the search (up to 50,000 calls read) runs once a minute, not on every redraw."""
+                    _features: tuple[str, ...], _reference: pd.DataFrame | None,
+                    until: datetime | None = None) -> SegmentReport:
+    """Cached per (database, model, period, latest call's minute, until) for a minute: while a simulation sends calls
+    every second, the search (up to 50,000 calls read) runs once a minute, not on every redraw. ``until``: the
+    period ends at a link's fixed time instead of now."""
     length = PERIODS[period].length
-    since = None if length is None else datetime.now(UTC) - length
-    return model_segments(resources.engine(), model, features=list(_features), reference=_reference, since=since)
+    since = None if length is None else (until or datetime.now(UTC)) - length
+    return model_segments(resources.engine(), model, features=list(_features), reference=_reference, since=since,
+                          until=until)
 
 
 def report_of(model: str, period: str, last_call: float | None, features: tuple[str, ...],
-              reference: pd.DataFrame | None) -> SegmentReport:
-    """`segments_report` of the calls up to ``last_call``'s minute."""
+              reference: pd.DataFrame | None, until: datetime | None = None) -> SegmentReport:
+    """`segments_report` of the calls up to ``last_call``'s minute (or up to ``until``)."""
     minute = None if last_call is None else float(last_call // TTL_SECONDS)
-    return segments_report(resources.settings().database_url, model, period, minute, features, reference)
+    return segments_report(resources.settings().database_url, model, period, minute, features, reference, until)
 
 
 def choose_segment(found: list[str], *, key: str, everything: str) -> Segment | None:

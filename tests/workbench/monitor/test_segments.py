@@ -140,3 +140,24 @@ def test_a_category_the_reference_never_had_is_tested_not_fatal():
     assert np.isnan(x[:3, FEATURES.index("channel")]).all()
     report = fit.detector.test(x)
     assert 0 <= report.p_values["channel"] <= 1
+
+
+def test_a_links_time_leaves_later_calls_and_feedback_out(engine):
+    from datetime import UTC, datetime, timedelta
+    rows, right = frame(400, seed=8)
+    store_cases(engine, rows, right)  # 400 predictions with verdicts, made now
+    now, write = datetime.now(UTC), LogWrite()
+    for i in range(80):  # every caller's traffic two hours ago
+        write.rows.append(log_row(model="loan-desk", request_id=f"old{i}", row_index=0, source="simulate",
+                                  time=now - timedelta(hours=2, minutes=i),
+                                  inputs={"income": 30000.0 + i, "tenure_months": i, "channel": "web",
+                                          "existing_customer": True}, status="ok"))
+    store_log(engine, write)
+    until = now - timedelta(hours=1)
+    linked = model_segments(engine, "loan-desk", features=FEATURES, until=until)
+    assert linked.calls == 80 and linked.failing.rows == 0  # the verdicts came after the link's time
+    assert linked.basis == "none" and "in all its history up to" in linked.note
+    day = model_segments(engine, "loan-desk", features=FEATURES, since=until - timedelta(hours=24), until=until)
+    assert day.calls == 80 and " to " in day.note
+    latest = model_segments(engine, "loan-desk", features=FEATURES)
+    assert latest.calls == 480 and latest.basis == "feedback" and latest.failing.findings[0].label == BAD
