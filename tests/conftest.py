@@ -18,6 +18,7 @@ from hypothesis import settings
 from embedded_mds.ports import LocalPorts
 from mds_client import MDSClient, ModelRef, load_catalog
 from tests.alerting_fixture import alerting
+from tests.dask_fixture import dask_cluster, dask_local
 from tests.grpc_fixture import grpc_mlserver
 from tests.kserve_fixture import start_kserve
 from tests.mlflow_fixture import require_mlflow, start_mlflow, stop_mlflow
@@ -55,7 +56,8 @@ def local_mds(tmp_path_factory):
     home = tmp_path_factory.mktemp("mds-home")
     running = embedded.up(home, LocalPorts.free(), include_test_models=True, alibi=True, timeout=120,
                        prometheus=False,  # tests start their own (tests/workbench/monitor/conftest.py)
-                       mlflow=False)  # and their own registry (mlflow_registry below)
+                       mlflow=False,  # and their own registry (mlflow_registry below)
+                       triton=False)  # its demo model: tests/embedded_mds/test_local_mds.py and test_triton_demo.py
     yield running
     embedded.down(home)
 
@@ -86,7 +88,7 @@ def listener():
         yield found
 
 
-__all__ = ["alerting", "engine", "grpc_mlserver", "orchard_versions", "postgres_db", "postgres_url", "publish_server", "triton_server"]
+__all__ = ["alerting", "dask_cluster", "dask_local", "engine", "grpc_mlserver", "orchard_versions", "postgres_db", "postgres_url", "publish_server", "triton_server"]
 
 # Fixtures that start a real server (model servers, Prometheus, Postgres, the sink, Dask, Streamlit,
 # Chromium). A test that uses one, directly or through another fixture, is marked ``server``;
@@ -95,7 +97,7 @@ SERVER_FIXTURES = frozenset({
     "local_mds", "catalog_path", "refs", "prometheus", "postgres_url", "postgres_db", "sink", "sink_catalog",
     "slow_sink", "demo_sink", "mds_sink", "mds", "trained_home", "cluster", "app_url", "browser", "fresh_app",
     "hostile_setup", "mlflow_registry", "publish_server", "alerting", "orchard_versions", "triton_server",
-    "kserve", "grpc_mlserver",
+    "kserve", "grpc_mlserver", "dask_cluster",
 })
 # Parameters that name a server a test asks for with ``request.getfixturevalue``: the store's "postgres"
 # and the models of tests/workbench/picked_models.py.

@@ -25,17 +25,6 @@ OPTIONS = {"batch_size": 100, "workers": 2, "chunk_rows": 200}
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    from distributed import Client, LocalCluster
-
-    local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
-    client = Client(local)
-    yield client
-    client.close()
-    local.close()
-
-
-@pytest.fixture(scope="module")
 def inputs(refs, tmp_path_factory) -> dict[str, Path]:
     sample = pd.read_csv(refs["wine"].sample_data)
     frame = pd.concat([sample] * (-(-ROWS // len(sample))), ignore_index=True).iloc[:ROWS]
@@ -75,11 +64,12 @@ def assert_same_rows(expected: pd.DataFrame, actual: pd.DataFrame) -> None:
     assert actual["request_id"].astype(str).str.len().gt(0).all()
 
 
-def test_a_globbed_csv_set_joined_into_one_file_equals_the_single_process_output(cluster, client, refs, inputs, expected, tmp_path):
+def test_a_globbed_csv_set_joined_into_one_file_equals_the_single_process_output(dask_cluster, client, refs, inputs,
+                                                                                 expected, tmp_path):
     ref = refs["wine"]
     seen = []
-    result = score_with_dask(str(inputs["csv_glob"]), ref, client.schema(ref), tmp_path / "out.csv", client=cluster,
-                             progress=seen.append, **OPTIONS)
+    result = score_with_dask(str(inputs["csv_glob"]), ref, client.schema(ref), tmp_path / "out.csv",
+                             client=dask_cluster, progress=seen.append, **OPTIONS)
     assert result.partitions == FILES and result.rows_total == ROWS == result.rows_scored
     assert seen and seen[-1].rows_done == ROWS and seen[-1].rows_total == ROWS
     assert [p.rows_done for p in seen] == sorted(p.rows_done for p in seen)
@@ -87,11 +77,13 @@ def test_a_globbed_csv_set_joined_into_one_file_equals_the_single_process_output
     assert_same_rows(expected["csv"], pd.read_csv(tmp_path / "out.csv", keep_default_na=False))
 
 
-def test_a_parquet_dataset_into_a_folder_of_partitions_then_resumed(cluster, client, refs, inputs, expected, tmp_path):
+def test_a_parquet_dataset_into_a_folder_of_partitions_then_resumed(dask_cluster, client, refs, inputs, expected,
+                                                                     tmp_path):
     ref = refs["wine"]
     schema = client.schema(ref)
     out = tmp_path / "scored"
-    result = score_with_dask(str(inputs["dataset"]), ref, schema, out, client=cluster, partition_rows=300, **OPTIONS)
+    result = score_with_dask(str(inputs["dataset"]), ref, schema, out, client=dask_cluster, partition_rows=300,
+                             **OPTIONS)
     parts = sorted(out.glob("part-*.parquet"))
     assert result.partitions == len(parts) == 4 and result.rows_total == ROWS
     assert_same_rows(expected["parquet"], pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True))
@@ -100,41 +92,42 @@ def test_a_parquet_dataset_into_a_folder_of_partitions_then_resumed(cluster, cli
     # the complete ones are skipped.
     (parts[2].with_name(parts[2].name + ".done.json")).unlink()
     parts[2].write_bytes(parts[2].read_bytes()[:100])
-    again = score_with_dask(str(inputs["dataset"]), ref, schema, out, client=cluster, partition_rows=300, resume=True,
-                            **OPTIONS)
+    again = score_with_dask(str(inputs["dataset"]), ref, schema, out, client=dask_cluster, partition_rows=300,
+                            resume=True, **OPTIONS)
     assert again.partitions_skipped == 3 and again.resumed_from == ROWS - 300 and again.rows_total == ROWS
     assert_same_rows(expected["parquet"], pd.concat([pd.read_parquet(p) for p in sorted(out.glob("part-*.parquet"))],
                                          ignore_index=True))
 
 
-def test_a_worker_killed_mid_partition_redoes_it_and_duplicates_nothing(cluster, client, refs, inputs, expected, tmp_path):
+def test_a_worker_killed_mid_partition_redoes_it_and_duplicates_nothing(dask_cluster, client, refs, inputs, expected,
+                                                                         tmp_path):
     ref = refs["wine"]
-    pids = cluster.run(os.getpid)
+    pids = dask_cluster.run(os.getpid)
     killed: list[str] = []
 
     def kill_a_busy_worker(progress) -> None:
         if killed or progress.rows_done == 0:
             return
-        busy = [w for w, keys in cluster.processing().items() if keys]
+        busy = [w for w, keys in dask_cluster.processing().items() if keys]
         if busy:
             killed.append(busy[0])
             os.kill(pids[busy[0]], signal.SIGKILL)  # the nanny starts a new worker; the task goes elsewhere
 
-    result = score_with_dask(str(inputs["csv_glob"]), ref, client.schema(ref), tmp_path / "out.csv", client=cluster,
-                             progress=kill_a_busy_worker, batch_size=10, workers=1, chunk_rows=50)
+    result = score_with_dask(str(inputs["csv_glob"]), ref, client.schema(ref), tmp_path / "out.csv",
+                             client=dask_cluster, progress=kill_a_busy_worker, batch_size=10, workers=1, chunk_rows=50)
     assert killed, "no worker was busy to kill"
     assert result.rows_total == ROWS == result.rows_scored
     assert_same_rows(expected["csv"], pd.read_csv(tmp_path / "out.csv", keep_default_na=False))
     assert not list(tmp_path.glob("**/.part-*"))  # the dead worker's half-written file is gone
 
 
-def test_into_a_database_table(cluster, client, refs, inputs, expected, tmp_path):
+def test_into_a_database_table(dask_cluster, client, refs, inputs, expected, tmp_path):
     from sqlalchemy import create_engine, text
 
     ref = refs["wine"]
     db = tmp_path / "r.db"
     result = score_with_dask(str(inputs["csv_glob"]), ref, client.schema(ref), f"sqlite:///{db}::scores",
-                             client=cluster, **OPTIONS)
+                             client=dask_cluster, **OPTIONS)
     assert result.rows_total == ROWS
     with create_engine(f"sqlite:///{db}").connect() as conn:
         table = pd.read_sql(text("SELECT * FROM scores ORDER BY input_row"), conn)

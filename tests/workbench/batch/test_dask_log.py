@@ -40,17 +40,6 @@ def orchard_grade(publish_server) -> ModelRef:
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    from distributed import Client, LocalCluster
-
-    local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
-    client = Client(local)
-    yield client
-    client.close()
-    local.close()
-
-
-@pytest.fixture(scope="module")
 def traffic(tmp_path_factory) -> Path:
     from tests.workbench.replay import served_versions as sv
 
@@ -82,13 +71,13 @@ def folder_rows(out: Path) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def test_every_row_scored_on_dask_is_logged_once_and_monitor_reads_it(cluster, orchard_grade, traffic, engine,
+def test_every_row_scored_on_dask_is_logged_once_and_monitor_reads_it(dask_cluster, orchard_grade, traffic, engine,
                                                                        tmp_path):
     schema = MDSClient().schema(orchard_grade)
     log = row_log(engine, tmp_path / "home", orchard_grade, schema, "run-a")
     before = datetime.now(UTC) - timedelta(seconds=1)
-    result = score_with_dask(str(traffic / "orchard-*.csv"), orchard_grade, schema, tmp_path / "out", client=cluster,
-                             row_log=log, **OPTIONS)
+    result = score_with_dask(str(traffic / "orchard-*.csv"), orchard_grade, schema, tmp_path / "out",
+                             client=dask_cluster, row_log=log, **OPTIONS)
     assert result.rows_total == ROWS == result.rows_scored and log.close() is None
     assert log.rows_indexed == ROWS
     output = folder_rows(tmp_path / "out")
@@ -105,22 +94,22 @@ def test_every_row_scored_on_dask_is_logged_once_and_monitor_reads_it(cluster, o
     assert all(Path(path).parent == tmp_path / "home" / "batch_log" / "run-a" for _, _, path in chunks)
 
 
-def test_a_worker_killed_mid_partition_logs_nothing_twice(cluster, orchard_grade, traffic, engine, tmp_path):
+def test_a_worker_killed_mid_partition_logs_nothing_twice(dask_cluster, orchard_grade, traffic, engine, tmp_path):
     schema = MDSClient().schema(orchard_grade)
     log = row_log(engine, tmp_path / "home", orchard_grade, schema, "run-k")
-    pids = cluster.run(os.getpid)
+    pids = dask_cluster.run(os.getpid)
     killed: list[str] = []
 
     def kill_a_busy_worker(progress: Any) -> None:
         if killed or progress.rows_done == 0:
             return
-        busy = [w for w, keys in cluster.processing().items() if keys]
+        busy = [w for w, keys in dask_cluster.processing().items() if keys]
         if busy:
             killed.append(busy[0])
             os.kill(pids[busy[0]], signal.SIGKILL)  # the nanny starts a new worker; the task goes elsewhere
 
     result = score_with_dask(str(traffic / "orchard-*.csv"), orchard_grade, schema, tmp_path / "out.csv",
-                             client=cluster, row_log=log, progress=kill_a_busy_worker, batch_size=10, workers=1,
+                             client=dask_cluster, row_log=log, progress=kill_a_busy_worker, batch_size=10, workers=1,
                              chunk_rows=30)
     assert killed, "no worker was busy to kill"
     assert result.rows_total == ROWS and log.close() is None
@@ -134,29 +123,29 @@ class _ClientDied(DaskRowLog):
         pass
 
 
-def test_a_resumed_run_indexes_what_the_last_client_did_not_and_logs_each_row_once(cluster, orchard_grade, traffic,
-                                                                                   engine, tmp_path):
+def test_a_resumed_run_indexes_what_the_last_client_did_not_and_logs_each_row_once(dask_cluster, orchard_grade,
+                                                                                   traffic, engine, tmp_path):
     schema = MDSClient().schema(orchard_grade)
     home, out = tmp_path / "home", tmp_path / "out"
     lost = _ClientDied(engine, home, orchard_grade, schema, run_id="run-r", user="tester", source="cli")
-    score_with_dask(str(traffic / "orchard-*.csv"), orchard_grade, schema, out, client=cluster, row_log=lost,
+    score_with_dask(str(traffic / "orchard-*.csv"), orchard_grade, schema, out, client=dask_cluster, row_log=lost,
                     **OPTIONS)
     assert batch_log.logged_end(engine, "run-r") == 0
     # one partition half-done as well: it is scored again and indexed once
     (out / "part-00001.csv.done.json").unlink()
     log = row_log(engine, home, orchard_grade, schema, "run-r")
-    again = score_with_dask(str(traffic / "orchard-*.csv"), orchard_grade, schema, out, client=cluster, row_log=log,
-                            resume=True, **OPTIONS)
+    again = score_with_dask(str(traffic / "orchard-*.csv"), orchard_grade, schema, out, client=dask_cluster,
+                            row_log=log, resume=True, **OPTIONS)
     assert again.partitions_skipped == FILES - 1 and log.close() is None
     assert_logged_once(engine, "run-r", folder_rows(out))
     # and a third life changes nothing
     third = row_log(engine, home, orchard_grade, schema, "run-r")
-    score_with_dask(str(traffic / "orchard-*.csv"), orchard_grade, schema, out, client=cluster, row_log=third,
+    score_with_dask(str(traffic / "orchard-*.csv"), orchard_grade, schema, out, client=dask_cluster, row_log=third,
                     resume=True, **OPTIONS)
     assert third.rows_indexed == 0 and len(batch_log.run_frame(engine, "run-r")) == ROWS
 
 
-def test_a_log_the_workers_cannot_write_is_reported_and_scoring_goes_on(cluster, orchard_grade, traffic, engine,
+def test_a_log_the_workers_cannot_write_is_reported_and_scoring_goes_on(dask_cluster, orchard_grade, traffic, engine,
                                                                         tmp_path):
     schema = MDSClient().schema(orchard_grade)
     home = tmp_path / "home"
@@ -164,7 +153,7 @@ def test_a_log_the_workers_cannot_write_is_reported_and_scoring_goes_on(cluster,
     (home / "batch_log").write_text("a file where the log's folder should be")
     log = row_log(engine, home, orchard_grade, schema, "run-w")
     result = score_with_dask(str(traffic / "orchard-*.csv"), orchard_grade, schema, tmp_path / "out.csv",
-                             client=cluster, row_log=log, **OPTIONS)
+                             client=dask_cluster, row_log=log, **OPTIONS)
     assert result.rows_scored == ROWS and len(pd.read_csv(tmp_path / "out.csv")) == ROWS
     error = log.close()
     assert error is not None and "were not logged on the worker" in error and "more)" in error

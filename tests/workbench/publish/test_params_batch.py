@@ -29,19 +29,8 @@ pytestmark = pytest.mark.server
 RECORDED = "The unfinished job was scored with cutoff=5.5, rain_unit=in"
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import Client, LocalCluster
-
-    local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
-    client = Client(local)
-    yield client
-    client.close()
-    local.close()
-
-
 def test_a_dask_job_sends_the_params_with_every_row_and_its_resume_must_send_the_same(
-        cases, publish_server, registry, client, cluster, tmp_path):  # noqa: F811
+        cases, publish_server, registry, client, dask_cluster, tmp_path):  # noqa: F811
     ref, schema = published_cutoff(cases, publish_server, registry, client, "ml-cutoff-dask")
     rows = pd.read_csv(cases / "rows.csv")
     (tmp_path / "in").mkdir()
@@ -49,7 +38,7 @@ def test_a_dask_job_sends_the_params_with_every_row_and_its_resume_must_send_the
     rows.iloc[12:].to_csv(tmp_path / "in" / "rows-1.csv", index=False)
     glob, out = str(tmp_path / "in" / "rows-*.csv"), tmp_path / "out"
 
-    result = score_with_dask(glob, ref, schema, out, client=cluster, batch_size=5, parameters=CHOSEN_TEXT)
+    result = score_with_dask(glob, ref, schema, out, client=dask_cluster, batch_size=5, parameters=CHOSEN_TEXT)
     assert (result.partitions, result.rows_scored) == (2, len(rows))
     scored = pd.concat([pd.read_csv(p) for p in sorted(out.glob("part-*.csv"))], ignore_index=True)
     assert scored["prediction"].tolist() == expected(cases, "cutoff-chosen") != expected(cases, "cutoff")
@@ -58,17 +47,17 @@ def test_a_dask_job_sends_the_params_with_every_row_and_its_resume_must_send_the
 
     for other, said in (({"cutoff": "6"}, "not cutoff=6.0"), ({}, "not the model's default parameters")):
         with pytest.raises(InputError) as refused:
-            score_with_dask(glob, ref, schema, out, client=cluster, resume=True, parameters=other)
+            score_with_dask(glob, ref, schema, out, client=dask_cluster, resume=True, parameters=other)
         assert str(refused.value.message).startswith(RECORDED) and said in refused.value.message
-    again = score_with_dask(glob, ref, schema, out, client=cluster, resume=True,
+    again = score_with_dask(glob, ref, schema, out, client=dask_cluster, resume=True,
                             parameters={"cutoff": "5.50", "rain_unit": "in"})
     assert again.partitions_skipped == 2
 
     # without params: the model's own answers, row for row as one process scores them
-    plain = score_with_dask(glob, ref, schema, tmp_path / "plain.csv", client=cluster, batch_size=5)
+    plain = score_with_dask(glob, ref, schema, tmp_path / "plain.csv", client=dask_cluster, batch_size=5)
     assert pd.read_csv(plain.output)["prediction"].tolist() == expected(cases, "cutoff")
     with pytest.raises(InputError, match=r"Parameter 'cutoff': 'soon' is not a double value"):
-        score_with_dask(glob, ref, schema, tmp_path / "never", client=cluster, parameters={"cutoff": "soon"})
+        score_with_dask(glob, ref, schema, tmp_path / "never", client=dask_cluster, parameters={"cutoff": "soon"})
     assert not (tmp_path / "never").exists()  # refused before the output or the cluster was touched
 
 
