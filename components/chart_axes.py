@@ -19,7 +19,8 @@ import plotly.graph_objects as go
 P_FLOOR = 1e-10
 # Six ticks, two decades apart: more crammed "0.2 0.05 0.01 0.001" into one corner of a small chart.
 P_TICKS = [1e-10, 1e-8, 1e-6, 1e-4, 0.01, 1.0]
-P_TEXT = ["1e-10", "1e-8", "1e-6", "0.0001", "0.01", "1"]
+P_TEXT = ["10⁻¹⁰", "10⁻⁸", "10⁻⁶", "10⁻⁴", "10⁻²", "1"]
+"""One notation down the axis (it read "1e-6" under "0.0001" before); Plotly's own log ticks would say "1μ"."""
 NUMBER = ".3~g"
 LAYOUT = {"height": 360, "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
           "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},

@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from workbench.monitor.drift import DriftReport
 
-from .chart_axes import shared_bins, threshold_line
+from .chart_axes import p_value_axis, shared_bins, threshold_line
 
 
 def p_value_figure(report: DriftReport) -> go.Figure:
@@ -18,9 +18,9 @@ def p_value_figure(report: DriftReport) -> go.Figure:
     figure = go.Figure(go.Bar(x=table["feature"], y=table["p_value"].clip(lower=1e-12), marker_color=colours,
                               hovertemplate="%{x}: p-value %{y:.3g}<extra></extra>"))
     threshold_line(figure, report.threshold, f"threshold {report.threshold:.3g}")
-    figure.update_layout(title="Per-feature p-value (red: drifted)", yaxis_type="log",
-                         yaxis_title="p-value (log scale)", xaxis_title="Feature",
+    figure.update_layout(title="Per-feature p-value (red: drifted)", xaxis_title="Feature",
                          height=360, margin={"l": 10, "r": 10, "t": 50, "b": 40})
+    p_value_axis(figure)
     return figure
 
 

@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 from workbench.monitor.timeline import Timeline
 
-from .chart_axes import NUMBER, P_FLOOR, mode_for, p_value_axis, shared_bins, style, threshold_line
+from .chart_axes import NUMBER, P_FLOOR, P_TEXT, mode_for, p_value_axis, shared_bins, style, threshold_line
 from .numbers import p_value
 from .text import chart_text
 
@@ -100,7 +100,7 @@ def heatmap_figure(timeline: Timeline, features: list[str]) -> go.Figure:
         z=heat_levels(p, timeline.threshold), x=labels, y=[chart_text(n) for n in table.index],
         colorscale=heat_scale(timeline.threshold), zmin=0, zmax=10, customdata=shown, xgap=1, ygap=1,
         colorbar={"title": {"text": "p-value"}, "tickvals": [0, limit, 10],
-                  "ticktext": ["1 (alike)", f"{timeline.threshold:.3g} (threshold)", "1e-10"]},
+                  "ticktext": ["1 (alike)", f"{timeline.threshold:.3g} (threshold)", P_TEXT[0]]},
         hovertemplate="%{y} in %{x}: %{customdata}<extra></extra>"))
     style(figure, title=f"Drift by feature and window (red: p-value under {timeline.threshold:.3g})", width=None,
           height=max(300, 60 + 22 * len(table.index)))
