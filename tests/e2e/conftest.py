@@ -194,15 +194,36 @@ def log_in(page, user: str = "analyst", password: str = "analyst-demo") -> None:
     page.get_by_role("button", name="Log in").click()
 
 
+def open_models(page, url: str, user: str = "analyst", password: str = "analyst-demo") -> None:
+    """Open the app at ``url``, log in as ``user`` and wait until Models has finished its script run."""
+    page.goto(url)
+    expect(page.get_by_text("These are demo users")).to_be_visible(timeout=120_000)  # 2 busy cores
+    log_in(page, user, password)
+    expect(page.get_by_role("heading", name="Find a model")).to_be_visible(timeout=60_000)
+    settle(page, 90_000)
+
+
+@contextlib.contextmanager
+def logged_in_page(browser, url: str, width: int, user: str = "analyst",
+                   password: str = "analyst-demo") -> Iterator:
+    """A page of a browser context of its own, ``width`` px wide, logged in as ``user`` on Models at ``url``;
+    slow 2-core timeouts (60 s); the context is closed afterwards, also when the test fails."""
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)
+        open_models(page, url, user, password)
+        yield page
+    finally:
+        context.close()
+
+
 def open_predict(page, url: str, name: str, width: int | None = None) -> None:
     """Log in as the analyst at ``url`` (``width`` px wide) and open Predict for ``name`` from its card."""
     if width is not None:
         page.set_viewport_size({"width": width, "height": 1000})
-    page.goto(url)
-    expect(page.get_by_text("These are demo users")).to_be_visible(timeout=120_000)  # 2 busy cores
-    log_in(page)
-    expect(page.get_by_role("heading", name="Find a model")).to_be_visible(timeout=60_000)
-    settle(page, 60_000)
+    open_models(page, url)
     page.locator(f".st-key-models-card-{name} button").click()
     expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
     settle(page, 60_000)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import REPO, log_in, predict, running_app, settle
+from tests.e2e.conftest import REPO, logged_in_page, predict, running_app, settle
 from tests.e2e.test_every_page_looks_right import _past_the_right_edge, _shoot_whole_page
 from tests.mds_client.discovery.test_grpc_discovery import NS, fake_cluster, objects
 
@@ -40,28 +40,18 @@ def cluster_app(grpc_mlserver, tmp_path_factory):
 
 
 @pytest.mark.parametrize("width", [1024, 1400])
-def test_an_annotated_cluster_model_is_listed_and_answers(
-        browser: Browser, cluster_app, width):
-    context = browser.new_context(viewport={"width": width, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    expect.set_options(timeout=60_000)
-    page.goto(cluster_app)
-    expect(page.get_by_text("These are demo users")).to_be_visible(timeout=120_000)
-    log_in(page)
-    expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
-    settle(page, timeout=90_000)
-    main = page.locator("[data-testid='stMain']")
-    OUT.mkdir(parents=True, exist_ok=True)
-    _shoot_whole_page(page, width, OUT / f"models-{width}.png")
-    assert _past_the_right_edge(page) == []
-    assert "Traceback" not in main.inner_text() and "This app has encountered an error" not in main.inner_text()
-    page.locator(".st-key-models-card-orchards-orchard-grpc button").click()
-    expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
-    settle(page, 60_000)
-    headline = predict(page)
-    assert any(label in headline for label in ("bronze", "silver", "gold")), headline
-    _shoot_whole_page(page, width, OUT / f"predict-{width}.png")
-    assert _past_the_right_edge(page) == []
-    assert "Traceback" not in main.inner_text()
-    context.close()
+def test_an_annotated_cluster_model_is_listed_and_answers(browser: Browser, cluster_app, width):
+    with logged_in_page(browser, cluster_app, width) as page:
+        main = page.locator("[data-testid='stMain']")
+        OUT.mkdir(parents=True, exist_ok=True)
+        _shoot_whole_page(page, width, OUT / f"models-{width}.png")
+        assert _past_the_right_edge(page) == []
+        assert "Traceback" not in main.inner_text() and "This app has encountered an error" not in main.inner_text()
+        page.locator(".st-key-models-card-orchards-orchard-grpc button").click()
+        expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
+        settle(page, 60_000)
+        headline = predict(page)
+        assert any(label in headline for label in ("bronze", "silver", "gold")), headline
+        _shoot_whole_page(page, width, OUT / f"predict-{width}.png")
+        assert _past_the_right_edge(page) == []
+        assert "Traceback" not in main.inner_text()

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import REPO, log_in, predict, running_app, settle
+from tests.e2e.conftest import REPO, logged_in_page, predict, running_app, settle
 from tests.e2e.test_every_page_looks_right import _past_the_right_edge, _shoot_whole_page
 
 pytestmark = pytest.mark.e2e
@@ -31,31 +31,22 @@ def grpc_only_app(grpc_mlserver, tmp_path_factory):
 
 @pytest.mark.parametrize("width", [1024, 1400])
 def test_the_card_says_what_grpc_metadata_lacks_and_predict_answers(browser: Browser, grpc_only_app, width):
-    context = browser.new_context(viewport={"width": width, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    expect.set_options(timeout=60_000)
-    page.goto(grpc_only_app)
-    expect(page.get_by_text("These are demo users")).to_be_visible(timeout=120_000)
-    log_in(page)
-    expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
-    settle(page, timeout=90_000)
-    main = page.locator("[data-testid='stMain']")
-    expect(main.get_by_text("which carries no class names or category lists", exact=False)).to_be_visible()
-    OUT.mkdir(parents=True, exist_ok=True)
-    _shoot_whole_page(page, width, OUT / f"models-{width}.png")
-    assert _past_the_right_edge(page) == []
-    page.locator(".st-key-models-card-orchard button").click()
-    expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
-    settle(page, 60_000)
-    # no reference data and no category list over gRPC: the city is typed; the form says so until it is
-    expect(main.get_by_text("city is empty", exact=False)).to_be_visible()
-    main.get_by_role("textbox", name="city").fill("paris")
-    main.get_by_role("textbox", name="city").press("Control+Enter")
-    settle(page, 60_000)
-    headline = predict(page)
-    assert any(label in headline for label in ("bronze", "silver", "gold")), headline
-    _shoot_whole_page(page, width, OUT / f"predict-{width}.png")
-    assert _past_the_right_edge(page) == []
-    assert "Traceback" not in main.inner_text()
-    context.close()
+    with logged_in_page(browser, grpc_only_app, width) as page:
+        main = page.locator("[data-testid='stMain']")
+        expect(main.get_by_text("which carries no class names or category lists", exact=False)).to_be_visible()
+        OUT.mkdir(parents=True, exist_ok=True)
+        _shoot_whole_page(page, width, OUT / f"models-{width}.png")
+        assert _past_the_right_edge(page) == []
+        page.locator(".st-key-models-card-orchard button").click()
+        expect(page.get_by_role("heading", name="Run a prediction")).to_be_visible()
+        settle(page, 60_000)
+        # no reference data and no category list over gRPC: the city is typed; the form says so until it is
+        expect(main.get_by_text("city is empty", exact=False)).to_be_visible()
+        main.get_by_role("textbox", name="city").fill("paris")
+        main.get_by_role("textbox", name="city").press("Control+Enter")
+        settle(page, 60_000)
+        headline = predict(page)
+        assert any(label in headline for label in ("bronze", "silver", "gold")), headline
+        _shoot_whole_page(page, width, OUT / f"predict-{width}.png")
+        assert _past_the_right_edge(page) == []
+        assert "Traceback" not in main.inner_text()

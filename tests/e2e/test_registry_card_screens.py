@@ -11,7 +11,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import REPO, log_in, running_app, settle
+from tests.e2e.conftest import REPO, logged_in_page, running_app, settle
 from tests.e2e.test_every_page_looks_right import _past_the_right_edge, _shoot_whole_page
 from tests.workbench.catalog.test_registry_link import NAME, registered, served  # noqa: F401 (fixtures)
 
@@ -31,31 +31,23 @@ def registry_app(served, mlflow_registry, tmp_path_factory):  # noqa: F811
 
 @pytest.mark.parametrize("width", [1024, 1400])
 def test_the_card_of_a_hand_registered_model_reads_whole(browser: Browser, registry_app, width):
-    context = browser.new_context(viewport={"width": width, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    expect.set_options(timeout=60_000)
-    page.goto(registry_app)
-    expect(page.get_by_text("These are demo users")).to_be_visible()
-    log_in(page, "scientist", "scientist-demo")
-    expect(page.get_by_role("heading", name="Find a model")).to_be_visible()
-    settle(page, timeout=90_000)
-    main = page.locator("[data-testid='stMain']")
-    expect(main.get_by_text("From the MLflow signature in the model registry.")).to_be_visible()
-    expect(main.get_by_text("by ana.registrar on", exact=False).first).to_be_attached()  # a grid cell: drawn on canvas
-    expect(main.get_by_text("logged by the run that registered this version", exact=False)).to_be_visible()
-    expect(main.get_by_text(f"Versions of {NAME} in the model registry")).to_be_visible()
-    OUT.mkdir(parents=True, exist_ok=True)
-    _shoot_whole_page(page, width, OUT / f"models-{width}.png")
-    assert _past_the_right_edge(page) == []
-    text = main.inner_text()
-    assert "Traceback" not in text
-    # every fact whole: the grid's cells end in "…" where a value is cut
-    assert not [c for c in main.locator("[role='gridcell']").all_inner_texts() if c.endswith("…")]
+    with logged_in_page(browser, registry_app, width, "scientist", "scientist-demo") as page:
+        main = page.locator("[data-testid='stMain']")
+        expect(main.get_by_text("From the MLflow signature in the model registry.")).to_be_visible()
+        # a grid cell: drawn on canvas
+        expect(main.get_by_text("by ana.registrar on", exact=False).first).to_be_attached()
+        expect(main.get_by_text("logged by the run that registered this version", exact=False)).to_be_visible()
+        expect(main.get_by_text(f"Versions of {NAME} in the model registry")).to_be_visible()
+        OUT.mkdir(parents=True, exist_ok=True)
+        _shoot_whole_page(page, width, OUT / f"models-{width}.png")
+        assert _past_the_right_edge(page) == []
+        text = main.inner_text()
+        assert "Traceback" not in text
+        # every fact whole: the grid's cells end in "…" where a value is cut
+        assert not [c for c in main.locator("[role='gridcell']").all_inner_texts() if c.endswith("…")]
 
-    page.get_by_role("link", name="Publish", exact=True).first.click()
-    settle(page, timeout=90_000)
-    expect(main.get_by_text("an MLflow model folder (.zip)", exact=False)).to_be_visible()
-    _shoot_whole_page(page, width, OUT / f"publish-{width}.png")
-    assert _past_the_right_edge(page) == []
-    context.close()
+        page.get_by_role("link", name="Publish", exact=True).first.click()
+        settle(page, timeout=90_000)
+        expect(main.get_by_text("an MLflow model folder (.zip)", exact=False)).to_be_visible()
+        _shoot_whole_page(page, width, OUT / f"publish-{width}.png")
+        assert _past_the_right_edge(page) == []
