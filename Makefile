@@ -45,7 +45,7 @@ $(VENVS)/mlflow/.ok: requirements-mlflow.txt constraints-mlflow.txt
 	$(VENVS)/mlflow/bin/pip install $(PIP_QUIET) -r requirements-mlflow.txt -c constraints-mlflow.txt 2>&1 | $(FILTER)
 	$(VENVS)/mlflow/bin/python -c "import mlflow, sklearn" && touch $@
 
-# NVIDIA Triton (nvidia-pytriton bundles tritonserver 2.51; CPU) for the tests' own Triton models (about 370 MB).
+# NVIDIA Triton (nvidia-pytriton bundles tritonserver 2.51; CPU): the embedded MDS's Triton demo model and the tests' Triton models (about 370 MB; only the binary is used).
 $(VENVS)/triton/.ok: requirements-triton.txt constraints-triton.txt
 	rm -rf $(VENVS)/triton && $(PYTHON) -m venv $(VENVS)/triton
 	$(VENVS)/triton/bin/pip install $(PIP_QUIET) -r requirements-triton.txt -c constraints-triton.txt 2>&1 | $(FILTER)

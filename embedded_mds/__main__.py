@@ -18,13 +18,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=None, help="MDS home (default: $WORKBENCH_HOME or <repo>/.mds)")
     parser.add_argument("--base-port", type=int, default=None,
                         help="shift every port: MLServer base..base+2, seldon base+10.., alibi base+20..23, "
-                             "sink base+30, health base+31, prometheus base+40, alertmanager base+41, MLflow base+50")
+                             "sink base+30, health base+31, prometheus base+40, alertmanager base+41, MLflow base+50, "
+                             "Triton base+60..62")
     parser.add_argument("--test-models", action="store_true", help="also serve the echo test models")
     parser.add_argument("--no-alibi", action="store_true", help="skip the explainer / drift MLServer")
     parser.add_argument("--no-sink", action="store_true", help="skip the request-log sink")
     parser.add_argument("--no-prometheus", action="store_true", help="do not start Prometheus")
     parser.add_argument("--no-mlflow", action="store_true", help="do not start the MLflow model registry")
     parser.add_argument("--no-alertmanager", action="store_true", help="do not start Alertmanager")
+    parser.add_argument("--no-triton", action="store_true", help="do not start NVIDIA Triton (its demo model)")
     parser.add_argument("--timeout", type=float, default=90.0)
     args = parser.parse_args(argv)
 
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             mds = local_mds.up(home, ports, include_test_models=args.test_models, timeout=args.timeout,
                                alibi=not args.no_alibi, prometheus=not args.no_prometheus,
                                sink=not args.no_sink, mlflow=not args.no_mlflow,
-                               alertmanager=not args.no_alertmanager)
+                               alertmanager=not args.no_alertmanager, triton=not args.no_triton)
             for server in mds.servers:
                 print(f"{server['name']:<10} {server['url']:<26} pid {server['pid']:<7} models: {', '.join(server['models'])}")
             for name, reason in mds.failures.items():

@@ -44,6 +44,7 @@ from embedded_mds.layout import HomeLayout
 from embedded_mds.seldon_explainer import EXPLAINER as V1_EXPLAINER
 from embedded_mds.server_specs import ALIBI, MLSERVER, SINK
 from embedded_mds.template_servers import schema_path, server_name
+from embedded_mds.triton import TRITON
 
 HEADER = "# written by the embedded MDS\n"
 CARD_KEYS = ("owner", "intended_use", "limitations", "training_data", "metrics")
@@ -143,6 +144,7 @@ def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_t
         if V1_EXPLAINER in by_name:  # a Seldon v1 explainer: POST {url}/api/v1.0/explain
             v1.explainer = {"name": V1_EXPLAINER, "protocol": "seldon", "url": by_name[V1_EXPLAINER]["url"]}
         entries.append(v1)
+    entries += triton_entries(layout, by_name.get(TRITON))
     if include_test_models:
         if "echo" in core["models"]:
             entries.append(CatalogEntry(name="echo", protocol="v2", url=core["url"], model="echo",
@@ -170,6 +172,20 @@ def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_t
         for entry in entries:
             if entry.protocol == "v2" and entry.url == core["url"]:
                 entry.grpc_url = f"grpc://{urlsplit(core['url']).hostname}:{grpc_port}"
+    return entries
+
+
+def triton_entries(layout: HomeLayout, triton: dict[str, Any] | None) -> list[CatalogEntry]:
+    """The models the Triton server loaded, each at its REST URL with its gRPC API beside it; the schema file (as for
+    any catalog entry) says what Triton's metadata cannot: descriptions, ranges, class names."""
+    if not triton:
+        return []
+    grpc = f"grpc://{urlsplit(triton['url']).hostname}:{triton['ports']['grpc']}"
+    entries = []
+    for model in triton["models"]:
+        entry = entry_from_card(layout, model, protocol="v2", url=triton["url"], model=model)
+        entry.grpc_url = grpc
+        entries.append(entry)
     return entries
 
 

@@ -29,11 +29,13 @@ from embedded_mds.layout import HomeLayout, write_json
 from embedded_mds.model_cards import MODEL_CARDS
 
 # Bump when a model, its schema or its files change: prepare() retrains when the stamp differs.
-TRAINING_VERSION = 7  # 4: all-numeric models declare content_type np (rows as one tensor); 5: wine units; 6: embedded_mds moved out of workbench (pickles name its classes); 7: cards' mean_confidence
+TRAINING_VERSION = 8  # 8: the Triton demo model (embedded_mds/triton_demo.py); 4: all-numeric models declare content_type np (rows as one tensor); 5: wine units; 6: embedded_mds moved out of workbench (pickles name its classes); 7: cards' mean_confidence
 MODEL_VERSION = "1"
 
 DEMO_MODELS = ("wine", "tips", "tip-amount", "digits")
 SELDON_DEMO_MODELS = ("wine-v1",)
+TRITON_DEMO_MODELS = ("iris",)
+"""Served by NVIDIA Triton from ``<home>/triton/models`` (embedded_mds/triton_demo.py writes them)."""
 
 
 @dataclass
@@ -127,7 +129,8 @@ def write_seldon_wine(layout: HomeLayout, wine: TrainedModel) -> None:
 
 
 def training_stamp() -> dict[str, Any]:
-    return {"training_version": TRAINING_VERSION, "sklearn": version("scikit-learn"), "models": list(DEMO_MODELS)}
+    return {"training_version": TRAINING_VERSION, "sklearn": version("scikit-learn"),
+            "models": list(DEMO_MODELS + TRITON_DEMO_MODELS)}
 
 
 def expected_files(layout: HomeLayout) -> list[Path]:
@@ -142,6 +145,10 @@ def expected_files(layout: HomeLayout) -> list[Path]:
         ]
     files += [layout.seldon_dir("wine-v1") / "model.joblib", layout.seldon_dir("wine-v1") / "metadata.json",
               layout.schema_json("wine-v1"), layout.card_json("wine-v1")]
+    for name in TRITON_DEMO_MODELS:
+        folder = layout.triton_models / name
+        files += [folder / "config.pbtxt", folder / "1" / "model.py", folder / "1" / "classifier.json",
+                  layout.reference_csv(name), layout.sample_csv(name), layout.schema_json(name), layout.card_json(name)]
     return files
 
 

@@ -37,6 +37,7 @@ from embedded_mds.demo_artifacts import expected_files as expected_files
 from embedded_mds.layout import HomeLayout
 from embedded_mds.model_cards import MODEL_CARDS as MODEL_CARDS
 from embedded_mds.model_schema import classifier_outputs, feature
+from embedded_mds.triton_demo import write_triton_demo
 from workbench.paths import default_home
 
 RANDOM_STATE = 0
@@ -293,6 +294,7 @@ def train_all(home: Path | str, *, force: bool = False) -> bool:
     for model in trained.values():
         write_model(layout, model)
     write_seldon_wine(layout, trained["wine"])
+    write_triton_demo(layout)  # served by Triton, not MLServer: its own folder (embedded_mds/triton_demo.py)
     stamp = {**training_stamp(), "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
              "seconds": round(time.monotonic() - started, 2)}
     write_training_stamp(layout, stamp)

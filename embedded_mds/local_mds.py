@@ -32,6 +32,9 @@ Servers (default ports; ``LocalPorts`` changes them):
   (``up(mlflow=False)`` skips it; without the venv ``LocalMDS.failures`` and ``failed(home)`` say
   how to make it). It is not a model: the catalog does not list it; ``LocalMDS.url("mlflow")`` is
   its URL. It is ready 7-14 s after the start, so ``up`` takes that long when it runs.
+- ``triton``: NVIDIA Triton (the tritonserver of ``.venvs/triton``) on 9560 (gRPC 9561, metrics 9562) serving the
+  Triton demo model (``iris``, Python backend) from ``<home>/triton/models`` (``embedded_mds.triton``); optional
+  like MLflow (``up(triton=False)`` skips it; without the venv ``failures`` says how to make it). Ready in about 1.5 s.
 
 Each server runs in its own process group with its log in ``<home>/logs/<server>.log``; server
 environments come from ``layout.mlserver_python()`` / ``layout.seldon_python()`` and get
@@ -90,6 +93,7 @@ from embedded_mds.server_specs import (
     mlserver_settings,
 )
 from embedded_mds.startup import RunningServer, start_all, startable
+from embedded_mds.triton import triton_specs
 from workbench.paths import default_home
 
 DEFAULT_TIMEOUT = 90.0
@@ -201,6 +205,7 @@ def up(
     prometheus: bool = True,
     mlflow: bool = True,
     alertmanager: bool = True,
+    triton: bool = True,
 ) -> LocalMDS:
     """Start every server, wait until all are ready, write state.json and catalog.yaml."""
     layout = _layout(home)
@@ -223,6 +228,8 @@ def up(
     specs += template_servers.specs(layout, ports.host, {port for spec in specs for port in spec.ports.values()})
     if mlflow:  # optional: a missing venv goes to `failures` (see embedded_mds/mlflow_server.py)
         specs += mlflow_specs(layout, ports, failures)
+    if triton:  # optional: the Triton demo model; a missing venv goes to `failures` (see embedded_mds/triton.py)
+        specs += triton_specs(layout, ports, failures)
     if prometheus:  # optional, like alibi: scrapes every server above (see embedded/prometheus.py)
         specs += alerting_specs(layout, ports, failures, alertmanager=alertmanager)  # health exporter, Alertmanager
         specs.append(prometheus_spec(layout, ports, specs))

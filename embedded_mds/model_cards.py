@@ -41,6 +41,15 @@ MODEL_CARDS: dict[str, dict[str, Any]] = {
         "tags": ["demo", "classification", "image"],
     },
 }
+MODEL_CARDS["iris"] = {
+    "description": "Predicts the species of an iris flower from four measurements; runs on NVIDIA Triton.",
+    "owner": "workbench-demo",
+    "intended_use": "Demonstrating a model served by NVIDIA Triton (Python backend) over REST and gRPC, answering "
+                    "its own label beside the probabilities.",
+    "limitations": "150 flowers of three species, measured in the 1930s; not a tool for identifying plants.",
+    "training_data": "scikit-learn iris data set (Fisher, UCI), 75% stratified training split.",
+    "tags": ["demo", "classification", "tabular", "triton"],
+}
 MODEL_CARDS["wine-v1"] = {
     **MODEL_CARDS["wine"],
     "description": "The wine cultivar classifier served as a Seldon Core v1 microservice.",

@@ -29,6 +29,10 @@ What each server publishes, read from their ``/metrics`` after predictions and f
   there too; our demo models define none. Request rate and latency of v1 models come from
   Seldon's executor in a cluster (``seldon_api_executor_server_requests_seconds_*``), which
   cannot run here: the request-log sink is the place for them.
+- Triton's metrics port (tritonserver 2.51, CPU): per model with labels ``model`` and ``version``,
+  ``nv_inference_request_success`` / ``_failure``, ``nv_inference_count`` (rows), ``nv_inference_exec_count``
+  and cumulative durations in microseconds (``nv_inference_request_duration_us``, ``_queue_``, ``_compute_*``);
+  series exist from the start at 0. Plus ``nv_cpu_*`` of the machine.
 - A counter series appears with its first value, and Prometheus's ``rate``/``increase`` cannot
   see that first step (Prometheus 2.42 has no created-timestamp handling): the first rewarded
   feedback of a model after a restart is missing from ``increase``, though not from the totals.
@@ -107,8 +111,8 @@ def _target(name: str, kind: str, host: str, ports: dict[str, int]) -> ScrapeTar
         return ScrapeTarget("sink", name, host, ports["http"])
     if kind in ("health", "alertmanager"):  # model health per window (embedded_mds/alerting.py); Alertmanager's own
         return ScrapeTarget(kind, name, host, ports["http"])
-    if kind in ("mlserver", "seldon") and "metrics" in ports:
-        # One job for all seldon microservices (one per model); each MLServer is its own job.
+    if kind in ("mlserver", "seldon", "triton") and "metrics" in ports:
+        # One job for all seldon microservices (one per model); each MLServer (and Triton: nv_inference_*) is its own job.
         return ScrapeTarget("seldon" if kind == "seldon" else name, name, host, ports["metrics"])
     return None
 

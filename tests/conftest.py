@@ -56,7 +56,8 @@ def local_mds(tmp_path_factory):
     home = tmp_path_factory.mktemp("mds-home")
     running = embedded.up(home, LocalPorts.free(), include_test_models=True, alibi=True, timeout=120,
                        prometheus=False,  # tests start their own (tests/workbench/monitor/conftest.py)
-                       mlflow=False)  # and their own registry (mlflow_registry below)
+                       mlflow=False,  # and their own registry (mlflow_registry below)
+                       triton=False)  # its demo model: tests/embedded_mds/test_local_mds.py and test_triton_demo.py
     yield running
     embedded.down(home)
 

@@ -1,4 +1,4 @@
-"""The embedded MDS against real servers: MLServer and Seldon v1 microservices on free ports.
+"""The embedded MDS against real servers: MLServer, Seldon v1 microservices and NVIDIA Triton on free ports.
 
 The servers start once for this file (module fixture, test models included, alibi server off:
 it has its own file); the last test brings them down and checks no process is left.
@@ -61,7 +61,7 @@ def model_settings(layout: HomeLayout, name: str) -> dict:
 
 def test_every_server_is_alive_and_ready(mds):
     rows = local_mds.status(mds.home)
-    assert [row.server for row in rows] == ["mlserver", "wine-v1", "echo-v1"]
+    assert [row.server for row in rows] == ["mlserver", "wine-v1", "echo-v1", "triton"]
     assert all(row.alive and row.ready for row in rows), rows
     assert mds.failures == {}
     assert mds.ready_seconds < 30
@@ -81,7 +81,7 @@ def test_catalog_lists_demo_and_requested_test_models(mds, layout):
     text = layout.catalog.read_text()
     assert text.startswith("# written by the embedded MDS\n")
     entries = {entry["name"]: entry for entry in yaml.safe_load(text)["models"]}
-    assert list(entries) == ["wine", "tips", "tip-amount", "digits", "wine-v1", "echo", "wine-bare", "echo-v1"]
+    assert list(entries) == ["wine", "tips", "tip-amount", "digits", "wine-v1", "iris", "echo", "wine-bare", "echo-v1"]
     wine = entries["wine"]
     assert (wine["protocol"], wine["model"], wine["version"]) == ("v2", "wine", "1")
     assert wine["url"] == mds.url("mlserver")
@@ -101,7 +101,7 @@ def test_the_catalog_names_mlservers_grpc_port_and_its_v2_models_answer_there(md
 
     grpc_port = json.loads(layout.state.read_text())["servers"][0]["ports"]["grpc"]
     refs = load_catalog(layout.catalog)
-    v2 = [ref for ref in refs if ref.protocol == "v2"]
+    v2 = [ref for ref in refs if ref.protocol == "v2" and ref.endpoint == mds.url("mlserver")]
     assert v2 and {ref.grpc_url for ref in v2} == {f"grpc://127.0.0.1:{grpc_port}"}
     assert all(ref.transport == "rest" for ref in refs)  # REST stays the default; gRPC is one option away
     assert all(not ref.grpc_url for ref in refs if ref.protocol != "v2")
@@ -115,6 +115,40 @@ def test_the_catalog_names_mlservers_grpc_port_and_its_v2_models_answer_there(md
         assert outputs == [{k: v for k, v in out.items() if k != "parameters"}
                            for out in jsonable(over_rest.response)["outputs"]]
         assert {o["name"]: o["data"] for o in outputs} == {"x": [1.5, -2.0], "word": ["pear", "fig"], "n": [3, 4]}
+    finally:
+        client.close()
+
+
+def test_the_triton_demo_model_is_listed_and_answers_its_own_label_over_rest_and_grpc(mds, layout):
+    """The model Triton serves (found by its server, never by name) answers through MDSClient as a catalog lists it:
+    one [n, 1] input per column, its BYTES label the prediction, the probabilities beside it, the same over gRPC."""
+    from mds_client import MDSClient, load_catalog
+
+    triton = next(s for s in json.loads(layout.state.read_text())["servers"] if s["name"] == "triton")
+    refs = [ref for ref in load_catalog(layout.catalog) if ref.endpoint == triton["url"]]
+    assert [ref.name for ref in refs] == triton["models"] and len(refs) == 1
+    ref = refs[0]
+    assert ref.protocol == "v2" and ref.grpc_url == f"grpc://127.0.0.1:{triton['ports']['grpc']}"
+    assert "NVIDIA Triton" in ref.description and "triton" in ref.tags
+    rows = pd.read_csv(ref.sample_data).head(5)
+    client = MDSClient()
+    try:
+        assert client.server_info(ref).family == "triton"
+        schema = client.schema(ref)
+        assert schema.task == "classification" and [f.name for f in schema.features] == list(rows.columns)
+        assert all(f.description and f.minimum is not None for f in schema.features)  # from the catalog's schema file
+        classes = schema.output("proba").class_names
+        assert len(classes) == 3 and all(not name.isdigit() for name in classes)
+        over_rest = client.predict(ref, rows, schema)
+        assert [i["shape"] for i in over_rest.request["inputs"]] == [[5, 1]] * len(rows.columns)
+        assert {o["name"] for o in over_rest.response["outputs"]} == {"probabilities", "label"}
+        # the model's own label is the prediction, and it is the class of the largest probability
+        assert over_rest.labels == [classes[i] for i in over_rest.proba_matrix.argmax(axis=1)]
+        assert len(set(over_rest.labels)) > 1
+        over_grpc = client.predict(ref.over("grpc"), rows, schema)
+        assert over_grpc.labels == over_rest.labels
+        assert (over_grpc.proba_matrix == over_rest.proba_matrix).all()
+        assert client.status(ref.over("grpc")).status == "ready"
     finally:
         client.close()
 
@@ -283,7 +317,7 @@ def test_down_stops_every_process(mds, layout):
     groups = [server["pgid"] for server in state["servers"]]
     assert all(processes.group_alive(pgid) for pgid in groups)
     stopped = local_mds.down(mds.home)
-    assert stopped == ["mlserver", "wine-v1", "echo-v1"]
+    assert stopped == ["mlserver", "wine-v1", "echo-v1", "triton"]
     assert not any(processes.group_alive(pgid) for pgid in groups)
     assert not layout.state.exists()
     assert local_mds.status(mds.home) == []

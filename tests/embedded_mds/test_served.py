@@ -22,7 +22,9 @@ APP_ENV = {"v1_explainer.py": {"alibi", "requests", "tornado"}}
 # environment with mlserver-sklearn; both published runtimes read each model once through loaded_once.py.
 OTHER_ENV = {"mlflow_check.py": {"mlflow", "embedded_mds"},
              "mlflow_runtime.py": {"mlserver_mlflow", "mlflow", "embedded_mds"}, "mlflow_proba.py": {"mlflow"},
-             "sklearn_runtime.py": {"mlserver_sklearn", "embedded_mds"}}
+             "sklearn_runtime.py": {"mlserver_sklearn", "embedded_mds"},
+             # the Triton demo model, run by tritonserver's Python backend stub in .venvs/triton (embedded_mds/triton.py)
+             "triton_classifier.py": {"triton_python_backend_utils"}}
 
 
 def top_level_imports(path: Path) -> set[str]:

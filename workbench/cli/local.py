@@ -9,7 +9,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("local", help="the embedded local MDS")
     p.add_argument("action", choices=["up", "down", "status"])
     p.add_argument("--home", help="state folder (default: $WORKBENCH_HOME or .mds)")
-    p.add_argument("options", nargs=argparse.REMAINDER, help="--base-port N, --no-alibi, --no-mlflow, --test-models, --timeout S")
+    p.add_argument("options", nargs=argparse.REMAINDER, help="--base-port N, --no-alibi, --no-mlflow, --no-triton, --test-models, --timeout S")
     p.set_defaults(func=cmd_local)
 
 
