@@ -24,6 +24,7 @@ import argparse
 import atexit
 import json
 import os
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -142,12 +143,21 @@ def server_rate(url: str, frame: pd.DataFrame) -> float:
     return best
 
 
+CPU_SECONDS: dict[tuple[str, ...], list[float]] = {}
+"""User + system CPU seconds of each timed command's process, by its argv: less noisy than wall time on a shared
+machine (other work slows the wall clock, not the CPU a process spends)."""
+
+
 def timed(argv: list[str], env: dict[str, str]) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {done.returncode}:\n{done.stderr[-3000:]}")
+    spent = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    CPU_SECONDS.setdefault(tuple(argv), []).append(spent)
     return elapsed
 
 
@@ -202,6 +212,7 @@ def main() -> None:
         times["before"] = []
     for key in times:  # warm-up: page cache, .pyc files, the store's migrations
         timed(cmd[key], envs[key])
+    CPU_SECONDS.clear()
     for _ in range(args.runs):
         for key in times:
             times[key].append(timed(cmd[key], envs[key]))
@@ -211,7 +222,8 @@ def main() -> None:
     logged_total = logged_rows(work / "store.db")
     if args.start_up:
         help_s = min(timed([str(MDS), "predict", "--help"], env) for _ in range(5))
-        print(f"start-up, `mds predict --help`, best of 5: {help_s:6.2f} s")
+        help_cpu = min(CPU_SECONDS[(str(MDS), "predict", "--help")])
+        print(f"start-up, `mds predict --help`, best of 5: {help_s:6.2f} s, CPU {help_cpu:5.2f} s")
 
     def rate(key: str, pick) -> float:
         return args.rows / pick(times[key])
@@ -219,8 +231,10 @@ def main() -> None:
     titles = {"logged": "(a) mds predict, logged    ", "no-store": "(b) mds predict --no-store ",
               "before": f"(a) at {args.vs_commit or '':<20.20}"}
     for key in times:
+        cpu = statistics.median(CPU_SECONDS[tuple(cmd[key])])
         print(f"{titles[key]} best {min(times[key]):6.2f} s  median {statistics.median(times[key]):6.2f} s  "
-              f"-> {rate(key, min):8,.0f} rows/s best, {rate(key, statistics.median):8,.0f} median")
+              f"-> {rate(key, min):8,.0f} rows/s best, {rate(key, statistics.median):8,.0f} median; "
+              f"CPU {cpu:5.2f} s median")
     print(f"(c) server, one 10,000-row request, best of 3: {server:8,.0f} rows/s")
     logged_runs = (args.runs + 1) * (2 if args.vs_commit else 1)
     print(f"rows in the batch log after all runs: {logged_total:,} ({logged_runs * args.rows:,} expected)")
@@ -234,7 +248,8 @@ def main() -> None:
         print(f"(a) at {args.vs_commit}/(c) best: {shown(rate('before', min), server, '6.1%')}, median: "
               f"{shown(rate('before', statistics.median), server, '6.1%')}")
         print(f"(a) now / at {args.vs_commit}, time, medians: {shown(median['logged'], median['before'], '6.2f', 'x')}"
-              f"  best: {shown(min(times['logged']), min(times['before']), '6.2f', 'x')}")
+              f"  best: {shown(min(times['logged']), min(times['before']), '6.2f', 'x')}"
+              f"  CPU, medians: {shown(*(statistics.median(CPU_SECONDS[tuple(cmd[k])]) for k in ('logged', 'before')), '6.2f', 'x')}")
     print(f"load after: {os.getloadavg()[0]:.2f}")
 
 
