@@ -177,7 +177,7 @@ def catalog_entries(layout: HomeLayout, servers: list[dict[str, Any]], include_t
 
 def triton_entries(layout: HomeLayout, triton: dict[str, Any] | None) -> list[CatalogEntry]:
     """The models the Triton server loaded, each at its REST URL with its gRPC API beside it; the schema file (as for
-    any catalog entry) says what Triton's metadata cannot: descriptions, ranges, class names."""
+    any catalog entry) says what Triton's metadata cannot: descriptions and class names."""
     if not triton:
         return []
     grpc = f"grpc://{urlsplit(triton['url']).hostname}:{triton['ports']['grpc']}"

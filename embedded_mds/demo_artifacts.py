@@ -29,7 +29,7 @@ from embedded_mds.layout import HomeLayout, write_json
 from embedded_mds.model_cards import MODEL_CARDS
 
 # Bump when a model, its schema or its files change: prepare() retrains when the stamp differs.
-TRAINING_VERSION = 8  # 8: the Triton demo model (embedded_mds/triton_demo.py); 4: all-numeric models declare content_type np (rows as one tensor); 5: wine units; 6: embedded_mds moved out of workbench (pickles name its classes); 7: cards' mean_confidence
+TRAINING_VERSION = 9  # 8, 9: the Triton demo model (embedded_mds/triton_demo.py); 4: all-numeric models declare content_type np (rows as one tensor); 5: wine units; 6: embedded_mds moved out of workbench (pickles name its classes); 7: cards' mean_confidence
 MODEL_VERSION = "1"
 
 DEMO_MODELS = ("wine", "tips", "tip-amount", "digits")

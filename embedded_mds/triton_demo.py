@@ -7,7 +7,7 @@ layout: one ``dims: [1]`` FP32 input per column with a batch dimension, ``probab
     triton/models/<name>/1/model.py             embedded_mds/served/triton_classifier.py (numpy only)
     triton/models/<name>/1/classifier.json      scaling, coefficients and class names
     reference/<name>.csv, samples/<name>.csv    as for every demo model
-    schemas/<name>.json                         its ML prediction schema: descriptions, ranges and class names,
+    schemas/<name>.json                         its ML prediction schema: descriptions and class names,
                                                 which Triton's metadata cannot carry (the catalog names it)
     cards/<name>.json                           its model card (it runs on NVIDIA Triton)
 
@@ -95,9 +95,10 @@ def config_pbtxt(trained: TrainedModel) -> str:
 def prediction_schema(trained: TrainedModel) -> dict[str, Any]:
     """The catalog's description of the model: what its Triton metadata (names, types, shapes) does not say."""
     return {
+        # no "range": that would be a limit, and the training data's range is only what was seen (the reference
+        # data says so, and a value outside it is a warning)
         "requests": [{"name": f["name"], "type": "REAL", "data_type": "FLOAT",
-                      "description": f["parameters"]["description"],
-                      "range": [f["parameters"]["min"], f["parameters"]["max"]]} for f in trained.inputs],
+                      "description": f["parameters"]["description"]} for f in trained.inputs],
         "responses": [{"name": "probabilities", "type": "PROBA", "data_type": "FLOAT",
                        "schema": [{"name": c} for c in trained.outputs[0]["class_names"]]},
                       {"name": "label", "type": "CATEGORICAL", "data_type": "STRING",
