@@ -7,6 +7,7 @@ found by its server, never by its name.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pandas as pd
@@ -15,7 +16,7 @@ import pytest
 from embedded_mds import local_mds
 from embedded_mds.ports import LocalPorts
 from mds_client import ModelRef, load_catalog
-from tests.app.helpers import metric_values, texts
+from tests.app.helpers import metric_values, shown_tables, texts
 from workbench.settings import get_settings
 from workbench.store import open_store
 from workbench.store.batch_jobs import get_job, list_jobs
@@ -96,3 +97,23 @@ def test_batch_scores_its_sample_with_class_names(logged_in, app_env, monkeypatc
     out = pd.read_csv(job.output_path)
     assert len(out) == len(frame) and out["prediction"].nunique() > 1
     assert not out["prediction"].astype(str).str.isdigit().any()  # class names from the model's label output
+
+
+def test_the_payload_check_applies_tritons_rules_and_its_correction_is_answered(logged_in, triton_ref):
+    """Each column sent as [n] (what MLServer takes) where Triton declares [-1, 1]: the check says so by Triton's rules
+    and its corrected payload, sent with "Send it", is answered with the model's labels."""
+    rows = pd.read_csv(triton_ref.sample_data).head(2)
+    flat = {"inputs": [{"name": c, "datatype": "FP32", "shape": [2], "data": rows[c].tolist()} for c in rows.columns]}
+    at = logged_in("scientist")
+    at.session_state["models.selected"] = triton_ref.name
+    at.switch_page("../pages/payload_check.py").run()
+    at.text_area(key="payload_check.source.text").set_value(json.dumps(flat)).run()
+    assert not at.exception, at.exception
+    said = texts(at)
+    assert "triton" in said.lower() and f"{rows.columns[0]}: shape [2], but the model declares [-1, 1]" in said, said
+    at.radio(key="payload_check.send.choice").set_value("The corrected payload").run()
+    at.button(key="payload_check.send.send").click().run()
+    assert not at.exception, at.exception
+    answers = [t for t in shown_tables(at) if {"row", "prediction"} <= set(t.columns)]
+    assert len(answers) == 1 and len(answers[0]) == 2
+    assert not answers[0]["prediction"].astype(str).str.isdigit().any()  # class names, from its label output
