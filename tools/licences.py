@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-ENVIRONMENTS = ("app", "mlserver", "seldon")
+ENVIRONMENTS = ("app", "mlserver", "seldon", "triton")
 ROLE = {
     "app": "the Streamlit app and the `mds` command (the container image)",
     "mlserver": "the embedded MDS's MLServer and its Alibi runtimes (`make run` only)",
     "seldon": "the embedded MDS's Seldon Core v1 microservice (`make run` only)",
+    "triton": "the embedded MDS's NVIDIA Triton (the `tritonserver` nvidia-pytriton bundles; `make run` only)",
 }
 BSL = re.compile(r"business source licen[cs]e|\bBUSL\b|\bBSL[- ]?1", re.I)
 # First lines of full licence texts that name their licence (for packages that paste the text
@@ -146,7 +147,7 @@ def markdown(packages: list[Package], environments: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--venvs", type=Path, default=Path(__file__).resolve().parents[1] / ".venvs",
-                        help="folder holding the app, mlserver and seldon environments (default: .venvs)")
+                        help="folder holding the app, mlserver, seldon and triton environments (default: .venvs)")
     args = parser.parse_args(argv)
     packages, found = collect(args.venvs)
     if not found:
