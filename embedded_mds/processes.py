@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -76,6 +77,16 @@ def log_tail(path: Path, lines: int = 25) -> str:
             return "".join(deque(handle, maxlen=lines)).rstrip()
     except OSError:
         return "(no log)"
+
+
+def log_matches(path: Path, pattern: str, limit: int = 3) -> list[str]:
+    """The first ``limit`` matches of ``pattern`` in the log's last run (after its last "==== ... starting" line)."""
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError:
+        return []
+    run = text[text.rfind("\n==== "):]
+    return [match.group(0)[:300] for match in re.finditer(pattern, run)][:limit]
 
 
 def _stat(pid: int) -> tuple[str, int] | None:

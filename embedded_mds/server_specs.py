@@ -57,6 +57,9 @@ class ServerSpec:
     wait: bool = True
     # The whole environment of this server when it is not `server_env()` (Triton's: see embedded_mds/triton.py).
     env: dict[str, str] | None = None
+    # A regular expression for the log lines that say why it failed, put in its failure's first line (Triton's log tail
+    # is its tables of models and options; why a model did not load is further up).
+    failure_pattern: str | None = None
 
     @property
     def url(self) -> str:

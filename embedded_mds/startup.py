@@ -74,6 +74,8 @@ class RunningServer:
 
     def failure(self, reason: str) -> ServerStartError:
         time.sleep(0.2)  # let the last log lines land
+        found = processes.log_matches(self.log, self.spec.failure_pattern) if self.spec.failure_pattern else []
+        reason = f"{reason} ({'; '.join(found)})" if found else reason
         return ServerStartError(self.spec.name, self.spec.ports["http"], reason, self.log,
                                 processes.log_tail(self.log))
 

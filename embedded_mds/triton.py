@@ -46,6 +46,8 @@ TOKEN_HEADER = "triton-access-token"
 """The header Triton asks for on an API restricted with ``restricted_key`` (`triton_argv`'s ``token``)."""
 BACKEND_FILES = ("libtriton_python.so", "triton_python_backend_utils.py")
 STUB = "triton_python_backend_stub"
+MODEL_LOAD_FAILURE = r"failed to load '[^']+' version \d+: [^\\\"]*"
+"""Triton's log line naming a model that did not load and why (its traceback follows as an escaped ``\\n``)."""
 
 
 def triton_python() -> Path:
@@ -155,7 +157,7 @@ def triton_spec(layout: HomeLayout, ports: LocalPorts, *, python: Path | None = 
                          ports.triton_grpc, metrics=ports.triton_metrics),
         ports={"http": ports.triton_http, "grpc": ports.triton_grpc, "metrics": ports.triton_metrics},
         ready_paths=["/v2/health/ready"] + [f"/v2/models/{m}/ready" for m in models], models=models, core=False,
-        env=install.environment(),
+        env=install.environment(), failure_pattern=MODEL_LOAD_FAILURE,
     )
 
 

@@ -86,3 +86,20 @@ def test_the_install_is_found_from_the_venvs_python():
     install = require_triton()
     assert install.binary.exists() and install.binary.parent.name == "bin"
     assert (install.libdir / f"libpython{install.python_version}.so.1.0").exists()
+
+
+def test_a_triton_model_that_fails_to_load_is_named_and_the_other_models_run(trained, tmp_path):
+    require_triton()
+    home = tmp_path / "home"
+    shutil.copytree(trained.home, home)
+    name = repository_models(HomeLayout(home).triton_models)[0]
+    (HomeLayout(home).triton_models / name / "1" / "model.py").write_text("raise RuntimeError('the weights are gone')\n")
+    mds = local_mds.up(home, LocalPorts.free(), alibi=False, mlflow=False, prometheus=False, timeout=90)
+    try:
+        assert [s["name"] for s in mds.servers] == ["mlserver", "wine-v1"]
+        said = mds.failures[TRITON]
+        assert "triton" in said and "the weights are gone" in said and "logs/triton.log" in said, said
+        entries = yaml.safe_load(mds.catalog_path.read_text())["models"]
+        assert name not in [e["name"] for e in entries] and "wine" in [e["name"] for e in entries]
+    finally:
+        local_mds.down(home)
