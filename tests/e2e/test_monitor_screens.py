@@ -26,6 +26,7 @@ from workbench.store import open_store
 from workbench.store.request_log import LogWrite, log_row, store_log
 
 pytestmark = pytest.mark.e2e
+WIDTHS = (1024, 1400)
 
 
 def fill(db: str, ref, days: int, rows: int, *, burst: int = 0) -> None:  # type: ignore[no-untyped-def]
@@ -59,6 +60,15 @@ CUT_JS = """() => {
 }"""
 
 
+def at_widths(page, widths: tuple[int, ...] = WIDTHS, height: int = 3400):  # type: ignore[no-untyped-def]
+    """Narrow (or widen) the window to each of ``widths`` in turn, yielding the width once the charts have laid
+    themselves out again there."""
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": height})
+        drawn(page)
+        yield width
+
+
 def cut_short(page) -> list[str]:  # type: ignore[no-untyped-def]
     """The metric labels and values the page cuts to "Calls in the last ..." (an ellipsis where text ran out)."""
     return page.evaluate(CUT_JS)
@@ -73,34 +83,35 @@ def test_monitor_screens(browser, catalog_path, refs, tmp_path: Path, days: int,
     name = f"{days}d" + ("-burst" if burst else "")
     with running_app(catalog_path, tmp_path, WORKBENCH_AUTH="off", WORKBENCH_DATABASE_URL=db,
                      WORKBENCH_PROMETHEUS_URL="") as url:
-        for width in (1024, 1400):
-            page = browser.new_context(viewport={"width": width, "height": 3400}).new_page()
-            page.set_default_timeout(120_000)
-            page.goto(f"{url}/monitor?model={ref.name}")
-            expect(page.get_by_role("heading", name="Watch a model's health")).to_be_visible(timeout=60_000)
-            expect(page.get_by_text("Every view of drift on this page uses this threshold")).to_be_visible(timeout=120_000)
-            settle(page, timeout=120_000)
-            drawn(page)  # plotly draws after the script run
+        page = browser.new_context(viewport={"width": WIDTHS[0], "height": 3400}).new_page()
+        page.set_default_timeout(120_000)
+        page.goto(f"{url}/monitor?model={ref.name}")
+        expect(page.get_by_role("heading", name="Watch a model's health")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Every view of drift on this page uses this threshold")).to_be_visible(timeout=120_000)
+        settle(page, timeout=120_000)
+        # one page, its window narrowed at each step: the app draws the same whatever the width
+        for width in at_widths(page):
             page.screenshot(path=str(tmp_path / f"monitor-{name}-{width}.png"), full_page=True)
             # the whole history in windows fitted to it, however dense its last two minutes
             expect(page.get_by_text(re.compile(f"calls in the whole history, .* windows of {width_words}"))).to_be_visible()
             expect(page.get_by_text(re.compile(r"As of \d\d:\u2060?\d\d:\u2060?\d\d UTC"))).to_be_visible()
-            page.get_by_role("tab", name="Calls, errors and latency").click()
-            drawn(page)
+        page.get_by_role("tab", name="Calls, errors and latency").click()
+        settle(page, timeout=120_000)
+        for width in at_widths(page):
             page.screenshot(path=str(tmp_path / f"monitor-{name}-{width}-health.png"), full_page=True)
             assert cut_short(page) == [], f"cut at {width} px"
-            if burst:  # the last hour: the burst in 5-minute windows, its calls counted once
-                page.get_by_text("Last hour", exact=True).click()
-                settle(page, timeout=120_000)
-                expect(page.get_by_text(re.compile(r"calls in the last hour, .* windows of 5 minutes"))).to_be_visible()
-                # the open tab stays open, though notices above the tabs came or went, and the URL names it
-                expect(page.get_by_text("Calls in the last hour", exact=True)).to_be_visible()
-                assert "tab=Calls" in page.url
-                drawn(page)
+        if burst:  # the last hour: the burst in 5-minute windows, its calls counted once
+            page.get_by_text("Last hour", exact=True).click()
+            settle(page, timeout=120_000)
+            expect(page.get_by_text(re.compile(r"calls in the last hour, .* windows of 5 minutes"))).to_be_visible()
+            # the open tab stays open, though notices above the tabs came or went, and the URL names it
+            expect(page.get_by_text("Calls in the last hour", exact=True)).to_be_visible()
+            assert "tab=Calls" in page.url
+            for width in at_widths(page):
                 page.screenshot(path=str(tmp_path / f"monitor-{name}-{width}-hour.png"), full_page=True)
                 assert cut_short(page) == [], f"cut at {width} px over the last hour"
-                assert "period=hour" in page.url and f"model={ref.name}" in page.url
-            page.context.close()
-            if os.environ.get("SCREEN_DIR"):
-                for png in tmp_path.glob("*.png"):
-                    (Path(os.environ["SCREEN_DIR"]) / png.name).write_bytes(png.read_bytes())
+            assert "period=hour" in page.url and f"model={ref.name}" in page.url
+        page.context.close()
+        if os.environ.get("SCREEN_DIR"):
+            for png in tmp_path.glob("*.png"):
+                (Path(os.environ["SCREEN_DIR"]) / png.name).write_bytes(png.read_bytes())

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import REPO, running_app, settle
+from tests.e2e.conftest import REPO, drawn, running_app, settle
 from tests.e2e.test_monitor_screens import cut_short
 from tests.workbench.monitor.segment_data import BAD, frame, store_cases
 from workbench.store import open_store
@@ -27,6 +27,7 @@ from workbench.store.request_log import LogWrite, log_row, store_log
 pytestmark = pytest.mark.e2e
 OUT = Path(os.environ.get("WORKBENCH_SCREENSHOTS_DIR") or REPO / "tests" / "artifacts" / "screenshots") / "segments"
 ONE, MANY, QUIET = "loan-desk", "loan-desk-regional", "fare-estimate"
+WIDTHS = (1024, 1400)
 
 CUT_CELLS_JS = """() => [...document.querySelectorAll('[data-testid="stTable"] td, [data-testid="stTable"] th')]
   .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
@@ -65,29 +66,32 @@ def app(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def look(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The page at each width, its window narrowed (the app draws the same whatever the width), checked and shot."""
     settle(page, timeout=120_000)
-    assert not page.locator("[data-testid='stException']").count(), f"{name}: an exception"
-    assert cut_short(page) == [], f"{name}: a metric cut short"
-    assert page.evaluate(CUT_CELLS_JS) == [], f"{name}: a table cell cut short"
-    OUT.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 2600})  # Streamlit scrolls inside: a tall window
+        drawn(page)
+        assert not page.locator("[data-testid='stException']").count(), f"{name}: an exception"
+        assert cut_short(page) == [], f"{name}: a metric cut short at {width} px"
+        assert page.evaluate(CUT_CELLS_JS) == [], f"{name}: a table cell cut short at {width} px"
+        OUT.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(OUT / f"{name}-{width}.png"), full_page=True)
 
 
 def test_segment_screens(browser, app):  # type: ignore[no-untyped-def]
-    for width in (1024, 1400):
-        page = browser.new_context(viewport={"width": width, "height": 2600}).new_page()  # Streamlit scrolls inside
-        page.set_default_timeout(120_000)
-        for model, name in ((QUIET, "none"), (ONE, "one"), (MANY, "many")):
-            page.goto(f"{app}/monitor?model={model}&period=day")
-            expect(page.get_by_role("heading", name="Watch a model's health")).to_be_visible(timeout=60_000)
-            settle(page, timeout=120_000)
-            page.get_by_role("tab", name="Where it fails").click()
-            look(page, f"monitor-{name}-{width}")
-        expect(page.get_by_text("Where the traffic moved")).to_be_visible()
-        page.goto(f"{app}/monitor?model={ONE}&period=day&segment={quote(BAD)}")
-        expect(page.get_by_text(f"of the calls where {BAD}")).to_be_visible(timeout=120_000)
-        look(page, f"monitor-filtered-{width}")
-        page.goto(f"{app}/feedback_review?model={ONE}&segment={quote(BAD)}")
-        expect(page.get_by_text(f"Only the feedback on calls where {BAD}")).to_be_visible(timeout=120_000)
-        look(page, f"review-filtered-{width}")
-        page.context.close()
+    page = browser.new_context(viewport={"width": WIDTHS[0], "height": 2600}).new_page()
+    page.set_default_timeout(120_000)
+    for model, name in ((QUIET, "none"), (ONE, "one"), (MANY, "many")):
+        page.goto(f"{app}/monitor?model={model}&period=day")
+        expect(page.get_by_role("heading", name="Watch a model's health")).to_be_visible(timeout=60_000)
+        settle(page, timeout=120_000)
+        page.get_by_role("tab", name="Where it fails").click()
+        look(page, f"monitor-{name}")
+    expect(page.get_by_text("Where the traffic moved")).to_be_visible()
+    page.goto(f"{app}/monitor?model={ONE}&period=day&segment={quote(BAD)}")
+    expect(page.get_by_text(f"of the calls where {BAD}")).to_be_visible(timeout=120_000)
+    look(page, "monitor-filtered")
+    page.goto(f"{app}/feedback_review?model={ONE}&segment={quote(BAD)}")
+    expect(page.get_by_text(f"Only the feedback on calls where {BAD}")).to_be_visible(timeout=120_000)
+    look(page, "review-filtered")
+    page.context.close()
