@@ -27,7 +27,14 @@ import pytest
 from embedded_mds import processes
 from embedded_mds.errors import ServerEnvironmentError
 from embedded_mds.ports import LocalPorts
-from embedded_mds.triton import TOKEN_HEADER, TritonInstall, repository_models, triton_argv, triton_python
+from embedded_mds.triton import (
+    MODEL_LOAD_FAILURE,
+    TOKEN_HEADER,
+    TritonInstall,
+    repository_models,
+    triton_argv,
+    triton_python,
+)
 
 REPOSITORY = Path(__file__).resolve().parent / "triton_repository"
 MODELS = ("grade", "price", "shade", "pair")
@@ -95,7 +102,8 @@ def start_triton(tmp_dir: Path, *, install: TritonInstall | None = None,
         if process.poll() is not None or time.monotonic() > deadline:
             what = f"exited with code {process.returncode}" if process.poll() is not None else f"not ready in {timeout:.0f} s"
             server.stop()
-            raise RuntimeError(f"Triton {what} (model {waiting[0]}); last lines of {log}:\n"
+            why = "; ".join(processes.log_matches(log, MODEL_LOAD_FAILURE))
+            raise RuntimeError(f"Triton {what} (waiting for model {waiting[0]}{': ' + why if why else ''}); last lines of {log}:\n"
                                f"{processes.log_tail(log, LOG_TAIL_LINES)}")
         time.sleep(processes.POLL_SECONDS)
     server.ready_seconds = round(time.monotonic() - started, 2)
