@@ -99,14 +99,14 @@ class Prediction(_Probabilities):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per input: prediction, confidence, and one p(<class>) column per class."""
-        out = pd.DataFrame({"prediction": self.labels})
+        columns: dict[str, Any] = {"prediction": self.labels}
         probs = self.probabilities
         if probs is not None and not probs.empty:
             matrix = probs.to_numpy()
-            out["confidence"] = matrix.max(axis=1)
+            columns["confidence"] = matrix.max(axis=1)
             for j, col in enumerate(probs.columns):
-                out[f"p({col})"] = matrix[:, j]
-        return out
+                columns[f"p({col})"] = matrix[:, j]
+        return pd.DataFrame(columns)  # one frame, not a column at a time (pandas copies its blocks on each insert)
 
     def request_json(self) -> dict[str, Any]:
         return jsonable(self.request)

@@ -55,11 +55,14 @@ def _said(parameters: dict[str, Any]) -> str:
 
 def row_errors(frame: pd.DataFrame, schema: ModelSchema) -> list[str]:
     """Per row: '' when valid, else every problem in plain words, joined by '; '."""
-    problems: list[list[str]] = [[] for _ in range(len(frame))]
+    problems: dict[int, list[str]] = {}  # only the bad rows: most files have none
     for err in schema.validate(frame):
         if err.row >= 0:
-            problems[err.row].append(err.message)
-    return ["; ".join(p) for p in problems]
+            problems.setdefault(err.row, []).append(err.message)
+    rows = [""] * len(frame)
+    for row, messages in problems.items():
+        rows[row] = "; ".join(messages)
+    return rows
 
 
 @dataclass

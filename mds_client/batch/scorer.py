@@ -214,9 +214,12 @@ class BatchScorer:
         results = pd.concat(result_parts) if result_parts else pd.DataFrame(index=[])
         out = chunk.copy()
         results = results.reindex(range(len(chunk)))
+        added = [col for col in results.columns if col != "error" and col not in out.columns]
         for col in results.columns:
-            if col != "error":
-                out[col] = results[col]
+            if col != "error" and col not in added:
+                out[col] = results[col]  # an input column of the same name: replaced where it stands
+        if added:  # in one go: pandas copies its blocks on each column inserted
+            out = pd.concat([out, results[added].set_axis(out.index)], axis=1)
         server_errors = results["error"].fillna("").astype(str) if "error" in results else pd.Series([""] * len(chunk))
         out["error"] = [e or s for e, s in zip(errors, server_errors.tolist(), strict=True)]
         return out

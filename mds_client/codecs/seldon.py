@@ -123,8 +123,14 @@ def _json_column(series: pd.Series) -> list[Any]:
         for i in np.flatnonzero(np.isnan(values)).tolist():
             cells[i] = None
         return cells
-    boxed = series.astype(object).where(series.notna(), None)
-    return [value if type(value) is str or value is None else maybe_box_native(value) for value in boxed.tolist()]
+    if kind == "O":
+        values = series.to_numpy()
+        cells = values.tolist()
+        for i in np.flatnonzero(pd.isna(values)).tolist():
+            cells[i] = None
+    else:  # extension dtypes, dates, categoricals: pandas' own boxing
+        cells = series.astype(object).where(series.notna(), None).tolist()
+    return [value if type(value) is str or value is None else maybe_box_native(value) for value in cells]
 
 
 def _all_numeric(frame: pd.DataFrame) -> bool:

@@ -268,6 +268,14 @@ def coerce_series(series: pd.Series, feature: Feature) -> pd.Series:
         values = [_to_bool(v) for v in series.tolist()]
         return pd.Series(values, index=series.index, dtype=bool) if None not in values else series
     if kind == FeatureKind.CATEGORY and feature.categories:
+        if len(series) >= DISTINCT_FROM and pd.api.types.infer_dtype(series, skipna=False) == "string":
+            # A file's strings: each distinct value matched once (a few values thousands of times).
+            codes, uniques = pd.factorize(series.to_numpy())
+            matched = [_match_category(feature, v) for v in uniques.tolist()]
+            if any(v is _NO_MATCH for v in matched):
+                return series
+            return pd.Series(np.asarray(matched, dtype=object)[codes], index=series.index,
+                             dtype=_category_dtype(feature))
         values = [_match_category(feature, v) for v in series.tolist()]
         if any(v is _NO_MATCH for v in values):
             return series

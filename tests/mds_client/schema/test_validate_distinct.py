@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mds_client.schema.cells import DISTINCT_FROM, check_value
+from mds_client.schema.cells import DISTINCT_FROM, _category_dtype, _match_category, check_value, coerce_series
 from mds_client.schema.features import Feature, FeatureKind
 from mds_client.schema.model import ModelSchema
 
@@ -56,3 +56,18 @@ def test_a_clean_text_column_of_many_rows_has_no_problem():
     frame = pd.DataFrame({"plan": ["basic", "plus", "pro"] * 40_000})
     schema = ModelSchema((FEATURES[0],), ())
     assert schema.validate(frame) == []
+
+
+@pytest.mark.parametrize("feature", [FEATURES[0], FEATURES[1]], ids=["names", "codes with labels"])
+@pytest.mark.parametrize("rows", [DISTINCT_FROM - 1, 5_000])
+def test_a_category_column_is_coerced_as_cell_by_cell(feature, rows):
+    rng = np.random.default_rng(rows)
+    good = ["basic", "plus", "pro"] if feature.name == "plan" else ["low", "mid", "high", "0", "2"]
+    series = pd.Series(rng.choice(good, rows).astype(object), name=feature.name, index=range(7, 7 + rows))
+    coerced = coerce_series(series, feature)
+    expected = pd.Series([_match_category(feature, v) for v in series.tolist()], index=series.index,
+                         dtype=_category_dtype(feature), name=feature.name)
+    pd.testing.assert_series_equal(coerced, expected, check_names=False)
+    unknown = series.copy()
+    unknown.iloc[-1] = "gold"
+    assert coerce_series(unknown, feature) is unknown  # left as it was: validate names the cell
