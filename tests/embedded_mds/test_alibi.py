@@ -22,7 +22,7 @@ TIMEOUT = (2, 60)
 @pytest.fixture(scope="module")
 def mds(tmp_path_factory):
     home = tmp_path_factory.mktemp("mds-alibi")
-    running = local_mds.up(home, LocalPorts.free(), timeout=90, prometheus=False, mlflow=False)
+    running = local_mds.up(home, LocalPorts.free(), timeout=90, prometheus=False, mlflow=False, triton=False)
     yield running
     local_mds.down(home)
 
@@ -86,7 +86,7 @@ def copy_home(mds, tmp_path):
 def test_a_broken_explainer_leaves_the_core_running(mds, tmp_path):
     home = copy_home(mds, tmp_path)
     (HomeLayout(home).alibi_model_dir("wine-explainer") / "explainer" / "explainer.dill").write_bytes(b"broken")
-    running = local_mds.up(home, LocalPorts.free(), timeout=60, prometheus=False, mlflow=False)
+    running = local_mds.up(home, LocalPorts.free(), timeout=60, prometheus=False, mlflow=False, triton=False)
     try:
         assert "wine-explainer" in running.failures["alibi"]
         # the Seldon v1 explainer is its own server, calling wine-v1: a broken V2 explainer leaves it up
@@ -107,7 +107,7 @@ def test_a_taken_alibi_port_is_reported_not_fatal(mds, tmp_path):
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", ports.alibi_metrics))
         holder.listen()
-        running = local_mds.up(home, ports, timeout=60, prometheus=False, mlflow=False)
+        running = local_mds.up(home, ports, timeout=60, prometheus=False, mlflow=False, triton=False)
     try:
         assert f"port {ports.alibi_metrics}" in running.failures["alibi"]
         assert [s["name"] for s in running.servers] == ["mlserver", "wine-v1", "wine-v1-explainer"]
