@@ -21,9 +21,10 @@ from tests.alerting_fixture import alerting
 from tests.dask_fixture import dask_cluster, dask_local
 from tests.grpc_fixture import grpc_mlserver
 from tests.kserve_fixture import start_kserve
-from tests.mlflow_fixture import require_mlflow, start_mlflow, stop_mlflow
+from tests.mlflow_fixture import mlflow_cases, require_mlflow, start_mlflow, stop_mlflow
 from tests.postgres_fixture import postgres_db, postgres_url
 from tests.publish_fixture import publish_server
+from tests.registry_fixture import registered, served
 from tests.replay_fixture import orchard_versions
 from tests.triton_fixture import triton_server
 from workbench.store import open_store
@@ -88,7 +89,7 @@ def listener():
         yield found
 
 
-__all__ = ["alerting", "dask_cluster", "dask_local", "engine", "grpc_mlserver", "orchard_versions", "postgres_db", "postgres_url", "publish_server", "triton_server"]
+__all__ = ["alerting", "dask_cluster", "dask_local", "engine", "grpc_mlserver", "mlflow_cases", "orchard_versions", "postgres_db", "postgres_url", "publish_server", "registered", "served", "triton_server"]
 
 # Fixtures that start a real server (model servers, Prometheus, Postgres, the sink, Dask, Streamlit,
 # Chromium). A test that uses one, directly or through another fixture, is marked ``server``;
@@ -97,7 +98,7 @@ SERVER_FIXTURES = frozenset({
     "local_mds", "catalog_path", "refs", "prometheus", "postgres_url", "postgres_db", "sink", "sink_catalog",
     "slow_sink", "demo_sink", "mds_sink", "mds", "trained_home", "cluster", "app_url", "browser", "fresh_app",
     "hostile_setup", "mlflow_registry", "publish_server", "alerting", "orchard_versions", "triton_server",
-    "kserve", "grpc_mlserver", "dask_cluster",
+    "kserve", "grpc_mlserver", "dask_cluster", "mlflow_cases", "served",
 })
 # Parameters that name a server a test asks for with ``request.getfixturevalue``: the store's "postgres"
 # and the models of tests/workbench/picked_models.py.

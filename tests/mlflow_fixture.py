@@ -6,7 +6,8 @@
 answers; `stop_mlflow` stops the group (a couple of its processes linger a few seconds after
 SIGTERM). `require_mlflow` skips the tests locally when the venv is missing (``make
 .venvs/mlflow/.ok``) and fails them in CI (``CI=true``): CI must not go green by skipping them.
-The session fixture ``mlflow_registry`` in tests/conftest.py uses these.
+The session fixture ``mlflow_registry`` in tests/conftest.py uses these; ``mlflow_cases`` holds the tests' own
+MLflow model folders.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 
 from embedded_mds import processes
 from embedded_mds.mlflow_server import READY_PATH, mlflow_argv, mlflow_python
-from embedded_mds.server_specs import MLFLOW_SERVER_ENV
+from embedded_mds.server_specs import MLFLOW_SERVER_ENV, server_env
 
 # Ready in about 14 s on 2 cores when idle; a busy machine (a parallel test run) takes longer.
 START_TIMEOUT_S = 90.0
@@ -98,3 +99,19 @@ def start_mlflow(tmp_dir: Path, *, python: Path | None = None, timeout: float = 
 
 def stop_mlflow(server: MlflowServer) -> None:
     server.stop()
+
+
+MLFLOW_MODELS_SCRIPT = Path(__file__).parent / "workbench" / "publish" / "mlflow_models.py"
+
+
+@pytest.fixture(scope="session")
+def mlflow_cases(tmp_path_factory) -> Path:
+    """The tests' own MLflow model folders, saved once per worker by ``mlflow_models.py`` in .venvs/mlflow, with
+    reference.csv, rows.csv and expected.json (MLflow's own answers on rows.csv); read only by the tests (three
+    modules trained and saved them again, 10 to 20 s each)."""
+    require_mlflow()
+    out = tmp_path_factory.mktemp("mlflow-models")
+    done = subprocess.run([str(mlflow_python()), str(MLFLOW_MODELS_SCRIPT), str(out)], capture_output=True,
+                          text=True, timeout=600, env=server_env(), check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out

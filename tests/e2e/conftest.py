@@ -19,8 +19,6 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from embedded_mds.mlflow_server import mlflow_python
-from embedded_mds.server_specs import server_env
 from mds_client import MDSClient
 from mds_client.registry import MlflowRegistry
 from workbench.publish import PublishRequest, publish
@@ -91,23 +89,15 @@ def app_url(catalog_path, tmp_path_factory):
         yield url
 
 
-MLFLOW_MODELS_SCRIPT = REPO / "tests" / "workbench" / "publish" / "mlflow_models.py"
-
-
 @pytest.fixture(scope="session")
-def mlflow_params_app(tmp_path_factory, publish_server, mlflow_registry):
+def mlflow_params_app(tmp_path_factory, mlflow_cases, publish_server, mlflow_registry):
     """Base URL of the app on a home where two MLflow models of the tests' own (mlflow_models.py) are published:
     'orchard-cutoff' with signature params (cutoff, default 7; rain_unit, default mm) that move its grade, and
     'orchard-sure', a scikit-learn classifier without params.
 
     One per worker for every module that needs it: each model has one version whichever module runs first (a
     module fixture per module published a second version and started a second app)."""
-    if not mlflow_python().exists():
-        pytest.skip("MLflow's environment is missing: make setup")
-    out = tmp_path_factory.mktemp("mlflow-models")
-    done = subprocess.run([str(mlflow_python()), str(MLFLOW_MODELS_SCRIPT), str(out)], capture_output=True,
-                          text=True, timeout=600, env=server_env(), check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
+    out = mlflow_cases
     reference = pd.read_csv(out / "reference.csv")
     registry, client = MlflowRegistry(mlflow_registry.url), MDSClient()
     try:

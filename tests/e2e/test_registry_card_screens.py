@@ -13,14 +13,14 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import REPO, logged_in_page, running_app, settle
 from tests.e2e.test_every_page_looks_right import _past_the_right_edge, _shoot_whole_page
-from tests.workbench.catalog.test_registry_link import NAME, registered, served  # noqa: F401 (fixtures)
+from tests.registry_fixture import NAME
 
 pytestmark = pytest.mark.e2e
 OUT = Path(os.environ.get("WORKBENCH_SCREENSHOTS_DIR") or REPO / "tests" / "artifacts" / "screenshots") / "registry"
 
 
 @pytest.fixture(scope="module")
-def registry_app(served, mlflow_registry, tmp_path_factory):  # noqa: F811
+def registry_app(served, mlflow_registry, tmp_path_factory):
     home = tmp_path_factory.mktemp("registry-app")
     catalog = home / "catalog.yaml"
     catalog.write_text(yaml.safe_dump({"models": [{"name": "harvest", "protocol": "v2", "url": served,

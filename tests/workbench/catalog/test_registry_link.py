@@ -10,55 +10,22 @@ card says who registered it, when, its run's metrics and where the schema came f
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import requests
 import yaml
 
-from embedded_mds.mlflow_server import mlflow_python
-from embedded_mds.server_specs import server_env
 from mds_client import MDSClient, load_catalog
 from mds_client.registry import MlflowRegistry
 from mds_client.schema import FeatureKind
-from tests.publish_fixture import PublishServer
+from tests.registry_fixture import NAME
 from workbench.catalog.registry_link import link_registry, registry_facts
 from workbench.catalog.service import offline_schema, schema_origin, schema_table
 from workbench.predict.service import typical_values
 
 pytestmark = pytest.mark.server
-SCRIPT = Path(__file__).with_name("registry_models.py")
-NAME = "harvest-grade"
-
-
-@pytest.fixture(scope="module")
-def registered(mlflow_registry, tmp_path_factory) -> tuple[Path, dict]:
-    """The hand-registered model: its files, the test rows, MLflow's own answers and what was registered."""
-    if not mlflow_python().exists():
-        pytest.skip("MLflow's environment is missing: make setup")
-    out = tmp_path_factory.mktemp("hand-registered")
-    done = subprocess.run([str(mlflow_python()), str(SCRIPT), mlflow_registry.url, NAME, str(out)],
-                          capture_output=True, text=True, timeout=300, env=server_env(), check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return out, json.loads((out / "registered.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def served(registered, publish_server: PublishServer) -> str:
-    """The registered files served by a real MLServer with MLServer's own MLflow runtime (no workbench code)."""
-    out, _ = registered
-    folder = publish_server.home / "models" / "hand-grade"
-    shutil.copytree(out / "served", folder / "model")
-    (folder / "model-settings.json").write_text(json.dumps({
-        "name": "hand-grade", "implementation": "mlserver_mlflow.MLflowRuntime",
-        "parameters": {"uri": str(folder / "model")}}))
-    answer = requests.post(f"{publish_server.url}/v2/repository/models/hand-grade/load", timeout=120)
-    assert answer.status_code == 200, answer.text
-    return publish_server.url
 
 
 def catalog(tmp_path: Path, url: str, registry: str, **extra) -> Path:

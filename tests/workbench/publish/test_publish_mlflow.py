@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -20,8 +19,6 @@ import pandas as pd
 import pytest
 import requests
 
-from embedded_mds.mlflow_server import mlflow_python
-from embedded_mds.server_specs import server_env
 from mds_client import MDSClient, load_catalog
 from mds_client.batch import score_file
 from mds_client.batch.output import progress_path
@@ -38,19 +35,12 @@ from workbench.publish.mlflow_service import RUNTIME
 from workbench.store import batch_jobs
 
 pytestmark = pytest.mark.server
-MODELS_SCRIPT = Path(__file__).with_name("mlflow_models.py")
 
 
 @pytest.fixture(scope="module")
-def cases(tmp_path_factory) -> Path:
+def cases(mlflow_cases) -> Path:
     """The saved folders, reference.csv, rows.csv and expected.json (MLflow's own answers on rows.csv)."""
-    if not mlflow_python().exists():
-        pytest.skip("MLflow's environment is missing: make setup")
-    out = tmp_path_factory.mktemp("mlflow-models")
-    done = subprocess.run([str(mlflow_python()), str(MODELS_SCRIPT), str(out)], capture_output=True, text=True,
-                          timeout=300, env=server_env(), check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return out
+    return mlflow_cases
 
 
 @pytest.fixture(scope="module")
