@@ -19,12 +19,12 @@ from mds_client.schema.cells import (
     check_value,
     coerce_series,
     column_dtypes,
-    column_problems,
     range_note,
     screen_numeric,
     text_as_is,
     typical_value,
 )
+from mds_client.schema.column_checks import column_problems
 from mds_client.schema.features import DEFAULT_DATATYPE, TABULAR_KINDS, Feature, FeatureKind
 from mds_client.schema.params import Param
 
