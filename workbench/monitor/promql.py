@@ -12,6 +12,11 @@ What the servers publish decides what can be asked (see `embedded_mds.prometheus
   error share and *mean* latency are per model; the median and 95th percentile come from the REST
   layer's histogram, which knows the route but not the model: they are per server (the ``server``
   label our scrape configuration adds), over every model that server hosts.
+- NVIDIA Triton labels its per-model metrics ``model`` and ``version`` too, under its own names: calls and
+  failures (by ``reason``) as counters without the ``_total`` suffix, and the time per call as a cumulative sum
+  in microseconds (``nv_inference_request_duration_us``) over its successful calls. Each per-model query reads
+  MLServer's names ``or`` Triton's, so the same query serves a model on either server (``PromQuery.triton``
+  lists Triton's names; a test checks them against a real Triton's ``/metrics``).
 - seldon-core's microservice publishes no request metrics, only Seldon's feedback counters
   (label ``model_name``: the predictive unit, the deployment name in the embedded MDS).
 - the request-log sink (`logsink.metrics`) counts the events it received (by CloudEvent
@@ -37,6 +42,9 @@ SUCCESS = "model_infer_request_success_total"
 FAILURE = "model_infer_request_failure_total"
 DURATION_SUM = "model_infer_request_duration_sum"
 DURATION_COUNT = "model_infer_request_duration_count"
+NV_SUCCESS = "nv_inference_request_success"  # NVIDIA Triton's
+NV_FAILURE = "nv_inference_request_failure"
+NV_DURATION_US = "nv_inference_request_duration_us"
 REST_DURATION_BUCKET = "rest_server_request_duration_seconds_bucket"
 FEEDBACK = "seldon_api_model_feedback_total"
 FEEDBACK_REWARD = "seldon_api_model_feedback_reward_total"
@@ -61,8 +69,19 @@ def _either(success: str, failure: str) -> str:
     return f"(({success} + {failure}) or {success} or {failure})"
 
 
-_S, _E = _sum_rate(SUCCESS), _sum_rate(FAILURE)
-_S_TOTAL, _E_TOTAL = f"sum by ({MODEL}) ({SUCCESS}{{$sel}})", f"sum by ({MODEL}) ({FAILURE}{{$sel}})"
+def _or_triton(mlserver: str, triton: str) -> str:
+    # A model is on one server: one side is empty, `or` keeps the other (Prometheus matches the model label).
+    return f"({mlserver} or {triton})"
+
+
+def _total(metric: str) -> str:
+    return f"sum by ({MODEL}) ({metric}{{$sel}})"
+
+
+_S, _E = _or_triton(_sum_rate(SUCCESS), _sum_rate(NV_SUCCESS)), _or_triton(_sum_rate(FAILURE), _sum_rate(NV_FAILURE))
+_S_TOTAL, _E_TOTAL = _or_triton(_total(SUCCESS), _total(NV_SUCCESS)), _or_triton(_total(FAILURE), _total(NV_FAILURE))
+_MEAN_SECONDS = _or_triton(f"{_sum_rate(DURATION_SUM)} / {_sum_rate(DURATION_COUNT)}",
+                           f"{_sum_rate(NV_DURATION_US)} / {_sum_rate(NV_SUCCESS)} / 1000000")
 
 
 def _quantile(q: float, bucket: str = REST_DURATION_BUCKET) -> str:
@@ -87,6 +106,8 @@ class PromQuery:
     """A cumulative total, read at one instant; the others are series over a time range."""
     source: str = MODEL_SERVERS
     """Whose ``/metrics`` hold `metrics`: `MODEL_SERVERS` or the request-log `SINK`."""
+    triton: tuple[str, ...] = ()
+    """NVIDIA Triton's names of the same metrics, read beside `metrics` (a model is on one server or the other)."""
 
     @property
     def per_server(self) -> bool:
@@ -112,19 +133,18 @@ def escape_label_value(value: str) -> str:
 
 REQUEST_RATE = PromQuery(
     key="request_rate", title="Requests per second", unit="requests/s",
-    template=_either(_S, _E), metrics=(SUCCESS, FAILURE),
+    template=_either(_S, _E), metrics=(SUCCESS, FAILURE), triton=(NV_SUCCESS, NV_FAILURE),
     caption="Inference calls the model server answered, averaged over each window.",
 )
 ERROR_RATE = PromQuery(
     key="error_rate", title="Share of calls that failed", unit="fraction of calls",
-    template=f"({_E} or {_S} * 0) / {_either(_S, _E)}", metrics=(SUCCESS, FAILURE),
+    template=f"({_E} or {_S} * 0) / {_either(_S, _E)}", metrics=(SUCCESS, FAILURE), triton=(NV_SUCCESS, NV_FAILURE),
     caption="Failed calls over all calls; 0 means none failed. A body that does not parse is refused "
             "(HTTP 422) before it counts as a call.",
 )
 LATENCY_MEAN = PromQuery(
     key="latency_mean", title="Mean latency", unit="ms",
-    template=f"{_sum_rate(DURATION_SUM)} / {_sum_rate(DURATION_COUNT)} * 1000",
-    metrics=(DURATION_SUM, DURATION_COUNT),
+    template=f"{_MEAN_SECONDS} * 1000", metrics=(DURATION_SUM, DURATION_COUNT), triton=(NV_DURATION_US, NV_SUCCESS),
     caption="Average time per call inside the model server (network not included).",
 )
 LATENCY_P50 = PromQuery(
@@ -153,7 +173,7 @@ FEEDBACK_COUNT = PromQuery(
 )
 REQUESTS_TOTAL = PromQuery(
     key="requests_total", title="Calls since the server started", unit="calls",
-    template=_either(_S_TOTAL, _E_TOTAL), metrics=(SUCCESS, FAILURE), instant_only=True,
+    template=_either(_S_TOTAL, _E_TOTAL), metrics=(SUCCESS, FAILURE), triton=(NV_SUCCESS, NV_FAILURE), instant_only=True,
     caption="Every inference call the model server has answered since it started.",
 )
 
@@ -188,6 +208,11 @@ def metrics_name(ref: ModelRef) -> str:
     """The label value a model's series carry: its V2 model name (MLServer's ``model``) or, for a
     Seldon v1 model, its graph node (seldon-core's ``model_name``); both are `ModelRef.v2_name`."""
     return ref.v2_name
+
+
+def triton_metrics() -> set[str]:
+    """Every NVIDIA Triton metric name a query reads beside MLServer's (what a Triton server must publish)."""
+    return {name for query in QUERIES.values() for name in query.triton}
 
 
 def referenced_metrics(source: str | None = None) -> set[str]:

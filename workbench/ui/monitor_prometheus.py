@@ -82,7 +82,8 @@ def prometheus_view(model_label: str, start: datetime, end: datetime) -> Prometh
     elif not view.series:
         view.message = (f"Prometheus ({view.url}) holds no calls, errors or latency of {model_label}: a model served "
                         "by a Seldon v1 microservice publishes only feedback counters (in a cluster, Seldon's "
-                        f"executor publishes its calls). {FROM_THE_LOG}")
+                        "executor publishes its calls); MLServer and Triton publish a model's calls once it is "
+                        f"loaded. {FROM_THE_LOG}")
         view.informational = True
     return view
 
@@ -102,6 +103,6 @@ def seldon_feedback(model_label: str, start: datetime, end: datetime, step_secon
                         failed="Seldon's feedback reward cannot be shown; analyst feedback above is unaffected.")
     if whole and not view.series:
         view.message = (f"Prometheus ({view.url}) holds no Seldon feedback reward for {model_label} in this period: "
-                        "Seldon counts only feedback with a non-zero reward, and a model served by MLServer alone "
-                        "publishes no feedback metric.")
+                        "Seldon counts only feedback with a non-zero reward, and only a Seldon v1 microservice publishes "
+                        "it (MLServer and Triton publish no feedback metric).")
     return view
