@@ -15,7 +15,8 @@ from playwright.sync_api import expect
 
 from logsink.simulate import draw_rows
 from mds_client import read_reference
-from tests.e2e.conftest import drawn, log_in, running_app, settle
+from tests.e2e.conftest import drawn, log_in, running_app, settle, wait_for_cookie
+from tests.e2e.test_sessions import COOKIE
 from workbench.alerts.service import monitor_link
 from workbench.store import open_store
 from workbench.store.alerts import Notification, store_notifications
@@ -58,9 +59,10 @@ def test_a_resolved_alert_opens_monitor_where_it_fired(seeded, page, width):
     page.goto(url)
     log_in(page, "scientist", "scientist-demo")
     settle(page)
+    wait_for_cookie(page, COOKIE)  # Health is opened by URL: a new session that logs in by the cookie
     page.goto(f"{url}/health")
     settle(page)
-    expect(page.get_by_text("Alerts over time")).to_be_visible()
+    expect(page.get_by_text("Alerts over time", exact=True)).to_be_visible()  # not the chart's title, also drawn
     drawn(page)
     page.screenshot(path=str(SHOTS / f"health-{width}.png"), full_page=True)
     # the row's link (the table is drawn on a canvas: its href is the one Health builds for this row)
