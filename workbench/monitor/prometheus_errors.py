@@ -27,7 +27,7 @@ class PrometheusNotConfigured(PrometheusError):
         super().__init__(
             "No Prometheus is configured: set WORKBENCH_PROMETHEUS_URL to your cluster's Prometheus "
             "(for example http://prometheus.monitoring:9090), or start the embedded MDS "
-            "(`python -m embedded_mds up`), which runs one. Until then the charts come from the "
+            "with make run or mds local up, which runs one. Until then the charts come from the "
             "workbench's own prediction log."
         )
 

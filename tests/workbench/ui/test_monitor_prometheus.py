@@ -53,6 +53,7 @@ def test_no_prometheus_configured_is_said_with_what_the_page_shows_instead(prome
     view = read("orchard-grade")
     assert view.url is None and view.series == [] and not view.informational
     assert view.message == f"{not_configured_message()} {then}"
+    assert "make run or mds local up" in view.message and "`" not in view.message  # shown as text: no Markdown
 
 
 @pytest.mark.parametrize(("read", "then"), [
