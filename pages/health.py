@@ -15,6 +15,7 @@ from workbench.time_text import when
 from workbench.ui import alerts as glue
 from workbench.ui import resources
 from workbench.ui.catalog import load_entries
+from workbench.ui.model_picker import model_picker
 
 st.title("See which models need attention")
 top = st.columns([3, 1])
@@ -78,7 +79,8 @@ if request is not None:
         st.error(md_escape(exc))
 
 st.subheader("Alert rules of a model")
-model = st.selectbox("Model", names, key="health.rules.model")
+picked = model_picker(entries, page="health.rules")  # the model chosen on any page, or a link's ?model=
+model = picked.name if picked is not None else None
 change = render_rule_editor(glue.rules_of(model), key="health.rules")
 if change is not None:
     try:
