@@ -73,6 +73,24 @@ def release(path: str) -> None:
         _locks.pop(key, None)
 
 
+class HoldsLoadedOnce:
+    """A runtime's side of the bargain (put it before the MLServer runtime it extends): ``hold`` the model at
+    ``path`` on load, and let go of it on unload."""
+
+    _held_path: str | None = None
+
+    async def hold(self, path: str, read: Callable[[], Any]) -> Any:
+        model = await acquire(path, read)
+        self._held_path = path
+        return model
+
+    async def unload(self) -> bool:
+        if self._held_path is not None:
+            release(self._held_path)
+            self._held_path = None
+        return await super().unload()  # type: ignore[misc]  # the MLServer runtime's own
+
+
 def holders(path: str) -> int:
     """How many loaded versions hold ``path``'s model (0 when it is not held)."""
     held = _held.get(os.path.abspath(path))

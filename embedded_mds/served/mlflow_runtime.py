@@ -27,33 +27,25 @@ from mlserver.utils import get_model_uri
 from mlserver_mlflow import MLflowRuntime
 from mlserver_mlflow.codecs import TensorDictCodec
 
-from embedded_mds.served import loaded_once
+from embedded_mds.served.loaded_once import HoldsLoadedOnce
 from embedded_mds.served.mlflow_proba import probabilities, probability_model
 
 CLASS_AND_PROBA = ["predict", "predict_proba"]
 
 
-class PublishedMLflowModel(MLflowRuntime):
+class PublishedMLflowModel(HoldsLoadedOnce, MLflowRuntime):
     _proba_model: Any = None
-    _held_path: str | None = None
 
     async def load(self) -> bool:
         # MLflowRuntime.load, the model read once per folder (loaded_once.py: MLServer reloads every version)
         path = await get_model_uri(self._settings)
-        self._model = await loaded_once.acquire(path, lambda: mlflow.pyfunc.load_model(path))
-        self._held_path = path
+        self._model = await self.hold(path, lambda: mlflow.pyfunc.load_model(path))
         self._input_schema = self._model.metadata.get_input_schema()
         self._signature = self._model.metadata.signature
         self._sync_metadata()
         declared = [o.name for o in self.outputs or []]
         self._proba_model = probability_model(self._model) if declared == CLASS_AND_PROBA else None
         return True
-
-    async def unload(self) -> bool:
-        if self._held_path is not None:
-            loaded_once.release(self._held_path)
-            self._held_path = None
-        return await super().unload()
 
     async def metadata(self) -> MetadataModelResponse:
         answer = await super().metadata()

@@ -12,20 +12,11 @@ from mlserver.utils import get_model_uri
 from mlserver_sklearn import SKLearnModel
 from mlserver_sklearn.sklearn import WELLKNOWN_MODEL_FILENAMES
 
-from embedded_mds.served import loaded_once
+from embedded_mds.served.loaded_once import HoldsLoadedOnce
 
 
-class PublishedSKLearnModel(SKLearnModel):
-    _held_path: str | None = None
-
+class PublishedSKLearnModel(HoldsLoadedOnce, SKLearnModel):
     async def load(self) -> bool:
         path = await get_model_uri(self._settings, wellknown_filenames=WELLKNOWN_MODEL_FILENAMES)
-        self._model = await loaded_once.acquire(path, lambda: joblib.load(path))
-        self._held_path = path
+        self._model = await self.hold(path, lambda: joblib.load(path))
         return True
-
-    async def unload(self) -> bool:
-        if self._held_path is not None:
-            loaded_once.release(self._held_path)
-            self._held_path = None
-        return await super().unload()
