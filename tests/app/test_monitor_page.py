@@ -80,15 +80,23 @@ def test_no_drift_without_a_shift(traffic, no_auth, refs):
 def test_prometheus_numbers_equal_direct_promql(traffic, no_auth, refs, monkeypatch, prometheus):  # noqa: F811
     ref, _ = tabular_model(refs)
     traffic(ref, None, rows=160)
-    time.sleep(3)  # three scrapes at 1 s: the counters Prometheus holds are the servers' final ones
     monkeypatch.setenv("WORKBENCH_PROMETHEUS_URL", prometheus.url)
     get_settings.cache_clear()
     query = promql.REQUEST_RATE.render(window="1m", model=promql.metrics_name(ref))
 
-    def direct() -> float:
-        body = requests.post(f"{prometheus.url}/api/v1/query", data={"query": query}, timeout=5).json()
+    def direct(text: str = query) -> float:
+        body = requests.post(f"{prometheus.url}/api/v1/query", data={"query": text}, timeout=5).json()
         return sum(float(r["value"][1]) for r in body["data"]["result"])
 
+    # the counters Prometheus holds are the servers' final ones: unchanged over three scrapes at 1 s (a fixed
+    # 3 s was too short on a loaded machine: a late scrape of the last calls raised the rate after `before`)
+    total, steady_since, deadline = -1.0, time.monotonic(), time.monotonic() + 60
+    while time.monotonic() - steady_since < 3.0:
+        assert time.monotonic() < deadline, "Prometheus's count of the calls did not settle"
+        now_total = direct(promql.REQUESTS_TOTAL.render(model=promql.metrics_name(ref)))
+        if now_total != total:
+            total, steady_since = now_total, time.monotonic()
+        time.sleep(0.25)
     before = direct()
     at = open_monitor(no_auth, ref.name)
     after = direct()

@@ -61,20 +61,26 @@ def test_a_triton_models_calls_errors_and_latency_are_read_from_its_own_metrics(
 
     assert ref.reference_data, "the Triton model has no reference data"
     rows = pd.read_csv(ref.reference_data).head(1)
-    client = MDSClient()
-    try:
-        schema = client.schema(ref)
-        for _ in range(CALLS):
-            client.predict(ref, rows[schema.names], schema)
-    finally:
-        client.close()
     name = metrics_name(ref)
     with PrometheusAPI(triton_mds.url("prometheus")) as api:
+        # Prometheus must have seen the counters before the calls (Triton publishes them at 0 once the model is
+        # loaded): a counter first scraped after every call has no increase to make a rate of
+        _wait(lambda: not api.total(REQUESTS_TOTAL, model=name).empty, "Prometheus to scrape Triton's counters")
+        client = MDSClient()
+        try:
+            schema = client.schema(ref)
+            for _ in range(CALLS):
+                client.predict(ref, rows[schema.names], schema)
+        finally:
+            client.close()
         _wait(lambda: float(api.total(REQUESTS_TOTAL, model=name)["value"].sum()) >= CALLS,
               "Prometheus to scrape Triton's calls")
         assert set(api.total(REQUESTS_TOTAL, model=name)["model"]) == {name}
         window = timedelta(minutes=2)
-        assert float(api.total(REQUEST_RATE, model=name, window=window)["value"].sum()) > 0
+        # a rate needs two scrapes of the calls' counters: the total above may rest on the first one
+        _wait(lambda: float(api.total(REQUEST_RATE, model=name, window=window)["value"].sum()) > 0,
+              "Prometheus to have a rate of Triton's calls")
         assert float(api.total(ERROR_RATE, model=name, window=window)["value"].sum()) == 0  # none failed
-        latency = float(api.total(LATENCY_MEAN, model=name, window=window)["value"].sum())
+        latency = _wait(lambda: float(api.total(LATENCY_MEAN, model=name, window=window)["value"].sum()),
+                        "Prometheus to have Triton's mean latency")
         assert 0 < latency < 5_000, f"mean latency {latency} ms: not in milliseconds"
