@@ -101,10 +101,13 @@ def test_prometheus_numbers_equal_direct_promql(traffic, no_auth, refs, monkeypa
     at = open_monitor(no_auth, ref.name)
     after = direct()
     shown = metric_values(at)
-    # The rate over the last minute, read between the two direct reads; the calls have stopped, so it only falls.
+    # The rate over the last minute, read between the two direct reads. It does not only fall once the calls have
+    # stopped: rate() extrapolates a counter born inside its window, and that estimate moves as flat samples arrive
+    # (0.371 before, 0.426 on the page, on a loaded machine). Within a quarter of the direct reads, it is that rate,
+    # not calls per minute (60x) or a total.
     assert before > 0
     rate = float(shown["Calls per second, last minute (Prometheus)"].replace(",", ""))
-    assert 0.95 * after - 0.01 <= rate <= 1.05 * before + 0.01, (before, rate, after)
+    assert 0.8 * min(before, after) - 0.01 <= rate <= 1.25 * max(before, after) + 0.01, (before, rate, after)
     # one count of calls on the page, the request log's, beside the headline that states it
     assert shown["Calls in the whole history"] == "160" and "160 calls in the whole history" in texts(at)
     assert "since the model server started" not in texts(at) and "promql" not in texts(at).lower()
